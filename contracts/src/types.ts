@@ -1,0 +1,188 @@
+// TypeScript shapes of the JSON Schemas in contracts/schemas. The schemas are the source of truth;
+// contracts.test.ts checks examples of each type against its schema.
+
+export type Tier = 'PUBLIC' | 'INTERNAL' | 'RESTRICTED' | 'SECRET';
+export type Role = 'consumer' | 'steward' | 'auditor' | 'admin';
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'QUERY_TOO_COMPLEX'
+  | 'UNAVAILABLE'
+  | 'INTERNAL_SERVER_ERROR';
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+export interface Department {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+}
+
+export type Scalar = string | number | boolean;
+export type FilterOp = 'eq' | 'ne' | 'in' | 'lt' | 'lte' | 'gt' | 'gte' | 'prefix' | 'isNull';
+export type Filter =
+  | { and: Filter[] }
+  | { or: Filter[] }
+  | { field: string; op: FilterOp; value?: Scalar | Scalar[] };
+
+export type Sensitivity = 'public' | 'personal' | 'sensitive';
+export type MaskStyle = 'partial' | 'hash' | 'redact';
+
+/** The JSON Schema of one field of a dataset, with govshare's keywords. */
+export interface FieldSchema {
+  type?: string | string[];
+  title?: string;
+  description?: string;
+  'x-sensitivity'?: Sensitivity;
+  'x-mask'?: MaskStyle;
+  'x-key'?: boolean;
+  [k: string]: unknown;
+}
+
+export interface DatasetSchema {
+  $schema?: string;
+  type: 'object';
+  properties: Record<string, FieldSchema>;
+  required?: string[];
+  additionalProperties?: boolean;
+  [k: string]: unknown;
+}
+
+export interface Dataset {
+  id: string;
+  title: string;
+  description: string;
+  ownerDept: string;
+  tier: Tier;
+  keyFields: string[];
+  version: number;
+  schema: DatasetSchema;
+  recordCount: number;
+  updatedAt: string;
+}
+
+export interface DatasetCreate {
+  id: string;
+  title: string;
+  description?: string;
+  ownerDept: string;
+  tier: Tier;
+  schema: DatasetSchema;
+}
+
+export interface DatasetListQuery {
+  tier?: Tier;
+  ownerDept?: string;
+  search?: string;
+  first?: number;
+  after?: string;
+}
+
+export interface DatasetPage {
+  datasets: Dataset[];
+  totalCount: number;
+  endCursor?: string | null;
+  hasNextPage: boolean;
+}
+
+export interface RecordsQuery {
+  fields: string[];
+  where?: Filter;
+  first?: number;
+  after?: string;
+  withTotal?: boolean;
+}
+
+export interface StoredRecord {
+  key: string;
+  version: number;
+  ingestedAt: string;
+  data: Record<string, unknown>;
+}
+
+export interface RecordsPage {
+  records: StoredRecord[];
+  totalCount?: number | null;
+  endCursor?: string | null;
+  hasNextPage: boolean;
+  datasetVersion: number;
+}
+
+export interface IngestBatch {
+  mode: 'append' | 'replace';
+  records: Record<string, unknown>[];
+}
+
+export interface IngestResult {
+  datasetId: string;
+  mode: 'append' | 'replace';
+  accepted: number;
+  recordCount: number;
+}
+
+export interface RowError {
+  row: number;
+  field: string;
+  rule: string;
+  message: string;
+}
+
+export interface Grant {
+  id: string;
+  datasetId: string;
+  granteeDept: string;
+  fields: string[];
+  unmaskedFields: string[];
+  purpose: string;
+  expiresAt: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+}
+
+export interface GrantCreate {
+  datasetId: string;
+  granteeDept: string;
+  fields: string[];
+  unmaskedFields?: string[];
+  purpose: string;
+  expiresAt: string;
+  createdBy: string;
+}
+
+export interface AuditActor {
+  sub: string;
+  dept: string;
+  roles: string[];
+  jti?: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  requestId: string;
+  actor: AuditActor;
+  action: string;
+  dataset?: string;
+  datasetVersion?: number;
+  fields?: string[];
+  maskedFields?: string[];
+  filter?: unknown;
+  recordCount?: number;
+  grantId?: string;
+  purpose?: string;
+  subjectKeys?: string[];
+  outcome: 'allowed' | 'denied' | 'error';
+  reason?: string;
+  errorCode?: string;
+  client?: string;
+}
+
+export interface AuditAppendResponse {
+  accepted: { id: string; seq: number }[];
+}

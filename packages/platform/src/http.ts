@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { compileForHttp } from '@govshare/contracts';
+import { AppError } from './errors.ts';
+import type { Logger } from './logger.ts';
+import type { ServiceTokenVerifier } from './service-token.ts';
+
+export const REQUEST_ID_HEADER = 'x-request-id';
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  /** Internal services pass the verifier for their audience; the gateway authenticates its own way. */
+  verifyServiceToken?: ServiceTokenVerifier;
+  bodyLimit?: number;
+  /** Readiness probe, e.g. a database ping. */
+  ready?: () => Promise<void>;
+  fastify?: Partial<FastifyServerOptions>;
+}
+
+/**
+ * The HTTP shell every govshare process shares: request ids taken from (or given to) x-request-id and
+ * carried by every log line, health and readiness routes, service-token check, contract-schema
+ * validation, and errors as { error: { code, message } } that never leak internals.
+ */
+export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    genReqId: (req) => {
+      const given = req.headers[REQUEST_ID_HEADER];
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+    },
+    requestIdLogLabel: 'reqId',
+    disableRequestLogging: true,
+    ...opts.fastify,
+  }) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(({ schema, httpPart }) => compileForHttp(schema as object, httpPart) as any);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header(REQUEST_ID_HEADER, req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  if (opts.verifyServiceToken) {
+    const verify = opts.verifyServiceToken;
+    app.addHook('onRequest', async (req) => {
+      if (req.url === '/healthz' || req.url === '/readyz') return;
+      await verify(req.headers.authorization);
+    });
+  }
+
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await opts.ready?.();
+      return { ready: true };
+    } catch {
+      return reply.code(503).send({ ready: false });
+    }
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    reply.code(404).send(new AppError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toBody());
+  });
+
+  app.setErrorHandler((err: any, req, reply) => {
+    if (err instanceof AppError) {
+      if (err.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err }, 'internal error');
+      return reply.code(err.status).send(err.toBody());
+    }
+    if (err.validation) {
+      const where = err.validationContext ?? 'body';
+      const details = err.validation.map((v: any) => ({ path: `${where}${v.instancePath}`, rule: v.keyword, message: v.message }));
+      const message = details.map((d: any) => `${d.path} ${d.message}`).slice(0, 5).join('; ');
+      return reply.code(400).send(new AppError('BAD_USER_INPUT', message, details).toBody());
+    }
+    if (err.statusCode === 413) return reply.code(413).send(new AppError('BAD_USER_INPUT', 'request body too large').toBody());
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send(new AppError('BAD_USER_INPUT', err.message).toBody());
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(new AppError('INTERNAL_SERVER_ERROR', 'internal error').toBody());
+  });
+
+  return app;
+}
+
+/** Stops the app on SIGINT/SIGTERM, letting in-flight requests finish. */
+export function closeOnSignals(close: () => Promise<void>, logger: Logger): void {
+  let closing = false;
+  const onSignal = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    close()
+      .then(() => process.exit(0))
+      .catch((err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+}
