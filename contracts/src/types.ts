@@ -176,6 +176,8 @@ export interface AuditEvent {
   recordCount?: number;
   grantId?: string;
   purpose?: string;
+  /** Transport only: clear identifiers, hashed by the audit service into subjectKeys. */
+  subjects?: string[];
   subjectKeys?: string[];
   outcome: 'allowed' | 'denied' | 'error';
   reason?: string;
