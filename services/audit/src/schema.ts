@@ -1,0 +1,82 @@
+import { sql } from 'drizzle-orm';
+import { bigint, customType, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
+
+// Tables are unqualified: the Postgres schema is chosen at run time (search_path).
+// events, tree_nodes and checkpoints are append-only: a migration adds triggers that raise on
+// UPDATE, DELETE and TRUNCATE and revokes those privileges from PUBLIC.
+
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
+
+/** One stored audit event = one Merkle leaf. `leaf` holds the exact bytes that were hashed. */
+export const events = pgTable(
+  'events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    id: text('id').notNull().unique('events_id_unique'),
+    leaf: bytea('leaf').notNull(),
+    // Search columns, derived from the leaf (the leaf is authoritative; search results are read from it).
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    requestId: text('request_id').notNull(),
+    actorSub: text('actor_sub').notNull(),
+    actorDept: text('actor_dept').notNull(),
+    action: text('action').notNull(),
+    dataset: text('dataset'),
+    outcome: text('outcome').notNull(),
+    recordCount: integer('record_count'),
+    grantId: text('grant_id'),
+    purpose: text('purpose'),
+    subjectKeys: text('subject_keys').array(),
+  },
+  (t) => [
+    index('events_at_idx').on(t.at),
+    index('events_request_id_idx').on(t.requestId),
+    index('events_actor_sub_idx').on(t.actorSub, t.seq),
+    index('events_actor_dept_idx').on(t.actorDept, t.seq),
+    index('events_dataset_idx').on(t.dataset, t.seq),
+    index('events_grant_id_idx').on(t.grantId),
+    index('events_subject_keys_idx').using('gin', t.subjectKeys),
+  ],
+);
+
+/**
+ * Hashes of complete (perfect, aligned) subtrees: level 0 = leaf hashes, (level, idx) covers leaves
+ * [idx * 2^level, (idx + 1) * 2^level). Written in the same transaction as the leaves.
+ */
+export const treeNodes = pgTable(
+  'tree_nodes',
+  {
+    level: integer('level').notNull(),
+    idx: bigint('idx', { mode: 'number' }).notNull(),
+    hash: bytea('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.level, t.idx], name: 'tree_nodes_pk' })],
+);
+
+/** Every signed checkpoint ever issued. */
+export const checkpoints = pgTable('checkpoints', {
+  treeSize: bigint('tree_size', { mode: 'number' }).primaryKey(),
+  rootHash: bytea('root_hash').notNull(),
+  timestamp: timestamp('timestamp', { withTimezone: true, mode: 'date' }).notNull(),
+  jws: text('jws').notNull(),
+});
+
+/** Alerts raised by the rules in alerts.ts (not part of the tree; derived data). */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: serial('id').primaryKey(),
+    kind: text('kind').notNull(),
+    actorSub: text('actor_sub').notNull(),
+    actorDept: text('actor_dept').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    message: text('message').notNull(),
+    details: jsonb('details').notNull().default(sql`'{}'::jsonb`),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('alerts_actor_kind_idx').on(t.actorSub, t.kind, t.at), index('alerts_at_idx').on(t.at)],
+);
+
+export const tables = { events, treeNodes, checkpoints, alerts };
