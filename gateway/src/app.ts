@@ -1,0 +1,111 @@
+
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { JWK } from 'jose';
+import {
+  AppError,
+  createLogger,
+  createServiceApp,
+  createServiceClient,
+  createServiceTokenSigner,
+  openDatabase,
+  type Logger,
+} from '@govshare/platform';
+import { createAuditRecorder } from './audit-recorder.ts';
+import type { GatewayDeps } from './deps.ts';
+import { buildSchema } from './graphql/schema/index.ts';
+import { createGatewayYoga } from './graphql/yoga.ts';
+import { authenticate } from './http/authenticate.ts';
+import { registerIngestRoute } from './http/ingest-route.ts';
+import * as tables from './schema.ts';
+import { loadRevocations } from './tokens/revocations.ts';
+import { createTokenVerifier } from './tokens/verify-token.ts';
+
+const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export interface GatewayOptions {
+  catalogUrl: string;
+  auditUrl: string;
+  qualityUrl?: string;
+  dataDir: string;
+  databaseUrl?: string;
+  schemaPrefix?: string;
+  /** Signs the service tokens internal services require. */
+  servicePrivateJwk: JWK;
+  /** Which caller tokens to trust. */
+  tokens: { issuer: string; audience: string; jwks: { keys: JWK[] } | { url: string } };
+  /** Public keys published at /.well-known/jwks.json (the dev issuer's). */
+  publishedJwks?: { keys: JWK[] };
+  maskKey: Buffer;
+  limits?: { depth?: number; complexity?: number; aliases?: number; bodyBytes?: number; uploadBytes?: number; pageSize?: number };
+  logger?: Logger;
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  deps: GatewayDeps;
+  close(): Promise<void>;
+}
+
+export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
+  const logger = o.logger ?? createLogger('gateway');
+  const limits = { depth: 8, complexity: 1000, aliases: 15, bodyBytes: 100 * 1024, uploadBytes: 256 * 1024 * 1024, pageSize: 100, ...o.limits };
+  const database = await openDatabase({ service: 'gateway', tables, migrationsFolder, databaseUrl: o.databaseUrl, dataDir: o.dataDir, schemaPrefix: o.schemaPrefix });
+  const revocations = await loadRevocations(database.db);
+  const signer = createServiceTokenSigner(o.servicePrivateJwk);
+  const catalog = createServiceClient({ service: 'catalog', baseUrl: o.catalogUrl, signer });
+  const auditClient = createServiceClient({ service: 'audit', baseUrl: o.auditUrl, signer, timeoutMs: 5000 });
+  const quality = o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
+  const deps: GatewayDeps = {
+    catalog,
+    audit: createAuditRecorder(auditClient, logger),
+    quality,
+    maskKey: o.maskKey,
+    revocations,
+    logger,
+    pageSizeMax: limits.pageSize,
+  };
+  const verify = createTokenVerifier({ ...o.tokens, isRevoked: revocations.isRevoked });
+  const yoga = createGatewayYoga(buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }), limits.aliases);
+
+  const app = createServiceApp({ logger, bodyLimit: limits.bodyBytes });
+
+  app.get('/.well-known/jwks.json', async () => o.publishedJwks ?? { keys: [] });
+
+  app.route({
+    url: '/graphql',
+    method: ['GET', 'POST'],
+    handler: async (req, reply) => {
+      let scope;
+      try {
+        scope = await authenticate(req, deps, verify);
+      } catch (err) {
+        const message = err instanceof AppError ? err.message : 'invalid token';
+        return reply
+          .code(401)
+          .header('www-authenticate', 'Bearer')
+          .header('content-type', 'application/json; charset=utf-8')
+          .send({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+      }
+      const response = await yoga.handleNodeRequestAndResponse(req, reply, { scope, deps });
+      response.headers.forEach((value, key) => void reply.header(key, value));
+      reply.status(response.status);
+      reply.send(response.body);
+      return reply;
+    },
+  });
+
+  registerIngestRoute(app, deps, verify, limits.uploadBytes);
+
+  return {
+    app,
+    deps,
+    async close() {
+      await app.close();
+      revocations.stop();
+      await Promise.all([catalog.close(), auditClient.close(), quality?.close()]);
+      await database.close();
+    },
+  };
+}
+

@@ -1,0 +1,22 @@
+import type { Logger, ServiceClient } from '@govshare/platform';
+import type { AuditRecorder } from './audit-recorder.ts';
+import type { Caller } from './caller.ts';
+import type { Revocations } from './tokens/revocations.ts';
+
+/** What the gateway's operations need; built once in app.ts. */
+export interface GatewayDeps {
+  catalog: ServiceClient;
+  audit: AuditRecorder;
+  quality?: ServiceClient;
+  maskKey: Buffer;
+  revocations: Revocations;
+  logger: Logger;
+  pageSizeMax: number;
+}
+
+/** One caller's request, as every operation sees it. */
+export interface RequestScope {
+  caller: Caller;
+  requestId: string;
+  client?: string;
+}

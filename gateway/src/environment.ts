@@ -1,0 +1,39 @@
+import { commonEnvSpec, loadEnv } from '@govshare/platform';
+
+export const gatewayEnvSpec = {
+  ...commonEnvSpec,
+  GATEWAY_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 4000, description: 'Port of the public GraphQL endpoint' },
+  CATALOG_URL: { type: 'string', format: 'uri', pattern: '^https?://', default: 'http://127.0.0.1:4101', description: 'Catalog service base URL' },
+  AUDIT_URL: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:4102', description: 'Audit service base URL' },
+  QUALITY_URL: { type: 'string', pattern: '^https?://', description: 'Quality service base URL (optional)' },
+  GOVSHARE_JWT_ISSUER: { type: 'string', minLength: 1, default: 'govshare-dev-issuer', description: 'Expected iss of caller tokens' },
+  GOVSHARE_JWT_AUDIENCE: { type: 'string', minLength: 1, default: 'govshare', description: 'Expected aud of caller tokens' },
+  GOVSHARE_JWKS_URL: { type: 'string', pattern: '^https?://', description: 'Trust an external issuer’s JWKS instead of the dev issuer' },
+  GOVSHARE_MASK_KEY: { type: 'string', minLength: 32, description: 'HMAC key for hash masking (dev: generated under the data dir)' },
+  GATEWAY_MAX_DEPTH: { type: 'integer', minimum: 2, maximum: 50, default: 8, description: 'Maximum selection depth' },
+  GATEWAY_MAX_COMPLEXITY: { type: 'integer', minimum: 10, default: 1000, description: 'Maximum query cost' },
+  GATEWAY_MAX_ALIASES: { type: 'integer', minimum: 1, default: 15, description: 'Maximum aliases per operation' },
+  GATEWAY_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 102400, description: 'Maximum GraphQL request body, bytes' },
+} as const;
+
+export interface GatewayEnv {
+  GOVSHARE_DATA_DIR: string;
+  DATABASE_URL?: string;
+  GOVSHARE_DB_SCHEMA_PREFIX: string;
+  LOG_LEVEL: string;
+  GOVSHARE_HOST: string;
+  GATEWAY_PORT: number;
+  CATALOG_URL: string;
+  AUDIT_URL: string;
+  QUALITY_URL?: string;
+  GOVSHARE_JWT_ISSUER: string;
+  GOVSHARE_JWT_AUDIENCE: string;
+  GOVSHARE_JWKS_URL?: string;
+  GOVSHARE_MASK_KEY?: string;
+  GATEWAY_MAX_DEPTH: number;
+  GATEWAY_MAX_COMPLEXITY: number;
+  GATEWAY_MAX_ALIASES: number;
+  GATEWAY_BODY_LIMIT: number;
+}
+
+export const readGatewayEnv = (source: Record<string, string | undefined> = process.env) => loadEnv<GatewayEnv>(gatewayEnvSpec, source);

@@ -1,0 +1,86 @@
+import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { hasRole } from '../caller.ts';
+import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { auditEvent } from '../operations/audited.ts';
+
+export interface GraphQLContext {
+  scope: RequestScope;
+  deps: GatewayDeps;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  AuthScopes: { consumer: boolean; steward: boolean; auditor: boolean; admin: boolean };
+  Scalars: {
+    JSON: { Input: {}; Output: unknown };
+    DateTime: { Input: Date; Output: Date | string };
+  };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin, ComplexityPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    // The caller is authenticated before execution starts; scopes are its roles.
+    authScopes: (ctx) => ({
+      consumer: hasRole(ctx.scope.caller, 'consumer'),
+      steward: hasRole(ctx.scope.caller, 'steward'),
+      auditor: hasRole(ctx.scope.caller, 'auditor'),
+      admin: hasRole(ctx.scope.caller, 'admin'),
+    }),
+    unauthorizedError: (_parent, ctx, info) => {
+      const message = `field ${info.parentType.name}.${info.fieldName} needs another role than ${ctx.scope.caller.roles.join(', ')}`;
+      // The refusal is recorded like every other denial; the reply carries no data either way.
+      ctx.deps.audit
+        .record(auditEvent(ctx.scope, `graphql.${info.fieldName}`, 'denied', { reason: message, errorCode: 'FORBIDDEN' }))
+        .catch((err) => ctx.deps.logger.error({ err: (err as Error).message }, 'could not audit a refused field'));
+      return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
+    },
+  },
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 10,
+    complexityError: (kind, result) =>
+      new GraphQLError(`query too complex: ${kind} ${(result as any)[kind]} exceeds the limit ${(result as any)[`max${kind[0].toUpperCase()}${kind.slice(1)}`]}`, {
+        extensions: { code: 'QUERY_TOO_COMPLEX' },
+      }),
+  },
+});
+
+builder.addScalarType('JSON', JSONResolver);
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.queryType({ description: 'Reads. Every call needs a bearer token; every data read is audited before it is answered.' });
+builder.mutationType({ description: 'Changes. Each is authorised, audited, then applied all or nothing.' });
+
+export const TierEnum = builder.enumType('Tier', {
+  values: {
+    PUBLIC: { description: 'Open data: any authenticated caller' },
+    INTERNAL: { description: 'Unconditional sharing (无条件共享): any department, sensitive fields masked' },
+    RESTRICTED: { description: 'Conditional sharing (有条件共享): only with an active grant, only granted fields' },
+    SECRET: { description: 'Not shared (不予共享): rows only for the owner department' },
+  } as const,
+});
+
+export const RoleEnum = builder.enumType('Role', { values: ['consumer', 'steward', 'auditor', 'admin'] as const });
+export const MaskStyleEnum = builder.enumType('MaskStyle', { values: ['partial', 'hash', 'redact'] as const });
+export const SensitivityEnum = builder.enumType('Sensitivity', { values: ['public', 'personal', 'sensitive'] as const });
+export const AccessLevelEnum = builder.enumType('AccessLevel', {
+  values: {
+    FULL: { description: 'All fields, unmasked' },
+    MASKED: { description: 'All fields, personal and sensitive ones masked' },
+    GRANTED: { description: 'The fields an active grant covers' },
+    NONE: { description: 'No row-level access' },
+  } as const,
+});
+
+export const PageInfoRef = builder
+  .objectRef<{ endCursor: string | null; hasNextPage: boolean }>('PageInfo')
+  .implement({
+    fields: (t) => ({
+      endCursor: t.exposeString('endCursor', { nullable: true }),
+      hasNextPage: t.exposeBoolean('hasNextPage'),
+    }),
+  });

@@ -1,0 +1,135 @@
+import type { DatasetSchema, FieldSchema } from '@govshare/contracts';
+import { AppError } from '@govshare/platform';
+import { AccessLevelEnum, builder, MaskStyleEnum, PageInfoRef, SensitivityEnum, TierEnum } from '../builder.ts';
+import { createDataset, getDataset, listDatasets, updateDatasetSchema, type DatasetView } from '../../operations/datasets.ts';
+
+interface FieldView {
+  name: string;
+  schema: FieldSchema;
+  required: boolean;
+  isKey: boolean;
+}
+
+const DatasetFieldRef = builder.objectRef<FieldView>('DatasetField').implement({
+  description: 'One field of the shared data dictionary',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    type: t.string({ resolve: (f) => [f.schema.type ?? 'any'].flat().join('|') }),
+    title: t.string({ nullable: true, resolve: (f) => f.schema.title ?? null }),
+    description: t.string({ nullable: true, resolve: (f) => f.schema.description ?? null }),
+    sensitivity: t.field({ type: SensitivityEnum, resolve: (f) => f.schema['x-sensitivity'] ?? 'public' }),
+    mask: t.field({ type: MaskStyleEnum, nullable: true, resolve: (f) => (f.schema['x-sensitivity'] && f.schema['x-sensitivity'] !== 'public' ? (f.schema['x-mask'] ?? 'partial') : null) }),
+    isKey: t.exposeBoolean('isKey'),
+    required: t.exposeBoolean('required'),
+  }),
+});
+
+export const DatasetRef = builder.objectRef<DatasetView>('Dataset').implement({
+  description: 'A shared dataset in the catalog',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    title: t.exposeString('title'),
+    description: t.exposeString('description'),
+    ownerDept: t.exposeString('ownerDept'),
+    tier: t.field({ type: TierEnum, resolve: (d) => d.tier }),
+    keyFields: t.exposeStringList('keyFields'),
+    version: t.exposeInt('version'),
+    recordCount: t.exposeInt('recordCount'),
+    updatedAt: t.field({ type: 'DateTime', resolve: (d) => d.updatedAt }),
+    access: t.field({ type: AccessLevelEnum, description: 'What the caller may read of this dataset', resolve: (d) => d.access }),
+    schema: t.field({ type: 'JSON', description: 'The JSON Schema (draft 2020-12) data dictionary', resolve: (d) => d.schema }),
+    fields: t.field({
+      type: [DatasetFieldRef],
+      resolve: (d) =>
+        Object.entries(d.schema.properties).map(([name, schema]) => ({
+          name,
+          schema,
+          required: (d.schema.required ?? []).includes(name),
+          isKey: d.keyFields.includes(name),
+        })),
+    }),
+  }),
+});
+
+const DatasetConnectionRef = builder
+  .objectRef<{ datasets: DatasetView[]; totalCount: number; endCursor?: string | null; hasNextPage: boolean }>('DatasetConnection')
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [DatasetRef], resolve: (p) => p.datasets }),
+      totalCount: t.exposeInt('totalCount'),
+      pageInfo: t.field({ type: PageInfoRef, resolve: (p) => ({ endCursor: p.endCursor ?? null, hasNextPage: p.hasNextPage }) }),
+    }),
+  });
+
+const DatasetFilterInput = builder.inputType('DatasetFilter', {
+  fields: (t) => ({
+    tier: t.field({ type: TierEnum, required: false }),
+    ownerDept: t.string({ required: false }),
+    search: t.string({ required: false, description: 'Words in the title or description' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  datasets: t.field({
+    type: DatasetConnectionRef,
+    args: {
+      filter: t.arg({ type: DatasetFilterInput, required: false }),
+      first: t.arg.int({ required: false, defaultValue: 20 }),
+      after: t.arg.string({ required: false }),
+    },
+    complexity: (args) => ({ field: 2, multiplier: Math.min(args.first ?? 20, 100) }),
+    resolve: (_r, args, ctx) => {
+      if (args.first! < 1 || args.first! > 100) throw new AppError('BAD_USER_INPUT', 'first: must be between 1 and 100');
+      return listDatasets(ctx.deps, ctx.scope, {
+        tier: args.filter?.tier ?? undefined,
+        ownerDept: args.filter?.ownerDept ?? undefined,
+        search: args.filter?.search ?? undefined,
+        first: args.first ?? 20,
+        after: args.after ?? undefined,
+      });
+    },
+  }),
+  dataset: t.field({
+    type: DatasetRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_r, args, ctx) => getDataset(ctx.deps, ctx.scope, String(args.id)),
+  }),
+}));
+
+const CreateDatasetInput = builder.inputType('CreateDatasetInput', {
+  fields: (t) => ({
+    id: t.string({ required: true, description: 'lower-case-with-dashes' }),
+    title: t.string({ required: true }),
+    description: t.string({ required: false }),
+    ownerDept: t.string({ required: true }),
+    tier: t.field({ type: TierEnum, required: true }),
+    schema: t.field({ type: 'JSON', required: true, description: 'JSON Schema (draft 2020-12) with x-sensitivity, x-mask, x-key' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createDataset: t.field({
+    type: DatasetRef,
+    authScopes: { steward: true, admin: true },
+    args: { input: t.arg({ type: CreateDatasetInput, required: true }) },
+    resolve: async (_r, { input }, ctx) => {
+      const d = await createDataset(ctx.deps, ctx.scope, {
+        id: input.id,
+        title: input.title,
+        description: input.description ?? '',
+        ownerDept: input.ownerDept,
+        tier: input.tier,
+        schema: input.schema as DatasetSchema,
+      });
+      return { ...d, access: 'FULL' as const };
+    },
+  }),
+  updateDatasetSchema: t.field({
+    type: DatasetRef,
+    description: 'A compatible change makes a new version; an incompatible one is refused with the reasons',
+    authScopes: { steward: true, admin: true },
+    args: { id: t.arg.id({ required: true }), schema: t.arg({ type: 'JSON', required: true }) },
+    resolve: async (_r, args, ctx) => ({ ...(await updateDatasetSchema(ctx.deps, ctx.scope, String(args.id), args.schema as DatasetSchema)), access: 'FULL' as const }),
+  }),
+}));

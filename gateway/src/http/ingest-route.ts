@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import type { GatewayDeps } from '../deps.ts';
+import { assertMode, ingestRecords } from '../operations/ingest.ts';
+import type { TokenVerifier } from '../tokens/verify-token.ts';
+import { authenticate } from './authenticate.ts';
+
+const STREAM_TYPES = ['application/x-ndjson', 'text/csv'] as const;
+
+/**
+ * File upload for large batches: POST /datasets/:id/records?mode=append|replace with an NDJSON or
+ * CSV body. Streamed through to the catalog, which applies it all or nothing.
+ */
+export function registerIngestRoute(app: FastifyInstance, deps: GatewayDeps, verify: TokenVerifier, maxBytes: number) {
+  app.addContentTypeParser([...STREAM_TYPES], (_req, payload, done) => done(null, payload));
+  app.post<{ Params: { id: string }; Querystring: { mode?: string } }>(
+    '/datasets/:id/records',
+    {
+      bodyLimit: maxBytes,
+      schema: {
+        params: { type: 'object', required: ['id'], properties: { id: { $ref: 'https://govshare.dev/contracts/common.v1.json#/$defs/DatasetId' } } },
+        querystring: { type: 'object', properties: { mode: { enum: ['append', 'replace'], default: 'append' } } },
+      },
+    },
+    async (req, reply) => {
+      const scope = await authenticate(req, deps, verify);
+      const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+      if (!(STREAM_TYPES as readonly string[]).includes(contentType)) {
+        return reply.code(415).send({ error: { code: 'BAD_USER_INPUT', message: `content-type: must be ${STREAM_TYPES.join(' or ')}` } });
+      }
+      const result = await ingestRecords(deps, scope, req.params.id, assertMode(req.query.mode ?? 'append'), {
+        kind: 'stream',
+        contentType: contentType as (typeof STREAM_TYPES)[number],
+        body: req.body as NodeJS.ReadableStream,
+      });
+      return reply.send(result);
+    },
+  );
+}

@@ -1,0 +1,14 @@
+import { buildGateway, type GatewayOptions } from './app.ts';
+
+export { buildGateway, type GatewayOptions } from './app.ts';
+export { mintCallerToken, loadDevIssuerKeys } from './tokens/dev-issuer.ts';
+export { printGatewaySchema } from './graphql/schema/index.ts';
+export { maskPartial, maskRecord, maskHash } from './policy/masking.ts';
+export { decideRecordAccess } from './policy/access-policy.ts';
+
+/** Builds and listens; returns the base URL (port 0 = any free port). */
+export async function startGateway(o: GatewayOptions & { host?: string; port?: number }) {
+  const gw = await buildGateway(o);
+  const address = await gw.app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
+  return { url: address, deps: gw.deps, close: gw.close };
+}

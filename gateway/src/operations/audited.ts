@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, isAppError } from '@govshare/platform';
+import type { AuditEvent } from '@govshare/contracts';
+import type { GatewayDeps, RequestScope } from '../deps.ts';
+
+type EventDetails = Omit<AuditEvent, 'id' | 'at' | 'requestId' | 'actor' | 'outcome' | 'action'>;
+
+export function auditEvent(scope: RequestScope, action: string, outcome: AuditEvent['outcome'], details: EventDetails = {}): AuditEvent {
+  return {
+    id: randomUUID(),
+    at: new Date().toISOString(),
+    requestId: scope.requestId,
+    actor: { sub: scope.caller.sub, dept: scope.caller.dept, roles: scope.caller.roles, jti: scope.caller.jti },
+    action,
+    outcome,
+    ...(scope.client ? { client: scope.client } : {}),
+    ...details,
+  };
+}
+
+/** Records a refused or failed operation, then rethrows its error. */
+async function auditFailure(deps: GatewayDeps, scope: RequestScope, action: string, details: EventDetails, err: unknown): Promise<never> {
+  const appErr = isAppError(err) ? err : new AppError('INTERNAL_SERVER_ERROR', 'internal error');
+  if (!isAppError(err)) deps.logger.error({ err, reqId: scope.requestId }, 'operation failed');
+  const outcome = appErr.code === 'FORBIDDEN' ? 'denied' : 'error';
+  try {
+    await deps.audit.record(auditEvent(scope, action, outcome, { ...details, reason: appErr.message, errorCode: appErr.code }));
+  } catch (auditErr) {
+    deps.logger.error({ err: (auditErr as Error).message, reqId: scope.requestId }, 'could not audit a failed operation');
+  }
+  throw appErr;
+}
+
+/**
+ * A read: run it, then audit what is about to be returned, and only then return it. If the audit
+ * service does not acknowledge, the caller gets UNAVAILABLE and no data.
+ */
+export async function auditedRead<T>(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  action: string,
+  details: EventDetails,
+  run: () => Promise<{ result: T; details?: EventDetails }>,
+): Promise<T> {
+  let out: { result: T; details?: EventDetails };
+  try {
+    out = await run();
+  } catch (err) {
+    return auditFailure(deps, scope, action, details, err);
+  }
+  await deps.audit.record(auditEvent(scope, action, 'allowed', { ...details, ...out.details }));
+  return out.result;
+}
+
+/**
+ * A change: authorise, audit the intent (nothing changes unless the audit service took it), perform,
+ * and audit the failure if the change is refused downstream.
+ */
+export async function auditedWrite<T>(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  action: string,
+  details: EventDetails,
+  authorise: () => void | Promise<void>,
+  perform: () => Promise<T>,
+): Promise<T> {
+  try {
+    await authorise();
+  } catch (err) {
+    return auditFailure(deps, scope, action, details, err);
+  }
+  await deps.audit.record(auditEvent(scope, action, 'allowed', details));
+  try {
+    return await perform();
+  } catch (err) {
+    return auditFailure(deps, scope, action, details, err);
+  }
+}

@@ -1,0 +1,83 @@
+import { AppError } from '@govshare/platform';
+import { ref, type Filter, type RecordsPage } from '@govshare/contracts';
+import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { decideRecordAccess, type AccessBasis } from '../policy/access-policy.ts';
+import { filterFields } from '../policy/filter.ts';
+import { maskHash, maskRecord, type MaskedField } from '../policy/masking.ts';
+import { auditedRead } from './audited.ts';
+import { loadAccessContext } from './catalog-reads.ts';
+
+export interface RecordsRequest {
+  datasetId: string;
+  fields?: string[];
+  where?: Filter;
+  first?: number;
+  after?: string;
+}
+
+export interface RecordsResult {
+  records: { key: string; version: number; ingestedAt: string; data: Record<string, unknown> }[];
+  maskedFields: MaskedField[];
+  totalCount: number | null;
+  endCursor: string | null;
+  hasNextPage: boolean;
+  datasetVersion: number;
+  basis: AccessBasis;
+  grantId: string | null;
+}
+
+// Identifiers that name a person or a company; the audit service stores their keyed HMACs.
+const SUBJECT_FIELDS = ['idNumber', 'creditCode'];
+
+/**
+ * Reads records under the tier policy: decide, fetch only permitted fields, mask, audit (with the
+ * subjects returned), then return. Denials are audited too.
+ */
+export async function readRecords(deps: GatewayDeps, scope: RequestScope, req: RecordsRequest): Promise<RecordsResult> {
+  const first = req.first ?? 20;
+  if (!Number.isInteger(first) || first < 1 || first > deps.pageSizeMax) {
+    throw new AppError('BAD_USER_INPUT', `first: must be an integer between 1 and ${deps.pageSizeMax}`);
+  }
+  const baseDetails = { dataset: req.datasetId, ...(req.where ? { filter: req.where } : {}) };
+  return auditedRead(deps, scope, 'records.read', baseDetails, async () => {
+    const { dataset, grants } = await loadAccessContext(deps, scope, req.datasetId);
+    const decision = decideRecordAccess({ caller: scope.caller, dataset, grants, requestedFields: req.fields ?? [], filterFields: filterFields(req.where) });
+    if (!decision.allowed) throw new AppError('FORBIDDEN', decision.reason);
+
+    const page = await deps.catalog.call<RecordsPage>({
+      method: 'POST',
+      path: `/datasets/${encodeURIComponent(dataset.id)}/records/query`,
+      requestId: scope.requestId,
+      body: { fields: decision.fields, where: req.where, first, after: req.after, withTotal: true },
+      responseSchema: ref('records.v1.json', 'Page'),
+    });
+
+    const keyMasked = decision.masked.some((m) => dataset.keyFields.includes(m.field)) || !dataset.keyFields.every((k) => decision.fields.includes(k));
+    const subjects = new Set<string>();
+    const records = page.records.map((r) => {
+      subjects.add(r.key);
+      for (const f of SUBJECT_FIELDS) if (typeof r.data[f] === 'string') subjects.add(r.data[f] as string);
+      return { ...r, key: keyMasked ? maskHash(r.key, deps.maskKey) : r.key, data: maskRecord(r.data, decision.masked, deps.maskKey) };
+    });
+    return {
+      result: {
+        records,
+        maskedFields: decision.masked,
+        totalCount: page.totalCount ?? null,
+        endCursor: page.endCursor ?? null,
+        hasNextPage: page.hasNextPage,
+        datasetVersion: page.datasetVersion,
+        basis: decision.basis,
+        grantId: decision.grant?.id ?? null,
+      },
+      details: {
+        datasetVersion: page.datasetVersion,
+        fields: decision.fields,
+        maskedFields: decision.masked.map((m) => m.field),
+        recordCount: records.length,
+        ...(decision.grant ? { grantId: decision.grant.id, purpose: decision.grant.purpose } : {}),
+        ...(subjects.size ? { subjects: [...subjects].slice(0, 500) } : {}),
+      },
+    };
+  });
+}
