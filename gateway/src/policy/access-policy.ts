@@ -63,8 +63,6 @@ export function decideRecordAccess(input: {
   const all = Object.keys(dataset.schema.properties);
   const unknown = [...requestedFields, ...filterFields].filter((f) => !all.includes(f));
   if (unknown.length) return { allowed: false, reason: `unknown field(s) ${unknown.join(', ')} in dataset ${dataset.id}` };
-  const fields = requestedFields.length ? requestedFields : all;
-
   let readable: string[];
   let masked: MaskedField[];
   let grant: Grant | undefined;
@@ -91,6 +89,8 @@ export function decideRecordAccess(input: {
     return { allowed: false, reason: `dataset ${dataset.id} is SECRET: rows are visible to the owner department ${dataset.ownerDept} only` };
   }
 
+  readable = readable.filter((f) => all.includes(f));
+  const fields = requestedFields.length ? requestedFields : readable;
   const notGranted = fields.filter((f) => !readable.includes(f));
   if (notGranted.length) return { allowed: false, reason: `field(s) ${notGranted.join(', ')} are not covered by grant ${grant?.id}` };
   const maskedNames = new Set(masked.map((m) => m.field));

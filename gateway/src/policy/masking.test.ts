@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { maskHash, maskPartial, maskRecord } from './masking.ts';
+
+const key = Buffer.from('k'.repeat(32));
+
+describe('masking', () => {
+  it('masks the documented shapes', () => {
+    expect(maskPartial('11010519491231002X')).toBe('110105********002X');
+    expect(maskPartial('13812345678')).toBe('138****5678');
+    expect(maskPartial('张三')).toBe('张*');
+    expect(maskPartial('欧阳修文')).toBe('欧***');
+  });
+
+  it('partial masking keeps the length and hides the middle of any string', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 3, maxLength: 60 }), (s) => {
+        const m = maskPartial(s);
+        expect([...m].length).toBe([...s].length);
+        expect(m).toContain('*');
+        if ([...s].length >= 8 && !/^\*+$/.test(s)) expect(m).not.toBe(s);
+      }),
+    );
+  });
+
+  it('hash masking is stable, keyed and normalises before hashing (so joins still work)', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), (s) => {
+        expect(maskHash(s, key)).toBe(maskHash(s, key));
+        expect(maskHash(s, key)).toBe(maskHash(` ${s.normalize('NFKC').toUpperCase()}\u3000`, key));
+        expect(maskHash(s, key)).toMatch(/^hmac:[0-9a-f]{32}$/);
+      }),
+    );
+    expect(maskHash('11010519491231002x', key)).toBe(maskHash(' 11010519491231002X', key));
+    expect(maskHash('a', key)).not.toBe(maskHash('a', Buffer.from('other-key-other-key-other-key-00')));
+  });
+
+  it('maskRecord touches only planned fields, and redact removes the value', () => {
+    const rec = { idNumber: '11010519491231002X', name: '张三', city: '北京', income: 12000 };
+    const out = maskRecord(rec, [{ field: 'idNumber', style: 'hash' }, { field: 'name', style: 'partial' }, { field: 'income', style: 'redact' }], key);
+    expect(out).toEqual({ idNumber: maskHash('11010519491231002X', key), name: '张*', city: '北京', income: null });
+    expect(rec.name).toBe('张三');
+  });
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair, importJWK } from 'jose';
+import { AppError, generateEd25519 } from '@govshare/platform';
+import { createTokenVerifier } from './verify-token.ts';
+import { mintCallerToken } from './dev-issuer.ts';
+
+const ISS = 'test-issuer';
+const AUD = 'govshare';
+
+async function setup() {
+  const dev = await generateEd25519('k1');
+  const es = await generateKeyPair('ES256', { extractable: true });
+  const esPublic = { ...(await exportJWK(es.publicKey)), kid: 'es1', alg: 'ES256' };
+  const revoked = new Set<string>(['revoked-jti']);
+  const verify = createTokenVerifier({ issuer: ISS, audience: AUD, jwks: { keys: [dev.publicJwk, esPublic] }, isRevoked: (j) => revoked.has(j) });
+  return { dev, es, verify };
+}
+describe('caller token verification', () => {
+  it('accepts a valid EdDSA token from the dev issuer and an ES256 token from the JWKS', async () => {
+    const { dev, verify, es } = await setup();
+    const token = await mintCallerToken(dev.privateJwk, { sub: 'alice', dept: 'HRSS', roles: ['consumer', 'steward'], issuer: ISS, audience: AUD });
+    await expect(verify(`Bearer ${token}`)).resolves.toMatchObject({ sub: 'alice', dept: 'HRSS', roles: ['consumer', 'steward'] });
+    const esToken = await new SignJWT({ dept: 'MCA', roles: ['auditor'] })
+      .setProtectedHeader({ alg: 'ES256', kid: 'es1' })
+      .setIssuer(ISS).setAudience(AUD).setSubject('bob').setJti('j2').setIssuedAt().setExpirationTime('5m')
+      .sign(es.privateKey);
+    await expect(verify(`Bearer ${esToken}`)).resolves.toMatchObject({ dept: 'MCA', roles: ['auditor'] });
+  });
+
+  it('rejects every bad token with UNAUTHENTICATED and says which check failed', async () => {
+    const { dev, verify } = await setup();
+    const key = await importJWK(dev.privateJwk, 'EdDSA');
+    const base = (payload: Record<string, unknown> = { dept: 'HRSS', roles: ['consumer'] }, kid = 'k1') =>
+      new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid }).setIssuer(ISS).setAudience(AUD).setSubject('alice').setJti('j').setIssuedAt().setExpirationTime('5m');
+    const other = await generateEd25519('k1'); // same kid, different key
+    const otherKey = await importJWK(other.privateJwk, 'EdDSA');
+    const hsToken = await new SignJWT({ dept: 'HRSS', roles: ['consumer'] })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setIssuer(ISS).setAudience(AUD).setSubject('a').setJti('j').setIssuedAt().setExpirationTime('5m')
+      .sign(new TextEncoder().encode('a-shared-secret-that-is-long-enough!!'));
+    const noneToken = new UnsecuredJWT({ dept: 'HRSS', roles: ['consumer'] }).setIssuer(ISS).setAudience(AUD).setSubject('a').setJti('j').setIssuedAt().setExpirationTime('5m').encode();
+    const now = Math.floor(Date.now() / 1000);
+    const cases: [string, string | undefined, RegExp][] = [
+      ['no header', undefined, /missing bearer/],
+      ['not bearer', 'Basic abc', /missing bearer/],
+      ['garbage', 'Bearer abc.def.ghi', /malformed|invalid/],
+      ['HS256', `Bearer ${hsToken}`, /algorithm not allowed/],
+      ['alg none', `Bearer ${noneToken}`, /algorithm not allowed|malformed/],
+      ['wrong issuer', `Bearer ${await base().setIssuer('evil').sign(key)}`, /"iss"/],
+      ['wrong audience', `Bearer ${await base().setAudience('other').sign(key)}`, /"aud"/],
+      ['expired', `Bearer ${await base().setIssuedAt(now - 7200).setExpirationTime(now - 3600).sign(key)}`, /expired/],
+      ['not yet valid', `Bearer ${await base().setNotBefore(now + 3600).sign(key)}`, /"nbf"/],
+      ['forged signature', `Bearer ${await base().sign(otherKey)}`, /signature/],
+      ['unknown kid', `Bearer ${await base(undefined, 'nope').sign(key)}`, /no key/],
+      ['no dept', `Bearer ${await base({ roles: ['consumer'] }).sign(key)}`, /"dept"/],
+      ['bad dept', `Bearer ${await base({ dept: 'hrss; drop', roles: ['consumer'] }).sign(key)}`, /"dept"/],
+      ['unknown role', `Bearer ${await base({ dept: 'HRSS', roles: ['root'] }).sign(key)}`, /"roles"/],
+      ['empty roles', `Bearer ${await base({ dept: 'HRSS', roles: [] }).sign(key)}`, /"roles"/],
+      ['no jti', `Bearer ${await new SignJWT({ dept: 'HRSS', roles: ['consumer'] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer(ISS).setAudience(AUD).setSubject('a').setIssuedAt().setExpirationTime('5m').sign(key)}`, /"jti"/],
+      ['no exp', `Bearer ${await new SignJWT({ dept: 'HRSS', roles: ['consumer'] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer(ISS).setAudience(AUD).setSubject('a').setJti('j').setIssuedAt().sign(key)}`, /"exp"/],
+      ['revoked', `Bearer ${await base().setJti('revoked-jti').sign(key)}`, /revoked/],
+    ];
+    for (const [name, header, message] of cases) {
+      const err = await verify(header).then(() => undefined, (e) => e);
+      expect(err, name).toBeInstanceOf(AppError);
+      expect(err.code, name).toBe('UNAUTHENTICATED');
+      expect(err.message, name).toMatch(message);
+    }
+  });
+});
