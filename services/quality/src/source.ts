@@ -1,0 +1,175 @@
+import { Agent, request } from 'undici';
+import { AppError, createServiceTokenSigner, REQUEST_ID_HEADER, type ServiceTokenSigner } from '@govshare/platform';
+import type { Dataset, DatasetPage, StoredRecord } from '@govshare/contracts';
+import type { JWK } from 'jose';
+import { HashMap53, HashSet53 } from './metrics/hash-set.ts';
+import { hash53, isMissing, normaliseValue } from './metrics/normalise.ts';
+import type { ReferenceData } from './metrics/scorer.ts';
+import type { RuleSetBody, RuleSpec } from './rules/rules.ts';
+
+/** Where datasets and their records come from: the catalog over HTTP, or generated data in tests. */
+export interface RecordSource {
+  listDatasets(requestId?: string): Promise<Dataset[]>;
+  getDataset(id: string, requestId?: string): Promise<Dataset | undefined>;
+  /** Every current record of the dataset, in batches, in a stable order. */
+  batches(datasetId: string, requestId?: string): AsyncIterable<StoredRecord[]>;
+}
+
+/** A RecordSource over data held in memory or produced by generators (re-iterable factories). */
+export function memorySource(datasets: { dataset: Dataset; batches: () => Iterable<StoredRecord[]> | AsyncIterable<StoredRecord[]> }[]): RecordSource & { set(d: Dataset, b: () => Iterable<StoredRecord[]>): void } {
+  const byId = new Map(datasets.map((d) => [d.dataset.id, d]));
+  return {
+    async listDatasets() {
+      return [...byId.values()].map((d) => d.dataset);
+    },
+    async getDataset(id) {
+      return byId.get(id)?.dataset;
+    },
+    async *batches(id) {
+      const d = byId.get(id);
+      if (!d) throw new AppError('NOT_FOUND', `dataset ${id} not found`);
+      yield* d.batches() as AsyncIterable<StoredRecord[]>;
+    },
+    set(dataset, batches) {
+      byId.set(dataset.id, { dataset, batches });
+    },
+  };
+}
+
+export interface CatalogSourceOptions {
+  baseUrl: string;
+  /** Private JWK used to sign service tokens (aud "catalog"). */
+  privateJwk?: JWK;
+  signer?: ServiceTokenSigner;
+  pageSize?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Reads the catalog: GET /datasets (paged) and GET /datasets/:id/records/export?after=&limit=
+ * (NDJSON lines {key, version, ingestedAt, data}), page by page until a short page.
+ */
+export function catalogSource(opts: CatalogSourceOptions): RecordSource & { close(): Promise<void> } {
+  const signer = opts.signer ?? createServiceTokenSigner(opts.privateJwk!);
+  const dispatcher = new Agent({ connections: 8, keepAliveTimeout: 30_000 });
+  const pageSize = opts.pageSize ?? 5000;
+  const timeout = opts.timeoutMs ?? 60_000;
+
+  async function get(path: string, requestId: string) {
+    let res;
+    try {
+      res = await request(opts.baseUrl + path, {
+        method: 'GET', dispatcher, headersTimeout: timeout, bodyTimeout: timeout,
+        headers: { authorization: `Bearer ${await signer.tokenFor('catalog')}`, [REQUEST_ID_HEADER]: requestId },
+      });
+    } catch (err) {
+      throw new AppError('UNAVAILABLE', 'catalog service unavailable', { cause: (err as Error).message });
+    }
+    if (res.statusCode >= 400) {
+      const text = await res.body.text();
+      let err: any;
+      try {
+        err = JSON.parse(text)?.error;
+      } catch {}
+      if (res.statusCode === 404) throw new AppError('NOT_FOUND', err?.message ?? `catalog: ${path} not found`);
+      throw new AppError(res.statusCode === 401 ? 'INTERNAL_SERVER_ERROR' : 'UNAVAILABLE', `catalog ${res.statusCode}: ${err?.message ?? text.slice(0, 200)}`);
+    }
+    return res;
+  }
+
+  async function listDatasets(requestId = 'quality') {
+    const out: Dataset[] = [];
+    let after: string | null | undefined;
+    for (;;) {
+      const res = await get(`/datasets?first=100${after ? `&after=${encodeURIComponent(after)}` : ''}`, requestId);
+      const page = (await res.body.json()) as DatasetPage;
+      out.push(...page.datasets);
+      if (!page.hasNextPage || !page.endCursor) return out;
+      after = page.endCursor;
+    }
+  }
+
+  return {
+    listDatasets,
+    async getDataset(id, requestId = 'quality') {
+      return (await listDatasets(requestId)).find((d) => d.id === id);
+    },
+    async *batches(id, requestId = 'quality') {
+      let after: string | undefined;
+      for (;;) {
+        const res = await get(`/datasets/${encodeURIComponent(id)}/records/export?limit=${pageSize}${after !== undefined ? `&after=${encodeURIComponent(after)}` : ''}`, requestId);
+        let buf = '';
+        let batch: StoredRecord[] = [];
+        let count = 0;
+        let last: string | undefined;
+        for await (const chunk of res.body) {
+          buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (!line) continue;
+            const rec = JSON.parse(line) as StoredRecord;
+            batch.push(rec);
+            last = rec.key;
+            count++;
+            if (batch.length >= 1000) {
+              yield batch;
+              batch = [];
+            }
+          }
+        }
+        if (buf.trim()) {
+          const rec = JSON.parse(buf) as StoredRecord;
+          batch.push(rec);
+          last = rec.key;
+          count++;
+        }
+        if (batch.length) yield batch;
+        if (count < pageSize || last === undefined || last === after) return;
+        after = last;
+      }
+    },
+    close: () => dispatcher.close(),
+  };
+}
+
+/** Builds the key sets of reference rules and the value maps of consistency checks by reading the other datasets. */
+export async function loadReferenceData(source: RecordSource, rules: RuleSpec[], ruleSet: RuleSetBody, requestId?: string): Promise<{ refs: ReferenceData; skipped: Record<string, string> }> {
+  const refs: ReferenceData = { sets: new Map(), consistency: new Map() };
+  const skipped: Record<string, string> = {};
+  for (const r of rules) {
+    if (r.kind !== 'reference') continue;
+    if (!r.dataset) {
+      skipped[r.id!] = 'no dataset named';
+      continue;
+    }
+    const set = new HashSet53(1 << 14);
+    const field = r.targetField ?? r.field;
+    try {
+      for await (const batch of source.batches(r.dataset, requestId)) {
+        for (const rec of batch) if (!isMissing(rec.data?.[field])) set.add(hash53(normaliseValue(rec.data[field])));
+      }
+      refs.sets.set(r.id!, set);
+    } catch (err) {
+      skipped[r.id!] = `reference dataset ${r.dataset} unreadable: ${(err as Error).message}`;
+    }
+  }
+  for (const [i, c] of (ruleSet.consistency ?? []).entries()) {
+    const map = new HashMap53(1 << 14);
+    const mf = c.targetMatchField ?? c.matchField, tf = c.targetField ?? c.field;
+    try {
+      for await (const batch of source.batches(c.dataset, requestId)) {
+        for (const rec of batch) {
+          const d = rec.data ?? {};
+          if (isMissing(d[mf]) || isMissing(d[tf])) continue;
+          map.setIfAbsent(hash53(normaliseValue(d[mf])), hash53(normaliseValue(d[tf])));
+        }
+      }
+      refs.consistency.set(i, map);
+    } catch (err) {
+      skipped[`consistency:${i}`] = `dataset ${c.dataset} unreadable: ${(err as Error).message}`;
+    }
+  }
+  return { refs, skipped };
+}
