@@ -1,0 +1,80 @@
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { createLogger, createServiceApp, createServiceTokenVerifier, openDatabase, type Logger } from '@govshare/platform';
+import { tables } from './schema.ts';
+import { JSON_BODY_LIMIT, registerRoutes } from './routes.ts';
+import { seedDemoData } from './demo-data.ts';
+import type { CatalogDb } from './datasets.ts';
+
+type JWK = Parameters<typeof createServiceTokenVerifier>[0];
+
+export const CATALOG_SERVICE = 'catalog';
+export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export interface CatalogOptions {
+  databaseUrl?: string;
+  /** ':memory:' for throwaway PGlite. */
+  dataDir: string;
+  schemaPrefix?: string;
+  servicePublicJwk: JWK;
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+  logger?: Logger;
+  /** Load the demo data into an empty catalog (default { scale: 1 }); false = none. */
+  demoData?: false | { scale: number };
+}
+
+export async function buildCatalog(opts: CatalogOptions) {
+  const logger = opts.logger ?? createLogger(CATALOG_SERVICE);
+  const database = await openDatabase({
+    service: CATALOG_SERVICE,
+    tables,
+    migrationsFolder,
+    databaseUrl: opts.databaseUrl,
+    dataDir: opts.dataDir,
+    schemaPrefix: opts.schemaPrefix,
+  });
+  const db = database.db as CatalogDb;
+  try {
+    if (opts.demoData !== false) {
+      const seeded = await seedDemoData(db, { scale: opts.demoData?.scale ?? 1 });
+      if (seeded) logger.info({ records: seeded.records }, 'demo data loaded');
+    }
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const app = createServiceApp({
+    logger,
+    bodyLimit: JSON_BODY_LIMIT,
+    verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, CATALOG_SERVICE),
+    ready: async () => {
+      await db.execute(sql`select 1`);
+    },
+  });
+  registerRoutes(app, db);
+  return {
+    app,
+    db,
+    database,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+/** Builds and listens; for in-process use by tests and benchmarks. */
+export async function startCatalog(opts: CatalogOptions): Promise<{ url: string; close: () => Promise<void>; db: CatalogDb }> {
+  const built = await buildCatalog(opts);
+  try {
+    await built.app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4101 });
+  } catch (err) {
+    await built.close();
+    throw err;
+  }
+  const addr = built.app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  return { url: `http://${opts.host ?? '127.0.0.1'}:${port}`, close: built.close, db: built.db };
+}

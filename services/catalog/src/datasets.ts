@@ -1,0 +1,160 @@
+import { and, asc, count, eq, gt, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { AppError, type Db } from '@govshare/platform';
+import type { Dataset, DatasetCreate, DatasetListQuery, DatasetPage, DatasetSchema, Department, Grant, Tier } from '@govshare/contracts';
+import { canonicalJson, checkCompatibility, compileDatasetSchema, type CompiledDatasetSchema } from './data-dictionary.ts';
+import { datasets, datasetVersions, departments, grants, type CatalogTables } from './schema.ts';
+import { toGrant } from './grants.ts';
+
+export type CatalogDb = Db<CatalogTables>;
+export type DatasetRow = typeof datasets.$inferSelect;
+
+export function toDataset(r: DatasetRow): Dataset {
+  return {
+    id: r.id,
+    title: r.title,
+    description: r.description,
+    ownerDept: r.ownerDept,
+    tier: r.tier as Tier,
+    keyFields: r.keyFields,
+    version: r.version,
+    schema: r.schema,
+    recordCount: r.recordCount,
+    updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+// Compiled validators per dataset version (schemas of a version never change).
+const compiledCache = new Map<string, CompiledDatasetSchema>();
+export function compiledFor(row: Pick<DatasetRow, 'id' | 'version' | 'schema' | 'keyFields'>): CompiledDatasetSchema {
+  const k = `${row.id}@${row.version}@${row.keyFields.join(',')}@${canonicalJson(row.schema).length}`;
+  let c = compiledCache.get(k);
+  if (!c) {
+    // Key order comes from the key_fields column (the JSONB schema does not keep property order).
+    c = { ...compileDatasetSchema(row.schema), keyFields: row.keyFields };
+    if (compiledCache.size > 500) compiledCache.clear();
+    compiledCache.set(k, c);
+  }
+  return c;
+}
+
+export async function listDepartments(db: CatalogDb): Promise<{ departments: Department[] }> {
+  const rows = await db.select().from(departments).orderBy(asc(departments.code));
+  return { departments: rows.map((r) => ({ code: r.code, nameZh: r.nameZh, nameEn: r.nameEn })) };
+}
+
+export async function getDatasetRow(db: CatalogDb, id: string): Promise<DatasetRow> {
+  const [row] = await db.select().from(datasets).where(eq(datasets.id, id));
+  if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
+  return row;
+}
+
+export async function getDataset(db: CatalogDb, id: string): Promise<Dataset> {
+  return toDataset(await getDatasetRow(db, id));
+}
+
+export const encodeCursor = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
+export function decodeCursor(cursor: string, prefix: string): string {
+  const s = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!s.startsWith(prefix)) throw new AppError('BAD_USER_INPUT', 'after: not a valid cursor (cursor)');
+  return s.slice(prefix.length);
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export async function listDatasets(db: CatalogDb, q: DatasetListQuery): Promise<DatasetPage> {
+  const first = q.first ?? 20;
+  const conds: SQL[] = [];
+  if (q.tier) conds.push(eq(datasets.tier, q.tier));
+  if (q.ownerDept) conds.push(eq(datasets.ownerDept, q.ownerDept));
+  if (q.search) {
+    const pat = `%${escapeLike(q.search)}%`;
+    conds.push(or(ilike(datasets.id, pat), ilike(datasets.title, pat), ilike(datasets.description, pat))!);
+  }
+  const filter = conds.length ? and(...conds) : undefined;
+  const pageConds = [...conds];
+  if (q.after) pageConds.push(gt(datasets.id, decodeCursor(q.after, 'd:')));
+  const [rows, [{ n }]] = await Promise.all([
+    db
+      .select()
+      .from(datasets)
+      .where(pageConds.length ? and(...pageConds) : undefined)
+      .orderBy(sql`${datasets.id} collate "C"`)
+      .limit(first + 1),
+    db.select({ n: count() }).from(datasets).where(filter),
+  ]);
+  const page = rows.slice(0, first);
+  return {
+    datasets: page.map(toDataset),
+    totalCount: Number(n),
+    endCursor: page.length ? encodeCursor(`d:${page[page.length - 1].id}`) : null,
+    hasNextPage: rows.length > first,
+  };
+}
+
+export async function createDataset(db: CatalogDb, input: DatasetCreate): Promise<Dataset> {
+  const compiled = compileDatasetSchema(input.schema);
+  return db.transaction(async (tx) => {
+    const [dept] = await tx.select().from(departments).where(eq(departments.code, input.ownerDept));
+    if (!dept) throw new AppError('BAD_USER_INPUT', `ownerDept: department "${input.ownerDept}" does not exist (department-unknown)`, { path: 'ownerDept', rule: 'department-unknown' });
+    const inserted = await tx
+      .insert(datasets)
+      .values({
+        id: input.id,
+        title: input.title,
+        description: input.description ?? '',
+        ownerDept: input.ownerDept,
+        tier: input.tier,
+        keyFields: compiled.keyFields,
+        version: 1,
+        schema: compiled.schema,
+        recordCount: 0,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!inserted.length) throw new AppError('CONFLICT', `dataset "${input.id}" already exists`);
+    await tx.insert(datasetVersions).values({ datasetId: input.id, version: 1, schema: compiled.schema });
+    return toDataset(inserted[0]);
+  });
+}
+
+/** A compatible change makes version+1 (kept in dataset_versions); an incompatible one is CONFLICT. */
+export async function changeSchema(db: CatalogDb, id: string, schema: unknown): Promise<Dataset> {
+  const compiled = compileDatasetSchema(schema);
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).for('update');
+    if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
+    if (canonicalJson(row.schema) === canonicalJson(compiled.schema)) return toDataset(row);
+    const { compatible, problems } = checkCompatibility(row.schema, compiled.schema);
+    if (!compatible) {
+      throw new AppError('CONFLICT', `schema change is incompatible: ${problems.map((p) => `${p.field} (${p.rule})`).join(', ')}`, { problems });
+    }
+    const version = row.version + 1;
+    const [updated] = await tx
+      .update(datasets)
+      .set({ schema: compiled.schema, version, updatedAt: sql`now()` })
+      .where(eq(datasets.id, id))
+      .returning();
+    await tx.insert(datasetVersions).values({ datasetId: id, version, schema: compiled.schema });
+    return toDataset(updated);
+  });
+}
+
+export async function listVersions(db: CatalogDb, id: string): Promise<{ versions: { version: number; schema: DatasetSchema; createdAt: string }[] }> {
+  await getDatasetRow(db, id);
+  const rows = await db.select().from(datasetVersions).where(eq(datasetVersions.datasetId, id)).orderBy(asc(datasetVersions.version));
+  return { versions: rows.map((r) => ({ version: r.version, schema: r.schema, createdAt: r.createdAt.toISOString() })) };
+}
+
+/** What the gateway needs to decide one request: the dataset and the dept's grants in force now. */
+export async function datasetAccess(db: CatalogDb, id: string, dept: string): Promise<{ dataset: Dataset; grants: Grant[] }> {
+  const [rows, grantRows] = await Promise.all([
+    db.select().from(datasets).where(eq(datasets.id, id)),
+    db
+      .select()
+      .from(grants)
+      .where(and(eq(grants.datasetId, id), eq(grants.granteeDept, dept), isNull(grants.revokedAt), gt(grants.expiresAt, sql`now()`)))
+      .orderBy(asc(grants.createdAt)),
+  ]);
+  if (!rows.length) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
+  return { dataset: toDataset(rows[0]), grants: grantRows.map(toGrant) };
+}

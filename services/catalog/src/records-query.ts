@@ -1,0 +1,177 @@
+import { and, asc, count, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { AppError } from '@govshare/platform';
+import type { Filter, RecordsPage, RecordsQuery, Scalar, StoredRecord } from '@govshare/contracts';
+import type { FieldInfo } from './data-dictionary.ts';
+import { compiledFor, decodeCursor, encodeCursor, getDatasetRow, type CatalogDb } from './datasets.ts';
+import { records } from './schema.ts';
+
+export const MAX_FILTER_DEPTH = 8;
+export const MAX_FILTER_LEAVES = 200;
+
+type Leaf = { field: string; op: string; value?: Scalar | Scalar[] };
+
+const refuse = (message: string, rule: string, field?: string): never => {
+  throw new AppError('BAD_USER_INPUT', `${message} (${rule})`, { ...(field ? { field } : {}), rule });
+};
+
+function valueMatches(f: FieldInfo, v: unknown): boolean {
+  if (f.type === 'string') return typeof v === 'string';
+  if (f.type === 'boolean') return typeof v === 'boolean';
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Checks a filter against the dataset's fields: fields exist, values match types, ops fit the type. */
+export function checkFilter(filter: Filter, fields: Map<string, FieldInfo>): void {
+  let leaves = 0;
+  const walk = (f: Filter, depth: number) => {
+    if (depth > MAX_FILTER_DEPTH) throw new AppError('QUERY_TOO_COMPLEX', `where: filter nested deeper than ${MAX_FILTER_DEPTH} levels`);
+    if ('and' in f || 'or' in f) {
+      for (const c of 'and' in f ? f.and : f.or) walk(c, depth + 1);
+      return;
+    }
+    if (++leaves > MAX_FILTER_LEAVES) throw new AppError('QUERY_TOO_COMPLEX', `where: more than ${MAX_FILTER_LEAVES} conditions`);
+    const leaf = f as Leaf;
+    const info = fields.get(leaf.field);
+    if (!info) refuse(`where: field "${leaf.field}" is not in the dataset schema`, 'field-unknown', leaf.field);
+    const at = `where: field "${leaf.field}" op "${leaf.op}"`;
+    const v = leaf.value;
+    switch (leaf.op) {
+      case 'isNull':
+        if (typeof v !== 'boolean') refuse(`${at} expects value true or false`, 'filter-value-type', leaf.field);
+        return;
+      case 'in':
+        if (!Array.isArray(v)) refuse(`${at} expects an array of ${info!.type} values`, 'filter-value-type', leaf.field);
+        for (const x of v as Scalar[]) if (!valueMatches(info!, x)) refuse(`${at} expects ${info!.type} values, got ${JSON.stringify(x)}`, 'filter-value-type', leaf.field);
+        return;
+      case 'prefix':
+        if (info!.type !== 'string') refuse(`${at} only applies to string fields`, 'filter-op-type', leaf.field);
+        break;
+      case 'lt':
+      case 'lte':
+      case 'gt':
+      case 'gte':
+        if (info!.type === 'boolean') refuse(`${at} does not apply to boolean fields`, 'filter-op-type', leaf.field);
+        break;
+    }
+    if (Array.isArray(v) || v === undefined || !valueMatches(info!, v)) refuse(`${at} expects one ${info!.type} value, got ${JSON.stringify(v)}`, 'filter-value-type', leaf.field);
+  };
+  walk(filter, 1);
+}
+
+export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * Translates a checked filter to parameterized SQL over records.data (JSONB). Field names and values
+ * are bound parameters. Numbers compare as numeric, booleans as boolean, strings as text in code
+ * point order (COLLATE "C"). A missing or null field makes every comparison false except `ne`
+ * (IS DISTINCT FROM: a missing value differs from any value) and `isNull: true`.
+ * With one string key field, eq/in/prefix on it use the indexed key column.
+ */
+export function filterToSql(filter: Filter, fields: Map<string, FieldInfo>, keyFields: string[]): SQL {
+  if ('and' in filter) return sql`(${sql.join(filter.and.map((f) => filterToSql(f, fields, keyFields)), sql` and `)})`;
+  if ('or' in filter) return sql`(${sql.join(filter.or.map((f) => filterToSql(f, fields, keyFields)), sql` or `)})`;
+  const leaf = filter as Leaf;
+  const info = fields.get(leaf.field)!;
+  const raw = sql`(${records.data} ->> ${leaf.field}::text)`;
+  if (leaf.op === 'isNull') return leaf.value ? sql`${raw} is null` : sql`${raw} is not null`;
+  const onKey = keyFields.length === 1 && keyFields[0] === leaf.field && info.type === 'string';
+  const cast = info.type === 'string' ? sql`text` : info.type === 'boolean' ? sql`boolean` : sql`numeric`;
+  const expr = onKey ? sql`${records.key}` : info.type === 'string' ? raw : sql`(${raw})::${cast}`;
+  const param = (v: Scalar) => sql`${info.type === 'string' ? v : String(v)}::${cast}`;
+  const ordered = info.type === 'string' ? sql`${expr} collate "C"` : expr;
+  const v = leaf.value as Scalar;
+  switch (leaf.op) {
+    case 'eq':
+      return sql`${expr} = ${param(v)}`;
+    case 'ne':
+      return sql`${expr} is distinct from ${param(v)}`;
+    case 'in': {
+      const vs = leaf.value as Scalar[];
+      if (!vs.length) return sql`false`;
+      return sql`${expr} in (${sql.join(vs.map(param), sql`, `)})`;
+    }
+    case 'lt':
+      return sql`${ordered} < ${param(v)}`;
+    case 'lte':
+      return sql`${ordered} <= ${param(v)}`;
+    case 'gt':
+      return sql`${ordered} > ${param(v)}`;
+    case 'gte':
+      return sql`${ordered} >= ${param(v)}`;
+    case 'prefix':
+      return sql`${expr} like ${escapeLike(v as string) + '%'}::text escape '\\'`;
+  }
+  throw new AppError('BAD_USER_INPUT', `where: unknown op "${leaf.op}"`);
+}
+
+const toStored = (r: { key: string; version: number; ingestedAt: Date; data: Record<string, unknown> }, pick?: string[]): StoredRecord => {
+  let data = r.data;
+  if (pick) {
+    data = {};
+    for (const f of pick) if (f in r.data) data[f] = r.data[f];
+  }
+  return { key: r.key, version: r.version, ingestedAt: r.ingestedAt.toISOString(), data };
+};
+
+const RECORD_CURSOR = 'r:';
+
+/** One page of records in id order (stable under concurrent appends), only the requested fields. */
+export async function queryRecords(db: CatalogDb, datasetId: string, q: RecordsQuery): Promise<RecordsPage> {
+  const ds = await getDatasetRow(db, datasetId);
+  const compiled = compiledFor(ds);
+  const fields = new Map(compiled.fields.map((f) => [f.name, f]));
+  for (const f of q.fields) if (!fields.has(f)) refuse(`fields: field "${f}" is not in the dataset schema`, 'field-unknown', f);
+  if (q.where) checkFilter(q.where, fields);
+  const first = q.first ?? 20;
+  let afterId = 0;
+  if (q.after) {
+    const s = decodeCursor(q.after, RECORD_CURSOR);
+    if (!/^\d{1,18}$/.test(s)) refuse('after: not a valid cursor', 'cursor');
+    afterId = Number(s);
+  }
+  const base = [eq(records.datasetId, datasetId)];
+  if (q.where) base.push(filterToSql(q.where, fields, compiled.keyFields));
+  const [rows, total] = await Promise.all([
+    db
+      .select({ id: records.id, key: records.key, version: records.version, ingestedAt: records.ingestedAt, data: records.data })
+      .from(records)
+      .where(and(...base, gt(records.id, afterId)))
+      .orderBy(asc(records.id))
+      .limit(first + 1),
+    q.withTotal === false ? Promise.resolve(null) : db.select({ n: count() }).from(records).where(and(...base)),
+  ]);
+  const page = rows.slice(0, first);
+  return {
+    records: page.map((r) => toStored(r, q.fields)),
+    totalCount: total ? Number(total[0].n) : null,
+    endCursor: page.length ? encodeCursor(RECORD_CURSOR + page[page.length - 1].id) : null,
+    hasNextPage: rows.length > first,
+    datasetVersion: ds.version,
+  };
+}
+
+/**
+ * Every record of a dataset in id order as NDJSON lines (StoredRecord plus `id`, the resume point
+ * for `after`), read in batches so memory stays bounded whatever the dataset size.
+ */
+export async function* exportRecords(db: CatalogDb, datasetId: string, opts: { after?: number; limit?: number; batchSize?: number } = {}): AsyncGenerator<string> {
+  await getDatasetRow(db, datasetId);
+  let after = opts.after ?? 0;
+  let left = opts.limit ?? Number.POSITIVE_INFINITY;
+  const batch = opts.batchSize ?? 1000;
+  while (left > 0) {
+    const rows = await db
+      .select({ id: records.id, key: records.key, version: records.version, ingestedAt: records.ingestedAt, data: records.data })
+      .from(records)
+      .where(and(eq(records.datasetId, datasetId), gt(records.id, after)))
+      .orderBy(asc(records.id))
+      .limit(Math.min(batch, left));
+    if (!rows.length) return;
+    let out = '';
+    for (const r of rows) out += JSON.stringify({ id: String(r.id), ...toStored(r) }) + '\n';
+    yield out;
+    after = rows[rows.length - 1].id;
+    left -= rows.length;
+    if (rows.length < Math.min(batch, left + rows.length)) return;
+  }
+}

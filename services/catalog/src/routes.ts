@@ -1,0 +1,118 @@
+import { Readable } from 'node:stream';
+import { AppError, type createServiceApp } from '@govshare/platform';
+import { ref, validatorFor, describeErrors } from '@govshare/contracts';
+import type { DatasetCreate, DatasetListQuery, GrantCreate, IngestBatch, RecordsQuery } from '@govshare/contracts';
+import { changeSchema, compiledFor, createDataset, datasetAccess, getDataset, getDatasetRow, listDatasets, listDepartments, listVersions, type CatalogDb } from './datasets.ts';
+import { createGrant, getGrant, listGrants, revokeGrant } from './grants.ts';
+import { batchItems, csvItems, ingest, limitBytes, ndjsonItems, STREAM_BODY_LIMIT, type IngestMode } from './ingest.ts';
+import { exportRecords, queryRecords } from './records-query.ts';
+
+type App = ReturnType<typeof createServiceApp>;
+
+/** JSON bodies (an IngestBatch holds up to 10,000 rows). Streams (NDJSON, CSV) go up to STREAM_BODY_LIMIT. */
+export const JSON_BODY_LIMIT = 32 * 1024 * 1024;
+const STREAM_TYPES = ['application/x-ndjson', 'text/csv'];
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { $ref: ref('common.v1.json', 'DatasetId') } } };
+const grantIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } };
+
+export function registerRoutes(app: App, db: CatalogDb): void {
+  // NDJSON and CSV bodies reach the handler as the raw request stream.
+  app.addContentTypeParser(STREAM_TYPES, (_req: unknown, payload: unknown, done: (err: Error | null, body?: unknown) => void) => done(null, payload));
+
+  app.get('/departments', async () => listDepartments(db));
+
+  app.get('/datasets', { schema: { querystring: { $ref: ref('dataset.v1.json', 'ListQuery') } } }, async (req) => listDatasets(db, req.query as DatasetListQuery));
+
+  app.post('/datasets', { schema: { body: { $ref: ref('dataset.v1.json', 'Create') } } }, async (req, reply) => {
+    reply.code(201);
+    return createDataset(db, req.body as DatasetCreate);
+  });
+
+  app.get('/datasets/:id', { schema: { params: idParams } }, async (req) => getDataset(db, (req.params as { id: string }).id));
+
+  app.get(
+    '/datasets/:id/access',
+    { schema: { params: idParams, querystring: { type: 'object', required: ['dept'], additionalProperties: false, properties: { dept: { $ref: ref('common.v1.json', 'DeptCode') } } } } },
+    async (req) => datasetAccess(db, (req.params as { id: string }).id, (req.query as { dept: string }).dept),
+  );
+
+  app.put('/datasets/:id/schema', { schema: { params: idParams, body: { $ref: ref('dataset.v1.json', 'SchemaChange') } } }, async (req) =>
+    changeSchema(db, (req.params as { id: string }).id, (req.body as { schema: unknown }).schema),
+  );
+
+  app.get('/datasets/:id/versions', { schema: { params: idParams } }, async (req) => listVersions(db, (req.params as { id: string }).id));
+
+  app.post(
+    '/datasets/:id/records',
+    {
+      schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { mode: { enum: ['append', 'replace'], default: 'append' } } } },
+      // Applies to JSON bodies; NDJSON/CSV streams are limited by limitBytes(STREAM_BODY_LIMIT).
+      bodyLimit: JSON_BODY_LIMIT,
+    },
+    async (req) => {
+      const id = (req.params as { id: string }).id;
+      const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (STREAM_TYPES.includes(contentType)) {
+        const mode = ((req.query as { mode?: IngestMode }).mode ?? 'append') as IngestMode;
+        const compiled = compiledFor(await getDatasetRow(db, id));
+        const body = (req.body as Readable).pipe(limitBytes(STREAM_BODY_LIMIT));
+        const items = contentType === 'text/csv' ? csvItems(body, compiled) : ndjsonItems(body);
+        return ingest(db, id, mode, items);
+      }
+      const v = validatorFor(ref('records.v1.json', 'IngestBatch'));
+      if (!v(req.body)) {
+        throw new AppError('BAD_USER_INPUT', `body: ${describeErrors(v.errors)}`, (v.errors ?? []).map((e) => ({ path: `body${e.instancePath}`, rule: e.keyword, message: e.message })));
+      }
+      const batch = req.body as IngestBatch;
+      return ingest(db, id, batch.mode, batchItems(batch.records));
+    },
+  );
+
+  app.post('/datasets/:id/records/query', { schema: { params: idParams, body: { $ref: ref('records.v1.json', 'Query') } } }, async (req) =>
+    queryRecords(db, (req.params as { id: string }).id, req.body as RecordsQuery),
+  );
+
+  app.get(
+    '/datasets/:id/records/export',
+    {
+      schema: {
+        params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 100_000_000 } },
+        },
+      },
+    },
+    async (req, reply) => {
+      const id = (req.params as { id: string }).id;
+      const q = req.query as { after?: number; limit?: number };
+      await getDatasetRow(db, id); // 404 before any line is sent
+      reply.type('application/x-ndjson');
+      return reply.send(Readable.from(exportRecords(db, id, { after: q.after, limit: q.limit })));
+    },
+  );
+
+  app.post('/grants', { schema: { body: { $ref: ref('grant.v1.json', 'Create') } } }, async (req, reply) => {
+    reply.code(201);
+    return createGrant(db, req.body as GrantCreate);
+  });
+
+  app.get(
+    '/grants',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { datasetId: { $ref: ref('common.v1.json', 'DatasetId') }, granteeDept: { $ref: ref('common.v1.json', 'DeptCode') }, active: { type: 'boolean' } },
+        },
+      },
+    },
+    async (req) => listGrants(db, req.query as { datasetId?: string; granteeDept?: string; active?: boolean }),
+  );
+
+  app.get('/grants/:id', { schema: { params: grantIdParams } }, async (req) => getGrant(db, (req.params as { id: string }).id));
+  app.post('/grants/:id/revoke', { schema: { params: grantIdParams } }, async (req) => revokeGrant(db, (req.params as { id: string }).id));
+}
