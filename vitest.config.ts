@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // graphql 16 ships CJS (main) and ESM (module) builds; Node loads the CJS one for Pothos and yoga,
+  // so tests must too, or the schema mixes classes from two copies.
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['**/*.test.ts'],
     exclude: ['**/node_modules/**', 'data/**'],

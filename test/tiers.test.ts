@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends, codes, startHub, type Hub } from './hub.ts';
+
+const RECORDS = `query R($d: ID!, $f: [String!], $w: RecordFilter, $first: Int) {
+  records(dataset: $d, fields: $f, where: $w, first: $first) {
+    totalCount accessBasis grantId maskedFields { field style }
+    nodes { key data }
+  }
+}`;
+
+describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) => {
+  let hub: Hub;
+  beforeAll(async () => {
+    hub = await startHub(backend);
+  });
+  afterAll(() => hub?.close());
+
+  const read = async (dept: string, dataset: string, vars: Record<string, unknown> = {}, roles: any[] = ['consumer']) =>
+    hub.gql(await hub.token(dept, roles), RECORDS, { d: dataset, first: 20, ...vars });
+
+  it('INTERNAL: the owner sees everything, another department sees personal fields masked', async () => {
+    const own = await read('PSB', 'resident-registry');
+    expect(own.body.errors).toBeUndefined();
+    const ownRow = own.body.data.records.nodes[0];
+    expect(own.body.data.records.maskedFields).toEqual([]);
+    expect(ownRow.data.idNumber).toMatch(/^\d{17}[\dX]$/);
+
+    const other = await read('MCA', 'resident-registry');
+    expect(other.body.errors).toBeUndefined();
+    const masked = other.body.data.records.maskedFields.map((m: any) => m.field).sort();
+    expect(masked).toEqual(expect.arrayContaining(['idNumber', 'name']));
+    for (const row of other.body.data.records.nodes) {
+      if (row.data.idNumber) expect(row.data.idNumber).toMatch(/^\d{6}\*{8}.{4}$/);
+      expect(row.key).toMatch(/^hmac:/);
+    }
+    // Same page, same order: masked values are the owner's values with the middle hidden.
+    expect(other.body.data.records.nodes[0].data.idNumber.slice(0, 6)).toBe(ownRow.data.idNumber.slice(0, 6));
+    expect(other.body.data.records.totalCount).toBe(own.body.data.records.totalCount);
+  });
+
+  it('PUBLIC: any department reads unmasked; SECRET: only the owner', async () => {
+    const pub = await read('NHC', 'legal-persons');
+    expect(pub.body.data.records.maskedFields).toEqual([]);
+    expect(pub.body.data.records.nodes.length).toBe(20);
+    const secret = await read('MCA', 'medical-insurance');
+    expect(codes(secret.body)).toEqual(['FORBIDDEN']);
+    expect(secret.body.data?.records ?? null).toBeNull();
+    const owner = await read('NHC', 'medical-insurance');
+    expect(owner.body.errors).toBeUndefined();
+    expect(owner.body.data.records.nodes.length).toBeGreaterThan(0);
+  });
+
+  it('RESTRICTED: only with an active grant, only granted fields, unmasked only where granted', async () => {
+    const granted = await read('MCA', 'social-insurance');
+    expect(granted.body.errors).toBeUndefined();
+    const rec = granted.body.data.records;
+    expect(rec.accessBasis).toBe('grant');
+    expect(Object.keys(rec.nodes[0].data).sort()).toEqual(['idNumber', 'insuranceType', 'name', 'status']);
+    expect(rec.maskedFields.map((m: any) => m.field)).not.toContain('name');
+    expect(rec.maskedFields).toContainEqual({ field: 'idNumber', style: 'hash' });
+    expect(rec.nodes[0].data.idNumber).toMatch(/^hmac:[0-9a-f]{32}$/);
+
+    const beyond = await read('MCA', 'social-insurance', { f: ['idNumber', 'monthlyBase'] });
+    expect(codes(beyond.body)).toEqual(['FORBIDDEN']);
+    expect(beyond.body.errors[0].message).toMatch(/monthlyBase/);
+
+    expect(codes((await read('HRSS', 'subsidies')).body)).toEqual(['FORBIDDEN']);
+    // NHC's grant on subsidies expired.
+    expect(codes((await read('NHC', 'subsidies')).body)).toEqual(['FORBIDDEN']);
+  });
+
+  it('an admin grants, the grantee reads, the admin revokes and the very next query is refused', async () => {
+    const admin = await hub.token('PSB', ['admin']);
+    const created = await hub.gql(
+      admin,
+      `mutation G($i: CreateGrantInput!) { createGrant(input: $i) { id active fields } }`,
+      { i: { datasetId: 'subsidies', granteeDept: 'HRSS', fields: ['recordNo', 'subsidyType'], purpose: 'employment support check', expiresAt: new Date(Date.now() + 3600e3).toISOString() } },
+    );
+    expect(created.body.errors).toBeUndefined();
+    const grantId = created.body.data.createGrant.id;
+    const ok = await read('HRSS', 'subsidies');
+    expect(ok.body.errors).toBeUndefined();
+    expect(ok.body.data.records.grantId).toBe(grantId);
+    expect(Object.keys(ok.body.data.records.nodes[0].data).sort()).toEqual(['recordNo', 'subsidyType']);
+
+    const consumerTry = await hub.gql(await hub.token('HRSS', ['consumer']), `mutation { revokeGrant(id: "${grantId}") { id } }`);
+    expect(codes(consumerTry.body)).toEqual(['FORBIDDEN']);
+
+    const revoked = await hub.gql(admin, `mutation { revokeGrant(id: "${grantId}") { active revokedAt } }`);
+    expect(revoked.body.data.revokeGrant.active).toBe(false);
+    expect(codes((await read('HRSS', 'subsidies')).body)).toEqual(['FORBIDDEN']);
+  });
+
+  it('a grant stops working when it expires', async () => {
+    const admin = await hub.token('PSB', ['admin']);
+    const expiresAt = new Date(Date.now() + 1500).toISOString();
+    const created = await hub.gql(admin, `mutation G($i: CreateGrantInput!) { createGrant(input: $i) { id } }`, {
+      i: { datasetId: 'social-insurance', granteeDept: 'SAMR', fields: ['insuranceType'], purpose: 'short check', expiresAt },
+    });
+    expect(created.body.errors).toBeUndefined();
+    expect((await read('SAMR', 'social-insurance')).body.errors).toBeUndefined();
+    await new Promise((r) => setTimeout(r, Date.parse(expiresAt) - Date.now() + 100));
+    expect(codes((await read('SAMR', 'social-insurance')).body)).toEqual(['FORBIDDEN']);
+  });
+
+  it('roles: an auditor cannot read records; a consumer cannot create grants; filters on masked fields are refused', async () => {
+    expect(codes((await read('PSB', 'legal-persons', {}, ['auditor'])).body)).toEqual(['FORBIDDEN']);
+    const consumer = await hub.token('MCA', ['consumer']);
+    const g = await hub.gql(consumer, `mutation { createGrant(input: {datasetId: "subsidies", granteeDept: "MCA", fields: ["recordNo"], purpose: "self", expiresAt: "2030-01-01T00:00:00Z"}) { id } }`);
+    expect(codes(g.body)).toEqual(['FORBIDDEN']);
+    const f = await read('MCA', 'resident-registry', { w: { field: 'idNumber', prefix: '11' } });
+    expect(codes(f.body)).toEqual(['FORBIDDEN']);
+  });
+
+  it('the catalog lists every dataset with what the caller may do', async () => {
+    const res = await hub.gql(await hub.token('MCA', ['consumer']), `{ datasets(first: 50) { totalCount nodes { id tier access ownerDept fields { name sensitivity isKey } } } }`);
+    expect(res.body.errors).toBeUndefined();
+    const byId = Object.fromEntries(res.body.data.datasets.nodes.map((d: any) => [d.id, d.access]));
+    expect(byId).toMatchObject({
+      'resident-registry': 'MASKED',
+      'legal-persons': 'FULL',
+      'social-insurance': 'GRANTED',
+      'medical-insurance': 'NONE',
+      subsidies: 'FULL',
+    });
+  });
+});
