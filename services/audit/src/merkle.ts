@@ -182,7 +182,7 @@ export class MemoryTree implements NodeSource {
   }
   appendHash(h: Uint8Array): void {
     let level = 0;
-    let cur = Buffer.from(h);
+    let cur: Hash = Buffer.from(h);
     for (;;) {
       const row = (this.levels[level] ??= []);
       row.push(cur);

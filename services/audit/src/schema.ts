@@ -24,7 +24,7 @@ export const events = pgTable(
     action: text('action').notNull(),
     dataset: text('dataset'),
     outcome: text('outcome').notNull(),
-    recordCount: integer('record_count'),
+    recordCount: bigint('record_count', { mode: 'number' }),
     grantId: text('grant_id'),
     purpose: text('purpose'),
     subjectKeys: text('subject_keys').array(),

@@ -28,7 +28,7 @@ CREATE TABLE "events" (
 	"action" text NOT NULL,
 	"dataset" text,
 	"outcome" text NOT NULL,
-	"record_count" integer,
+	"record_count" bigint,
 	"grant_id" text,
 	"purpose" text,
 	"subject_keys" text[],

@@ -1,0 +1,184 @@
+// Alert rules, evaluated after each committed batch (never on the acknowledgement path).
+//  - repeated_denials: >= N denied events by one caller (actor.sub) within a window.
+//  - grant_purpose_mismatch: a grant used with a purpose other than the one its grants.create event recorded.
+//  - grant_used_after_revoke: a grant used after a grants.revoke event for it.
+//  - large_read: recordCount > factor x the caller's own median (over its last reads) and > a floor.
+// Grant expiry is not in the audit event, so reads after expiry are only caught by the gateway.
+import { and, asc, desc, eq, gt, gte, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { Db, Logger } from '@govshare/platform';
+import type { AuditAlert, AuditAlertKind, AuditAlertPage, AuditStoredEvent } from '@govshare/contracts';
+import { alerts, events } from './schema.ts';
+import type { CommittedLeaf } from './append.ts';
+
+export interface AlertRules {
+  denialThreshold: number;
+  denialWindowMs: number;
+  largeReadFactor: number;
+  largeReadFloor: number;
+  largeReadMinHistory: number;
+  largeReadHistory: number;
+}
+
+export const defaultAlertRules: AlertRules = {
+  denialThreshold: 5,
+  denialWindowMs: 10 * 60_000,
+  largeReadFactor: 10,
+  largeReadFloor: 1000,
+  largeReadMinHistory: 5,
+  largeReadHistory: 100,
+};
+
+type NewAlert = typeof alerts.$inferInsert;
+
+export class AlertEngine {
+  private chain: Promise<void> = Promise.resolve();
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly rules: AlertRules = defaultAlertRules,
+  ) {}
+
+  onCommitted(leaves: CommittedLeaf[]): void {
+    this.chain = this.chain.then(() => this.evaluate(leaves.map((l) => l.event))).catch((err) => this.logger.error({ err }, 'alert evaluation failed'));
+  }
+
+  /** Resolves when every batch handed over so far has been evaluated. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  async evaluate(batch: AuditStoredEvent[]): Promise<void> {
+    const found: NewAlert[] = [];
+    await this.denials(batch, found);
+    await this.grants(batch, found);
+    await this.largeReads(batch, found);
+    if (found.length) await this.db.insert(alerts).values(found);
+    for (const a of found) this.logger.warn({ alert: a.kind, sub: a.actorSub, seq: a.seq }, a.message);
+  }
+
+  private async denials(batch: AuditStoredEvent[], out: NewAlert[]): Promise<void> {
+    const lastDenied = new Map<string, AuditStoredEvent>();
+    for (const e of batch) if (e.outcome === 'denied') lastDenied.set(e.actor.sub, e);
+    for (const e of lastDenied.values()) {
+      const at = new Date(e.at);
+      const since = new Date(at.getTime() - this.rules.denialWindowMs);
+      const [c] = await this.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(events)
+        .where(and(eq(events.actorSub, e.actor.sub), eq(events.outcome, 'denied'), gt(events.at, since), sql`${events.at} <= ${at}`));
+      const n = Number(c?.n ?? 0);
+      if (n < this.rules.denialThreshold) continue;
+      const [open] = await this.db
+        .select({ id: alerts.id })
+        .from(alerts)
+        .where(and(eq(alerts.actorSub, e.actor.sub), eq(alerts.kind, 'repeated_denials'), gt(alerts.at, since)))
+        .limit(1);
+      if (open) continue;
+      out.push({
+        kind: 'repeated_denials',
+        actorSub: e.actor.sub,
+        actorDept: e.actor.dept,
+        seq: e.seq,
+        at,
+        message: `${e.actor.sub} (${e.actor.dept}) was denied ${n} times within ${Math.round(this.rules.denialWindowMs / 60000)} minutes`,
+        details: { denials: n, windowMs: this.rules.denialWindowMs },
+      });
+    }
+  }
+
+  private async grants(batch: AuditStoredEvent[], out: NewAlert[]): Promise<void> {
+    for (const e of batch) {
+      if (!e.grantId || e.outcome !== 'allowed' || e.action.startsWith('grants.')) continue;
+      const [created] = await this.db
+        .select({ purpose: events.purpose, seq: events.seq })
+        .from(events)
+        .where(and(eq(events.grantId, e.grantId), eq(events.action, 'grants.create'), eq(events.outcome, 'allowed')))
+        .orderBy(asc(events.seq))
+        .limit(1);
+      if (created?.purpose && e.purpose && created.purpose !== e.purpose) {
+        out.push({
+          kind: 'grant_purpose_mismatch',
+          actorSub: e.actor.sub,
+          actorDept: e.actor.dept,
+          seq: e.seq,
+          at: new Date(e.at),
+          message: `grant ${e.grantId} was used for "${e.purpose}" but was created for "${created.purpose}"`,
+          details: { grantId: e.grantId, purpose: e.purpose, grantPurpose: created.purpose, grantSeq: Number(created.seq) },
+        });
+      }
+      const [revoked] = await this.db
+        .select({ seq: events.seq })
+        .from(events)
+        .where(and(eq(events.grantId, e.grantId), eq(events.action, 'grants.revoke'), eq(events.outcome, 'allowed'), lt(events.seq, e.seq)))
+        .limit(1);
+      if (revoked) {
+        out.push({
+          kind: 'grant_used_after_revoke',
+          actorSub: e.actor.sub,
+          actorDept: e.actor.dept,
+          seq: e.seq,
+          at: new Date(e.at),
+          message: `grant ${e.grantId} was used after it was revoked (seq ${revoked.seq})`,
+          details: { grantId: e.grantId, revokeSeq: Number(revoked.seq) },
+        });
+      }
+    }
+  }
+
+  private async largeReads(batch: AuditStoredEvent[], out: NewAlert[]): Promise<void> {
+    for (const e of batch) {
+      if (e.outcome !== 'allowed' || e.recordCount === undefined || e.recordCount <= this.rules.largeReadFloor) continue;
+      const history = await this.db
+        .select({ n: events.recordCount })
+        .from(events)
+        .where(and(eq(events.actorSub, e.actor.sub), eq(events.outcome, 'allowed'), isNotNull(events.recordCount), lt(events.seq, e.seq)))
+        .orderBy(desc(events.seq))
+        .limit(this.rules.largeReadHistory);
+      if (history.length < this.rules.largeReadMinHistory) continue;
+      const counts = history.map((h) => Number(h.n)).sort((a, b) => a - b);
+      const mid = counts.length >> 1;
+      const median = counts.length % 2 ? counts[mid]! : (counts[mid - 1]! + counts[mid]!) / 2;
+      if (e.recordCount > this.rules.largeReadFactor * median) {
+        out.push({
+          kind: 'large_read',
+          actorSub: e.actor.sub,
+          actorDept: e.actor.dept,
+          seq: e.seq,
+          at: new Date(e.at),
+          message: `${e.actor.sub} read ${e.recordCount} records, more than ${this.rules.largeReadFactor}x its median of ${median}`,
+          details: { recordCount: e.recordCount, median, history: counts.length, dataset: e.dataset ?? null },
+        });
+      }
+    }
+  }
+}
+
+export async function listAlerts(
+  db: Db,
+  q: { kind?: AuditAlertKind; sub?: string; dept?: string; since?: string; first?: number; after?: string },
+): Promise<AuditAlertPage> {
+  const conds: SQL[] = [];
+  if (q.kind) conds.push(eq(alerts.kind, q.kind));
+  if (q.sub) conds.push(eq(alerts.actorSub, q.sub));
+  if (q.dept) conds.push(eq(alerts.actorDept, q.dept));
+  if (q.since) conds.push(gte(alerts.at, new Date(q.since)));
+  if (q.after) conds.push(gt(alerts.id, Number(q.after)));
+  const first = q.first ?? 50;
+  const rows = await db.select().from(alerts).where(conds.length ? and(...conds) : undefined).orderBy(asc(alerts.id)).limit(first + 1);
+  const shown = rows.slice(0, first);
+  return {
+    alerts: shown.map(
+      (r): AuditAlert => ({
+        id: r.id,
+        kind: r.kind as AuditAlertKind,
+        actor: { sub: r.actorSub, dept: r.actorDept },
+        seq: Number(r.seq),
+        at: r.at.toISOString(),
+        message: r.message,
+        details: r.details as Record<string, unknown>,
+      }),
+    ),
+    endCursor: shown.length ? String(shown[shown.length - 1]!.id) : null,
+    hasNextPage: rows.length > first,
+  };
+}

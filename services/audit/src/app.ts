@@ -1,0 +1,100 @@
+import { fileURLToPath } from 'node:url';
+import type { JWK } from 'jose';
+import { createServiceApp, createServiceTokenVerifier, openDatabase, type Database, type KeyPairJwk, type Logger } from '@govshare/platform';
+import { AuditLog } from './append.ts';
+import { AlertEngine, defaultAlertRules, type AlertRules } from './alerts.ts';
+import { Checkpointer } from './checkpoints.ts';
+import { checkIntegrity, type IntegrityOptions, type IntegrityResult } from './integrity.ts';
+import { registerRoutes } from './routes.ts';
+import { tables } from './schema.ts';
+import { sql } from 'drizzle-orm';
+
+export const migrationsFolder = fileURLToPath(new URL('../migrations/', import.meta.url));
+
+type FastifyInstance = ReturnType<typeof createServiceApp>;
+
+export interface BuildAuditOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  schemaPrefix?: string;
+  /** The gateway's public key: only its service tokens with aud "audit" are accepted. */
+  servicePublicJwk: JWK;
+  logger: Logger;
+  /** The audit service's own checkpoint-signing key pair. */
+  checkpointKeys: KeyPairJwk;
+  /** Secret of the subject HMAC. */
+  subjectKey: Uint8Array;
+  checkpointIntervalMs?: number;
+  maxBatch?: number;
+  alertRules?: Partial<AlertRules>;
+  integrity?: Omit<IntegrityOptions, 'publicJwk'>;
+  poolSize?: number;
+}
+
+export interface AuditService {
+  app: FastifyInstance;
+  database: Database<typeof tables>;
+  log: AuditLog;
+  checkpoints: Checkpointer;
+  alerts: AlertEngine;
+  integrity: IntegrityResult;
+  close(): Promise<void>;
+}
+
+/** Opens the database, checks the stored log, loads the tree edge and builds the HTTP app. */
+export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService> {
+  const database = await openDatabase({
+    service: 'audit',
+    tables,
+    migrationsFolder,
+    databaseUrl: opts.databaseUrl,
+    dataDir: opts.dataDir,
+    schemaPrefix: opts.schemaPrefix,
+    poolSize: opts.poolSize,
+  });
+  const { db } = database;
+  try {
+    const integrity = await checkIntegrity(db, { publicJwk: opts.checkpointKeys.publicJwk, ...opts.integrity });
+    opts.logger.info({ size: integrity.size, mode: integrity.mode }, 'audit log integrity verified');
+    const alerts = new AlertEngine(db, opts.logger, { ...defaultAlertRules, ...opts.alertRules });
+    let checkpoints: Checkpointer | undefined;
+    const log = new AuditLog({
+      db,
+      subjectKey: opts.subjectKey,
+      logger: opts.logger,
+      maxBatch: opts.maxBatch,
+      onCommitted: (leaves) => {
+        checkpoints?.notify();
+        alerts.onCommitted(leaves);
+      },
+    });
+    await log.load();
+    checkpoints = new Checkpointer({ db, log, privateJwk: opts.checkpointKeys.privateJwk, intervalMs: opts.checkpointIntervalMs ?? 1000, logger: opts.logger });
+    await checkpoints.init();
+
+    const app = createServiceApp({
+      logger: opts.logger,
+      verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'audit'),
+      bodyLimit: 8 * 1024 * 1024,
+      ready: async () => {
+        await db.execute(sql`select 1`);
+      },
+    });
+    registerRoutes(app, { db, log, checkpoints, publicJwk: opts.checkpointKeys.publicJwk, subjectKey: opts.subjectKey });
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await app.close();
+        await log.close();
+        await checkpoints!.signNow().catch((err) => opts.logger.error({ err }, 'final checkpoint failed'));
+        await checkpoints!.close();
+        await alerts.idle();
+        await database.close();
+      })());
+    return { app, database, log, checkpoints, alerts, integrity, close };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

@@ -1,0 +1,139 @@
+// Signed checkpoints: {treeSize, rootHash (base64), timestamp} as an EdDSA JWS by the audit
+// service's own key. Signed after commits, at most once per interval and at the latest one interval
+// after a batch; every checkpoint is kept.
+import { CompactSign, compactVerify, importJWK, type JWK } from 'jose';
+import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
+import { AppError, type Db, type Logger } from '@govshare/platform';
+import type { AuditCheckpoint } from '@govshare/contracts';
+import { checkpoints } from './schema.ts';
+import type { AuditLog } from './append.ts';
+
+export const CHECKPOINT_TYP = 'govshare-audit-checkpoint+jws';
+
+export interface CheckpointPayload {
+  treeSize: number;
+  rootHash: string;
+  timestamp: string;
+}
+
+export async function signCheckpoint(privateJwk: JWK, payload: CheckpointPayload): Promise<string> {
+  const key = await importJWK(privateJwk, 'EdDSA');
+  return new CompactSign(Buffer.from(JSON.stringify(payload), 'utf8'))
+    .setProtectedHeader({ alg: 'EdDSA', kid: privateJwk.kid, typ: CHECKPOINT_TYP })
+    .sign(key);
+}
+
+/**
+ * Verifies a checkpoint's JWS with the audit public key and returns the signed payload. The plain
+ * fields next to the JWS are only trusted if they equal the signed ones.
+ */
+export async function verifyCheckpoint(cp: Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>, publicJwk: JWK): Promise<CheckpointPayload> {
+  let payload: CheckpointPayload;
+  try {
+    const key = await importJWK(publicJwk, 'EdDSA');
+    const res = await compactVerify(cp.jws, key, { algorithms: ['EdDSA'] });
+    if (res.protectedHeader.typ !== CHECKPOINT_TYP) throw new Error('wrong typ');
+    payload = JSON.parse(Buffer.from(res.payload).toString('utf8'));
+  } catch (err) {
+    throw new Error(`checkpoint signature is not valid: ${(err as Error).message}`);
+  }
+  if (!Number.isInteger(payload.treeSize) || typeof payload.rootHash !== 'string' || Buffer.from(payload.rootHash, 'base64').length !== 32) {
+    throw new Error('checkpoint payload is malformed');
+  }
+  for (const k of ['treeSize', 'rootHash', 'timestamp'] as const) {
+    if (cp[k] !== undefined && cp[k] !== payload[k]) throw new Error(`checkpoint ${k} does not match its signed payload`);
+  }
+  return payload;
+}
+
+type Row = typeof checkpoints.$inferSelect;
+export function toCheckpoint(r: Row): AuditCheckpoint {
+  return { treeSize: Number(r.treeSize), rootHash: Buffer.from(r.rootHash).toString('base64'), timestamp: r.timestamp.toISOString(), jws: r.jws };
+}
+
+export interface CheckpointerOptions {
+  db: Db;
+  log: AuditLog;
+  privateJwk: JWK;
+  intervalMs: number;
+  logger: Logger;
+}
+
+export class Checkpointer {
+  latest: AuditCheckpoint | null = null;
+  private lastSignedAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly opts: CheckpointerOptions) {}
+
+  /** Loads the latest checkpoint and signs one for the current tree if it is not covered. */
+  async init(): Promise<void> {
+    const [row] = await this.opts.db.select().from(checkpoints).orderBy(desc(checkpoints.treeSize)).limit(1);
+    this.latest = row ? toCheckpoint(row) : null;
+    if (!this.latest || this.latest.treeSize !== this.opts.log.size) await this.signNow();
+  }
+
+  /** Called after each commit: schedules a checkpoint, rate-limited to one per interval. */
+  notify(): void {
+    if (this.closed || this.timer) return;
+    const wait = Math.max(0, this.lastSignedAt + this.opts.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.signNow().catch((err) => this.opts.logger.error({ err }, 'checkpoint signing failed'));
+    }, wait);
+    this.timer.unref?.();
+  }
+
+  /** Signs a checkpoint of the committed tree now (serialized; no-op if the latest already covers it). */
+  signNow(): Promise<AuditCheckpoint> {
+    const run = this.chain.then(async () => {
+      const { size, root } = this.opts.log.head();
+      if (this.latest && this.latest.treeSize === size) return this.latest;
+      if (this.latest && this.latest.treeSize > size) throw new AppError('INTERNAL_SERVER_ERROR', 'tree is smaller than its latest checkpoint');
+      const timestamp = new Date(Math.max(Date.now(), this.latest ? Date.parse(this.latest.timestamp) : 0)).toISOString();
+      const payload: CheckpointPayload = { treeSize: size, rootHash: Buffer.from(root).toString('base64'), timestamp };
+      const jws = await signCheckpoint(this.opts.privateJwk, payload);
+      await this.opts.db.insert(checkpoints).values({ treeSize: size, rootHash: root, timestamp: new Date(timestamp), jws });
+      this.latest = { ...payload, jws };
+      this.lastSignedAt = Date.now();
+      return this.latest;
+    });
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  /** The latest checkpoint, signing a fresh one if it does not cover `size` leaves yet. */
+  async covering(size: number): Promise<AuditCheckpoint> {
+    if (this.latest && this.latest.treeSize >= size) return this.latest;
+    const cp = await this.signNow();
+    if (cp.treeSize < size) throw new AppError('BAD_USER_INPUT', `tree size ${size} is larger than the log (${cp.treeSize})`);
+    return cp;
+  }
+
+  async list(q: { from?: number; to?: number; first?: number }): Promise<AuditCheckpoint[]> {
+    const conds = [];
+    if (q.from !== undefined) conds.push(gte(checkpoints.treeSize, q.from));
+    if (q.to !== undefined) conds.push(lte(checkpoints.treeSize, q.to));
+    const rows = await this.opts.db
+      .select()
+      .from(checkpoints)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(asc(checkpoints.treeSize))
+      .limit(q.first ?? 100);
+    return rows.map(toCheckpoint);
+  }
+
+  async atSize(size: number): Promise<AuditCheckpoint | null> {
+    const [row] = await this.opts.db.select().from(checkpoints).where(eq(checkpoints.treeSize, size)).limit(1);
+    return row ? toCheckpoint(row) : null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.chain;
+  }
+}

@@ -1,0 +1,64 @@
+import type { JWK } from 'jose';
+import { createLogger, type Logger } from '@govshare/platform';
+import { buildAudit, type AuditService, type BuildAuditOptions } from './app.ts';
+import { loadCheckpointKeys, loadSubjectKey } from './keys.ts';
+
+export { buildAudit } from './app.ts';
+export type { AuditService, BuildAuditOptions } from './app.ts';
+export { verifyExport } from './verify-export.ts';
+export { verifyCheckpoint } from './checkpoints.ts';
+export * as merkle from './merkle.ts';
+
+export interface StartAuditOptions {
+  databaseUrl?: string;
+  /** ':memory:' = throwaway PGlite and in-memory keys. */
+  dataDir: string;
+  schemaPrefix?: string;
+  servicePublicJwk: JWK;
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+  logger?: Logger;
+  /** AUDIT_SUBJECT_KEY; unset = dev key file under <dataDir>/keys/. */
+  subjectKey?: string;
+  checkpointIntervalMs?: number;
+  maxBatch?: number;
+  alertRules?: BuildAuditOptions['alertRules'];
+  integrity?: BuildAuditOptions['integrity'];
+}
+
+export interface StartedAudit {
+  url: string;
+  close(): Promise<void>;
+  service: AuditService;
+}
+
+/** Builds the audit service and listens; for in-process use by tests, benchmarks and main.ts. */
+export async function startAudit(opts: StartAuditOptions): Promise<StartedAudit> {
+  const logger = opts.logger ?? createLogger('audit');
+  const checkpointKeys = await loadCheckpointKeys(opts.dataDir);
+  const subjectKey = loadSubjectKey(opts.dataDir, opts.subjectKey);
+  const service = await buildAudit({
+    databaseUrl: opts.databaseUrl,
+    dataDir: opts.dataDir,
+    schemaPrefix: opts.schemaPrefix,
+    servicePublicJwk: opts.servicePublicJwk,
+    logger,
+    checkpointKeys,
+    subjectKey,
+    checkpointIntervalMs: opts.checkpointIntervalMs,
+    maxBatch: opts.maxBatch,
+    alertRules: opts.alertRules,
+    integrity: opts.integrity,
+  });
+  try {
+    const host = opts.host ?? '127.0.0.1';
+    await service.app.listen({ host, port: opts.port ?? 4102 });
+    const addr = service.app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+    return { url: `http://${host}:${port}`, close: service.close, service };
+  } catch (err) {
+    await service.close();
+    throw err;
+  }
+}

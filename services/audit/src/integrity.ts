@@ -1,0 +1,171 @@
+// Start-up check: the stored leaves, subtree hashes and checkpoints must agree. Small logs are
+// recomputed completely (every leaf, every stored node, every checkpoint root); large logs get the
+// latest checkpoint's root from stored nodes, a full check of the tail and of a random sample of
+// leaves with their inclusion paths.
+import { and, asc, count, eq, gte, inArray, lt, max } from 'drizzle-orm';
+import type { JWK } from 'jose';
+import type { Db } from '@govshare/platform';
+import { canonicalJson } from './canonical.ts';
+import { Frontier, inclusionProof, leafHash, rootOf, toHex, verifyInclusion } from './merkle.ts';
+import { checkpoints, events, treeNodes } from './schema.ts';
+import { MissingNodeError, withStoredNodes } from './tree-store.ts';
+import { verifyCheckpoint } from './checkpoints.ts';
+
+export class IntegrityError extends Error {
+  constructor(
+    readonly seq: number | null,
+    reason: string,
+  ) {
+    super(seq === null ? `audit log integrity check failed: ${reason}` : `audit log integrity check failed at seq ${seq}: ${reason}`);
+    this.name = 'IntegrityError';
+  }
+}
+
+export interface IntegrityOptions {
+  publicJwk: JWK;
+  /** Logs up to this many events are recomputed completely (default 200,000). */
+  fullCheckLimit?: number;
+  /** Large logs: how many trailing and random leaves to check (default 5,000 and 1,000). */
+  tail?: number;
+  sample?: number;
+}
+
+export interface IntegrityResult {
+  size: number;
+  mode: 'full' | 'sampled';
+  checkpointsChecked: number;
+}
+
+function checkLeafRow(seq: number, id: string, leaf: Uint8Array): Buffer {
+  const bytes = Buffer.from(leaf);
+  let parsed: any;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new IntegrityError(seq, 'stored event is not valid JSON');
+  }
+  if (canonicalJson(parsed) !== bytes.toString('utf8')) throw new IntegrityError(seq, 'stored event is not canonical JSON');
+  if (parsed.seq !== seq) throw new IntegrityError(seq, `stored event carries seq ${parsed.seq}`);
+  if (parsed.id !== id) throw new IntegrityError(seq, `stored event id ${parsed.id} differs from its row id ${id}`);
+  return leafHash(bytes);
+}
+
+async function firstGap(db: Db, size: number): Promise<number> {
+  // Binary search for the first seq s with count(seq < s+1) < s+1.
+  let lo = 0;
+  let hi = size - 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const [r] = await db.select({ n: count() }).from(events).where(lt(events.seq, mid + 1));
+    if (Number(r!.n) < mid + 1) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+export async function checkIntegrity(db: Db, opts: IntegrityOptions): Promise<IntegrityResult> {
+  const [row] = await db.select({ n: count(), top: max(events.seq) }).from(events);
+  const size = row?.top == null ? 0 : Number(row.top) + 1;
+  if (Number(row?.n ?? 0) !== size) throw new IntegrityError(await firstGap(db, size), 'event is missing (deleted)');
+  const cps = await db.select().from(checkpoints).orderBy(asc(checkpoints.treeSize));
+  const latestCp = cps[cps.length - 1];
+  if (latestCp && Number(latestCp.treeSize) > size) {
+    throw new IntegrityError(size, `the log has ${size} events but checkpoint ${latestCp.treeSize} was signed: events were removed`);
+  }
+  for (const c of cps.slice(-1)) {
+    try {
+      await verifyCheckpoint({ jws: c.jws, treeSize: Number(c.treeSize), rootHash: Buffer.from(c.rootHash).toString('base64') }, opts.publicJwk);
+    } catch (e) {
+      throw new IntegrityError(null, `checkpoint at size ${c.treeSize}: ${(e as Error).message}`);
+    }
+  }
+  try {
+    if (size <= (opts.fullCheckLimit ?? 200_000)) {
+      await fullCheck(db, size, cps);
+      return { size, mode: 'full', checkpointsChecked: cps.length };
+    }
+    const checked = await sampledCheck(db, size, cps, opts);
+    return { size, mode: 'sampled', checkpointsChecked: checked };
+  } catch (e) {
+    if (e instanceof MissingNodeError) throw new IntegrityError(e.ref.index * 2 ** e.ref.level, `stored tree node (level ${e.ref.level}, index ${e.ref.index}) is missing`);
+    throw e;
+  }
+}
+
+type CpRow = typeof checkpoints.$inferSelect;
+
+async function fullCheck(db: Db, size: number, cps: CpRow[]): Promise<void> {
+  const f = new Frontier();
+  const cpAt = new Map(cps.map((c) => [Number(c.treeSize), Buffer.from(c.rootHash)]));
+  const checkCp = () => {
+    const want = cpAt.get(f.size);
+    if (want && !want.equals(Buffer.from(f.root()))) throw new IntegrityError(f.size - 1, `root at tree size ${f.size} differs from its signed checkpoint`);
+  };
+  checkCp();
+  const CHUNK = 5000;
+  for (let start = 0; start < size; start += CHUNK) {
+    const end = Math.min(size, start + CHUNK);
+    const rows = await db
+      .select({ seq: events.seq, id: events.id, leaf: events.leaf })
+      .from(events)
+      .where(and(gte(events.seq, start), lt(events.seq, end)))
+      .orderBy(asc(events.seq));
+    const made: { level: number; index: number; hash: Uint8Array }[] = [];
+    for (const r of rows) {
+      const seq = Number(r.seq);
+      if (seq !== f.size) throw new IntegrityError(f.size, 'event is missing');
+      for (const d of f.append(checkLeafRow(seq, r.id, r.leaf))) made.push(d);
+      checkCp();
+    }
+    // Compare every subtree finished in this chunk with the stored one, level by level.
+    const byLevel = new Map<number, typeof made>();
+    for (const d of made) (byLevel.get(d.level) ?? byLevel.set(d.level, []).get(d.level)!).push(d);
+    for (const [level, list] of byLevel) {
+      const lo = list[0]!.index;
+      const hi = list[list.length - 1]!.index;
+      const stored = await db
+        .select({ idx: treeNodes.idx, hash: treeNodes.hash })
+        .from(treeNodes)
+        .where(and(eq(treeNodes.level, level), gte(treeNodes.idx, lo), lt(treeNodes.idx, hi + 1)));
+      const map = new Map(stored.map((s) => [Number(s.idx), Buffer.from(s.hash)]));
+      for (const d of list) {
+        const s = map.get(d.index);
+        const first = d.index * 2 ** level;
+        if (!s) throw new IntegrityError(first, `stored tree node (level ${level}, index ${d.index}) is missing`);
+        if (!s.equals(Buffer.from(d.hash))) {
+          throw new IntegrityError(first, level === 0 ? 'stored event does not match its stored leaf hash' : `stored tree node (level ${level}, index ${d.index}) covering seq ${first}..${first + 2 ** level - 1} does not match the events`);
+        }
+      }
+    }
+  }
+}
+
+async function sampledCheck(db: Db, size: number, cps: CpRow[], opts: IntegrityOptions): Promise<number> {
+  const recent = cps.slice(-20);
+  for (const c of recent) {
+    const n = Number(c.treeSize);
+    const root = await withStoredNodes(db, (src) => rootOf(src, n));
+    if (!Buffer.from(root).equals(Buffer.from(c.rootHash))) throw new IntegrityError(n - 1, `stored tree at size ${n} differs from its signed checkpoint`);
+  }
+  const root = await withStoredNodes(db, (src) => rootOf(src, size));
+  const seqs = new Set<number>();
+  for (let s = Math.max(0, size - (opts.tail ?? 5000)); s < size; s++) seqs.add(s);
+  for (let i = 0; i < (opts.sample ?? 1000); i++) seqs.add(Math.floor(Math.random() * size));
+  const list = [...seqs].sort((a, b) => a - b);
+  for (let i = 0; i < list.length; i += 1000) {
+    const chunk = list.slice(i, i + 1000);
+    const rows = await db.select({ seq: events.seq, id: events.id, leaf: events.leaf }).from(events).where(inArray(events.seq, chunk)).orderBy(asc(events.seq));
+    if (rows.length !== chunk.length) throw new IntegrityError(chunk.find((s, j) => Number(rows[j]?.seq) !== s) ?? chunk[0]!, 'event is missing');
+    for (const r of rows) {
+      const seq = Number(r.seq);
+      const h = checkLeafRow(seq, r.id, r.leaf);
+      // The leaf must hash to the stored leaf node and its stored path must lead to the root.
+      const ok = await withStoredNodes(db, (src) => {
+        const stored = src.node(0, seq);
+        return Buffer.from(stored).equals(h) && verifyInclusion(seq, size, h, inclusionProof(src, seq, size), root);
+      });
+      if (!ok) throw new IntegrityError(seq, `stored event or its tree path does not match the tree (leaf hash ${toHex(h)})`);
+    }
+  }
+  return recent.length;
+}

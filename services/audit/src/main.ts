@@ -1,0 +1,27 @@
+// Boots the audit service from the environment: env -> keys -> build -> listen -> close on signals.
+import { closeOnSignals, createLogger, loadServiceSigningKeys } from '@govshare/platform';
+import { loadAuditEnv } from './environment.ts';
+import { startAudit } from './index.ts';
+
+const env = loadAuditEnv();
+const logger = createLogger('audit', env.LOG_LEVEL);
+try {
+  const { publicJwk } = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
+  const started = await startAudit({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.GOVSHARE_DATA_DIR,
+    schemaPrefix: env.GOVSHARE_DB_SCHEMA_PREFIX,
+    servicePublicJwk: publicJwk,
+    host: env.GOVSHARE_HOST,
+    port: env.AUDIT_PORT,
+    logger,
+    subjectKey: env.AUDIT_SUBJECT_KEY,
+    checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
+  });
+  logger.info({ url: started.url }, 'audit service listening');
+  closeOnSignals(started.close, logger);
+} catch (err) {
+  logger.fatal({ err }, 'audit service failed to start');
+  process.exitCode = 1;
+  setTimeout(() => process.exit(1), 100).unref();
+}

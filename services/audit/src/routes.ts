@@ -1,0 +1,67 @@
+import { Readable } from 'node:stream';
+import { ref } from '@govshare/contracts';
+import type { AuditAlertKind, AuditEvent, AuditEventsQuery } from '@govshare/contracts';
+import type { JWK } from 'jose';
+import type { Db, createServiceApp } from '@govshare/platform';
+
+type FastifyInstance = ReturnType<typeof createServiceApp>;
+import type { AuditLog } from './append.ts';
+import type { Checkpointer } from './checkpoints.ts';
+import { listAlerts } from './alerts.ts';
+import { prepareExport, type ExportQuery } from './export.ts';
+import { getConsistencyProof, getInclusionProof } from './proofs.ts';
+import { lookupSubject, searchEvents } from './search.ts';
+
+export interface RouteDeps {
+  db: Db;
+  log: AuditLog;
+  checkpoints: Checkpointer;
+  publicJwk: JWK;
+  subjectKey: Uint8Array;
+}
+
+const api = (def: string) => ({ $ref: ref('audit-api.v1.json', def) });
+
+export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
+  app.post<{ Body: { events: AuditEvent[] } }>('/events', { schema: { body: { $ref: ref('audit-event.v1.json', 'AppendRequest') } } }, async (req) => {
+    const accepted = await d.log.append(req.body.events);
+    return { accepted };
+  });
+
+  app.get<{ Querystring: AuditEventsQuery }>('/events', { schema: { querystring: api('EventsQuery') } }, async (req) => searchEvents(d.db, req.query));
+
+  app.post<{ Body: { identifier: string; first?: number; after?: string } }>('/subjects/lookup', { schema: { body: api('SubjectLookup') } }, async (req) =>
+    lookupSubject(d.db, d.subjectKey, req.body),
+  );
+
+  app.get('/checkpoints/latest', async () => d.checkpoints.covering(0));
+
+  app.get<{ Querystring: { from?: number; to?: number; first?: number } }>('/checkpoints', { schema: { querystring: api('CheckpointsQuery') } }, async (req) => ({
+    checkpoints: await d.checkpoints.list(req.query),
+  }));
+
+  app.get('/public-key', async () => ({ keys: [d.publicJwk] }));
+
+  app.get<{ Querystring: { seq: number; treeSize?: number } }>('/proofs/inclusion', { schema: { querystring: api('InclusionQuery') } }, async (req) =>
+    getInclusionProof(d.db, d.log, d.checkpoints, req.query),
+  );
+
+  app.get<{ Querystring: { from: number; to?: number } }>('/proofs/consistency', { schema: { querystring: api('ConsistencyQuery') } }, async (req) =>
+    getConsistencyProof(d.db, d.log, d.checkpoints, req.query),
+  );
+
+  app.get<{ Querystring: { kind?: AuditAlertKind; sub?: string; dept?: string; since?: string; first?: number; after?: string } }>(
+    '/alerts',
+    { schema: { querystring: api('AlertsQuery') } },
+    async (req) => listAlerts(d.db, req.query),
+  );
+
+  app.get<{ Querystring: ExportQuery }>('/export', { schema: { querystring: api('ExportQuery') } }, async (req, reply) => {
+    const gen = await prepareExport(d.db, d.log, d.checkpoints, req.query);
+    const stream = Readable.from(gen);
+    stream.on('error', (err) => req.log.error({ err }, 'export failed mid-stream'));
+    reply.header('content-type', 'application/x-ndjson; charset=utf-8');
+    return reply.send(stream);
+  });
+
+}
