@@ -188,3 +188,76 @@ export interface AuditEvent {
 export interface AuditAppendResponse {
   accepted: { id: string; seq: number }[];
 }
+
+// ---- audit-api.v1.json (audit service) ----
+
+/** An audit event as stored: one Merkle leaf (no clear subjects; subjectKeys are HMACs). */
+export type AuditStoredEvent = Omit<AuditEvent, 'subjects'> & { seq: number };
+
+export interface AuditEventPage {
+  events: AuditStoredEvent[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+  subjectKey?: string;
+}
+
+export interface AuditEventsQuery {
+  dept?: string;
+  sub?: string;
+  dataset?: string;
+  action?: string;
+  outcome?: 'allowed' | 'denied' | 'error';
+  from?: string;
+  to?: string;
+  requestId?: string;
+  first?: number;
+  after?: string;
+}
+
+export interface AuditCheckpoint {
+  treeSize: number;
+  /** base64 of the 32-byte Merkle root */
+  rootHash: string;
+  timestamp: string;
+  /** JWS compact, EdDSA, payload {treeSize, rootHash, timestamp} */
+  jws: string;
+}
+
+export interface AuditInclusionProof {
+  leafIndex: number;
+  treeSize: number;
+  /** base64 leaf bytes */
+  leaf: string;
+  leafHash: string;
+  proof: string[];
+  rootHash: string;
+  checkpoint: AuditCheckpoint | null;
+}
+
+export interface AuditConsistencyProof {
+  from: number;
+  to: number;
+  proof: string[];
+  fromRoot: string;
+  toRoot: string;
+  fromCheckpoint?: AuditCheckpoint | null;
+  toCheckpoint?: AuditCheckpoint | null;
+}
+
+export type AuditAlertKind = 'repeated_denials' | 'grant_purpose_mismatch' | 'grant_used_after_revoke' | 'large_read';
+
+export interface AuditAlert {
+  id: number;
+  kind: AuditAlertKind;
+  actor: { sub: string; dept: string };
+  seq: number;
+  at: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+export interface AuditAlertPage {
+  alerts: AuditAlert[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
