@@ -23,10 +23,11 @@ export function toDataset(r: DatasetRow): Dataset {
   };
 }
 
-// Compiled validators per dataset version (schemas of a version never change).
+// Compiled validators per distinct schema (keyed by its canonical JSON, so several databases in one
+// process never share a stale entry).
 const compiledCache = new Map<string, CompiledDatasetSchema>();
 export function compiledFor(row: Pick<DatasetRow, 'id' | 'version' | 'schema' | 'keyFields'>): CompiledDatasetSchema {
-  const k = `${row.id}@${row.version}@${row.keyFields.join(',')}@${canonicalJson(row.schema).length}`;
+  const k = `${row.keyFields.join(',')}@${canonicalJson(row.schema)}`;
   let c = compiledCache.get(k);
   if (!c) {
     // Key order comes from the key_fields column (the JSONB schema does not keep property order).

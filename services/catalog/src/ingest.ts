@@ -88,7 +88,7 @@ export async function ingest(db: CatalogDb, datasetId: string, mode: IngestMode,
         continue;
       }
       if (errorCount) continue; // keep validating to report errors, but write nothing more
-      const data = (item as { data: Record<string, unknown> }).data;
+      const data = { ...(item as { data: Record<string, unknown> }).data }; // a plain object whatever the source
       chunk.push({ datasetId, key: recordKey(compiled.keyFields, data), data, version: ds.version });
       accepted++;
       if (chunk.length >= INSERT_CHUNK) await flush();
@@ -201,7 +201,9 @@ export async function* csvItems(stream: Readable, compiled: CompiledDatasetSchem
     }
   } catch (err) {
     if (err instanceof AppError) throw err;
-    const r = row + 1;
+    // csv-parse counts records (header included) parsed before the failing one.
+    const parsed = (err as { records?: number }).records;
+    const r = Math.max(1, typeof parsed === 'number' ? parsed : row + 1);
     yield { row: r, error: { row: r, field: '', rule: 'csv', message: `CSV could not be parsed: ${(err as Error).message}` } };
   } finally {
     parser.destroy();

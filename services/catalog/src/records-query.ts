@@ -77,7 +77,9 @@ export function filterToSql(filter: Filter, fields: Map<string, FieldInfo>, keyF
   const onKey = keyFields.length === 1 && keyFields[0] === leaf.field && info.type === 'string';
   const cast = info.type === 'string' ? sql`text` : info.type === 'boolean' ? sql`boolean` : sql`numeric`;
   const expr = onKey ? sql`${records.key}` : info.type === 'string' ? raw : sql`(${raw})::${cast}`;
-  const param = (v: Scalar) => sql`${info.type === 'string' ? v : String(v)}::${cast}`;
+  // Booleans stay booleans (postgres-js serializes by the described parameter type: 'true' would be f);
+  // numbers go as decimal text so numeric comparisons are exact.
+  const param = (v: Scalar) => sql`${info.type === 'integer' || info.type === 'number' ? String(v) : v}::${cast}`;
   const ordered = info.type === 'string' ? sql`${expr} collate "C"` : expr;
   const v = leaf.value as Scalar;
   switch (leaf.op) {

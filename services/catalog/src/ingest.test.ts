@@ -1,0 +1,171 @@
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { count, eq } from 'drizzle-orm';
+import { AppError } from '@govshare/platform';
+import type { DatasetSchema } from '@govshare/contracts';
+import { createDataset, getDataset, getDatasetRow, compiledFor, type CatalogDb } from './datasets.ts';
+import { batchItems, csvItems, ingest, ndjsonItems } from './ingest.ts';
+import { records } from './schema.ts';
+import { addDepartment, openTestDb, testTargets } from './test-support.ts';
+
+const schema: DatasetSchema = {
+  type: 'object',
+  properties: {
+    pid: { type: 'string', 'x-key': true, pattern: '^P[0-9]+$' },
+    name: { type: 'string', 'x-sensitivity': 'personal' },
+    age: { type: ['integer', 'null'] },
+    score: { type: 'number' },
+    active: { type: 'boolean' },
+    born: { type: 'string', format: 'date' },
+    kind: { type: 'string', enum: ['a', 'b'] },
+  },
+  required: ['pid', 'name'],
+  additionalProperties: false,
+};
+
+const good = (i: number) => ({ pid: `P${i}`, name: `name ${i}`, age: i % 90, score: i / 4, active: i % 2 === 0, born: '1990-01-02', kind: i % 3 ? 'a' : 'b' });
+
+async function refused(p: Promise<unknown>): Promise<{ errors: { row: number; field: string; rule: string; message: string }[]; errorCount: number }> {
+  const e = await p.then(
+    () => {
+      throw new Error('batch was accepted');
+    },
+    (err) => err,
+  );
+  expect(e).toBeInstanceOf(AppError);
+  expect(e.code).toBe('BAD_USER_INPUT');
+  return e.details;
+}
+
+describe.each(testTargets)('ingest on $name', ({ url }) => {
+  let db: CatalogDb;
+  let close: () => Promise<void>;
+  let n = 0;
+  const newDataset = async () => {
+    const id = `people-${++n}`;
+    await createDataset(db, { id, title: 'People', ownerDept: 'TST', tier: 'INTERNAL', schema });
+    return id;
+  };
+  const stored = async (id: string) => Number((await db.select({ n: count() }).from(records).where(eq(records.datasetId, id)))[0].n);
+
+  beforeAll(async () => {
+    ({ db, close } = await openTestDb(url));
+    await addDepartment(db);
+  });
+  afterAll(async () => close?.());
+
+  it('appends well-shaped rows, dirty ones included (duplicate keys, blank strings)', async () => {
+    const id = await newDataset();
+    const rows = [good(1), good(2), { ...good(2), name: '   ' }, { pid: 'P3', name: '' }];
+    expect(await ingest(db, id, 'append', batchItems(rows))).toEqual({ datasetId: id, mode: 'append', accepted: 4, recordCount: 4 });
+    expect(await ingest(db, id, 'append', batchItems([good(4)]))).toMatchObject({ accepted: 1, recordCount: 5 });
+    expect(await stored(id)).toBe(5);
+    const keys = (await db.select({ key: records.key }).from(records).where(eq(records.datasetId, id))).map((r) => r.key);
+    expect(keys.filter((k) => k === 'P2')).toHaveLength(2);
+  });
+
+  it('refuses a batch with one bad row as a whole, naming row, field and rule', async () => {
+    const id = await newDataset();
+    await ingest(db, id, 'append', batchItems([good(0)]));
+    const before = await getDataset(db, id);
+    const rows = Array.from({ length: 50 }, (_, i) => good(i + 1));
+    rows[36] = { ...good(37), age: 'forty' as never };
+    const d = await refused(ingest(db, id, 'append', batchItems(rows)));
+    expect(d.errors).toEqual([{ row: 37, field: 'age', rule: 'type', message: expect.stringContaining('age') }]);
+    expect(d.errorCount).toBe(1);
+    expect(await stored(id)).toBe(1);
+    expect(await getDataset(db, id)).toEqual(before);
+  });
+
+  it('names each structural rule', async () => {
+    const id = await newDataset();
+    const rows: Record<string, unknown>[] = [
+      { name: 'no key' },
+      { pid: 'P1' },
+      { pid: 'P2', name: 'x', extra: 1 },
+      { pid: 'P3', name: 'x', kind: 'c' },
+      { pid: 'P4', name: 'x', born: '1990-02-30' },
+      { pid: 'X5', name: 'x' },
+      { pid: null, name: 'x' },
+      { pid: 'P8', name: null },
+      { pid: 'P9', name: 'x', age: null, score: 1.5, active: 'yes' },
+    ];
+    const d = await refused(ingest(db, id, 'append', batchItems(rows)));
+    expect(d.errors.map((e) => [e.row, e.field, e.rule])).toEqual([
+      [1, 'pid', 'key-missing'],
+      [2, 'name', 'required'],
+      [3, 'extra', 'unknown-field'],
+      [4, 'kind', 'enum'],
+      [5, 'born', 'format'],
+      [6, 'pid', 'pattern'],
+      [7, 'pid', 'key-missing'],
+      [8, 'name', 'not-null'],
+      [9, 'active', 'type'],
+    ]);
+    expect(await stored(id)).toBe(0);
+  });
+
+  it('streams NDJSON in chunks inside one transaction: an error at row 2500 leaves nothing behind', async () => {
+    const id = await newDataset();
+    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify(good(i + 1)));
+    lines[2499] = '{"pid": "P2500", "name": ';
+    const stream = Readable.from([lines.slice(0, 1234).join('\n') + '\n', lines.slice(1234).join('\r\n') + '\n']);
+    const d = await refused(ingest(db, id, 'append', ndjsonItems(stream)));
+    expect(d.errors).toEqual([expect.objectContaining({ row: 2500, rule: 'json' })]);
+    expect(await stored(id)).toBe(0);
+    expect((await getDataset(db, id)).recordCount).toBe(0);
+
+    lines[2499] = JSON.stringify(good(2500));
+    const ok = await ingest(db, id, 'append', ndjsonItems(Readable.from([Buffer.from(lines.join('\n'))])));
+    expect(ok).toMatchObject({ accepted: 3000, recordCount: 3000 });
+    expect(await stored(id)).toBe(3000);
+  });
+
+  it('stops after 100 errors and reports at least that many', async () => {
+    const id = await newDataset();
+    const rows = Array.from({ length: 500 }, (_, i) => ({ pid: `P${i}` }));
+    const d = await refused(ingest(db, id, 'append', batchItems(rows)));
+    expect(d.errors).toHaveLength(100);
+    expect(d.errorCount).toBeGreaterThanOrEqual(100);
+    expect(d.errors[99]).toMatchObject({ row: 100, field: 'name', rule: 'required' });
+  });
+
+  it('converts CSV cells per declared type; an empty cell is an absent field', async () => {
+    const id = await newDataset();
+    const compiled = compiledFor(await getDatasetRow(db, id));
+    const csv = '\ufeffpid,name,age,score,active,born,kind\nP1,"Li, Lei",42,3.5,true,1990-01-02,a\nP2,王芳,,-1e2,FALSE,,\n';
+    expect(await ingest(db, id, 'append', csvItems(Readable.from([csv]), compiled))).toMatchObject({ accepted: 2 });
+    const rows = await db.select({ data: records.data }).from(records).where(eq(records.datasetId, id)).orderBy(records.id);
+    expect(rows.map((r) => r.data)).toEqual([
+      { pid: 'P1', name: 'Li, Lei', age: 42, score: 3.5, active: true, born: '1990-01-02', kind: 'a' },
+      { pid: 'P2', name: '王芳', score: -100, active: false },
+    ]);
+
+    const bad = 'pid,name,age\nP3,x,1\nP4,y,4.5\nP5,z,old\n';
+    const d = await refused(ingest(db, id, 'append', csvItems(Readable.from([bad]), compiled)));
+    expect(d.errors.map((e) => [e.row, e.field, e.rule])).toEqual([
+      [2, 'age', 'type'],
+      [3, 'age', 'type'],
+    ]);
+    const ragged = 'pid,name\nP6,x\nP7,y,extra\n';
+    const r = await refused(ingest(db, id, 'append', csvItems(Readable.from([ragged]), compiled)));
+    expect(r.errors[0]).toMatchObject({ row: 2, rule: 'csv' });
+    expect(await stored(id)).toBe(2);
+  });
+
+  it('replace swaps the whole dataset atomically', async () => {
+    const id = await newDataset();
+    await ingest(db, id, 'append', batchItems(Array.from({ length: 30 }, (_, i) => good(i))));
+    const bad = [good(100), { ...good(101), score: 'high' }];
+    await refused(ingest(db, id, 'replace', batchItems(bad)));
+    expect(await stored(id)).toBe(30); // the delete was rolled back too
+    expect(await ingest(db, id, 'replace', batchItems([good(200), good(201)]))).toMatchObject({ mode: 'replace', accepted: 2, recordCount: 2 });
+    const keys = (await db.select({ key: records.key }).from(records).where(eq(records.datasetId, id))).map((r) => r.key).sort();
+    expect(keys).toEqual(['P200', 'P201']);
+    expect(await ingest(db, id, 'replace', batchItems([]))).toMatchObject({ accepted: 0, recordCount: 0 });
+  });
+
+  it('refuses an unknown dataset', async () => {
+    await expect(ingest(db, 'nope', 'append', batchItems([good(1)]))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
