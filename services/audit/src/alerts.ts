@@ -4,7 +4,7 @@
 //  - grant_used_after_revoke: a grant used after a grants.revoke event for it.
 //  - large_read: recordCount > factor x the caller's own median (over its last reads) and > a floor.
 // Grant expiry is not in the audit event, so reads after expiry are only caught by the gateway.
-import { and, asc, desc, eq, gt, gte, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db, Logger } from '@govshare/platform';
 import type { AuditAlert, AuditAlertKind, AuditAlertPage, AuditStoredEvent } from '@govshare/contracts';
 import { alerts, events } from './schema.ts';
@@ -65,7 +65,7 @@ export class AlertEngine {
       const [c] = await this.db
         .select({ n: sql<number>`count(*)::int` })
         .from(events)
-        .where(and(eq(events.actorSub, e.actor.sub), eq(events.outcome, 'denied'), gt(events.at, since), sql`${events.at} <= ${at}`));
+        .where(and(eq(events.actorSub, e.actor.sub), eq(events.outcome, 'denied'), gt(events.at, since), lte(events.at, at)));
       const n = Number(c?.n ?? 0);
       if (n < this.rules.denialThreshold) continue;
       const [open] = await this.db

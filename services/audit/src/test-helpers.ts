@@ -1,0 +1,91 @@
+// Shared by this service's tests: a real audit service on a real port, called with real service tokens.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase, type KeyPairJwk } from '@govshare/platform';
+import type { AuditEvent } from '@govshare/contracts';
+import { startAudit, type StartAuditOptions, type StartedAudit } from './index.ts';
+import { migrationsFolder } from './app.ts';
+import { tables } from './schema.ts';
+
+export type Backend = 'pglite' | 'postgres';
+export const backends = (): Backend[] => (process.env.GOVSHARE_TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite']);
+
+export interface TestAudit extends StartedAudit {
+  backend: Backend;
+  gatewayKeys: KeyPairJwk;
+  token(aud?: string): Promise<string>;
+  call(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any; text: string }>;
+  /** Closes and (Postgres) drops the schema. */
+  stop(): Promise<void>;
+  options: StartAuditOptions;
+}
+
+export function uniquePrefix(): string {
+  return `t${process.pid}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
+}
+
+export async function startTestAudit(backend: Backend, extra: Partial<StartAuditOptions> & { gatewayKeys?: KeyPairJwk } = {}): Promise<TestAudit> {
+  const gatewayKeys = extra.gatewayKeys ?? (await generateEd25519('svc-test'));
+  const options: StartAuditOptions = {
+    databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
+    dataDir: ':memory:',
+    schemaPrefix: uniquePrefix(),
+    servicePublicJwk: gatewayKeys.publicJwk,
+    host: '127.0.0.1',
+    port: 0,
+    logger: createLogger('audit-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
+    checkpointIntervalMs: 50,
+    ...extra,
+  };
+  const started = await startAudit(options);
+  const signer = createServiceTokenSigner(gatewayKeys.privateJwk);
+  const token = (aud = 'audit') => signer.tokenFor(aud);
+  return {
+    ...started,
+    backend,
+    gatewayKeys,
+    options,
+    token,
+    async call(method, path, body, tok) {
+      const headers: Record<string, string> = {};
+      const t = tok === undefined ? await token() : tok;
+      if (t) headers.authorization = `Bearer ${t}`;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const res = await fetch(started.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await res.text();
+      let parsed: any;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, body: parsed, text };
+    },
+    async stop() {
+      await started.close();
+      await dropSchema(options);
+    },
+  };
+}
+
+export async function dropSchema(options: Pick<StartAuditOptions, 'databaseUrl' | 'schemaPrefix'>): Promise<void> {
+  if (!options.databaseUrl) return;
+  const db = await openDatabase({ service: 'audit', tables, migrationsFolder, databaseUrl: options.databaseUrl, schemaPrefix: options.schemaPrefix, poolSize: 1 });
+  await db.drop();
+  await db.close();
+}
+
+let counter = 0;
+export function makeEvent(over: Partial<AuditEvent> = {}): AuditEvent {
+  counter++;
+  return {
+    id: randomUUID(),
+    at: new Date().toISOString(),
+    requestId: `req-${counter}`,
+    actor: { sub: 'alice', dept: 'SAMR', roles: ['consumer'] },
+    action: 'records.read',
+    dataset: 'legal-persons',
+    outcome: 'allowed',
+    recordCount: 10,
+    ...over,
+  };
+}
