@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, importJWK } from 'jose';
-import { auditServer, serverAudit } from 'graphql-http';
+import { serverAudits } from 'graphql-http';
 import { AUDIENCE, ISSUER, backends, codes, startHub, type Hub } from './hub.ts';
 
 describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (backend) => {
@@ -42,7 +42,7 @@ describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (ba
     const t = await hub.token('MCA', ['consumer']);
     const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: me { sub }`).join(' ');
     expect(codes((await hub.gql(t, `{ ${aliases} }`)).body)).toContain('QUERY_TOO_COMPLEX');
-    const costly = Array.from({ length: 12 }, (_, i) => `r${i}: records(dataset: "legal-persons", first: 100) { nodes { key } }`).join(' ');
+    const costly = Array.from({ length: 14 }, (_, i) => `r${i}: records(dataset: "legal-persons", first: 100) { nodes { key data } }`).join(' ');
     expect(codes((await hub.gql(t, `{ ${costly} }`)).body)).toContain('QUERY_TOO_COMPLEX');
     const page = await hub.gql(t, `{ records(dataset: "legal-persons", first: 101) { nodes { key } } }`);
     expect(codes(page.body)).toEqual(['BAD_USER_INPUT']);
@@ -76,12 +76,16 @@ describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (ba
 
   it('follows the GraphQL-over-HTTP spec (graphql-http audit, MUST items)', async () => {
     const token = await hub.token('MCA', ['consumer']);
-    const results = await serverAudit({
+    const audits = serverAudits({
       url: `${hub.gatewayUrl}/graphql`,
       fetchFn: (input: any, init: any = {}) => fetch(input, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${token}` } }),
     });
-    const failedMusts = results.filter((r) => r.status === 'error' && r.name.startsWith('MUST'));
-    expect(failedMusts.map((r) => `${r.name}: ${(r as any).reason}`)).toEqual([]);
-    void auditServer;
+    const failedMusts: string[] = [];
+    for (const audit of audits) {
+      const result = await audit.fn();
+      if (result.status === 'error' && audit.name.startsWith('MUST')) failedMusts.push(`${audit.name}: ${result.reason}`);
+    }
+    expect(audits.length).toBeGreaterThan(20);
+    expect(failedMusts).toEqual([]);
   });
 });

@@ -49,7 +49,7 @@ export interface Gateway {
 
 export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const logger = o.logger ?? createLogger('gateway');
-  const limits = { depth: 8, complexity: 1000, aliases: 15, bodyBytes: 100 * 1024, uploadBytes: 256 * 1024 * 1024, pageSize: 100, ...o.limits };
+  const limits = { depth: 8, complexity: 3000, aliases: 15, bodyBytes: 100 * 1024, uploadBytes: 256 * 1024 * 1024, pageSize: 100, ...o.limits };
   const database = await openDatabase({ service: 'gateway', tables, migrationsFolder, databaseUrl: o.databaseUrl, dataDir: o.dataDir, schemaPrefix: o.schemaPrefix });
   const revocations = await loadRevocations(database.db);
   const signer = createServiceTokenSigner(o.servicePrivateJwk);
@@ -66,7 +66,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     pageSizeMax: limits.pageSize,
   };
   const verify = createTokenVerifier({ ...o.tokens, isRevoked: revocations.isRevoked });
-  const yoga = createGatewayYoga(buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }), limits.aliases);
+  const yoga = createGatewayYoga(buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }), { aliases: limits.aliases, depth: limits.depth }, logger);
 
   const app = createServiceApp({ logger, bodyLimit: limits.bodyBytes });
 

@@ -11,7 +11,7 @@ export const gatewayEnvSpec = {
   GOVSHARE_JWKS_URL: { type: 'string', pattern: '^https?://', description: 'Trust an external issuer’s JWKS instead of the dev issuer' },
   GOVSHARE_MASK_KEY: { type: 'string', minLength: 32, description: 'HMAC key for hash masking (dev: generated under the data dir)' },
   GATEWAY_MAX_DEPTH: { type: 'integer', minimum: 2, maximum: 50, default: 8, description: 'Maximum selection depth' },
-  GATEWAY_MAX_COMPLEXITY: { type: 'integer', minimum: 10, default: 1000, description: 'Maximum query cost' },
+  GATEWAY_MAX_COMPLEXITY: { type: 'integer', minimum: 10, default: 3000, description: 'Maximum query cost' },
   GATEWAY_MAX_ALIASES: { type: 'integer', minimum: 1, default: 15, description: 'Maximum aliases per operation' },
   GATEWAY_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 102400, description: 'Maximum GraphQL request body, bytes' },
 } as const;

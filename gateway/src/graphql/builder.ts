@@ -42,11 +42,13 @@ export const builder = new SchemaBuilder<{
   },
   complexity: {
     defaultComplexity: 1,
-    defaultListMultiplier: 10,
-    complexityError: (kind, result) =>
-      new GraphQLError(`query too complex: ${kind} ${(result as any)[kind]} exceeds the limit ${(result as any)[`max${kind[0].toUpperCase()}${kind.slice(1)}`]}`, {
-        extensions: { code: 'QUERY_TOO_COMPLEX' },
-      }),
+    // Paginated fields set their own multiplier (the page size); other lists are short.
+    defaultListMultiplier: 1,
+    complexityError: (kind, result) => {
+      const k = kind.toLowerCase() as 'depth' | 'breadth' | 'complexity';
+      const limit = { depth: result.maxDepth, breadth: result.maxBreadth, complexity: result.maxComplexity }[k];
+      return new GraphQLError(`query too complex: ${k} ${result[k]} exceeds the limit ${limit}`, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    },
   },
 });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { compileForHttp } from '@govshare/contracts';
 import { AppError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -32,7 +32,8 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
     requestIdLogLabel: 'reqId',
-    disableRequestLogging: true,
+    // One line per request comes from our onResponse hook instead.
+    logController: new LogController({ disableRequestLogging: true }),
     ...opts.fastify,
   }) as unknown as FastifyInstance;
 

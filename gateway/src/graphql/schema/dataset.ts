@@ -40,6 +40,7 @@ export const DatasetRef = builder.objectRef<DatasetView>('Dataset').implement({
     schema: t.field({ type: 'JSON', description: 'The JSON Schema (draft 2020-12) data dictionary', resolve: (d) => d.schema }),
     fields: t.field({
       type: [DatasetFieldRef],
+      complexity: { field: 1, multiplier: 10 },
       resolve: (d) =>
         Object.entries(d.schema.properties).map(([name, schema]) => ({
           name,

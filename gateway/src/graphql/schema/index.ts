@@ -12,7 +12,7 @@ export interface SchemaLimits {
   breadth: number;
 }
 
-export function buildSchema(limits: SchemaLimits = { depth: 8, complexity: 1000, breadth: 100 }): GraphQLSchema {
+export function buildSchema(limits: SchemaLimits = { depth: 8, complexity: 3000, breadth: 200 }): GraphQLSchema {
   return builder.toSchema({ complexity: { limit: limits } });
 }
 
