@@ -107,15 +107,17 @@ describe.each(backends())('records: filters, pagination and ingest over HTTP (%s
   });
 
   it('uploads CSV over HTTP (dirty but well-shaped data goes in) and refuses other departments', async () => {
+    const sample = (await hub.gql(owner, `{ records(dataset: "business-licences", first: 1) { nodes { data } } }`)).body.data.records.nodes[0].data;
     const header = 'licenceNo,creditCode,licenceType,issuedOn,expiresOn';
-    const rows = Array.from({ length: 50 }, (_, i) => `LIC-T-${i},91110000MA0000000${i % 10},食品经营,2024-01-0${(i % 9) + 1},2029-01-01`);
+    // Check characters of these credit codes are wrong on purpose: quality's business, not ingest's.
+    const rows = Array.from({ length: 50 }, (_, i) => `LIC-T-${i},91110000MA0000000${i % 10},${sample.licenceType},2024-01-0${(i % 9) + 1},2029-01-01`);
     const upload = (token: string, body: string) =>
       fetch(`${hub.gatewayUrl}/datasets/business-licences/records?mode=append`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body });
     const res = await upload(owner, [header, ...rows].join('\n'));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 50 });
 
-    const broken = await upload(owner, [header, ...rows.slice(0, 3), 'LIC-X,123,食品经营,not-a-date,2029-01-01'].join('\n'));
+    const broken = await upload(owner, [header, ...rows.slice(0, 3), `LIC-X,123,${sample.licenceType},not-a-date,2029-01-01`].join('\n'));
     expect(broken.status).toBe(400);
     const body = await broken.json();
     expect(body.error.details.errors[0]).toMatchObject({ row: 4, field: 'issuedOn' });
