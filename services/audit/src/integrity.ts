@@ -110,11 +110,20 @@ async function fullCheck(db: Db, size: number, cps: CpRow[]): Promise<void> {
       .from(events)
       .where(and(gte(events.seq, start), lt(events.seq, end)))
       .orderBy(asc(events.seq));
+    const leafNodes = await db
+      .select({ idx: treeNodes.idx, hash: treeNodes.hash })
+      .from(treeNodes)
+      .where(and(eq(treeNodes.level, 0), gte(treeNodes.idx, start), lt(treeNodes.idx, end)));
+    const storedLeaf = new Map(leafNodes.map((s) => [Number(s.idx), Buffer.from(s.hash)]));
     const made: { level: number; index: number; hash: Uint8Array }[] = [];
     for (const r of rows) {
       const seq = Number(r.seq);
       if (seq !== f.size) throw new IntegrityError(f.size, 'event is missing');
-      for (const d of f.append(checkLeafRow(seq, r.id, r.leaf))) made.push(d);
+      const h = checkLeafRow(seq, r.id, r.leaf);
+      const stored = storedLeaf.get(seq);
+      if (!stored) throw new IntegrityError(seq, 'stored leaf hash is missing');
+      if (!stored.equals(h)) throw new IntegrityError(seq, 'stored event does not match its stored leaf hash');
+      for (const d of f.append(h)) if (d.level > 0) made.push(d);
       checkCp();
     }
     // Compare every subtree finished in this chunk with the stored one, level by level.

@@ -140,8 +140,11 @@ async function run(input: AsyncIterable<string> | Iterable<string>, publicJwk: J
         throw new Failure(`checkpoint at tree size ${payload.treeSize} appears after seq ${f.size - 1}: the export was reordered`);
       }
       if (final && payload.treeSize < final.treeSize) throw new Failure(`checkpoints go backwards (${final.treeSize} then ${payload.treeSize})`);
-      if (prev && payload.treeSize === prev.treeSize && !root.equals(Buffer.from(prev.rootHash, 'base64'))) {
-        throw new Failure(`checkpoint at tree size ${payload.treeSize} contradicts the previous checkpoint of the same size: the log forked`);
+      if (prev && payload.treeSize === prev.treeSize) {
+        if (!root.equals(Buffer.from(prev.rootHash, 'base64'))) {
+          throw new Failure(`checkpoint at tree size ${payload.treeSize} contradicts the previous checkpoint of the same size: the log forked`);
+        }
+        prevChecked = true;
       }
       final = { treeSize: payload.treeSize, root };
       if (payload.treeSize > f.size) leavesDone = true;

@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { sql } from 'drizzle-orm';
+import { generateEd25519, openDatabase } from '@govshare/platform';
+import { canonicalJson } from './canonical.ts';
+import { leafHash, toHex } from './merkle.ts';
+import { signCheckpoint } from './checkpoints.ts';
+import { verifyExport } from './verify-export.ts';
+import { migrationsFolder } from './app.ts';
+import { tables } from './schema.ts';
+import { startAudit } from './index.ts';
+import { backends, dropSchema, makeEvent, startTestAudit, uniquePrefix, type TestAudit } from './test-helpers.ts';
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('export and offline verification', () => {
+  let a: TestAudit;
+  let jwk: any;
+  let prev: any;
+  let full: string[];
+  beforeAll(async () => {
+    a = await startTestAudit('pglite', { checkpointIntervalMs: 20 });
+    for (let b = 0; b < 4; b++) {
+      await a.call('POST', '/events', { events: Array.from({ length: 10 }, (_, i) => makeEvent({ subjects: [`id-${b}-${i}`] })) });
+      await wait(60);
+      if (b === 0) prev = (await a.call('GET', '/checkpoints/latest')).body;
+    }
+    jwk = (await a.call('GET', '/public-key')).body.keys[0];
+    full = (await a.call('GET', '/export')).text.trim().split('\n');
+  });
+  afterAll(() => a?.stop());
+
+  const leafLine = (lines: string[], seq: number) => lines.findIndex((l) => l.includes('"type":"leaf"') && JSON.parse(l).seq === seq);
+  const mutateLeaf = (lines: string[], seq: number, fixHash: boolean) => {
+    const out = lines.slice();
+    const i = leafLine(out, seq);
+    const line = JSON.parse(out[i]!);
+    const bytes = Buffer.from(line.leaf, 'base64');
+    const text = bytes.toString('utf8').replace('"records.read"', '"records.reae"'); // one changed byte, still canonical
+    expect(text).not.toBe(bytes.toString('utf8'));
+    line.leaf = Buffer.from(text).toString('base64');
+    if (fixHash) line.leafHash = toHex(leafHash(Buffer.from(text)));
+    out[i] = JSON.stringify(line);
+    return out;
+  };
+
+  it('an untouched export verifies, with and without a previous checkpoint, whole or as a range', async () => {
+    expect(full.filter((l) => l.includes('"type":"checkpoint"')).length).toBeGreaterThanOrEqual(4);
+    const r = await verifyExport(full, jwk, prev);
+    expect(r).toMatchObject({ ok: true, leaves: 40, fromSeq: 0, toSeq: 39, treeSize: 40 });
+    const range = (await a.call('GET', `/export?fromSeq=15&toSeq=27&consistencyFrom=${prev.treeSize}`)).text.trim().split('\n');
+    expect(await verifyExport(range, jwk, prev)).toMatchObject({ ok: true, leaves: 13, fromSeq: 15, toSeq: 27 });
+    expect((await verifyExport(range, jwk)).ok).toBe(true);
+  });
+
+  it('the CLI verifies a file and reports the first bad event', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-cli-'));
+    try {
+      writeFileSync(join(dir, 'export.ndjson'), full.join('\n') + '\n');
+      writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [jwk] }));
+      writeFileSync(join(dir, 'prev.json'), JSON.stringify(prev));
+      writeFileSync(join(dir, 'bad.ndjson'), mutateLeaf(full, 12, false).join('\n') + '\n');
+      const cli = join(import.meta.dirname, 'cli', 'verify.ts');
+      const ok = execFileSync('npx', ['tsx', cli, join(dir, 'export.ndjson'), '--public-key', join(dir, 'jwks.json'), '--previous', join(dir, 'prev.json')], { encoding: 'utf8' });
+      expect(ok).toMatch(/^OK: 40 events/);
+      let out = '';
+      try {
+        execFileSync('npx', ['tsx', cli, join(dir, 'bad.ndjson'), '--public-key', join(dir, 'jwks.json')], { encoding: 'utf8' });
+      } catch (e: any) {
+        out = e.stdout;
+        expect(e.status).toBe(1);
+      }
+      expect(out).toMatch(/^FAILED at seq 12:/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('detects a changed byte in a stored event, naming its seq', async () => {
+    const r = await verifyExport(mutateLeaf(full, 17, false), jwk);
+    expect(r).toMatchObject({ ok: false, firstBadSeq: 17 });
+    // Even with the per-leaf hash rewritten to match, the signed roots catch it.
+    const r2 = await verifyExport(mutateLeaf(full, 17, true), jwk);
+    expect(r2.ok).toBe(false);
+    const [, lo, hi] = r2.error!.match(/\[(\d+), (\d+)\]/)!.map(Number);
+    expect(lo).toBeLessThanOrEqual(17);
+    expect(hi).toBeGreaterThanOrEqual(17);
+  });
+
+  it('detects a deleted event', async () => {
+    const lines = full.slice();
+    lines.splice(leafLine(lines, 20), 1);
+    expect(await verifyExport(lines, jwk)).toMatchObject({ ok: false, firstBadSeq: 20 });
+    expect((await verifyExport(lines, jwk)).error).toMatch(/missing/);
+  });
+
+  it('detects reordered events', async () => {
+    const lines = full.slice();
+    const i = leafLine(lines, 5);
+    [lines[i], lines[i + 1]] = [lines[i + 1]!, lines[i]!];
+    expect(await verifyExport(lines, jwk)).toMatchObject({ ok: false, firstBadSeq: 5 });
+    // Renumbered to hide the swap: the leaf bytes carry their seq.
+    const renum = full.slice();
+    const a5 = JSON.parse(renum[i]!);
+    const a6 = JSON.parse(renum[i + 1]!);
+    renum[i] = JSON.stringify({ ...a6, seq: 5 });
+    renum[i + 1] = JSON.stringify({ ...a5, seq: 6 });
+    expect(await verifyExport(renum, jwk)).toMatchObject({ ok: false, firstBadSeq: 5 });
+  });
+
+  it('detects a truncated log', async () => {
+    // Tail leaves dropped, checkpoint and proof kept.
+    const cut = full.filter((l) => !(l.includes('"type":"leaf"') && JSON.parse(l).seq >= 35));
+    const r = await verifyExport(cut, jwk);
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/truncated|missing/);
+    // File cut short.
+    expect((await verifyExport(full.slice(0, 20), jwk)).error).toMatch(/truncated/);
+    // A shortened log presented as complete (header edited, last checkpoint of the short log dropped):
+    const header = JSON.parse(full[0]!);
+    const short = [JSON.stringify({ ...header, toSeq: 29 }), ...full.slice(1).filter((l) => !(l.includes('"type":"leaf"') && JSON.parse(l).seq >= 30))];
+    const r3 = await verifyExport(short.filter((l) => !l.includes('"type":"consistency"')), jwk);
+    expect(r3.ok).toBe(false);
+    // ... and against a previous checkpoint that was larger than what is left.
+    const bigger = (await a.call('GET', '/checkpoints/latest')).body;
+    const small = (await a.call('GET', '/export?toSeq=9')).text.trim().split('\n');
+    expect((await verifyExport(small, jwk, bigger)).ok).toBe(true); // consistent prefix: proof to the latest is included
+    const noProof = small.filter((l) => !l.includes('"type":"consistency"'));
+    expect((await verifyExport(noProof, jwk, bigger)).ok).toBe(false);
+  });
+
+  it('detects a forged checkpoint', async () => {
+    const lastCp = full.map((l, i) => [l, i] as const).filter(([l]) => l.includes('"type":"checkpoint"')).pop()![1];
+    const cp = JSON.parse(full[lastCp]!);
+    // Plain fields edited next to a genuine signature.
+    const edited = full.slice();
+    edited[lastCp] = JSON.stringify({ ...cp, rootHash: Buffer.alloc(32, 7).toString('base64') });
+    expect((await verifyExport(edited, jwk)).error).toMatch(/forged|does not match/);
+    // Signed by someone else's key.
+    const other = await generateEd25519('govshare-audit-checkpoint-1');
+    const payload = { treeSize: cp.treeSize, rootHash: Buffer.alloc(32, 7).toString('base64'), timestamp: cp.timestamp };
+    const forged = full.slice();
+    forged[lastCp] = JSON.stringify({ type: 'checkpoint', ...payload, jws: await signCheckpoint(other.privateJwk, payload) });
+    expect((await verifyExport(forged, jwk)).error).toMatch(/forged/);
+    // Payload swapped under the genuine signature.
+    const [h, , s] = cp.jws.split('.');
+    const swapped = full.slice();
+    swapped[lastCp] = JSON.stringify({ ...cp, jws: `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}` });
+    expect((await verifyExport(swapped, jwk)).error).toMatch(/forged/);
+    // A previous checkpoint from another log (a fork) is refused.
+    const b = await startTestAudit('pglite');
+    try {
+      await b.call('POST', '/events', { events: Array.from({ length: 10 }, () => makeEvent()) });
+      const foreign = await b.service.checkpoints.signNow();
+      expect((await verifyExport(full, jwk, foreign)).ok).toBe(false);
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('leaf bytes are RFC 8785 canonical JSON of the stored event', () => {
+    const line = JSON.parse(full[1]!);
+    const text = Buffer.from(line.leaf, 'base64').toString('utf8');
+    expect(canonicalJson(JSON.parse(text))).toBe(text);
+    expect(JSON.parse(text)).not.toHaveProperty('subjects');
+  });
+});
+
+describe.each(backends())('start-up integrity check (%s)', (backend) => {
+  let dir: string;
+  let options: any;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'audit-integrity-'));
+    const gw = await generateEd25519('svc');
+    options = {
+      databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
+      dataDir: dir,
+      schemaPrefix: uniquePrefix(),
+      servicePublicJwk: gw.publicJwk,
+      port: 0,
+      checkpointIntervalMs: 20,
+      logger: (await import('@govshare/platform')).createLogger('t', 'silent'),
+    };
+    const s = await startAudit(options);
+    for (let b = 0; b < 3; b++) {
+      await s.service.log.append(Array.from({ length: 10 }, () => makeEvent()));
+      await wait(40);
+    }
+    await s.close();
+  });
+  afterAll(async () => {
+    await dropSchema(options);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tamper = async (...statements: ReturnType<typeof sql>[]) => {
+    const d = await openDatabase({ service: 'audit', tables, migrationsFolder, databaseUrl: options.databaseUrl, dataDir: dir, schemaPrefix: options.schemaPrefix, poolSize: 1 });
+    try {
+      await d.db.transaction(async (tx) => {
+        for (const s of statements) await tx.execute(s);
+      });
+    } finally {
+      await d.close();
+    }
+  };
+
+  it('restarts cleanly on an intact log and continues the same tree', async () => {
+    const s = await startAudit(options);
+    try {
+      expect(s.service.integrity).toMatchObject({ size: 30, mode: 'full' });
+      const before = s.service.checkpoints.latest!;
+      const [acc] = await s.service.log.append([makeEvent()]);
+      expect(acc!.seq).toBe(30);
+      const after = await s.service.checkpoints.signNow();
+      const { verifyConsistency } = await import('./merkle.ts');
+      const { getConsistencyProof } = await import('./proofs.ts');
+      const p = await getConsistencyProof(s.service.database.db, s.service.log, s.service.checkpoints, { from: before.treeSize, to: after.treeSize });
+      expect(verifyConsistency(before.treeSize, after.treeSize, Buffer.from(before.rootHash, 'base64'), Buffer.from(after.rootHash, 'base64'), p.proof.map((h) => Buffer.from(h, 'hex')))).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses to start when a stored event was changed, naming the seq', async () => {
+    await tamper(
+      sql.raw(`alter table events disable trigger events_append_only`),
+      sql.raw(`update events set leaf = convert_to(replace(convert_from(leaf, 'UTF8'), 'records.read', 'records.reae'), 'UTF8') where seq = 7`),
+      sql.raw(`alter table events enable trigger events_append_only`),
+    );
+    await expect(startAudit(options)).rejects.toThrow(/at seq 7: stored event does not match its stored leaf hash/);
+  });
+
+  it('refuses to start when a stored event was deleted, naming the seq', async () => {
+    await tamper(sql.raw(`alter table events disable trigger events_append_only`), sql.raw(`delete from events where seq = 4`), sql.raw(`alter table events enable trigger events_append_only`));
+    await expect(startAudit(options)).rejects.toThrow(/at seq 4: event is missing/);
+  });
+});
