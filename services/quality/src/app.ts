@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import type { JWK } from 'jose';
+import { createLogger, createServiceApp, createServiceTokenVerifier, openDatabase, type Logger } from '@govshare/platform';
+import { tables } from './schema.ts';
+import { RunManager } from './runs.ts';
+import { catalogSource, type RecordSource } from './source.ts';
+import { registerRoutes } from './routes.ts';
+import { loadPublicationKeys } from './signing.ts';
+import { currentPolicy } from './publications.ts';
+
+export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
+
+export interface QualityOptions {
+  databaseUrl?: string;
+  /** ':memory:' for a throwaway PGlite and in-memory publication key. */
+  dataDir: string;
+  schemaPrefix?: string;
+  /** Public half of the gateway's service-signing key: verifies incoming tokens (aud "quality"). */
+  servicePublicJwk: JWK;
+  logger?: Logger;
+  /** Catalog base URL and the private key used to sign tokens for it (dev shortcut: the gateway's service-signing key). */
+  catalogUrl?: string;
+  servicePrivateJwk?: JWK;
+  /** Replaces the catalog (tests, benchmarks): any RecordSource. */
+  source?: RecordSource;
+  debounceMs?: number;
+  concurrency?: number;
+  /** Clock for publications and timeliness (tests). */
+  now?: () => Date;
+}
+
+export async function buildQuality(opts: QualityOptions) {
+  const logger = opts.logger ?? createLogger('quality');
+  const database = await openDatabase({ service: 'quality', tables, migrationsFolder, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir, schemaPrefix: opts.schemaPrefix });
+  const db = database.db;
+  let closeSource: (() => Promise<void>) | undefined;
+  let source = opts.source;
+  if (!source) {
+    if (!opts.catalogUrl || !opts.servicePrivateJwk) throw new Error('quality: catalogUrl and servicePrivateJwk are required without a custom source');
+    const cs = catalogSource({ baseUrl: opts.catalogUrl, privateJwk: opts.servicePrivateJwk });
+    source = cs;
+    closeSource = cs.close;
+  }
+  const publicationKeys = await loadPublicationKeys(opts.dataDir);
+  await currentPolicy(db); // seeds policy version 1
+  const runs = new RunManager({ db, source, logger, debounceMs: opts.debounceMs, concurrency: opts.concurrency, now: opts.now });
+  const app = createServiceApp({
+    logger,
+    verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'quality'),
+    ready: async () => {
+      await db.execute(sql`select 1`);
+    },
+  });
+  registerRoutes(app, { db, runs, source, publicationKeys, now: opts.now });
+  await runs.start();
+  return {
+    app,
+    db,
+    database,
+    runs,
+    publicationKeys,
+    close: async () => {
+      await app.close();
+      await runs.close();
+      await closeSource?.();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { commonEnvSpec, loadEnv } from '@govshare/platform';
+
+export const qualityEnvSpec = {
+  ...commonEnvSpec,
+  QUALITY_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 4103, description: 'Port of the quality service' },
+  CATALOG_URL: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:4101', description: 'Base URL of the catalog service' },
+  QUALITY_DEBOUNCE_MS: { type: 'integer', minimum: 0, default: 2000, description: 'A requested run waits this long; further requests join it' },
+} as const;
+
+export interface QualityEnv {
+  GOVSHARE_DATA_DIR: string;
+  DATABASE_URL?: string;
+  GOVSHARE_DB_SCHEMA_PREFIX: string;
+  LOG_LEVEL: string;
+  GOVSHARE_HOST: string;
+  QUALITY_PORT: number;
+  CATALOG_URL: string;
+  QUALITY_DEBOUNCE_MS: number;
+}
+
+export function loadQualityEnv(source: Record<string, string | undefined> = process.env): QualityEnv {
+  return loadEnv<QualityEnv>(qualityEnvSpec as any, source);
+}

@@ -1,0 +1,25 @@
+import { loadServiceSigningKeys, type Logger } from '@govshare/platform';
+import { buildQuality, type QualityOptions } from './app.ts';
+
+export { buildQuality, type QualityOptions } from './app.ts';
+export type { RecordSource } from './source.ts';
+export { catalogSource, memorySource } from './source.ts';
+export { DatasetScorer, scoreBatches, type QualityMetrics } from './metrics/scorer.ts';
+export { verifyPublication, canonicalJson } from './signing.ts';
+
+export interface StartQualityOptions extends QualityOptions {
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+  logger?: Logger;
+}
+
+/** Builds and listens; returns the URL and a close function (tests, benchmarks, the start script). */
+export async function startQuality(opts: StartQualityOptions): Promise<{ url: string; close: () => Promise<void>; quality: Awaited<ReturnType<typeof buildQuality>> }> {
+  const quality = await buildQuality(opts);
+  const address = await quality.app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  return { url: address.replace('[::1]', '127.0.0.1'), close: quality.close, quality };
+}
+
+/** Dev helper: the data dir's service-signing key pair (the quality service borrows the gateway's key to call the catalog). */
+export const loadQualityServiceKeys = (dataDir: string) => loadServiceSigningKeys(dataDir);
