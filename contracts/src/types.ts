@@ -99,6 +99,8 @@ export interface RecordsQuery {
 }
 
 export interface StoredRecord {
+  /** Catalog record id (decimal string); set on export lines (GET /datasets/:id/records/export), the resume point for ?after=. */
+  id?: string;
   key: string;
   version: number;
   ingestedAt: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { DatasetSchema, Filter, Scalar } from '@govshare/contracts';
+import type { DatasetSchema, Filter, FilterOp, Scalar } from '@govshare/contracts';
 import { createDataset, type CatalogDb } from './datasets.ts';
 import { batchItems, ingest } from './ingest.ts';
 import { exportRecords, queryRecords } from './records-query.ts';
@@ -42,7 +42,7 @@ const recordArb = fc.record(
 
 const leafArb: fc.Arbitrary<Filter> = fc.constantFrom(...Object.keys(TYPES)).chain((field) => {
   const t = TYPES[field];
-  const ops = ['eq', 'ne', 'in', 'isNull', ...(t === 'boolean' ? [] : ['lt', 'lte', 'gt', 'gte']), ...(t === 'string' ? ['prefix'] : [])] as const;
+  const ops: FilterOp[] = ['eq', 'ne', 'in', 'isNull', ...(t === 'boolean' ? [] : (['lt', 'lte', 'gt', 'gte'] as const)), ...(t === 'string' ? (['prefix'] as const) : [])];
   return fc.constantFrom(...ops).chain((op): fc.Arbitrary<Filter> => {
     if (op === 'isNull') return fc.boolean().map((value) => ({ field, op, value }));
     if (op === 'in') return fc.array(valueArb(t), { maxLength: 4 }).map((value) => ({ field, op, value }));

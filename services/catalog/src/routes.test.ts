@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, createServiceTokenSigner, generateEd25519 } from '@govshare/platform';
+import { assertContract, ref } from '@govshare/contracts';
+import { startCatalog } from './index.ts';
+import { seedDemoData, DEMO_DATASETS } from './demo-data.ts';
+import { freshSchemaPrefix, testTargets } from './test-support.ts';
+import { openDatabase } from '@govshare/platform';
+
+const schema = {
+  type: 'object',
+  properties: {
+    code: { type: 'string', 'x-key': true },
+    label: { type: 'string' },
+    size: { type: 'integer' },
+  },
+  required: ['code', 'label'],
+  additionalProperties: false,
+};
+
+describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) => {
+  let base: string;
+  let close: () => Promise<void>;
+  let token: string;
+  let seedAgain: () => Promise<unknown>;
+  const prefix = freshSchemaPrefix();
+
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...headers } };
+    if (body !== undefined) {
+      if (typeof body === 'string') init.body = body;
+      else {
+        init.body = JSON.stringify(body);
+        (init.headers as Record<string, string>)['content-type'] = 'application/json';
+      }
+    }
+    const res = await fetch(base + path, init);
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
+    return { status: res.status, body: json, type: res.headers.get('content-type') ?? '' };
+  };
+
+  beforeAll(async () => {
+    const keys = await generateEd25519('test-key');
+    token = await createServiceTokenSigner(keys.privateJwk).tokenFor('catalog');
+    const started = await startCatalog({ databaseUrl, dataDir: ':memory:', schemaPrefix: prefix, servicePublicJwk: keys.publicJwk, port: 0, demoData: { scale: 0.1 }, logger: createLogger('catalog-test', 'silent') });
+    base = started.url;
+    seedAgain = () => seedDemoData(started.db, { scale: 0.1 });
+    close = async () => {
+      await started.close();
+      if (databaseUrl) {
+        const d = await openDatabase({ service: 'catalog', tables: {}, migrationsFolder: new URL('../migrations', import.meta.url).pathname, databaseUrl, schemaPrefix: prefix });
+        await d.drop();
+        await d.close();
+      }
+    };
+  });
+  afterAll(async () => close?.());
+
+  it('refuses calls without a valid service token for the catalog, and accepts one', async () => {
+    expect((await fetch(`${base}/departments`)).status).toBe(401);
+    const other = await generateEd25519('other');
+    const forged = await createServiceTokenSigner(other.privateJwk).tokenFor('catalog');
+    const res = await fetch(`${base}/departments`, { headers: { authorization: `Bearer ${forged}` } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ok = await call('GET', '/departments');
+    expect(ok.status).toBe(200);
+    assertContract(ref('department.v1.json', 'List'), ok.body);
+    expect(ok.body.departments.map((d: any) => d.code)).toEqual(['HRSS', 'MCA', 'NHC', 'PSB', 'SAMR']);
+  });
+
+  it('lists the demo datasets with cursor paging and filters', async () => {
+    expect(await seedAgain()).toBeNull(); // seeding is once only
+    const ids: string[] = [];
+    let after = '';
+    for (;;) {
+      const page = await call('GET', `/datasets?first=4${after ? `&after=${after}` : ''}`);
+      expect(page.status).toBe(200);
+      assertContract(ref('dataset.v1.json', 'Page'), page.body);
+      ids.push(...page.body.datasets.map((d: any) => d.id));
+      if (!page.body.hasNextPage) break;
+      after = page.body.endCursor;
+    }
+    expect(ids.sort()).toEqual(DEMO_DATASETS.map((d) => d.id).sort());
+    const restricted = await call('GET', '/datasets?tier=RESTRICTED');
+    expect(restricted.body.datasets.map((d: any) => d.id)).toEqual(['social-insurance', 'subsidies']);
+    expect(restricted.body.totalCount).toBe(2);
+    expect((await call('GET', '/datasets?search=Resident')).body.datasets.map((d: any) => d.id)).toEqual(['resident-registry']);
+    const one = await call('GET', '/datasets/resident-registry');
+    assertContract(ref('dataset.v1.json'), one.body);
+    expect(one.body).toMatchObject({ ownerDept: 'PSB', tier: 'INTERNAL', keyFields: ['idNumber'], version: 1 });
+    expect(one.body.recordCount).toBeGreaterThan(450);
+    expect((await call('GET', '/datasets/nope')).status).toBe(404);
+  });
+
+  it('creates datasets, ingests JSON / NDJSON / CSV all-or-nothing, and evolves the schema', async () => {
+    const created = await call('POST', '/datasets', { id: 'widgets', title: 'Widgets', ownerDept: 'SAMR', tier: 'INTERNAL', schema });
+    expect(created.status).toBe(201);
+    assertContract(ref('dataset.v1.json'), created.body);
+    expect((await call('POST', '/datasets', { id: 'widgets', title: 'W', ownerDept: 'SAMR', tier: 'INTERNAL', schema })).status).toBe(409);
+    const unknownDept = await call('POST', '/datasets', { id: 'w2', title: 'W', ownerDept: 'XYZ', tier: 'INTERNAL', schema });
+    expect(unknownDept).toMatchObject({ status: 400, body: { error: { code: 'BAD_USER_INPUT', details: { rule: 'department-unknown' } } } });
+    const badSchema = await call('POST', '/datasets', { id: 'w3', title: 'W', ownerDept: 'SAMR', tier: 'INTERNAL', schema: { ...schema, required: ['label'] } });
+    expect(badSchema.status).toBe(400);
+    expect(badSchema.body.error.message).toContain('schema/properties/code/x-key');
+
+    const json = await call('POST', '/datasets/widgets/records', { mode: 'append', records: [{ code: 'a', label: 'A', size: 1 }, { code: 'a', label: 'dup' }] });
+    expect(json.status).toBe(200);
+    assertContract(ref('records.v1.json', 'IngestResult'), json.body);
+    expect(json.body).toEqual({ datasetId: 'widgets', mode: 'append', accepted: 2, recordCount: 2 });
+
+    const ndjson = await call('POST', '/datasets/widgets/records', '{"code":"b","label":"B"}\n{"code":"c","label":"C","size":3}\n', { 'content-type': 'application/x-ndjson' });
+    expect(ndjson.body).toMatchObject({ accepted: 2, recordCount: 4 });
+
+    const badCsv = await call('POST', '/datasets/widgets/records?mode=replace', 'code,label,size\nx,X,1\ny,Y,big\n', { 'content-type': 'text/csv; charset=utf-8' });
+    expect(badCsv.status).toBe(400);
+    expect(badCsv.body.error.details).toEqual({ errors: [{ row: 2, field: 'size', rule: 'type', message: expect.any(String) }], errorCount: 1 });
+    expect((await call('GET', '/datasets/widgets')).body.recordCount).toBe(4);
+
+    const csv = await call('POST', '/datasets/widgets/records?mode=replace', 'code,label,size\nx,X,1\ny,Y,\n', { 'content-type': 'text/csv' });
+    expect(csv.body).toEqual({ datasetId: 'widgets', mode: 'replace', accepted: 2, recordCount: 2 });
+
+    // Compatible change: a new optional field -> version 2; incompatible -> 409 with problems.
+    const v2 = { ...schema, properties: { ...schema.properties, colour: { type: 'string', enum: ['red', 'blue'] } } };
+    const changed = await call('PUT', '/datasets/widgets/schema', { schema: v2 });
+    expect(changed.status).toBe(200);
+    expect(changed.body.version).toBe(2);
+    expect((await call('PUT', '/datasets/widgets/schema', { schema: v2 })).body.version).toBe(2); // same schema: no new version
+    const broken = await call('PUT', '/datasets/widgets/schema', { schema: { ...v2, properties: { code: v2.properties.code, label: v2.properties.label } } });
+    expect(broken.status).toBe(409);
+    expect(broken.body.error.details.problems.map((p: any) => [p.field, p.rule]).sort()).toEqual([
+      ['colour', 'field-removed'],
+      ['size', 'field-removed'],
+    ]);
+    const versions = await call('GET', '/datasets/widgets/versions');
+    expect(versions.body.versions.map((v: any) => v.version)).toEqual([1, 2]);
+    expect(versions.body.versions[1].schema.properties.colour).toBeDefined();
+
+    await call('POST', '/datasets/widgets/records', { mode: 'append', records: [{ code: 'z', label: 'Z', colour: 'red' }] });
+    const q = await call('POST', '/datasets/widgets/records/query', { fields: ['code', 'colour'], where: { or: [{ field: 'colour', op: 'eq', value: 'red' }, { field: 'code', op: 'in', value: ['x'] }] } });
+    expect(q.status).toBe(200);
+    assertContract(ref('records.v1.json', 'Page'), q.body);
+    expect(q.body.records.map((r: any) => [r.data, r.version])).toEqual([
+      [{ code: 'x' }, 1],
+      [{ code: 'z', colour: 'red' }, 2],
+    ]);
+    expect(q.body).toMatchObject({ totalCount: 2, hasNextPage: false, datasetVersion: 2 });
+    const badQuery = await call('POST', '/datasets/widgets/records/query', { fields: ['code'], where: { field: 'size', op: 'gt', value: 'big' } });
+    expect(badQuery.status).toBe(400);
+    expect(badQuery.body.error.message).toContain('"size"');
+  });
+
+  it('exports a dataset as NDJSON', async () => {
+    const res = await call('GET', '/datasets/legal-persons/records/export');
+    expect(res.status).toBe(200);
+    expect(res.type).toContain('application/x-ndjson');
+    const lines = (res.body as string).trim().split('\n').map((l) => JSON.parse(l));
+    const ds = await call('GET', '/datasets/legal-persons');
+    expect(lines).toHaveLength(ds.body.recordCount);
+    for (const l of lines.slice(0, 5)) assertContract(ref('records.v1.json', 'Record'), l);
+    const tail = await call('GET', `/datasets/legal-persons/records/export?after=${lines[9].id}&limit=3`);
+    expect((tail.body as string).trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(lines.slice(10, 13).map((l) => l.id));
+    expect((await call('GET', '/datasets/nope/records/export')).status).toBe(404);
+  });
+
+  it('manages grants: rules, revocation and the access view', async () => {
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const body = { datasetId: 'social-insurance', granteeDept: 'NHC', fields: ['idNumber', 'status'], unmaskedFields: ['status'], purpose: '医保比对 / matching', expiresAt: future, createdBy: 'steward-1' };
+    const created = await call('POST', '/grants', body);
+    expect(created.status).toBe(201);
+    assertContract(ref('grant.v1.json'), created.body);
+    const refusedRule = async (b: unknown) => (await call('POST', '/grants', b)).body.error.details.rule;
+    expect(await refusedRule({ ...body, datasetId: 'legal-persons', fields: ['creditCode'], unmaskedFields: [] })).toBe('tier-not-restricted');
+    expect(await refusedRule({ ...body, fields: ['idNumber', 'salary'] })).toBe('field-unknown');
+    expect(await refusedRule({ ...body, unmaskedFields: ['name'] })).toBe('unmasked-not-granted');
+    expect(await refusedRule({ ...body, expiresAt: new Date(Date.now() - 1000).toISOString() })).toBe('expiry-in-past');
+    expect(await refusedRule({ ...body, granteeDept: 'NOPE' })).toBe('department-unknown');
+
+    const access = await call('GET', '/datasets/social-insurance/access?dept=NHC');
+    expect(access.status).toBe(200);
+    assertContract(ref('dataset.v1.json'), access.body.dataset);
+    expect(access.body.grants.map((g: any) => g.id)).toEqual([created.body.id]);
+    const mca = await call('GET', '/datasets/social-insurance/access?dept=MCA');
+    expect(mca.body.grants).toEqual([expect.objectContaining({ granteeDept: 'MCA', unmaskedFields: ['name'], purpose: '低保资格核查 / subsidy eligibility check' })]);
+    expect((await call('GET', '/datasets/subsidies/access?dept=NHC')).body.grants).toEqual([]); // the demo grant expired
+    expect((await call('GET', '/grants?datasetId=subsidies&active=false')).body.grants).toHaveLength(1);
+
+    const revoked = await call('POST', `/grants/${created.body.id}/revoke`);
+    expect(revoked.body.revokedAt).not.toBeNull();
+    const again = await call('POST', `/grants/${created.body.id}/revoke`);
+    expect(again.body).toEqual(revoked.body);
+    expect((await call('GET', '/datasets/social-insurance/access?dept=NHC')).body.grants).toEqual([]);
+    const active = await call('GET', '/grants?active=true');
+    assertContract(ref('grant.v1.json', 'List'), active.body);
+    expect(active.body.grants.map((g: any) => [g.datasetId, g.granteeDept])).toEqual([['social-insurance', 'MCA']]);
+    expect((await call('GET', `/grants/${created.body.id}`)).body.revokedAt).toBe(revoked.body.revokedAt);
+    expect((await call('GET', '/grants/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await call('GET', '/datasets/nope/access?dept=MCA')).status).toBe(404);
+  });
+});
