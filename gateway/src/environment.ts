@@ -3,7 +3,7 @@ import { commonEnvSpec, loadEnv } from '@govshare/platform';
 export const gatewayEnvSpec = {
   ...commonEnvSpec,
   GATEWAY_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 4000, description: 'Port of the public GraphQL endpoint' },
-  CATALOG_URL: { type: 'string', format: 'uri', pattern: '^https?://', default: 'http://127.0.0.1:4101', description: 'Catalog service base URL' },
+  CATALOG_URL: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:4101', description: 'Catalog service base URL' },
   AUDIT_URL: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:4102', description: 'Audit service base URL' },
   QUALITY_URL: { type: 'string', pattern: '^https?://', description: 'Quality service base URL (optional)' },
   GOVSHARE_JWT_ISSUER: { type: 'string', minLength: 1, default: 'govshare-dev-issuer', description: 'Expected iss of caller tokens' },

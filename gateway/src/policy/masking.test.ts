@@ -10,6 +10,7 @@ describe('masking', () => {
     expect(maskPartial('13812345678')).toBe('138****5678');
     expect(maskPartial('张三')).toBe('张*');
     expect(maskPartial('欧阳修文')).toBe('欧***');
+    expect(maskPartial('浙江省杭州市西湖区文三路100号2单元1903室')).toBe('浙江省杭州市' + '*'.repeat(18));
   });
 
   it('partial masking keeps the length and hides the middle of any string', () => {

@@ -12,7 +12,8 @@ const HAN = /^\p{Script=Han}{2,4}$/u;
 
 /**
  * Partial masking keeps just enough to recognise a value: 110105********002X, 138****5678, 张*.
- * Other strings keep about a quarter at each end.
+ * Long free text such as an address keeps only its opening (province, city), since its end (house
+ * and room number) identifies a person; short codes keep about a quarter at each end.
  */
 export function maskPartial(value: string): string {
   const chars = [...value];
@@ -20,6 +21,10 @@ export function maskPartial(value: string): string {
   if (MOBILE.test(value)) return value.slice(0, 3) + '****' + value.slice(7);
   if (HAN.test(value)) return chars[0] + '*'.repeat(chars.length - 1);
   if (chars.length <= 2) return '*'.repeat(chars.length);
+  if (chars.length >= 10) {
+    const keep = Math.min(6, Math.floor(chars.length / 3));
+    return chars.slice(0, keep).join('') + '*'.repeat(chars.length - keep);
+  }
   const keep = Math.max(1, Math.floor(chars.length / 4));
   return chars.slice(0, keep).join('') + '*'.repeat(chars.length - 2 * keep) + chars.slice(-keep).join('');
 }

@@ -31,9 +31,8 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
       const given = req.headers[REQUEST_ID_HEADER];
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
-    requestIdLogLabel: 'reqId',
     // One line per request comes from our onResponse hook instead.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     ...opts.fastify,
   }) as unknown as FastifyInstance;
 
