@@ -24,6 +24,8 @@ export interface QualityOptions {
   servicePrivateJwk?: JWK;
   /** Replaces the catalog (tests, benchmarks): any RecordSource. */
   source?: RecordSource;
+  /** Records per export request to the catalog (default 5000). */
+  catalogPageSize?: number;
   debounceMs?: number;
   concurrency?: number;
   /** Clock for publications and timeliness (tests). */
@@ -38,7 +40,7 @@ export async function buildQuality(opts: QualityOptions) {
   let source = opts.source;
   if (!source) {
     if (!opts.catalogUrl || !opts.servicePrivateJwk) throw new Error('quality: catalogUrl and servicePrivateJwk are required without a custom source');
-    const cs = catalogSource({ baseUrl: opts.catalogUrl, privateJwk: opts.servicePrivateJwk });
+    const cs = catalogSource({ baseUrl: opts.catalogUrl, privateJwk: opts.servicePrivateJwk, pageSize: opts.catalogPageSize });
     source = cs;
     closeSource = cs.close;
   }

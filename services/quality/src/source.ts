@@ -46,8 +46,9 @@ export interface CatalogSourceOptions {
 }
 
 /**
- * Reads the catalog: GET /datasets (paged) and GET /datasets/:id/records/export?after=&limit=
- * (NDJSON lines {key, version, ingestedAt, data}), page by page until a short page.
+ * Reads the catalog: GET /datasets (paged), GET /datasets/:id, and
+ * GET /datasets/:id/records/export?after=<id of the last line>&limit= (NDJSON lines
+ * {id, key, version, ingestedAt, data}), page by page until a short page.
  */
 export function catalogSource(opts: CatalogSourceOptions): RecordSource & { close(): Promise<void> } {
   const signer = opts.signer ?? createServiceTokenSigner(opts.privateJwk!);
@@ -92,7 +93,13 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
   return {
     listDatasets,
     async getDataset(id, requestId = 'quality') {
-      return (await listDatasets(requestId)).find((d) => d.id === id);
+      try {
+        const res = await get(`/datasets/${encodeURIComponent(id)}`, requestId);
+        return (await res.body.json()) as Dataset;
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined;
+        throw err;
+      }
     },
     async *batches(id, requestId = 'quality') {
       let after: string | undefined;
@@ -111,7 +118,7 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
             if (!line) continue;
             const rec = JSON.parse(line) as StoredRecord;
             batch.push(rec);
-            last = rec.key;
+            last = rec.id;
             count++;
             if (batch.length >= 1000) {
               yield batch;
@@ -122,7 +129,7 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
         if (buf.trim()) {
           const rec = JSON.parse(buf) as StoredRecord;
           batch.push(rec);
-          last = rec.key;
+          last = rec.id;
           count++;
         }
         if (batch.length) yield batch;

@@ -70,29 +70,55 @@ export const ruleId = (r: RuleSpec) => r.id ?? `${r.field}:${r.kind}`;
 const GENDER_FIELD = /^(gender|sex)$/i;
 const BIRTH_FIELD = /^(birthDate|birthday|dateOfBirth|dob)$/i;
 
-/** Validity rules a dataset's schema declares: x-rule, format date, enum, minimum/maximum, pattern; cross-field for resident IDs. */
+/** x-rule names accepted for the built-in kinds (the catalog's demo schemas use the gb… spellings). */
+export const RULE_ALIASES: Record<string, RuleKind> = {
+  'cn-resident-id': 'cn-resident-id', 'gb11643-check': 'cn-resident-id', 'resident-id': 'cn-resident-id',
+  'cn-uscc': 'cn-uscc', 'gb32100-check': 'cn-uscc', uscc: 'cn-uscc',
+  'cn-mobile': 'cn-mobile', mobile: 'cn-mobile', date: 'date',
+};
+
+/**
+ * Validity rules a dataset's schema declares: x-rule (a built-in name; {reference: {dataset, field}}
+ * or {references: "dataset.field"}; {consistentWith: idField} on a birth date / gender field; or
+ * {kind, ...} with a rule's own parameters), format date, enum, minimum/maximum, pattern. A
+ * resident-ID field also gets a cross-field rule against the record's birth date and gender fields
+ * (those that declare consistentWith it, else fields named birthDate / gender).
+ */
 export function rulesFromSchema(schema: DatasetSchema): RuleSpec[] {
   const out: RuleSpec[] = [];
-  const props = schema.properties ?? {};
+  const props = (schema.properties ?? {}) as Record<string, FieldSchema>;
   const names = Object.keys(props);
-  for (const [field, fs] of Object.entries(props) as [string, FieldSchema][]) {
-    const xr = fs['x-rule'];
-    if (typeof xr === 'string' && (RULE_KINDS as string[]).includes(xr) && xr !== 'cross-field' && xr !== 'reference') {
-      out.push({ kind: xr as RuleKind, field });
-    } else if (xr && typeof xr === 'object') {
-      const o = xr as Record<string, any>;
-      if (o.reference && typeof o.reference === 'object') out.push({ kind: 'reference', field, dataset: o.reference.dataset, targetField: o.reference.field ?? field });
-      else if (typeof o.kind === 'string' && (RULE_KINDS as string[]).includes(o.kind)) out.push({ ...o, field } as RuleSpec);
+  const consistentWith = new Map<string, { birthDateField?: string; genderField?: string }>();
+  for (const [field, fs] of Object.entries(props)) {
+    const xr = fs['x-rule'] as any;
+    if (xr && typeof xr === 'object' && typeof xr.consistentWith === 'string') {
+      const c = consistentWith.get(xr.consistentWith) ?? {};
+      if (fs.format === 'date' || BIRTH_FIELD.test(field)) c.birthDateField = field;
+      else c.genderField = field;
+      consistentWith.set(xr.consistentWith, c);
     }
-    if (fs.format === 'date') out.push({ kind: 'date', field });
+  }
+  for (const [field, fs] of Object.entries(props)) {
+    const xr = fs['x-rule'] as any;
+    const kind = typeof xr === 'string' ? RULE_ALIASES[xr] : undefined;
+    if (kind) out.push({ kind, field });
+    else if (xr && typeof xr === 'object') {
+      if (xr.reference && typeof xr.reference === 'object') out.push({ kind: 'reference', field, dataset: xr.reference.dataset, targetField: xr.reference.field ?? field });
+      else if (typeof xr.references === 'string' && xr.references.includes('.')) {
+        const [dataset, target] = xr.references.split('.');
+        out.push({ kind: 'reference', field, dataset, targetField: target });
+      } else if (typeof xr.kind === 'string' && (RULE_KINDS as string[]).includes(xr.kind)) out.push({ ...xr, field } as RuleSpec);
+    }
+    if (fs.format === 'date' && kind !== 'date') out.push({ kind: 'date', field });
     if (Array.isArray(fs.enum)) out.push({ kind: 'enum', field, values: fs.enum as any });
     if (typeof fs.minimum === 'number' || typeof fs.maximum === 'number') {
       out.push({ kind: 'range', field, ...(typeof fs.minimum === 'number' ? { minimum: fs.minimum } : {}), ...(typeof fs.maximum === 'number' ? { maximum: fs.maximum } : {}) });
     }
     if (typeof fs.pattern === 'string') out.push({ kind: 'regex', field, pattern: fs.pattern });
-    if (xr === 'cn-resident-id') {
-      const birthDateField = names.find((n) => props[n]['x-rule'] === 'birth-date') ?? names.find((n) => BIRTH_FIELD.test(n));
-      const genderField = names.find((n) => props[n]['x-rule'] === 'gender') ?? names.find((n) => GENDER_FIELD.test(n));
+    if (kind === 'cn-resident-id') {
+      const declared = consistentWith.get(field);
+      const birthDateField = declared ? declared.birthDateField : names.find((n) => props[n]['x-rule'] === 'birth-date') ?? names.find((n) => BIRTH_FIELD.test(n));
+      const genderField = declared ? declared.genderField : names.find((n) => props[n]['x-rule'] === 'gender') ?? names.find((n) => GENDER_FIELD.test(n));
       if (birthDateField || genderField) out.push({ kind: 'cross-field', field, ...(birthDateField ? { birthDateField } : {}), ...(genderField ? { genderField } : {}) });
     }
   }

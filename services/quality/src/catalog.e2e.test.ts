@@ -1,0 +1,82 @@
+// End to end with the real catalog service (its demo data), no stand-ins: the quality service reads
+// the catalog's export over HTTP with a service token and scores what it finds.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, createServiceTokenSigner, generateEd25519 } from '@govshare/platform';
+import { startCatalog } from '../../catalog/src/index.ts';
+import { isValidResidentId, isValidCreditCode } from '../../catalog/src/demo-data.ts';
+import { startQuality } from './index.ts';
+import { backends, uniquePrefix } from './testing/harness.ts';
+
+for (const backend of backends.slice(0, 1)) {
+  describe('quality over the catalog export (HTTP)', () => {
+    let catalog: Awaited<ReturnType<typeof startCatalog>>;
+    let quality: Awaited<ReturnType<typeof startQuality>>;
+    let call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+    let exportLines: (id: string) => Promise<any[]>;
+    beforeAll(async () => {
+      const keys = await generateEd25519('svc');
+      const signer = createServiceTokenSigner(keys.privateJwk);
+      catalog = await startCatalog({ dataDir: ':memory:', servicePublicJwk: keys.publicJwk, port: 0, logger: createLogger('catalog', 'silent'), demoData: { scale: 0.2 } });
+      quality = await startQuality({
+        dataDir: ':memory:', databaseUrl: backend.databaseUrl, schemaPrefix: uniquePrefix(), servicePublicJwk: keys.publicJwk, servicePrivateJwk: keys.privateJwk,
+        catalogUrl: catalog.url, catalogPageSize: 97, debounceMs: 10, logger: createLogger('quality', 'silent'),
+      });
+      call = async (method, path, body) => {
+        const res = await fetch(quality.url + path, { method, headers: { authorization: `Bearer ${await signer.tokenFor('quality')}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+        return { status: res.status, body: await res.json() };
+      };
+      exportLines = async (id) => {
+        const res = await fetch(`${catalog.url}/datasets/${id}/records/export`, { headers: { authorization: `Bearer ${await signer.tokenFor('catalog')}` } });
+        return (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      };
+    });
+    afterAll(async () => {
+      await quality?.close();
+      await catalog?.close();
+    });
+
+    async function run(datasetId: string) {
+      const { body } = await call('POST', '/runs', { datasetId });
+      for (let i = 0; i < 600; i++) {
+        const r = (await call('GET', `/runs/${body.run.id}`)).body.run;
+        if (r.status === 'succeeded' || r.status === 'failed') return r;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      throw new Error('run did not finish');
+    }
+
+    it('scores the resident registry: check characters, cross-field, blanks and variant addresses', async () => {
+      const r = await run('resident-registry');
+      expect(r.status).toBe('succeeded');
+      const lines = await exportLines('resident-registry');
+      const rep = (await call('GET', '/datasets/resident-registry/report')).body;
+      expect(rep.metrics.records).toBe(lines.length);
+      const rules = Object.fromEntries(rep.metrics.accuracy.rules.map((x: any) => [x.id, x]));
+      // Independent check: the catalog's own check-character function over the raw export.
+      expect(rules['idNumber:cn-resident-id'].failed).toBe(lines.filter((l) => !isValidResidentId(l.data.idNumber)).length);
+      expect(rules['idNumber:cn-resident-id'].failureRate).toBeGreaterThan(0.01);
+      expect(rules['idNumber:cross-field'].failed).toBeGreaterThan(0);
+      const blank = (v: unknown) => v == null || (typeof v === 'string' && v.trim() === '');
+      expect(rep.metrics.completeness.fields.mobile.missing).toBe(lines.filter((l) => blank(l.data.mobile)).length);
+      expect(rep.metrics.nearDuplicates.address.rate).toBeGreaterThan(0.08);
+      expect(rep.examples['idNumber:cn-resident-id'][0].key).toMatch(/^\d{6}\*{8}\d{3}[\dX]$/);
+    });
+
+    it('reference rules read the other dataset; USCC check characters', async () => {
+      expect((await run('legal-persons')).status).toBe('succeeded');
+      expect((await run('business-licences')).status).toBe('succeeded');
+      const lp = await exportLines('legal-persons');
+      const bl = await exportLines('business-licences');
+      const lpRep = (await call('GET', '/datasets/legal-persons/report')).body;
+      const uscc = lpRep.metrics.accuracy.rules.find((x: any) => x.id === 'creditCode:cn-uscc');
+      expect(uscc.failed).toBe(lp.filter((l) => !isValidCreditCode(l.data.creditCode)).length);
+      const codes = new Set(lp.map((l) => String(l.data.creditCode).trim().toUpperCase()));
+      const blRep = (await call('GET', '/datasets/business-licences/report')).body;
+      const ref = blRep.metrics.accuracy.rules.find((x: any) => x.kind === 'reference');
+      expect(ref).toMatchObject({ id: 'creditCode:reference' });
+      expect(ref.failed).toBe(bl.filter((l) => l.data.creditCode != null && String(l.data.creditCode).trim() !== '' && !codes.has(String(l.data.creditCode).trim().toUpperCase())).length);
+      const scores = (await call('GET', `/departments/scores?period=${new Date().toISOString().slice(0, 7)}`)).body;
+      expect(scores.departments.map((d: any) => d.dept)).toEqual(['PSB', 'SAMR']);
+    });
+  });
+}
