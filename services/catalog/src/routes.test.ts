@@ -156,6 +156,19 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
     expect(badQuery.body.error.message).toContain('"size"');
   });
 
+  it('answers a refused large stream with the row errors, not a reset connection', async () => {
+    await call('POST', '/datasets', { id: 'bulk', title: 'Bulk', ownerDept: 'SAMR', tier: 'INTERNAL', schema });
+    const lines: string[] = [];
+    for (let i = 0; i < 60_000; i++) lines.push(JSON.stringify(i < 200 ? { code: `c${i}`, label: 'x', size: 'big' } : { code: `c${i}`, label: 'y'.repeat(60), size: i }));
+    const res = await call('POST', '/datasets/bulk/records', lines.join('\n'), { 'content-type': 'application/x-ndjson' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.errors).toHaveLength(100);
+    expect(res.body.error.details.errors[0]).toMatchObject({ row: 1, field: 'size', rule: 'type' });
+    expect((await call('GET', '/datasets/bulk')).body.recordCount).toBe(0);
+    const ok = await call('POST', '/datasets/bulk/records', lines.slice(200).join('\n'), { 'content-type': 'application/x-ndjson' });
+    expect(ok.body).toMatchObject({ accepted: 59_800, recordCount: 59_800 });
+  });
+
   it('exports a dataset as NDJSON', async () => {
     const res = await call('GET', '/datasets/legal-persons/records/export');
     expect(res.status).toBe(200);
@@ -167,6 +180,8 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
     const tail = await call('GET', `/datasets/legal-persons/records/export?after=${lines[9].id}&limit=3`);
     expect((tail.body as string).trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(lines.slice(10, 13).map((l) => l.id));
     expect((await call('GET', '/datasets/nope/records/export')).status).toBe(404);
+    const byKey = await call('GET', `/datasets/legal-persons/records/export?after=${lines[9].key}`);
+    expect(byKey).toMatchObject({ status: 400, body: { error: { details: { rule: 'export-cursor' } } } });
   });
 
   it('manages grants: rules, revocation and the access view', async () => {

@@ -55,10 +55,18 @@ export function registerRoutes(app: App, db: CatalogDb): void {
       const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (STREAM_TYPES.includes(contentType)) {
         const mode = ((req.query as { mode?: IngestMode }).mode ?? 'append') as IngestMode;
-        const compiled = compiledFor(await getDatasetRow(db, id));
-        const body = (req.body as Readable).pipe(limitBytes(STREAM_BODY_LIMIT));
-        const items = contentType === 'text/csv' ? csvItems(body, compiled) : ndjsonItems(body);
-        return ingest(db, id, mode, items);
+        const raw = req.body as Readable;
+        try {
+          const compiled = compiledFor(await getDatasetRow(db, id));
+          const body = raw.pipe(limitBytes(STREAM_BODY_LIMIT));
+          const items = contentType === 'text/csv' ? csvItems(body, compiled) : ndjsonItems(body);
+          return await ingest(db, id, mode, items);
+        } catch (err) {
+          // Refused before the upload ended (the transaction is already rolled back): read the rest of
+          // the body and discard it, so the client gets the error reply instead of a reset connection.
+          await drain(raw);
+          throw err;
+        }
       }
       const v = validatorFor(ref('records.v1.json', 'IngestBatch'));
       if (!v(req.body)) {
@@ -81,16 +89,20 @@ export function registerRoutes(app: App, db: CatalogDb): void {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 100_000_000 } },
+          properties: { after: { type: 'string', maxLength: 40 }, limit: { type: 'integer', minimum: 1, maximum: 100_000_000 } },
         },
       },
     },
     async (req, reply) => {
       const id = (req.params as { id: string }).id;
-      const q = req.query as { after?: number; limit?: number };
+      const q = req.query as { after?: string; limit?: number };
+      // `after` is the `id` of the last line already read (ids are unique and ascending; keys are not).
+      if (q.after !== undefined && !/^[0-9]{1,15}$/.test(q.after)) {
+        throw new AppError('BAD_USER_INPUT', 'after: must be the "id" of the last exported line (a record id, not a key) (export-cursor)', { path: 'querystring/after', rule: 'export-cursor' });
+      }
       await getDatasetRow(db, id); // 404 before any line is sent
       reply.type('application/x-ndjson');
-      return reply.send(Readable.from(exportRecords(db, id, { after: q.after, limit: q.limit })));
+      return reply.send(Readable.from(exportRecords(db, id, { after: q.after === undefined ? undefined : Number(q.after), limit: q.limit })));
     },
   );
 
@@ -115,4 +127,29 @@ export function registerRoutes(app: App, db: CatalogDb): void {
 
   app.get('/grants/:id', { schema: { params: grantIdParams } }, async (req) => getGrant(db, (req.params as { id: string }).id));
   app.post('/grants/:id/revoke', { schema: { params: grantIdParams } }, async (req) => revokeGrant(db, (req.params as { id: string }).id));
+}
+
+/** Discards what is left of a request body (bounded by STREAM_BODY_LIMIT; gives up on error). */
+function drain(stream: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.readableEnded || stream.destroyed) return resolve();
+    let seen = 0;
+    stream.unpipe();
+    const done = () => {
+      stream.off('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > STREAM_BODY_LIMIT) {
+        stream.destroy();
+        done();
+      }
+    };
+    stream.on('data', onData);
+    stream.once('end', done);
+    stream.once('error', done);
+    stream.once('close', done);
+    stream.resume();
+  });
 }
