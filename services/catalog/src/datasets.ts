@@ -122,7 +122,7 @@ export async function createDataset(db: CatalogDb, input: DatasetCreate): Promis
 export async function changeSchema(db: CatalogDb, id: string, schema: unknown): Promise<Dataset> {
   const compiled = compileDatasetSchema(schema);
   return db.transaction(async (tx) => {
-    const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).for('update');
+    const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).for('no key update');
     if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
     if (canonicalJson(row.schema) === canonicalJson(compiled.schema)) return toDataset(row);
     const { compatible, problems } = checkCompatibility(row.schema, compiled.schema);

@@ -165,6 +165,23 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
     expect(await ingest(db, id, 'replace', batchItems([]))).toMatchObject({ accepted: 0, recordCount: 0 });
   });
 
+  it('concurrent ingests of one dataset keep record_count equal to the stored rows', async () => {
+    const id = await newDataset();
+    const batch = (k: number) => batchItems(Array.from({ length: 100 }, (_, i) => good(k * 1000 + i)));
+    const results = await Promise.allSettled([
+      ingest(db, id, 'append', batch(1)),
+      ingest(db, id, 'append', batch(2)),
+      ingest(db, id, 'replace', batch(3)),
+      ingest(db, id, 'append', batch(4)),
+      ingest(db, id, 'append', batchItems([{ pid: 'bad' }])),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    const n = await stored(id);
+    expect((await getDataset(db, id)).recordCount).toBe(n);
+    expect(n % 100).toBe(0);
+    expect(n).toBeGreaterThanOrEqual(100);
+  });
+
   it('refuses an unknown dataset', async () => {
     await expect(ingest(db, 'nope', 'append', batchItems([good(1)]))).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });

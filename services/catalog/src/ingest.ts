@@ -63,8 +63,9 @@ function rowError(row: number, e: ErrorObject, fields: Map<string, FieldInfo>, d
  */
 export async function ingest(db: CatalogDb, datasetId: string, mode: IngestMode, items: Iterable<IngestItem> | AsyncIterable<IngestItem>): Promise<IngestResult> {
   return db.transaction(async (tx) => {
-    // Row lock: ingests and schema changes of one dataset run one at a time.
-    const [ds] = await tx.select().from(datasets).where(eq(datasets.id, datasetId)).for('update');
+    // Row lock (FOR NO KEY UPDATE): ingests and schema changes of one dataset run one at a time, while
+    // inserts that merely reference the dataset (grants, records' foreign keys) are not blocked.
+    const [ds] = await tx.select().from(datasets).where(eq(datasets.id, datasetId)).for('no key update');
     if (!ds) throw new AppError('NOT_FOUND', `dataset "${datasetId}" not found`);
     const compiled = compiledFor(ds);
     if (mode === 'replace') await tx.delete(records).where(eq(records.datasetId, datasetId));
