@@ -17,6 +17,7 @@ import { buildSchema } from './graphql/schema/index.ts';
 import { createGatewayYoga } from './graphql/yoga.ts';
 import { authenticate } from './http/authenticate.ts';
 import { registerIngestRoute } from './http/ingest-route.ts';
+import { registerAuditExportRoute } from './http/audit-export-route.ts';
 import * as tables from './schema.ts';
 import { loadRevocations } from './tokens/revocations.ts';
 import { createTokenVerifier } from './tokens/verify-token.ts';
@@ -59,6 +60,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const deps: GatewayDeps = {
     catalog,
     audit: createAuditRecorder(auditClient, logger),
+    auditClient,
     quality,
     maskKey: o.maskKey,
     revocations,
@@ -96,6 +98,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   });
 
   registerIngestRoute(app, deps, verify, limits.uploadBytes);
+  registerAuditExportRoute(app, deps, verify);
 
   return {
     app,

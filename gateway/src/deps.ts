@@ -7,6 +7,8 @@ import type { Revocations } from './tokens/revocations.ts';
 export interface GatewayDeps {
   catalog: ServiceClient;
   audit: AuditRecorder;
+  /** The audit service itself, for auditors' reads of the log. */
+  auditClient: ServiceClient;
   quality?: ServiceClient;
   maskKey: Buffer;
   revocations: Revocations;

@@ -26,6 +26,8 @@ export interface CallOptions {
 
 export interface ServiceClient {
   call<T>(opts: CallOptions): Promise<T>;
+  /** Like call, but hands back the reply body as a stream (exports); errors still become AppErrors. */
+  stream(opts: Omit<CallOptions, 'responseSchema'>): Promise<{ contentType: string; body: NodeJS.ReadableStream }>;
   close(): Promise<void>;
 }
 
@@ -36,8 +38,7 @@ export interface ServiceClient {
 export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   const dispatcher = new Agent({ connections: opts.connections ?? 64, keepAliveTimeout: 30_000, pipelining: 1 });
   const timeout = opts.timeoutMs ?? 10_000;
-  return {
-    async call<T>(c: CallOptions): Promise<T> {
+  const send = async (c: Omit<CallOptions, 'responseSchema'>) => {
       const headers: Record<string, string> = {
         authorization: `Bearer ${await opts.signer.tokenFor(opts.service)}`,
         [REQUEST_ID_HEADER]: c.requestId,
@@ -50,12 +51,23 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(c.body);
       }
-      let res;
       try {
-        res = await request(opts.baseUrl + c.path, { method: c.method, headers, body, dispatcher, headersTimeout: timeout, bodyTimeout: timeout });
+        return await request(opts.baseUrl + c.path, { method: c.method, headers, body, dispatcher, headersTimeout: timeout, bodyTimeout: timeout });
       } catch (err) {
         throw new AppError('UNAVAILABLE', `${opts.service} service unavailable`, { cause: (err as Error).message });
       }
+  };
+
+  const failure = (statusCode: number, parsed: any): AppError => {
+    const err = parsed?.error;
+    // A refused service token is our fault, not the caller's.
+    if (statusCode === 401) return new AppError('INTERNAL_SERVER_ERROR', `${opts.service} service refused the gateway's credentials`);
+    return new AppError(err?.code ?? codeForStatus(statusCode), err?.message ?? `${opts.service} service error ${statusCode}`, err?.details);
+  };
+
+  return {
+    async call<T>(c: CallOptions): Promise<T> {
+      const res = await send(c);
       const text = await res.body.text();
       let parsed: any;
       try {
@@ -63,12 +75,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
       } catch {
         throw new AppError('INTERNAL_SERVER_ERROR', `${opts.service} service sent a non-JSON reply`);
       }
-      if (res.statusCode >= 400) {
-        const err = parsed?.error;
-        // A refused service token is our fault, not the caller's.
-        if (res.statusCode === 401) throw new AppError('INTERNAL_SERVER_ERROR', `${opts.service} service refused the gateway's credentials`);
-        throw new AppError(err?.code ?? codeForStatus(res.statusCode), err?.message ?? `${opts.service} service error ${res.statusCode}`, err?.details);
-      }
+      if (res.statusCode >= 400) throw failure(res.statusCode, parsed);
       if (c.responseSchema) {
         try {
           assertContract(c.responseSchema, parsed);
@@ -78,6 +85,20 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
         }
       }
       return parsed as T;
+    },
+    async stream(c) {
+      const res = await send(c);
+      if (res.statusCode >= 400) {
+        const text = await res.body.text();
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined;
+        }
+        throw failure(res.statusCode, parsed);
+      }
+      return { contentType: String(res.headers['content-type'] ?? 'application/octet-stream'), body: res.body };
     },
     close: () => dispatcher.close(),
   };

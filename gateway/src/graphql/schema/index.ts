@@ -5,6 +5,7 @@ import './me.ts';
 import './dataset.ts';
 import './record.ts';
 import './grant.ts';
+import './audit.ts';
 
 export interface SchemaLimits {
   depth: number;

@@ -1,0 +1,184 @@
+import type { AuditAlert, AuditCheckpoint, AuditConsistencyProof, AuditInclusionProof, AuditStoredEvent } from '@govshare/contracts';
+import { builder, PageInfoRef } from '../builder.ts';
+import {
+  auditAlerts,
+  auditConsistencyProof,
+  auditInclusionProof,
+  auditSubjectAccess,
+  latestAuditCheckpoint,
+  searchAuditEvents,
+} from '../../operations/audit-log.ts';
+
+const OutcomeEnum = builder.enumType('AuditOutcome', { values: ['allowed', 'denied', 'error'] as const });
+
+const AuditActorRef = builder.objectRef<AuditStoredEvent['actor']>('AuditActor').implement({
+  fields: (t) => ({
+    sub: t.exposeString('sub'),
+    dept: t.exposeString('dept'),
+    roles: t.exposeStringList('roles'),
+    tokenId: t.string({ nullable: true, resolve: (a) => a.jti ?? null }),
+  }),
+});
+
+const AuditEventRef = builder.objectRef<AuditStoredEvent>('AuditEvent').implement({
+  description: 'One access or change, allowed or denied: a leaf of the tamper-evident log',
+  fields: (t) => ({
+    seq: t.exposeInt('seq', { description: 'Leaf index in the Merkle tree' }),
+    id: t.exposeID('id'),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+    requestId: t.exposeString('requestId'),
+    actor: t.field({ type: AuditActorRef, resolve: (e) => e.actor }),
+    action: t.exposeString('action'),
+    outcome: t.field({ type: OutcomeEnum, resolve: (e) => e.outcome }),
+    reason: t.string({ nullable: true, resolve: (e) => e.reason ?? null }),
+    errorCode: t.string({ nullable: true, resolve: (e) => e.errorCode ?? null }),
+    dataset: t.string({ nullable: true, resolve: (e) => e.dataset ?? null }),
+    datasetVersion: t.int({ nullable: true, resolve: (e) => e.datasetVersion ?? null }),
+    fields: t.stringList({ nullable: true, resolve: (e) => e.fields ?? null }),
+    maskedFields: t.stringList({ nullable: true, resolve: (e) => e.maskedFields ?? null }),
+    filter: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.filter ?? null }),
+    recordCount: t.int({ nullable: true, resolve: (e) => e.recordCount ?? null }),
+    grantId: t.string({ nullable: true, resolve: (e) => e.grantId ?? null }),
+    purpose: t.string({ nullable: true, resolve: (e) => e.purpose ?? null }),
+    subjectKeys: t.stringList({ nullable: true, description: 'Keyed HMACs of the people or companies whose records were returned', resolve: (e) => e.subjectKeys ?? null }),
+    client: t.string({ nullable: true, resolve: (e) => e.client ?? null }),
+  }),
+});
+
+const AuditEventConnectionRef = builder
+  .objectRef<{ events: AuditStoredEvent[]; endCursor: string | null; hasNextPage: boolean }>('AuditEventConnection')
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [AuditEventRef], resolve: (p) => p.events }),
+      pageInfo: t.field({ type: PageInfoRef, resolve: (p) => ({ endCursor: p.endCursor, hasNextPage: p.hasNextPage }) }),
+    }),
+  });
+
+const AuditAlertRef = builder.objectRef<AuditAlert>('AuditAlert').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    kind: t.exposeString('kind', { description: 'repeated_denials, grant_purpose_mismatch, grant_used_after_revoke or large_read' }),
+    sub: t.string({ resolve: (a) => a.actor.sub }),
+    dept: t.string({ resolve: (a) => a.actor.dept }),
+    seq: t.exposeInt('seq', { description: 'The event that raised it' }),
+    at: t.field({ type: 'DateTime', resolve: (a) => a.at }),
+    message: t.exposeString('message'),
+    details: t.field({ type: 'JSON', resolve: (a) => a.details }),
+  }),
+});
+
+const AuditAlertConnectionRef = builder.objectRef<{ alerts: AuditAlert[]; endCursor: string | null; hasNextPage: boolean }>('AuditAlertConnection').implement({
+  fields: (t) => ({
+    nodes: t.field({ type: [AuditAlertRef], resolve: (p) => p.alerts }),
+    pageInfo: t.field({ type: PageInfoRef, resolve: (p) => ({ endCursor: p.endCursor, hasNextPage: p.hasNextPage }) }),
+  }),
+});
+
+const CheckpointRef = builder.objectRef<AuditCheckpoint>('AuditCheckpoint').implement({
+  description: 'A signed statement of the log: its size and Merkle root at a time (JWS, EdDSA)',
+  fields: (t) => ({
+    treeSize: t.exposeInt('treeSize'),
+    rootHash: t.exposeString('rootHash', { description: 'base64' }),
+    timestamp: t.field({ type: 'DateTime', resolve: (c) => c.timestamp }),
+    jws: t.exposeString('jws'),
+  }),
+});
+
+const InclusionProofRef = builder.objectRef<AuditInclusionProof>('AuditInclusionProof').implement({
+  description: 'RFC 6962 audit path from a leaf to the root of a tree size',
+  fields: (t) => ({
+    leafIndex: t.exposeInt('leafIndex'),
+    treeSize: t.exposeInt('treeSize'),
+    leaf: t.exposeString('leaf', { description: 'base64 of the canonical JSON bytes that were hashed' }),
+    leafHash: t.exposeString('leafHash'),
+    proof: t.exposeStringList('proof'),
+    rootHash: t.exposeString('rootHash'),
+    checkpoint: t.field({ type: CheckpointRef, nullable: true, resolve: (p) => p.checkpoint }),
+  }),
+});
+
+const ConsistencyProofRef = builder.objectRef<AuditConsistencyProof>('AuditConsistencyProof').implement({
+  description: 'RFC 6962 proof that the tree at `to` extends the tree at `from`',
+  fields: (t) => ({
+    from: t.exposeInt('from'),
+    to: t.exposeInt('to'),
+    proof: t.exposeStringList('proof'),
+    fromRoot: t.exposeString('fromRoot'),
+    toRoot: t.exposeString('toRoot'),
+  }),
+});
+
+const AuditEventFilterInput = builder.inputType('AuditEventFilter', {
+  fields: (t) => ({
+    dept: t.string({ required: false }),
+    sub: t.string({ required: false }),
+    dataset: t.string({ required: false }),
+    action: t.string({ required: false }),
+    outcome: t.field({ type: OutcomeEnum, required: false }),
+    from: t.field({ type: 'DateTime', required: false }),
+    to: t.field({ type: 'DateTime', required: false }),
+    requestId: t.string({ required: false }),
+  }),
+});
+
+const auditors = { auditor: true, admin: true } as const;
+
+builder.queryFields((t) => ({
+  auditEvents: t.field({
+    type: AuditEventConnectionRef,
+    description: 'Search the access log (auditors, admins). This read is itself logged.',
+    authScopes: auditors,
+    args: { filter: t.arg({ type: AuditEventFilterInput, required: false }), first: t.arg.int({ required: false, defaultValue: 50 }), after: t.arg.string({ required: false }) },
+    complexity: (args) => ({ field: 5, multiplier: Math.min(args.first ?? 50, 200) }),
+    resolve: (_r, args, ctx) => {
+      const f = args.filter ?? {};
+      return searchAuditEvents(ctx.deps, ctx.scope, {
+        dept: f.dept ?? undefined,
+        sub: f.sub ?? undefined,
+        dataset: f.dataset ?? undefined,
+        action: f.action ?? undefined,
+        outcome: f.outcome ?? undefined,
+        from: f.from?.toISOString(),
+        to: f.to?.toISOString(),
+        requestId: f.requestId ?? undefined,
+        first: args.first ?? 50,
+        after: args.after ?? undefined,
+      });
+    },
+  }),
+  auditSubjectAccess: t.field({
+    type: AuditEventConnectionRef,
+    description: 'Who accessed the records of this person or company (resident ID, credit code or dataset key)?',
+    authScopes: auditors,
+    args: { identifier: t.arg.string({ required: true }), first: t.arg.int({ required: false, defaultValue: 50 }), after: t.arg.string({ required: false }) },
+    complexity: (args) => ({ field: 5, multiplier: Math.min(args.first ?? 50, 200) }),
+    resolve: (_r, args, ctx) => auditSubjectAccess(ctx.deps, ctx.scope, args.identifier, args.first ?? 50, args.after ?? undefined),
+  }),
+  auditAlerts: t.field({
+    type: AuditAlertConnectionRef,
+    description: 'Unusual access: repeated denials, grant misuse, unusually large reads',
+    authScopes: auditors,
+    args: { kind: t.arg.string({ required: false }), dept: t.arg.string({ required: false }), first: t.arg.int({ required: false, defaultValue: 50 }), after: t.arg.string({ required: false }) },
+    complexity: (args) => ({ field: 5, multiplier: Math.min(args.first ?? 50, 200) }),
+    resolve: (_r, args, ctx) => auditAlerts(ctx.deps, ctx.scope, { kind: args.kind ?? undefined, dept: args.dept ?? undefined, first: args.first ?? 50, after: args.after ?? undefined }),
+  }),
+  auditCheckpoint: t.field({
+    type: CheckpointRef,
+    nullable: true,
+    description: 'The latest signed checkpoint',
+    authScopes: auditors,
+    resolve: (_r, _a, ctx) => latestAuditCheckpoint(ctx.deps, ctx.scope),
+  }),
+  auditInclusionProof: t.field({
+    type: InclusionProofRef,
+    authScopes: auditors,
+    args: { seq: t.arg.int({ required: true }), treeSize: t.arg.int({ required: false }) },
+    resolve: (_r, args, ctx) => auditInclusionProof(ctx.deps, ctx.scope, args.seq, args.treeSize ?? undefined),
+  }),
+  auditConsistencyProof: t.field({
+    type: ConsistencyProofRef,
+    authScopes: auditors,
+    args: { from: t.arg.int({ required: true }), to: t.arg.int({ required: false }) },
+    resolve: (_r, args, ctx) => auditConsistencyProof(ctx.deps, ctx.scope, args.from, args.to ?? undefined),
+  }),
+}));

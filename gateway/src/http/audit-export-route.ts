@@ -1,0 +1,23 @@
+import type { FastifyInstance } from 'fastify';
+import type { GatewayDeps } from '../deps.ts';
+import { exportAuditLog } from '../operations/audit-log.ts';
+import type { TokenVerifier } from '../tokens/verify-token.ts';
+import { authenticate } from './authenticate.ts';
+
+/** GET /audit/export?fromSeq=&toSeq= → NDJSON leaves, checkpoint and proofs (auditors, admins). */
+export function registerAuditExportRoute(app: FastifyInstance, deps: GatewayDeps, verify: TokenVerifier) {
+  app.get<{ Querystring: { fromSeq?: number; toSeq?: number } }>(
+    '/audit/export',
+    {
+      schema: {
+        querystring: { type: 'object', additionalProperties: false, properties: { fromSeq: { type: 'integer', minimum: 0 }, toSeq: { type: 'integer', minimum: 0 } } },
+      },
+    },
+    async (req, reply) => {
+      const scope = await authenticate(req, deps, verify);
+      const out = await exportAuditLog(deps, scope, req.query);
+      reply.header('content-type', out.contentType);
+      return reply.send(out.body);
+    },
+  );
+}

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { merkle, verifyExport } from '@govshare/audit';
+import { backends, codes, startHub, type Hub } from './hub.ts';
+
+describe.each(backends())('auditors trace access through the gateway (%s)', (backend) => {
+  let hub: Hub;
+  let auditor: string;
+  beforeAll(async () => {
+    hub = await startHub(backend);
+    auditor = await hub.token('NHC', ['auditor'], { sub: 'inspector-1' });
+  });
+  afterAll(() => hub?.close());
+
+  it('records who read whose data, and finds it again from the subject’s identifier', async () => {
+    const psb = await hub.token('PSB', ['consumer'], { sub: 'psb-officer' });
+    const mca = await hub.token('MCA', ['consumer'], { sub: 'mca-caseworker' });
+    const q = `{ records(dataset: "resident-registry", first: 3) { nodes { data } } }`;
+    const owned = await hub.gql(psb, q);
+    const idNumber = owned.body.data.records.nodes[0].data.idNumber as string;
+    expect(idNumber).toMatch(/^\d{17}[\dX]$/);
+    const masked = await hub.gql(mca, q);
+    expect(masked.body.data.records.nodes[0].data.idNumber).not.toBe(idNumber);
+
+    const who = await hub.gql(auditor, `query W($id: String!) { auditSubjectAccess(identifier: $id) { nodes { actor { sub dept } action dataset fields maskedFields recordCount outcome } } }`, { id: idNumber });
+    expect(who.body.errors).toBeUndefined();
+    const readers = who.body.data.auditSubjectAccess.nodes.filter((e: any) => e.action === 'records.read').map((e: any) => `${e.actor.sub}@${e.actor.dept}`);
+    expect(readers).toEqual(expect.arrayContaining(['psb-officer@PSB', 'mca-caseworker@MCA']));
+    const mcaEvent = who.body.data.auditSubjectAccess.nodes.find((e: any) => e.actor.dept === 'MCA');
+    expect(mcaEvent).toMatchObject({ dataset: 'resident-registry', outcome: 'allowed', recordCount: 3 });
+    expect(mcaEvent.maskedFields).toContain('idNumber');
+    // The log holds keyed hashes of subjects, never the identifier itself.
+    const raw = await hub.gql(auditor, `{ auditEvents(filter: { dept: "MCA" }) { nodes { subjectKeys filter } } }`);
+    expect(JSON.stringify(raw.body)).not.toContain(idNumber);
+  });
+
+  it('logs denials and grant use, and only auditors read the log — every read of it is logged too', async () => {
+    const hrss = await hub.token('HRSS', ['consumer'], { sub: 'hrss-clerk' });
+    expect(codes((await hub.gql(hrss, `{ records(dataset: "medical-insurance") { totalCount } }`)).body)).toEqual(['FORBIDDEN']);
+    const mca = await hub.token('MCA', ['consumer']);
+    expect((await hub.gql(mca, `{ records(dataset: "social-insurance", first: 2) { totalCount } }`)).body.errors).toBeUndefined();
+
+    const tryRead = await hub.gql(hrss, `{ auditEvents { nodes { seq } } }`);
+    expect(codes(tryRead.body)).toEqual(['FORBIDDEN']);
+
+    const denied = await hub.gql(auditor, `{ auditEvents(filter: { sub: "hrss-clerk", outcome: denied }) { nodes { action dataset reason } } }`);
+    expect(denied.body.data.auditEvents.nodes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'records.read', dataset: 'medical-insurance', reason: expect.stringMatching(/SECRET/) })]),
+    );
+    const granted = await hub.gql(auditor, `{ auditEvents(filter: { dept: "MCA", dataset: "social-insurance" }) { nodes { grantId purpose fields } } }`);
+    expect(granted.body.data.auditEvents.nodes[0]).toMatchObject({ grantId: expect.any(String), purpose: expect.stringMatching(/subsidy/) });
+
+    const readsOfLog = await hub.gql(auditor, `{ auditEvents(filter: { sub: "inspector-1", action: "audit.search" }) { nodes { action } } }`);
+    expect(readsOfLog.body.data.auditEvents.nodes.length).toBeGreaterThan(0);
+  });
+
+  it('proves an event is in the signed log, and an export verifies offline', async () => {
+    const some = await hub.gql(auditor, `{ auditEvents(first: 1) { nodes { seq } } }`);
+    const seq = some.body.data.auditEvents.nodes[0].seq;
+    let proof: any;
+    for (let i = 0; i < 50; i++) {
+      proof = await hub.gql(auditor, `{ auditInclusionProof(seq: ${seq}) { leafIndex treeSize leafHash proof rootHash leaf checkpoint { treeSize rootHash jws } } }`);
+      if (!proof.body.errors) break;
+      await new Promise((r) => setTimeout(r, 200)); // waits for the first checkpoint
+    }
+    expect(proof.body.errors).toBeUndefined();
+    const p = proof.body.data.auditInclusionProof;
+    const leafHash = merkle.leafHash(Buffer.from(p.leaf, 'base64'));
+    expect(merkle.toHex(leafHash)).toBe(p.leafHash);
+    const root = Buffer.from(p.rootHash, /^[0-9a-f]{64}$/.test(p.rootHash) ? 'hex' : 'base64');
+    expect(merkle.verifyInclusion(p.leafIndex, p.treeSize, leafHash, p.proof.map(merkle.fromHex), root)).toBe(true);
+    const forged = [...p.proof];
+    if (forged.length) {
+      forged[0] = forged[0].replace(/^./, (c: string) => (c === '0' ? '1' : '0'));
+      expect(merkle.verifyInclusion(p.leafIndex, p.treeSize, leafHash, forged.map(merkle.fromHex), root)).toBe(false);
+    }
+
+    const res = await fetch(`${hub.gatewayUrl}/audit/export`, { headers: { authorization: `Bearer ${auditor}` } });
+    expect(res.status).toBe(200);
+    const lines = (await res.text()).split('\n').filter(Boolean);
+    const jwks = await (await fetch(`${hub.auditUrl}/public-key`, { headers: { authorization: `Bearer ${await serviceToken(hub)}` } })).json();
+    const report = await verifyExport(lines, jwks.keys[0]);
+    expect(report).toMatchObject({ ok: true });
+    expect(report.leaves).toBeGreaterThan(3);
+    // One changed byte in one event is caught, and named.
+    const target = lines.findIndex((l, i) => i > 1 && l.includes('"type":"leaf"'));
+    const tampered = lines.map((l, i) => (i === target ? l.replace(/"leaf":"(.)/, (_m, c) => `"leaf":"${c === 'A' ? 'B' : 'A'}`) : l));
+    expect(tampered[target]).not.toBe(lines[target]);
+    const bad = await verifyExport(tampered, jwks.keys[0]);
+    expect(bad).toMatchObject({ ok: false, firstBadSeq: JSON.parse(lines[target]).seq });
+
+    const consumer = await fetch(`${hub.gatewayUrl}/audit/export`, { headers: { authorization: `Bearer ${await hub.token('MCA', ['consumer'])}` } });
+    expect(consumer.status).toBe(403);
+  });
+});
+
+async function serviceToken(hub: Hub) {
+  const { createServiceTokenSigner } = await import('@govshare/platform');
+  return createServiceTokenSigner(hub.servicePrivateJwk).tokenFor('audit');
+}
