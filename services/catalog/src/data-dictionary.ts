@@ -306,3 +306,10 @@ export function canonicalJson(value: unknown): string {
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
   );
 }
+
+/** The schema with its properties in `order` (declared order, kept beside the JSONB column). */
+export function withFieldOrder(schema: DatasetSchema, order: string[] | null | undefined): DatasetSchema {
+  if (!order?.length) return schema;
+  const names = [...order.filter((n) => n in schema.properties), ...Object.keys(schema.properties).filter((n) => !order.includes(n))];
+  return { ...schema, properties: Object.fromEntries(names.map((n) => [n, schema.properties[n]])) };
+}

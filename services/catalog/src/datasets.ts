@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { AppError, type Db } from '@govshare/platform';
 import type { Dataset, DatasetCreate, DatasetListQuery, DatasetPage, DatasetSchema, Department, Grant, Tier } from '@govshare/contracts';
-import { canonicalJson, checkCompatibility, compileDatasetSchema, type CompiledDatasetSchema } from './data-dictionary.ts';
+import { canonicalJson, checkCompatibility, compileDatasetSchema, withFieldOrder, type CompiledDatasetSchema } from './data-dictionary.ts';
 import { datasets, datasetVersions, departments, grants, type CatalogTables } from './schema.ts';
 import { toGrant } from './grants.ts';
 
@@ -17,7 +17,7 @@ export function toDataset(r: DatasetRow): Dataset {
     tier: r.tier as Tier,
     keyFields: r.keyFields,
     version: r.version,
-    schema: r.schema,
+    schema: withFieldOrder(r.schema, r.fieldOrder),
     recordCount: r.recordCount,
     updatedAt: r.updatedAt.toISOString(),
   };
@@ -108,12 +108,13 @@ export async function createDataset(db: CatalogDb, input: DatasetCreate): Promis
         keyFields: compiled.keyFields,
         version: 1,
         schema: compiled.schema,
+        fieldOrder: Object.keys(compiled.schema.properties),
         recordCount: 0,
       })
       .onConflictDoNothing()
       .returning();
     if (!inserted.length) throw new AppError('CONFLICT', `dataset "${input.id}" already exists`);
-    await tx.insert(datasetVersions).values({ datasetId: input.id, version: 1, schema: compiled.schema });
+    await tx.insert(datasetVersions).values({ datasetId: input.id, version: 1, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
     return toDataset(inserted[0]);
   });
 }
@@ -124,7 +125,8 @@ export async function changeSchema(db: CatalogDb, id: string, schema: unknown): 
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).for('no key update');
     if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
-    if (canonicalJson(row.schema) === canonicalJson(compiled.schema)) return toDataset(row);
+    const sameOrder = !row.fieldOrder || row.fieldOrder.join(',') === Object.keys(compiled.schema.properties).join(',');
+    if (canonicalJson(row.schema) === canonicalJson(compiled.schema) && sameOrder) return toDataset(row);
     const { compatible, problems } = checkCompatibility(row.schema, compiled.schema);
     if (!compatible) {
       throw new AppError('CONFLICT', `schema change is incompatible: ${problems.map((p) => `${p.field} (${p.rule})`).join(', ')}`, { problems });
@@ -132,10 +134,10 @@ export async function changeSchema(db: CatalogDb, id: string, schema: unknown): 
     const version = row.version + 1;
     const [updated] = await tx
       .update(datasets)
-      .set({ schema: compiled.schema, version, updatedAt: sql`now()` })
+      .set({ schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties), version, updatedAt: sql`now()` })
       .where(eq(datasets.id, id))
       .returning();
-    await tx.insert(datasetVersions).values({ datasetId: id, version, schema: compiled.schema });
+    await tx.insert(datasetVersions).values({ datasetId: id, version, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
     return toDataset(updated);
   });
 }
@@ -143,7 +145,7 @@ export async function changeSchema(db: CatalogDb, id: string, schema: unknown): 
 export async function listVersions(db: CatalogDb, id: string): Promise<{ versions: { version: number; schema: DatasetSchema; createdAt: string }[] }> {
   await getDatasetRow(db, id);
   const rows = await db.select().from(datasetVersions).where(eq(datasetVersions.datasetId, id)).orderBy(asc(datasetVersions.version));
-  return { versions: rows.map((r) => ({ version: r.version, schema: r.schema, createdAt: r.createdAt.toISOString() })) };
+  return { versions: rows.map((r) => ({ version: r.version, schema: withFieldOrder(r.schema, r.fieldOrder), createdAt: r.createdAt.toISOString() })) };
 }
 
 /** What the gateway needs to decide one request: the dataset and the dept's grants in force now. */

@@ -481,9 +481,10 @@ export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: 
         keyFields: compiled.keyFields,
         version: 1,
         schema: compiled.schema,
+        fieldOrder: Object.keys(compiled.schema.properties),
         recordCount: rows.length,
       });
-      await tx.insert(datasetVersions).values({ datasetId: d.id, version: 1, schema: compiled.schema });
+      await tx.insert(datasetVersions).values({ datasetId: d.id, version: 1, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
       for (let i = 0; i < rows.length; i += 1000) {
         const chunk = rows.slice(i, i + 1000).map((data, j) => {
           if (!compiled.validate(data)) throw new Error(`demo row ${d.id}#${i + j + 1} is not well-shaped: ${JSON.stringify(compiled.validate.errors)}`);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createServiceTokenSigner, generateEd25519 } from '@govshare/platform';
 import { assertContract, ref } from '@govshare/contracts';
 import { startCatalog } from './index.ts';
-import { seedDemoData, DEMO_DATASETS } from './demo-data.ts';
+import { seedDemoData, DEMO_DATASETS, DEMO_SCHEMAS } from './demo-data.ts';
 import { freshSchemaPrefix, testTargets } from './test-support.ts';
 import { openDatabase } from '@govshare/platform';
 
@@ -95,6 +95,8 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
     const one = await call('GET', '/datasets/resident-registry');
     assertContract(ref('dataset.v1.json'), one.body);
     expect(one.body).toMatchObject({ ownerDept: 'PSB', tier: 'INTERNAL', keyFields: ['idNumber'], version: 1 });
+    // Declared field order survives the JSONB round trip.
+    expect(Object.keys(one.body.schema.properties)).toEqual(Object.keys(DEMO_SCHEMAS['resident-registry'].schema.properties));
     expect(one.body.recordCount).toBeGreaterThan(450);
     expect((await call('GET', '/datasets/nope')).status).toBe(404);
   });
@@ -140,7 +142,7 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
     ]);
     const versions = await call('GET', '/datasets/widgets/versions');
     expect(versions.body.versions.map((v: any) => v.version)).toEqual([1, 2]);
-    expect(versions.body.versions[1].schema.properties.colour).toBeDefined();
+    expect(Object.keys(versions.body.versions[1].schema.properties)).toEqual(['code', 'label', 'size', 'colour']);
 
     await call('POST', '/datasets/widgets/records', { mode: 'append', records: [{ code: 'z', label: 'Z', colour: 'red' }] });
     const q = await call('POST', '/datasets/widgets/records/query', { fields: ['code', 'colour'], where: { or: [{ field: 'colour', op: 'eq', value: 'red' }, { field: 'code', op: 'in', value: ['x'] }] } });

@@ -22,6 +22,8 @@ export const datasets = pgTable(
     keyFields: jsonb('key_fields').$type<string[]>().notNull(),
     version: integer('version').notNull().default(1),
     schema: jsonb('schema').$type<DatasetSchema>().notNull(),
+    /** Property names in declared order (JSONB does not keep object key order). */
+    fieldOrder: jsonb('field_order').$type<string[]>(),
     recordCount: integer('record_count').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -37,6 +39,7 @@ export const datasetVersions = pgTable(
       .references(() => datasets.id, { onDelete: 'cascade' }),
     version: integer('version').notNull(),
     schema: jsonb('schema').$type<DatasetSchema>().notNull(),
+    fieldOrder: jsonb('field_order').$type<string[]>(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.datasetId, t.version] })],
