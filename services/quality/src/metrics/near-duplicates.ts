@@ -10,7 +10,7 @@ export interface NearDupOptions {
   maxRepsPerBlock: number;
 }
 
-export const DEFAULT_NEAR_DUP: NearDupOptions = { threshold: 0.85, maxBlocks: 200_000, maxRepsPerBlock: 16 };
+export const DEFAULT_NEAR_DUP: NearDupOptions = { threshold: 0.9, maxBlocks: 200_000, maxRepsPerBlock: 16 };
 
 interface Rep {
   text: string;
@@ -58,6 +58,9 @@ export function similarity(a: string, b: string): number {
  */
 export class NearDuplicateIndex {
   private blocks = new Map<string, Rep[]>();
+  /** Block keys in creation order (ring of maxBlocks): the oldest is evicted first. */
+  private order: string[] = [];
+  private head = 0;
   private top: ClusterSummary[] = [];
   compared = 0;
   clusters = 0;
@@ -90,11 +93,14 @@ export class NearDuplicateIndex {
       }
     } else {
       if (this.blocks.size >= this.opts.maxBlocks) {
-        const oldest = this.blocks.keys().next().value as string;
+        // Map iteration from the front is slow after many deletions: a ring of keys says which is oldest.
+        const oldest = this.order[this.head];
         for (const r of this.blocks.get(oldest)!) this.offer(r);
         this.blocks.delete(oldest);
         this.evictedBlocks++;
-      }
+        this.order[this.head] = bk;
+        this.head = (this.head + 1) % this.opts.maxBlocks;
+      } else this.order.push(bk);
       reps = [];
       this.blocks.set(bk, reps);
     }

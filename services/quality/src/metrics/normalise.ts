@@ -1,6 +1,7 @@
 // Normalisation shared by every metric; the definitions are in docs/quality.md.
 
-const NON_ASCII = /[^\x00-\x7f]/;
+// ASCII and CJK Unified Ideographs (U+4E00-U+9FFF) are NFKC-stable: only other text needs normalize().
+const NEEDS_NFKC = /[^\x00-\x7f\u4e00-\u9fff]/;
 
 /** Missing: absent, null, or a string that is empty after trimming whitespace (String.trim covers U+3000 and U+FEFF). */
 export function isMissing(v: unknown): boolean {
@@ -13,7 +14,7 @@ export function isMissing(v: unknown): boolean {
 export function normaliseValue(v: unknown): string {
   if (v === undefined || v === null) return '';
   let s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  if (NON_ASCII.test(s)) s = s.normalize('NFKC');
+  if (NEEDS_NFKC.test(s)) s = s.normalize('NFKC');
   return s.trim().toUpperCase();
 }
 
@@ -31,7 +32,7 @@ const STRIP_RE = /[\s\p{P}\p{S}]/gu;
 export function normaliseText(v: unknown): string {
   if (isMissing(v)) return '';
   let s = typeof v === 'string' ? v : String(v);
-  s = s.normalize('NFKC').toUpperCase();
+  s = (NEEDS_NFKC.test(s) ? s.normalize('NFKC') : s).toUpperCase();
   return s.replace(VARIANT_RE, (c) => VARIANT_CHARS[c]).replace(STRIP_RE, '');
 }
 

@@ -20,6 +20,15 @@ describe('normalisation', () => {
     for (const v of [undefined, null, '', '  ', '\u3000', ' \u3000\t\n']) expect(isMissing(v)).toBe(true);
     for (const v of ['a', 0, false, ' x\u3000']) expect(isMissing(v)).toBe(false);
   });
+  it('skipping normalize() for ASCII and CJK unified ideographs is exact (they are NFKC-stable)', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x4e00, max: 0x9fff })), { maxLength: 40 }), (codes) => {
+      const s = String.fromCharCode(...codes);
+      expect(s.normalize('NFKC')).toBe(s);
+    }), { numRuns: 2000 });
+    for (let c = 0x4e00; c <= 0x9fff; c++) expect(String.fromCharCode(c).normalize('NFKC')).toBe(String.fromCharCode(c));
+  });
+
   it('normalises width, case and surrounding blanks; near-dup text also variants and punctuation', () => {
     expect(normaliseValue('\u3000ａｂｃ１２３ ')).toBe('ABC123');
     expect(normaliseText('北京市朝阳区 建国路８８號，3栋')).toBe(normaliseText('北京市朝阳区建国路88号3栋'));

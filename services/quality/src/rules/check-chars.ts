@@ -26,12 +26,31 @@ export type ResidentIdProblem = 'length' | 'charset' | 'birth-date' | 'check-cha
  */
 export function residentIdProblem(value: string): ResidentIdProblem | null {
   if (value.length !== 18) return 'length';
-  const id = value.toUpperCase();
-  if (!/^\d{17}[\dX]$/.test(id)) return 'charset';
-  const y = +id.slice(6, 10), m = +id.slice(10, 12), d = +id.slice(12, 14);
-  if (y < 1800 || !isValidCalendarDate(y, m, d) || `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}` > new Date().toISOString().slice(0, 10)) return 'birth-date';
-  if (residentIdCheckChar(id.slice(0, 17)) !== id[17]) return 'check-char';
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const c = value.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return 'charset';
+    sum += c * ID_WEIGHTS[i];
+  }
+  let last = value[17];
+  if (last === 'x') last = 'X';
+  if (last !== 'X' && (last < '0' || last > '9')) return 'charset';
+  const y = +value.slice(6, 10), m = +value.slice(10, 12), d = +value.slice(12, 14);
+  if (y < 1800 || !isValidCalendarDate(y, m, d) || value.slice(6, 14) > todayCompact()) return 'birth-date';
+  if (ID_CHECK[sum % 11] !== last) return 'check-char';
   return null;
+}
+
+let today = '';
+let todayUntil = 0;
+/** YYYYMMDD of today (UTC), recomputed at most once a minute. */
+function todayCompact(): string {
+  const now = Date.now();
+  if (now > todayUntil) {
+    today = new Date(now).toISOString().slice(0, 10).replaceAll('-', '');
+    todayUntil = now + 60_000;
+  }
+  return today;
 }
 
 export const isValidResidentId = (v: string) => residentIdProblem(v) === null;
