@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@govshare/platform';
+import { loadCatalogEnv } from './environment.ts';
+
+describe('catalog environment', () => {
+  it('defaults, coerces and names bad variables', () => {
+    expect(loadCatalogEnv({})).toMatchObject({ CATALOG_PORT: 4101, GOVSHARE_DEMO_DATA: true, GOVSHARE_HOST: '127.0.0.1' });
+    expect(loadCatalogEnv({ CATALOG_PORT: '5000', GOVSHARE_DEMO_DATA: 'false' })).toMatchObject({ CATALOG_PORT: 5000, GOVSHARE_DEMO_DATA: false });
+    expect(() => loadCatalogEnv({ CATALOG_PORT: 'http' })).toThrow(ConfigError);
+    expect(() => loadCatalogEnv({ CATALOG_PORT: 'http' })).toThrow(/CATALOG_PORT/);
+  });
+});
