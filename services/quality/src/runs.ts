@@ -216,7 +216,7 @@ export class RunManager {
     for (const r of metrics.accuracy.rules) metricRows.push({ runId: row.id, datasetId: row.datasetId, metric: 'rule-failure-rate', field: r.id, value: r.failureRate });
     const exampleRows = Object.entries(metrics.examples).flatMap(([ruleId, list]) => list.map((e, seq) => ({ runId: row.id, ruleId, seq, recordKey: e.key, problem: e.problem, values: e.values })));
     await db.transaction(async (tx) => {
-      await tx.update(runs).set({ status: 'succeeded', processed: metrics.records, records: metrics.records, score: metrics.score.value, metrics, finishedAt }).where(eq(runs.id, row.id));
+      await tx.update(runs).set({ status: 'succeeded', processed: metrics.records, records: metrics.records, score: metrics.score.value, metrics: { ...metrics, examples: undefined }, finishedAt }).where(eq(runs.id, row.id));
       if (metricRows.length) await tx.insert(runMetrics).values(metricRows);
       if (exampleRows.length) await tx.insert(examples).values(exampleRows);
     });
