@@ -3,7 +3,7 @@
 // events (leaves) and every complete subtree hash they finish. Callers are answered only after
 // their batch has committed.
 import { canonicalJson } from './canonical.ts';
-import { count, inArray, max } from 'drizzle-orm';
+import { count, inArray, max, sql } from 'drizzle-orm';
 import { AppError, type Db, type Logger } from '@govshare/platform';
 import type { AuditEvent, AuditStoredEvent } from '@govshare/contracts';
 import { Frontier, frontierRefs, leafHash } from './merkle.ts';
@@ -33,6 +33,15 @@ export interface AuditLogOptions {
 }
 
 type Prepared = Omit<AuditStoredEvent, 'seq'>;
+
+/** Batches up to this many events go out as one statement (stays under Postgres' 65,535 parameters). */
+const FAST_PATH_MAX = 2000;
+const RECENT_IDS = 100_000;
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: any = err; e; e = e.cause) if (e.code === '23505') return true;
+  return false;
+}
 
 interface Pending {
   events: Prepared[];
@@ -65,6 +74,8 @@ export class AuditLog {
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private closed = false;
+  /** Recently committed ids -> seq: most retries are answered without a database lookup. */
+  private recent = new Map<string, number>();
   readonly maxBatch: number;
   /** Batches committed / events committed since start (for tests and metrics). */
   stats = { batches: 0, events: 0 };
@@ -152,16 +163,39 @@ export class AuditLog {
     }
   }
 
-  /** One transaction: dedupe by id, assign seqs, write leaves and finished subtree hashes. */
+  /**
+   * Commits one batch atomically: dedupe by id, assign seqs, write the leaves and every subtree hash
+   * they finish. Fast path: ids are checked against recently committed ones in memory and the whole
+   * batch is ONE autocommit statement (two INSERTs in a CTE: one round trip, one WAL flush). If the
+   * database still finds a duplicate id (a retry of an older event), the batch is redone in a
+   * transaction that looks the ids up first.
+   */
   private async commit(batch: Prepared[]): Promise<Accepted[]> {
-    const ids = [...new Set(batch.map((e) => e.id))];
+    if (batch.length <= FAST_PATH_MAX) {
+      try {
+        return await this.write(batch, false);
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+      }
+    }
+    return this.write(batch, true);
+  }
+
+  private async write(batch: Prepared[], lookup: boolean): Promise<Accepted[]> {
     const next = this.frontier.clone();
     const committed: CommittedLeaf[] = [];
-    const result = await this.db.transaction(async (tx) => {
+    const run = async (db: Db) => {
       const known = new Map<string, number>();
-      for (let i = 0; i < ids.length; i += 1000) {
-        const rows = await tx.select({ id: events.id, seq: events.seq }).from(events).where(inArray(events.id, ids.slice(i, i + 1000)));
-        for (const r of rows) known.set(r.id, Number(r.seq));
+      for (const e of batch) {
+        const seq = this.recent.get(e.id);
+        if (seq !== undefined) known.set(e.id, seq);
+      }
+      if (lookup) {
+        const ids = [...new Set(batch.map((e) => e.id))].filter((id) => !known.has(id));
+        for (let i = 0; i < ids.length; i += 1000) {
+          const rows = await db.select({ id: events.id, seq: events.seq }).from(events).where(inArray(events.id, ids.slice(i, i + 1000)));
+          for (const r of rows) known.set(r.id, Number(r.seq));
+        }
       }
       const eventRows: (typeof events.$inferInsert)[] = [];
       const nodeRows: (typeof treeNodes.$inferInsert)[] = [];
@@ -181,13 +215,21 @@ export class AuditLog {
         accepted.push({ id: e.id, seq });
         committed.push({ seq, event: stored });
       }
-      for (let i = 0; i < eventRows.length; i += 1000) await tx.insert(events).values(eventRows.slice(i, i + 1000));
-      for (let i = 0; i < nodeRows.length; i += 5000) await tx.insert(treeNodes).values(nodeRows.slice(i, i + 5000));
+      if (eventRows.length === 0) return accepted;
+      if (!lookup) {
+        // One statement = one atomic autocommit transaction.
+        await db.execute(sql`with ev as (${db.insert(events).values(eventRows).getSQL()}) ${db.insert(treeNodes).values(nodeRows).getSQL()}`);
+      } else {
+        for (let i = 0; i < eventRows.length; i += 1000) await db.insert(events).values(eventRows.slice(i, i + 1000));
+        for (let i = 0; i < nodeRows.length; i += 5000) await db.insert(treeNodes).values(nodeRows.slice(i, i + 5000));
+      }
       return accepted;
-    });
+    };
+    const result = lookup ? await this.db.transaction((tx) => run(tx as unknown as Db)) : await run(this.db);
     this.frontier = next;
     this.stats.batches++;
     this.stats.events += committed.length;
+    for (const c of committed) this.remember(c.event.id, c.seq);
     if (committed.length > 0) {
       try {
         this.opts.onCommitted?.(committed);
@@ -196,6 +238,11 @@ export class AuditLog {
       }
     }
     return result;
+  }
+
+  private remember(id: string, seq: number): void {
+    this.recent.set(id, seq);
+    if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.keys().next().value!);
   }
 
   /** Stops accepting events and waits for queued ones to commit. */

@@ -43,6 +43,16 @@ describe.each(backends())('audit service (%s)', (backend) => {
     expect(a.service.log.size).toBe(s2 + 1);
   });
 
+  it('a retry the process no longer remembers is still answered with the stored seq', async () => {
+    const e = makeEvent();
+    const [first] = await a.service.log.append([e]);
+    (a.service.log as any).recent.clear();
+    const fresh = makeEvent();
+    const again = await a.service.log.append([fresh, e]);
+    expect(again[1]).toEqual(first);
+    expect(again[0]!.seq).toBe(first!.seq + 1);
+  });
+
   it('rejects invalid events and caller-supplied subjectKeys', async () => {
     const bad = await a.call('POST', '/events', { events: [{ ...makeEvent(), actor: undefined }] });
     expect(bad.status).toBe(400);
@@ -81,13 +91,13 @@ describe.each(backends())('audit service (%s)', (backend) => {
   it('a failed batch is not acknowledged, and the log carries on without a gap', async () => {
     const log = a.service.log;
     const db = log.db as any;
-    const original = db.transaction;
-    db.transaction = async () => {
+    const original = { execute: db.execute, transaction: db.transaction };
+    db.execute = db.transaction = async () => {
       throw new Error('disk full');
     };
     const sizeBefore = log.size;
     const r = await a.call('POST', '/events', { events: [makeEvent()] });
-    db.transaction = original;
+    Object.assign(db, original);
     expect(r.status).toBe(503);
     expect(r.body.error.code).toBe('UNAVAILABLE');
     expect(log.size).toBe(sizeBefore);
