@@ -67,3 +67,19 @@ describe('caller token verification', () => {
     }
   });
 });
+
+describe('verified-token cache', () => {
+  it('still refuses a cached token once it expires or is revoked', async () => {
+    const dev = await generateEd25519('k1');
+    const revoked = new Set<string>();
+    const verify = createTokenVerifier({ issuer: ISS, audience: AUD, jwks: { keys: [dev.publicJwk] }, isRevoked: (j) => revoked.has(j) });
+    const short = await mintCallerToken(dev.privateJwk, { sub: 'a', dept: 'HRSS', roles: ['consumer'], issuer: ISS, audience: AUD, ttlSeconds: 1, jti: 'short' });
+    const long = await mintCallerToken(dev.privateJwk, { sub: 'b', dept: 'HRSS', roles: ['consumer'], issuer: ISS, audience: AUD, jti: 'long' });
+    await verify(`Bearer ${short}`);
+    await verify(`Bearer ${long}`);
+    revoked.add('long');
+    await expect(verify(`Bearer ${long}`)).rejects.toThrow(/revoked/);
+    await new Promise((r) => setTimeout(r, 1100));
+    await expect(verify(`Bearer ${short}`)).rejects.toThrow(/expired/);
+  });
+});

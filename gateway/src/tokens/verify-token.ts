@@ -25,9 +25,22 @@ export type TokenVerifier = (authorization: string | undefined) => Promise<Calle
  */
 export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   const keys: JWTVerifyGetKey = 'url' in o.jwks ? createRemoteJWKSet(new URL(o.jwks.url)) : createLocalJWKSet(o.jwks);
+  // A token whose signature and claims checked out is remembered until it expires, so a client
+  // reusing its token costs one signature check, not one per request. Revocation and expiry are
+  // still checked on every use.
+  const verified = new Map<string, { caller: Caller; exp: number }>();
   return async (authorization) => {
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization ?? '');
     if (!match) throw new AppError('UNAUTHENTICATED', 'missing bearer token (Authorization: Bearer <jwt>)');
+    const hit = verified.get(match[1]);
+    if (hit) {
+      if (hit.exp * 1000 <= Date.now()) {
+        verified.delete(match[1]);
+        throw new AppError('UNAUTHENTICATED', 'invalid token: token expired (exp)');
+      }
+      if (o.isRevoked(hit.caller.jti)) throw new AppError('UNAUTHENTICATED', 'token has been revoked');
+      return hit.caller;
+    }
     let payload;
     try {
       ({ payload } = await jwtVerify(match[1], keys, {
@@ -48,7 +61,10 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "sub" must be a non-empty string');
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 200) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "jti" must be a non-empty string');
     if (o.isRevoked(jti)) throw new AppError('UNAUTHENTICATED', 'token has been revoked');
-    return { sub, dept, roles: [...new Set(roles as Role[])], jti };
+    const caller: Caller = { sub, dept, roles: [...new Set(roles as Role[])], jti };
+    if (verified.size >= 10_000) verified.clear();
+    verified.set(match[1], { caller, exp: payload.exp! });
+    return caller;
   };
 }
 
