@@ -215,12 +215,13 @@ export class RunManager {
     for (const [f, v] of Object.entries(metrics.nearDuplicates)) metricRows.push({ runId: row.id, datasetId: row.datasetId, metric: 'near-duplicate-rate', field: f, value: v.rate });
     for (const r of metrics.accuracy.rules) metricRows.push({ runId: row.id, datasetId: row.datasetId, metric: 'rule-failure-rate', field: r.id, value: r.failureRate });
     const exampleRows = Object.entries(metrics.examples).flatMap(([ruleId, list]) => list.map((e, seq) => ({ runId: row.id, ruleId, seq, recordKey: e.key, problem: e.problem, values: e.values })));
+    // Alerts are evaluated in the same transaction: a run is never seen succeeded without its alerts.
     await db.transaction(async (tx) => {
-      await tx.update(runs).set({ status: 'succeeded', processed: metrics.records, records: metrics.records, score: metrics.score.value, metrics: { ...metrics, examples: undefined }, finishedAt }).where(eq(runs.id, row.id));
       if (metricRows.length) await tx.insert(runMetrics).values(metricRows);
       if (exampleRows.length) await tx.insert(examples).values(exampleRows);
+      await evaluateAlerts(tx as unknown as QualityDb, { id: row.id, datasetId: row.datasetId, dept, finishedAt }, values, targets);
+      await tx.update(runs).set({ status: 'succeeded', processed: metrics.records, records: metrics.records, score: metrics.score.value, metrics: { ...metrics, examples: undefined }, finishedAt }).where(eq(runs.id, row.id));
     });
-    await evaluateAlerts(db, { id: row.id, datasetId: row.datasetId, dept, finishedAt }, values, targets);
   }
 }
 
