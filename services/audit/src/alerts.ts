@@ -4,7 +4,7 @@
 //  - grant_used_after_revoke: a grant used after a grants.revoke event for it.
 //  - large_read: recordCount > factor x the caller's own median (over its last reads) and > a floor.
 // Grant expiry is not in the audit event, so reads after expiry are only caught by the gateway.
-import { and, asc, desc, eq, gt, gte, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db, Logger } from '@govshare/platform';
 import type { AuditAlert, AuditAlertKind, AuditAlertPage, AuditStoredEvent } from '@govshare/contracts';
 import { alerts, events } from './schema.ts';
@@ -87,39 +87,44 @@ export class AlertEngine {
   }
 
   private async grants(batch: AuditStoredEvent[], out: NewAlert[]): Promise<void> {
-    for (const e of batch) {
-      if (!e.grantId || e.outcome !== 'allowed' || e.action.startsWith('grants.')) continue;
-      const [created] = await this.db
-        .select({ purpose: events.purpose, seq: events.seq })
-        .from(events)
-        .where(and(eq(events.grantId, e.grantId), eq(events.action, 'grants.create'), eq(events.outcome, 'allowed')))
-        .orderBy(asc(events.seq))
-        .limit(1);
-      if (created?.purpose && e.purpose && created.purpose !== e.purpose) {
+    const uses = batch.filter((e) => e.grantId && e.outcome === 'allowed' && !e.action.startsWith('grants.'));
+    if (uses.length === 0) return;
+    // One query per batch: the create and revoke events of every grant used in it.
+    const ids = [...new Set(uses.map((e) => e.grantId!))];
+    const rows = await this.db
+      .select({ grantId: events.grantId, action: events.action, purpose: events.purpose, seq: events.seq })
+      .from(events)
+      .where(and(inArray(events.grantId, ids), inArray(events.action, ['grants.create', 'grants.revoke']), eq(events.outcome, 'allowed')))
+      .orderBy(asc(events.seq));
+    const created = new Map<string, { purpose: string | null; seq: number }>();
+    const revoked = new Map<string, number>();
+    for (const r of rows) {
+      if (r.action === 'grants.create' && !created.has(r.grantId!)) created.set(r.grantId!, { purpose: r.purpose, seq: Number(r.seq) });
+      if (r.action === 'grants.revoke' && !revoked.has(r.grantId!)) revoked.set(r.grantId!, Number(r.seq));
+    }
+    for (const e of uses) {
+      const c = created.get(e.grantId!);
+      if (c?.purpose && e.purpose && c.purpose !== e.purpose) {
         out.push({
           kind: 'grant_purpose_mismatch',
           actorSub: e.actor.sub,
           actorDept: e.actor.dept,
           seq: e.seq,
           at: new Date(e.at),
-          message: `grant ${e.grantId} was used for "${e.purpose}" but was created for "${created.purpose}"`,
-          details: { grantId: e.grantId, purpose: e.purpose, grantPurpose: created.purpose, grantSeq: Number(created.seq) },
+          message: `grant ${e.grantId} was used for "${e.purpose}" but was created for "${c.purpose}"`,
+          details: { grantId: e.grantId, purpose: e.purpose, grantPurpose: c.purpose, grantSeq: c.seq },
         });
       }
-      const [revoked] = await this.db
-        .select({ seq: events.seq })
-        .from(events)
-        .where(and(eq(events.grantId, e.grantId), eq(events.action, 'grants.revoke'), eq(events.outcome, 'allowed'), lt(events.seq, e.seq)))
-        .limit(1);
-      if (revoked) {
+      const r = revoked.get(e.grantId!);
+      if (r !== undefined && r < e.seq) {
         out.push({
           kind: 'grant_used_after_revoke',
           actorSub: e.actor.sub,
           actorDept: e.actor.dept,
           seq: e.seq,
           at: new Date(e.at),
-          message: `grant ${e.grantId} was used after it was revoked (seq ${revoked.seq})`,
-          details: { grantId: e.grantId, revokeSeq: Number(revoked.seq) },
+          message: `grant ${e.grantId} was used after it was revoked (seq ${r})`,
+          details: { grantId: e.grantId, revokeSeq: r },
         });
       }
     }
