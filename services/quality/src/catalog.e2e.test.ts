@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createServiceTokenSigner, generateEd25519 } from '@govshare/platform';
 import { startCatalog } from '../../catalog/src/index.ts';
 import { isValidResidentId, isValidCreditCode } from '../../catalog/src/demo-data.ts';
-import { startQuality } from './index.ts';
+import { startQuality, verifyPublication } from './index.ts';
 import { backends, uniquePrefix } from './testing/harness.ts';
 
 for (const backend of backends.slice(0, 1)) {
@@ -75,8 +75,22 @@ for (const backend of backends.slice(0, 1)) {
       const ref = blRep.metrics.accuracy.rules.find((x: any) => x.kind === 'reference');
       expect(ref).toMatchObject({ id: 'creditCode:reference' });
       expect(ref.failed).toBe(bl.filter((l) => l.data.creditCode != null && String(l.data.creditCode).trim() !== '' && !codes.has(String(l.data.creditCode).trim().toUpperCase())).length);
-      const scores = (await call('GET', `/departments/scores?period=${new Date().toISOString().slice(0, 7)}`)).body;
-      expect(scores.departments.map((d: any) => d.dept)).toEqual(['PSB', 'SAMR']);
+    });
+
+    it('scores every demo dataset and publishes a verifiable list for all five departments', async () => {
+      for (const id of ['social-insurance', 'subsidies', 'medical-insurance']) expect((await run(id)).status).toBe('succeeded');
+      const period = new Date().toISOString().slice(0, 7);
+      const scores = (await call('GET', `/departments/scores?period=${period}`)).body;
+      expect(scores.departments.map((d: any) => d.dept)).toEqual(['HRSS', 'MCA', 'NHC', 'PSB', 'SAMR']);
+      for (const d of scores.departments) {
+        const expected = d.datasets.reduce((s: number, x: any) => s + x.score * x.records, 0) / d.records;
+        expect(d.score).toBeCloseTo(expected, 2);
+      }
+      const pub = await call('POST', '/publications', { period });
+      expect(pub.status).toBe(201);
+      const key = (await call('GET', '/public-key')).body.jwk;
+      expect(await verifyPublication(pub.body.publication, pub.body.jws, key)).toBe(true);
+      expect(pub.body.publication.departments).toHaveLength(5);
     });
   });
 }
