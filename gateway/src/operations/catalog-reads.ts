@@ -12,6 +12,7 @@ export function loadAccessContext(deps: GatewayDeps, scope: RequestScope, datase
     method: 'GET',
     path: `/datasets/${encodeURIComponent(datasetId)}/access?dept=${encodeURIComponent(scope.caller.dept)}`,
     requestId: scope.requestId,
+    responseSchema: ref('dataset.v1.json', 'AccessContext'),
   });
 }
 

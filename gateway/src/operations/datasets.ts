@@ -4,7 +4,7 @@ import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { accessLevel, type AccessLevel } from '../policy/access-policy.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
-import { activeGrantsOf } from './catalog-reads.ts';
+import { activeGrantsOf, loadAccessContext } from './catalog-reads.ts';
 
 export type DatasetView = Dataset & { access: AccessLevel };
 
@@ -31,11 +31,7 @@ export async function listDatasets(deps: GatewayDeps, scope: RequestScope, q: Da
 export async function getDataset(deps: GatewayDeps, scope: RequestScope, id: string): Promise<DatasetView | null> {
   return auditedRead(deps, scope, 'datasets.read', { dataset: id }, async () => {
     try {
-      const { dataset, grants } = await deps.catalog.call<{ dataset: Dataset; grants: any[] }>({
-        method: 'GET',
-        path: `/datasets/${encodeURIComponent(id)}/access?dept=${encodeURIComponent(scope.caller.dept)}`,
-        requestId: scope.requestId,
-      });
+      const { dataset, grants } = await loadAccessContext(deps, scope, id);
       return { result: { ...dataset, access: accessLevel(scope.caller, dataset, grants) }, details: { datasetVersion: dataset.version } };
     } catch (err) {
       if (err instanceof AppError && err.code === 'NOT_FOUND') return { result: null };
