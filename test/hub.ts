@@ -7,6 +7,7 @@ import type { Role } from '@govshare/contracts';
 import { mintCallerToken, startGateway } from '@govshare/gateway';
 import { startCatalog } from '@govshare/catalog';
 import { startAudit } from '@govshare/audit';
+import { startQuality } from '@govshare/quality';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -31,7 +32,7 @@ export interface Hub {
   close(): Promise<void>;
 }
 
-export async function startHub(backend: Backend, opts: { demoScale?: number } = {}): Promise<Hub> {
+export async function startHub(backend: Backend, opts: { demoScale?: number; quality?: boolean } = {}): Promise<Hub> {
   const logger = createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent');
   const serviceKeys = await generateEd25519('svc-test');
   const issuerKeys = await generateEd25519('issuer-test');
@@ -46,10 +47,14 @@ export async function startHub(backend: Backend, opts: { demoScale?: number } = 
   };
   const catalog = await startCatalog({ ...common, demoData: { scale: opts.demoScale ?? 0.1 } });
   const audit = await startAudit({ ...common });
+  const quality = opts.quality
+    ? await startQuality({ ...common, catalogUrl: catalog.url, servicePrivateJwk: serviceKeys.privateJwk, debounceMs: 50 })
+    : undefined;
   const gateway = await startGateway({
     ...common,
     catalogUrl: catalog.url,
     auditUrl: audit.url,
+    qualityUrl: quality?.url,
     servicePrivateJwk: serviceKeys.privateJwk,
     tokens: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [issuerKeys.publicJwk] } },
     publishedJwks: { keys: [issuerKeys.publicJwk] },
@@ -86,6 +91,7 @@ export async function startHub(backend: Backend, opts: { demoScale?: number } = 
     },
     async close() {
       await gateway.close();
+      await quality?.close();
       await catalog.close();
       if (!auditStopped) await audit.close();
       await dropSchemas();

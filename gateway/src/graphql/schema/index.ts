@@ -6,6 +6,7 @@ import './dataset.ts';
 import './record.ts';
 import './grant.ts';
 import './audit.ts';
+import './quality.ts';
 
 export interface SchemaLimits {
   depth: number;

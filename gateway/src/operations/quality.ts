@@ -1,0 +1,195 @@
+import { AppError } from '@govshare/platform';
+import type { Dataset } from '@govshare/contracts';
+import { hasRole } from '../caller.ts';
+import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { auditedRead, auditedWrite } from './audited.ts';
+
+function quality(deps: GatewayDeps) {
+  if (!deps.quality) throw new AppError('UNAVAILABLE', 'the quality service is not configured (QUALITY_URL)');
+  return deps.quality;
+}
+
+async function ownerOf(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<string> {
+  const d = await deps.catalog.call<Dataset>({ method: 'GET', path: `/datasets/${encodeURIComponent(datasetId)}`, requestId: scope.requestId });
+  return d.ownerDept;
+}
+
+/** Stewards of the owner department and admins see the whole report; others the score and status. */
+const seesDetail = (scope: RequestScope, ownerDept: string) => hasRole(scope.caller, 'admin') || (hasRole(scope.caller, 'steward') && scope.caller.dept === ownerDept);
+
+function requireOwnerSteward(scope: RequestScope, ownerDept: string, what: string) {
+  if (!seesDetail(scope, ownerDept)) throw new AppError('FORBIDDEN', `only a steward of ${ownerDept} (or an admin) may ${what}`);
+}
+
+export interface QualityReportView {
+  datasetId: string;
+  score: number | null;
+  status: string | null;
+  scoredAt: string | null;
+  detail: boolean;
+  report: Record<string, any> | null;
+}
+
+export function qualityReport(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<QualityReportView> {
+  return auditedRead(deps, scope, 'quality.report', { dataset: datasetId }, async () => {
+    const owner = await ownerOf(deps, scope, datasetId);
+    let report: Record<string, any>;
+    try {
+      report = await quality(deps).call<Record<string, any>>({ method: 'GET', path: `/datasets/${encodeURIComponent(datasetId)}/report`, requestId: scope.requestId });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'NOT_FOUND') return { result: { datasetId, score: null, status: null, scoredAt: null, detail: false, report: null } };
+      throw err;
+    }
+    const detail = seesDetail(scope, owner);
+    return {
+      result: { datasetId, score: report.score ?? null, status: report.status ?? null, scoredAt: report.run?.finishedAt ?? null, detail, report: detail ? report : null },
+    };
+  });
+}
+
+export function qualityHistory(deps: GatewayDeps, scope: RequestScope, datasetId: string, limit: number) {
+  return auditedRead(deps, scope, 'quality.history', { dataset: datasetId }, async () => {
+    requireOwnerSteward(scope, await ownerOf(deps, scope, datasetId), 'read the quality history');
+    const r = await quality(deps).call<{ runs: Record<string, any>[] }>({ method: 'GET', path: `/datasets/${encodeURIComponent(datasetId)}/history?limit=${limit}`, requestId: scope.requestId });
+    return { result: r.runs, details: { recordCount: r.runs.length } };
+  });
+}
+
+/** Open alerts and red/yellow/green statuses: admins see all, stewards their department's. */
+export function qualityAlerts(deps: GatewayDeps, scope: RequestScope, all: boolean) {
+  return auditedRead(deps, scope, 'quality.alerts', {}, async () => {
+    if (!hasRole(scope.caller, 'admin', 'steward')) throw new AppError('FORBIDDEN', 'only stewards and admins read quality alerts');
+    const dept = hasRole(scope.caller, 'admin') ? '' : `&dept=${encodeURIComponent(scope.caller.dept)}`;
+    const r = await quality(deps).call<Record<string, any>>({ method: 'GET', path: `/alerts?status=${all ? 'all' : 'open'}${dept}`, requestId: scope.requestId });
+    return { result: r };
+  });
+}
+
+export function departmentScores(deps: GatewayDeps, scope: RequestScope, period: string) {
+  return auditedRead(deps, scope, 'quality.departmentScores', { filter: { period } }, async () => ({
+    result: await quality(deps).call<Record<string, any>>({ method: 'GET', path: `/departments/scores?period=${encodeURIComponent(period)}`, requestId: scope.requestId }),
+  }));
+}
+
+export function listPublications(deps: GatewayDeps, scope: RequestScope, period?: string) {
+  return auditedRead(deps, scope, 'quality.publications', { filter: { period } }, async () => {
+    const r = await quality(deps).call<{ publications: Record<string, any>[] }>({ method: 'GET', path: `/publications${period ? `?period=${encodeURIComponent(period)}` : ''}`, requestId: scope.requestId });
+    return { result: r.publications };
+  });
+}
+
+export function getPublication(deps: GatewayDeps, scope: RequestScope, id: string) {
+  return auditedRead(deps, scope, 'quality.publication', { filter: { id } }, async () => ({
+    result: await quality(deps).call<Record<string, any>>({ method: 'GET', path: `/publications/${encodeURIComponent(id)}`, requestId: scope.requestId }),
+  }));
+}
+
+export function runQuality(deps: GatewayDeps, scope: RequestScope, datasetId: string) {
+  return auditedWrite(
+    deps,
+    scope,
+    'quality.run',
+    { dataset: datasetId },
+    async () => requireOwnerSteward(scope, await ownerOf(deps, scope, datasetId), 'start a quality run'),
+    () =>
+      quality(deps).call<{ run: Record<string, any> }>({
+        method: 'POST',
+        path: '/runs',
+        requestId: scope.requestId,
+        body: { datasetId, reason: 'requested by a steward', requestedBy: `${scope.caller.sub}@${scope.caller.dept}` },
+      }),
+  ).then((r) => r.run);
+}
+
+export function setQualityRules(deps: GatewayDeps, scope: RequestScope, datasetId: string, body: Record<string, unknown>) {
+  return auditedWrite(
+    deps,
+    scope,
+    'quality.setRules',
+    { dataset: datasetId },
+    async () => requireOwnerSteward(scope, await ownerOf(deps, scope, datasetId), 'change quality rules'),
+    () =>
+      quality(deps).call<Record<string, any>>({
+        method: 'PUT',
+        path: `/datasets/${encodeURIComponent(datasetId)}/rules`,
+        requestId: scope.requestId,
+        body: { ...body, updatedBy: `${scope.caller.sub}@${scope.caller.dept}` },
+      }),
+  );
+}
+
+export function qualityRules(deps: GatewayDeps, scope: RequestScope, datasetId: string) {
+  return auditedRead(deps, scope, 'quality.rules', { dataset: datasetId }, async () => ({
+    result: await quality(deps).call<Record<string, any>>({ method: 'GET', path: `/datasets/${encodeURIComponent(datasetId)}/rules`, requestId: scope.requestId }),
+  }));
+}
+
+export function publishRedBlackList(deps: GatewayDeps, scope: RequestScope, period: string) {
+  return auditedWrite(
+    deps,
+    scope,
+    'quality.publish',
+    { filter: { period } },
+    () => {
+      if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin publishes the red/black list');
+    },
+    () => quality(deps).call<Record<string, any>>({ method: 'POST', path: '/publications', requestId: scope.requestId, body: { period } }),
+  );
+}
+
+/** A listed department's steward contests its place on a publication. */
+export function fileAppeal(deps: GatewayDeps, scope: RequestScope, publicationId: string, reason: string) {
+  return auditedWrite(
+    deps,
+    scope,
+    'quality.appeal',
+    { reason },
+    () => {
+      if (!hasRole(scope.caller, 'steward')) throw new AppError('FORBIDDEN', 'only a steward files an appeal for their department');
+    },
+    () =>
+      quality(deps)
+        .call<{ appeal: Record<string, any> }>({
+          method: 'POST',
+          path: '/appeals',
+          requestId: scope.requestId,
+          body: { publicationId, dept: scope.caller.dept, reason, filedBy: `${scope.caller.sub}@${scope.caller.dept}` },
+        })
+        .then((r) => r.appeal),
+  );
+}
+
+export function decideAppeal(deps: GatewayDeps, scope: RequestScope, id: string, accept: boolean, reason: string) {
+  return auditedWrite(
+    deps,
+    scope,
+    'quality.appealDecision',
+    { reason },
+    () => {
+      if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin decides appeals');
+    },
+    () =>
+      quality(deps).call<Record<string, any>>({
+        method: 'POST',
+        path: `/appeals/${encodeURIComponent(id)}/decision`,
+        requestId: scope.requestId,
+        body: { accept, reason, decidedBy: `${scope.caller.sub}@${scope.caller.dept}` },
+      }),
+  );
+}
+
+export function listAppeals(deps: GatewayDeps, scope: RequestScope, publicationId?: string) {
+  return auditedRead(deps, scope, 'quality.appeals', {}, async () => {
+    const r = await quality(deps).call<{ appeals: Record<string, any>[] }>({
+      method: 'GET',
+      path: `/appeals${publicationId ? `?publicationId=${encodeURIComponent(publicationId)}` : ''}`,
+      requestId: scope.requestId,
+    });
+    return { result: r.appeals };
+  });
+}
+
+/** The key that signs red/black lists, so anyone can check a publication without trusting govshare. */
+export function publicationKey(deps: GatewayDeps, scope: RequestScope) {
+  return quality(deps).call<Record<string, any>>({ method: 'GET', path: '/public-key', requestId: scope.requestId });
+}
