@@ -224,6 +224,15 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
     }
   });
 
+  it('the sampled check (used above 200,000 events) passes an intact log', async () => {
+    const s = await startAudit({ ...options, integrity: { fullCheckLimit: 0, tail: 5, sample: 10 } });
+    try {
+      expect(s.service.integrity.mode).toBe('sampled');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('refuses to start when a stored event was changed, naming the seq', async () => {
     await tamper(
       sql.raw(`alter table events disable trigger events_append_only`),
@@ -231,6 +240,8 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
       sql.raw(`alter table events enable trigger events_append_only`),
     );
     await expect(startAudit(options)).rejects.toThrow(/at seq 7: stored event does not match its stored leaf hash/);
+    // The sampled check finds it too when it samples that event.
+    await expect(startAudit({ ...options, integrity: { fullCheckLimit: 0, tail: 100, sample: 0 } })).rejects.toThrow(/at seq 7: stored event or its tree path does not match/);
   });
 
   it('refuses to start when a stored event was deleted, naming the seq', async () => {
