@@ -17,6 +17,8 @@ export interface HubProcessOptions {
   dataDir: string;
   host?: string;
   ports?: Partial<Record<ProcessName, number>>;
+  /** Extra node flags for every process (e.g. --cpu-prof when profiling a benchmark). */
+  execArgv?: string[];
   /** Extra environment for every process (DATABASE_URL, LOG_LEVEL, ...). */
   env?: Record<string, string | undefined>;
   /** Each output line of each process. */
@@ -64,7 +66,7 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
   };
 
   const launch = (name: ProcessName) => {
-    const child = spawn(process.execPath, ['--import', tsxLoader, resolve(root, ENTRIES[name])], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(o.execArgv ?? []), '--import', tsxLoader, resolve(root, ENTRIES[name])], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => o.onLine?.(name, line));
     child.on('exit', (code, signal) => {
       children.delete(name);

@@ -13,6 +13,8 @@ export interface RecordsRequest {
   where?: Filter;
   first?: number;
   after?: string;
+  /** Count the matching records too (costs a second query). */
+  withTotal?: boolean;
 }
 
 export interface RecordsResult {
@@ -48,7 +50,7 @@ export async function readRecords(deps: GatewayDeps, scope: RequestScope, req: R
       method: 'POST',
       path: `/datasets/${encodeURIComponent(dataset.id)}/records/query`,
       requestId: scope.requestId,
-      body: { fields: decision.fields, where: req.where, first, after: req.after, withTotal: true },
+      body: { fields: decision.fields, where: req.where, first, after: req.after, withTotal: req.withTotal ?? true },
       responseSchema: ref('records.v1.json', 'Page'),
     });
 

@@ -1,3 +1,4 @@
+import { Kind, type FieldNode } from 'graphql';
 import { AppError } from '@govshare/platform';
 import { builder, MaskStyleEnum, PageInfoRef } from '../builder.ts';
 import { readRecords, type RecordsResult } from '../../operations/records.ts';
@@ -6,6 +7,11 @@ import type { MaskedField } from '../../policy/masking.ts';
 import { RecordFilterInput, toContractFilter } from './record-filter.ts';
 
 type RecordView = RecordsResult['records'][number];
+
+/** Whether the selection asks for a field; fragments count as asking, to stay on the safe side. */
+function selects(nodes: readonly FieldNode[], name: string): boolean {
+  return nodes.some((n) => n.selectionSet?.selections.some((s) => s.kind !== Kind.FIELD || s.name.value === name));
+}
 
 const RecordRef = builder.objectRef<RecordView>('Record').implement({
   fields: (t) => ({
@@ -44,9 +50,10 @@ builder.queryField('records', (t) =>
       after: t.arg.string({ required: false }),
     },
     complexity: (args) => ({ field: 5, multiplier: Math.min(Math.max(args.first ?? 20, 1), 100) }),
-    resolve: (_r, args, ctx) =>
+    resolve: (_r, args, ctx, info) =>
       readRecords(ctx.deps, ctx.scope, {
         datasetId: String(args.dataset),
+        withTotal: selects(info.fieldNodes, 'totalCount'),
         fields: args.fields ?? undefined,
         where: args.where ? toContractFilter(args.where) : undefined,
         first: args.first ?? 20,
