@@ -53,6 +53,18 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     expect(readsOfLog.body.data.auditEvents.nodes.length).toBeGreaterThan(0);
   });
 
+  it('carries the caller’s x-request-id through every hop into the audit event', async () => {
+    const requestId = `trace-${Date.now()}`;
+    const res = await fetch(`${hub.gatewayUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId, authorization: `Bearer ${await hub.token('SAMR', ['consumer'])}` },
+      body: JSON.stringify({ query: '{ records(dataset: "legal-persons", first: 1) { nodes { key } } }' }),
+    });
+    expect(res.headers.get('x-request-id')).toBe(requestId);
+    const found = await hub.gql(auditor, `query F($r: String!) { auditEvents(filter: { requestId: $r }) { nodes { requestId action actor { dept } } } }`, { r: requestId });
+    expect(found.body.data.auditEvents.nodes).toEqual([{ requestId, action: 'records.read', actor: { dept: 'SAMR' } }]);
+  });
+
   it('proves an event is in the signed log, and an export verifies offline', async () => {
     const some = await hub.gql(auditor, `{ auditEvents(first: 1) { nodes { seq } } }`);
     const seq = some.body.data.auditEvents.nodes[0].seq;

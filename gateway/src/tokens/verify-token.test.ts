@@ -83,3 +83,26 @@ describe('verified-token cache', () => {
     await expect(verify(`Bearer ${short}`)).rejects.toThrow(/expired/);
   });
 });
+
+describe('external issuer', () => {
+  it('trusts keys fetched from a JWKS URL, and nothing else', async () => {
+    const { createServer } = await import('node:http');
+    const issuerKeys = await generateEd25519('ext-1');
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [issuerKeys.publicJwk] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    try {
+      const verify = createTokenVerifier({ issuer: 'https://idp.example.gov', audience: AUD, jwks: { url: `http://127.0.0.1:${port}/jwks.json` }, isRevoked: () => false });
+      const good = await mintCallerToken(issuerKeys.privateJwk, { sub: 'x', dept: 'NHC', roles: ['consumer'], issuer: 'https://idp.example.gov', audience: AUD });
+      await expect(verify(`Bearer ${good}`)).resolves.toMatchObject({ dept: 'NHC' });
+      const stranger = await generateEd25519('ext-1');
+      const forged = await mintCallerToken(stranger.privateJwk, { sub: 'x', dept: 'NHC', roles: ['admin'], issuer: 'https://idp.example.gov', audience: AUD });
+      await expect(verify(`Bearer ${forged}`)).rejects.toThrow(/signature/);
+    } finally {
+      server.close();
+    }
+  });
+});
