@@ -41,6 +41,8 @@ export interface FieldSchema {
   'x-sensitivity'?: Sensitivity;
   'x-mask'?: MaskStyle;
   'x-key'?: boolean;
+  /** A sandbox dimension: aggregates may be grouped by it (public fields only). */
+  'x-dimension'?: boolean;
   [k: string]: unknown;
 }
 
@@ -262,4 +264,169 @@ export interface AuditAlertPage {
   alerts: AuditAlert[];
   endCursor: string | null;
   hasNextPage: boolean;
+}
+
+// ---- access-request.v1.json (catalog: the access workflow) ----
+
+export type AccessRequestStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn';
+export type RejectReasonCode = 'standards_mismatch' | 'security' | 'no_legal_basis' | 'data_not_held' | 'other';
+export type DeadlineStatus = 'green' | 'yellow' | 'red' | 'closed';
+
+/** A field as the requester names it, in the shared data dictionary's terms. */
+export interface DeclaredField {
+  name: string;
+  type?: 'string' | 'integer' | 'number' | 'boolean';
+  format?: string;
+  title?: string;
+}
+
+export interface FieldProblem {
+  field: string;
+  rule: 'field-unknown' | 'type-mismatch' | 'format-mismatch' | 'meaning-differs' | 'unmasked-not-requested' | 'field-duplicate';
+  severity: 'error' | 'warning';
+  declared?: string;
+  actual?: string;
+  suggestions?: string[];
+  message: string;
+}
+
+export interface AccessActor {
+  sub: string;
+  dept: string;
+  roles: string[];
+}
+
+export interface AccessRequestEvent {
+  at: string;
+  actor: string;
+  kind: 'filed' | 'assigned' | 'transferred' | 'approved' | 'rejected' | 'withdrawn' | 'grant-revoked';
+  details: Record<string, unknown>;
+}
+
+export interface AccessRequest {
+  id: string;
+  datasetId: string;
+  ownerDept: string;
+  requesterDept: string;
+  requestedBy: string;
+  purpose: string;
+  legalBasis: string;
+  fields: DeclaredField[];
+  unmaskedFields: string[];
+  durationDays: number;
+  renewsGrantId: string | null;
+  status: AccessRequestStatus;
+  assignee: string | null;
+  filedAt: string;
+  deadline: string;
+  deadlineStatus: DeadlineStatus;
+  workingDaysLeft: number | null;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  decision: { fields: string[]; unmaskedFields: string[]; durationDays: number; note?: string } | null;
+  rejectCode: RejectReasonCode | null;
+  rejectText: string | null;
+  grantId: string | null;
+  grant: Grant | null;
+  history: AccessRequestEvent[];
+}
+
+export interface AccessRequestCreate {
+  /** Optional: the gateway derives it from the idempotency key so the audit names it before filing. */
+  id?: string;
+  datasetId: string;
+  requesterDept: string;
+  requestedBy: string;
+  purpose: string;
+  legalBasis: string;
+  fields: DeclaredField[];
+  unmaskedFields?: string[];
+  durationDays: number;
+  renewsGrantId?: string;
+  idempotencyKey?: string;
+}
+
+export interface AccessTransition {
+  actor: AccessActor;
+  idempotencyKey?: string;
+}
+export interface AccessTransfer extends AccessTransition {
+  to: string;
+  reason: string;
+}
+export interface AccessApprove extends AccessTransition {
+  fields?: string[];
+  unmaskedFields?: string[];
+  durationDays?: number;
+  note?: string;
+}
+export interface AccessReject extends AccessTransition {
+  code: RejectReasonCode;
+  text: string;
+}
+export interface AccessRevoke extends AccessTransition {
+  reason: string;
+}
+
+export interface AccessSettings {
+  dept: string;
+  deadlineWorkingDays: number;
+  stewards: string[];
+  refusalRateTarget: number;
+}
+
+export interface GovernanceWarning {
+  figure: string;
+  value: number;
+  target: number;
+  message: string;
+}
+
+export interface GovernanceFigures {
+  dept: string;
+  from: string;
+  to: string;
+  received: number;
+  filed: number;
+  decided: number;
+  approved: number;
+  rejected: number;
+  refusalRate: number | null;
+  refusalReasons: { code: RejectReasonCode; count: number; share: number }[];
+  decisionDaysMedian: number | null;
+  decisionDaysP90: number | null;
+  decidedLate: number;
+  overdueNow: number;
+  pendingNow: number;
+  activeGrants: number;
+  targets: { refusalRate: number; decisionDaysP90: number; overdue: number };
+  warnings: GovernanceWarning[];
+}
+
+// ---- sandbox.v1.json (catalog: aggregate-only analysis, 可用不可见) ----
+
+export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
+
+export interface SandboxQuery {
+  callerDept: string;
+  dataset: string;
+  where?: Filter;
+  join?: { dataset: string; on: string; where?: Filter };
+  groupBy?: string[];
+  measures: { fn: AggregateFn; field?: string }[];
+}
+
+export interface SandboxGroup {
+  key: Record<string, Scalar | null>;
+  count: number;
+  subjects: number;
+  values: (number | null)[];
+}
+
+export interface SandboxResult {
+  k: number;
+  groups: SandboxGroup[];
+  suppressedGroups: number;
+  measures: string[];
+  scope: string;
 }

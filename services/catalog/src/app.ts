@@ -5,6 +5,7 @@ import { tables } from './schema.ts';
 import { JSON_BODY_LIMIT, registerRoutes } from './routes.ts';
 import { seedDemoData } from './demo-data.ts';
 import type { CatalogDb } from './datasets.ts';
+import type { Clock } from './deadlines.ts';
 
 type JWK = Parameters<typeof createServiceTokenVerifier>[0];
 
@@ -23,6 +24,10 @@ export interface CatalogOptions {
   logger?: Logger;
   /** Load the demo data into an empty catalog (default { scale: 1 }); false = none. */
   demoData?: false | { scale: number };
+  /** "Now" for the access workflow (deadlines, grant expiry); tests pass a controllable clock. */
+  clock?: Clock;
+  /** Sandbox minimum group size (default 10). */
+  sandboxK?: number;
 }
 
 export async function buildCatalog(opts: CatalogOptions) {
@@ -38,7 +43,7 @@ export async function buildCatalog(opts: CatalogOptions) {
   const db = database.db as CatalogDb;
   try {
     if (opts.demoData !== false) {
-      const seeded = await seedDemoData(db, { scale: opts.demoData?.scale ?? 1 });
+      const seeded = await seedDemoData(db, { scale: opts.demoData?.scale ?? 1, now: opts.clock?.() });
       if (seeded) logger.info({ records: seeded.records }, 'demo data loaded');
     }
   } catch (err) {
@@ -53,7 +58,7 @@ export async function buildCatalog(opts: CatalogOptions) {
       await db.execute(sql`select 1`);
     },
   });
-  registerRoutes(app, db);
+  registerRoutes(app, db, { clock: opts.clock, sandboxK: opts.sandboxK });
   return {
     app,
     db,

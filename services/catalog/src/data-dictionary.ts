@@ -73,6 +73,7 @@ const fieldMetaSchema = {
     'x-key': { type: 'boolean' },
     'x-rule': { type: ['string', 'object'] },
     'x-expected': { type: 'boolean' },
+    'x-dimension': { type: 'boolean' },
   },
 };
 const datasetMetaSchema = {
@@ -101,7 +102,7 @@ function newAjv() {
   const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
   addFormats(ajv, ['date', 'date-time']);
   // govshare keywords: annotations for ajv (their values are checked by the meta schema above).
-  for (const keyword of ['x-sensitivity', 'x-mask', 'x-key', 'x-rule', 'x-expected']) ajv.addKeyword({ keyword });
+  for (const keyword of ['x-sensitivity', 'x-mask', 'x-key', 'x-rule', 'x-expected', 'x-dimension']) ajv.addKeyword({ keyword });
   return ajv;
 }
 const metaAjv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
@@ -179,6 +180,8 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
     const sensitivity = (f['x-sensitivity'] ?? 'public') as Sensitivity;
     if (sensitivity !== 'public' && !f['x-mask']) f['x-mask'] = 'partial';
     const key = f['x-key'] === true;
+    // A sandbox dimension is shown as a group label: never a personal or sensitive value.
+    if (f['x-dimension'] === true && sensitivity !== 'public') bad(`${p}/x-dimension`, 'dimension-sensitive', `field "${name}" is ${sensitivity}; a sandbox dimension must be public`);
     if (key) {
       if (!required.has(name)) bad(`${p}/x-key`, 'key-required', `key field "${name}" must be listed in required`);
       if (nullable) bad(`${p}/x-key`, 'key-nullable', `key field "${name}" must not allow null`);

@@ -149,13 +149,13 @@ export async function listVersions(db: CatalogDb, id: string): Promise<{ version
 }
 
 /** What the gateway needs to decide one request: the dataset and the dept's grants in force now. */
-export async function datasetAccess(db: CatalogDb, id: string, dept: string): Promise<{ dataset: Dataset; grants: Grant[] }> {
+export async function datasetAccess(db: CatalogDb, id: string, dept: string, now: Date = new Date()): Promise<{ dataset: Dataset; grants: Grant[] }> {
   const [rows, grantRows] = await Promise.all([
     db.select().from(datasets).where(eq(datasets.id, id)),
     db
       .select()
       .from(grants)
-      .where(and(eq(grants.datasetId, id), eq(grants.granteeDept, dept), isNull(grants.revokedAt), gt(grants.expiresAt, sql`now()`)))
+      .where(and(eq(grants.datasetId, id), eq(grants.granteeDept, dept), isNull(grants.revokedAt), gt(grants.expiresAt, now)))
       .orderBy(asc(grants.createdAt)),
   ]);
   if (!rows.length) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);

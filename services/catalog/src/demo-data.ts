@@ -7,6 +7,7 @@ import type { DatasetSchema, Tier } from '@govshare/contracts';
 import { compileDatasetSchema, recordKey } from './data-dictionary.ts';
 import type { CatalogDb } from './datasets.ts';
 import { datasets, datasetVersions, departments, grants, records } from './schema.ts';
+import { seedAccessHistory } from './demo-access-history.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG
@@ -202,11 +203,11 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
       {
         idNumber: { ...ID_NUMBER, 'x-key': true, 'x-sensitivity': 'sensitive', 'x-mask': 'partial', 'x-rule': 'gb11643-check' },
         name: { type: 'string', title: '姓名 / Name', maxLength: 50, 'x-sensitivity': 'personal', 'x-mask': 'partial' },
-        gender: { type: 'string', title: '性别 / Gender', enum: ['男', '女'], 'x-rule': { consistentWith: 'idNumber', digit: 17 } },
+        gender: { type: 'string', title: '性别 / Gender', enum: ['男', '女'], 'x-dimension': true, 'x-rule': { consistentWith: 'idNumber', digit: 17 } },
         birthDate: { ...DATE, title: '出生日期 / Birth date', 'x-rule': { consistentWith: 'idNumber' } },
         address: { type: 'string', title: '住址 / Address', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         mobile: { type: ['string', 'null'], title: '手机号码 / Mobile', 'x-sensitivity': 'personal', 'x-mask': 'partial', 'x-expected': true },
-        ethnicity: { type: 'string', title: '民族 / Ethnicity', enum: [...ETHNICITIES] },
+        ethnicity: { type: 'string', title: '民族 / Ethnicity', enum: [...ETHNICITIES], 'x-dimension': true },
         registeredOn: { ...DATE, title: '登记日期 / Registered on' },
       },
       ['idNumber', 'name', 'gender', 'birthDate', 'address', 'ethnicity', 'registeredOn'],
@@ -222,7 +223,7 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
         legalRepresentative: { type: 'string', title: '法定代表人 / Legal representative', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         registeredCapital: { type: 'number', title: '注册资本（元）/ Registered capital (CNY)', minimum: 0 },
         establishedOn: { ...DATE, title: '成立日期 / Established on' },
-        status: { type: 'string', title: '登记状态 / Status', enum: [...COMPANY_STATUS] },
+        status: { type: 'string', title: '登记状态 / Status', enum: [...COMPANY_STATUS], 'x-dimension': true },
         address: { type: 'string', title: '住所 / Registered address' },
       },
       ['creditCode', 'companyName', 'legalRepresentative', 'establishedOn', 'status'],
@@ -235,7 +236,7 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
       {
         licenceNo: { type: 'string', title: '许可证编号 / Licence number', 'x-key': true },
         creditCode: { type: 'string', title: '统一社会信用代码 / Credit code of the holder', 'x-rule': { references: 'legal-persons.creditCode' } },
-        licenceType: { type: 'string', title: '许可类型 / Licence type', enum: [...LICENCE_TYPES] },
+        licenceType: { type: 'string', title: '许可类型 / Licence type', enum: [...LICENCE_TYPES], 'x-dimension': true },
         issuedOn: { ...DATE, title: '发证日期 / Issued on' },
         expiresOn: { ...DATE, title: '有效期至 / Expires on' },
       },
@@ -250,10 +251,10 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
         idNumber: { ...ID_NUMBER, 'x-key': true, 'x-sensitivity': 'sensitive', 'x-mask': 'hash' },
         name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         employerCreditCode: { type: ['string', 'null'], title: '单位信用代码 / Employer credit code' },
-        insuranceType: { type: 'string', title: '险种 / Insurance type', enum: [...INSURANCE_TYPES] },
+        insuranceType: { type: 'string', title: '险种 / Insurance type', enum: [...INSURANCE_TYPES], 'x-dimension': true },
         monthlyBase: { type: 'number', title: '月缴费基数 / Monthly contribution base', minimum: 0, 'x-sensitivity': 'sensitive', 'x-mask': 'redact' },
         startDate: { ...DATE, title: '参保日期 / Start date' },
-        status: { type: 'string', title: '参保状态 / Status', enum: [...INSURANCE_STATUS] },
+        status: { type: 'string', title: '参保状态 / Status', enum: [...INSURANCE_STATUS], 'x-dimension': true },
       },
       ['idNumber', 'name', 'insuranceType', 'monthlyBase', 'startDate', 'status'],
     ),
@@ -266,7 +267,7 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
         recordNo: { type: 'string', title: '发放记录号 / Record number', 'x-key': true },
         idNumber: { ...ID_NUMBER, 'x-sensitivity': 'sensitive', 'x-mask': 'partial' },
         name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
-        subsidyType: { type: 'string', title: '救助类型 / Subsidy type', enum: [...SUBSIDY_TYPES] },
+        subsidyType: { type: 'string', title: '救助类型 / Subsidy type', enum: [...SUBSIDY_TYPES], 'x-dimension': true },
         amount: { type: 'number', title: '金额（元）/ Amount (CNY)', minimum: 0 },
         grantedOn: { ...DATE, title: '发放日期 / Granted on' },
         address: { type: 'string', title: '住址 / Address', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
@@ -283,7 +284,7 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
         idNumber: { ...ID_NUMBER, 'x-sensitivity': 'sensitive', 'x-mask': 'hash' },
         name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         diagnosisCode: { type: 'string', title: '诊断编码（ICD-10）/ Diagnosis code', 'x-sensitivity': 'sensitive', 'x-mask': 'redact' },
-        hospital: { type: 'string', title: '医疗机构 / Hospital' },
+        hospital: { type: 'string', title: '医疗机构 / Hospital', 'x-dimension': true },
         claimAmount: { type: 'number', title: '结算金额（元）/ Claim amount (CNY)', minimum: 0 },
         visitDate: { ...DATE, title: '就诊日期 / Visit date' },
       },
@@ -495,7 +496,7 @@ export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: 
       total += rows.length;
     }
     const day = 86_400_000;
-    await tx.insert(grants).values([
+    const demoGrants = await tx.insert(grants).values([
       {
         datasetId: 'social-insurance',
         granteeDept: 'MCA',
@@ -516,7 +517,8 @@ export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: 
         createdAt: new Date(now.getTime() - 395 * day),
         createdBy: 'demo-seed',
       },
-    ]);
+    ]).returning({ id: grants.id });
+    await seedAccessHistory(tx, now, { mcaOnSocialInsurance: demoGrants[0].id, nhcOnSubsidies: demoGrants[1].id });
     return { records: total };
   }).catch((err) => {
     // tx.rollback() throws a TransactionRollbackError: another process seeded first.

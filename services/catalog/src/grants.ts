@@ -43,12 +43,12 @@ export async function createGrant(db: CatalogDb, input: GrantCreate, now = new D
   return toGrant(row);
 }
 
-export async function listGrants(db: CatalogDb, q: { datasetId?: string; granteeDept?: string; active?: boolean }): Promise<{ grants: Grant[] }> {
+export async function listGrants(db: CatalogDb, q: { datasetId?: string; granteeDept?: string; active?: boolean }, now: Date = new Date()): Promise<{ grants: Grant[] }> {
   const conds: SQL[] = [];
   if (q.datasetId) conds.push(eq(grants.datasetId, q.datasetId));
   if (q.granteeDept) conds.push(eq(grants.granteeDept, q.granteeDept));
-  if (q.active === true) conds.push(and(isNull(grants.revokedAt), gt(grants.expiresAt, sql`now()`))!);
-  if (q.active === false) conds.push(or(isNotNull(grants.revokedAt), lte(grants.expiresAt, sql`now()`))!);
+  if (q.active === true) conds.push(and(isNull(grants.revokedAt), gt(grants.expiresAt, now))!);
+  if (q.active === false) conds.push(or(isNotNull(grants.revokedAt), lte(grants.expiresAt, now))!);
   const rows = await db
     .select()
     .from(grants)

@@ -6,6 +6,24 @@ import { changeSchema, compiledFor, createDataset, datasetAccess, getDataset, ge
 import { createGrant, getGrant, listGrants, revokeGrant } from './grants.ts';
 import { batchItems, csvItems, ingest, limitBytes, ndjsonItems, STREAM_BODY_LIMIT, type IngestMode } from './ingest.ts';
 import { exportRecords, queryRecords } from './records-query.ts';
+import type { AccessApprove, AccessReject, AccessRequestCreate, AccessRevoke, AccessSettings, AccessTransfer, AccessTransition, DeclaredField, SandboxQuery } from '@govshare/contracts';
+import {
+  approveAccessRequest,
+  checkRequestFields,
+  fileAccessRequest,
+  getAccessRequest,
+  getAccessSettings,
+  listAccessRequests,
+  rejectAccessRequest,
+  revokeRequestGrant,
+  setAccessSettings,
+  transferAccessRequest,
+  withdrawAccessRequest,
+  type AccessRequestListQuery,
+} from './access-requests.ts';
+import { systemClock, type Clock } from './deadlines.ts';
+import { governanceFigures } from './governance.ts';
+import { runSandboxQuery } from './sandbox.ts';
 
 type App = ReturnType<typeof createServiceApp>;
 
@@ -16,7 +34,15 @@ const STREAM_TYPES = ['application/x-ndjson', 'text/csv'];
 const idParams = { type: 'object', required: ['id'], properties: { id: { $ref: ref('common.v1.json', 'DatasetId') } } };
 const grantIdParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } };
 
-export function registerRoutes(app: App, db: CatalogDb): void {
+export interface RouteOptions {
+  /** The access workflow's "now" (deadlines, grant expiry); tests pass a controllable one. */
+  clock?: Clock;
+  /** Sandbox minimum group size. */
+  sandboxK?: number;
+}
+
+export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {}): void {
+  const clock = opts.clock ?? systemClock;
   // NDJSON and CSV bodies reach the handler as the raw request stream.
   app.addContentTypeParser(STREAM_TYPES, (_req: unknown, payload: unknown, done: (err: Error | null, body?: unknown) => void) => done(null, payload));
 
@@ -34,7 +60,7 @@ export function registerRoutes(app: App, db: CatalogDb): void {
   app.get(
     '/datasets/:id/access',
     { schema: { params: idParams, querystring: { type: 'object', required: ['dept'], additionalProperties: false, properties: { dept: { $ref: ref('common.v1.json', 'DeptCode') } } } } },
-    async (req) => datasetAccess(db, (req.params as { id: string }).id, (req.query as { dept: string }).dept),
+    async (req) => datasetAccess(db, (req.params as { id: string }).id, (req.query as { dept: string }).dept, clock()),
   );
 
   app.put('/datasets/:id/schema', { schema: { params: idParams, body: { $ref: ref('dataset.v1.json', 'SchemaChange') } } }, async (req) =>
@@ -122,11 +148,52 @@ export function registerRoutes(app: App, db: CatalogDb): void {
         },
       },
     },
-    async (req) => listGrants(db, req.query as { datasetId?: string; granteeDept?: string; active?: boolean }),
+    async (req) => listGrants(db, req.query as { datasetId?: string; granteeDept?: string; active?: boolean }, clock()),
   );
 
   app.get('/grants/:id', { schema: { params: grantIdParams } }, async (req) => getGrant(db, (req.params as { id: string }).id));
   app.post('/grants/:id/revoke', { schema: { params: grantIdParams } }, async (req) => revokeGrant(db, (req.params as { id: string }).id));
+
+  registerAccessRoutes(app, db, clock, opts.sandboxK);
+}
+
+const deptParams = { type: 'object', required: ['dept'], properties: { dept: { $ref: ref('common.v1.json', 'DeptCode') } } };
+const AR = (def?: string) => ({ $ref: ref('access-request.v1.json', def) });
+
+/** The access workflow (requests, settings, governance figures) and the sandbox. */
+function registerAccessRoutes(app: App, db: CatalogDb, clock: Clock, sandboxK?: number): void {
+  app.get('/access-settings/:dept', { schema: { params: deptParams } }, async (req) => getAccessSettings(db, (req.params as { dept: string }).dept));
+  app.put('/access-settings/:dept', { schema: { params: deptParams, body: AR('SettingsUpdate') } }, async (req) =>
+    setAccessSettings(db, (req.params as { dept: string }).dept, req.body as Partial<AccessSettings>, clock()),
+  );
+
+  app.post('/access-requests/check', { schema: { body: AR('FieldCheck') } }, async (req) => {
+    const b = req.body as { datasetId: string; fields: DeclaredField[]; unmaskedFields?: string[] };
+    return checkRequestFields(db, b.datasetId, b.fields, b.unmaskedFields);
+  });
+  app.post('/access-requests', { schema: { body: AR('Create') } }, async (req, reply) => {
+    const { request, created } = await fileAccessRequest(db, req.body as AccessRequestCreate, clock);
+    reply.code(created ? 201 : 200);
+    return request;
+  });
+  app.get('/access-requests', { schema: { querystring: AR('ListQuery') } }, async (req) => listAccessRequests(db, req.query as AccessRequestListQuery, clock()));
+  app.get('/access-requests/:id', { schema: { params: grantIdParams } }, async (req) => getAccessRequest(db, (req.params as { id: string }).id, clock()));
+
+  const change = <B>(path: string, def: string, run: (id: string, body: B) => Promise<unknown>) =>
+    app.post(`/access-requests/:id/${path}`, { schema: { params: grantIdParams, body: AR(def) } }, async (req) => run((req.params as { id: string }).id, req.body as B));
+  change<AccessTransfer>('transfer', 'Transfer', (id, b) => transferAccessRequest(db, id, b, clock));
+  change<AccessApprove>('approve', 'Approve', (id, b) => approveAccessRequest(db, id, b, clock));
+  change<AccessReject>('reject', 'Reject', (id, b) => rejectAccessRequest(db, id, b, clock));
+  change<AccessTransition>('withdraw', 'Withdraw', (id, b) => withdrawAccessRequest(db, id, b, clock));
+  change<AccessRevoke>('revoke-grant', 'Revoke', (id, b) => revokeRequestGrant(db, id, b, clock));
+
+  app.get('/governance/:dept', { schema: { params: deptParams, querystring: AR('GovernanceQuery') } }, async (req) =>
+    governanceFigures(db, (req.params as { dept: string }).dept, req.query as { from?: string; to?: string }, clock),
+  );
+
+  app.post('/sandbox/aggregate', { schema: { body: { $ref: ref('sandbox.v1.json', 'Query') } } }, async (req) =>
+    runSandboxQuery(db, req.body as SandboxQuery, { k: sandboxK, clock }),
+  );
 }
 
 /** Discards what is left of a request body (bounded by STREAM_BODY_LIMIT; gives up on error). */

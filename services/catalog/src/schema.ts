@@ -1,4 +1,4 @@
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { DatasetSchema } from '@govshare/contracts';
 
 // Tables are unqualified: the Postgres schema is chosen at run time (search_path).
@@ -88,5 +88,90 @@ export const grants = pgTable(
   (t) => [index('grants_dataset_grantee_idx').on(t.datasetId, t.granteeDept)],
 );
 
-export const tables = { departments, datasets, datasetVersions, records, grants };
+/** Per-department settings of the access workflow (absent row = defaults). */
+export const departmentAccessSettings = pgTable('department_access_settings', {
+  dept: text('dept')
+    .primaryKey()
+    .references(() => departments.code),
+  /** Handling time limit (限时办结) in working days. */
+  deadlineWorkingDays: integer('deadline_working_days').notNull().default(5),
+  /** Named stewards (first responders), in assignment order: token `sub`s. */
+  stewards: jsonb('stewards').$type<string[]>().notNull().default([]),
+  refusalRateTarget: real('refusal_rate_target').notNull().default(0.1),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const accessRequests = pgTable(
+  'access_requests',
+  {
+    id: uuid('id').primaryKey(),
+    datasetId: text('dataset_id')
+      .notNull()
+      .references(() => datasets.id, { onDelete: 'cascade' }),
+    ownerDept: text('owner_dept').notNull(),
+    requesterDept: text('requester_dept')
+      .notNull()
+      .references(() => departments.code),
+    requestedBy: text('requested_by').notNull(),
+    purpose: text('purpose').notNull(),
+    legalBasis: text('legal_basis').notNull(),
+    /** Fields as declared by the requester: [{ name, type?, format?, title? }]. */
+    fields: jsonb('fields').$type<{ name: string; type?: string; format?: string; title?: string }[]>().notNull(),
+    unmaskedFields: jsonb('unmasked_fields').$type<string[]>().notNull(),
+    durationDays: integer('duration_days').notNull(),
+    renewsGrantId: uuid('renews_grant_id'),
+    status: text('status', { enum: ['pending', 'approved', 'rejected', 'withdrawn'] }).notNull(),
+    assignee: text('assignee'),
+    filedAt: timestamp('filed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    deadline: timestamp('deadline', { withTimezone: true, mode: 'date' }).notNull(),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+    decidedBy: text('decided_by'),
+    decision: jsonb('decision').$type<{ fields: string[]; unmaskedFields: string[]; durationDays: number; note?: string }>(),
+    rejectCode: text('reject_code'),
+    rejectText: text('reject_text'),
+    grantId: uuid('grant_id'),
+    idempotencyKey: text('idempotency_key'),
+  },
+  (t) => [
+    index('access_requests_owner_idx').on(t.ownerDept, t.status, t.deadline),
+    index('access_requests_requester_idx').on(t.requesterDept, t.filedAt),
+    uniqueIndex('access_requests_idem_idx').on(t.requesterDept, t.idempotencyKey),
+  ],
+);
+
+/** Every state change of a request, in order (the request's history). */
+export const accessRequestEvents = pgTable(
+  'access_request_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => accessRequests.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    actor: text('actor').notNull(),
+    kind: text('kind').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    idempotencyKey: text('idempotency_key'),
+  },
+  (t) => [index('access_request_events_request_idx').on(t.requestId, t.id), uniqueIndex('access_request_events_idem_idx').on(t.requestId, t.idempotencyKey)],
+);
+
+/** Subject sets the sandbox released to a caller department (for the differencing defence). */
+export const sandboxReleases = pgTable(
+  'sandbox_releases',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    callerDept: text('caller_dept').notNull(),
+    /** The dataset, or "left×right:key" for a join. */
+    scope: text('scope').notNull(),
+    size: integer('size').notNull(),
+    /** Sorted member ids (record ids, or hashes of join keys). */
+    members: jsonb('members').$type<string[]>().notNull(),
+    digest: text('digest').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('sandbox_releases_caller_idx').on(t.callerDept, t.scope, t.size), index('sandbox_releases_at_idx').on(t.callerDept, t.at)],
+);
+
+export const tables = { departments, datasets, datasetVersions, records, grants, departmentAccessSettings, accessRequests, accessRequestEvents, sandboxReleases };
 export type CatalogTables = typeof tables;
