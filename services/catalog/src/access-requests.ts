@@ -136,11 +136,14 @@ const titleParts = (t?: string) =>
 
 function suggest(declared: DeclaredField, fields: FieldInfo[]): string[] {
   const n = declared.name.toLowerCase();
+  const exact = fields.filter((f) => f.name.toLowerCase() === n);
+  if (exact.length) return exact.map((f) => f.name);
   const wanted = titleParts(declared.title);
+  const contains = (a: string, b: string) => b.length >= 4 && a.includes(b);
   return fields
     .filter((f) => {
       const fname = f.name.toLowerCase();
-      if (fname === n || editDistance(fname, n) <= 2 || fname.includes(n) || n.includes(fname)) return true;
+      if (editDistance(fname, n) <= 2 || contains(fname, n) || contains(n, fname)) return true;
       const parts = titleParts(f.title);
       return parts.some((p) => p.includes(n) || wanted.some((w) => p.includes(w) || w.includes(p)));
     })

@@ -1,0 +1,383 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { AccessActor } from '@govshare/contracts';
+import { addDepartment, openTestDb, testTargets } from './test-support.ts';
+import type { CatalogDb } from './datasets.ts';
+import { createDataset, datasetAccess } from './datasets.ts';
+import { batchItems, ingest } from './ingest.ts';
+import { addWorkingDays, DAY_MS, deadlineStatus, HOUR_MS, manualClock, workingMsBetween } from './deadlines.ts';
+import {
+  approveAccessRequest,
+  checkRequestFields,
+  fileAccessRequest,
+  getAccessRequest,
+  listAccessRequests,
+  rejectAccessRequest,
+  revokeRequestGrant,
+  setAccessSettings,
+  transferAccessRequest,
+  withdrawAccessRequest,
+} from './access-requests.ts';
+import { governanceFigures, percentile } from './governance.ts';
+import { runSandboxQuery } from './sandbox.ts';
+import { accessRequestEvents, grants } from './schema.ts';
+
+// Monday 2026-11-02 09:00 in China Standard Time.
+const MONDAY_9 = new Date('2026-11-02T01:00:00Z');
+
+describe('deadlines (working days, CST)', () => {
+  it('counts five working days over a weekend, keeping the time of day', () => {
+    expect(addWorkingDays(MONDAY_9, 5).toISOString()).toBe('2026-11-09T01:00:00.000Z');
+    const friday = new Date('2026-11-06T02:00:00Z'); // Friday 10:00 CST
+    expect(addWorkingDays(friday, 1).toISOString()).toBe('2026-11-09T02:00:00.000Z'); // Monday 10:00
+    const saturday = new Date('2026-11-07T06:00:00Z');
+    expect(addWorkingDays(saturday, 1).toISOString()).toBe('2026-11-09T16:00:00.000Z'); // Tuesday 00:00 CST
+    expect(workingMsBetween(friday, addWorkingDays(friday, 1))).toBe(DAY_MS);
+  });
+
+  it('property: from a working day, the deadline is on a working day exactly n working days later', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 400 * 24 }), fc.integer({ min: 1, max: 30 }), (hours, n) => {
+        const start = new Date(MONDAY_9.getTime() + hours * HOUR_MS);
+        const d = addWorkingDays(start, n);
+        const day = new Date(d.getTime() + 8 * HOUR_MS).getUTCDay();
+        expect(day).not.toBe(0);
+        expect(day).not.toBe(6);
+        const startDay = new Date(start.getTime() + 8 * HOUR_MS).getUTCDay();
+        if (startDay !== 0 && startDay !== 6) expect(workingMsBetween(start, d)).toBe(n * DAY_MS);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('green, then yellow under half the working time left, red when overdue; decided = closed', () => {
+    const filedAt = MONDAY_9;
+    const deadline = addWorkingDays(filedAt, 5);
+    const at = (days: number) => new Date(filedAt.getTime() + days * DAY_MS);
+    expect(deadlineStatus({ filedAt, deadline, closed: false }, at(0))).toBe('green');
+    expect(deadlineStatus({ filedAt, deadline, closed: false }, at(2.4))).toBe('green');
+    expect(deadlineStatus({ filedAt, deadline, closed: false }, at(2.6))).toBe('yellow');
+    // The weekend does not count: Friday evening still has a working day left (yellow, not red).
+    expect(deadlineStatus({ filedAt, deadline, closed: false }, at(5.5))).toBe('yellow');
+    expect(deadlineStatus({ filedAt, deadline, closed: false }, at(7.01))).toBe('red');
+    expect(deadlineStatus({ filedAt, deadline, closed: true }, at(9))).toBe('closed');
+  });
+
+  it('percentile is nearest-rank', () => {
+    expect(percentile([1, 1, 2, 2, 3, 3, 4, 5], 50)).toBe(2);
+    expect(percentile([1, 1, 2, 2, 3, 3, 4, 5], 90)).toBe(5);
+    expect(percentile([], 50)).toBeNull();
+  });
+});
+
+const SCHEMA = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', 'x-key': true },
+    personId: { type: 'string', title: '公民身份号码 / Resident ID number', 'x-sensitivity': 'sensitive', 'x-mask': 'hash' },
+    name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal' },
+    region: { type: 'string', title: '区域 / Region', 'x-dimension': true },
+    amount: { type: 'number', title: '金额 / Amount' },
+    paidOn: { type: 'string', format: 'date', title: '日期 / Paid on' },
+  },
+  required: ['id', 'personId', 'region', 'amount'],
+  additionalProperties: false,
+};
+
+const steward = (dept: string, sub: string): AccessActor => ({ sub, dept, roles: ['steward'] });
+
+describe.each(testTargets)('access workflow on $name', ({ url }) => {
+  let db: CatalogDb;
+  let close: () => Promise<void>;
+  const clock = manualClock(MONDAY_9);
+
+  beforeAll(async () => {
+    ({ db, close } = await openTestDb(url));
+    for (const d of ['OWN', 'REQ', 'OTH', 'TWO']) await addDepartment(db, d);
+    await createDataset(db, { id: 'benefits', title: 'Benefits', ownerDept: 'OWN', tier: 'RESTRICTED', schema: SCHEMA as any });
+    await createDataset(db, { id: 'claims', title: 'Claims', ownerDept: 'TWO', tier: 'SECRET', schema: SCHEMA as any });
+    await setAccessSettings(db, 'OWN', { stewards: ['own-a', 'own-b'], deadlineWorkingDays: 5 });
+  });
+  afterAll(() => close?.());
+
+  const file = (over: Record<string, unknown> = {}) =>
+    fileAccessRequest(
+      db,
+      {
+        datasetId: 'benefits',
+        requesterDept: 'REQ',
+        requestedBy: 'req-clerk',
+        purpose: 'eligibility check',
+        legalBasis: 'Social Assistance Measures art. 11',
+        fields: [{ name: 'id' }, { name: 'personId', type: 'string' }, { name: 'name' }, { name: 'amount', type: 'number' }],
+        unmaskedFields: ['name'],
+        durationDays: 90,
+        ...over,
+      } as any,
+      clock,
+    );
+
+  it('files, names the first responder by load, and refuses mismatched fields with fixable messages', async () => {
+    clock.set(MONDAY_9);
+    const a = await file();
+    expect(a.created).toBe(true);
+    expect(a.request).toMatchObject({ status: 'pending', assignee: 'own-a', ownerDept: 'OWN', deadline: '2026-11-09T01:00:00.000Z', deadlineStatus: 'green' });
+    expect(a.request.history.map((h) => h.kind)).toEqual(['filed', 'assigned']);
+    const b = await file();
+    expect(b.request.assignee).toBe('own-b');
+    await withdrawAccessRequest(db, b.request.id, { actor: { sub: 'x', dept: 'REQ', roles: ['consumer'] } }, clock);
+
+    const bad = await file({ fields: [{ name: 'personID' }, { name: 'amount', type: 'string' }, { name: 'paidOn', format: 'date-time' }], unmaskedFields: [] }).catch((e) => e);
+    expect(bad.code).toBe('BAD_USER_INPUT');
+    expect(bad.details.rule).toBe('standards-mismatch');
+    expect(bad.details.problems).toEqual([
+      expect.objectContaining({ field: 'personID', rule: 'field-unknown', suggestions: ['personId'] }),
+      expect.objectContaining({ field: 'amount', rule: 'type-mismatch', declared: 'string', actual: 'number' }),
+      expect.objectContaining({ field: 'paidOn', rule: 'format-mismatch', declared: 'date-time', actual: 'date' }),
+    ]);
+    expect(bad.message).toMatch(/did you mean "personId"/);
+    const check = await checkRequestFields(db, 'benefits', [{ name: 'name', title: 'Address' }, { name: 'region' }]);
+    expect(check).toEqual({ ok: true, problems: [expect.objectContaining({ field: 'name', rule: 'meaning-differs', severity: 'warning' })] });
+    expect((await file({ datasetId: 'claims' }).catch((e) => e)).details.rule).toBe('tier-not-restricted');
+    expect((await file({ requesterDept: 'OWN' }).catch((e) => e)).details.rule).toBe('own-dataset');
+  });
+
+  it('transfer with a reason (deadline kept), approve narrower, idempotent retries, expiry by the clock', async () => {
+    clock.set(MONDAY_9);
+    const { request } = await file({ idempotencyKey: 'k-1' });
+    const again = await file({ idempotencyKey: 'k-1' });
+    expect(again).toMatchObject({ created: false, request: { id: request.id } });
+    const first = request.assignee!;
+    const other = first === 'own-a' ? 'own-b' : 'own-a';
+
+    const notMine = await approveAccessRequest(db, request.id, { actor: steward('OWN', other) }, clock).catch((e) => e);
+    expect(notMine).toMatchObject({ code: 'FORBIDDEN', details: { rule: 'not-assignee' } });
+    expect((await approveAccessRequest(db, request.id, { actor: steward('OTH', first) }, clock).catch((e) => e)).details.rule).toBe('not-owner-steward');
+
+    clock.advance(HOUR_MS);
+    const moved = await transferAccessRequest(db, request.id, { actor: steward('OWN', first), to: other, reason: 'handles benefits data', idempotencyKey: 't-1' }, clock);
+    expect(moved.assignee).toBe(other);
+    expect(moved.deadline).toBe(request.deadline);
+    expect((await transferAccessRequest(db, request.id, { actor: steward('OWN', other), to: 'nobody', reason: 'xyz' }, clock).catch((e) => e)).details.rule).toBe('steward-unknown');
+
+    const wider = await approveAccessRequest(db, request.id, { actor: steward('OWN', other), fields: ['id', 'region'] }, clock).catch((e) => e);
+    expect(wider.details.rule).toBe('wider-than-requested');
+    expect((await approveAccessRequest(db, request.id, { actor: steward('OWN', other), durationDays: 400 }, clock).catch((e) => e)).details.rule).toBe('wider-than-requested');
+
+    clock.advance(HOUR_MS);
+    const approve = () => approveAccessRequest(db, request.id, { actor: steward('OWN', other), fields: ['id', 'name', 'amount'], unmaskedFields: [], durationDays: 10, idempotencyKey: 'a-1' }, clock);
+    const [x, y] = await Promise.all([approve(), approve()]);
+    expect(x).toEqual(y);
+    expect(x).toMatchObject({ status: 'approved', deadlineStatus: 'closed', decidedBy: `${other}@OWN`, decision: { fields: ['id', 'name', 'amount'], unmaskedFields: [], durationDays: 10 } });
+    expect(x.grant).toMatchObject({ id: x.grantId, granteeDept: 'REQ', fields: ['id', 'name', 'amount'], unmaskedFields: [], expiresAt: new Date(MONDAY_9.getTime() + 2 * HOUR_MS + 10 * DAY_MS).toISOString() });
+    expect(x.history.map((h) => h.kind)).toEqual(['filed', 'assigned', 'transferred', 'approved']);
+    const grantRows = await db.select().from(grants);
+    expect(grantRows.filter((g) => g.purpose.includes(request.id))).toHaveLength(1);
+    // Without the key, a second approval is a conflict, not a second grant.
+    expect((await approveAccessRequest(db, request.id, { actor: steward('OWN', other) }, clock).catch((e) => e)).code).toBe('CONFLICT');
+
+    expect((await datasetAccess(db, 'benefits', 'REQ', clock())).grants.map((g) => g.id)).toEqual([x.grantId]);
+    clock.advance(10 * DAY_MS);
+    expect((await datasetAccess(db, 'benefits', 'REQ', clock())).grants).toEqual([]);
+
+    // Renewal goes through a new request naming the old grant.
+    const renewal = await file({ renewsGrantId: x.grantId });
+    expect(renewal.request.renewsGrantId).toBe(x.grantId);
+    expect((await file({ renewsGrantId: '00000000-0000-4000-8000-000000000000' }).catch((e) => e)).details.rule).toBe('grant-unknown');
+  });
+
+  it('reject with a reason code; revoke an approved grant at once; overdue lists', async () => {
+    clock.set(MONDAY_9);
+    const { request } = await file();
+    const rejected = await rejectAccessRequest(db, request.id, { actor: { sub: 'root', dept: 'PSB', roles: ['admin'] }, code: 'security', text: 'unmasked names are not needed' }, clock);
+    expect(rejected).toMatchObject({ status: 'rejected', rejectCode: 'security', rejectText: 'unmasked names are not needed', grantId: null });
+
+    const two = (await file()).request;
+    const ok = await approveAccessRequest(db, two.id, { actor: steward('OWN', two.assignee!) }, clock);
+    expect((await datasetAccess(db, 'benefits', 'REQ', clock())).grants.map((g) => g.id)).toContain(ok.grantId);
+    const revoked = await revokeRequestGrant(db, two.id, { actor: steward('OWN', 'own-z'), reason: 'purpose ended' }, clock);
+    expect(revoked.grant!.revokedAt).not.toBeNull();
+    expect((await datasetAccess(db, 'benefits', 'REQ', clock())).grants.map((g) => g.id)).not.toContain(ok.grantId);
+
+    const pending = (await file()).request;
+    clock.set(new Date(MONDAY_9.getTime() + 3 * DAY_MS));
+    expect((await getAccessRequest(db, pending.id, clock())).deadlineStatus).toBe('yellow');
+    clock.set(new Date(MONDAY_9.getTime() + 8 * DAY_MS));
+    const overdue = await listAccessRequests(db, { ownerDept: 'OWN', overdue: true }, clock());
+    expect(overdue.requests.map((r) => r.id)).toContain(pending.id);
+    expect(overdue.requests.every((r) => r.status === 'pending' && r.deadlineStatus === 'red')).toBe(true);
+    expect((await listAccessRequests(db, { ownerDept: 'OTH', overdue: true }, clock())).requests).toEqual([]);
+  });
+
+  it('idempotent state changes leave one history event per key', async () => {
+    clock.set(MONDAY_9);
+    const { request } = await file();
+    const t = { actor: steward('OWN', request.assignee!), code: 'other' as const, text: 'please explain', idempotencyKey: 'r-1' };
+    await rejectAccessRequest(db, request.id, t, clock);
+    await rejectAccessRequest(db, request.id, t, clock);
+    const events = (await db.select().from(accessRequestEvents)).filter((e) => e.requestId === request.id && e.kind === 'rejected');
+    expect(events).toHaveLength(1);
+  });
+});
+
+describe.each(testTargets)('governance figures on a known history ($name)', ({ url }) => {
+  let db: CatalogDb;
+  let close: () => Promise<void>;
+  const clock = manualClock(MONDAY_9);
+  beforeAll(async () => {
+    ({ db, close } = await openTestDb(url));
+    for (const d of ['OWN', 'REQ']) await addDepartment(db, d);
+    await createDataset(db, { id: 'benefits', title: 'Benefits', ownerDept: 'OWN', tier: 'RESTRICTED', schema: SCHEMA as any });
+    await setAccessSettings(db, 'OWN', { stewards: ['own-a'] });
+  });
+  afterAll(() => close?.());
+
+  it('received, filed, refusal rate and reasons, decision time median/p90, late, overdue, active grants, warnings', async () => {
+    const actor = steward('OWN', 'own-a');
+    const ids: string[] = [];
+    clock.set(MONDAY_9);
+    for (let i = 0; i < 10; i++) {
+      const r = await fileAccessRequest(db, { datasetId: 'benefits', requesterDept: 'REQ', requestedBy: 'c', purpose: 'check', legalBasis: 'law', fields: [{ name: 'id' }], durationDays: 30 }, clock);
+      ids.push(r.request.id);
+    }
+    // Decision times (calendar days after Monday 09:00): 1,1,2,2,3,3,4 working days, and one on the next Monday 10:00 (5.04, late).
+    const after = [1, 1, 2, 2, 3, 3, 4];
+    for (let i = 0; i < 8; i++) {
+      clock.set(new Date(MONDAY_9.getTime() + (i < 7 ? after[i] * DAY_MS : 7 * DAY_MS + HOUR_MS)));
+      if (i === 2) await rejectAccessRequest(db, ids[i], { actor, code: 'standards_mismatch', text: 'field names differ' }, clock);
+      else if (i === 5) await rejectAccessRequest(db, ids[i], { actor, code: 'security', text: 'too wide' }, clock);
+      else await approveAccessRequest(db, ids[i], { actor }, clock);
+    }
+    await revokeRequestGrant(db, ids[0], { actor, reason: 'done' }, clock);
+    clock.set(new Date(MONDAY_9.getTime() + 8 * DAY_MS));
+    const period = { from: new Date(MONDAY_9.getTime() - DAY_MS).toISOString(), to: new Date(MONDAY_9.getTime() + 10 * DAY_MS).toISOString() };
+    const f = await governanceFigures(db, 'OWN', period, clock);
+    expect(f).toMatchObject({
+      received: 10,
+      filed: 0,
+      decided: 8,
+      approved: 6,
+      rejected: 2,
+      refusalRate: 0.25,
+      refusalReasons: [
+        { code: 'standards_mismatch', count: 1, share: 0.5 },
+        { code: 'security', count: 1, share: 0.5 },
+      ],
+      decisionDaysMedian: 2,
+      decisionDaysP90: 5.04,
+      decidedLate: 1,
+      overdueNow: 2,
+      pendingNow: 2,
+      activeGrants: 5,
+      targets: { refusalRate: 0.1, decisionDaysP90: 5, overdue: 0 },
+    });
+    expect(f.warnings.map((w) => w.figure)).toEqual(['refusalRate', 'overdue']);
+    expect((await governanceFigures(db, 'REQ', period, clock)).filed).toBe(10);
+    // A period before all this: nothing decided, no refusal rate, still the overdue ones now.
+    const early = await governanceFigures(db, 'OWN', { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }, clock);
+    expect(early).toMatchObject({ received: 0, decided: 0, refusalRate: null, decisionDaysMedian: null, overdueNow: 2 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+const REGIONS = ['north', 'south', 'east', 'west', 'tiny'];
+function rowsFor(prefix: string, n: number, seedShift: number) {
+  return Array.from({ length: n }, (_, i) => ({
+    id: `${prefix}${i}`,
+    personId: `P${String((i * 7 + seedShift) % 90).padStart(4, '0')}`,
+    name: `n${i}`,
+    region: i % 25 === 0 ? 'tiny' : REGIONS[i % 4],
+    amount: ((i * 37) % 500) + 0.5,
+  }));
+}
+
+describe.each(testTargets)('sandbox on $name', ({ url }) => {
+  let db: CatalogDb;
+  let close: () => Promise<void>;
+  const left = rowsFor('b', 120, 0);
+  const right = rowsFor('c', 80, 3);
+  beforeAll(async () => {
+    ({ db, close } = await openTestDb(url));
+    for (const d of ['OWN', 'TWO', 'ANA', 'ANB']) await addDepartment(db, d);
+    await createDataset(db, { id: 'benefits', title: 'Benefits', ownerDept: 'OWN', tier: 'RESTRICTED', schema: SCHEMA as any });
+    await createDataset(db, { id: 'claims', title: 'Claims', ownerDept: 'TWO', tier: 'SECRET', schema: SCHEMA as any });
+    await createDataset(db, { id: 'benefits-2', title: 'Benefits 2', ownerDept: 'OWN', tier: 'RESTRICTED', schema: SCHEMA as any });
+    await ingest(db, 'benefits', 'append', batchItems(left));
+    await ingest(db, 'claims', 'append', batchItems(right));
+  });
+  afterAll(() => close?.());
+
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+
+  it('groups by dimensions with exact figures, suppresses groups under k, never returns rows', async () => {
+    const res = await runSandboxQuery(db, { callerDept: 'ANA', dataset: 'benefits', groupBy: ['region'], measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }, { fn: 'avg', field: 'amount' }, { fn: 'max', field: 'amount' }] });
+    const expected = new Map<string, number[]>();
+    for (const r of left) {
+      const g = expected.get(r.region) ?? [];
+      g.push(r.amount);
+      expected.set(r.region, g);
+    }
+    expect(expected.get('tiny')!.length).toBeLessThan(10);
+    expect(res.suppressedGroups).toBe(1);
+    expect(res.measures).toEqual(['count', 'sum(amount)', 'avg(amount)', 'max(amount)']);
+    expect(res.groups.map((g) => g.key.region)).toEqual(['east', 'north', 'south', 'west']);
+    for (const g of res.groups) {
+      const xs = expected.get(g.key.region as string)!;
+      const sum = xs.reduce((a, b) => a + b, 0);
+      expect(g.count).toBe(xs.length);
+      expect(g.values).toEqual([xs.length, round2(sum), round2(sum / xs.length), Math.max(...xs)]);
+      expect(Object.keys(g)).toEqual(['key', 'count', 'subjects', 'values']);
+    }
+  });
+
+  it('refuses non-dimensions, non-numeric measures and filters on personal fields', async () => {
+    const err = (q: any) => runSandboxQuery(db, { callerDept: 'ANA', dataset: 'benefits', measures: [{ fn: 'count' }], ...q }).catch((e) => e.details?.rule);
+    expect(await err({ groupBy: ['name'] })).toBe('not-a-dimension');
+    expect(await err({ measures: [{ fn: 'sum', field: 'region' }] })).toBe('measure-type');
+    expect(await err({ where: { field: 'personId', op: 'eq', value: 'P0001' } })).toBe('sandbox-filter-field');
+    expect(await err({ join: { dataset: 'benefits-2', on: 'personId' } })).toBe('join-same-department');
+  });
+
+  it('differencing: a second answer that differs from an earlier one by fewer than k subjects is refused', async () => {
+    const total = await runSandboxQuery(db, { callerDept: 'ANB', dataset: 'benefits', measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }] });
+    expect(total.groups[0].count).toBe(120);
+    const minusOne = { callerDept: 'ANB', dataset: 'benefits', where: { field: 'id', op: 'ne', value: 'b5' }, measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }] } as const;
+    const refused = await runSandboxQuery(db, minusOne as any).catch((e) => e);
+    expect(refused).toMatchObject({ code: 'FORBIDDEN', details: { rule: 'differencing' } });
+    // Asking the same question again is fine; another department starts from a clean slate.
+    expect((await runSandboxQuery(db, { callerDept: 'ANB', dataset: 'benefits', measures: [{ fn: 'count' }] })).groups[0].count).toBe(120);
+    expect((await runSandboxQuery(db, { ...minusOne, callerDept: 'OWN' } as any)).groups[0].count).toBe(119);
+    // A grouped answer whose released groups add up to the total minus a small suppressed group is refused too.
+    const grouped = await runSandboxQuery(db, { callerDept: 'ANB', dataset: 'benefits', groupBy: ['region'], measures: [{ fn: 'count' }] }).catch((e) => e);
+    expect(grouped).toMatchObject({ code: 'FORBIDDEN', details: { rule: 'differencing' } });
+    // A far-apart subset (≥ k subjects difference) is answered.
+    const north = await runSandboxQuery(db, { callerDept: 'ANB', dataset: 'benefits', where: { field: 'region', op: 'eq', value: 'north' }, measures: [{ fn: 'count' }] });
+    expect(north.groups[0].count).toBe(left.filter((r) => r.region === 'north').length);
+  });
+
+  it('joint analysis across departments matches figures computed from the raw rows', async () => {
+    const res = await runSandboxQuery(db, {
+      callerDept: 'ANA',
+      dataset: 'benefits',
+      join: { dataset: 'claims', on: 'personId' },
+      groupBy: ['benefits.region'],
+      measures: [{ fn: 'count' }, { fn: 'sum', field: 'claims.amount' }],
+    });
+    const byRegion = new Map<string, { pairs: number; persons: Set<string>; sum: number }>();
+    for (const l of left)
+      for (const r of right) {
+        if (l.personId !== r.personId) continue;
+        const g = byRegion.get(l.region) ?? { pairs: 0, persons: new Set(), sum: 0 };
+        g.pairs++;
+        g.persons.add(l.personId);
+        g.sum += r.amount;
+        byRegion.set(l.region, g);
+      }
+    const released = [...byRegion.entries()].filter(([, g]) => g.persons.size >= 10).sort(([a], [b]) => a.localeCompare(b));
+    expect(released.length).toBeGreaterThan(0);
+    expect(res.scope).toBe('benefits×claims:personId');
+    expect(res.suppressedGroups).toBe(byRegion.size - released.length);
+    expect(res.groups).toEqual(released.map(([region, g]) => ({ key: { 'benefits.region': region }, count: g.pairs, subjects: g.persons.size, values: [g.pairs, round2(g.sum)] })));
+  });
+});
