@@ -23,6 +23,7 @@ export interface StartAuditOptions {
   subjectKey?: string;
   checkpointIntervalMs?: number;
   maxBatch?: number;
+  pipeline?: boolean;
   alertRules?: BuildAuditOptions['alertRules'];
   integrity?: BuildAuditOptions['integrity'];
 }
@@ -48,6 +49,7 @@ export async function startAudit(opts: StartAuditOptions): Promise<StartedAudit>
     subjectKey,
     checkpointIntervalMs: opts.checkpointIntervalMs,
     maxBatch: opts.maxBatch,
+    pipeline: opts.pipeline,
     alertRules: opts.alertRules,
     integrity: opts.integrity,
   });
