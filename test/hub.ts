@@ -32,7 +32,10 @@ export interface Hub {
   close(): Promise<void>;
 }
 
-export async function startHub(backend: Backend, opts: { demoScale?: number; quality?: boolean } = {}): Promise<Hub> {
+export async function startHub(
+  backend: Backend,
+  opts: { demoScale?: number; quality?: boolean; /** The catalog's "now" (access workflow deadlines, grant expiry). */ catalogClock?: () => Date } = {},
+): Promise<Hub> {
   const logger = createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent');
   const serviceKeys = await generateEd25519('svc-test');
   const issuerKeys = await generateEd25519('issuer-test');
@@ -45,7 +48,7 @@ export async function startHub(backend: Backend, opts: { demoScale?: number; qua
     port: 0,
     logger,
   };
-  const catalog = await startCatalog({ ...common, demoData: { scale: opts.demoScale ?? 0.1 } });
+  const catalog = await startCatalog({ ...common, demoData: { scale: opts.demoScale ?? 0.1 }, ...(opts.catalogClock ? { clock: opts.catalogClock } : {}) });
   const audit = await startAudit({ ...common });
   const quality = opts.quality
     ? await startQuality({ ...common, catalogUrl: catalog.url, servicePrivateJwk: serviceKeys.privateJwk, debounceMs: 50 })

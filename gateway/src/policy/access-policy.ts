@@ -81,12 +81,12 @@ export function decideRecordAccess(input: {
     basis = 'internal';
   } else if (dataset.tier === 'RESTRICTED') {
     grant = activeGrant(input.grants);
-    if (!grant) return { allowed: false, reason: `dataset ${dataset.id} is RESTRICTED and department ${caller.dept} holds no active grant for it` };
+    if (!grant) return { allowed: false, reason: `dataset ${dataset.id} is RESTRICTED and department ${caller.dept} holds no active grant for it (file an access request; aggregates are available through sandboxAggregate)` };
     readable = grant.fields;
     masked = sensitiveFields(dataset).filter((m) => !grant!.unmaskedFields.includes(m.field));
     basis = 'grant';
   } else {
-    return { allowed: false, reason: `dataset ${dataset.id} is SECRET: rows are visible to the owner department ${dataset.ownerDept} only` };
+    return { allowed: false, reason: `dataset ${dataset.id} is SECRET: rows are visible to the owner department ${dataset.ownerDept} only; other departments get aggregates through sandboxAggregate` };
   }
 
   readable = readable.filter((f) => all.includes(f));

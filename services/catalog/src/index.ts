@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 
 export { buildCatalog, startCatalog, type CatalogOptions } from './app.ts';
+export { manualClock, type Clock, type ManualClock } from './deadlines.ts';
 export { loadCatalogEnv, catalogEnvSpec, type CatalogEnv } from './environment.ts';
 export { compileDatasetSchema, keyFieldsOf, fieldsOf, checkCompatibility, type FieldInfo, type CompatibilityProblem } from './data-dictionary.ts';
 export { seedDemoData, DEMO_DATASETS, DEMO_DEPARTMENTS, residentIdCheckChar, creditCodeCheckChar } from './demo-data.ts';

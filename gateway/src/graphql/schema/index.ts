@@ -7,6 +7,8 @@ import './record.ts';
 import './grant.ts';
 import './audit.ts';
 import './quality.ts';
+import './access-requests.ts';
+import './sandbox.ts';
 
 export interface SchemaLimits {
   depth: number;

@@ -1,0 +1,233 @@
+// The access workflow through the gateway: file, transfer, approve, reject, withdraw, revoke, list,
+// settings and governance figures. Roles are checked here; who handles a request (the assignee, a
+// steward of the owner department) is checked by the catalog inside the transaction. Every call is
+// audited; audit events name the access request in `filter.accessRequestId`.
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError } from '@govshare/platform';
+import {
+  ref,
+  type AccessRequest,
+  type AccessSettings,
+  type DeclaredField,
+  type FieldProblem,
+  type GovernanceFigures,
+  type RejectReasonCode,
+} from '@govshare/contracts';
+import { hasRole } from '../caller.ts';
+import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { auditEvent, auditedRead, auditedWrite } from './audited.ts';
+
+const AR = (def?: string) => ref('access-request.v1.json', def);
+
+const actorOf = (scope: RequestScope) => ({ sub: scope.caller.sub, dept: scope.caller.dept, roles: [...scope.caller.roles] });
+
+function needRole(scope: RequestScope, roles: ('consumer' | 'steward' | 'admin')[], what: string): void {
+  if (!hasRole(scope.caller, ...roles)) throw new AppError('FORBIDDEN', `${what} needs the role ${roles.join(' or ')}`);
+}
+
+/**
+ * A retried filing with the same idempotency key gets the same request id, so the audit event
+ * written before the filing already names the request the catalog will hold.
+ */
+export function requestIdFor(dept: string, idempotencyKey?: string): string {
+  if (!idempotencyKey) return randomUUID();
+  const h = createHash('sha256').update(`access-request\n${dept}\n${idempotencyKey}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export interface FileAccessRequestInput {
+  datasetId: string;
+  purpose: string;
+  legalBasis: string;
+  fields: DeclaredField[];
+  unmaskedFields?: string[];
+  durationDays: number;
+  renewsGrantId?: string;
+  idempotencyKey?: string;
+}
+
+export function fileAccessRequest(deps: GatewayDeps, scope: RequestScope, input: FileAccessRequestInput): Promise<AccessRequest> {
+  const id = requestIdFor(scope.caller.dept, input.idempotencyKey);
+  return auditedWrite(
+    deps,
+    scope,
+    'access.file',
+    {
+      dataset: input.datasetId,
+      purpose: input.purpose,
+      fields: input.fields.map((f) => f.name),
+      filter: { accessRequestId: id, legalBasis: input.legalBasis, unmaskedFields: input.unmaskedFields ?? [], durationDays: input.durationDays, ...(input.renewsGrantId ? { renewsGrantId: input.renewsGrantId } : {}) },
+    },
+    () => needRole(scope, ['consumer', 'steward'], 'filing an access request'),
+    () =>
+      deps.catalog.call<AccessRequest>({
+        method: 'POST',
+        path: '/access-requests',
+        requestId: scope.requestId,
+        body: { ...input, id, requesterDept: scope.caller.dept, requestedBy: scope.caller.sub },
+        responseSchema: AR(),
+      }),
+  );
+}
+
+type Change =
+  | { kind: 'transfer'; to: string; reason: string }
+  | { kind: 'approve'; fields?: string[]; unmaskedFields?: string[]; durationDays?: number; note?: string }
+  | { kind: 'reject'; code: RejectReasonCode; text: string }
+  | { kind: 'withdraw' }
+  | { kind: 'revoke-grant'; reason: string };
+
+const ACTIONS: Record<Change['kind'], string> = {
+  transfer: 'access.transfer',
+  approve: 'access.approve',
+  reject: 'access.reject',
+  withdraw: 'access.withdraw',
+  'revoke-grant': 'access.revokeGrant',
+};
+
+/** One state change of a request; the catalog checks that this caller may make it, in the transaction. */
+export function changeAccessRequest(deps: GatewayDeps, scope: RequestScope, id: string, change: Change, idempotencyKey?: string): Promise<AccessRequest> {
+  const { kind, ...body } = change;
+  const action = ACTIONS[kind];
+  const details = {
+    filter: { accessRequestId: id, ...body, ...(idempotencyKey ? { idempotencyKey } : {}) },
+    ...('reason' in change ? { reason: change.reason } : 'text' in change ? { reason: `${change.code}: ${change.text}` } : {}),
+  };
+  return auditedWrite(
+    deps,
+    scope,
+    action,
+    details,
+    () => needRole(scope, kind === 'withdraw' ? ['consumer', 'steward', 'admin'] : ['steward', 'admin'], `${kind} of an access request`),
+    async () => {
+      const result = await deps.catalog.call<AccessRequest>({
+        method: 'POST',
+        path: `/access-requests/${encodeURIComponent(id)}/${kind}`,
+        requestId: scope.requestId,
+        body: { actor: actorOf(scope), ...body, ...(idempotencyKey ? { idempotencyKey } : {}) },
+        responseSchema: AR(),
+      });
+      if (kind === 'approve' && result.grantId) {
+        // The grant the approval created, tied to the request (the intent above could not know its id yet).
+        await deps.audit
+          .record(auditEvent(scope, 'access.granted', 'allowed', { dataset: result.datasetId, grantId: result.grantId, purpose: result.purpose, fields: result.decision?.fields, filter: { accessRequestId: id } }))
+          .catch((err) => deps.logger.error({ err: (err as Error).message, reqId: scope.requestId }, 'could not audit the grant of an approved request'));
+      }
+      return result;
+    },
+  );
+}
+
+export type AccessRequestBox = 'filed' | 'received' | 'all';
+
+/**
+ * Consumers see what their department filed; stewards also what it received; admins everything
+ * (optionally one department's).
+ */
+export function listAccessRequests(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  q: { box?: AccessRequestBox; dept?: string; status?: string; overdueOnly?: boolean; datasetId?: string; assignedToMe?: boolean; first?: number },
+): Promise<AccessRequest[]> {
+  return auditedRead(deps, scope, 'access.list', { ...(q.datasetId ? { dataset: q.datasetId } : {}), filter: { box: q.box ?? 'all', status: q.status, overdueOnly: q.overdueOnly ?? false } }, async () => {
+    needRole(scope, ['consumer', 'steward', 'admin'], 'listing access requests');
+    const admin = hasRole(scope.caller, 'admin');
+    if (q.dept && !admin && q.dept !== scope.caller.dept) throw new AppError('FORBIDDEN', `only an admin may list another department's access requests`);
+    const dept = q.dept ?? (admin ? undefined : scope.caller.dept);
+    const box = q.box ?? 'all';
+    if (!admin && !hasRole(scope.caller, 'steward') && box !== 'filed') {
+      if (box === 'received') throw new AppError('FORBIDDEN', 'requests received by your department are for its stewards');
+    }
+    const params = new URLSearchParams();
+    if (dept) {
+      if (box === 'filed' || (!admin && !hasRole(scope.caller, 'steward'))) params.set('requesterDept', dept);
+      else if (box === 'received') params.set('ownerDept', dept);
+      else params.set('involvingDept', dept);
+    } else if (box !== 'all') {
+      throw new AppError('BAD_USER_INPUT', 'dept: name a department to see its filed or received requests');
+    }
+    if (q.status) params.set('status', q.status);
+    if (q.overdueOnly) params.set('overdue', 'true');
+    if (q.datasetId) params.set('datasetId', q.datasetId);
+    if (q.assignedToMe) params.set('assignee', scope.caller.sub);
+    params.set('first', String(Math.min(Math.max(q.first ?? 100, 1), 500)));
+    const { requests } = await deps.catalog.call<{ requests: AccessRequest[] }>({ method: 'GET', path: `/access-requests?${params}`, requestId: scope.requestId, responseSchema: AR('List') });
+    return { result: requests, details: { recordCount: requests.length } };
+  });
+}
+
+export function getAccessRequest(deps: GatewayDeps, scope: RequestScope, id: string): Promise<AccessRequest> {
+  return auditedRead(deps, scope, 'access.read', { filter: { accessRequestId: id } }, async () => {
+    needRole(scope, ['consumer', 'steward', 'admin'], 'reading an access request');
+    const r = await deps.catalog.call<AccessRequest>({ method: 'GET', path: `/access-requests/${encodeURIComponent(id)}`, requestId: scope.requestId, responseSchema: AR() });
+    const visible = hasRole(scope.caller, 'admin') || r.requesterDept === scope.caller.dept || (r.ownerDept === scope.caller.dept && hasRole(scope.caller, 'steward'));
+    // Not someone else's business: answered as if it did not exist.
+    if (!visible) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
+    return { result: r, details: { dataset: r.datasetId } };
+  });
+}
+
+/** Pending requests past their deadline: a steward's own department, or (admins) any or all. */
+export function overdueAccessRequests(deps: GatewayDeps, scope: RequestScope, dept?: string): Promise<AccessRequest[]> {
+  return auditedRead(deps, scope, 'access.overdue', { filter: { dept: dept ?? null } }, async () => {
+    needRole(scope, ['steward', 'admin'], 'the overdue list');
+    const admin = hasRole(scope.caller, 'admin');
+    if (dept && !admin && dept !== scope.caller.dept) throw new AppError('FORBIDDEN', `only an admin may see another department's overdue requests`);
+    const owner = dept ?? (admin ? undefined : scope.caller.dept);
+    const params = new URLSearchParams({ overdue: 'true', first: '500' });
+    if (owner) params.set('ownerDept', owner);
+    const { requests } = await deps.catalog.call<{ requests: AccessRequest[] }>({ method: 'GET', path: `/access-requests?${params}`, requestId: scope.requestId, responseSchema: AR('List') });
+    return { result: requests, details: { recordCount: requests.length } };
+  });
+}
+
+export function checkAccessFields(deps: GatewayDeps, scope: RequestScope, datasetId: string, fields: DeclaredField[], unmaskedFields: string[]): Promise<{ ok: boolean; problems: FieldProblem[] }> {
+  return auditedRead(deps, scope, 'access.checkFields', { dataset: datasetId, fields: fields.map((f) => f.name) }, async () => {
+    const result = await deps.catalog.call<{ ok: boolean; problems: FieldProblem[] }>({
+      method: 'POST',
+      path: '/access-requests/check',
+      requestId: scope.requestId,
+      body: { datasetId, fields, unmaskedFields },
+      responseSchema: AR('FieldCheckResult'),
+    });
+    return { result };
+  });
+}
+
+export function getAccessSettings(deps: GatewayDeps, scope: RequestScope, dept: string): Promise<AccessSettings> {
+  return auditedRead(deps, scope, 'access.settings', { filter: { dept } }, async () => {
+    const result = await deps.catalog.call<AccessSettings>({ method: 'GET', path: `/access-settings/${encodeURIComponent(dept)}`, requestId: scope.requestId, responseSchema: AR('Settings') });
+    return { result };
+  });
+}
+
+export function setAccessSettings(deps: GatewayDeps, scope: RequestScope, dept: string, update: Partial<Omit<AccessSettings, 'dept'>>): Promise<AccessSettings> {
+  return auditedWrite(
+    deps,
+    scope,
+    'access.setSettings',
+    { filter: { dept, ...update } },
+    () => needRole(scope, ['admin'], 'changing access settings'),
+    () =>
+      deps.catalog.call<AccessSettings>({ method: 'PUT', path: `/access-settings/${encodeURIComponent(dept)}`, requestId: scope.requestId, body: update, responseSchema: AR('Settings') }),
+  );
+}
+
+/** Stewards see their own department's figures; admins any department's. */
+export function governanceFigures(deps: GatewayDeps, scope: RequestScope, dept: string | undefined, period: { from?: string; to?: string }): Promise<GovernanceFigures> {
+  const target = dept ?? scope.caller.dept;
+  return auditedRead(deps, scope, 'governance.figures', { filter: { dept: target, ...period } }, async () => {
+    needRole(scope, ['steward', 'admin'], 'governance figures');
+    if (!hasRole(scope.caller, 'admin') && target !== scope.caller.dept) throw new AppError('FORBIDDEN', `only an admin may see another department's governance figures`);
+    const params = new URLSearchParams();
+    if (period.from) params.set('from', period.from);
+    if (period.to) params.set('to', period.to);
+    const result = await deps.catalog.call<GovernanceFigures>({
+      method: 'GET',
+      path: `/governance/${encodeURIComponent(target)}?${params}`,
+      requestId: scope.requestId,
+      responseSchema: AR('Governance'),
+    });
+    return { result };
+  });
+}
