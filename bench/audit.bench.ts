@@ -100,8 +100,8 @@ async function main() {
   console.log(`audit bench: Postgres ${URL_.replace(/\/\/.*@/, '//…@')}, ${APPEND_EVENTS} appends, ${CALLERS} callers, tree of ${TREE_SIZE}`);
   try {
     // ---------------- 1. appends ----------------
-    const svc = await startAudit({ databaseUrl: URL_, dataDir: ':memory:', schemaPrefix: `${prefix}_a`, servicePublicJwk: gw.publicJwk, port: 0, logger, subjectKey: 'bench-subject-key-0123456789abcdef' });
     const events = Array.from({ length: APPEND_EVENTS }, (_, i) => event(i));
+    const svc = await startAudit({ databaseUrl: URL_, dataDir: ':memory:', schemaPrefix: `${prefix}_a`, servicePublicJwk: gw.publicJwk, port: 0, logger, subjectKey: 'bench-subject-key-0123456789abcdef' });
     const log = svc.service.log;
     // warm-up
     await runCallers(500, CALLERS, () => log.append([event(0)]));

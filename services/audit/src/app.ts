@@ -26,8 +26,6 @@ export interface BuildAuditOptions {
   subjectKey: Uint8Array;
   checkpointIntervalMs?: number;
   maxBatch?: number;
-  /** Pipelined group commit (default: on for the Postgres server, off for PGlite). */
-  pipeline?: boolean;
   alertRules?: Partial<AlertRules>;
   integrity?: Omit<IntegrityOptions, 'publicJwk'>;
   poolSize?: number;
@@ -65,7 +63,6 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
       subjectKey: opts.subjectKey,
       logger: opts.logger,
       maxBatch: opts.maxBatch,
-      pipeline: opts.pipeline ?? database.kind === 'postgres',
       onCommitted: (leaves) => {
         checkpoints?.notify();
         alerts.onCommitted(leaves);

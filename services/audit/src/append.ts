@@ -30,28 +30,7 @@ export interface AuditLogOptions {
   maxBatch?: number;
   /** Called after each commit, outside the acknowledgement path. */
   onCommitted?: (leaves: CommittedLeaf[]) => void;
-  /**
-   * Postgres server only: while one batch's COMMIT is flushing, the next batch is already inserted
-   * in its own transaction, which commits only after the previous one did (and rolls back if the
-   * previous one failed). Off = strictly one batch at a time.
-   */
-  pipeline?: boolean;
 }
-
-/** One pipelined batch. */
-interface Flight {
-  /** The batch's INSERT has returned (or the flight is over). */
-  inserted: Promise<void>;
-  /** Committed exactly as built (a successor built on `after` may commit). */
-  ok: Promise<boolean>;
-  /** Fully settled: callers answered, tree edge updated or reloaded. */
-  done: Promise<void>;
-  finished: boolean;
-  after: Frontier;
-  ids: Map<string, number>;
-}
-
-const REQUEUE = Symbol('requeue');
 
 type Prepared = Omit<AuditStoredEvent, 'seq'>;
 
@@ -97,8 +76,6 @@ export class AuditLog {
   private closed = false;
   /** Recently committed ids -> seq: most retries are answered without a database lookup. */
   private recent = new Map<string, number>();
-  /** Latest pipelined batch. */
-  private tip: Flight | null = null;
   readonly maxBatch: number;
   /** Batches committed / events committed since start (for tests and metrics). */
   stats = { batches: 0, events: 0 };
@@ -156,22 +133,16 @@ export class AuditLog {
     });
   }
 
-  private takeBatch(): Pending[] {
-    const batch: Pending[] = [];
-    let n = 0;
-    while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.events.length <= this.maxBatch)) {
-      const p = this.queue.shift()!;
-      batch.push(p);
-      n += p.events.length;
-    }
-    return batch;
-  }
-
   private async flushLoop(): Promise<void> {
-    if (this.opts.pipeline) return this.pipelinedLoop();
     try {
       while (this.queue.length > 0) {
-        const batch = this.takeBatch();
+        const batch: Pending[] = [];
+        let n = 0;
+        while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.events.length <= this.maxBatch)) {
+          const p = this.queue.shift()!;
+          batch.push(p);
+          n += p.events.length;
+        }
         try {
           const results = await this.commit(batch.flatMap((p) => p.events));
           let i = 0;
@@ -269,155 +240,6 @@ export class AuditLog {
     return result;
   }
 
-  /** At most two batches in flight: one inserting while the previous one commits. */
-  private async pipelinedLoop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const pend = this.takeBatch();
-        const prev = this.tip && !this.tip.finished ? this.tip : null;
-        if (pend.reduce((n, p) => n + p.events.length, 0) > FAST_PATH_MAX) {
-          // Oversized batch (direct callers only): strictly serial.
-          if (prev) await prev.done;
-          await this.serialFlight(pend);
-          continue;
-        }
-        const f = this.launch(pend, prev);
-        this.tip = f;
-        await f.inserted;
-        if (prev) {
-          await prev.done;
-          // f was built on prev's outcome; if prev deviated, f will requeue: let it finish first.
-          if (!(await prev.ok)) await f.done;
-        }
-      }
-    } finally {
-      this.flushing = null;
-    }
-  }
-
-  private async serialFlight(pend: Pending[]): Promise<void> {
-    try {
-      const results = await this.commit(pend.flatMap((p) => p.events));
-      this.answer(pend, results);
-    } catch (err) {
-      this.fail(pend, err);
-      await this.load().catch((e) => this.opts.logger.error({ err: e }, 'audit log reload failed'));
-    }
-  }
-
-  private answer(pend: Pending[], results: Accepted[]): void {
-    let i = 0;
-    for (const p of pend) {
-      p.resolve(results.slice(i, i + p.events.length));
-      i += p.events.length;
-    }
-  }
-
-  private fail(pend: Pending[], err: unknown): void {
-    this.opts.logger.error({ err }, 'audit batch commit failed');
-    const failure = new AppError('UNAVAILABLE', 'audit events could not be committed');
-    for (const p of pend) p.reject(failure);
-  }
-
-  private requeue(pend: Pending[]): void {
-    this.queue.unshift(...pend);
-    if (!this.flushing) this.flushing = this.flushLoop();
-  }
-
-  private launch(pend: Pending[], prev: Flight | null): Flight {
-    const batch = pend.flatMap((p) => p.events);
-    const next = (prev ? prev.after : this.frontier).clone();
-    const ids = new Map<string, number>();
-    const eventRows: (typeof events.$inferInsert)[] = [];
-    const nodeRows: (typeof treeNodes.$inferInsert)[] = [];
-    const accepted: Accepted[] = [];
-    const committed: CommittedLeaf[] = [];
-    for (const e of batch) {
-      const existing = ids.get(e.id) ?? this.recent.get(e.id) ?? prev?.ids.get(e.id);
-      if (existing !== undefined) {
-        accepted.push({ id: e.id, seq: existing });
-        continue;
-      }
-      const seq = next.size;
-      const stored = { ...e, seq } as AuditStoredEvent;
-      const leaf = leafBytes(stored);
-      for (const d of next.append(leafHash(leaf))) nodeRows.push({ level: d.level, idx: d.index, hash: d.hash });
-      eventRows.push(eventRow(stored, leaf));
-      ids.set(e.id, seq);
-      accepted.push({ id: e.id, seq });
-      committed.push({ seq, event: stored });
-    }
-    let markInserted!: () => void;
-    let markOk!: (ok: boolean) => void;
-    const f: Flight = {
-      inserted: new Promise<void>((r) => (markInserted = r)),
-      ok: new Promise<boolean>((r) => (markOk = r)),
-      done: Promise.resolve(),
-      finished: false,
-      after: next,
-      ids,
-    };
-    const prevOk = async () => (prev ? prev.ok : true);
-    f.done = (async () => {
-      let wasInserted = false;
-      try {
-        await this.db.transaction(async (tx) => {
-          const t = tx as unknown as Db;
-          if (eventRows.length > 0) {
-            await t.execute(sql`with ev as (${t.insert(events).values(eventRows).getSQL()}) ${t.insert(treeNodes).values(nodeRows).getSQL()}`);
-          }
-          wasInserted = true;
-          markInserted();
-          if (!(await prevOk())) throw REQUEUE;
-        });
-        this.frontier = next;
-        this.stats.batches++;
-        this.stats.events += committed.length;
-        for (const c of committed) this.remember(c.event.id, c.seq);
-        markOk(true);
-        this.answer(pend, accepted);
-        if (committed.length > 0) {
-          try {
-            this.opts.onCommitted?.(committed);
-          } catch (err) {
-            this.opts.logger.error({ err }, 'post-commit hook failed');
-          }
-        }
-      } catch (err) {
-        if (err === REQUEUE) {
-          markOk(false);
-          this.requeue(pend);
-          return;
-        }
-        if (!wasInserted && isUniqueViolation(err)) {
-          // A retry of an event the process no longer remembers: redo this batch alone, in order.
-          if (prev) await prev.done;
-          if (!(await prevOk())) {
-            markOk(false);
-            this.requeue(pend);
-            return;
-          }
-          markOk(false); // committed, but not as built: a successor must rebuild
-          try {
-            this.answer(pend, await this.write(batch, true));
-          } catch (e2) {
-            this.fail(pend, e2);
-            await this.load().catch((e) => this.opts.logger.error({ err: e }, 'audit log reload failed'));
-          }
-          return;
-        }
-        markOk(false);
-        this.fail(pend, err);
-        if (prev) await prev.done;
-        await this.load().catch((e) => this.opts.logger.error({ err: e }, 'audit log reload failed'));
-      } finally {
-        f.finished = true;
-        markInserted();
-      }
-    })();
-    return f;
-  }
-
   private remember(id: string, seq: number): void {
     this.recent.set(id, seq);
     if (this.recent.size > RECENT_IDS) this.recent.delete(this.recent.keys().next().value!);
@@ -426,10 +248,7 @@ export class AuditLog {
   /** Stops accepting events and waits for queued ones to commit. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.flushing || (this.tip && !this.tip.finished)) {
-      if (this.flushing) await this.flushing;
-      if (this.tip && !this.tip.finished) await this.tip.done;
-    }
+    while (this.flushing) await this.flushing;
   }
 }
 

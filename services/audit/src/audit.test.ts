@@ -105,18 +105,19 @@ describe.each(backends())('audit service (%s)', (backend) => {
     expect(ok.body.accepted[0].seq).toBe(sizeBefore);
   });
 
-  it('stays gap-free and verifiable under concurrent load with retries and a failed commit in the middle', async () => {
+  it('stays gap-free and verifiable under concurrent load with retries and a failed batch in the middle', async () => {
     const log = a.service.log;
     const db = log.db as any;
-    const original = db.transaction;
+    const original = { execute: db.execute, transaction: db.transaction };
     let calls = 0;
-    // The 4th transaction fails after its insert (as if COMMIT failed): rolled back, never acknowledged.
-    db.transaction = (fn: any, ...rest: any[]) =>
-      original.call(db, async (tx: any) => {
-        const r = await fn(tx);
-        if (++calls === 4) throw new Error('commit failed');
-        return r;
-      }, ...rest);
+    // The 4th batch write fails: never acknowledged, nothing committed.
+    const failing = (name: 'execute' | 'transaction') =>
+      function (this: any, ...args: any[]) {
+        if (++calls === 4) return Promise.reject(new Error('disk full'));
+        return (original[name] as any).apply(db, args);
+      };
+    db.execute = failing('execute');
+    db.transaction = failing('transaction');
     const acked = new Map<string, number>();
     const failed: any[] = [];
     const sent: any[] = [];
@@ -139,10 +140,9 @@ describe.each(backends())('audit service (%s)', (backend) => {
         }),
       );
     } finally {
-      db.transaction = original;
+      Object.assign(db, original);
     }
-    // Postgres pipelines through transactions, so the injected failure hits there.
-    if (backend === 'postgres') expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeGreaterThan(0);
     for (const e of failed) {
       const [x] = await log.append([e]);
       acked.set(x!.id, x!.seq);

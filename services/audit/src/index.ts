@@ -23,7 +23,6 @@ export interface StartAuditOptions {
   subjectKey?: string;
   checkpointIntervalMs?: number;
   maxBatch?: number;
-  pipeline?: boolean;
   alertRules?: BuildAuditOptions['alertRules'];
   integrity?: BuildAuditOptions['integrity'];
 }
@@ -49,7 +48,6 @@ export async function startAudit(opts: StartAuditOptions): Promise<StartedAudit>
     subjectKey,
     checkpointIntervalMs: opts.checkpointIntervalMs,
     maxBatch: opts.maxBatch,
-    pipeline: opts.pipeline,
     alertRules: opts.alertRules,
     integrity: opts.integrity,
   });
