@@ -226,8 +226,8 @@ async function main() {
     console.log(`${'operation'.padEnd(58)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'p50 x base'.padStart(12)}`);
     const pline = (name: string, xs: number[]) => console.log(`${name.padEnd(58)}${fmt(pct(xs, 50), 3)}${fmt(pct(xs, 99), 3)}${fmt(pct(xs, 50) / basePk, 2).padStart(12)}`);
     pline('baseline: primary-key lookup of one event row', pk);
-    pline('inclusion proof (leaf row + O(log n) stored nodes, 2 queries)', incl);
-    pline('consistency proof (O(log n) stored nodes, 1 query + roots)', cons);
+    pline('inclusion proof (leaf row, O(log n) nodes, checkpoint: 3 queries)', incl);
+    pline('consistency proof (O(log n) nodes, 2 checkpoints: 3 queries)', cons);
     console.log(`\ntotal ${((performance.now() - t00) / 1000).toFixed(0)} s`);
   } finally {
     await plain.end();
