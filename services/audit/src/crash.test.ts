@@ -3,6 +3,7 @@
 // checkpoints signed before the crash must be consistent with the log after it.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,9 @@ import { verifyExport } from './verify-export.ts';
 import { backends, dropSchema, makeEvent, uniquePrefix } from './test-helpers.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
+// Run node itself with tsx as a loader: the child IS the service, so SIGKILL kills the service
+// (the tsx CLI would be a wrapper whose child survives its death).
+const tsxLoader = createRequire(join(root, 'package.json')).resolve('tsx');
 const main = join(import.meta.dirname, 'main.ts');
 
 function freePort(): Promise<number> {
@@ -55,7 +58,7 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
     let stderr = '';
     let exited: Promise<unknown> = Promise.resolve();
     const boot = async () => {
-      child = spawn(tsx, [main], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      child = spawn(process.execPath, ['--import', tsxLoader, main], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       exited = new Promise((r) => child!.once('exit', r));
       child.stderr!.on('data', (d) => (stderr += d));
       for (let i = 0; i < 300; i++) {
