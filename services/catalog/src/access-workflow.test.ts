@@ -63,6 +63,20 @@ describe('deadlines (working days, CST)', () => {
     expect(deadlineStatus({ filedAt, deadline, closed: true }, at(9))).toBe('closed');
   });
 
+  it('x-dimension is allowed on public fields only', async () => {
+    const { compileDatasetSchema } = await import('./data-dictionary.ts');
+    const ok = compileDatasetSchema({ type: 'object', properties: { k: { type: 'string', 'x-key': true }, region: { type: 'string', 'x-dimension': true } }, required: ['k'] });
+    expect(ok.schema.properties.region['x-dimension']).toBe(true);
+    const bad = (() => {
+      try {
+        compileDatasetSchema({ type: 'object', properties: { k: { type: 'string', 'x-key': true }, name: { type: 'string', 'x-sensitivity': 'personal', 'x-dimension': true } }, required: ['k'] });
+      } catch (e) {
+        return e as any;
+      }
+    })();
+    expect(JSON.stringify(bad.details)).toMatch(/dimension-sensitive/);
+  });
+
   it('percentile is nearest-rank', () => {
     expect(percentile([1, 1, 2, 2, 3, 3, 4, 5], 50)).toBe(2);
     expect(percentile([1, 1, 2, 2, 3, 3, 4, 5], 90)).toBe(5);
@@ -354,6 +368,18 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
     // A far-apart subset (≥ k subjects difference) is answered.
     const north = await runSandboxQuery(db, { callerDept: 'ANB', dataset: 'benefits', where: { field: 'region', op: 'eq', value: 'north' }, measures: [{ fn: 'count' }] });
     expect(north.groups[0].count).toBe(left.filter((r) => r.region === 'north').length);
+  });
+
+  it('a department gets a bounded number of sandbox queries per 24 hours', async () => {
+    const clock = manualClock(MONDAY_9);
+    const q = { callerDept: 'ANC', dataset: 'benefits', measures: [{ fn: 'count' as const }] };
+    await addDepartment(db, 'ANC');
+    for (let i = 0; i < 3; i++) await runSandboxQuery(db, q, { clock, dailyBudget: 3 });
+    expect(await runSandboxQuery(db, q, { clock, dailyBudget: 3 }).catch((e) => e.details)).toEqual({ rule: 'sandbox-budget', budget: 3 });
+    // Malformed queries do not count; a day later the budget is back.
+    expect(await runSandboxQuery(db, { ...q, groupBy: ['name'] }, { clock, dailyBudget: 3 }).catch((e) => e.details.rule)).toBe('not-a-dimension');
+    clock.advance(DAY_MS + 1);
+    expect((await runSandboxQuery(db, q, { clock, dailyBudget: 3 })).groups[0].count).toBe(120);
   });
 
   it('joint analysis across departments matches figures computed from the raw rows', async () => {

@@ -28,6 +28,8 @@ export interface CatalogOptions {
   clock?: Clock;
   /** Sandbox minimum group size (default 10). */
   sandboxK?: number;
+  /** Sandbox queries per department per 24 hours (default 500). */
+  sandboxDailyBudget?: number;
 }
 
 export async function buildCatalog(opts: CatalogOptions) {
@@ -58,7 +60,7 @@ export async function buildCatalog(opts: CatalogOptions) {
       await db.execute(sql`select 1`);
     },
   });
-  registerRoutes(app, db, { clock: opts.clock, sandboxK: opts.sandboxK });
+  registerRoutes(app, db, { clock: opts.clock, sandboxK: opts.sandboxK, sandboxDailyBudget: opts.sandboxDailyBudget });
   return {
     app,
     db,

@@ -39,6 +39,8 @@ export interface RouteOptions {
   clock?: Clock;
   /** Sandbox minimum group size. */
   sandboxK?: number;
+  /** Sandbox queries per department per 24 hours. */
+  sandboxDailyBudget?: number;
 }
 
 export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {}): void {
@@ -154,14 +156,14 @@ export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {})
   app.get('/grants/:id', { schema: { params: grantIdParams } }, async (req) => getGrant(db, (req.params as { id: string }).id));
   app.post('/grants/:id/revoke', { schema: { params: grantIdParams } }, async (req) => revokeGrant(db, (req.params as { id: string }).id));
 
-  registerAccessRoutes(app, db, clock, opts.sandboxK);
+  registerAccessRoutes(app, db, clock, { k: opts.sandboxK, dailyBudget: opts.sandboxDailyBudget });
 }
 
 const deptParams = { type: 'object', required: ['dept'], properties: { dept: { $ref: ref('common.v1.json', 'DeptCode') } } };
 const AR = (def?: string) => ({ $ref: ref('access-request.v1.json', def) });
 
 /** The access workflow (requests, settings, governance figures) and the sandbox. */
-function registerAccessRoutes(app: App, db: CatalogDb, clock: Clock, sandboxK?: number): void {
+function registerAccessRoutes(app: App, db: CatalogDb, clock: Clock, sandbox: { k?: number; dailyBudget?: number }): void {
   app.get('/access-settings/:dept', { schema: { params: deptParams } }, async (req) => getAccessSettings(db, (req.params as { dept: string }).dept));
   app.put('/access-settings/:dept', { schema: { params: deptParams, body: AR('SettingsUpdate') } }, async (req) =>
     setAccessSettings(db, (req.params as { dept: string }).dept, req.body as Partial<AccessSettings>, clock()),
@@ -192,7 +194,7 @@ function registerAccessRoutes(app: App, db: CatalogDb, clock: Clock, sandboxK?: 
   );
 
   app.post('/sandbox/aggregate', { schema: { body: { $ref: ref('sandbox.v1.json', 'Query') } } }, async (req) =>
-    runSandboxQuery(db, req.body as SandboxQuery, { k: sandboxK, clock }),
+    runSandboxQuery(db, req.body as SandboxQuery, { ...sandbox, clock }),
   );
 }
 

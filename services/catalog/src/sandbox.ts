@@ -4,16 +4,18 @@
 // cannot get two answers whose subject sets differ by fewer than k (overlap control, the
 // differencing defence; see docs/access-workflow.md for why this and not noise).
 import { createHash } from 'node:crypto';
-import { and, between, eq, sql, type SQL } from 'drizzle-orm';
+import { and, between, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { AppError } from '@govshare/platform';
 import type { Filter, SandboxGroup, SandboxQuery, SandboxResult, Scalar } from '@govshare/contracts';
 import type { FieldInfo } from './data-dictionary.ts';
 import { compiledFor, type CatalogDb, type DatasetRow } from './datasets.ts';
 import { checkFilter, filterToSql } from './records-query.ts';
-import { datasets, records, sandboxReleases } from './schema.ts';
-import { systemClock, type Clock } from './deadlines.ts';
+import { datasets, records, sandboxQueries, sandboxReleases } from './schema.ts';
+import { DAY_MS, systemClock, type Clock } from './deadlines.ts';
 
 export const DEFAULT_K = 10;
+/** Sandbox queries per department per 24 hours (answered or refused). */
+export const DEFAULT_DAILY_BUDGET = 500;
 
 const refuse = (path: string, rule: string, message: string): never => {
   throw new AppError('BAD_USER_INPUT', `${path}: ${message} (${rule})`, { path, rule });
@@ -91,6 +93,7 @@ function symmetricDifference(a: Set<string>, b: string[]): number {
 export interface SandboxOptions {
   k?: number;
   clock?: Clock;
+  dailyBudget?: number;
 }
 
 export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: SandboxOptions = {}): Promise<SandboxResult> {
@@ -169,6 +172,8 @@ export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: Sand
             from l join r on upper(btrim(l.data ->> ${on}::text)) = upper(btrim(r.data ->> ${on}::text)))
       select ${sql.join(selects, sql`, `)} from j${groupClause}`;
   }
+  const scope = right ? `${[left.ds.id, right.ds.id].sort().join('×')}:${q.join!.on}` : left.ds.id;
+  await spendBudget(db, q.callerDept, scope, opts.dailyBudget ?? DEFAULT_DAILY_BUDGET, now);
   const rows = rowsOf(await db.execute(query));
 
   const released: (SandboxGroup & { members: string[] })[] = [];
@@ -193,7 +198,6 @@ export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: Sand
   }
   released.sort((a, b) => JSON.stringify(Object.values(a.key)).localeCompare(JSON.stringify(Object.values(b.key))));
 
-  const scope = right ? `${[left.ds.id, right.ds.id].sort().join('×')}:${q.join!.on}` : left.ds.id;
   const candidates = released.map((g) => g.members);
   if (released.length > 1) candidates.push([...new Set(released.flatMap((g) => g.members))].sort());
   if (candidates.length) await guardDifferencing(db, q.callerDept, scope, candidates, k, now);
@@ -205,6 +209,22 @@ export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: Sand
     measures: measures.map((m) => m.label),
     scope,
   };
+}
+
+/**
+ * The second layer: a department gets a bounded number of well-formed sandbox queries per 24 hours,
+ * refused ones included (a refusal says something too), which bounds tracker attacks that need many
+ * answers. Malformed queries (refused before they run) do not count.
+ */
+async function spendBudget(db: CatalogDb, dept: string, scope: string, budget: number, now: Date): Promise<void> {
+  const [{ n }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(sandboxQueries)
+    .where(and(eq(sandboxQueries.callerDept, dept), gt(sandboxQueries.at, new Date(now.getTime() - DAY_MS))));
+  if (Number(n) >= budget) {
+    throw new AppError('FORBIDDEN', `sandbox: department ${dept} has used its ${budget} queries of the last 24 hours (sandbox-budget)`, { rule: 'sandbox-budget', budget });
+  }
+  await db.insert(sandboxQueries).values({ callerDept: dept, scope, at: now });
 }
 
 /**

@@ -173,5 +173,17 @@ export const sandboxReleases = pgTable(
   (t) => [index('sandbox_releases_caller_idx').on(t.callerDept, t.scope, t.size), index('sandbox_releases_at_idx').on(t.callerDept, t.at)],
 );
 
-export const tables = { departments, datasets, datasetVersions, records, grants, departmentAccessSettings, accessRequests, accessRequestEvents, sandboxReleases };
+/** Every sandbox query a department asked (answered or refused), for its daily query budget. */
+export const sandboxQueries = pgTable(
+  'sandbox_queries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    callerDept: text('caller_dept').notNull(),
+    scope: text('scope').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('sandbox_queries_caller_at_idx').on(t.callerDept, t.at)],
+);
+
+export const tables = { departments, datasets, datasetVersions, records, grants, departmentAccessSettings, accessRequests, accessRequestEvents, sandboxReleases, sandboxQueries };
 export type CatalogTables = typeof tables;
