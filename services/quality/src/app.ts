@@ -61,6 +61,7 @@ export async function buildQuality(opts: QualityOptions) {
     db,
     database,
     runs,
+    source,
     publicationKeys,
     close: async () => {
       await app.close();
