@@ -364,10 +364,14 @@ async function transition(
     if (!row) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
     if (t.idempotencyKey) {
       const [done] = await tx
-        .select({ id: accessRequestEvents.id })
+        .select({ actor: accessRequestEvents.actor })
         .from(accessRequestEvents)
         .where(and(eq(accessRequestEvents.requestId, id), eq(accessRequestEvents.idempotencyKey, t.idempotencyKey)));
-      if (done) return (await loadViews(tx, [row], now))[0];
+      if (done) {
+        // A key belongs to whoever used it first: a replay by someone else learns nothing.
+        if (done.actor !== actorName(t.actor)) throw new AppError('CONFLICT', `idempotencyKey: already used by someone else on access request ${id} (idempotency-key-reused)`, { rule: 'idempotency-key-reused' });
+        return (await loadViews(tx, [row], now))[0];
+      }
     }
     const { set, kind, details } = await change(tx, row, now);
     const [updated] = Object.keys(set).length ? await tx.update(accessRequests).set(set).where(eq(accessRequests.id, id)).returning() : [row];

@@ -231,6 +231,8 @@ describe.each(testTargets)('access workflow on $name', ({ url }) => {
     await rejectAccessRequest(db, request.id, t, clock);
     const events = (await db.select().from(accessRequestEvents)).filter((e) => e.requestId === request.id && e.kind === 'rejected');
     expect(events).toHaveLength(1);
+    // Someone else replaying the key gets nothing back.
+    expect((await rejectAccessRequest(db, request.id, { ...t, actor: steward('OTH', 'x') }, clock).catch((e) => e)).details.rule).toBe('idempotency-key-reused');
   });
 });
 
@@ -405,5 +407,39 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
     expect(res.scope).toBe('benefits×claims:personId');
     expect(res.suppressedGroups).toBe(byRegion.size - released.length);
     expect(res.groups).toEqual(released.map(([region, g]) => ({ key: { 'benefits.region': region }, count: g.pairs, subjects: g.persons.size, values: [g.pairs, round2(g.sum)] })));
+  });
+});
+
+describe.each(testTargets)('demo access history ($name)', ({ url }) => {
+  let db: CatalogDb;
+  let close: () => Promise<void>;
+  const now = new Date('2026-11-26T08:00:00Z');
+  beforeAll(async () => {
+    ({ db, close } = await openTestDb(url));
+    const { seedDemoData } = await import('./demo-data.ts');
+    await seedDemoData(db, { scale: 0.02, now });
+  });
+  afterAll(() => close?.());
+
+  it('links the demo grants to their requests, adds no active grant, and gives figures that mean something', async () => {
+    const { listGrants } = await import('./grants.ts');
+    const active = (await listGrants(db, { active: true }, now)).grants;
+    expect(active.map((g) => [g.datasetId, g.granteeDept])).toEqual([['social-insurance', 'MCA']]);
+    expect((await listGrants(db, { datasetId: 'subsidies' }, now)).grants).toHaveLength(1);
+    const all = (await listAccessRequests(db, { first: 500 }, now)).requests;
+    expect(all.length).toBeGreaterThan(50);
+    const linked = all.filter((r) => r.grantId === active[0].id);
+    expect(linked).toEqual([expect.objectContaining({ status: 'approved', requesterDept: 'MCA', ownerDept: 'HRSS' })]);
+    for (const r of all) {
+      if (r.status === 'approved') expect(r.grant).not.toBeNull();
+      expect(['HRSS', 'MCA']).toContain(r.ownerDept);
+      expect(r.history[0].kind).toBe('filed');
+    }
+    const hrss = await governanceFigures(db, 'HRSS', {}, () => now);
+    expect(hrss.refusalRate).toBeGreaterThan(0.1);
+    expect(hrss.refusalReasons.map((r) => r.code)).toEqual(expect.arrayContaining(['standards_mismatch', 'security']));
+    expect(hrss.overdueNow).toBeGreaterThanOrEqual(1);
+    expect(hrss.decisionDaysMedian).toBeLessThan(5);
+    expect(hrss.warnings.map((w) => w.figure)).toEqual(expect.arrayContaining(['refusalRate', 'overdue']));
   });
 });
