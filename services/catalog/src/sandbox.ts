@@ -14,6 +14,7 @@ import { datasets, records, sandboxQueries, sandboxReleases } from './schema.ts'
 import { DAY_MS, systemClock, type Clock } from './deadlines.ts';
 
 export const DEFAULT_K = 10;
+const AGG_SQL: Record<string, SQL> = { sum: sql.raw('sum'), avg: sql.raw('avg'), min: sql.raw('min'), max: sql.raw('max') };
 /** Sandbox queries per department per 24 hours (answered or refused). */
 export const DEFAULT_DAILY_BUDGET = 500;
 
@@ -128,6 +129,7 @@ export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: Sand
     return ref;
   });
   const measures = q.measures.map((m, i) => {
+    if (!(m.fn in AGG_SQL) && m.fn !== 'count') refuse(`measures[${i}].fn`, 'measure-fn', `unknown aggregate "${m.fn}"`);
     if (m.fn === 'count') {
       if (m.field) refuse(`measures[${i}].field`, 'measure-field', 'count counts records and takes no field');
       return { fn: m.fn, ref: undefined, label: 'count' };
@@ -150,7 +152,7 @@ export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: Sand
   measures.forEach((m, i) => {
     const name = sql.identifier(`m${i}`);
     if (m.fn === 'count') selects.push(sql`count(*)::float8 as ${name}`);
-    else selects.push(sql`${sql.raw(m.fn)}((${col(m.ref!)})::numeric)::float8 as ${name}`);
+    else selects.push(sql`${AGG_SQL[m.fn]}((${col(m.ref!)})::numeric)::float8 as ${name}`);
   });
   selects.push(q.join ? sql`string_agg(distinct md5(jk), ',') as members` : sql`string_agg(${records.id}::text, ',') as members`);
   const groupClause = groupBy.length ? sql` group by ${sql.raw(groupBy.map((_, i) => String(i + 1)).join(', '))}` : sql``;
