@@ -106,3 +106,18 @@ export function closeOnSignals(close: () => Promise<void>, logger: Logger): void
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
 }
+
+/** What every service's start function takes (plus its own options). */
+export interface ServiceStartOptions {
+  /** Postgres server URL; unset = embedded PGlite. */
+  databaseUrl?: string;
+  /** Parent of the embedded database directory and dev keys; ':memory:' for a throwaway database. */
+  dataDir: string;
+  schemaPrefix?: string;
+  /** Public half of the gateway's service-signing key: verifies incoming service tokens. */
+  servicePublicJwk: import('jose').JWK;
+  host?: string;
+  /** 0 = any free port. */
+  port?: number;
+  logger?: Logger;
+}

@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import { createLogger, type Logger } from '@govshare/platform';
+import type { ServiceStartOptions } from '@govshare/platform';
 import { buildAudit, type AuditService, type BuildAuditOptions } from './app.ts';
 import { loadCheckpointKeys, loadSubjectKey } from './keys.ts';
 
@@ -9,16 +10,7 @@ export { verifyExport } from './verify-export.ts';
 export { verifyCheckpoint } from './checkpoints.ts';
 export * as merkle from './merkle.ts';
 
-export interface StartAuditOptions {
-  databaseUrl?: string;
-  /** ':memory:' = throwaway PGlite and in-memory keys. */
-  dataDir: string;
-  schemaPrefix?: string;
-  servicePublicJwk: JWK;
-  host?: string;
-  /** 0 = any free port. */
-  port?: number;
-  logger?: Logger;
+export interface StartAuditOptions extends ServiceStartOptions {
   /** AUDIT_SUBJECT_KEY; unset = dev key file under <dataDir>/keys/. */
   subjectKey?: string;
   checkpointIntervalMs?: number;

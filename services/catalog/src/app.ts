@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { createLogger, createServiceApp, createServiceTokenVerifier, openDatabase, type Logger } from '@govshare/platform';
+import type { ServiceStartOptions } from '@govshare/platform';
 import { tables } from './schema.ts';
 import { JSON_BODY_LIMIT, registerRoutes } from './routes.ts';
 import { seedDemoData } from './demo-data.ts';
@@ -12,16 +13,7 @@ type JWK = Parameters<typeof createServiceTokenVerifier>[0];
 export const CATALOG_SERVICE = 'catalog';
 export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
-export interface CatalogOptions {
-  databaseUrl?: string;
-  /** ':memory:' for throwaway PGlite. */
-  dataDir: string;
-  schemaPrefix?: string;
-  servicePublicJwk: JWK;
-  host?: string;
-  /** 0 = any free port. */
-  port?: number;
-  logger?: Logger;
+export interface CatalogOptions extends ServiceStartOptions {
   /** Load the demo data into an empty catalog (default { scale: 1 }); false = none. */
   demoData?: false | { scale: number };
   /** "Now" for the access workflow (deadlines, grant expiry); tests pass a controllable clock. */
