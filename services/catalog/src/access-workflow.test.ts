@@ -372,6 +372,72 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
     expect(north.groups[0].count).toBe(left.filter((r) => r.region === 'north').length);
   });
 
+  it('property: answers equal an in-memory evaluation, groups under k never appear', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.integer({ min: 0, max: 500 }),
+        fc.subarray(REGIONS, { minLength: 1 }),
+        async (grouped, threshold, regions) => {
+          const callerDept = `PROP${run++}`; // a fresh department: no differencing history
+          const where = { and: [{ field: 'amount', op: 'gte' as const, value: threshold }, { field: 'region', op: 'in' as const, value: regions }] };
+          const res = await runSandboxQuery(db, { callerDept, dataset: 'benefits', where, groupBy: grouped ? ['region'] : [], measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }, { fn: 'min', field: 'amount' }] });
+          const hits = left.filter((r) => r.amount >= threshold && regions.includes(r.region));
+          const groups = new Map<string, number[]>();
+          for (const r of hits) (groups.get(grouped ? r.region : '') ?? groups.set(grouped ? r.region : '', []).get(grouped ? r.region : '')!).push(r.amount);
+          if (!grouped && !hits.length) groups.set('', []);
+          const released = [...groups].filter(([, xs]) => xs.length >= 10).sort(([a], [b]) => a.localeCompare(b));
+          expect(res.suppressedGroups).toBe(groups.size - released.length);
+          expect(res.groups).toEqual(
+            released.map(([k, xs]) => ({ key: grouped ? { region: k } : {}, count: xs.length, subjects: xs.length, values: [xs.length, round2(xs.reduce((a, b) => a + b, 0)), Math.min(...xs)] })),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('property: whatever sequence of queries a department asks, no two answered subject sets differ by 1..k-1', async () => {
+    const released: Set<string>[] = [];
+    const byId = new Map(left.map((r, i) => [r.id, i]));
+    const setOf = (rows: typeof left) => new Set(rows.map((r) => r.id));
+    let answered = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 500 }), fc.option(fc.constantFrom(...left.map((r) => r.id)), { nil: undefined }), fc.boolean(), async (threshold, exclude, grouped) => {
+        const conds: any[] = [{ field: 'amount', op: 'gte', value: threshold }];
+        if (exclude) conds.push({ field: 'id', op: 'ne', value: exclude });
+        const q = { callerDept: 'SEQ', dataset: 'benefits', where: { and: conds }, groupBy: grouped ? ['region'] : [], measures: [{ fn: 'count' as const }] };
+        const hits = left.filter((r) => r.amount >= threshold && r.id !== exclude);
+        const groups = new Map<string, typeof left>();
+        for (const r of hits) (groups.get(grouped ? r.region : '') ?? groups.set(grouped ? r.region : '', []).get(grouped ? r.region : '')!).push(r);
+        const sets = [...groups.values()].filter((g) => g.length >= 10).map(setOf);
+        if (sets.length > 1) sets.push(new Set(sets.flatMap((x) => [...x])));
+        const res = await runSandboxQuery(db, q).catch((e) => e);
+        if (res instanceof Error) {
+          expect((res as any).details.rule).toBe('differencing');
+          refused++;
+          return;
+        }
+        answered++;
+        for (const s of sets) {
+          for (const p of released) {
+            let d = 0;
+            for (const x of s) if (!p.has(x)) d++;
+            for (const x of p) if (!s.has(x)) d++;
+            expect(d === 0 || d >= 10).toBe(true);
+          }
+        }
+        released.push(...sets);
+        expect(byId.size).toBe(left.length);
+      }),
+      { numRuns: 60, seed: 7 },
+    );
+    expect(answered).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+  });
+
   it('a department gets a bounded number of sandbox queries per 24 hours', async () => {
     const clock = manualClock(MONDAY_9);
     const q = { callerDept: 'ANC', dataset: 'benefits', measures: [{ fn: 'count' as const }] };
