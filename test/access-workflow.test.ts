@@ -173,6 +173,28 @@ describe.each(backends())('access workflow over HTTP (%s)', (backend) => {
     clock.set(new Date());
   });
 
+  it('lists by box and role; withdraw; admins set a department’s time limit and stewards', async () => {
+    clock.set(new Date());
+    const samr = await as('SAMR', ['consumer'], 'samr-clerk');
+    const filed = await gql(samr, `{ accessRequests(box: FILED) { requesterDept } }`);
+    expect(filed.data.accessRequests.length).toBeGreaterThan(0);
+    expect(filed.data.accessRequests.every((r: any) => r.requesterDept === 'SAMR')).toBe(true);
+    expect(codes(await gql(samr, `{ accessRequests(box: RECEIVED) { id } }`))).toEqual(['FORBIDDEN']);
+    expect(codes(await gql(samr, `{ accessRequests(dept: "HRSS") { id } }`))).toEqual(['FORBIDDEN']);
+    const received = await gql(await steward('HRSS', 'hrss-steward-wang'), `{ accessRequests(box: RECEIVED, status: PENDING, first: 100) { ownerDept status } }`);
+    expect(received.data.accessRequests.length).toBeGreaterThan(0);
+    expect(received.data.accessRequests.every((r: any) => r.ownerDept === 'HRSS' && r.status === 'PENDING')).toBe(true);
+
+    const r = (await file('SAMR', { datasetId: 'social-insurance', fields: [{ name: 'status' }] })).data.fileAccessRequest;
+    expect(codes(await gql(await as('PSB', ['consumer']), `mutation { withdrawAccessRequest(id: "${r.id}") { status } }`))).toEqual(['FORBIDDEN']);
+    expect((await gql(samr, `mutation { withdrawAccessRequest(id: "${r.id}") { status deadlineStatus } }`)).data.withdrawAccessRequest).toEqual({ status: 'WITHDRAWN', deadlineStatus: 'CLOSED' });
+
+    const set = `mutation { setAccessSettings(dept: "SAMR", deadlineWorkingDays: 3, stewards: ["samr-steward-wu", "samr-steward-he"]) { dept deadlineWorkingDays stewards refusalRateTarget } }`;
+    expect(codes(await gql(await steward('SAMR', 'samr-steward-wu'), set))).toEqual(['FORBIDDEN']);
+    expect((await gql(await as('PSB', ['admin']), set)).data.setAccessSettings).toEqual({ dept: 'SAMR', deadlineWorkingDays: 3, stewards: ['samr-steward-wu', 'samr-steward-he'], refusalRateTarget: 0.1 });
+    expect((await gql(samr, `{ accessSettings(dept: "HRSS") { deadlineWorkingDays stewards } }`)).data.accessSettings).toEqual({ deadlineWorkingDays: 5, stewards: ['hrss-steward-li', 'hrss-steward-wang'] });
+  });
+
   it('governance figures match the demo history counted independently; warnings against the targets; stewards and admins only', async () => {
     clock.set(new Date());
     const admin = await as('PSB', ['admin']);
