@@ -23,7 +23,7 @@ import type {
 import { compiledFor, type CatalogDb } from './datasets.ts';
 import { toGrant } from './grants.ts';
 import { accessRequestEvents, accessRequests, datasets, departmentAccessSettings, departments, grants } from './schema.ts';
-import { addWorkingDays, DAY_MS, deadlineStatus, systemClock, workingDaysLeft, type Clock } from './deadlines.ts';
+import { addWorkingDays, DAY_MS, deadlineStatus, systemClock, WEEKENDS_ONLY, workingDaysLeft, type Clock, type WorkingCalendar } from './deadlines.ts';
 import type { FieldInfo } from './data-dictionary.ts';
 
 export const DEFAULT_DEADLINE_WORKING_DAYS = 5;
@@ -44,7 +44,7 @@ const forbid = (message: string, rule: string): never => {
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 const actorName = (a: { sub: string; dept: string }) => `${a.sub}@${a.dept}`;
 
-export function toAccessRequest(r: RequestRow, events: EventRow[], grant: GrantRow | null, now: Date): AccessRequest {
+export function toAccessRequest(r: RequestRow, events: EventRow[], grant: GrantRow | null, now: Date, cal: WorkingCalendar = WEEKENDS_ONLY): AccessRequest {
   const closed = r.status !== 'pending';
   return {
     id: r.id,
@@ -62,8 +62,8 @@ export function toAccessRequest(r: RequestRow, events: EventRow[], grant: GrantR
     assignee: r.assignee,
     filedAt: r.filedAt.toISOString(),
     deadline: r.deadline.toISOString(),
-    deadlineStatus: deadlineStatus({ filedAt: r.filedAt, deadline: r.deadline, closed }, now),
-    workingDaysLeft: closed ? null : workingDaysLeft(r.deadline, now),
+    deadlineStatus: deadlineStatus({ filedAt: r.filedAt, deadline: r.deadline, closed }, now, cal),
+    workingDaysLeft: closed ? null : workingDaysLeft(r.deadline, now, cal),
     decidedAt: r.decidedAt ? r.decidedAt.toISOString() : null,
     decidedBy: r.decidedBy,
     decision: r.decision ?? null,
@@ -75,7 +75,7 @@ export function toAccessRequest(r: RequestRow, events: EventRow[], grant: GrantR
   };
 }
 
-async function loadViews(q: Q, rows: RequestRow[], now: Date): Promise<AccessRequest[]> {
+async function loadViews(q: Q, rows: RequestRow[], now: Date, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest[]> {
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
   const grantIds = rows.map((r) => r.grantId).filter((g): g is string => !!g);
@@ -86,7 +86,7 @@ async function loadViews(q: Q, rows: RequestRow[], now: Date): Promise<AccessReq
   const byReq = new Map<string, EventRow[]>();
   for (const e of events) (byReq.get(e.requestId) ?? byReq.set(e.requestId, []).get(e.requestId)!).push(e);
   const gById = new Map(grantRows.map((g) => [g.id, g]));
-  return rows.map((r) => toAccessRequest(r, byReq.get(r.id) ?? [], r.grantId ? (gById.get(r.grantId) ?? null) : null, now));
+  return rows.map((r) => toAccessRequest(r, byReq.get(r.id) ?? [], r.grantId ? (gById.get(r.grantId) ?? null) : null, now, cal));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,11 +219,11 @@ export async function checkRequestFields(db: CatalogDb, datasetId: string, decla
 // ---------------------------------------------------------------------------------------------
 // Reads
 
-export async function getAccessRequest(q: Q, id: string, now: Date): Promise<AccessRequest> {
+export async function getAccessRequest(q: Q, id: string, now: Date, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
   if (!isUuid(id)) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
   const [row] = await q.select().from(accessRequests).where(eq(accessRequests.id, id));
   if (!row) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
-  return (await loadViews(q, [row], now))[0];
+  return (await loadViews(q, [row], now, cal))[0];
 }
 
 export interface AccessRequestListQuery {
@@ -239,7 +239,7 @@ export interface AccessRequestListQuery {
 }
 
 /** Newest first; `overdue` = pending and past the deadline (most overdue first). */
-export async function listAccessRequests(db: CatalogDb, qry: AccessRequestListQuery, now: Date): Promise<{ requests: AccessRequest[] }> {
+export async function listAccessRequests(db: CatalogDb, qry: AccessRequestListQuery, now: Date, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<{ requests: AccessRequest[] }> {
   const conds: SQL[] = [];
   if (qry.ownerDept) conds.push(eq(accessRequests.ownerDept, qry.ownerDept));
   if (qry.requesterDept) conds.push(eq(accessRequests.requesterDept, qry.requesterDept));
@@ -254,7 +254,7 @@ export async function listAccessRequests(db: CatalogDb, qry: AccessRequestListQu
     .where(conds.length ? and(...conds) : undefined)
     .orderBy(qry.overdue ? asc(accessRequests.deadline) : desc(accessRequests.filedAt), asc(accessRequests.id))
     .limit(qry.first ?? 100);
-  return { requests: await loadViews(db, rows, now) };
+  return { requests: await loadViews(db, rows, now, cal) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,14 +273,19 @@ async function pickFirstResponder(tx: Tx, dept: string): Promise<string | null> 
   return [...stewards].sort((a, b) => (n.get(a) ?? 0) - (n.get(b) ?? 0) || stewards.indexOf(a) - stewards.indexOf(b))[0];
 }
 
-export async function fileAccessRequest(db: CatalogDb, input: AccessRequestCreate, clock: Clock = systemClock): Promise<{ request: AccessRequest; created: boolean }> {
+export async function fileAccessRequest(
+  db: CatalogDb,
+  input: AccessRequestCreate,
+  clock: Clock = systemClock,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<{ request: AccessRequest; created: boolean }> {
   const now = clock();
   if (input.idempotencyKey) {
     const [prior] = await db
       .select()
       .from(accessRequests)
       .where(and(eq(accessRequests.requesterDept, input.requesterDept), eq(accessRequests.idempotencyKey, input.idempotencyKey)));
-    if (prior) return { request: (await loadViews(db, [prior], now))[0], created: false };
+    if (prior) return { request: (await loadViews(db, [prior], now, cal))[0], created: false };
   }
   const [ds] = await db.select().from(datasets).where(eq(datasets.id, input.datasetId));
   if (!ds) throw new AppError('NOT_FOUND', `dataset "${input.datasetId}" not found`);
@@ -324,7 +329,7 @@ export async function fileAccessRequest(db: CatalogDb, input: AccessRequestCreat
         status: 'pending',
         assignee,
         filedAt: now,
-        deadline: addWorkingDays(now, settings.deadlineWorkingDays),
+        deadline: addWorkingDays(now, settings.deadlineWorkingDays, cal),
         idempotencyKey: input.idempotencyKey ?? null,
       })
       .onConflictDoNothing()
@@ -336,13 +341,13 @@ export async function fileAccessRequest(db: CatalogDb, input: AccessRequestCreat
         .from(accessRequests)
         .where(input.idempotencyKey ? and(eq(accessRequests.requesterDept, input.requesterDept), eq(accessRequests.idempotencyKey, input.idempotencyKey)) : eq(accessRequests.id, id));
       if (!prior) throw new AppError('CONFLICT', `access request "${id}" exists already`);
-      return { request: (await loadViews(tx, [prior], now))[0], created: false };
+      return { request: (await loadViews(tx, [prior], now, cal))[0], created: false };
     }
     await tx.insert(accessRequestEvents).values([
       { requestId: id, at: now, actor: `${input.requestedBy}@${input.requesterDept}`, kind: 'filed', details: { deadline: inserted[0].deadline.toISOString(), workingDays: settings.deadlineWorkingDays } },
       { requestId: id, at: now, actor: 'hub', kind: 'assigned', details: { to: assignee } },
     ]);
-    return { request: (await loadViews(tx, inserted, now))[0], created: true };
+    return { request: (await loadViews(tx, inserted, now, cal))[0], created: true };
   });
 }
 
@@ -356,6 +361,7 @@ async function transition(
   t: AccessTransition,
   clock: Clock,
   change: (tx: Tx, row: RequestRow, now: Date) => Promise<{ set: Partial<typeof accessRequests.$inferInsert>; kind: AccessRequestEvent['kind']; details: Record<string, unknown> }>,
+  cal: WorkingCalendar,
 ): Promise<AccessRequest> {
   if (!isUuid(id)) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
   const now = clock();
@@ -370,13 +376,13 @@ async function transition(
       if (done) {
         // A key belongs to whoever used it first: a replay by someone else learns nothing.
         if (done.actor !== actorName(t.actor)) throw new AppError('CONFLICT', `idempotencyKey: already used by someone else on access request ${id} (idempotency-key-reused)`, { rule: 'idempotency-key-reused' });
-        return (await loadViews(tx, [row], now))[0];
+        return (await loadViews(tx, [row], now, cal))[0];
       }
     }
     const { set, kind, details } = await change(tx, row, now);
     const [updated] = Object.keys(set).length ? await tx.update(accessRequests).set(set).where(eq(accessRequests.id, id)).returning() : [row];
     await tx.insert(accessRequestEvents).values({ requestId: id, at: now, actor: actorName(t.actor), kind, details, idempotencyKey: t.idempotencyKey ?? null });
-    return (await loadViews(tx, [updated], now))[0];
+    return (await loadViews(tx, [updated], now, cal))[0];
   });
 }
 
@@ -397,7 +403,7 @@ function mustBePending(row: RequestRow): void {
   if (row.status !== 'pending') throw new AppError('CONFLICT', `access request ${row.id} is ${row.status}, not pending (request-closed)`, { rule: 'request-closed', status: row.status });
 }
 
-export function transferAccessRequest(db: CatalogDb, id: string, t: AccessTransfer, clock: Clock = systemClock): Promise<AccessRequest> {
+export function transferAccessRequest(db: CatalogDb, id: string, t: AccessTransfer, clock: Clock = systemClock, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
   return transition(db, id, t, clock, async (tx, row) => {
     mustHandle(row, t.actor);
     mustBePending(row);
@@ -406,10 +412,10 @@ export function transferAccessRequest(db: CatalogDb, id: string, t: AccessTransf
     if (t.to === row.assignee) refuse('to', 'same-assignee', `request ${row.id} is already assigned to ${t.to}`);
     // The deadline stays: a transfer does not restart the clock.
     return { set: { assignee: t.to }, kind: 'transferred', details: { from: row.assignee, to: t.to, reason: t.reason } };
-  });
+  }, cal);
 }
 
-export function approveAccessRequest(db: CatalogDb, id: string, t: AccessApprove, clock: Clock = systemClock): Promise<AccessRequest> {
+export function approveAccessRequest(db: CatalogDb, id: string, t: AccessApprove, clock: Clock = systemClock, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
   return transition(db, id, t, clock, async (tx, row, now) => {
     mustHandle(row, t.actor);
     mustBePending(row);
@@ -447,10 +453,10 @@ export function approveAccessRequest(db: CatalogDb, id: string, t: AccessApprove
       kind: 'approved',
       details: { grantId: grant.id, narrower, ...decision },
     };
-  });
+  }, cal);
 }
 
-export function rejectAccessRequest(db: CatalogDb, id: string, t: AccessReject, clock: Clock = systemClock): Promise<AccessRequest> {
+export function rejectAccessRequest(db: CatalogDb, id: string, t: AccessReject, clock: Clock = systemClock, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
   return transition(db, id, t, clock, async (_tx, row, now) => {
     mustHandle(row, t.actor);
     mustBePending(row);
@@ -459,19 +465,19 @@ export function rejectAccessRequest(db: CatalogDb, id: string, t: AccessReject, 
       kind: 'rejected',
       details: { code: t.code, text: t.text },
     };
-  });
+  }, cal);
 }
 
-export function withdrawAccessRequest(db: CatalogDb, id: string, t: AccessTransition, clock: Clock = systemClock): Promise<AccessRequest> {
+export function withdrawAccessRequest(db: CatalogDb, id: string, t: AccessTransition, clock: Clock = systemClock, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
   return transition(db, id, t, clock, async (_tx, row, now) => {
     if (!isAdmin(t.actor) && t.actor.dept !== row.requesterDept) forbid(`only ${row.requesterDept}, which filed access request ${row.id}, may withdraw it`, 'not-requester');
     mustBePending(row);
     return { set: { status: 'withdrawn', decidedAt: now, decidedBy: actorName(t.actor) }, kind: 'withdrawn', details: {} };
-  });
+  }, cal);
 }
 
 /** Revokes the grant an approved request created: any steward of the owner department, or an admin. Immediate. */
-export function revokeRequestGrant(db: CatalogDb, id: string, t: AccessRevoke, clock: Clock = systemClock): Promise<AccessRequest> {
+export function revokeRequestGrant(db: CatalogDb, id: string, t: AccessRevoke, clock: Clock = systemClock, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
   return transition(db, id, t, clock, async (tx, row, now) => {
     if (!isAdmin(t.actor) && !(t.actor.dept === row.ownerDept && t.actor.roles.includes('steward'))) {
       forbid(`only a steward of ${row.ownerDept} or an admin may revoke the grant of access request ${row.id}`, 'not-owner-steward');
@@ -479,5 +485,5 @@ export function revokeRequestGrant(db: CatalogDb, id: string, t: AccessRevoke, c
     if (row.status !== 'approved' || !row.grantId) throw new AppError('CONFLICT', `access request ${row.id} is ${row.status} and has no grant (no-grant)`, { rule: 'no-grant' });
     await tx.update(grants).set({ revokedAt: now }).where(and(eq(grants.id, row.grantId), isNull(grants.revokedAt)));
     return { set: {}, kind: 'grant-revoked', details: { grantId: row.grantId, reason: t.reason } };
-  });
+  }, cal);
 }

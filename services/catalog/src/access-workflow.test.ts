@@ -5,7 +5,7 @@ import { addDepartment, openTestDb, testTargets } from './test-support.ts';
 import type { CatalogDb } from './datasets.ts';
 import { createDataset, datasetAccess } from './datasets.ts';
 import { batchItems, ingest } from './ingest.ts';
-import { addWorkingDays, DAY_MS, deadlineStatus, HOUR_MS, manualClock, workingMsBetween } from './deadlines.ts';
+import { addWorkingDays, DAY_MS, deadlineStatus, HOUR_MS, manualClock, workingCalendar, workingMsBetween } from './deadlines.ts';
 import {
   approveAccessRequest,
   checkRequestFields,
@@ -48,6 +48,19 @@ describe('deadlines (working days, CST)', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('a working calendar removes public holidays and adds make-up working days (调休)', () => {
+    // An illustrative National Day week, not an official schedule.
+    const holidays = ['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'];
+    const cal = workingCalendar({ holidays, workdays: ['2026-10-10'] });
+    const wednesday = new Date('2026-09-30T02:00:00Z'); // 10:00 CST
+    // Thu 8, Fri 9, Sat 10 (make-up), Mon 12, Tue 13.
+    expect(addWorkingDays(wednesday, 5, cal).toISOString()).toBe('2026-10-13T02:00:00.000Z');
+    expect(addWorkingDays(wednesday, 5).toISOString()).toBe('2026-10-07T02:00:00.000Z');
+    expect(workingMsBetween(new Date('2026-09-30T16:00:00Z'), new Date('2026-10-07T16:00:00Z'), cal)).toBe(0); // Oct 1–7 CST
+    expect(() => workingCalendar({ holidays: ['2026-02-30'] })).toThrow(/not a date/);
+    expect(() => workingCalendar({ holidays: ['2026-10-10'], workdays: ['2026-10-10'] })).toThrow(/both/);
   });
 
   it('green, then yellow under half the working time left, red when overdue; decided = closed', () => {

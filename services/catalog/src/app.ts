@@ -6,7 +6,7 @@ import { tables } from './schema.ts';
 import { JSON_BODY_LIMIT, registerRoutes } from './routes.ts';
 import { seedDemoData } from './demo-data.ts';
 import type { CatalogDb } from './datasets.ts';
-import type { Clock } from './deadlines.ts';
+import { workingCalendar, type Clock } from './deadlines.ts';
 
 type JWK = Parameters<typeof createServiceTokenVerifier>[0];
 
@@ -22,10 +22,13 @@ export interface CatalogOptions extends ServiceStartOptions {
   sandboxK?: number;
   /** Sandbox queries per department per 24 hours (default 500). */
   sandboxDailyBudget?: number;
+  /** Deadlines: public holidays (weekdays off) and make-up working days (调休), CST dates YYYY-MM-DD. */
+  workingCalendar?: { holidays?: string[]; workdays?: string[] };
 }
 
 export async function buildCatalog(opts: CatalogOptions) {
   const logger = opts.logger ?? createLogger(CATALOG_SERVICE);
+  const calendar = workingCalendar(opts.workingCalendar); // refuses bad dates before anything opens
   const database = await openDatabase({
     service: CATALOG_SERVICE,
     tables,
@@ -52,7 +55,7 @@ export async function buildCatalog(opts: CatalogOptions) {
       await db.execute(sql`select 1`);
     },
   });
-  registerRoutes(app, db, { clock: opts.clock, sandboxK: opts.sandboxK, sandboxDailyBudget: opts.sandboxDailyBudget });
+  registerRoutes(app, db, { clock: opts.clock, sandboxK: opts.sandboxK, sandboxDailyBudget: opts.sandboxDailyBudget, calendar });
   return {
     app,
     db,

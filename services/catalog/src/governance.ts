@@ -5,7 +5,7 @@ import type { GovernanceFigures, GovernanceWarning, RejectReasonCode } from '@go
 import type { CatalogDb } from './datasets.ts';
 import { accessRequests, datasets, grants } from './schema.ts';
 import { getAccessSettings } from './access-requests.ts';
-import { DAY_MS, systemClock, workingMsBetween, type Clock } from './deadlines.ts';
+import { DAY_MS, systemClock, WEEKENDS_ONLY, workingMsBetween, type Clock, type WorkingCalendar } from './deadlines.ts';
 
 /** A figure warns when it is more than this fraction above its target (a target of 0: any excess). */
 export const WARNING_TOLERANCE = 0.1;
@@ -23,7 +23,13 @@ export function exceeds(value: number, target: number): boolean {
   return target === 0 ? value > 0 : value > target * (1 + WARNING_TOLERANCE);
 }
 
-export async function governanceFigures(db: CatalogDb, dept: string, period: { from?: string; to?: string }, clock: Clock = systemClock): Promise<GovernanceFigures> {
+export async function governanceFigures(
+  db: CatalogDb,
+  dept: string,
+  period: { from?: string; to?: string },
+  clock: Clock = systemClock,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<GovernanceFigures> {
   const now = clock();
   const to = period.to ? new Date(period.to) : now;
   const from = period.from ? new Date(period.from) : new Date(to.getTime() - 90 * DAY_MS);
@@ -50,7 +56,7 @@ export async function governanceFigures(db: CatalogDb, dept: string, period: { f
     const count = rejectedRows.filter((r) => r.rejectCode === code).length;
     return { code, count, share: rejectedRows.length ? round(count / rejectedRows.length, 4)! : 0 };
   }).filter((r) => r.count > 0);
-  const days = decidedRows.map((r) => workingMsBetween(r.filedAt, r.decidedAt!) / DAY_MS).sort((a, b) => a - b);
+  const days = decidedRows.map((r) => workingMsBetween(r.filedAt, r.decidedAt!, cal) / DAY_MS).sort((a, b) => a - b);
   const pending = rows.filter((r) => r.ownerDept === dept && r.status === 'pending');
   const overdueNow = pending.filter((r) => r.deadline < now).length;
   const decidedLate = decidedRows.filter((r) => r.decidedAt! > r.deadline).length;

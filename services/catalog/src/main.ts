@@ -16,6 +16,11 @@ const { url, close } = await startCatalog({
   port: env.CATALOG_PORT,
   logger,
   demoData: env.GOVSHARE_DEMO_DATA ? { scale: 1 } : false,
+  sandboxK: env.GOVSHARE_SANDBOX_K,
+  workingCalendar: {
+    holidays: env.GOVSHARE_HOLIDAYS ? env.GOVSHARE_HOLIDAYS.split(',') : [],
+    workdays: env.GOVSHARE_MAKEUP_WORKDAYS ? env.GOVSHARE_MAKEUP_WORKDAYS.split(',') : [],
+  },
 });
 logger.info({ url }, 'catalog listening');
 closeOnSignals(close, logger);

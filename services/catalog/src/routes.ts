@@ -21,7 +21,7 @@ import {
   withdrawAccessRequest,
   type AccessRequestListQuery,
 } from './access-requests.ts';
-import { systemClock, type Clock } from './deadlines.ts';
+import { systemClock, WEEKENDS_ONLY, type Clock, type WorkingCalendar } from './deadlines.ts';
 import { governanceFigures } from './governance.ts';
 import { runSandboxQuery } from './sandbox.ts';
 
@@ -41,6 +41,8 @@ export interface RouteOptions {
   sandboxK?: number;
   /** Sandbox queries per department per 24 hours. */
   sandboxDailyBudget?: number;
+  /** Public holidays and make-up working days for deadlines. */
+  calendar?: WorkingCalendar;
 }
 
 export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {}): void {
@@ -156,14 +158,14 @@ export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {})
   app.get('/grants/:id', { schema: { params: grantIdParams } }, async (req) => getGrant(db, (req.params as { id: string }).id));
   app.post('/grants/:id/revoke', { schema: { params: grantIdParams } }, async (req) => revokeGrant(db, (req.params as { id: string }).id));
 
-  registerAccessRoutes(app, db, clock, { k: opts.sandboxK, dailyBudget: opts.sandboxDailyBudget });
+  registerAccessRoutes(app, db, clock, opts.calendar ?? WEEKENDS_ONLY, { k: opts.sandboxK, dailyBudget: opts.sandboxDailyBudget });
 }
 
 const deptParams = { type: 'object', required: ['dept'], properties: { dept: { $ref: ref('common.v1.json', 'DeptCode') } } };
 const AR = (def?: string) => ({ $ref: ref('access-request.v1.json', def) });
 
 /** The access workflow (requests, settings, governance figures) and the sandbox. */
-function registerAccessRoutes(app: App, db: CatalogDb, clock: Clock, sandbox: { k?: number; dailyBudget?: number }): void {
+function registerAccessRoutes(app: App, db: CatalogDb, clock: Clock, cal: WorkingCalendar, sandbox: { k?: number; dailyBudget?: number }): void {
   app.get('/access-settings/:dept', { schema: { params: deptParams } }, async (req) => getAccessSettings(db, (req.params as { dept: string }).dept));
   app.put('/access-settings/:dept', { schema: { params: deptParams, body: AR('SettingsUpdate') } }, async (req) =>
     setAccessSettings(db, (req.params as { dept: string }).dept, req.body as Partial<AccessSettings>, clock()),
@@ -174,23 +176,23 @@ function registerAccessRoutes(app: App, db: CatalogDb, clock: Clock, sandbox: { 
     return checkRequestFields(db, b.datasetId, b.fields, b.unmaskedFields);
   });
   app.post('/access-requests', { schema: { body: AR('Create') } }, async (req, reply) => {
-    const { request, created } = await fileAccessRequest(db, req.body as AccessRequestCreate, clock);
+    const { request, created } = await fileAccessRequest(db, req.body as AccessRequestCreate, clock, cal);
     reply.code(created ? 201 : 200);
     return request;
   });
-  app.get('/access-requests', { schema: { querystring: AR('ListQuery') } }, async (req) => listAccessRequests(db, req.query as AccessRequestListQuery, clock()));
-  app.get('/access-requests/:id', { schema: { params: grantIdParams } }, async (req) => getAccessRequest(db, (req.params as { id: string }).id, clock()));
+  app.get('/access-requests', { schema: { querystring: AR('ListQuery') } }, async (req) => listAccessRequests(db, req.query as AccessRequestListQuery, clock(), cal));
+  app.get('/access-requests/:id', { schema: { params: grantIdParams } }, async (req) => getAccessRequest(db, (req.params as { id: string }).id, clock(), cal));
 
   const change = <B>(path: string, def: string, run: (id: string, body: B) => Promise<unknown>) =>
     app.post(`/access-requests/:id/${path}`, { schema: { params: grantIdParams, body: AR(def) } }, async (req) => run((req.params as { id: string }).id, req.body as B));
-  change<AccessTransfer>('transfer', 'Transfer', (id, b) => transferAccessRequest(db, id, b, clock));
-  change<AccessApprove>('approve', 'Approve', (id, b) => approveAccessRequest(db, id, b, clock));
-  change<AccessReject>('reject', 'Reject', (id, b) => rejectAccessRequest(db, id, b, clock));
-  change<AccessTransition>('withdraw', 'Withdraw', (id, b) => withdrawAccessRequest(db, id, b, clock));
-  change<AccessRevoke>('revoke-grant', 'Revoke', (id, b) => revokeRequestGrant(db, id, b, clock));
+  change<AccessTransfer>('transfer', 'Transfer', (id, b) => transferAccessRequest(db, id, b, clock, cal));
+  change<AccessApprove>('approve', 'Approve', (id, b) => approveAccessRequest(db, id, b, clock, cal));
+  change<AccessReject>('reject', 'Reject', (id, b) => rejectAccessRequest(db, id, b, clock, cal));
+  change<AccessTransition>('withdraw', 'Withdraw', (id, b) => withdrawAccessRequest(db, id, b, clock, cal));
+  change<AccessRevoke>('revoke-grant', 'Revoke', (id, b) => revokeRequestGrant(db, id, b, clock, cal));
 
   app.get('/governance/:dept', { schema: { params: deptParams, querystring: AR('GovernanceQuery') } }, async (req) =>
-    governanceFigures(db, (req.params as { dept: string }).dept, req.query as { from?: string; to?: string }, clock),
+    governanceFigures(db, (req.params as { dept: string }).dept, req.query as { from?: string; to?: string }, clock, cal),
   );
 
   app.post('/sandbox/aggregate', { schema: { body: { $ref: ref('sandbox.v1.json', 'Query') } } }, async (req) =>
