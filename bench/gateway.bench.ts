@@ -69,7 +69,7 @@ async function main() {
   const hub = await startHubProcesses({
     dataDir,
     ports: { gateway: 4300, catalog: 4301, audit: 4302, quality: 4303 },
-    env: { DATABASE_URL, GOVSHARE_DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'warn' },
+    env: { DATABASE_URL, GOVSHARE_DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'warn', QUALITY_SCORE_ON_START: 'false' },
     onLine: (name, line) => {
       if (!line.includes('FastifyDeprecation') && !line.includes('trace-warnings')) process.stderr.write(`${name}| ${line}\n`);
     },

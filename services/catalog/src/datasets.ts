@@ -4,6 +4,7 @@ import type { Dataset, DatasetCreate, DatasetListQuery, DatasetPage, DatasetSche
 import { canonicalJson, checkCompatibility, compileDatasetSchema, withFieldOrder, type CompiledDatasetSchema } from './data-dictionary.ts';
 import { datasets, datasetVersions, departments, grants, type CatalogTables } from './schema.ts';
 import { toGrant } from './grants.ts';
+import { datasetCacheFor } from './dataset-cache.ts';
 
 export type CatalogDb = Db<CatalogTables>;
 export type DatasetRow = typeof datasets.$inferSelect;
@@ -44,7 +45,7 @@ export async function listDepartments(db: CatalogDb): Promise<{ departments: Dep
 }
 
 export async function getDatasetRow(db: CatalogDb, id: string): Promise<DatasetRow> {
-  const [row] = await db.select().from(datasets).where(eq(datasets.id, id));
+  const row = await datasetCacheFor(db).get(id, async () => (await db.select().from(datasets).where(eq(datasets.id, id)))[0]);
   if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
   return row;
 }
@@ -122,24 +123,30 @@ export async function createDataset(db: CatalogDb, input: DatasetCreate): Promis
 /** A compatible change makes version+1 (kept in dataset_versions); an incompatible one is CONFLICT. */
 export async function changeSchema(db: CatalogDb, id: string, schema: unknown): Promise<Dataset> {
   const compiled = compileDatasetSchema(schema);
-  return db.transaction(async (tx) => {
-    const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).for('no key update');
-    if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
-    const sameOrder = !row.fieldOrder || row.fieldOrder.join(',') === Object.keys(compiled.schema.properties).join(',');
-    if (canonicalJson(row.schema) === canonicalJson(compiled.schema) && sameOrder) return toDataset(row);
-    const { compatible, problems } = checkCompatibility(row.schema, compiled.schema);
-    if (!compatible) {
-      throw new AppError('CONFLICT', `schema change is incompatible: ${problems.map((p) => `${p.field} (${p.rule})`).join(', ')}`, { problems });
-    }
-    const version = row.version + 1;
-    const [updated] = await tx
-      .update(datasets)
-      .set({ schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties), version, updatedAt: sql`now()` })
-      .where(eq(datasets.id, id))
-      .returning();
-    await tx.insert(datasetVersions).values({ datasetId: id, version, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
-    return toDataset(updated);
-  });
+  const cache = datasetCacheFor(db);
+  cache.forget(id);
+  try {
+    return await db.transaction(async (tx) => {
+      const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).for('no key update');
+      if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
+      const sameOrder = !row.fieldOrder || row.fieldOrder.join(',') === Object.keys(compiled.schema.properties).join(',');
+      if (canonicalJson(row.schema) === canonicalJson(compiled.schema) && sameOrder) return toDataset(row);
+      const { compatible, problems } = checkCompatibility(row.schema, compiled.schema);
+      if (!compatible) {
+        throw new AppError('CONFLICT', `schema change is incompatible: ${problems.map((p) => `${p.field} (${p.rule})`).join(', ')}`, { problems });
+      }
+      const version = row.version + 1;
+      const [updated] = await tx
+        .update(datasets)
+        .set({ schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties), version, updatedAt: sql`now()` })
+        .where(eq(datasets.id, id))
+        .returning();
+      await tx.insert(datasetVersions).values({ datasetId: id, version, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
+      return toDataset(updated);
+    });
+  } finally {
+    cache.forget(id);
+  }
 }
 
 export async function listVersions(db: CatalogDb, id: string): Promise<{ versions: { version: number; schema: DatasetSchema; createdAt: string }[] }> {
@@ -150,14 +157,13 @@ export async function listVersions(db: CatalogDb, id: string): Promise<{ version
 
 /** What the gateway needs to decide one request: the dataset and the dept's grants in force now. */
 export async function datasetAccess(db: CatalogDb, id: string, dept: string, now: Date = new Date()): Promise<{ dataset: Dataset; grants: Grant[] }> {
-  const [rows, grantRows] = await Promise.all([
-    db.select().from(datasets).where(eq(datasets.id, id)),
+  const [row, grantRows] = await Promise.all([
+    getDatasetRow(db, id),
     db
       .select()
       .from(grants)
       .where(and(eq(grants.datasetId, id), eq(grants.granteeDept, dept), isNull(grants.revokedAt), gt(grants.expiresAt, now)))
       .orderBy(asc(grants.createdAt)),
   ]);
-  if (!rows.length) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
-  return { dataset: toDataset(rows[0]), grants: grantRows.map(toGrant) };
+  return { dataset: toDataset(row), grants: grantRows.map(toGrant) };
 }

@@ -8,6 +8,7 @@ import type { IngestResult, RowError } from '@govshare/contracts';
 import { recordKey, type CompiledDatasetSchema, type FieldInfo } from './data-dictionary.ts';
 import { compiledFor, type CatalogDb } from './datasets.ts';
 import { datasets, records } from './schema.ts';
+import { datasetCacheFor } from './dataset-cache.ts';
 
 export type IngestMode = 'append' | 'replace';
 export const MAX_ROW_ERRORS = 100;
@@ -62,6 +63,17 @@ function rowError(row: number, e: ErrorObject, fields: Map<string, FieldInfo>, d
  * optional values) is not checked here: dirty but well-shaped rows go in.
  */
 export async function ingest(db: CatalogDb, datasetId: string, mode: IngestMode, items: Iterable<IngestItem> | AsyncIterable<IngestItem>): Promise<IngestResult> {
+  // The dataset row (record count, updatedAt) changes: drop the cached copy before and after.
+  const cache = datasetCacheFor(db);
+  cache.forget(datasetId);
+  try {
+    return await ingestInTransaction(db, datasetId, mode, items);
+  } finally {
+    cache.forget(datasetId);
+  }
+}
+
+function ingestInTransaction(db: CatalogDb, datasetId: string, mode: IngestMode, items: Iterable<IngestItem> | AsyncIterable<IngestItem>): Promise<IngestResult> {
   return db.transaction(async (tx) => {
     // Row lock (FOR NO KEY UPDATE): ingests and schema changes of one dataset run one at a time, while
     // inserts that merely reference the dataset (grants, records' foreign keys) are not blocked.
