@@ -7,6 +7,7 @@ import { AppError } from '@govshare/platform';
 import {
   ref,
   type AccessRequest,
+  type AccessRequestCreate,
   type AccessSettings,
   type DeclaredField,
   type FieldProblem,
@@ -35,16 +36,8 @@ export function requestIdFor(dept: string, idempotencyKey?: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export interface FileAccessRequestInput {
-  datasetId: string;
-  purpose: string;
-  legalBasis: string;
-  fields: DeclaredField[];
-  unmaskedFields?: string[];
-  durationDays: number;
-  renewsGrantId?: string;
-  idempotencyKey?: string;
-}
+/** What a caller files; the requester and the request id come from the token and the idempotency key. */
+export type FileAccessRequestInput = Omit<AccessRequestCreate, 'id' | 'requesterDept' | 'requestedBy'>;
 
 export function fileAccessRequest(deps: GatewayDeps, scope: RequestScope, input: FileAccessRequestInput): Promise<AccessRequest> {
   const id = requestIdFor(scope.caller.dept, input.idempotencyKey);
