@@ -41,8 +41,23 @@ export interface NearDupResult {
  * variant spellings), or its first 4 characters when it has no digits.
  */
 export function blockKey(text: string): string {
-  const digits = text.match(/\d+/g);
-  return digits ? digits.join('-') : text.slice(0, 4);
+  // Same as `text.match(/\d+/g)?.join('-') ?? text.slice(0, 4)`, without the match array.
+  let out = '';
+  let found = false;
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+    out = found ? out + '-' + text.slice(i, j) : text.slice(i, j);
+    found = true;
+    i = j;
+  }
+  return found ? out : text.slice(0, 4);
 }
 
 export function similarity(a: string, b: string): number {

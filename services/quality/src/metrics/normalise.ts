@@ -10,9 +10,28 @@ export function isMissing(v: unknown): boolean {
   return false;
 }
 
+/**
+ * Characters every normalisation leaves as they are, wherever they stand: ASCII 0x21-0x7e except a-z,
+ * and CJK Unified Ideographs (NFKC-stable, caseless, not whitespace). `+ space` also allows interior
+ * ASCII blanks (trim only touches the ends).
+ */
+const STABLE = new Uint8Array(0x10000);
+for (let c = 0x21; c <= 0x7e; c++) if (c < 0x61 || c > 0x7a) STABLE[c] = 1;
+STABLE.fill(1, 0x4e00, 0xa000);
+STABLE[0x20] = 2; // stable inside a string, trimmed at its ends
+
 /** Normalised value: Unicode NFKC, trimmed, upper-cased. Non-strings are JSON-encoded first. Missing -> ''. */
 export function normaliseValue(v: unknown): string {
   if (v === undefined || v === null) return '';
+  if (typeof v === 'string') {
+    // Fast path (exact): a string of stable characters that neither starts nor ends with a blank is its own normal form.
+    const n = v.length;
+    if (n > 0 && STABLE[v.charCodeAt(0)] === 1 && STABLE[v.charCodeAt(n - 1)] === 1) {
+      let i = 1;
+      while (i < n - 1 && STABLE[v.charCodeAt(i)] !== 0) i++;
+      if (i >= n - 1) return v;
+    }
+  }
   let s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
   if (NEEDS_NFKC.test(s)) s = s.normalize('NFKC');
   return s.trim().toUpperCase();
@@ -28,8 +47,22 @@ export const VARIANT_CHARS: Record<string, string> = {
 const VARIANT_RE = new RegExp(`[${Object.keys(VARIANT_CHARS).join('')}]`, 'g');
 const STRIP_RE = /[\s\p{P}\p{S}]/gu;
 
+/** Characters normaliseText keeps unchanged: 0-9, A-Z and CJK Unified Ideographs that are not variants. */
+const TEXT_STABLE = new Uint8Array(0x10000);
+TEXT_STABLE.fill(1, 0x30, 0x3a);
+TEXT_STABLE.fill(1, 0x41, 0x5b);
+TEXT_STABLE.fill(1, 0x4e00, 0xa000);
+for (const c of Object.keys(VARIANT_CHARS)) TEXT_STABLE[c.charCodeAt(0)] = 0;
+
 /** Normalised text for near-duplicate comparison: NFKC, upper-case, variant characters mapped, whitespace and punctuation removed. */
 export function normaliseText(v: unknown): string {
+  if (typeof v === 'string') {
+    // Fast path (exact): nothing to map, fold or strip.
+    const n = v.length;
+    let i = 0;
+    while (i < n && TEXT_STABLE[v.charCodeAt(i)] === 1) i++;
+    if (i === n && n > 0) return v;
+  }
   if (isMissing(v)) return '';
   let s = typeof v === 'string' ? v : String(v);
   s = (NEEDS_NFKC.test(s) ? s.normalize('NFKC') : s).toUpperCase();
@@ -50,4 +83,41 @@ export function hash53(str: string, seed = 0): number {
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   const h = 4294967296 * (2097151 & h2) + (h1 >>> 0);
   return h === 0 ? 1 : h;
+}
+
+/**
+ * cyrb53 fed piece by piece: `start(); update(a); update(b); digest()` equals `hash53(a + b)` (seed 0),
+ * without building the concatenation.
+ */
+export class Hash53Stream {
+  private h1 = 0;
+  private h2 = 0;
+  start(): void {
+    this.h1 = 0xdeadbeef;
+    this.h2 = 0x41c6ce57;
+  }
+  update(str: string): void {
+    let h1 = this.h1, h2 = this.h2;
+    for (let i = 0; i < str.length; i++) {
+      const ch = str.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+  }
+  /** One UTF-16 code unit (a separator). */
+  char(ch: number): void {
+    this.h1 = Math.imul(this.h1 ^ ch, 2654435761);
+    this.h2 = Math.imul(this.h2 ^ ch, 1597334677);
+  }
+  digest(): number {
+    let h1 = this.h1, h2 = this.h2;
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+    h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+    h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    const h = 4294967296 * (2097151 & h2) + (h1 >>> 0);
+    return h === 0 ? 1 : h;
+  }
 }

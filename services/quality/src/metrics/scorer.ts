@@ -1,6 +1,6 @@
 import type { DatasetSchema, FieldSchema, StoredRecord } from '@govshare/contracts';
 import { HashMap53, HashSet53 } from './hash-set.ts';
-import { hash53, isMissing, normaliseValue } from './normalise.ts';
+import { Hash53Stream, hash53, isMissing, normaliseValue } from './normalise.ts';
 import { DEFAULT_NEAR_DUP, NearDuplicateIndex, type ClusterSummary, type NearDupResult } from './near-duplicates.ts';
 import {
   compileRule, DEFAULT_EXTRA_WEIGHT, DEFAULT_WEIGHTS, effectiveRules, ruleFields, type Check, type ConsistencySpec, type RuleSetBody, type RuleSpec, type Weights,
@@ -92,8 +92,15 @@ export class DatasetScorer {
   private fields: string[];
   private props: Record<string, FieldSchema>;
   private expected: string[];
+  /** Index in `fields` of each expected field (-1: not a schema field). */
+  private expectedIdx: number[];
   private missing: number[];
   private keyIdx: number[];
+  /** Per record, reused: normalised value and missing flag of each of `fields`. */
+  private norm: string[];
+  private miss: Uint8Array;
+  private exactHash = new Hash53Stream();
+  private keyHash = new Hash53Stream();
   private keySet = new HashSet53(1 << 14);
   private exactSet = new HashSet53(1 << 14);
   private nearFields: string[];
@@ -117,11 +124,15 @@ export class DatasetScorer {
     for (const k of input.keyFields) if (!this.fields.includes(k)) this.fields.push(k);
     this.expected = expectedFieldsOf(schema, ruleSet);
     this.missing = this.expected.map(() => 0);
+    this.expectedIdx = this.expected.map((f) => this.fields.indexOf(f));
     this.keyIdx = input.keyFields.map((k) => this.fields.indexOf(k));
+    this.norm = this.fields.map(() => '');
+    this.miss = new Uint8Array(this.fields.length);
+    const fieldIndex = new Map(this.fields.map((f, i) => [f, i]));
     const all = effectiveRules(schema, ruleSet.rules);
     this.rules = all.filter((r) => r.kind !== 'reference' || input.refs?.sets.has(r.id!));
     this.skippedRules = all.filter((r) => !this.rules.includes(r)).map((r) => r.id!);
-    this.checks = this.rules.map((r) => compileRule(r, input.refs?.sets.get(r.id!)));
+    this.checks = this.rules.map((r) => compileRule(r, input.refs?.sets.get(r.id!), fieldIndex));
     this.failed = this.rules.map(() => 0);
     this.problems = this.rules.map(() => ({}));
     this.examples = this.rules.map(() => []);
@@ -144,30 +155,47 @@ export class DatasetScorer {
 
   add(batch: StoredRecord[]): void {
     const nf = this.fields.length;
-    const norm = new Array<string>(nf);
-    for (const rec of batch) {
+    const { norm, miss, fields, expected, expectedIdx, keyIdx, exactHash, keyHash } = this;
+    for (let b = 0; b < batch.length; b++) {
+      const rec = batch[b];
       const data = rec.data ?? {};
       this.n++;
+      // Normalised values and missing flags, once per field for every metric and rule.
+      for (let i = 0; i < nf; i++) {
+        const v = data[fields[i]];
+        miss[i] = isMissing(v) ? 1 : 0;
+        norm[i] = normaliseValue(v);
+      }
       // Completeness.
-      for (let i = 0; i < this.expected.length; i++) if (isMissing(data[this.expected[i]])) this.missing[i]++;
-      // Normalised values, key and exact duplicates.
-      for (let i = 0; i < nf; i++) norm[i] = normaliseValue(data[this.fields[i]]);
-      if (this.keyIdx.length) {
-        let keyStr = '', allMissing = true;
-        for (const i of this.keyIdx) {
-          if (norm[i] !== '') allMissing = false;
-          keyStr += norm[i] + '\u0001';
+      for (let i = 0; i < expected.length; i++) {
+        const j = expectedIdx[i];
+        if (j >= 0 ? miss[j] === 1 : isMissing(data[expected[i]])) this.missing[i]++;
+      }
+      // Key and exact duplicates: hashes of the normalised values (key fields each followed by U+0001; all fields joined by it).
+      if (keyIdx.length) {
+        let allMissing = true;
+        keyHash.start();
+        for (let k = 0; k < keyIdx.length; k++) {
+          const s = norm[keyIdx[k]];
+          if (s !== '') allMissing = false;
+          keyHash.update(s);
+          keyHash.char(1);
         }
         if (allMissing) this.keyMissing++;
-        else if (!this.keySet.add(hash53(keyStr))) this.keyDup++;
+        else if (!this.keySet.add(keyHash.digest())) this.keyDup++;
       }
-      if (!this.exactSet.add(hash53(norm.join('\u0001')))) this.exactDup++;
+      exactHash.start();
+      for (let i = 0; i < nf; i++) {
+        if (i > 0) exactHash.char(1);
+        exactHash.update(norm[i]);
+      }
+      if (!this.exactSet.add(exactHash.digest())) this.exactDup++;
       // Near duplicates.
       for (let i = 0; i < this.near.length; i++) this.near[i].add(data[this.nearFields[i]], rec.key);
       // Accuracy.
       let ok = true;
       for (let r = 0; r < this.checks.length; r++) {
-        const problem = this.checks[r](data);
+        const problem = this.checks[r](data, norm);
         if (problem === null) continue;
         ok = false;
         this.failed[r]++;

@@ -11,10 +11,18 @@ export function residentIdCheckChar(first17: string): string {
   return ID_CHECK[sum % 11];
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 export function isValidCalendarDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
-  const days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  return d <= days[m - 1];
+  if (m === 2) return d <= ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28);
+  return d <= MONTH_DAYS[m - 1];
+}
+
+/** Value of the `n` ASCII digits of `s` from `at`. */
+function digits(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) v = v * 10 + s.charCodeAt(i) - 48;
+  return v;
 }
 
 export type ResidentIdProblem = 'length' | 'charset' | 'birth-date' | 'check-char';
@@ -35,20 +43,25 @@ export function residentIdProblem(value: string): ResidentIdProblem | null {
   let last = value[17];
   if (last === 'x') last = 'X';
   if (last !== 'X' && (last < '0' || last > '9')) return 'charset';
-  const y = +value.slice(6, 10), m = +value.slice(10, 12), d = +value.slice(12, 14);
-  if (y < 1800 || !isValidCalendarDate(y, m, d) || value.slice(6, 14) > todayCompact()) return 'birth-date';
+  // Positions 0-16 are digits (checked above).
+  const y = digits(value, 6, 4), m = digits(value, 10, 2), d = digits(value, 12, 2);
+  // A year before the (cached, possibly older) current year cannot be in the future: skip the clock.
+  if (y < 1800 || !isValidCalendarDate(y, m, d) || (y >= todayYear && value.slice(6, 14) > todayCompact())) return 'birth-date';
   if (ID_CHECK[sum % 11] !== last) return 'check-char';
   return null;
 }
 
 let today = '';
 let todayUntil = 0;
+/** Year of `today` (0 until first computed); never later than the real current year. */
+let todayYear = 0;
 /** YYYYMMDD of today (UTC), recomputed at most once a minute. */
 function todayCompact(): string {
   const now = Date.now();
   if (now > todayUntil) {
     today = new Date(now).toISOString().slice(0, 10).replaceAll('-', '');
     todayUntil = now + 60_000;
+    todayYear = +today.slice(0, 4);
   }
   return today;
 }

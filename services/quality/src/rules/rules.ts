@@ -136,18 +136,32 @@ export function effectiveRules(schema: DatasetSchema, declared: RuleSpec[] = [])
   return [...byId.values()].map((r) => ({ ...r, id: ruleId(r) }));
 }
 
-/** Returns null when the record passes, else a short reason; `undefined` = not judged (missing value). */
-export type Check = (data: Record<string, unknown>) => string | null;
+/**
+ * Returns null when the record passes, else a short reason. `norm`, when given, holds
+ * normaliseValue() of the fields named in compileRule's `fieldIndex` (computed once per record).
+ */
+export type Check = (data: Record<string, unknown>, norm?: readonly string[]) => string | null;
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** `v` is exactly DDDD-DD-DD (no surrounding blanks). */
+function isPlainIsoDate(v: string): boolean {
+  if (v.length !== 10 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45) return false;
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9]) if (!isDigit(v.charCodeAt(i))) return false;
+  return true;
+}
+const num2 = (v: string, i: number) => (v.charCodeAt(i) - 48) * 10 + v.charCodeAt(i + 1) - 48;
 
 export function parseDate(v: unknown): string | null {
   if (typeof v !== 'string') return null;
+  // Fast path (same result): YYYY-MM-DD as it stands is its own canonical form.
+  if (isPlainIsoDate(v)) return isValidCalendarDate(num2(v, 0) * 100 + num2(v, 2), num2(v, 5), num2(v, 8)) ? v : null;
   const m = /^(\d{4})-?(\d{2})-?(\d{2})(?:$|T)/.exec(v.trim()) ?? /^(\d{4})\/(\d{2})\/(\d{2})$/.exec(v.trim());
   if (!m) return null;
   return isValidCalendarDate(+m[1], +m[2], +m[3]) ? `${m[1]}-${m[2]}-${m[3]}` : null;
 }
 
-export function parseGender(v: unknown): 'M' | 'F' | null {
-  const s = normaliseValue(v);
+export function parseGender(v: unknown, normalised?: string): 'M' | 'F' | null {
+  const s = normalised ?? normaliseValue(v);
   if (s === 'M' || s === 'MALE' || s === '男' || s === '1') return 'M';
   if (s === 'F' || s === 'FEMALE' || s === '女' || s === '2') return 'F';
   return null;
@@ -156,24 +170,54 @@ export function parseGender(v: unknown): 'M' | 'F' | null {
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : String(v));
 
 /** Compiles a rule. Reference rules need the other dataset's value set (hashes of normalised values). */
-export function compileRule(rule: RuleSpec, refSet?: HashSet53): Check {
+/** Mainland mobile as the cn-mobile rule judges a normalised value (fast path: 11 digits starting with 1). */
+function mobileOk(s: string): boolean {
+  if (s.length === 11 && s.charCodeAt(0) === 49) {
+    let i = 1;
+    while (i < 11 && isDigit(s.charCodeAt(i))) i++;
+    if (i === 11) return true;
+  }
+  return isValidMobile(s.replace(/[\s-]/g, ''));
+}
+
+/** The birth date a valid resident ID encodes (YYYYMMDD at 6-13) equals `bd` (YYYY-MM-DD). */
+function idBirthDateIs(id: string, bd: string): boolean {
+  if (bd.length !== 10 || bd.charCodeAt(4) !== 45 || bd.charCodeAt(7) !== 45) return false;
+  for (let i = 0; i < 4; i++) if (id.charCodeAt(6 + i) !== bd.charCodeAt(i)) return false;
+  return id.charCodeAt(10) === bd.charCodeAt(5) && id.charCodeAt(11) === bd.charCodeAt(6) && id.charCodeAt(12) === bd.charCodeAt(8) && id.charCodeAt(13) === bd.charCodeAt(9);
+}
+
+/**
+ * Compiles a rule. Reference rules need the other dataset's value set (hashes of normalised values).
+ * `fieldIndex` (field -> index into the `norm` array the scorer passes) lets checks reuse normalised values.
+ */
+export function compileRule(rule: RuleSpec, refSet?: HashSet53, fieldIndex?: ReadonlyMap<string, number>): Check {
   const f = rule.field;
+  const fi = fieldIndex?.get(f) ?? -1;
+  const normOf = (d: Record<string, unknown>, norm: readonly string[] | undefined, field: string, i: number) => (i >= 0 && norm ? norm[i] : normaliseValue(d[field]));
   switch (rule.kind) {
     case 'cn-resident-id':
-      return (d) => (isMissing(d[f]) ? null : residentIdProblem(normaliseValue(d[f])));
+      return (d, norm) => (isMissing(d[f]) ? null : residentIdProblem(normOf(d, norm, f, fi)));
     case 'cn-uscc':
-      return (d) => (isMissing(d[f]) ? null : usccProblem(normaliseValue(d[f])));
+      return (d, norm) => (isMissing(d[f]) ? null : usccProblem(normOf(d, norm, f, fi)));
     case 'cn-mobile':
-      return (d) => (isMissing(d[f]) || isValidMobile(normaliseValue(d[f]).replace(/[\s-]/g, '')) ? null : 'mobile');
+      return (d, norm) => (isMissing(d[f]) || mobileOk(normOf(d, norm, f, fi)) ? null : 'mobile');
     case 'date':
       return (d) => {
         const v = d[f];
         if (isMissing(v)) return null;
+        if (typeof v === 'string' && isPlainIsoDate(v)) return parseDate(v) ? null : 'date';
         return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v.trim()) && parseDate(v) ? null : 'date';
       };
     case 'enum': {
       const allowed = new Set((rule.values ?? []).map((x) => JSON.stringify(x)));
-      return (d) => (isMissing(d[f]) || allowed.has(JSON.stringify(d[f])) ? null : 'enum');
+      // A string matches exactly the allowed strings (JSON.stringify is injective on strings).
+      const allowedStrings = new Set((rule.values ?? []).filter((x): x is string => typeof x === 'string'));
+      return (d) => {
+        const v = d[f];
+        if (isMissing(v)) return null;
+        return (typeof v === 'string' ? allowedStrings.has(v) : allowed.has(JSON.stringify(v))) ? null : 'enum';
+      };
     }
     case 'range':
       return (d) => {
@@ -189,25 +233,27 @@ export function compileRule(rule: RuleSpec, refSet?: HashSet53): Check {
       const re = new RegExp(rule.pattern ?? '', 'u');
       return (d) => (isMissing(d[f]) || re.test(str(d[f])) ? null : 'pattern');
     }
-    case 'cross-field':
-      return (d) => {
+    case 'cross-field': {
+      const bf = rule.birthDateField, gf = rule.genderField;
+      const gi = gf ? fieldIndex?.get(gf) ?? -1 : -1;
+      return (d, norm) => {
         if (isMissing(d[f])) return null;
-        const id = normaliseValue(d[f]);
+        const id = normOf(d, norm, f, fi);
         if (residentIdProblem(id) !== null) return null; // judged by the cn-resident-id rule
-        const facts = residentIdFacts(id);
-        if (rule.birthDateField && !isMissing(d[rule.birthDateField])) {
-          const bd = parseDate(d[rule.birthDateField]);
-          if (bd !== null && bd !== facts.birthDate) return 'birth-date-mismatch';
+        if (bf && !isMissing(d[bf])) {
+          const bd = parseDate(d[bf]);
+          if (bd !== null && !idBirthDateIs(id, bd)) return 'birth-date-mismatch';
         }
-        if (rule.genderField && !isMissing(d[rule.genderField])) {
-          const g = parseGender(d[rule.genderField]);
-          if (g !== null && g !== facts.sex) return 'gender-mismatch';
+        if (gf && !isMissing(d[gf])) {
+          const g = parseGender(d[gf], normOf(d, norm, gf, gi));
+          if (g !== null && g !== residentIdFacts(id).sex) return 'gender-mismatch';
         }
         return null;
       };
+    }
     case 'reference':
       if (!refSet) throw new Error(`reference rule ${ruleId(rule)} has no reference set`);
-      return (d) => (isMissing(d[f]) || refSet.has(hash53(normaliseValue(d[f]))) ? null : 'not-in-reference');
+      return (d, norm) => (isMissing(d[f]) || refSet.has(hash53(normOf(d, norm, f, fi))) ? null : 'not-in-reference');
     default:
       throw new Error(`unknown rule kind ${(rule as RuleSpec).kind}`);
   }
