@@ -48,6 +48,17 @@ export class HashSet53 {
   get bytes(): number {
     return this.table.byteLength;
   }
+  /** Plain data (structured-cloneable, e.g. to a worker thread); `HashSet53.from` restores it. */
+  state(): { table: Float64Array; size: number } {
+    return { table: this.table, size: this.size };
+  }
+  static from(state: { table: Float64Array; size: number }): HashSet53 {
+    const s = new HashSet53();
+    s.table = state.table;
+    s.mask = state.table.length - 1;
+    s.size = state.size;
+    return s;
+  }
 }
 
 export class HashMap53 {
@@ -86,6 +97,17 @@ export class HashMap53 {
       if (cur === k) return this.vals[i];
       i = (i + 1) & this.mask;
     }
+  }
+  state(): { keys: Float64Array; vals: Float64Array; size: number } {
+    return { keys: this.keys, vals: this.vals, size: this.size };
+  }
+  static from(state: { keys: Float64Array; vals: Float64Array; size: number }): HashMap53 {
+    const m = new HashMap53();
+    m.keys = state.keys;
+    m.vals = state.vals;
+    m.mask = state.keys.length - 1;
+    m.size = state.size;
+    return m;
   }
   private grow() {
     const ok = this.keys, ov = this.vals;

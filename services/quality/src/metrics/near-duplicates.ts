@@ -12,13 +12,6 @@ export interface NearDupOptions {
 
 export const DEFAULT_NEAR_DUP: NearDupOptions = { threshold: 0.9, maxBlocks: 200_000, maxRepsPerBlock: 16 };
 
-interface Rep {
-  text: string;
-  key: string;
-  raw: string;
-  size: number;
-}
-
 export interface ClusterSummary {
   size: number;
   firstKey: string;
@@ -70,12 +63,28 @@ export function similarity(a: string, b: string): number {
  * representatives (first members) of its block, in creation order; it joins the first one with
  * similarity >= threshold, otherwise it founds a new cluster. Memory is bounded by
  * maxBlocks x maxRepsPerBlock representatives.
+ *
+ * Storage is flat (few objects for the garbage collector to trace): a block is a slot of a ring of
+ * maxBlocks (its position = creation order, the oldest is evicted first), a representative is a slot
+ * in parallel arrays linked in creation order; free representative slots are reused.
  */
 export class NearDuplicateIndex {
-  private blocks = new Map<string, Rep[]>();
-  /** Block keys in creation order (ring of maxBlocks): the oldest is evicted first. */
-  private order: string[] = [];
+  /** Block key -> block slot. */
+  private blocks = new Map<string, number>();
+  /** Per block slot: its key, first and last representative, representative count. */
+  private blockKeys: string[] = [];
+  private blockHead = new Int32Array(1024);
+  private blockTail = new Int32Array(1024);
+  private blockReps = new Int32Array(1024);
+  /** Next block slot to use: ring position of the oldest block once the ring is full. */
   private head = 0;
+  /** Per representative slot: normalised text, record key, raw value, cluster size, next in block (-1 ends). */
+  private repText: string[] = [];
+  private repKey: string[] = [];
+  private repRaw: string[] = [];
+  private repSize = new Int32Array(1024);
+  private repNext = new Int32Array(1024);
+  private freeReps: number[] = [];
   private top: ClusterSummary[] = [];
   compared = 0;
   clusters = 0;
@@ -91,53 +100,115 @@ export class NearDuplicateIndex {
     if (text === '') return false;
     this.compared++;
     const bk = blockKey(text);
-    let reps = this.blocks.get(bk);
-    if (reps) {
+    let b = this.blocks.get(bk);
+    if (b !== undefined) {
       const th = this.opts.threshold;
       const la = text.length;
-      for (const rep of reps) {
-        const lb = rep.text.length;
+      for (let r = this.blockHead[b]; r !== -1; r = this.repNext[r]) {
+        const rt = this.repText[r];
+        const lb = rt.length;
         if (Math.min(la, lb) / Math.max(la, lb) < th) continue;
         this.comparisons++;
-        if (rep.text === text || similarity(text, rep.text) >= th) {
-          if (rep.size === 1) this.clusters++;
-          rep.size++;
+        if (rt === text || similarity(text, rt) >= th) {
+          if (this.repSize[r] === 1) this.clusters++;
+          this.repSize[r]++;
           this.nearDuplicates++;
           return true;
         }
       }
     } else {
+      b = this.head;
       if (this.blocks.size >= this.opts.maxBlocks) {
-        // Map iteration from the front is slow after many deletions: a ring of keys says which is oldest.
-        const oldest = this.order[this.head];
-        for (const r of this.blocks.get(oldest)!) this.offer(r);
-        this.blocks.delete(oldest);
+        // The ring is full: the block in this slot is the oldest.
+        for (let r = this.blockHead[b]; r !== -1; ) {
+          const next = this.repNext[r];
+          this.offerRep(r);
+          this.freeRep(r);
+          r = next;
+        }
+        this.blocks.delete(this.blockKeys[b]);
         this.evictedBlocks++;
-        this.order[this.head] = bk;
-        this.head = (this.head + 1) % this.opts.maxBlocks;
-      } else this.order.push(bk);
-      reps = [];
-      this.blocks.set(bk, reps);
+      } else if (b >= this.blockHead.length) {
+        const grow = (a: Int32Array) => {
+          const g = new Int32Array(Math.min(a.length * 2, Math.max(this.opts.maxBlocks, 1)));
+          g.set(a);
+          return g;
+        };
+        this.blockHead = grow(this.blockHead);
+        this.blockTail = grow(this.blockTail);
+        this.blockReps = grow(this.blockReps);
+      }
+      this.head = b + 1 >= this.opts.maxBlocks ? 0 : b + 1;
+      this.blockKeys[b] = bk;
+      this.blockHead[b] = this.blockTail[b] = -1;
+      this.blockReps[b] = 0;
+      this.blocks.set(bk, b);
     }
-    if (reps.length >= this.opts.maxRepsPerBlock) {
-      this.offer(reps.shift()!);
+    if (this.blockReps[b] >= this.opts.maxRepsPerBlock) {
+      const oldest = this.blockHead[b];
+      this.blockHead[b] = this.repNext[oldest];
+      if (this.blockHead[b] === -1) this.blockTail[b] = -1;
+      this.blockReps[b]--;
+      this.offerRep(oldest);
+      this.freeRep(oldest);
       this.evictedReps++;
     }
-    reps.push({ text, key, raw: typeof value === 'string' ? value : String(value), size: 1 });
+    const r = this.newRep(text, key, typeof value === 'string' ? value : String(value));
+    if (this.blockTail[b] === -1) this.blockHead[b] = r;
+    else this.repNext[this.blockTail[b]] = r;
+    this.blockTail[b] = r;
+    this.blockReps[b]++;
     return false;
   }
 
-  private offer(r: Rep) {
-    if (r.size < 2) return;
-    if (this.top.length < 10 || r.size > this.top[this.top.length - 1].size) {
-      this.top.push({ size: r.size, firstKey: r.key, firstValue: r.raw });
+  private newRep(text: string, key: string, raw: string): number {
+    let r = this.freeReps.pop();
+    if (r === undefined) {
+      r = this.repText.length;
+      if (r >= this.repSize.length) {
+        const size = new Int32Array(this.repSize.length * 2);
+        size.set(this.repSize);
+        this.repSize = size;
+        const next = new Int32Array(this.repNext.length * 2);
+        next.set(this.repNext);
+        this.repNext = next;
+      }
+      this.repText.push(text);
+      this.repKey.push(key);
+      this.repRaw.push(raw);
+    } else {
+      this.repText[r] = text;
+      this.repKey[r] = key;
+      this.repRaw[r] = raw;
+    }
+    this.repSize[r] = 1;
+    this.repNext[r] = -1;
+    return r;
+  }
+
+  private freeRep(r: number) {
+    this.repText[r] = this.repKey[r] = this.repRaw[r] = '';
+    this.freeReps.push(r);
+  }
+
+  private offerRep(r: number) {
+    const size = this.repSize[r];
+    if (size < 2) return;
+    if (this.top.length < 10 || size > this.top[this.top.length - 1].size) {
+      this.top.push({ size, firstKey: this.repKey[r], firstValue: this.repRaw[r] });
       this.top.sort((a, b) => b.size - a.size);
       if (this.top.length > 10) this.top.pop();
     }
   }
 
   result(): NearDupResult {
-    for (const reps of this.blocks.values()) for (const r of reps) this.offer(r);
+    // Live blocks in creation order: from the ring's oldest slot on (slot 0 until the ring is full).
+    const n = this.blocks.size;
+    const first = n >= this.opts.maxBlocks ? this.head : 0;
+    for (let k = 0; k < n; k++) {
+      const b = (first + k) % this.opts.maxBlocks;
+      for (let r = this.blockHead[b]; r !== -1; r = this.repNext[r]) this.offerRep(r);
+    }
     return {
       threshold: this.opts.threshold,
       compared: this.compared,

@@ -1,0 +1,40 @@
+// Worker-thread side of WorkerScorer: owns one DatasetScorer, takes record batches (structured
+// clones) or NDJSON text (parsed here, off the reading thread) and acknowledges each message.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { StoredRecord } from '@govshare/contracts';
+import { DatasetScorer } from './scorer.ts';
+import { inputFromWorkerData, type WorkerMessage, type WorkerReply } from './worker-scorer.ts';
+
+const port = parentPort!;
+let scorer: DatasetScorer;
+try {
+  scorer = new DatasetScorer(inputFromWorkerData(workerData));
+} catch (err) {
+  port.postMessage({ kind: 'error', message: (err as Error).message } satisfies WorkerReply);
+}
+
+function parseLines(text: string): StoredRecord[] {
+  const out: StoredRecord[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(start, nl).trim();
+    if (line) out.push(JSON.parse(line) as StoredRecord);
+    start = nl + 1;
+  }
+  return out;
+}
+
+port.on('message', (m: WorkerMessage) => {
+  try {
+    if (m.kind === 'finish') {
+      port.postMessage({ kind: 'done', metrics: scorer.finish() } satisfies WorkerReply);
+      return;
+    }
+    scorer.add(m.kind === 'records' ? m.records : parseLines(m.text));
+    port.postMessage({ kind: 'ack', processed: scorer.processed, heapUsed: process.memoryUsage().heapUsed } satisfies WorkerReply);
+  } catch (err) {
+    port.postMessage({ kind: 'error', message: (err as Error).message } satisfies WorkerReply);
+  }
+});
