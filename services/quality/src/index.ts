@@ -5,6 +5,7 @@ export { buildQuality, type QualityOptions } from './app.ts';
 export type { RecordSource } from './source.ts';
 export { catalogSource, memorySource } from './source.ts';
 export { DatasetScorer, scoreBatches, type QualityMetrics } from './metrics/scorer.ts';
+export { WorkerScorer } from './metrics/worker-scorer.ts';
 export { verifyPublication, canonicalJson } from './signing.ts';
 
 export interface StartQualityOptions extends QualityOptions {

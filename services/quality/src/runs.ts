@@ -6,6 +6,7 @@ import { getRuleSet, type QualityDb } from './rule-sets.ts';
 import type { RecordSource } from './source.ts';
 import { loadReferenceData } from './source.ts';
 import { DatasetScorer, type QualityMetrics } from './metrics/scorer.ts';
+import { WorkerScorer } from './metrics/worker-scorer.ts';
 import { effectiveRules } from './rules/rules.ts';
 import { evaluateAlerts, headline, targetsOf } from './alerts.ts';
 
@@ -187,17 +188,36 @@ export class RunManager {
       const { refs, skipped } = await loadReferenceData(source, rules, ruleSet.body, requestId);
       const asOf = (this.opts.now?.() ?? new Date()).toISOString();
       await db.update(runs).set({ dept: dataset.ownerDept, datasetVersion: dataset.version, ruleSetVersion: ruleSet.version, total: dataset.recordCount, rules: { rules, skipped } }).where(eq(runs.id, row.id));
-      const scorer = new DatasetScorer({ schema: dataset.schema, keyFields: dataset.keyFields, ruleSet: ruleSet.body, refs, asOf });
+      const input = { schema: dataset.schema, keyFields: dataset.keyFields, ruleSet: ruleSet.body, refs, asOf };
       let lastWrite = Date.now();
-      for await (const batch of source.batches(row.datasetId, requestId)) {
+      const progress = async (processed: number) => {
         if (this.closed) throw new Error('interrupted: the quality service is shutting down');
-        scorer.add(batch);
         if (Date.now() - lastWrite > 500) {
           lastWrite = Date.now();
-          await db.update(runs).set({ processed: scorer.processed }).where(eq(runs.id, row.id));
+          await db.update(runs).set({ processed }).where(eq(runs.id, row.id));
         }
+      };
+      let metrics: QualityMetrics;
+      if (source.ndjson) {
+        // Catalog export text goes to a worker thread that parses and scores it while this thread reads on.
+        const scorer = new WorkerScorer(input);
+        try {
+          for await (const chunk of source.ndjson(row.datasetId, requestId)) {
+            await progress(scorer.processed);
+            await scorer.addNdjson(chunk.text, chunk.lines);
+          }
+          metrics = await scorer.finish();
+        } finally {
+          await scorer.close();
+        }
+      } else {
+        const scorer = new DatasetScorer(input);
+        for await (const batch of source.batches(row.datasetId, requestId)) {
+          await progress(scorer.processed);
+          scorer.add(batch);
+        }
+        metrics = scorer.finish();
       }
-      const metrics = scorer.finish();
       await this.store(row, dataset.ownerDept, metrics, targetsOf(ruleSet.body.targets));
       log.info({ records: metrics.records, score: metrics.score.value }, 'quality run finished');
     } catch (err) {

@@ -13,6 +13,11 @@ export interface RecordSource {
   getDataset(id: string, requestId?: string): Promise<Dataset | undefined>;
   /** Every current record of the dataset, in batches, in a stable order. */
   batches(datasetId: string, requestId?: string): AsyncIterable<StoredRecord[]>;
+  /**
+   * Optional: the same records as NDJSON text (complete lines, one StoredRecord each), unparsed, so
+   * that parsing can happen where they are scored (a WorkerScorer's thread).
+   */
+  ndjson?(datasetId: string, requestId?: string): AsyncIterable<{ text: string; lines: number }>;
 }
 
 /** A RecordSource over data held in memory or produced by generators (re-iterable factories). */
@@ -137,8 +142,63 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
         after = last;
       }
     },
+    async *ndjson(id, requestId = 'quality') {
+      // Same pages as batches(), passed on as text: only the last line of a page is parsed (its id pages on).
+      let after: string | undefined;
+      for (;;) {
+        const res = await get(`/datasets/${encodeURIComponent(id)}/records/export?limit=${pageSize}${after !== undefined ? `&after=${encodeURIComponent(after)}` : ''}`, requestId);
+        let buf = '';
+        let count = 0;
+        let lastLine = '';
+        const take = (text: string) => {
+          const lines = countLines(text);
+          if (lines === 0) return undefined;
+          count += lines;
+          lastLine = lastNonBlankLine(text);
+          return { text, lines };
+        };
+        for await (const chunk of res.body) {
+          buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+          if (buf.length < 256 * 1024) continue;
+          const nl = buf.lastIndexOf('\n');
+          if (nl < 0) continue;
+          const out = take(buf.slice(0, nl + 1));
+          buf = buf.slice(nl + 1);
+          if (out) yield out;
+        }
+        const out = take(buf.endsWith('\n') ? buf : buf + '\n');
+        if (out) yield out;
+        const last = lastLine ? (JSON.parse(lastLine) as StoredRecord).id : undefined;
+        if (count < pageSize || last === undefined || last === after) return;
+        after = last;
+      }
+    },
     close: () => dispatcher.close(),
   };
+}
+
+/** Non-blank lines of NDJSON text. */
+function countLines(text: string): number {
+  let n = 0;
+  let start = 0;
+  while (start < text.length) {
+    let nl = text.indexOf('\n', start);
+    if (nl < 0) nl = text.length;
+    if (text.slice(start, nl).trim()) n++;
+    start = nl + 1;
+  }
+  return n;
+}
+
+function lastNonBlankLine(text: string): string {
+  let end = text.length;
+  while (end > 0) {
+    const nl = text.lastIndexOf('\n', end - 1);
+    const line = text.slice(nl + 1, end).trim();
+    if (line) return line;
+    end = nl < 0 ? 0 : nl;
+  }
+  return '';
 }
 
 /** Builds the key sets of reference rules and the value maps of consistency checks by reading the other datasets. */
