@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { StoredRecord } from '@govshare/contracts';
 import { Hash53Stream, hash53, normaliseText, normaliseValue, VARIANT_CHARS } from './normalise.ts';
-import { blockKey, NearDuplicateIndex } from './near-duplicates.ts';
+import { blockKey, blockMapKey, NearDuplicateIndex } from './near-duplicates.ts';
 import { DatasetScorer } from './scorer.ts';
 import { WorkerScorer } from './worker-scorer.ts';
 import { HashMap53, HashSet53 } from './hash-set.ts';
@@ -52,6 +52,17 @@ describe('fast paths equal the definitions', () => {
     fc.assert(fc.property(fc.oneof(mixed, fc.string({ maxLength: 20 })), (s) => {
       expect(blockKey(s)).toBe(plainBlockKey(s));
     }), { numRuns: 5000 });
+  });
+
+  it('blockMapKey: same key exactly when blockKey is the same', () => {
+    const digitsy = fc.array(fc.constantFrom('0', '1', '9', '10', '99', '号', '-', 'A', '12345678'), { maxLength: 12 }).map((a) => a.join(''));
+    fc.assert(fc.property(digitsy, digitsy, (a, b) => {
+      expect(blockMapKey(a) === blockMapKey(b)).toBe(blockKey(a) === blockKey(b));
+      const k = blockMapKey(a);
+      if (typeof k === 'string') expect(k).toBe(blockKey(a));
+    }), { numRuns: 20000 });
+    expect(blockMapKey('1号2栋')).not.toBe(blockMapKey('12栋'));
+    expect(blockMapKey('0号')).not.toBe(blockMapKey('00号'));
   });
 
   it('parseDate', () => {

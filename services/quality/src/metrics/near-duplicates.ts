@@ -53,6 +53,32 @@ export function blockKey(text: string): string {
   return found ? out : text.slice(0, 4);
 }
 
+/**
+ * blockKey(text) as a Map key without building the string when it is short: a digit-run key of at
+ * most 15 characters ("88-3-2-501") read as a base-11 number (digit d -> d + 1, '-' -> 0; it starts
+ * with a digit, so the number is unique to the key and below 2^53). Numbers and strings never equal
+ * each other as Map keys, so mixing both keeps blocks exactly as blockKey() defines them.
+ */
+export function blockMapKey(text: string): number | string {
+  let code = 0;
+  let len = 0;
+  let found = false;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) continue;
+    if (found && (i === 0 || text.charCodeAt(i - 1) < 48 || text.charCodeAt(i - 1) > 57)) {
+      code *= 11; // '-' between runs
+      len++;
+    }
+    code = code * 11 + (c - 47);
+    len++;
+    found = true;
+    if (len > 15) return blockKey(text);
+  }
+  return found ? code : text.slice(0, 4);
+}
+
 export function similarity(a: string, b: string): number {
   const max = Math.max(a.length, b.length);
   return max === 0 ? 1 : 1 - distance(a, b) / max;
@@ -70,9 +96,9 @@ export function similarity(a: string, b: string): number {
  */
 export class NearDuplicateIndex {
   /** Block key -> block slot. */
-  private blocks = new Map<string, number>();
+  private blocks = new Map<number | string, number>();
   /** Per block slot: its key, first and last representative, representative count. */
-  private blockKeys: string[] = [];
+  private blockKeys: (number | string)[] = [];
   private blockHead = new Int32Array(1024);
   private blockTail = new Int32Array(1024);
   private blockReps = new Int32Array(1024);
@@ -99,7 +125,7 @@ export class NearDuplicateIndex {
     const text = normaliseText(value);
     if (text === '') return false;
     this.compared++;
-    const bk = blockKey(text);
+    const bk = blockMapKey(text);
     let b = this.blocks.get(bk);
     if (b !== undefined) {
       const th = this.opts.threshold;
