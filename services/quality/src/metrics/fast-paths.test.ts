@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { StoredRecord } from '@govshare/contracts';
-import { Hash53Stream, hash53, normaliseText, normaliseValue, VARIANT_CHARS } from './normalise.ts';
+import { Hash53Stream, hash53, isMissing, isNormalForm, normaliseText, normaliseValue, VARIANT_CHARS } from './normalise.ts';
 import { blockKey, blockMapKey, NearDuplicateIndex } from './near-duplicates.ts';
 import { DatasetScorer } from './scorer.ts';
 import { WorkerScorer } from './worker-scorer.ts';
@@ -43,6 +43,10 @@ describe('fast paths equal the definitions', () => {
     fc.assert(fc.property(anyString, (s) => {
       expect(normaliseValue(s)).toBe(plainValue(s));
       expect(normaliseText(s)).toBe(plainText(s));
+      if (isNormalForm(s)) {
+        expect(plainValue(s)).toBe(s);
+        expect(isMissing(s)).toBe(false);
+      }
     }), { numRuns: 5000 });
     for (const v of [null, undefined, 12, true, { a: 'b' }, ['x']]) expect(normaliseValue(v)).toBe(plainValue(v));
     expect(NEEDS_NFKC.test('ａ')).toBe(true);

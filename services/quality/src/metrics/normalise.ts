@@ -20,18 +20,22 @@ for (let c = 0x21; c <= 0x7e; c++) if (c < 0x61 || c > 0x7a) STABLE[c] = 1;
 STABLE.fill(1, 0x4e00, 0xa000);
 STABLE[0x20] = 2; // stable inside a string, trimmed at its ends
 
+/**
+ * True when `v` is its own normalised value and not missing: stable characters only, neither
+ * starting nor ending with a blank, not empty (a sufficient test, not a necessary one).
+ */
+export function isNormalForm(v: string): boolean {
+  const n = v.length;
+  if (n === 0 || STABLE[v.charCodeAt(0)] !== 1 || STABLE[v.charCodeAt(n - 1)] !== 1) return false;
+  for (let i = 1; i < n - 1; i++) if (STABLE[v.charCodeAt(i)] === 0) return false;
+  return true;
+}
+
 /** Normalised value: Unicode NFKC, trimmed, upper-cased. Non-strings are JSON-encoded first. Missing -> ''. */
 export function normaliseValue(v: unknown): string {
   if (v === undefined || v === null) return '';
-  if (typeof v === 'string') {
-    // Fast path (exact): a string of stable characters that neither starts nor ends with a blank is its own normal form.
-    const n = v.length;
-    if (n > 0 && STABLE[v.charCodeAt(0)] === 1 && STABLE[v.charCodeAt(n - 1)] === 1) {
-      let i = 1;
-      while (i < n - 1 && STABLE[v.charCodeAt(i)] !== 0) i++;
-      if (i >= n - 1) return v;
-    }
-  }
+  // Fast path (exact): a string of stable characters that neither starts nor ends with a blank is its own normal form.
+  if (typeof v === 'string' && isNormalForm(v)) return v;
   let s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
   if (NEEDS_NFKC.test(s)) s = s.normalize('NFKC');
   return s.trim().toUpperCase();

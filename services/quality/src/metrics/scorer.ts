@@ -1,6 +1,6 @@
 import type { DatasetSchema, FieldSchema, StoredRecord } from '@govshare/contracts';
 import { HashMap53, HashSet53 } from './hash-set.ts';
-import { Hash53Stream, hash53, isMissing, normaliseValue } from './normalise.ts';
+import { Hash53Stream, hash53, isMissing, isNormalForm, normaliseValue } from './normalise.ts';
 import { DEFAULT_NEAR_DUP, NearDuplicateIndex, type ClusterSummary, type NearDupResult } from './near-duplicates.ts';
 import {
   compileRule, DEFAULT_EXTRA_WEIGHT, DEFAULT_WEIGHTS, effectiveRules, ruleFields, type Check, type ConsistencySpec, type RuleSetBody, type RuleSpec, type Weights,
@@ -163,8 +163,13 @@ export class DatasetScorer {
       // Normalised values and missing flags, once per field for every metric and rule.
       for (let i = 0; i < nf; i++) {
         const v = data[fields[i]];
-        miss[i] = isMissing(v) ? 1 : 0;
-        norm[i] = normaliseValue(v);
+        if (typeof v === 'string' && isNormalForm(v)) {
+          miss[i] = 0;
+          norm[i] = v;
+        } else {
+          miss[i] = isMissing(v) ? 1 : 0;
+          norm[i] = normaliseValue(v);
+        }
       }
       // Completeness.
       for (let i = 0; i < expected.length; i++) {
