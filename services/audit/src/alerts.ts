@@ -30,8 +30,26 @@ export const defaultAlertRules: AlertRules = {
 
 type NewAlert = typeof alerts.$inferInsert;
 
+/** The first grants.create (purpose, seq) and first grants.revoke (seq) of one grant. */
+interface GrantLifecycle {
+  create?: { purpose: string | null; seq: number };
+  revokeSeq?: number;
+}
+const GRANT_CACHE = 100_000;
+
+/** Keeps the earliest create / revoke: merging the same event twice changes nothing. */
+function mergeLifecycle(g: GrantLifecycle, action: string, purpose: string | null, seq: number): void {
+  if (action === 'grants.create' && (!g.create || seq < g.create.seq)) g.create = { purpose, seq };
+  if (action === 'grants.revoke' && (g.revokeSeq === undefined || seq < g.revokeSeq)) g.revokeSeq = seq;
+}
+
 export class AlertEngine {
   private chain: Promise<void> = Promise.resolve();
+  /**
+   * Lifecycle of recently used grants. An entry is loaded from the database (everything committed so
+   * far) and then kept current from each evaluated batch (batches are evaluated in commit order).
+   */
+  private grantCache = new Map<string, GrantLifecycle>();
   constructor(
     private readonly db: Db,
     private readonly logger: Logger,
@@ -87,20 +105,37 @@ export class AlertEngine {
   }
 
   private async grants(batch: AuditStoredEvent[], out: NewAlert[]): Promise<void> {
+    // The batch's own create/revoke events first (pure, cannot fail): cached grants stay complete.
+    for (const e of batch) {
+      if (e.grantId && e.outcome === 'allowed' && (e.action === 'grants.create' || e.action === 'grants.revoke')) {
+        const g = this.grantCache.get(e.grantId);
+        if (g) mergeLifecycle(g, e.action, e.purpose ?? null, e.seq);
+      }
+    }
     const uses = batch.filter((e) => e.grantId && e.outcome === 'allowed' && !e.action.startsWith('grants.'));
     if (uses.length === 0) return;
-    // One query per batch: the create and revoke events of every grant used in it.
-    const ids = [...new Set(uses.map((e) => e.grantId!))];
-    const rows = await this.db
-      .select({ grantId: events.grantId, action: events.action, purpose: events.purpose, seq: events.seq })
-      .from(events)
-      .where(and(inArray(events.grantId, ids), inArray(events.action, ['grants.create', 'grants.revoke']), eq(events.outcome, 'allowed')))
-      .orderBy(asc(events.seq));
+    // One query per batch, only for grants not cached yet: their create and revoke events.
+    const ids = [...new Set(uses.map((e) => e.grantId!))].filter((id) => !this.grantCache.has(id));
+    if (ids.length > 0) {
+      const rows = await this.db
+        .select({ grantId: events.grantId, action: events.action, purpose: events.purpose, seq: events.seq })
+        .from(events)
+        // Literal predicate (not parameters) so the planner can use the partial events_grant_lifecycle_idx.
+        .where(and(inArray(events.grantId, ids), sql`action in ('grants.create', 'grants.revoke') and outcome = 'allowed'`))
+        .orderBy(asc(events.seq));
+      const found = new Map<string, GrantLifecycle>(ids.map((id) => [id, {}]));
+      for (const r of rows) mergeLifecycle(found.get(r.grantId!)!, r.action, r.purpose, Number(r.seq));
+      for (const [id, g] of found) {
+        this.grantCache.set(id, g);
+        if (this.grantCache.size > GRANT_CACHE) this.grantCache.delete(this.grantCache.keys().next().value!);
+      }
+    }
     const created = new Map<string, { purpose: string | null; seq: number }>();
     const revoked = new Map<string, number>();
-    for (const r of rows) {
-      if (r.action === 'grants.create' && !created.has(r.grantId!)) created.set(r.grantId!, { purpose: r.purpose, seq: Number(r.seq) });
-      if (r.action === 'grants.revoke' && !revoked.has(r.grantId!)) revoked.set(r.grantId!, Number(r.seq));
+    for (const e of uses) {
+      const g = this.grantCache.get(e.grantId!);
+      if (g?.create) created.set(e.grantId!, g.create);
+      if (g?.revokeSeq !== undefined) revoked.set(e.grantId!, g.revokeSeq);
     }
     for (const e of uses) {
       const c = created.get(e.grantId!);

@@ -2,14 +2,16 @@
 // batch is being committed the next one gathers, and each batch is ONE transaction that writes the
 // events (leaves) and every complete subtree hash they finish. Callers are answered only after
 // their batch has committed.
+import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical.ts';
-import { count, inArray, max, sql } from 'drizzle-orm';
+import { count, inArray, max } from 'drizzle-orm';
 import { AppError, type Db, type Logger } from '@govshare/platform';
 import type { AuditEvent, AuditStoredEvent } from '@govshare/contracts';
 import { Frontier, frontierRefs, leafHash } from './merkle.ts';
 import { events, treeNodes } from './schema.ts';
 import { fetchNodes, mapSource } from './tree-store.ts';
 import { subjectKeyOf } from './keys.ts';
+import { pgArrayElement, queryPrepared } from './raw-sql.ts';
 
 export interface Accepted {
   id: string;
@@ -34,8 +36,6 @@ export interface AuditLogOptions {
 
 type Prepared = Omit<AuditStoredEvent, 'seq'>;
 
-/** Batches up to this many events go out as one statement (stays under Postgres' 65,535 parameters). */
-const FAST_PATH_MAX = 2000;
 const RECENT_IDS = 100_000;
 
 function isUniqueViolation(err: unknown): boolean {
@@ -43,8 +43,105 @@ function isUniqueViolation(err: unknown): boolean {
   return false;
 }
 
+/**
+ * An event ready to be written: everything but its seq is computed when it is appended (HMACs,
+ * canonical JSON, column values), so a flush only splices in the seq, hashes and sends.
+ */
+export interface Ready {
+  event: Prepared;
+  /** Canonical JSON (UTF-8) of the stored event up to and including `"seq":`, and after the seq value. */
+  head: Buffer;
+  tail: Buffer;
+  headHex: string;
+  tailHex: string;
+  /** Array-literal elements of the search columns, in CELL_COLUMNS order. */
+  cells: string[];
+}
+
+const CELL_COLUMNS = ['id', 'at', 'request_id', 'actor_sub', 'actor_dept', 'action', 'dataset', 'outcome', 'record_count', 'grant_id', 'purpose', 'subject_keys'] as const;
+const CELL_TYPES = ['text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'text'] as const;
+
+/**
+ * The whole batch as ONE statement with one array parameter per column (fixed text, so it is
+ * prepared once per connection): the leaves and every complete subtree they finish, atomically.
+ */
+export const APPEND_SQL = (() => {
+  const u = CELL_COLUMNS.map((c) => `u.${c}`);
+  const sel = u.map((c, i) => (CELL_COLUMNS[i] === 'subject_keys' ? `${c}::text[]` : c));
+  const unnests = CELL_COLUMNS.map((_, i) => `$${i + 3}::${CELL_TYPES[i]}[]`);
+  const n = CELL_COLUMNS.length + 3;
+  return (
+    `with ev as (insert into events (seq, leaf, ${CELL_COLUMNS.join(', ')}) ` +
+    `select u.seq, decode(u.leaf, 'hex'), ${sel.join(', ')} ` +
+    `from unnest($1::bigint[], $2::text[], ${unnests.join(', ')}) as u(seq, leaf, ${CELL_COLUMNS.join(', ')})) ` +
+    `insert into tree_nodes (level, idx, hash) select n.level, n.idx, decode(n.hash, 'hex') ` +
+    `from unnest($${n}::int[], $${n + 1}::bigint[], $${n + 2}::text[]) as n(level, idx, hash)`
+  );
+})();
+
+const SEQ_KEY = '"seq":';
+/** Hex of the UTF-8 bytes of a string of ASCII digits ('0'..'9' are 0x30..0x39). */
+const digitsHex = (digits: string): string => {
+  let out = '';
+  for (let i = 0; i < digits.length; i++) out += '3' + digits[i];
+  return out;
+};
+const LEAF_PREFIX = Buffer.from([0x00]);
+
+/**
+ * Splits the RFC 8785 canonical JSON of `{...event, seq}` around the seq value: JCS sorts the
+ * top-level members by key (UTF-16 code units, as Array.prototype.sort), so the seq member sits
+ * between the members whose keys sort before and after "seq". head + String(seq) + tail equals
+ * canonicalJson({...event, seq}) exactly (property-tested).
+ */
+export function splitCanonical(event: object): { head: string; tail: string } {
+  const before: string[] = [];
+  const after: string[] = [];
+  const obj = event as Record<string, unknown>;
+  for (const k of Object.keys(obj).sort()) {
+    const v = obj[k];
+    if (k === 'seq' || v === undefined || typeof v === 'symbol') continue;
+    (k < 'seq' ? before : after).push(`${canonicalJson(k)}:${canonicalJson(v)}`);
+  }
+  return {
+    head: `{${before.join(',')}${before.length ? ',' : ''}${SEQ_KEY}`,
+    tail: `${after.length ? ',' : ''}${after.join(',')}}`,
+  };
+}
+
+/** Everything about an event that does not depend on its seq. */
+export function readyEvent(e: Prepared, index = 0): Ready {
+  const { head, tail } = splitCanonical(e);
+  const atMs = Date.parse(e.at);
+  if (!Number.isFinite(atMs)) throw new AppError('BAD_USER_INPUT', `events/${index}/at: not a valid date-time`);
+  const headBuf = Buffer.from(head, 'utf8');
+  const tailBuf = Buffer.from(tail, 'utf8');
+  const cell = pgArrayElement;
+  return {
+    event: e,
+    head: headBuf,
+    tail: tailBuf,
+    headHex: headBuf.toString('hex'),
+    tailHex: tailBuf.toString('hex'),
+    cells: [
+      cell(e.id),
+      cell(new Date(atMs).toISOString()),
+      cell(e.requestId),
+      cell(e.actor.sub),
+      cell(e.actor.dept),
+      cell(e.action),
+      cell(e.dataset ?? null),
+      cell(e.outcome),
+      cell(e.recordCount ?? null),
+      cell(e.grantId ?? null),
+      cell(e.purpose ?? null),
+      e.subjectKeys ? cell(`{${e.subjectKeys.map(pgArrayElement).join(',')}}`) : 'NULL',
+    ],
+  };
+}
+
 interface Pending {
-  events: Prepared[];
+  events: Ready[];
   resolve: (a: Accepted[]) => void;
   reject: (e: unknown) => void;
 }
@@ -77,6 +174,8 @@ export class AuditLog {
   /** Recently committed ids -> seq: most retries are answered without a database lookup. */
   private recent = new Map<string, number>();
   readonly maxBatch: number;
+  /** Runs the batch statement (prepared on the Postgres server); tests replace it to inject failures. */
+  runStatement: (db: Db, text: string, params: unknown[]) => Promise<unknown> = queryPrepared;
   /** Batches committed / events committed since start (for tests and metrics). */
   stats = { batches: 0, events: 0 };
 
@@ -121,9 +220,9 @@ export class AuditLog {
   /** Appends events; resolves with their seqs once they are durably committed. */
   append(input: AuditEvent[]): Promise<Accepted[]> {
     if (this.closed) return Promise.reject(new AppError('UNAVAILABLE', 'audit log is closing'));
-    let prepared: Prepared[];
+    let prepared: Ready[];
     try {
-      prepared = input.map((e, i) => prepareEvent(e, this.opts.subjectKey, i));
+      prepared = input.map((e, i) => readyEvent(prepareEvent(e, this.opts.subjectKey, i), i));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -170,56 +269,79 @@ export class AuditLog {
    * database still finds a duplicate id (a retry of an older event), the batch is redone in a
    * transaction that looks the ids up first.
    */
-  private async commit(batch: Prepared[]): Promise<Accepted[]> {
-    if (batch.length <= FAST_PATH_MAX) {
-      try {
-        return await this.write(batch, false);
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-      }
+  private async commit(batch: Ready[]): Promise<Accepted[]> {
+    try {
+      return await this.write(batch, false);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
     }
     return this.write(batch, true);
   }
 
-  private async write(batch: Prepared[], lookup: boolean): Promise<Accepted[]> {
+  private async write(batch: Ready[], lookup: boolean): Promise<Accepted[]> {
     const next = this.frontier.clone();
     const committed: CommittedLeaf[] = [];
     const run = async (db: Db) => {
       const known = new Map<string, number>();
-      for (const e of batch) {
-        const seq = this.recent.get(e.id);
-        if (seq !== undefined) known.set(e.id, seq);
+      for (const r of batch) {
+        const seq = this.recent.get(r.event.id);
+        if (seq !== undefined) known.set(r.event.id, seq);
       }
       if (lookup) {
-        const ids = [...new Set(batch.map((e) => e.id))].filter((id) => !known.has(id));
+        const ids = [...new Set(batch.map((r) => r.event.id))].filter((id) => !known.has(id));
         for (let i = 0; i < ids.length; i += 1000) {
           const rows = await db.select({ id: events.id, seq: events.seq }).from(events).where(inArray(events.id, ids.slice(i, i + 1000)));
           for (const r of rows) known.set(r.id, Number(r.seq));
         }
       }
+      const seqs: number[] = [];
+      const leaves: string[] = [];
+      const cells: string[][] = CELL_COLUMNS.map(() => []);
+      const nodeLevels: number[] = [];
+      const nodeIdx: number[] = [];
+      const nodeHashes: string[] = [];
       const eventRows: (typeof events.$inferInsert)[] = [];
-      const nodeRows: (typeof treeNodes.$inferInsert)[] = [];
       const accepted: Accepted[] = [];
-      for (const e of batch) {
-        const existing = known.get(e.id);
+      for (const r of batch) {
+        const id = r.event.id;
+        const existing = known.get(id);
         if (existing !== undefined) {
-          accepted.push({ id: e.id, seq: existing });
+          accepted.push({ id, seq: existing });
           continue;
         }
         const seq = next.size;
-        const stored = { ...e, seq } as AuditStoredEvent;
-        const leaf = leafBytes(stored);
-        for (const d of next.append(leafHash(leaf))) nodeRows.push({ level: d.level, idx: d.index, hash: d.hash });
-        eventRows.push(eventRow(stored, leaf));
-        known.set(e.id, seq);
-        accepted.push({ id: e.id, seq });
+        const seqText = String(seq);
+        const h = createHash('sha256').update(LEAF_PREFIX).update(r.head).update(seqText, 'latin1').update(r.tail).digest();
+        for (const d of next.append(h)) {
+          nodeLevels.push(d.level);
+          nodeIdx.push(d.index);
+          nodeHashes.push(Buffer.from(d.hash).toString('hex'));
+        }
+        const stored = { ...r.event, seq } as AuditStoredEvent;
+        if (lookup) {
+          eventRows.push(eventRow(stored, Buffer.concat([r.head, Buffer.from(seqText, 'latin1'), r.tail])));
+        } else {
+          seqs.push(seq);
+          leaves.push(r.headHex + digitsHex(seqText) + r.tailHex);
+          for (let c = 0; c < cells.length; c++) cells[c]!.push(r.cells[c]!);
+        }
+        known.set(id, seq);
+        accepted.push({ id, seq });
         committed.push({ seq, event: stored });
       }
-      if (eventRows.length === 0) return accepted;
+      if (committed.length === 0) return accepted;
       if (!lookup) {
-        // One statement = one atomic autocommit transaction.
-        await db.execute(sql`with ev as (${db.insert(events).values(eventRows).getSQL()}) ${db.insert(treeNodes).values(nodeRows).getSQL()}`);
+        // One statement = one atomic autocommit transaction; one parameter per column.
+        await this.runStatement(db, APPEND_SQL, [
+          `{${seqs.join(',')}}`,
+          `{${leaves.join(',')}}`,
+          ...cells.map((col) => `{${col.join(',')}}`),
+          `{${nodeLevels.join(',')}}`,
+          `{${nodeIdx.join(',')}}`,
+          `{${nodeHashes.join(',')}}`,
+        ]);
       } else {
+        const nodeRows = nodeLevels.map((level, i) => ({ level, idx: nodeIdx[i]!, hash: Buffer.from(nodeHashes[i]!, 'hex') }));
         for (let i = 0; i < eventRows.length; i += 1000) await db.insert(events).values(eventRows.slice(i, i + 1000));
         for (let i = 0; i < nodeRows.length; i += 5000) await db.insert(treeNodes).values(nodeRows.slice(i, i + 5000));
       }

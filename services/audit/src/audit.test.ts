@@ -92,12 +92,15 @@ describe.each(backends())('audit service (%s)', (backend) => {
     const log = a.service.log;
     const db = log.db as any;
     const original = { execute: db.execute, transaction: db.transaction };
-    db.execute = db.transaction = async () => {
+    const originalStatement = log.runStatement;
+    // Every write fails: the drizzle calls and the prepared batch statement.
+    db.execute = db.transaction = log.runStatement = async () => {
       throw new Error('disk full');
     };
     const sizeBefore = log.size;
     const r = await a.call('POST', '/events', { events: [makeEvent()] });
     Object.assign(db, original);
+    log.runStatement = originalStatement;
     expect(r.status).toBe(503);
     expect(r.body.error.code).toBe('UNAVAILABLE');
     expect(log.size).toBe(sizeBefore);
@@ -118,6 +121,8 @@ describe.each(backends())('audit service (%s)', (backend) => {
       };
     db.execute = failing('execute');
     db.transaction = failing('transaction');
+    const originalStatement = log.runStatement;
+    log.runStatement = (...args) => (++calls === 4 ? Promise.reject(new Error('disk full')) : originalStatement(...args));
     const acked = new Map<string, number>();
     const failed: any[] = [];
     const sent: any[] = [];
@@ -141,6 +146,7 @@ describe.each(backends())('audit service (%s)', (backend) => {
       );
     } finally {
       Object.assign(db, original);
+      log.runStatement = originalStatement;
     }
     expect(failed.length).toBeGreaterThan(0);
     for (const e of failed) {

@@ -1,0 +1,1 @@
+CREATE INDEX "events_grant_lifecycle_idx" ON "events" USING btree ("grant_id","seq") WHERE action in ('grants.create', 'grants.revoke') and outcome = 'allowed';
