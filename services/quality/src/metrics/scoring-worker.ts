@@ -19,8 +19,9 @@ function parseLines(text: string): StoredRecord[] {
   while (start < text.length) {
     let nl = text.indexOf('\n', start);
     if (nl < 0) nl = text.length;
-    const line = text.slice(start, nl).trim();
-    if (line) out.push(JSON.parse(line) as StoredRecord);
+    const line = text.slice(start, nl);
+    // JSON.parse ignores surrounding blanks; only blank lines are skipped.
+    if (line.length > 0 && (line.charCodeAt(0) > 32 || line.trim() !== '')) out.push(JSON.parse(line) as StoredRecord);
     start = nl + 1;
   }
   return out;
