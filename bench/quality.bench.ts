@@ -1,10 +1,12 @@
 // Quality benchmark (issue 5): score 1,000,000 resident-register records (all rules, near duplicates
 // on) streamed from Postgres, against a plain streaming read of the same rows from the same
 // database in the same run. Reports time, the ratio (target <= 2x the read), peak memory during each
-// pass, and where the scoring pass spends its time (waiting for rows vs scoring them).
+// pass, and where the scoring pass spends its time. The scoring pass hands the rows, as NDJSON text,
+// to a WorkerScorer (parsing and scoring on a worker thread, as the service does with the catalog export).
 //   npx tsx bench/quality.bench.ts [records]     (Postgres at BENCH_DATABASE_URL, default 127.0.0.1:5432/test)
+import os from 'node:os';
 import postgres from 'postgres';
-import { WorkerScorer } from '../services/quality/src/metrics/worker-scorer.ts';
+import { WorkerScorer } from '@govshare/quality';
 import { residentBatches, residentSchema, DEFAULT_RATES } from '../services/quality/src/testing/generate.ts';
 
 const N = Number(process.argv[2] ?? 1_000_000);
@@ -25,11 +27,14 @@ async function measured<T>(run: () => Promise<T>) {
     peakHeap = Math.max(peakHeap, m.heapUsed);
     peakRss = Math.max(peakRss, m.rss);
   }, 50);
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const result = await run();
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(timer);
-  return { result, ms, heapGrowth: peakHeap - start.heapUsed, peakRss };
+  // CPU of this process, all threads (the scoring worker included); Postgres' own CPU is not in it.
+  return { result, ms, cpuMs: (cpu.user + cpu.system) / 1000, heapGrowth: peakHeap - start.heapUsed, peakRss };
 }
 
 async function main() {
@@ -92,6 +97,7 @@ async function main() {
     console.log(`\nresults (${fmt(N)} records, batches of ${BATCH})`);
     console.log(`  plain streaming read (baseline): ${(r.ms / 1000).toFixed(2)} s, ${fmt((N / r.ms) * 1000)} records/s, peak heap +${mb(r.heapGrowth)}, peak RSS ${mb(r.peakRss)}`);
     console.log(`  read + score (all rules, near dups): ${(q.ms / 1000).toFixed(2)} s, ${fmt((N / q.ms) * 1000)} records/s, peak heap +${mb(q.heapGrowth)} (reading thread) + ${mb(q.result.workerPeakHeap)} (scoring worker, whole heap), peak RSS ${mb(q.peakRss)}`);
+    console.log(`  CPU of this process (all threads): read ${(r.cpuMs / 1000).toFixed(2)} s, read + score ${(q.cpuMs / 1000).toFixed(2)} s (machine: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)})`);
     console.log(`  ratio score/read time: ${(q.ms / r.ms).toFixed(2)}x (target <= 2x)`);
     const waiting = q.ms - q.result.handing - q.result.tail;
     console.log(`  where the scoring pass went (reading thread): ${(waiting / 1000).toFixed(2)} s waiting for rows, ${(q.result.handing / 1000).toFixed(2)} s building NDJSON and handing it to the worker (incl. waiting when 4 batches are queued), ${(q.result.tail / 1000).toFixed(2)} s for the worker to finish after the last row`);

@@ -1,5 +1,6 @@
 // Worker-thread side of WorkerScorer: owns one DatasetScorer, takes record batches (structured
 // clones) or NDJSON text (parsed here, off the reading thread) and acknowledges each message.
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StoredRecord } from '@govshare/contracts';
 import { DatasetScorer } from './scorer.ts';
@@ -34,7 +35,7 @@ port.on('message', (m: WorkerMessage) => {
       return;
     }
     scorer.add(m.kind === 'records' ? m.records : parseLines(m.text));
-    port.postMessage({ kind: 'ack', processed: scorer.processed, heapUsed: process.memoryUsage().heapUsed } satisfies WorkerReply);
+    port.postMessage({ kind: 'ack', processed: scorer.processed, heapUsed: getHeapStatistics().used_heap_size } satisfies WorkerReply);
   } catch (err) {
     port.postMessage({ kind: 'error', message: (err as Error).message } satisfies WorkerReply);
   }
