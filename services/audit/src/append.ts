@@ -52,8 +52,11 @@ export interface Ready {
   /** Canonical JSON (UTF-8) of the stored event up to and including `"seq":`, and after the seq value. */
   head: Buffer;
   tail: Buffer;
-  headHex: string;
-  tailHex: string;
+  /** The same as elements of a bytea[] literal: escape format (printable ASCII) or hex. */
+  headLit: string;
+  tailLit: string;
+  /** The literal is hex: the seq digits go in as hex too. */
+  hexLit: boolean;
   /** Array-literal elements of the search columns, in CELL_COLUMNS order. */
   cells: string[];
 }
@@ -72,8 +75,8 @@ export const APPEND_SQL = (() => {
   const n = CELL_COLUMNS.length + 3;
   return (
     `with ev as (insert into events (seq, leaf, ${CELL_COLUMNS.join(', ')}) ` +
-    `select u.seq, decode(u.leaf, 'hex'), ${sel.join(', ')} ` +
-    `from unnest($1::bigint[], $2::text[], ${unnests.join(', ')}) as u(seq, leaf, ${CELL_COLUMNS.join(', ')})) ` +
+    `select u.seq, u.leaf, ${sel.join(', ')} ` +
+    `from unnest($1::bigint[], $2::bytea[], ${unnests.join(', ')}) as u(seq, leaf, ${CELL_COLUMNS.join(', ')})) ` +
     `insert into tree_nodes (level, idx, hash) select n.level, n.idx, decode(n.hash, 'hex') ` +
     `from unnest($${n}::int[], $${n + 1}::bigint[], $${n + 2}::text[]) as n(level, idx, hash)`
   );
@@ -109,6 +112,22 @@ export function splitCanonical(event: object): { head: string; tail: string } {
   };
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The leaf as an element of a bytea[] array literal, split around the seq digits. Printable ASCII
+ * JSON (the usual case) goes in bytea escape format, about half the size of hex: each backslash is
+ * doubled for bytea and again for the array literal, quotes are escaped for the array literal. Any
+ * other byte (non-ASCII text) falls back to hex (`\x…`), which is exact whatever the encodings.
+ */
+function leafLiteral(head: string, tail: string, headBuf: Buffer, tailBuf: Buffer): { headLit: string; tailLit: string; hexLit: boolean } {
+  if (PRINTABLE_ASCII.test(head) && PRINTABLE_ASCII.test(tail)) {
+    const esc = (x: string) => x.replace(/\\/g, '\\\\\\\\').replace(/"/g, '\\"');
+    return { headLit: `"${esc(head)}`, tailLit: `${esc(tail)}"`, hexLit: false };
+  }
+  return { headLit: `"\\\\x${headBuf.toString('hex')}`, tailLit: `${tailBuf.toString('hex')}"`, hexLit: true };
+}
+
 /** Everything about an event that does not depend on its seq. */
 export function readyEvent(e: Prepared, index = 0): Ready {
   const { head, tail } = splitCanonical(e);
@@ -121,8 +140,7 @@ export function readyEvent(e: Prepared, index = 0): Ready {
     event: e,
     head: headBuf,
     tail: tailBuf,
-    headHex: headBuf.toString('hex'),
-    tailHex: tailBuf.toString('hex'),
+    ...leafLiteral(head, tail, headBuf, tailBuf),
     cells: [
       cell(e.id),
       cell(new Date(atMs).toISOString()),
@@ -322,7 +340,7 @@ export class AuditLog {
           eventRows.push(eventRow(stored, Buffer.concat([r.head, Buffer.from(seqText, 'latin1'), r.tail])));
         } else {
           seqs.push(seq);
-          leaves.push(r.headHex + digitsHex(seqText) + r.tailHex);
+          leaves.push(r.headLit + (r.hexLit ? digitsHex(seqText) : seqText) + r.tailLit);
           for (let c = 0; c < cells.length; c++) cells[c]!.push(r.cells[c]!);
         }
         known.set(id, seq);

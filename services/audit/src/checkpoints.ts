@@ -65,8 +65,30 @@ export class Checkpointer {
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Checkpoints (or their known absence) by exact tree size, most recent lookups; bounded. */
+  private bySize = new Map<number, AuditCheckpoint | null>();
 
   constructor(private readonly opts: CheckpointerOptions) {}
+
+  /**
+   * The checkpoint of exactly `size` leaves from memory: the checkpoint, null when none exists, or
+   * undefined when only the database knows. Checkpoints are only ever signed at the current size,
+   * above the latest one, so a size below the latest that has none will never get one.
+   */
+  cached(size: number): AuditCheckpoint | null | undefined {
+    if (this.latest && this.latest.treeSize === size) return this.latest;
+    const v = this.bySize.get(size);
+    if (v !== undefined) return v;
+    if (this.latest && size > this.latest.treeSize) return null;
+    return undefined;
+  }
+
+  /** Records what the database said about `size` (from a proof's combined query). */
+  remember(size: number, cp: AuditCheckpoint | null): void {
+    if (cp === null && !(this.latest && size < this.latest.treeSize)) return;
+    this.bySize.set(size, cp);
+    if (this.bySize.size > 4096) this.bySize.delete(this.bySize.keys().next().value!);
+  }
 
   /** Loads the latest checkpoint and signs one for the current tree if it is not covered. */
   async init(): Promise<void> {
@@ -97,6 +119,7 @@ export class Checkpointer {
       const jws = await signCheckpoint(this.opts.privateJwk, payload);
       await this.opts.db.insert(checkpoints).values({ treeSize: size, rootHash: root, timestamp: new Date(timestamp), jws });
       this.latest = { ...payload, jws };
+      this.remember(size, this.latest);
       this.lastSignedAt = Date.now();
       return this.latest;
     });
@@ -126,8 +149,12 @@ export class Checkpointer {
   }
 
   async atSize(size: number): Promise<AuditCheckpoint | null> {
+    const known = this.cached(size);
+    if (known !== undefined) return known;
     const [row] = await this.opts.db.select().from(checkpoints).where(eq(checkpoints.treeSize, size)).limit(1);
-    return row ? toCheckpoint(row) : null;
+    const cp = row ? toCheckpoint(row) : null;
+    this.remember(size, cp);
+    return cp;
   }
 
   async close(): Promise<void> {

@@ -7,11 +7,13 @@ export function pgArray(values: readonly (string | number | null | undefined)[])
   return `{${values.map(pgArrayElement).join(',')}}`;
 }
 
+const NEEDS_ESCAPE = /[\\"]/;
+
 /** One element of a Postgres array literal: NULL, a number, or a double-quoted string. */
 export function pgArrayElement(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return 'NULL';
   if (typeof v === 'number') return String(v);
-  return `"${v.replace(/[\\"]/g, '\\$&')}"`;
+  return NEEDS_ESCAPE.test(v) ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`;
 }
 
 /**
