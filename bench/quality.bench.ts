@@ -1,7 +1,7 @@
 // Quality benchmark (issue 5): score 1,000,000 resident-register records (all rules, near duplicates
 // on) streamed from Postgres, against a plain streaming read of the same rows from the same
 // database in the same run. Reports time, the ratio (target <= 2x the read), peak memory during each
-// pass, and where the scoring pass spends its time. The scoring pass hands the rows, as NDJSON text,
+// pass, and where the scoring pass spends its time. The scoring pass hands the rows, `data` as JSON text,
 // to a WorkerScorer (parsing and scoring on a worker thread, as the service does with the catalog export).
 //   npx tsx bench/quality.bench.ts [records]     (Postgres at BENCH_DATABASE_URL, default 127.0.0.1:5432/test)
 import os from 'node:os';
@@ -69,9 +69,9 @@ async function main() {
         }
         return { n, blanks };
       });
-    // The scoring pass reads the same rows with `data` as JSON text and hands NDJSON lines (the
-    // catalog export's format, which the service's catalog reader passes on the same way) to a
-    // WorkerScorer: JSON parsing and scoring run on a worker thread while this thread reads.
+    // The scoring pass reads the same rows with `data` as JSON text and hands them (as columns) to a
+    // WorkerScorer: JSON parsing and scoring run on a worker thread while this thread reads. The
+    // service does the same with the catalog export's NDJSON text (WorkerScorer.addNdjson).
     const rawRows = () => sql`select key, version, ingested_at, data::text as data from records order by id`.cursor(BATCH);
     const score = () =>
       measured(async () => {
@@ -79,9 +79,16 @@ async function main() {
         let handing = 0;
         for await (const batch of readAhead(rawRows())) {
           const t0 = performance.now();
-          let text = '';
-          for (const r of batch) text += `{"key":${JSON.stringify(r.key)},"version":${r.version},"ingestedAt":"${r.ingested_at.toISOString()}","data":${r.data}}\n`;
-          await scorer.addNdjson(text, batch.length);
+          const n = batch.length;
+          const cols = { keys: new Array<string>(n), versions: new Array<number>(n), ingestedAt: new Array<string>(n), data: new Array<string>(n) };
+          for (let i = 0; i < n; i++) {
+            const r = batch[i];
+            cols.keys[i] = r.key;
+            cols.versions[i] = r.version;
+            cols.ingestedAt[i] = r.ingested_at.toISOString();
+            cols.data[i] = r.data;
+          }
+          await scorer.addColumns(cols);
           handing += performance.now() - t0;
         }
         const t0 = performance.now();
@@ -100,7 +107,7 @@ async function main() {
     console.log(`  CPU of this process (all threads): read ${(r.cpuMs / 1000).toFixed(2)} s, read + score ${(q.cpuMs / 1000).toFixed(2)} s (machine: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)})`);
     console.log(`  ratio score/read time: ${(q.ms / r.ms).toFixed(2)}x (target <= 2x)`);
     const waiting = q.ms - q.result.handing - q.result.tail;
-    console.log(`  where the scoring pass went (reading thread): ${(waiting / 1000).toFixed(2)} s waiting for rows, ${(q.result.handing / 1000).toFixed(2)} s building NDJSON and handing it to the worker (incl. waiting when 4 batches are queued), ${(q.result.tail / 1000).toFixed(2)} s for the worker to finish after the last row`);
+    console.log(`  where the scoring pass went (reading thread): ${(waiting / 1000).toFixed(2)} s waiting for rows, ${(q.result.handing / 1000).toFixed(2)} s handing rows to the worker (incl. waiting when 4 batches are queued), ${(q.result.tail / 1000).toFixed(2)} s for the worker to finish after the last row`);
     const nd = m.nearDuplicates.address;
     console.log(`\nfigures: score ${m.score.value}, completeness ${m.completeness.value}, uniqueness ${m.uniqueness.value}, accuracy ${m.accuracy.value}; near-duplicate addresses ${fmt(nd.nearDuplicates)} (rate ${nd.rate})`);
   } finally {

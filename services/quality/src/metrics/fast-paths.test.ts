@@ -150,7 +150,7 @@ describe('fast paths equal the definitions', () => {
 });
 
 describe('WorkerScorer', () => {
-  it('gives the same metrics as DatasetScorer, from record batches and from NDJSON text, with reference data', async () => {
+  it('gives the same metrics as DatasetScorer, from record batches, NDJSON text and columns, with reference data', async () => {
     const refSet = new HashSet53();
     const cons = new HashMap53();
     const input = () => ({
@@ -166,16 +166,19 @@ describe('WorkerScorer', () => {
     const local = new DatasetScorer(input());
     const viaRecords = new WorkerScorer(input());
     const viaText = new WorkerScorer(input(), { maxInFlight: 2 });
+    const viaColumns = new WorkerScorer(input());
     for (const b of batches) {
       local.add(b);
       await viaRecords.add(b);
       await viaText.addNdjson(b.map((r) => JSON.stringify(r)).join('\n') + '\n', b.length);
+      await viaColumns.addColumns({ keys: b.map((r) => r.key), versions: b.map((r) => r.version), ingestedAt: b.map((r) => r.ingestedAt), data: b.map((r) => JSON.stringify(r.data)) });
     }
     const expected = local.finish();
     expect(expected.consistency!.inconsistent).toBeGreaterThan(0);
     expect(expected.accuracy.rules.find((r) => r.kind === 'reference')!.failed).toBeGreaterThan(0);
     expect(await viaRecords.finish()).toEqual(expected);
     expect(await viaText.finish()).toEqual(expected);
+    expect(await viaColumns.finish()).toEqual(expected);
     expect(viaText.processed).toBe(20_000);
   }, 60_000);
 

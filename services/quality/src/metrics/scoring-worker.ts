@@ -4,7 +4,7 @@ import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { StoredRecord } from '@govshare/contracts';
 import { DatasetScorer } from './scorer.ts';
-import { inputFromWorkerData, type WorkerMessage, type WorkerReply } from './worker-scorer.ts';
+import { inputFromWorkerData, type RecordColumns, type WorkerMessage, type WorkerReply } from './worker-scorer.ts';
 
 const port = parentPort!;
 let scorer: DatasetScorer;
@@ -28,13 +28,19 @@ function parseLines(text: string): StoredRecord[] {
   return out;
 }
 
+function fromColumns(c: RecordColumns): StoredRecord[] {
+  const out = new Array<StoredRecord>(c.keys.length);
+  for (let i = 0; i < out.length; i++) out[i] = { key: c.keys[i], version: c.versions[i], ingestedAt: c.ingestedAt[i], data: JSON.parse(c.data[i]) };
+  return out;
+}
+
 port.on('message', (m: WorkerMessage) => {
   try {
     if (m.kind === 'finish') {
       port.postMessage({ kind: 'done', metrics: scorer.finish() } satisfies WorkerReply);
       return;
     }
-    scorer.add(m.kind === 'records' ? m.records : parseLines(m.text));
+    scorer.add(m.kind === 'records' ? m.records : m.kind === 'columns' ? fromColumns(m) : parseLines(m.text));
     port.postMessage({ kind: 'ack', processed: scorer.processed, heapUsed: getHeapStatistics().used_heap_size } satisfies WorkerReply);
   } catch (err) {
     port.postMessage({ kind: 'error', message: (err as Error).message } satisfies WorkerReply);

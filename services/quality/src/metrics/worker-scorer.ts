@@ -8,7 +8,14 @@ import type { StoredRecord } from '@govshare/contracts';
 import { HashMap53, HashSet53 } from './hash-set.ts';
 import type { QualityMetrics, ReferenceData, ScoringInput } from './scorer.ts';
 
-export type WorkerMessage = { kind: 'records'; records: StoredRecord[] } | { kind: 'ndjson'; text: string } | { kind: 'finish' };
+/** Records as columns, `data` as JSON text (parsed on the worker), e.g. rows read from a database. */
+export interface RecordColumns {
+  keys: string[];
+  versions: number[];
+  ingestedAt: string[];
+  data: string[];
+}
+export type WorkerMessage = { kind: 'records'; records: StoredRecord[] } | { kind: 'ndjson'; text: string } | ({ kind: 'columns' } & RecordColumns) | { kind: 'finish' };
 export type WorkerReply = { kind: 'ack'; processed: number; heapUsed: number } | { kind: 'done'; metrics: QualityMetrics } | { kind: 'error'; message: string };
 
 interface InputData extends Omit<ScoringInput, 'refs'> {
@@ -113,6 +120,11 @@ export class WorkerScorer {
   /** Complete NDJSON lines, one StoredRecord each (the catalog's export format); parsed on the worker. */
   addNdjson(text: string, lines: number): Promise<void> {
     return this.send({ kind: 'ndjson', text }, lines);
+  }
+
+  /** Records as columns with `data` as JSON text; parsed on the worker. */
+  addColumns(columns: RecordColumns): Promise<void> {
+    return this.send({ kind: 'columns', ...columns }, columns.keys.length);
   }
 
   async finish(): Promise<QualityMetrics> {
