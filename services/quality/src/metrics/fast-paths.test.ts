@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { StoredRecord } from '@govshare/contracts';
 import { Hash53Stream, hash53, isMissing, isNormalForm, normaliseText, normaliseValue, VARIANT_CHARS } from './normalise.ts';
-import { blockKey, blockMapKey, NearDuplicateIndex } from './near-duplicates.ts';
+import { blockKey, blockMapKey, NearDuplicateIndex, NumberSlots } from './near-duplicates.ts';
 import { DatasetScorer } from './scorer.ts';
 import { WorkerScorer } from './worker-scorer.ts';
 import { HashMap53, HashSet53 } from './hash-set.ts';
@@ -67,6 +67,26 @@ describe('fast paths equal the definitions', () => {
     }), { numRuns: 20000 });
     expect(blockMapKey('1号2栋')).not.toBe(blockMapKey('12栋'));
     expect(blockMapKey('0号')).not.toBe(blockMapKey('00号'));
+  });
+
+  it('NumberSlots behaves as a Map under heavy set/delete traffic (backward-shift deletion)', () => {
+    const op = fc.tuple(fc.constantFrom('set', 'set', 'delete', 'get'), fc.integer({ min: 1, max: 3000 }), fc.boolean());
+    fc.assert(fc.property(fc.array(op, { maxLength: 4000 }), (ops) => {
+      const slots = new NumberSlots();
+      const ref = new Map<number, number>();
+      ops.forEach(([kind, k0, big], i) => {
+        const k = big ? k0 * 4294967296 + 7 : k0; // keys differing only in their high bits, too
+        if (kind === 'set') {
+          slots.set(k, i);
+          ref.set(k, i);
+        } else if (kind === 'delete') {
+          slots.delete(k);
+          ref.delete(k);
+        } else expect(slots.get(k)).toBe(ref.get(k));
+      });
+      expect(slots.size).toBe(ref.size);
+      for (const [k, v] of ref) expect(slots.get(k)).toBe(v);
+    }), { numRuns: 100 });
   });
 
   it('parseDate', () => {

@@ -85,6 +85,87 @@ export function similarity(a: string, b: string): number {
 }
 
 /**
+ * Open-addressing map from positive integer keys (< 2^53) to block slots, linear probing with
+ * backward-shift deletion (no tombstones, so heavy delete traffic costs nothing later). 0 = empty.
+ */
+export class NumberSlots {
+  private keys = new Float64Array(1024);
+  private vals = new Int32Array(1024);
+  private mask = 1023;
+  size = 0;
+  private home(k: number): number {
+    let h = Math.imul((k >>> 0) ^ Math.imul((k / 4294967296) >>> 0, 0x9e3779b1), 0x85ebca6b);
+    h ^= h >>> 15;
+    return h & this.mask;
+  }
+  get(k: number): number | undefined {
+    const keys = this.keys;
+    for (let i = this.home(k); ; i = (i + 1) & this.mask) {
+      const v = keys[i];
+      if (v === k) return this.vals[i];
+      if (v === 0) return undefined;
+    }
+  }
+  set(k: number, slot: number): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    const keys = this.keys;
+    let i = this.home(k);
+    while (keys[i] !== 0 && keys[i] !== k) i = (i + 1) & this.mask;
+    if (keys[i] === 0) this.size++;
+    keys[i] = k;
+    this.vals[i] = slot;
+  }
+  delete(k: number): void {
+    const keys = this.keys, vals = this.vals, mask = this.mask;
+    let i = this.home(k);
+    while (keys[i] !== k) {
+      if (keys[i] === 0) return;
+      i = (i + 1) & mask;
+    }
+    this.size--;
+    // Backward shift: move later entries of the run into the gap when their home allows it.
+    for (let j = (i + 1) & mask; keys[j] !== 0; j = (j + 1) & mask) {
+      const h = this.home(keys[j]);
+      // Entry j may move to i when i lies cyclically in [h, j).
+      if (((j - h) & mask) >= ((j - i) & mask)) {
+        keys[i] = keys[j];
+        vals[i] = vals[j];
+        i = j;
+      }
+    }
+    keys[i] = 0;
+  }
+  private grow() {
+    const ok = this.keys, ov = this.vals;
+    this.keys = new Float64Array(ok.length * 2);
+    this.vals = new Int32Array(ok.length * 2);
+    this.mask = this.keys.length - 1;
+    this.size = 0;
+    for (let i = 0; i < ok.length; i++) if (ok[i] !== 0) this.set(ok[i], ov[i]);
+  }
+}
+
+/** Block key -> block slot: numeric keys in NumberSlots, the rest in a Map. */
+class BlockSlots {
+  private nums = new NumberSlots();
+  private strs = new Map<string, number>();
+  get size(): number {
+    return this.nums.size + this.strs.size;
+  }
+  get(k: number | string): number | undefined {
+    return typeof k === 'number' ? this.nums.get(k) : this.strs.get(k);
+  }
+  set(k: number | string, slot: number): void {
+    if (typeof k === 'number') this.nums.set(k, slot);
+    else this.strs.set(k, slot);
+  }
+  delete(k: number | string): void {
+    if (typeof k === 'number') this.nums.delete(k);
+    else this.strs.delete(k);
+  }
+}
+
+/**
  * Streaming near-duplicate clustering of one text field. Each value is compared with the cluster
  * representatives (first members) of its block, in creation order; it joins the first one with
  * similarity >= threshold, otherwise it founds a new cluster. Memory is bounded by
@@ -96,7 +177,7 @@ export function similarity(a: string, b: string): number {
  */
 export class NearDuplicateIndex {
   /** Block key -> block slot. */
-  private blocks = new Map<number | string, number>();
+  private blocks = new BlockSlots();
   /** Per block slot: its key, first and last representative, representative count. */
   private blockKeys: (number | string)[] = [];
   private blockHead = new Int32Array(1024);
