@@ -250,30 +250,53 @@ export class AuditLog {
     });
   }
 
+  /** Takes the next batch off the queue: at most maxBatch events, a request's events always together. */
+  private takeBatch(): Pending[] | null {
+    if (this.queue.length === 0) return null;
+    const batch: Pending[] = [];
+    let n = 0;
+    while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.events.length <= this.maxBatch)) {
+      const p = this.queue.shift()!;
+      batch.push(p);
+      n += p.events.length;
+    }
+    return batch;
+  }
+
+  private startBatch(batch: Pending[] | null): Promise<Accepted[]> | null {
+    return batch && this.commit(batch.flatMap((p) => p.events));
+  }
+
   private async flushLoop(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const batch: Pending[] = [];
-        let n = 0;
-        while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.events.length <= this.maxBatch)) {
-          const p = this.queue.shift()!;
-          batch.push(p);
-          n += p.events.length;
-        }
+      let batch = this.takeBatch();
+      let running = this.startBatch(batch);
+      while (batch && running) {
+        let results: Accepted[];
         try {
-          const results = await this.commit(batch.flatMap((p) => p.events));
-          let i = 0;
-          for (const p of batch) {
-            p.resolve(results.slice(i, i + p.events.length));
-            i += p.events.length;
-          }
+          results = await running;
         } catch (err) {
           this.opts.logger.error({ err }, 'audit batch commit failed');
           const failure = new AppError('UNAVAILABLE', 'audit events could not be committed');
           for (const p of batch) p.reject(failure);
           // The database is the truth: reload the tree edge before the next batch.
           await this.load().catch((e) => this.opts.logger.error({ err: e }, 'audit log reload failed'));
+          batch = this.takeBatch();
+          running = this.startBatch(batch);
+          continue;
         }
+        // Committed: answer the callers, then let them act before the next batch is cut. In-process
+        // callers (and requests that arrived meanwhile) append again within this turn of the event
+        // loop, so closed-loop callers form ONE group per commit instead of two alternating halves
+        // (64 callers: ~64 events per statement instead of ~32, less fixed cost per event).
+        let i = 0;
+        for (const p of batch) {
+          p.resolve(results.slice(i, i + p.events.length));
+          i += p.events.length;
+        }
+        await new Promise<void>((r) => setImmediate(r));
+        batch = this.takeBatch();
+        running = this.startBatch(batch);
       }
     } finally {
       this.flushing = null;
