@@ -2,12 +2,14 @@
 // whole hub (GraphQL, token check, policy, catalog, audit) and directly with postgres.js against the
 // same Postgres, in one run, so the machine's noise hits both. Then the gateway at a fixed 1,200 req/s.
 //   pnpm bench:gateway      (Postgres at BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { loadDevIssuerKeys, mintCallerToken } from '@govshare/gateway';
+import { createServiceClient, createServiceTokenSigner, loadServiceSigningKeys } from '@govshare/platform';
 import { startHubProcesses } from '../scripts/hub-processes.ts';
 import { percentile, printTable, ratio } from './report.ts';
 
@@ -18,18 +20,22 @@ const FIELDS = ['idNumber', 'name', 'gender', 'birthDate', 'address'];
 const prefix = `bench_${Date.now().toString(36)}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'govshare-bench-'));
 
-async function rawPostgres(ids: string[]) {
-  const sql = postgres(DATABASE_URL, { max: 10, connection: { search_path: `${prefix}_catalog` }, onnotice: () => {} });
+/** Runs `op` from CONNECTIONS closed-loop callers for SECONDS; reports throughput and latency. */
+async function closedLoop(op: (i: number) => Promise<unknown>) {
   const latencies: number[] = [];
   let done = 0;
+  let errors = 0;
+  let firstError: string | undefined;
   const end = Date.now() + SECONDS * 1000;
   const worker = async () => {
     while (Date.now() < end) {
-      const id = ids[done % ids.length];
       const t0 = performance.now();
-      await sql`select key, ${sql(FIELDS.map((f) => f))} from (
-        select key, ${sql.unsafe(FIELDS.map((f) => `data->'${f}' as "${f}"`).join(', '))} from records
-        where dataset_id = 'resident-registry' and key = ${id} order by id limit 20) r`;
+      try {
+        await op(done);
+      } catch (err) {
+        errors++;
+        firstError ??= (err as Error).message;
+      }
       latencies.push(performance.now() - t0);
       done++;
     }
@@ -37,9 +43,71 @@ async function rawPostgres(ids: string[]) {
   const t0 = Date.now();
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const elapsed = (Date.now() - t0) / 1000;
-  await sql.end();
   latencies.sort((a, b) => a - b);
-  return { rps: done / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: 0 };
+  if (firstError) console.error(`first error: ${firstError}`);
+  return { rps: done / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+}
+
+async function rawPostgres(ids: string[]) {
+  const sql = postgres(DATABASE_URL, { max: 10, connection: { search_path: `${prefix}_catalog` }, onnotice: () => {} });
+  try {
+    return await closedLoop(
+      (i) => sql`select key, ${sql(FIELDS.map((f) => f))} from (
+        select key, ${sql.unsafe(FIELDS.map((f) => `data->'${f}' as "${f}"`).join(', '))} from records
+        where dataset_id = 'resident-registry' and key = ${ids[i % ids.length]} order by id limit 20) r`,
+    );
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * Each internal hop the gateway makes per records query, called alone with a service token: the
+ * dataset + grants lookup, the records query, and the audit append (one event per call). Shows
+ * where a gateway request's time goes, and what the audit path costs.
+ */
+async function internalHops(hub: { url(name: string): string }, ids: string[]) {
+  const signer = createServiceTokenSigner((await loadServiceSigningKeys(dataDir)).privateJwk);
+  const catalog = createServiceClient({ service: 'catalog', baseUrl: hub.url('catalog'), signer });
+  const audit = createServiceClient({ service: 'audit', baseUrl: hub.url('audit'), signer });
+  const requestId = 'bench-hops';
+  try {
+    const access = await closedLoop(() => catalog.call({ method: 'GET', path: '/datasets/resident-registry/access?dept=PSB', requestId }));
+    const records = await closedLoop((i) =>
+      catalog.call({
+        method: 'POST',
+        path: '/datasets/resident-registry/records/query',
+        requestId,
+        body: { fields: FIELDS, where: { field: 'idNumber', op: 'eq', value: ids[i % ids.length] }, first: 20, withTotal: false },
+      }),
+    );
+    const append = await closedLoop(() =>
+      audit.call({
+        method: 'POST',
+        path: '/events',
+        requestId,
+        body: {
+          events: [
+            {
+              id: randomUUID(),
+              at: new Date().toISOString(),
+              requestId,
+              actor: { sub: 'bench', dept: 'PSB', roles: ['consumer'], jti: randomUUID() },
+              action: 'records.read',
+              outcome: 'allowed',
+              dataset: 'resident-registry',
+              fields: FIELDS,
+              recordCount: 1,
+            },
+          ],
+        },
+      }),
+    );
+    return { access, records, append };
+  } finally {
+    await catalog.close();
+    await audit.close();
+  }
 }
 
 function gatewayLoad(url: string, token: string, ids: string[], opts: { connections: number; overallRate?: number }) {
@@ -69,6 +137,8 @@ async function main() {
   const hub = await startHubProcesses({
     dataDir,
     ports: { gateway: 4300, catalog: 4301, audit: 4302, quality: 4303 },
+    // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every process of the run.
+    execArgv: process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean),
     env: { DATABASE_URL, GOVSHARE_DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'warn', QUALITY_SCORE_ON_START: 'false' },
     onLine: (name, line) => {
       if (!line.includes('FastifyDeprecation') && !line.includes('trace-warnings')) process.stderr.write(`${name}| ${line}\n`);
@@ -84,11 +154,15 @@ async function main() {
     const raw = await rawPostgres(ids);
     const gw = await gatewayLoad(hub.url('gateway'), token, ids, { connections: CONNECTIONS });
     const fixed = await gatewayLoad(hub.url('gateway'), token, ids, { connections: 64, overallRate: 1200 });
+    const hops = await internalHops(hub, ids);
     const audited = (await admin.unsafe(`select count(*)::int as n from "${prefix}_audit".events`).catch(() => [{ n: -1 }]))[0].n;
     printTable('records query: key filter, 20 rows max, 5 fields', [
       { name: 'postgres.js direct (baseline)', ...raw },
       { name: `gateway, ${CONNECTIONS} connections`, ...gw },
       { name: 'gateway at fixed 1,200 req/s', ...fixed },
+      { name: 'hop alone: catalog dataset+grants', ...hops.access },
+      { name: 'hop alone: catalog records query', ...hops.records },
+      { name: 'hop alone: audit append (1 event)', ...hops.append },
     ]);
     console.log(`gateway throughput / raw throughput: ${ratio(gw.rps, raw.rps)} (target >= 0.40)`);
     console.log(`gateway p99 at 1,200 req/s: ${fixed.p99.toFixed(1)} ms (target <= 50 ms), achieved ${fixed.rps.toFixed(0)} req/s, errors ${fixed.errors}`);

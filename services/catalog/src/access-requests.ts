@@ -25,6 +25,7 @@ import { toGrant } from './grants.ts';
 import { accessRequestEvents, accessRequests, datasets, departmentAccessSettings, departments, grants } from './schema.ts';
 import { addWorkingDays, DAY_MS, deadlineStatus, systemClock, WEEKENDS_ONLY, workingDaysLeft, type Clock, type WorkingCalendar } from './deadlines.ts';
 import type { FieldInfo } from './data-dictionary.ts';
+import { grantCacheFor } from './read-cache.ts';
 
 export const DEFAULT_DEADLINE_WORKING_DAYS = 5;
 export const DEFAULT_REFUSAL_RATE_TARGET = 0.1;
@@ -365,7 +366,8 @@ async function transition(
 ): Promise<AccessRequest> {
   if (!isUuid(id)) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
   const now = clock();
-  return db.transaction(async (tx) => {
+  // Approvals create grants and revocations end them: the catalog's grant cache must not outlive them.
+  return grantCacheFor(db).aroundWrite(() => db.transaction(async (tx) => {
     const [row] = await tx.select().from(accessRequests).where(eq(accessRequests.id, id)).for('update');
     if (!row) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
     if (t.idempotencyKey) {
@@ -383,7 +385,7 @@ async function transition(
     const [updated] = Object.keys(set).length ? await tx.update(accessRequests).set(set).where(eq(accessRequests.id, id)).returning() : [row];
     await tx.insert(accessRequestEvents).values({ requestId: id, at: now, actor: actorName(t.actor), kind, details, idempotencyKey: t.idempotencyKey ?? null });
     return (await loadViews(tx, [updated], now, cal))[0];
-  });
+  }));
 }
 
 const isAdmin = (a: AccessActor) => a.roles.includes('admin');

@@ -4,7 +4,7 @@ import type { Dataset, DatasetCreate, DatasetListQuery, DatasetPage, DatasetSche
 import { canonicalJson, checkCompatibility, compileDatasetSchema, withFieldOrder, type CompiledDatasetSchema } from './data-dictionary.ts';
 import { datasets, datasetVersions, departments, grants, type CatalogTables } from './schema.ts';
 import { toGrant } from './grants.ts';
-import { datasetCacheFor } from './dataset-cache.ts';
+import { datasetCacheFor, grantCacheFor } from './read-cache.ts';
 
 export type CatalogDb = Db<CatalogTables>;
 export type DatasetRow = typeof datasets.$inferSelect;
@@ -24,10 +24,21 @@ export function toDataset(r: DatasetRow): Dataset {
   };
 }
 
+// The API form of a cached row, built once per row object (rows are replaced, never changed).
+const datasetForms = new WeakMap<DatasetRow, Dataset>();
+function datasetOf(r: DatasetRow): Dataset {
+  let d = datasetForms.get(r);
+  if (!d) datasetForms.set(r, (d = toDataset(r)));
+  return d;
+}
+
 // Compiled validators per distinct schema (keyed by its canonical JSON, so several databases in one
-// process never share a stale entry).
+// process never share a stale entry), and per row object so a cached row skips the canonical JSON.
 const compiledCache = new Map<string, CompiledDatasetSchema>();
+const compiledForms = new WeakMap<object, CompiledDatasetSchema>();
 export function compiledFor(row: Pick<DatasetRow, 'id' | 'version' | 'schema' | 'keyFields'>): CompiledDatasetSchema {
+  const known = compiledForms.get(row);
+  if (known) return known;
   const k = `${row.keyFields.join(',')}@${canonicalJson(row.schema)}`;
   let c = compiledCache.get(k);
   if (!c) {
@@ -36,6 +47,7 @@ export function compiledFor(row: Pick<DatasetRow, 'id' | 'version' | 'schema' | 
     if (compiledCache.size > 500) compiledCache.clear();
     compiledCache.set(k, c);
   }
+  compiledForms.set(row, c);
   return c;
 }
 
@@ -157,13 +169,10 @@ export async function listVersions(db: CatalogDb, id: string): Promise<{ version
 
 /** What the gateway needs to decide one request: the dataset and the dept's grants in force now. */
 export async function datasetAccess(db: CatalogDb, id: string, dept: string, now: Date = new Date()): Promise<{ dataset: Dataset; grants: Grant[] }> {
-  const [row, grantRows] = await Promise.all([
+  const [row, unrevoked] = await Promise.all([
     getDatasetRow(db, id),
-    db
-      .select()
-      .from(grants)
-      .where(and(eq(grants.datasetId, id), eq(grants.granteeDept, dept), isNull(grants.revokedAt), gt(grants.expiresAt, now)))
-      .orderBy(asc(grants.createdAt)),
+    grantCacheFor(db).get(id, () => db.select().from(grants).where(and(eq(grants.datasetId, id), isNull(grants.revokedAt))).orderBy(asc(grants.createdAt))),
   ]);
-  return { dataset: toDataset(row), grants: grantRows.map(toGrant) };
+  const active = (unrevoked ?? []).filter((g) => g.granteeDept === dept && g.expiresAt.getTime() > now.getTime());
+  return { dataset: datasetOf(row), grants: active.map(toGrant) };
 }

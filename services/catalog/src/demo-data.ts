@@ -8,6 +8,7 @@ import { compileDatasetSchema, recordKey } from './data-dictionary.ts';
 import type { CatalogDb } from './datasets.ts';
 import { datasets, datasetVersions, departments, grants, records } from './schema.ts';
 import { seedAccessHistory } from './demo-access-history.ts';
+import { grantCacheFor } from './read-cache.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG
@@ -463,7 +464,7 @@ export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: 
   const scale = opts.scale ?? 1;
   const now = opts.now ?? new Date();
   const generated = generateDemoRows(scale);
-  return db.transaction(async (tx) => {
+  return grantCacheFor(db).aroundWrite(() => db.transaction(async (tx) => {
     const inserted = await tx.insert(departments).values([...DEMO_DEPARTMENTS]).onConflictDoNothing().returning();
     if (inserted.length < DEMO_DEPARTMENTS.length) {
       tx.rollback(); // someone else is seeding
@@ -524,5 +525,5 @@ export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: 
     // tx.rollback() throws a TransactionRollbackError: another process seeded first.
     if ((err as Error)?.name === 'TransactionRollbackError' || /Rollback/i.test(String((err as Error)?.message))) return null;
     throw err;
-  });
+  }));
 }

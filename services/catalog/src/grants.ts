@@ -3,6 +3,7 @@ import { AppError } from '@govshare/platform';
 import type { Grant, GrantCreate } from '@govshare/contracts';
 import { grants, datasets, departments } from './schema.ts';
 import type { CatalogDb } from './datasets.ts';
+import { grantCacheFor } from './read-cache.ts';
 
 export function toGrant(r: typeof grants.$inferSelect): Grant {
   return {
@@ -36,10 +37,12 @@ export async function createGrant(db: CatalogDb, input: GrantCreate, now = new D
   for (const f of unmasked) if (!input.fields.includes(f)) refuse('unmaskedFields', 'unmasked-not-granted', `field "${f}" is not among the granted fields`);
   const expiresAt = new Date(input.expiresAt);
   if (!(expiresAt.getTime() > now.getTime())) refuse('expiresAt', 'expiry-in-past', `must be in the future`);
-  const [row] = await db
-    .insert(grants)
-    .values({ datasetId: ds.id, granteeDept: input.granteeDept, fields: input.fields, unmaskedFields: unmasked, purpose: input.purpose, expiresAt, createdBy: input.createdBy })
-    .returning();
+  const [row] = await grantCacheFor(db).aroundWrite(() =>
+    db
+      .insert(grants)
+      .values({ datasetId: ds.id, granteeDept: input.granteeDept, fields: input.fields, unmaskedFields: unmasked, purpose: input.purpose, expiresAt, createdBy: input.createdBy })
+      .returning(),
+  );
   return toGrant(row);
 }
 
@@ -69,6 +72,6 @@ export async function getGrant(db: CatalogDb, id: string): Promise<Grant> {
 /** Sets revoked_at once; revoking again returns the grant unchanged. */
 export async function revokeGrant(db: CatalogDb, id: string): Promise<Grant> {
   if (!isUuid(id)) throw new AppError('NOT_FOUND', `grant "${id}" not found`);
-  await db.update(grants).set({ revokedAt: sql`now()` }).where(and(eq(grants.id, id), isNull(grants.revokedAt)));
+  await grantCacheFor(db).aroundWrite(() => db.update(grants).set({ revokedAt: sql`now()` }).where(and(eq(grants.id, id), isNull(grants.revokedAt))));
   return getGrant(db, id);
 }

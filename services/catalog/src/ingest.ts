@@ -8,7 +8,7 @@ import type { IngestResult, RowError } from '@govshare/contracts';
 import { recordKey, type CompiledDatasetSchema, type FieldInfo } from './data-dictionary.ts';
 import { compiledFor, type CatalogDb } from './datasets.ts';
 import { datasets, records } from './schema.ts';
-import { datasetCacheFor } from './dataset-cache.ts';
+import { datasetCacheFor } from './read-cache.ts';
 
 export type IngestMode = 'append' | 'replace';
 export const MAX_ROW_ERRORS = 100;
