@@ -3,8 +3,9 @@
 // same Postgres, in one run, so the machine's noise hits both. Then the gateway at a fixed 1,200 req/s.
 //   pnpm bench:gateway      (Postgres at BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
@@ -40,17 +41,21 @@ async function closedLoop(op: (i: number) => Promise<unknown>) {
       done++;
     }
   };
+  const cpuBefore = cpuByProcess();
   const t0 = Date.now();
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const elapsed = (Date.now() - t0) / 1000;
+  const cpu = cpuPerOp(cpuBefore, cpuByProcess(), done);
   latencies.sort((a, b) => a - b);
   if (firstError) console.error(`first error: ${firstError}`);
-  return { rps: done / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  return { rps: done / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu };
 }
 
 async function rawPostgres(ids: string[]) {
   const sql = postgres(DATABASE_URL, { max: 10, connection: { search_path: `${prefix}_catalog` }, onnotice: () => {} });
   try {
+    // Open every connection first, so their backends are counted from the start of the loop.
+    await Promise.all(Array.from({ length: 10 }, () => sql`select pg_sleep(0.05)`));
     return await closedLoop(
       (i) => sql`select key, ${sql(FIELDS.map((f) => f))} from (
         select key, ${sql.unsafe(FIELDS.map((f) => `data->'${f}' as "${f}"`).join(', '))} from records
@@ -110,10 +115,52 @@ async function internalHops(hub: { url(name: string): string }, ids: string[]) {
   }
 }
 
+const CPU_GROUPS: [string, (args: string) => boolean][] = [
+  ['gateway', (a) => a.includes('gateway/src/main.ts')],
+  ['catalog', (a) => a.includes('catalog/src/main.ts')],
+  ['audit', (a) => a.includes('audit/src/main.ts')],
+  ['quality', (a) => a.includes('quality/src/main.ts')],
+  ['postgres', (a) => a.startsWith('postgres')],
+];
+
+/** CPU time (ms) used so far by each hub process, all Postgres processes, and this load generator. */
+function cpuByProcess(): Record<string, number> {
+  const tick = 10; // USER_HZ is 100 on Linux
+  const out: Record<string, number> = { 'load generator': (process.cpuUsage().user + process.cpuUsage().system) / 1000 };
+  for (const line of execFileSync('ps', ['-eo', 'pid=,args=']).toString().trim().split('\n')) {
+    const [pid, ...rest] = line.trim().split(/\s+/);
+    const group = CPU_GROUPS.find(([, match]) => match(rest.join(' ')))?.[0];
+    if (!group) continue;
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      out[group] = (out[group] ?? 0) + (Number(f[11]) + Number(f[12])) * tick;
+    } catch {
+      // the process ended between ps and the read
+    }
+  }
+  return out;
+}
+
+/** µs of CPU per operation, by process group, between two cpuByProcess readings. */
+function cpuPerOp(before: Record<string, number>, after: Record<string, number>, ops: number): Record<string, number> {
+  return Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k] - (before[k] ?? 0)) * 1000) / Math.max(ops, 1)]));
+}
+
+function printCpuTable(columns: { name: string; cpu: Record<string, number> }[]) {
+  const groups = ['load generator', ...CPU_GROUPS.map(([g]) => g)];
+  console.log(`\nCPU per request in µs, all processes (the machine has ${availableParallelism()} cores; throughput is at most cores / total)`);
+  console.log(['process'.padEnd(15), ...columns.map((c) => c.name.padStart(10))].join(' '));
+  for (const g of groups) console.log([g.padEnd(15), ...columns.map((c) => (c.cpu[g] ?? 0).toFixed(0).padStart(10))].join(' '));
+  const totals = columns.map((c) => Object.values(c.cpu).reduce((a, b) => a + b, 0));
+  console.log(['total'.padEnd(15), ...totals.map((t) => t.toFixed(0).padStart(10))].join(' '));
+  console.log(['x raw'.padEnd(15), ...totals.map((t) => ratio(t, totals[0]).padStart(10))].join(' '));
+}
+
 function gatewayLoad(url: string, token: string, ids: string[], opts: { connections: number; overallRate?: number }) {
   let n = 0;
   const query = `query Q($id: JSON!) { records(dataset: "resident-registry", fields: ${JSON.stringify(FIELDS)}, where: { field: "idNumber", eq: $id }, first: 20) { nodes { key data } } }`;
-  return new Promise<{ rps: number; p50: number; p99: number; errors: number }>((resolve, reject) => {
+  const cpuBefore = cpuByProcess();
+  return new Promise<{ rps: number; p50: number; p99: number; errors: number; cpu: Record<string, number> }>((resolve, reject) => {
     autocannon(
       {
         url: `${url}/graphql`,
@@ -126,7 +173,7 @@ function gatewayLoad(url: string, token: string, ids: string[], opts: { connecti
       },
       (err: unknown, r: any) => {
         if (err) return reject(err);
-        resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts });
+        resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts, cpu: cpuPerOp(cpuBefore, cpuByProcess(), r.requests.total) });
       },
     );
   });
@@ -167,6 +214,14 @@ async function main() {
     console.log(`gateway throughput / raw throughput: ${ratio(gw.rps, raw.rps)} (target >= 0.40)`);
     console.log(`gateway p99 at 1,200 req/s: ${fixed.p99.toFixed(1)} ms (target <= 50 ms), achieved ${fixed.rps.toFixed(0)} req/s, errors ${fixed.errors}`);
     console.log(`audit events stored during the run: ${audited}`);
+    // Where the CPU goes: every process shares the same cores, so CPU per request bounds throughput.
+    printCpuTable([
+      { name: 'raw', cpu: raw.cpu },
+      { name: 'gateway', cpu: gw.cpu },
+      { name: 'hop access', cpu: hops.access.cpu },
+      { name: 'hop query', cpu: hops.records.cpu },
+      { name: 'hop audit', cpu: hops.append.cpu },
+    ]);
   } finally {
     await hub.stop();
     for (const svc of ['catalog', 'audit', 'quality', 'gateway']) await admin.unsafe(`drop schema if exists "${prefix}_${svc}" cascade`);
