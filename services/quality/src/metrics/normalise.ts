@@ -73,22 +73,6 @@ export function normaliseText(v: unknown): string {
   return s.replace(VARIANT_RE, (c) => VARIANT_CHARS[c]).replace(STRIP_RE, '');
 }
 
-/** cyrb53: a fast 53-bit string hash (safe integer, never 0). Collisions: ~N²/2⁵⁴, i.e. ~3e-5 for a million values. */
-export function hash53(str: string, seed = 0): number {
-  let h1 = 0xdeadbeef ^ seed, h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < str.length; i++) {
-    const ch = str.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  const h = 4294967296 * (2097151 & h2) + (h1 >>> 0);
-  return h === 0 ? 1 : h;
-}
-
 /**
  * cyrb53 fed piece by piece: `start(); update(a); update(b); digest()` equals `hash53(a + b)` (seed 0),
  * without building the concatenation.
@@ -96,9 +80,9 @@ export function hash53(str: string, seed = 0): number {
 export class Hash53Stream {
   private h1 = 0;
   private h2 = 0;
-  start(): void {
-    this.h1 = 0xdeadbeef;
-    this.h2 = 0x41c6ce57;
+  start(seed = 0): void {
+    this.h1 = 0xdeadbeef ^ seed;
+    this.h2 = 0x41c6ce57 ^ seed;
   }
   update(str: string): void {
     let h1 = this.h1, h2 = this.h2;
@@ -124,4 +108,13 @@ export class Hash53Stream {
     const h = 4294967296 * (2097151 & h2) + (h1 >>> 0);
     return h === 0 ? 1 : h;
   }
+}
+
+const oneShot = new Hash53Stream();
+
+/** cyrb53: a fast 53-bit string hash (safe integer, never 0). Collisions: ~N²/2⁵⁴, i.e. ~3e-5 for a million values. */
+export function hash53(str: string, seed = 0): number {
+  oneShot.start(seed);
+  oneShot.update(str);
+  return oneShot.digest();
 }
