@@ -146,6 +146,9 @@ describe.each(backends())('access workflow over HTTP (%s)', (backend) => {
     );
     const granted = await gql(auditor, `{ auditEvents(filter: { action: "access.granted" }) { nodes { grantId filter } } }`);
     expect(granted.data.auditEvents.nodes).toEqual(expect.arrayContaining([{ grantId: ok.data.approveAccessRequest.grant.id, filter: { accessRequestId: psb.id } }]));
+    // The revocation names the grant too, so the audit's alert rules can catch any later use of it.
+    const ended = await gql(auditor, `{ auditEvents(filter: { action: "access.grantRevoked" }) { nodes { grantId filter } } }`);
+    expect(ended.data.auditEvents.nodes).toEqual(expect.arrayContaining([{ grantId: ok.data.approveAccessRequest.grant.id, filter: { accessRequestId: psb.id } }]));
   });
 
   it('deadlines: yellow then red with the clock; overdue lists for the owner’s stewards and admins', async () => {

@@ -89,6 +89,11 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
     const revoked = await hub.gql(admin, `mutation { revokeGrant(id: "${grantId}") { active revokedAt } }`);
     expect(revoked.body.data.revokeGrant.active).toBe(false);
     expect(codes((await read('HRSS', 'subsidies')).body)).toEqual(['FORBIDDEN']);
+
+    // The audit log ties the grant's id to its purpose (for the alert rules), after the catalog made it.
+    const auditor = await hub.token('PSB', ['auditor']);
+    const facts = await hub.gql(auditor, `{ auditEvents(filter: { action: "grants.created" }) { nodes { grantId purpose dataset } } }`);
+    expect(facts.body.data.auditEvents.nodes).toContainEqual({ grantId, purpose: 'employment support check', dataset: 'subsidies' });
   });
 
   it('a grant stops working when it expires', async () => {

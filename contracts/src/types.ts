@@ -180,6 +180,7 @@ export interface AuditEvent {
   recordCount?: number;
   grantId?: string;
   purpose?: string;
+  grantExpiresAt?: string;
   /** Transport only: clear identifiers, hashed by the audit service into subjectKeys. */
   subjects?: string[];
   subjectKeys?: string[];
@@ -248,7 +249,7 @@ export interface AuditConsistencyProof {
   toCheckpoint?: AuditCheckpoint | null;
 }
 
-export type AuditAlertKind = 'repeated_denials' | 'grant_purpose_mismatch' | 'grant_used_after_revoke' | 'large_read';
+export type AuditAlertKind = 'repeated_denials' | 'grant_purpose_mismatch' | 'grant_used_after_revoke' | 'grant_used_after_expiry' | 'large_read';
 
 export interface AuditAlert {
   id: number;

@@ -16,7 +16,8 @@ import {
 } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
-import { auditEvent, auditedRead, auditedWrite } from './audited.ts';
+import { auditOutcomeFact, auditedRead, auditedWrite } from './audited.ts';
+import { grantFacts } from './grants.ts';
 
 const AR = (def?: string) => ref('access-request.v1.json', def);
 
@@ -100,11 +101,13 @@ export function changeAccessRequest(deps: GatewayDeps, scope: RequestScope, id: 
         body: { actor: actorOf(scope), ...body, ...(idempotencyKey ? { idempotencyKey } : {}) },
         responseSchema: AR(),
       });
-      if (kind === 'approve' && result.grantId) {
-        // The grant the approval created, tied to the request (the intent above could not know its id yet).
-        await deps.audit
-          .record(auditEvent(scope, 'access.granted', 'allowed', { dataset: result.datasetId, grantId: result.grantId, purpose: result.purpose, fields: result.decision?.fields, filter: { accessRequestId: id } }))
-          .catch((err) => deps.logger.error({ err: (err as Error).message, reqId: scope.requestId }, 'could not audit the grant of an approved request'));
+      // The grant the approval created or the revocation ended, tied to the request (the intent above
+      // could not name the grant); the audit service checks later uses against these.
+      if (kind === 'approve' && result.grant) {
+        await auditOutcomeFact(deps, scope, 'access.granted', { ...grantFacts(result.grant), filter: { accessRequestId: id } });
+      }
+      if (kind === 'revoke-grant' && result.grantId) {
+        await auditOutcomeFact(deps, scope, 'access.grantRevoked', { dataset: result.datasetId, grantId: result.grantId, filter: { accessRequestId: id } });
       }
       return result;
     },

@@ -2,7 +2,7 @@ import { AppError } from '@govshare/platform';
 import { ref, type Grant, type GrantCreate } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
-import { auditedRead, auditedWrite } from './audited.ts';
+import { auditOutcomeFact, auditedRead, auditedWrite } from './audited.ts';
 
 function requireAdmin(scope: RequestScope) {
   if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin may manage grants');
@@ -15,15 +15,24 @@ export function createGrant(deps: GatewayDeps, scope: RequestScope, input: Omit<
     'grants.create',
     { dataset: input.datasetId, purpose: input.purpose },
     () => requireAdmin(scope),
-    () =>
-      deps.catalog.call<Grant>({
+    async () => {
+      const grant = await deps.catalog.call<Grant>({
         method: 'POST',
         path: '/grants',
         requestId: scope.requestId,
         body: { ...input, createdBy: `${scope.caller.sub}@${scope.caller.dept}` },
         responseSchema: ref('grant.v1.json'),
-      }),
+      });
+      // The intent above could not know the grant's id: tie id, purpose and expiry together for the audit's alert rules.
+      await auditOutcomeFact(deps, scope, 'grants.created', grantFacts(grant));
+      return grant;
+    },
   );
+}
+
+/** What the audit service needs to check later uses of a grant (purpose, period). */
+export function grantFacts(grant: Grant) {
+  return { dataset: grant.datasetId, grantId: grant.id, purpose: grant.purpose, grantExpiresAt: grant.expiresAt, fields: grant.fields };
 }
 
 export function revokeGrant(deps: GatewayDeps, scope: RequestScope, id: string): Promise<Grant> {

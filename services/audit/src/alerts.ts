@@ -1,9 +1,12 @@
 // Alert rules, evaluated after each committed batch (never on the acknowledgement path).
 //  - repeated_denials: >= N denied events by one caller (actor.sub) within a window.
-//  - grant_purpose_mismatch: a grant used with a purpose other than the one its grants.create event recorded.
-//  - grant_used_after_revoke: a grant used after a grants.revoke event for it.
+//  - grant_purpose_mismatch: a grant used with a purpose other than the one its creation event recorded.
+//  - grant_used_after_revoke: a grant used after an event revoking it.
+//  - grant_used_after_expiry: a grant used after the expiry its creation event recorded.
 //  - large_read: recordCount > factor x the caller's own median (over its last reads) and > a floor.
-// Grant expiry is not in the audit event, so reads after expiry are only caught by the gateway.
+// A grant's life is told by the gateway's events: created by an admin (grants.created) or by an
+// approved access request (access.granted), both after the catalog committed it and with its id,
+// purpose and expiry; revoked by an admin (grants.revoke) or through its request (access.grantRevoked).
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db, Logger } from '@govshare/platform';
 import type { AuditAlert, AuditAlertKind, AuditAlertPage, AuditStoredEvent } from '@govshare/contracts';
@@ -30,17 +33,26 @@ export const defaultAlertRules: AlertRules = {
 
 type NewAlert = typeof alerts.$inferInsert;
 
-/** The first grants.create (purpose, seq) and first grants.revoke (seq) of one grant. */
+const CREATE_ACTIONS = ['grants.created', 'access.granted'];
+const REVOKE_ACTIONS = ['grants.revoke', 'access.grantRevoked'];
+const LIFECYCLE_ACTIONS = [...CREATE_ACTIONS, ...REVOKE_ACTIONS];
+// Must match the predicate of the partial index events_grant_lifecycle_idx (schema.ts), literally.
+export const GRANT_LIFECYCLE_PREDICATE = `action in (${LIFECYCLE_ACTIONS.map((a) => `'${a}'`).join(', ')}) and outcome = 'allowed'`;
+
+/** The first creation (purpose, expiry, seq) and first revocation (seq) of one grant. */
 interface GrantLifecycle {
-  create?: { purpose: string | null; seq: number };
+  create?: { purpose: string | null; expiresAt: number | null; seq: number };
   revokeSeq?: number;
 }
 const GRANT_CACHE = 100_000;
 
 /** Keeps the earliest create / revoke: merging the same event twice changes nothing. */
-function mergeLifecycle(g: GrantLifecycle, action: string, purpose: string | null, seq: number): void {
-  if (action === 'grants.create' && (!g.create || seq < g.create.seq)) g.create = { purpose, seq };
-  if (action === 'grants.revoke' && (g.revokeSeq === undefined || seq < g.revokeSeq)) g.revokeSeq = seq;
+function mergeLifecycle(g: GrantLifecycle, action: string, purpose: string | null, expiresAt: string | null, seq: number): void {
+  if (CREATE_ACTIONS.includes(action) && (!g.create || seq < g.create.seq)) {
+    const ms = expiresAt ? Date.parse(expiresAt) : NaN;
+    g.create = { purpose, expiresAt: Number.isFinite(ms) ? ms : null, seq };
+  }
+  if (REVOKE_ACTIONS.includes(action) && (g.revokeSeq === undefined || seq < g.revokeSeq)) g.revokeSeq = seq;
 }
 
 export class AlertEngine {
@@ -107,30 +119,37 @@ export class AlertEngine {
   private async grants(batch: AuditStoredEvent[], out: NewAlert[]): Promise<void> {
     // The batch's own create/revoke events first (pure, cannot fail): cached grants stay complete.
     for (const e of batch) {
-      if (e.grantId && e.outcome === 'allowed' && (e.action === 'grants.create' || e.action === 'grants.revoke')) {
+      if (e.grantId && e.outcome === 'allowed' && LIFECYCLE_ACTIONS.includes(e.action)) {
         const g = this.grantCache.get(e.grantId);
-        if (g) mergeLifecycle(g, e.action, e.purpose ?? null, e.seq);
+        if (g) mergeLifecycle(g, e.action, e.purpose ?? null, e.grantExpiresAt ?? null, e.seq);
       }
     }
-    const uses = batch.filter((e) => e.grantId && e.outcome === 'allowed' && !e.action.startsWith('grants.'));
+    const uses = batch.filter((e) => e.grantId && e.outcome === 'allowed' && !LIFECYCLE_ACTIONS.includes(e.action) && !e.action.startsWith('grants.'));
     if (uses.length === 0) return;
     // One query per batch, only for grants not cached yet: their create and revoke events.
     const ids = [...new Set(uses.map((e) => e.grantId!))].filter((id) => !this.grantCache.has(id));
     if (ids.length > 0) {
       const rows = await this.db
-        .select({ grantId: events.grantId, action: events.action, purpose: events.purpose, seq: events.seq })
+        .select({
+          grantId: events.grantId,
+          action: events.action,
+          purpose: events.purpose,
+          // Read from the leaf (authoritative); only creation events carry it, and they are few.
+          expiresAt: sql<string | null>`convert_from(${events.leaf}, 'UTF8')::jsonb ->> 'grantExpiresAt'`,
+          seq: events.seq,
+        })
         .from(events)
         // Literal predicate (not parameters) so the planner can use the partial events_grant_lifecycle_idx.
-        .where(and(inArray(events.grantId, ids), sql`action in ('grants.create', 'grants.revoke') and outcome = 'allowed'`))
+        .where(and(inArray(events.grantId, ids), sql.raw(GRANT_LIFECYCLE_PREDICATE)))
         .orderBy(asc(events.seq));
       const found = new Map<string, GrantLifecycle>(ids.map((id) => [id, {}]));
-      for (const r of rows) mergeLifecycle(found.get(r.grantId!)!, r.action, r.purpose, Number(r.seq));
+      for (const r of rows) mergeLifecycle(found.get(r.grantId!)!, r.action, r.purpose, r.expiresAt, Number(r.seq));
       for (const [id, g] of found) {
         this.grantCache.set(id, g);
         if (this.grantCache.size > GRANT_CACHE) this.grantCache.delete(this.grantCache.keys().next().value!);
       }
     }
-    const created = new Map<string, { purpose: string | null; seq: number }>();
+    const created = new Map<string, NonNullable<GrantLifecycle['create']>>();
     const revoked = new Map<string, number>();
     for (const e of uses) {
       const g = this.grantCache.get(e.grantId!);
@@ -148,6 +167,17 @@ export class AlertEngine {
           at: new Date(e.at),
           message: `grant ${e.grantId} was used for "${e.purpose}" but was created for "${c.purpose}"`,
           details: { grantId: e.grantId, purpose: e.purpose, grantPurpose: c.purpose, grantSeq: c.seq },
+        });
+      }
+      if (c?.expiresAt !== null && c?.expiresAt !== undefined && Date.parse(e.at) > c.expiresAt) {
+        out.push({
+          kind: 'grant_used_after_expiry',
+          actorSub: e.actor.sub,
+          actorDept: e.actor.dept,
+          seq: e.seq,
+          at: new Date(e.at),
+          message: `grant ${e.grantId} was used at ${e.at}, after it expired at ${new Date(c.expiresAt).toISOString()}`,
+          details: { grantId: e.grantId, expiresAt: new Date(c.expiresAt).toISOString(), grantSeq: c.seq },
         });
       }
       const r = revoked.get(e.grantId!);

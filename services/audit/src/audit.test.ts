@@ -6,6 +6,9 @@ import { fromHex, leafHash, toHex, verifyConsistency, verifyInclusion } from './
 import { verifyCheckpoint } from './checkpoints.ts';
 import { subjectKeyOf } from './keys.ts';
 import { backends, makeEvent, startTestAudit, type TestAudit } from './test-helpers.ts';
+import { getTableConfig, PgDialect } from 'drizzle-orm/pg-core';
+import { GRANT_LIFECYCLE_PREDICATE } from './alerts.ts';
+import { events } from './schema.ts';
 
 const RESIDENT = '110101199003077777';
 const api = (def: string) => ref('audit-api.v1.json', def);
@@ -268,21 +271,37 @@ describe.each(backends())('audit service (%s)', (backend) => {
     await a.call('POST', '/events', { events: Array.from({ length: 5 }, () => makeEvent({ actor, outcome: 'denied', reason: 'no grant' })) });
     await a.call('POST', '/events', { events: [makeEvent({ actor, outcome: 'denied' })] });
     const grantId = randomUUID();
+    const steward = { sub: 'steward', dept: 'SAMR', roles: ['steward'] };
+    const inAYear = new Date(Date.now() + 365 * 86_400_000).toISOString();
     await a.call('POST', '/events', {
       events: [
-        makeEvent({ actor: { sub: 'steward', dept: 'SAMR', roles: ['steward'] }, action: 'grants.create', grantId, purpose: 'tax audit' }),
+        makeEvent({ actor: steward, action: 'grants.created', grantId, purpose: 'tax audit', grantExpiresAt: inAYear }),
         ...Array.from({ length: 6 }, () => makeEvent({ actor, grantId, purpose: 'tax audit', recordCount: 20 })),
         makeEvent({ actor, grantId, purpose: 'marketing', recordCount: 20 }),
         makeEvent({ actor, grantId, purpose: 'tax audit', recordCount: 50_000 }),
-        makeEvent({ actor: { sub: 'steward', dept: 'SAMR', roles: ['steward'] }, action: 'grants.revoke', grantId }),
+        makeEvent({ actor: steward, action: 'access.grantRevoked', grantId }),
         makeEvent({ actor, grantId, purpose: 'tax audit', recordCount: 5 }),
       ],
     });
+    // A grant from an approved request that expired an hour ago, used now; its creation is not a use.
+    const expired = randomUUID();
+    await a.call('POST', '/events', {
+      events: [makeEvent({ actor: steward, action: 'access.granted', grantId: expired, purpose: 'pension check', grantExpiresAt: new Date(Date.now() - 3_600_000).toISOString() })],
+    });
+    await a.service.alerts.idle();
+    await a.call('POST', '/events', { events: [makeEvent({ actor, grantId: expired, purpose: 'pension check', recordCount: 3 })] });
     await a.service.alerts.idle();
     const res = await a.call('GET', `/alerts?sub=${sub}`);
     assertContract(api('AlertPage'), res.body);
     const kinds = res.body.alerts.map((x: any) => x.kind).sort();
-    expect(kinds).toEqual(['grant_purpose_mismatch', 'grant_used_after_revoke', 'large_read', 'repeated_denials']);
+    expect(kinds).toEqual(['grant_purpose_mismatch', 'grant_used_after_expiry', 'grant_used_after_revoke', 'large_read', 'repeated_denials']);
+    expect(res.body.alerts.find((x: any) => x.kind === 'grant_used_after_expiry').details).toMatchObject({ grantId: expired });
+    expect(res.body.alerts.find((x: any) => x.kind === 'grant_used_after_revoke').details).toMatchObject({ grantId });
     expect((await a.call('GET', `/alerts?sub=${sub}&kind=large_read`)).body.alerts[0].details).toMatchObject({ recordCount: 50_000, median: 20 });
   });
+});
+
+it('the alert rules look grants up with exactly the predicate of the partial index built for them', () => {
+  const index = getTableConfig(events).indexes.find((i) => i.config.name === 'events_grant_lifecycle_idx')!;
+  expect(new PgDialect().sqlToQuery(index.config.where!).sql).toBe(GRANT_LIFECYCLE_PREDICATE);
 });
