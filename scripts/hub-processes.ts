@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadServiceSigningKeys } from '@govshare/platform';
+import { loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
 import { loadDevIssuerKeys } from '@govshare/gateway';
 
 export const root = resolve(import.meta.dirname, '..');
@@ -49,6 +49,7 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
   let stopping = false;
 
   await loadServiceSigningKeys(o.dataDir);
+  await loadQualitySigningKeys(o.dataDir);
   await loadDevIssuerKeys(o.dataDir);
 
   const env = {

@@ -38,6 +38,7 @@ export async function startHub(
 ): Promise<Hub> {
   const logger = createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent');
   const serviceKeys = await generateEd25519('svc-test');
+  const qualityKeys = await generateEd25519('quality-test');
   const issuerKeys = await generateEd25519('issuer-test');
   const common = {
     databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
@@ -48,10 +49,10 @@ export async function startHub(
     port: 0,
     logger,
   };
-  const catalog = await startCatalog({ ...common, demoData: { scale: opts.demoScale ?? 0.1 }, ...(opts.catalogClock ? { clock: opts.catalogClock } : {}) });
+  const catalog = await startCatalog({ ...common, qualityPublicJwk: qualityKeys.publicJwk, demoData: { scale: opts.demoScale ?? 0.1 }, ...(opts.catalogClock ? { clock: opts.catalogClock } : {}) });
   const audit = await startAudit({ ...common });
   const quality = opts.quality
-    ? await startQuality({ ...common, catalogUrl: catalog.url, servicePrivateJwk: serviceKeys.privateJwk, debounceMs: 50 })
+    ? await startQuality({ ...common, catalogUrl: catalog.url, qualityPrivateJwk: qualityKeys.privateJwk, debounceMs: 50 })
     : undefined;
   const gateway = await startGateway({
     ...common,

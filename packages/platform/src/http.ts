@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { JWTPayload } from 'jose';
 import { compileForHttp } from '@govshare/contracts';
 import { AppError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -12,6 +13,8 @@ export interface ServiceAppOptions {
   logger: Logger;
   /** Internal services pass the verifier for their audience; the gateway authenticates its own way. */
   verifyServiceToken?: ServiceTokenVerifier;
+  /** Which verified callers may make which calls (least privilege); absent = any verified caller. */
+  mayCall?: (caller: JWTPayload, req: FastifyRequest) => boolean;
   bodyLimit?: number;
   /** Readiness probe, e.g. a database ping. */
   ready?: () => Promise<void>;
@@ -47,9 +50,11 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
 
   if (opts.verifyServiceToken) {
     const verify = opts.verifyServiceToken;
+    const mayCall = opts.mayCall;
     app.addHook('onRequest', async (req) => {
       if (req.url === '/healthz' || req.url === '/readyz') return;
-      await verify(req.headers.authorization);
+      const caller = await verify(req.headers.authorization);
+      if (mayCall && !mayCall(caller, req)) throw new AppError('FORBIDDEN', `service "${caller.sub}" may not call ${req.method} ${req.url.split('?')[0]}`);
     });
   }
 

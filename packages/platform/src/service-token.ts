@@ -1,11 +1,19 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { AppError } from './errors.ts';
 
 export const SERVICE_TOKEN_ISSUER = 'govshare-gateway';
 const ALG = 'EdDSA';
+
+/** Who signs a service token: the gateway (every internal call) or the quality service (catalog reads). */
+export interface ServiceCaller {
+  issuer: string;
+  subject: string;
+}
+export const GATEWAY_CALLER: ServiceCaller = { issuer: SERVICE_TOKEN_ISSUER, subject: 'gateway' };
+export const QUALITY_CALLER: ServiceCaller = { issuer: 'govshare-quality', subject: 'quality' };
 
 export interface KeyPairJwk {
   privateJwk: JWK;
@@ -39,7 +47,7 @@ export interface ServiceTokenSigner {
 }
 
 /** Signs short-lived tokens (audience = the called service), reusing one until it is half-spent. */
-export function createServiceTokenSigner(privateJwk: JWK, ttlSeconds = 60): ServiceTokenSigner {
+export function createServiceTokenSigner(privateJwk: JWK, caller: ServiceCaller = GATEWAY_CALLER, ttlSeconds = 60): ServiceTokenSigner {
   const keyPromise = importJWK(privateJwk, ALG);
   const cache = new Map<string, { token: string; renewAt: number }>();
   return {
@@ -49,9 +57,9 @@ export function createServiceTokenSigner(privateJwk: JWK, ttlSeconds = 60): Serv
       if (hit && hit.renewAt > now) return hit.token;
       const token = await new SignJWT({})
         .setProtectedHeader({ alg: ALG, kid: privateJwk.kid })
-        .setIssuer(SERVICE_TOKEN_ISSUER)
+        .setIssuer(caller.issuer)
         .setAudience(audience)
-        .setSubject('gateway')
+        .setSubject(caller.subject)
         .setJti(randomUUID())
         .setIssuedAt()
         .setExpirationTime(`${ttlSeconds}s`)
@@ -64,12 +72,21 @@ export function createServiceTokenSigner(privateJwk: JWK, ttlSeconds = 60): Serv
 
 export type ServiceTokenVerifier = (authorization: string | undefined) => Promise<JWTPayload>;
 
+/** A key a service accepts tokens from, and the issuer those tokens must name. */
+export interface TrustedCaller {
+  publicJwk: JWK;
+  issuer: string;
+}
+
 /**
- * Verifies the gateway's service tokens for one audience. A verified token is remembered until it
- * expires, so the signature is checked once per token, not once per call.
+ * Verifies service tokens for one audience, signed by one of the trusted callers: the key is chosen
+ * by the token's `kid` and the token's `iss` must be that key's caller, so one caller's key can never
+ * speak for another. A verified token is remembered until it expires, so the signature is checked once
+ * per token, not once per call. A bare JWK means "the gateway only".
  */
-export function createServiceTokenVerifier(publicJwk: JWK, audience: string): ServiceTokenVerifier {
-  const keyPromise = importJWK(publicJwk, ALG);
+export function createServiceTokenVerifier(trusted: JWK | TrustedCaller[], audience: string): ServiceTokenVerifier {
+  const callers = Array.isArray(trusted) ? trusted : [{ publicJwk: trusted, issuer: SERVICE_TOKEN_ISSUER }];
+  const byKid = new Map(callers.map((c) => [c.publicJwk.kid, { issuer: c.issuer, key: importJWK(c.publicJwk, ALG) }]));
   const verified = new Map<string, { payload: JWTPayload; exp: number }>();
   return async (authorization) => {
     const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined;
@@ -78,9 +95,11 @@ export function createServiceTokenVerifier(publicJwk: JWK, audience: string): Se
     const hit = verified.get(token);
     if (hit && hit.exp > now) return hit.payload;
     try {
-      const { payload } = await jwtVerify(token, await keyPromise, {
+      const trustedCaller = byKid.get(decodeProtectedHeader(token).kid);
+      if (!trustedCaller) throw new Error('unknown kid');
+      const { payload } = await jwtVerify(token, await trustedCaller.key, {
         algorithms: [ALG],
-        issuer: SERVICE_TOKEN_ISSUER,
+        issuer: trustedCaller.issuer,
         audience,
         requiredClaims: ['exp', 'iat', 'jti'],
         maxTokenAge: '10m',

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { createLogger, createServiceApp, createServiceTokenVerifier, openDatabase, type Logger } from '@govshare/platform';
+import { createLogger, createServiceApp, createServiceTokenVerifier, GATEWAY_CALLER, openDatabase, QUALITY_CALLER, type Logger } from '@govshare/platform';
 import type { ServiceStartOptions } from '@govshare/platform';
 import { tables } from './schema.ts';
 import { JSON_BODY_LIMIT, registerRoutes } from './routes.ts';
@@ -8,12 +8,14 @@ import { seedDemoData } from './demo-data.ts';
 import type { CatalogDb } from './datasets.ts';
 import { workingCalendar, type Clock } from './deadlines.ts';
 
-type JWK = Parameters<typeof createServiceTokenVerifier>[0];
+type JWK = ServiceStartOptions['servicePublicJwk'];
 
 export const CATALOG_SERVICE = 'catalog';
 export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
 export interface CatalogOptions extends ServiceStartOptions {
+  /** Public half of the quality service's key: its tokens may only read datasets and exports. */
+  qualityPublicJwk?: JWK;
   /** Load the demo data into an empty catalog (default { scale: 1 }); false = none. */
   demoData?: false | { scale: number };
   /** "Now" for the access workflow (deadlines, grant expiry); tests pass a controllable clock. */
@@ -24,6 +26,18 @@ export interface CatalogOptions extends ServiceStartOptions {
   sandboxDailyBudget?: number;
   /** Deadlines: public holidays (weekdays off) and make-up working days (调休), CST dates YYYY-MM-DD. */
   workingCalendar?: { holidays?: string[]; workdays?: string[] };
+}
+
+/**
+ * Least privilege between services: the gateway may make any call; the quality service only reads
+ * the dataset list, a dataset, and a dataset's export (what it scores), never writes, grants or
+ * access requests.
+ */
+const QUALITY_READS = /^\/datasets(\/[^/?]+(\/records\/export)?)?(\?|$)/;
+export function catalogCallerMay(caller: { iss?: string }, req: { method: string; url: string }): boolean {
+  if (caller.iss === GATEWAY_CALLER.issuer) return true;
+  if (caller.iss === QUALITY_CALLER.issuer) return req.method === 'GET' && QUALITY_READS.test(req.url);
+  return false;
 }
 
 export async function buildCatalog(opts: CatalogOptions) {
@@ -50,7 +64,11 @@ export async function buildCatalog(opts: CatalogOptions) {
   const app = createServiceApp({
     logger,
     bodyLimit: JSON_BODY_LIMIT,
-    verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, CATALOG_SERVICE),
+    verifyServiceToken: createServiceTokenVerifier(
+      [{ publicJwk: opts.servicePublicJwk, issuer: GATEWAY_CALLER.issuer }, ...(opts.qualityPublicJwk ? [{ publicJwk: opts.qualityPublicJwk, issuer: QUALITY_CALLER.issuer }] : [])],
+      CATALOG_SERVICE,
+    ),
+    mayCall: catalogCallerMay,
     ready: async () => {
       await db.execute(sql`select 1`);
     },

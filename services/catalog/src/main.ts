@@ -1,17 +1,19 @@
 // Boots the catalog: env -> keys -> build -> listen -> close on signals.
 // Run: tsx services/catalog/src/main.ts
-import { closeOnSignals, createLogger, loadServiceSigningKeys } from '@govshare/platform';
+import { closeOnSignals, createLogger, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
 import { loadCatalogEnv } from './environment.ts';
 import { startCatalog } from './app.ts';
 
 const env = loadCatalogEnv();
 const logger = createLogger('catalog', env.LOG_LEVEL);
 const keys = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
+const qualityKeys = await loadQualitySigningKeys(env.GOVSHARE_DATA_DIR);
 const { url, close } = await startCatalog({
   databaseUrl: env.DATABASE_URL,
   dataDir: env.GOVSHARE_DATA_DIR,
   schemaPrefix: env.GOVSHARE_DB_SCHEMA_PREFIX,
   servicePublicJwk: keys.publicJwk,
+  qualityPublicJwk: qualityKeys.publicJwk,
   host: env.GOVSHARE_HOST,
   port: env.CATALOG_PORT,
   logger,

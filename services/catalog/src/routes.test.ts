@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createServiceTokenSigner, generateEd25519 } from '@govshare/platform';
+import { createLogger, createServiceTokenSigner, GATEWAY_CALLER, generateEd25519, QUALITY_CALLER, type KeyPairJwk } from '@govshare/platform';
 import { assertContract, ref } from '@govshare/contracts';
 import { startCatalog } from './index.ts';
 import { seedDemoData, DEMO_DATASETS, DEMO_SCHEMAS } from './demo-data.ts';
@@ -22,6 +22,8 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
   let close: () => Promise<void>;
   let token: string;
   let seedAgain: () => Promise<unknown>;
+  let gatewayKeys: KeyPairJwk;
+  let qualityKeys: KeyPairJwk;
   const prefix = freshSchemaPrefix();
 
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
@@ -45,9 +47,10 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
   };
 
   beforeAll(async () => {
-    const keys = await generateEd25519('test-key');
+    const keys = (gatewayKeys = await generateEd25519('test-key'));
+    qualityKeys = await generateEd25519('test-quality-key');
     token = await createServiceTokenSigner(keys.privateJwk).tokenFor('catalog');
-    const started = await startCatalog({ databaseUrl, dataDir: ':memory:', schemaPrefix: prefix, servicePublicJwk: keys.publicJwk, port: 0, demoData: { scale: 0.1 }, logger: createLogger('catalog-test', 'silent') });
+    const started = await startCatalog({ databaseUrl, dataDir: ':memory:', schemaPrefix: prefix, servicePublicJwk: keys.publicJwk, qualityPublicJwk: qualityKeys.publicJwk, port: 0, demoData: { scale: 0.1 }, logger: createLogger('catalog-test', 'silent') });
     base = started.url;
     seedAgain = () => seedDemoData(started.db, { scale: 0.1 });
     close = async () => {
@@ -73,6 +76,30 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
     expect(ok.status).toBe(200);
     assertContract(ref('department.v1.json', 'List'), ok.body);
     expect(ok.body.departments.map((d: any) => d.code)).toEqual(['HRSS', 'MCA', 'NHC', 'PSB', 'SAMR']);
+  });
+
+  it('the quality service, with its own key, may only read datasets and exports, and cannot speak for the gateway', async () => {
+    const quality = await createServiceTokenSigner(qualityKeys.privateJwk, QUALITY_CALLER).tokenFor('catalog');
+    const as = (t: string, method: string, path: string, body?: unknown) =>
+      fetch(base + path, { method, headers: { authorization: `Bearer ${t}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    for (const path of ['/datasets?first=5', '/datasets/resident-registry', '/datasets/resident-registry/records/export?limit=2']) {
+      expect((await as(quality, 'GET', path)).status, path).toBe(200);
+    }
+    const refused: [string, string, unknown?][] = [
+      ['GET', '/departments'],
+      ['GET', '/datasets/resident-registry/access?dept=PSB'],
+      ['GET', '/grants'],
+      ['POST', '/datasets/resident-registry/records/query', { fields: ['name'] }],
+      ['POST', '/grants', { datasetId: 'subsidies', granteeDept: 'PSB', fields: ['recordNo'], purpose: 'x', expiresAt: '2099-01-01T00:00:00Z', createdBy: 'q' }],
+    ];
+    for (const [method, path, body] of refused) {
+      const res = await as(quality, method, path, body);
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect((await res.json()).error.message).toContain('service "quality" may not call');
+    }
+    // A key only signs for its own caller: quality's key claiming to be the gateway, and the other way round.
+    expect((await as(await createServiceTokenSigner(qualityKeys.privateJwk, GATEWAY_CALLER).tokenFor('catalog'), 'GET', '/departments')).status).toBe(401);
+    expect((await as(await createServiceTokenSigner(gatewayKeys.privateJwk, QUALITY_CALLER).tokenFor('catalog'), 'GET', '/datasets')).status).toBe(401);
   });
 
   it('lists the demo datasets with cursor paging and filters', async () => {

@@ -19,9 +19,9 @@ export interface QualityOptions {
   /** Public half of the gateway's service-signing key: verifies incoming tokens (aud "quality"). */
   servicePublicJwk: JWK;
   logger?: Logger;
-  /** Catalog base URL and the private key used to sign tokens for it (dev shortcut: the gateway's service-signing key). */
+  /** Catalog base URL, and the quality service's own private key to sign its (read-only) calls there. */
   catalogUrl?: string;
-  servicePrivateJwk?: JWK;
+  qualityPrivateJwk?: JWK;
   /** Replaces the catalog (tests, benchmarks): any RecordSource. */
   source?: RecordSource;
   /** Records per export request to the catalog (default 5000). */
@@ -39,8 +39,8 @@ export async function buildQuality(opts: QualityOptions) {
   let closeSource: (() => Promise<void>) | undefined;
   let source = opts.source;
   if (!source) {
-    if (!opts.catalogUrl || !opts.servicePrivateJwk) throw new Error('quality: catalogUrl and servicePrivateJwk are required without a custom source');
-    const cs = catalogSource({ baseUrl: opts.catalogUrl, privateJwk: opts.servicePrivateJwk, pageSize: opts.catalogPageSize });
+    if (!opts.catalogUrl || !opts.qualityPrivateJwk) throw new Error('quality: catalogUrl and qualityPrivateJwk are required without a custom source');
+    const cs = catalogSource({ baseUrl: opts.catalogUrl, privateJwk: opts.qualityPrivateJwk, pageSize: opts.catalogPageSize });
     source = cs;
     closeSource = cs.close;
   }

@@ -15,10 +15,11 @@ for (const backend of backends.slice(0, 1)) {
     let exportLines: (id: string) => Promise<any[]>;
     beforeAll(async () => {
       const keys = await generateEd25519('svc');
+      const own = await generateEd25519('quality');
       const signer = createServiceTokenSigner(keys.privateJwk);
-      catalog = await startCatalog({ dataDir: ':memory:', servicePublicJwk: keys.publicJwk, port: 0, logger: createLogger('catalog', 'silent'), demoData: { scale: 0.2 } });
+      catalog = await startCatalog({ dataDir: ':memory:', servicePublicJwk: keys.publicJwk, qualityPublicJwk: own.publicJwk, port: 0, logger: createLogger('catalog', 'silent'), demoData: { scale: 0.2 } });
       quality = await startQuality({
-        dataDir: ':memory:', databaseUrl: backend.databaseUrl, schemaPrefix: uniquePrefix(), servicePublicJwk: keys.publicJwk, servicePrivateJwk: keys.privateJwk,
+        dataDir: ':memory:', databaseUrl: backend.databaseUrl, schemaPrefix: uniquePrefix(), servicePublicJwk: keys.publicJwk, qualityPrivateJwk: own.privateJwk,
         catalogUrl: catalog.url, catalogPageSize: 97, debounceMs: 10, logger: createLogger('quality', 'silent'),
       });
       call = async (method, path, body) => {

@@ -1,4 +1,4 @@
-import { loadServiceSigningKeys, type Logger } from '@govshare/platform';
+import { loadQualitySigningKeys, type Logger } from '@govshare/platform';
 import { buildQuality, type QualityOptions } from './app.ts';
 
 export { buildQuality, type QualityOptions } from './app.ts';
@@ -22,5 +22,5 @@ export async function startQuality(opts: StartQualityOptions): Promise<{ url: st
   return { url: address.replace('[::1]', '127.0.0.1'), close: quality.close, quality };
 }
 
-/** Dev helper: the data dir's service-signing key pair (the quality service borrows the gateway's key to call the catalog). */
-export const loadQualityServiceKeys = (dataDir: string) => loadServiceSigningKeys(dataDir);
+/** Dev helper: the quality service's own key pair for its catalog reads (the catalog trusts its public half for GETs only). */
+export const loadQualityServiceKeys = (dataDir: string) => loadQualitySigningKeys(dataDir);

@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { AppError, createServiceTokenSigner, REQUEST_ID_HEADER, type ServiceTokenSigner } from '@govshare/platform';
+import { AppError, createServiceTokenSigner, QUALITY_CALLER, REQUEST_ID_HEADER, type ServiceTokenSigner } from '@govshare/platform';
 import type { Dataset, DatasetPage, StoredRecord } from '@govshare/contracts';
 import type { JWK } from 'jose';
 import { HashMap53, HashSet53 } from './metrics/hash-set.ts';
@@ -56,7 +56,7 @@ export interface CatalogSourceOptions {
  * {id, key, version, ingestedAt, data}), page by page until a short page.
  */
 export function catalogSource(opts: CatalogSourceOptions): RecordSource & { close(): Promise<void> } {
-  const signer = opts.signer ?? createServiceTokenSigner(opts.privateJwk!);
+  const signer = opts.signer ?? createServiceTokenSigner(opts.privateJwk!, QUALITY_CALLER);
   const dispatcher = new Agent({ connections: 8, keepAliveTimeout: 30_000 });
   const pageSize = opts.pageSize ?? 5000;
   const timeout = opts.timeoutMs ?? 60_000;
