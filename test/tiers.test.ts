@@ -118,8 +118,11 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
   });
 
   it('the catalog lists every dataset with what the caller may do', async () => {
-    const res = await hub.gql(await hub.token('MCA', ['consumer']), `{ datasets(first: 50) { totalCount nodes { id tier access ownerDept fields { name sensitivity isKey } } } }`);
+    const res = await hub.gql(await hub.token('MCA', ['consumer']), `{ datasets(first: 50) { totalCount nodes { id tier access ownerDept fields { name sensitivity isKey dimension } } } }`);
     expect(res.body.errors).toBeUndefined();
+    // The data dictionary says what the sandbox may group by.
+    const residentFields = res.body.data.datasets.nodes.find((d: any) => d.id === 'resident-registry').fields;
+    expect(residentFields.filter((f: any) => f.dimension).map((f: any) => f.name).sort()).toEqual(['ethnicity', 'gender']);
     const byId = Object.fromEntries(res.body.data.datasets.nodes.map((d: any) => [d.id, d.access]));
     expect(byId).toMatchObject({
       'resident-registry': 'MASKED',

@@ -21,6 +21,7 @@ const DatasetFieldRef = builder.objectRef<FieldView>('DatasetField').implement({
     mask: t.field({ type: MaskStyleEnum, nullable: true, resolve: (f) => (f.schema['x-sensitivity'] && f.schema['x-sensitivity'] !== 'public' ? (f.schema['x-mask'] ?? 'partial') : null) }),
     isKey: t.exposeBoolean('isKey'),
     required: t.exposeBoolean('required'),
+    dimension: t.boolean({ description: 'Declared x-dimension: the sandbox may group aggregates by it', resolve: (f) => f.schema['x-dimension'] === true }),
   }),
 });
 
@@ -105,7 +106,7 @@ const CreateDatasetInput = builder.inputType('CreateDatasetInput', {
     description: t.string({ required: false }),
     ownerDept: t.string({ required: true }),
     tier: t.field({ type: TierEnum, required: true }),
-    schema: t.field({ type: 'JSON', required: true, description: 'JSON Schema (draft 2020-12) with x-sensitivity, x-mask, x-key' }),
+    schema: t.field({ type: 'JSON', required: true, description: 'JSON Schema (draft 2020-12) with x-sensitivity, x-mask, x-key, x-dimension' }),
   }),
 });
 
