@@ -98,6 +98,8 @@ export interface RecordsQuery {
   first?: number;
   after?: string;
   withTotal?: boolean;
+  /** The access context the caller decided on; a stale one is refused (CONFLICT, rule access-stale). */
+  access?: { version: string; grantId?: string };
 }
 
 export interface StoredRecord {

@@ -1,11 +1,11 @@
-import { AppError } from '@govshare/platform';
+import { AppError, isAppError } from '@govshare/platform';
 import { ref, type Filter, type RecordsPage } from '@govshare/contracts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { decideRecordAccess, type AccessBasis } from '../policy/access-policy.ts';
 import { filterFields } from '../policy/filter.ts';
 import { maskHash, maskRecord, type MaskedField } from '../policy/masking.ts';
 import { auditedRead } from './audited.ts';
-import { loadAccessContext } from './catalog-reads.ts';
+import { loadAccessContext, rememberedAccessContext, type AccessContext } from './catalog-reads.ts';
 
 export interface RecordsRequest {
   datasetId: string;
@@ -42,17 +42,7 @@ export async function readRecords(deps: GatewayDeps, scope: RequestScope, req: R
   }
   const baseDetails = { dataset: req.datasetId, ...(req.where ? { filter: req.where } : {}) };
   return auditedRead(deps, scope, 'records.read', baseDetails, async () => {
-    const { dataset, grants } = await loadAccessContext(deps, scope, req.datasetId);
-    const decision = decideRecordAccess({ caller: scope.caller, dataset, grants, requestedFields: req.fields ?? [], filterFields: filterFields(req.where) });
-    if (!decision.allowed) throw new AppError('FORBIDDEN', decision.reason);
-
-    const page = await deps.catalog.call<RecordsPage>({
-      method: 'POST',
-      path: `/datasets/${encodeURIComponent(dataset.id)}/records/query`,
-      requestId: scope.requestId,
-      body: { fields: decision.fields, where: req.where, first, after: req.after, withTotal: req.withTotal ?? true },
-      responseSchema: ref('records.v1.json', 'Page'),
-    });
+    const { dataset, decision, page } = await decideAndFetch(deps, scope, req, first);
 
     const keyMasked = decision.masked.some((m) => dataset.keyFields.includes(m.field)) || !dataset.keyFields.every((k) => decision.fields.includes(k));
     const subjects = new Set<string>();
@@ -82,4 +72,42 @@ export async function readRecords(deps: GatewayDeps, scope: RequestScope, req: R
       },
     };
   });
+}
+
+const isStaleAccess = (err: unknown) => isAppError(err) && err.code === 'CONFLICT' && (err.details as { rule?: string } | undefined)?.rule === 'access-stale';
+
+/**
+ * Decides on the remembered access context when there is one, and has the catalog confirm it with the
+ * query itself (the context's version and the grant relied on); one catalog call instead of two. A
+ * stale context, or a refusal decided on a remembered context, is decided again once on a fresh
+ * context, so remembering can neither allow nor refuse what a fresh decision would not.
+ */
+async function decideAndFetch(deps: GatewayDeps, scope: RequestScope, req: RecordsRequest, first: number) {
+  const attempt = async (ctx: AccessContext) => {
+    const decision = decideRecordAccess({ caller: scope.caller, dataset: ctx.dataset, grants: ctx.grants, requestedFields: req.fields ?? [], filterFields: filterFields(req.where) });
+    if (!decision.allowed) throw new AppError('FORBIDDEN', decision.reason);
+    const page = await deps.catalog.call<RecordsPage>({
+      method: 'POST',
+      path: `/datasets/${encodeURIComponent(ctx.dataset.id)}/records/query`,
+      requestId: scope.requestId,
+      body: {
+        fields: decision.fields,
+        where: req.where,
+        first,
+        after: req.after,
+        withTotal: req.withTotal ?? true,
+        access: { version: ctx.version, ...(decision.grant ? { grantId: decision.grant.id } : {}) },
+      },
+      responseSchema: ref('records.v1.json', 'Page'),
+    });
+    return { dataset: ctx.dataset, decision, page };
+  };
+  const remembered = rememberedAccessContext(deps, scope, req.datasetId);
+  try {
+    return await attempt(remembered ?? (await loadAccessContext(deps, scope, req.datasetId)));
+  } catch (err) {
+    const retry = isStaleAccess(err) || (remembered !== undefined && isAppError(err) && err.code === 'FORBIDDEN');
+    if (!retry) throw err;
+    return attempt(await loadAccessContext(deps, scope, req.datasetId));
+  }
 }

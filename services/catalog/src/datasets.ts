@@ -4,7 +4,7 @@ import type { Dataset, DatasetCreate, DatasetListQuery, DatasetPage, DatasetSche
 import { canonicalJson, checkCompatibility, compileDatasetSchema, withFieldOrder, type CompiledDatasetSchema } from './data-dictionary.ts';
 import { datasets, datasetVersions, departments, grants, type CatalogTables } from './schema.ts';
 import { toGrant } from './grants.ts';
-import { datasetCacheFor, grantCacheFor } from './read-cache.ts';
+import { accessVersion, datasetCacheFor, grantCacheFor } from './read-cache.ts';
 
 export type CatalogDb = Db<CatalogTables>;
 export type DatasetRow = typeof datasets.$inferSelect;
@@ -168,11 +168,17 @@ export async function listVersions(db: CatalogDb, id: string): Promise<{ version
 }
 
 /** What the gateway needs to decide one request: the dataset and the dept's grants in force now. */
-export async function datasetAccess(db: CatalogDb, id: string, dept: string, now: Date = new Date()): Promise<{ dataset: Dataset; grants: Grant[] }> {
-  const [row, unrevoked] = await Promise.all([
-    getDatasetRow(db, id),
-    grantCacheFor(db).get(id, () => db.select().from(grants).where(and(eq(grants.datasetId, id), isNull(grants.revokedAt))).orderBy(asc(grants.createdAt))),
-  ]);
-  const active = (unrevoked ?? []).filter((g) => g.granteeDept === dept && g.expiresAt.getTime() > now.getTime());
-  return { dataset: datasetOf(row), grants: active.map(toGrant) };
+export async function datasetAccess(db: CatalogDb, id: string, dept: string, now: Date = new Date()): Promise<{ dataset: Dataset; grants: Grant[]; version: string }> {
+  const version = accessVersion(db, id); // before the reads: see accessVersion
+  const [row, unrevoked] = await Promise.all([getDatasetRow(db, id), unrevokedGrants(db, id)]);
+  const active = unrevoked.filter((g) => g.granteeDept === dept && g.expiresAt.getTime() > now.getTime());
+  return { dataset: datasetOf(row), grants: active.map(toGrant), version };
+}
+
+/** The dataset's grants that are not revoked (cached; forgotten around every grant write). */
+export async function unrevokedGrants(db: CatalogDb, datasetId: string) {
+  const rows = await grantCacheFor(db).get(datasetId, () =>
+    db.select().from(grants).where(and(eq(grants.datasetId, datasetId), isNull(grants.revokedAt))).orderBy(asc(grants.createdAt)),
+  );
+  return rows ?? [];
 }

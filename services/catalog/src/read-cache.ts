@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { DatasetRow } from './datasets.ts';
 import type { grants } from './schema.ts';
 
@@ -24,6 +25,11 @@ export class WriteInvalidatedCache<V> {
     const value = await load();
     if (value !== undefined && (this.generations.get(key) ?? 0) === generation && this.epoch === epoch) this.values.set(key, value);
     return value;
+  }
+
+  /** Changes whenever the value under `key` may have changed (any forget of it, any forgetAll). */
+  version(key: string): string {
+    return `${this.generations.get(key) ?? 0}.${this.epoch}`;
   }
 
   forget(key: string): void {
@@ -64,3 +70,17 @@ function cachesFor(db: object): Caches {
 
 export const datasetCacheFor = (db: object) => cachesFor(db).datasets;
 export const grantCacheFor = (db: object) => cachesFor(db).grants;
+
+// Distinguishes this process's versions from a previous run's (counters restart at 0).
+const PROCESS_NONCE = randomBytes(6).toString('hex');
+
+/**
+ * A version of everything the gateway's access decision on a dataset rests on (its row and its
+ * grants). The gateway may reuse an access context while this is unchanged: it sends the version
+ * with each records query, and the catalog refuses a query whose version is stale. Read it before
+ * loading the context, so a write that lands in between makes the version it hands out stale.
+ */
+export function accessVersion(db: object, datasetId: string): string {
+  const c = cachesFor(db);
+  return `${PROCESS_NONCE}.${c.datasets.version(datasetId)}.${c.grants.version(datasetId)}`;
+}

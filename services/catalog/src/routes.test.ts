@@ -235,8 +235,22 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
     expect((await call('GET', '/datasets/subsidies/access?dept=NHC')).body.grants).toEqual([]); // the demo grant expired
     expect((await call('GET', '/grants?datasetId=subsidies&active=false')).body.grants).toHaveLength(1);
 
+    // A records query decided on this context goes through while it is current...
+    assertContract(ref('dataset.v1.json', 'AccessContext'), access.body);
+    const decided = (version: string, grantId?: string) =>
+      call('POST', '/datasets/social-insurance/records/query', { fields: ['status'], first: 1, withTotal: false, access: { version, ...(grantId ? { grantId } : {}) } });
+    expect((await decided(access.body.version, created.body.id)).status).toBe(200);
+    expect((await decided('not-the-version')).body.error).toMatchObject({ code: 'CONFLICT', details: { rule: 'access-stale' } });
+    expect((await decided(access.body.version, '00000000-0000-4000-8000-000000000000')).body.error.details.rule).toBe('access-stale');
+
     const revoked = await call('POST', `/grants/${created.body.id}/revoke`);
     expect(revoked.body.revokedAt).not.toBeNull();
+    // ...and is refused once a grant write has changed it, or when the grant it relies on is revoked.
+    expect((await decided(access.body.version, created.body.id)).status).toBe(409);
+    const after = (await call('GET', '/datasets/social-insurance/access?dept=NHC')).body;
+    expect(after.version).not.toBe(access.body.version);
+    expect((await decided(after.version)).status).toBe(200);
+    expect((await decided(after.version, created.body.id)).body.error.details.rule).toBe('access-stale');
     const again = await call('POST', `/grants/${created.body.id}/revoke`);
     expect(again.body).toEqual(revoked.body);
     expect((await call('GET', '/datasets/social-insurance/access?dept=NHC')).body.grants).toEqual([]);

@@ -108,7 +108,7 @@ export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {})
   );
 
   app.post('/datasets/:id/records/query', { schema: { params: idParams, body: { $ref: ref('records.v1.json', 'Query') } } }, async (req) =>
-    queryRecords(db, (req.params as { id: string }).id, req.body as RecordsQuery),
+    queryRecords(db, (req.params as { id: string }).id, req.body as RecordsQuery, clock()),
   );
 
   app.get(
