@@ -26,6 +26,13 @@ export interface DatabaseOptions<TSchema extends Record<string, unknown>> {
   schemaPrefix?: string;
   /** Server mode pool size. */
   poolSize?: number;
+  /**
+   * Server mode: after migrations, run the service's queries as this NOLOGIN role (created if missing)
+   * holding only the given privileges, instead of as the schema's owner (an owner could, e.g., disable
+   * the triggers that protect its tables). If the configured user may not create or grant roles, the
+   * service runs as that user and `Database.role` says so (null).
+   */
+  runtimeRole?: { name: string; grants: (schema: string, role: string) => string[] };
 }
 
 export interface Database<TSchema extends Record<string, unknown>> {
@@ -36,6 +43,8 @@ export interface Database<TSchema extends Record<string, unknown>> {
   close(): Promise<void>;
   /** Server mode: drops the service's schema. Used by tests that made their own schema. */
   drop(): Promise<void>;
+  /** Server mode: the role the service's queries run as when `runtimeRole` was granted, else null. */
+  role: string | null;
 }
 
 export function serviceSchemaName(prefix: string, service: string): string {
@@ -66,32 +75,67 @@ async function openPglite<TSchema extends Record<string, unknown>>(opts: Databas
       if (!client.closed) await client.close();
     },
     drop: async () => {},
+    role: null,
   };
 }
 
 async function openPostgres<TSchema extends Record<string, unknown>>(opts: DatabaseOptions<TSchema>): Promise<Database<TSchema>> {
   const schema = serviceSchemaName(opts.schemaPrefix ?? 'govshare', opts.service);
-  const admin = postgres(opts.databaseUrl!, { max: 1, onnotice: () => {} });
+  const ownerConnection = () => postgres(opts.databaseUrl!, { max: 1, onnotice: () => {}, connection: { search_path: schema } });
+  // Schema and migrations as the configured (owner) user; search_path pins every unqualified name.
+  const owner = ownerConnection();
+  let role: string | null = null;
   try {
-    await admin.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await owner.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await migratePostgres(drizzlePostgres(owner) as any, { migrationsFolder: opts.migrationsFolder, migrationsSchema: schema });
+    if (opts.runtimeRole) role = await grantRuntimeRole(owner, schema, opts.runtimeRole);
   } finally {
-    await admin.end();
+    await owner.end();
   }
-  // search_path pins every unqualified table name to this service's schema.
   const client = postgres(opts.databaseUrl!, {
     max: opts.poolSize ?? 10,
     onnotice: () => {},
-    connection: { search_path: schema },
+    // `role` as a startup parameter: every pooled connection runs as it from its first query.
+    connection: { search_path: schema, ...(role ? { role } : {}) },
   });
   const db = drizzlePostgres(client, { schema: opts.tables }) as unknown as Db<TSchema>;
-  await migratePostgres(db as any, { migrationsFolder: opts.migrationsFolder, migrationsSchema: schema });
   return {
     db,
     kind: 'postgres',
     schema,
+    role,
     close: () => client.end({ timeout: 5 }),
     drop: async () => {
-      await db.execute(sql.raw(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+      const o = ownerConnection();
+      try {
+        await o.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await o.end();
+      }
     },
   };
+}
+
+/** Creates the role if missing and grants it the schema and the given privileges; null if not allowed. */
+async function grantRuntimeRole(owner: postgres.Sql, schema: string, spec: NonNullable<DatabaseOptions<any>['runtimeRole']>): Promise<string | null> {
+  const role = spec.name;
+  const statements = [
+    // Concurrent starts (tests) may race to create it: either error means it exists.
+    `DO $$ BEGIN CREATE ROLE "${role}" NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+    `GRANT "${role}" TO CURRENT_USER`,
+    `GRANT USAGE ON SCHEMA "${schema}" TO "${role}"`,
+    ...spec.grants(schema, role),
+  ];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      for (const statement of statements) await owner.unsafe(statement);
+      return role;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === '42501') return null; // insufficient_privilege: no CREATEROLE or no right to grant
+      // "tuple concurrently updated" (XX000) when several processes grant the same role at once.
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 20 * attempt));
+    }
+  }
 }

@@ -41,6 +41,12 @@ export interface AuditService {
   close(): Promise<void>;
 }
 
+export const AUDIT_RUNTIME_ROLE = 'govshare_audit_appender';
+const appendOnlyGrants = (schema: string, role: string) => [
+  `GRANT SELECT, INSERT ON "${schema}".events, "${schema}".tree_nodes, "${schema}".checkpoints, "${schema}".alerts TO "${role}"`,
+  `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`,
+];
+
 /** Opens the database, checks the stored log, loads the tree edge and builds the HTTP app. */
 export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService> {
   const database = await openDatabase({
@@ -51,7 +57,13 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
     dataDir: opts.dataDir,
     schemaPrefix: opts.schemaPrefix,
     poolSize: opts.poolSize,
+    // In server mode the service does not run as the owner of its tables: it may read and append,
+    // nothing else (it cannot update, delete, truncate, or disable the append-only triggers).
+    runtimeRole: { name: AUDIT_RUNTIME_ROLE, grants: appendOnlyGrants },
   });
+  if (database.kind === 'postgres' && !database.role) {
+    opts.logger.warn('the database user may not create roles: the audit service runs as the owner of its tables (triggers still refuse changes)');
+  }
   const { db } = database;
   try {
     const integrity = await checkIntegrity(db, { publicJwk: opts.checkpointKeys.publicJwk, ...opts.integrity });
