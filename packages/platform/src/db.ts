@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
-import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -133,8 +132,8 @@ async function grantRuntimeRole(owner: postgres.Sql, schema: string, spec: NonNu
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === '42501') return null; // insufficient_privilege: no CREATEROLE or no right to grant
-      // "tuple concurrently updated" (XX000) when several processes grant the same role at once.
-      if (attempt >= 5) throw err;
+      // Only "tuple concurrently updated" (XX000, several processes granting the same role) is retried.
+      if (code !== 'XX000' || attempt >= 5) throw err;
       await new Promise((r) => setTimeout(r, 20 * attempt));
     }
   }

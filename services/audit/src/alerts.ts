@@ -169,7 +169,7 @@ export class AlertEngine {
           details: { grantId: e.grantId, purpose: e.purpose, grantPurpose: c.purpose, grantSeq: c.seq },
         });
       }
-      if (c?.expiresAt !== null && c?.expiresAt !== undefined && Date.parse(e.at) > c.expiresAt) {
+      if (c?.expiresAt != null && Date.parse(e.at) > c.expiresAt) {
         out.push({
           kind: 'grant_used_after_expiry',
           actorSub: e.actor.sub,

@@ -135,30 +135,28 @@ export async function createDataset(db: CatalogDb, input: DatasetCreate): Promis
 /** A compatible change makes version+1 (kept in dataset_versions); an incompatible one is CONFLICT. */
 export async function changeSchema(db: CatalogDb, id: string, schema: unknown): Promise<Dataset> {
   const compiled = compileDatasetSchema(schema);
-  const cache = datasetCacheFor(db);
-  cache.forget(id);
-  try {
-    return await db.transaction(async (tx) => {
-      const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).for('no key update');
-      if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
-      const sameOrder = !row.fieldOrder || row.fieldOrder.join(',') === Object.keys(compiled.schema.properties).join(',');
-      if (canonicalJson(row.schema) === canonicalJson(compiled.schema) && sameOrder) return toDataset(row);
-      const { compatible, problems } = checkCompatibility(row.schema, compiled.schema);
-      if (!compatible) {
-        throw new AppError('CONFLICT', `schema change is incompatible: ${problems.map((p) => `${p.field} (${p.rule})`).join(', ')}`, { problems });
-      }
-      const version = row.version + 1;
-      const [updated] = await tx
-        .update(datasets)
-        .set({ schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties), version, updatedAt: sql`now()` })
-        .where(eq(datasets.id, id))
-        .returning();
-      await tx.insert(datasetVersions).values({ datasetId: id, version, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
-      return toDataset(updated);
-    });
-  } finally {
-    cache.forget(id);
-  }
+  return datasetCacheFor(db).aroundWrite(
+    () =>
+      db.transaction(async (tx) => {
+        const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).for('no key update');
+        if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
+        const sameOrder = !row.fieldOrder || row.fieldOrder.join(',') === Object.keys(compiled.schema.properties).join(',');
+        if (canonicalJson(row.schema) === canonicalJson(compiled.schema) && sameOrder) return toDataset(row);
+        const { compatible, problems } = checkCompatibility(row.schema, compiled.schema);
+        if (!compatible) {
+          throw new AppError('CONFLICT', `schema change is incompatible: ${problems.map((p) => `${p.field} (${p.rule})`).join(', ')}`, { problems });
+        }
+        const version = row.version + 1;
+        const [updated] = await tx
+          .update(datasets)
+          .set({ schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties), version, updatedAt: sql`now()` })
+          .where(eq(datasets.id, id))
+          .returning();
+        await tx.insert(datasetVersions).values({ datasetId: id, version, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
+        return toDataset(updated);
+      }),
+    id,
+  );
 }
 
 export async function listVersions(db: CatalogDb, id: string): Promise<{ versions: { version: number; schema: DatasetSchema; createdAt: string }[] }> {

@@ -63,14 +63,8 @@ function rowError(row: number, e: ErrorObject, fields: Map<string, FieldInfo>, d
  * optional values) is not checked here: dirty but well-shaped rows go in.
  */
 export async function ingest(db: CatalogDb, datasetId: string, mode: IngestMode, items: Iterable<IngestItem> | AsyncIterable<IngestItem>): Promise<IngestResult> {
-  // The dataset row (record count, updatedAt) changes: drop the cached copy before and after.
-  const cache = datasetCacheFor(db);
-  cache.forget(datasetId);
-  try {
-    return await ingestInTransaction(db, datasetId, mode, items);
-  } finally {
-    cache.forget(datasetId);
-  }
+  // The dataset row (record count, updatedAt) changes: the cached copy must not outlive the write.
+  return datasetCacheFor(db).aroundWrite(() => ingestInTransaction(db, datasetId, mode, items), datasetId);
 }
 
 function ingestInTransaction(db: CatalogDb, datasetId: string, mode: IngestMode, items: Iterable<IngestItem> | AsyncIterable<IngestItem>): Promise<IngestResult> {

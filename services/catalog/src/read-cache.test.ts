@@ -46,3 +46,17 @@ it('around a write everything is forgotten: a read that spans its commit is not 
   await expect(cache.aroundWrite(async () => Promise.reject(new Error('rolled back')))).rejects.toThrow('rolled back');
   expect(await cache.get('d', load)).toMatchObject({ version: 3 });
 });
+
+it('a write to one key forgets that key only, before and after it', async () => {
+  const cache = new WriteInvalidatedCache<{ id: string; version: number }>();
+  let stored = 1;
+  await cache.get('a', async () => row(stored));
+  await cache.get('b', async () => row(stored));
+  const versionOfB = cache.version('b');
+  const versionOfA = cache.version('a');
+  await cache.aroundWrite(async () => void (stored = 2), 'a');
+  expect(await cache.get('a', async () => row(stored))).toMatchObject({ version: 2 });
+  expect(await cache.get('b', async () => row(stored))).toMatchObject({ version: 1 });
+  expect(cache.version('a')).not.toBe(versionOfA);
+  expect(cache.version('b')).toBe(versionOfB);
+});

@@ -42,16 +42,19 @@ export class WriteInvalidatedCache<V> {
     this.epoch++;
   }
 
-  /** Runs a write that may change any cached value, forgetting everything before and after it. */
-  async aroundWrite<T>(write: () => Promise<T>): Promise<T> {
-    this.forgetAll();
+  /**
+   * Runs a write that may change the value under `key` (or, without a key, any value), forgetting it
+   * before and after the write, whether the write commits or fails.
+   */
+  async aroundWrite<T>(write: () => Promise<T>, key?: string): Promise<T> {
+    const forget = () => (key === undefined ? this.forgetAll() : this.forget(key));
+    forget();
     try {
       return await write();
     } finally {
-      this.forgetAll();
+      forget();
     }
-  }
-}
+  }}
 
 interface Caches {
   datasets: WriteInvalidatedCache<DatasetRow>;
