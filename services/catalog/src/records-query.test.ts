@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { DatasetSchema, Filter, FilterOp, Scalar } from '@govshare/contracts';
 import { createDataset, type CatalogDb } from './datasets.ts';
 import { batchItems, ingest } from './ingest.ts';
-import { exportRecords, queryRecords } from './records-query.ts';
+import { MAX_FILTER_DEPTH, exportRecords, queryRecords } from './records-query.ts';
 import { addDepartment, openTestDb, testTargets } from './test-support.ts';
 
 const schema: DatasetSchema = {
@@ -49,9 +49,10 @@ const leafArb: fc.Arbitrary<Filter> = fc.constantFrom(...Object.keys(TYPES)).cha
     return valueArb(t).map((value) => ({ field, op, value }));
   });
 });
+// maxDepth keeps generated filters within what checkFilter accepts (deeper ones are refused, tested below).
 const filterArb: fc.Arbitrary<Filter> = fc.letrec<{ f: Filter }>((tie) => ({
   f: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
+    { depthSize: 'small', maxDepth: MAX_FILTER_DEPTH - 1, depthIdentifier: 'filter', withCrossShrink: true },
     leafArb,
     fc.array(tie('f'), { minLength: 1, maxLength: 3 }).map((and) => ({ and })),
     fc.array(tie('f'), { minLength: 1, maxLength: 3 }).map((or) => ({ or })),
