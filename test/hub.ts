@@ -29,6 +29,8 @@ export interface Hub {
   issuerPrivateJwk: any;
   servicePrivateJwk: any;
   stopAudit(): Promise<void>;
+  /** Runs the gateway's sweep of grant facts now (the hub's gateway does not sweep by itself); returns how many it sent. */
+  sweepGrantFacts(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startHub(
     tokens: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [issuerKeys.publicJwk] } },
     publishedJwks: { keys: [issuerKeys.publicJwk] },
     maskKey: randomBytes(32),
+    grantFactSweepMs: 0,
   });
   let auditStopped = false;
   const dropSchemas = async () => {
@@ -89,6 +92,7 @@ export async function startHub(
       });
       return { status: res.status, body: await res.json() };
     },
+    sweepGrantFacts: () => gateway.deps.grantFacts.sweep(),
     async stopAudit() {
       auditStopped = true;
       await audit.close();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServiceClient, createServiceTokenSigner } from '@govshare/platform';
 import { backends, codes, startHub, type Hub } from './hub.ts';
 
 const RECORDS = `query R($d: ID!, $f: [String!], $w: RecordFilter, $first: Int) {
@@ -97,6 +98,31 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
     const auditor = await hub.token('PSB', ['auditor']);
     const facts = await hub.gql(auditor, `{ auditEvents(filter: { action: "grants.created" }) { nodes { grantId purpose dataset } } }`);
     expect(facts.body.data.auditEvents.nodes).toContainEqual({ grantId, purpose: 'employment support check', dataset: 'subsidies' });
+  });
+
+  it('a grant whose facts never reached the audit log is recorded by the next sweep, once', async () => {
+    // Straight to the catalog, as if the gateway had stopped between the catalog's commit and the audit fact.
+    const catalog = createServiceClient({ service: 'catalog', baseUrl: hub.catalogUrl, signer: createServiceTokenSigner(hub.servicePrivateJwk) });
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const body = { datasetId: 'subsidies', granteeDept: 'MCA', fields: ['recordNo'], purpose: 'lost fact check', expiresAt, createdBy: 'lost-admin@PSB' };
+    const grant = await catalog.call<{ id: string }>({ method: 'POST', path: '/grants', requestId: 'lost-fact', body });
+    const auditor = await hub.token('PSB', ['auditor']);
+    const factsOf = async (action: string) =>
+      (await hub.gql(auditor, `{ auditEvents(filter: { action: "${action}" }, first: 200) { nodes { grantId purpose dataset actor { sub dept } } } }`)).body.data.auditEvents.nodes.filter(
+        (n: any) => n.grantId === grant.id,
+      );
+    expect(await factsOf('grants.created')).toEqual([]);
+
+    expect(await hub.sweepGrantFacts()).toBeGreaterThanOrEqual(1);
+    const created = { grantId: grant.id, purpose: 'lost fact check', dataset: 'subsidies', actor: { sub: 'lost-admin', dept: 'PSB' } };
+    expect(await factsOf('grants.created')).toEqual([created]);
+
+    await catalog.call({ method: 'POST', path: `/grants/${grant.id}/revoke`, requestId: 'lost-fact-revoke' });
+    expect(await hub.sweepGrantFacts()).toBe(1); // only the revocation: everything else was acknowledged
+    expect(await factsOf('grants.revoked')).toEqual([{ grantId: grant.id, purpose: null, dataset: 'subsidies', actor: { sub: 'govshare-gateway', dept: 'HUB' } }]);
+    expect(await hub.sweepGrantFacts()).toBe(0);
+    expect(await factsOf('grants.created')).toEqual([created]);
+    await catalog.close();
   });
 
   it('a grant stops working when it expires', async () => {

@@ -12,6 +12,7 @@ import {
   type Logger,
 } from '@govshare/platform';
 import { createAuditRecorder } from './audit-recorder.ts';
+import { createGrantFactRecorder } from './operations/grant-facts.ts';
 import type { GatewayDeps } from './deps.ts';
 import { buildSchema } from './graphql/schema/index.ts';
 import { createGatewayYoga } from './graphql/yoga.ts';
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   /** Public keys published at /.well-known/jwks.json (the dev issuer's). */
   publishedJwks?: { keys: JWK[] };
   maskKey: Buffer;
+  /** How often (ms) to offer the audit service grant facts it may have missed; also once at start. 0: never by itself (deps.grantFacts.sweep()). */
+  grantFactSweepMs?: number;
   limits?: { depth?: number; complexity?: number; aliases?: number; bodyBytes?: number; uploadBytes?: number; pageSize?: number };
   logger?: Logger;
 }
@@ -57,9 +60,11 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const catalog = createServiceClient({ service: 'catalog', baseUrl: o.catalogUrl, signer });
   const auditClient = createServiceClient({ service: 'audit', baseUrl: o.auditUrl, signer, timeoutMs: 5000 });
   const quality = o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
+  const audit = createAuditRecorder(auditClient, logger);
   const deps: GatewayDeps = {
     catalog,
-    audit: createAuditRecorder(auditClient, logger),
+    audit,
+    grantFacts: createGrantFactRecorder({ catalog, audit, logger }, o.grantFactSweepMs ?? 30_000),
     auditClient,
     quality,
     maskKey: o.maskKey,
@@ -106,6 +111,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     async close() {
       await app.close();
       revocations.stop();
+      deps.grantFacts.stop();
       await Promise.all([catalog.close(), auditClient.close(), quality?.close()]);
       await database.close();
     },

@@ -1,12 +1,15 @@
 import type { Logger, ServiceClient } from '@govshare/platform';
 import type { AuditRecorder } from './audit-recorder.ts';
 import type { Caller } from './caller.ts';
+import type { GrantFactRecorder } from './operations/grant-facts.ts';
 import type { Revocations } from './tokens/revocations.ts';
 
 /** What the gateway's operations need; built once in app.ts. */
 export interface GatewayDeps {
   catalog: ServiceClient;
   audit: AuditRecorder;
+  /** Records what the audit needs to know of each grant (id, purpose, expiry, revocation), and sweeps for lost ones. */
+  grantFacts: GrantFactRecorder;
   /** The audit service itself, for auditors' reads of the log. */
   auditClient: ServiceClient;
   quality?: ServiceClient;

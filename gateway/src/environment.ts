@@ -14,6 +14,7 @@ export const gatewayEnvSpec = {
   GATEWAY_MAX_COMPLEXITY: { type: 'integer', minimum: 10, default: 3000, description: 'Maximum query cost' },
   GATEWAY_MAX_ALIASES: { type: 'integer', minimum: 1, default: 15, description: 'Maximum aliases per operation' },
   GATEWAY_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 102400, description: 'Maximum GraphQL request body, bytes' },
+  GATEWAY_GRANT_FACT_SWEEP_MS: { type: 'integer', minimum: 0, default: 30000, description: 'How often to re-offer the audit service grant facts it may have missed (ms; 0 = never)' },
 } as const;
 
 export interface GatewayEnv {
@@ -34,6 +35,7 @@ export interface GatewayEnv {
   GATEWAY_MAX_COMPLEXITY: number;
   GATEWAY_MAX_ALIASES: number;
   GATEWAY_BODY_LIMIT: number;
+  GATEWAY_GRANT_FACT_SWEEP_MS: number;
 }
 
 export const readGatewayEnv = (source: Record<string, string | undefined> = process.env) => loadEnv<GatewayEnv>(gatewayEnvSpec, source);

@@ -16,8 +16,7 @@ import {
 } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
-import { auditOutcomeFact, auditedRead, auditedWrite } from './audited.ts';
-import { grantFacts } from './grants.ts';
+import { auditedRead, auditedWrite } from './audited.ts';
 
 const AR = (def?: string) => ref('access-request.v1.json', def);
 
@@ -104,10 +103,10 @@ export function changeAccessRequest(deps: GatewayDeps, scope: RequestScope, id: 
       // The grant the approval created or the revocation ended, tied to the request (the intent above
       // could not name the grant); the audit service checks later uses against these.
       if (kind === 'approve' && result.grant) {
-        await auditOutcomeFact(deps, scope, 'access.granted', { ...grantFacts(result.grant), filter: { accessRequestId: id } });
+        await deps.grantFacts.created(scope, result.grant, 'access.granted', { filter: { accessRequestId: id } });
       }
       if (kind === 'revoke-grant' && result.grantId) {
-        await auditOutcomeFact(deps, scope, 'access.grantRevoked', { dataset: result.datasetId, grantId: result.grantId, filter: { accessRequestId: id } });
+        await deps.grantFacts.revoked(scope, { id: result.grantId, datasetId: result.datasetId }, 'access.grantRevoked', { filter: { accessRequestId: id } });
       }
       return result;
     },

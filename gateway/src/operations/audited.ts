@@ -76,16 +76,3 @@ export async function auditedWrite<T>(
     return auditFailure(deps, scope, action, details, err);
   }
 }
-
-/**
- * Records a fact learnt only after a change committed downstream (e.g. the id and expiry of a grant
- * just created), for the audit trail and its alert rules. The change itself was audited as an intent
- * before it ran; if this follow-up cannot be recorded the change stands and the failure is logged.
- */
-export async function auditOutcomeFact(deps: GatewayDeps, scope: RequestScope, action: string, details: EventDetails): Promise<void> {
-  try {
-    await deps.audit.record(auditEvent(scope, action, 'allowed', details));
-  } catch (err) {
-    deps.logger.error({ err: (err as Error).message, reqId: scope.requestId, action }, 'could not audit the outcome of a committed change');
-  }
-}

@@ -2,7 +2,7 @@ import { AppError } from '@govshare/platform';
 import { ref, type Grant, type GrantCreate } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
-import { auditOutcomeFact, auditedRead, auditedWrite } from './audited.ts';
+import { auditedRead, auditedWrite } from './audited.ts';
 
 function requireAdmin(scope: RequestScope) {
   if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin may manage grants');
@@ -24,15 +24,10 @@ export function createGrant(deps: GatewayDeps, scope: RequestScope, input: Omit<
         responseSchema: ref('grant.v1.json'),
       });
       // The intent above could not know the grant's id: tie id, purpose and expiry together for the audit's alert rules.
-      await auditOutcomeFact(deps, scope, 'grants.created', grantFacts(grant));
+      await deps.grantFacts.created(scope, grant, 'grants.created');
       return grant;
     },
   );
-}
-
-/** What the audit service needs to check later uses of a grant (purpose, period). */
-export function grantFacts(grant: Grant) {
-  return { dataset: grant.datasetId, grantId: grant.id, purpose: grant.purpose, grantExpiresAt: grant.expiresAt, fields: grant.fields };
 }
 
 export function revokeGrant(deps: GatewayDeps, scope: RequestScope, id: string): Promise<Grant> {
@@ -42,7 +37,11 @@ export function revokeGrant(deps: GatewayDeps, scope: RequestScope, id: string):
     'grants.revoke',
     { grantId: id },
     () => requireAdmin(scope),
-    () => deps.catalog.call<Grant>({ method: 'POST', path: `/grants/${encodeURIComponent(id)}/revoke`, requestId: scope.requestId, responseSchema: ref('grant.v1.json') }),
+    async () => {
+      const grant = await deps.catalog.call<Grant>({ method: 'POST', path: `/grants/${encodeURIComponent(id)}/revoke`, requestId: scope.requestId, responseSchema: ref('grant.v1.json') });
+      await deps.grantFacts.revoked(scope, grant, 'grants.revoked');
+      return grant;
+    },
   );
 }
 
