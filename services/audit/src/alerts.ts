@@ -6,7 +6,8 @@
 //  - large_read: recordCount > factor x the caller's own median (over its last reads) and > a floor.
 // A grant's life is told by the gateway's events: created by an admin (grants.created) or by an
 // approved access request (access.granted), both after the catalog committed it and with its id,
-// purpose and expiry; revoked by an admin (grants.revoke) or through its request (access.grantRevoked).
+// purpose and expiry; revoked by an admin (grants.revoked) or through its request (access.grantRevoked),
+// both after the commit (the intent grants.revoke may still be refused, so it does not count).
 // The gateway also sweeps the catalog's grants and records any creation or revocation whose fact was
 // lost (grants.created / grants.revoked, with ids derived from the grant so a repeat is a no-op).
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
@@ -36,7 +37,7 @@ export const defaultAlertRules: AlertRules = {
 type NewAlert = typeof alerts.$inferInsert;
 
 const CREATE_ACTIONS = ['grants.created', 'access.granted'];
-const REVOKE_ACTIONS = ['grants.revoke', 'grants.revoked', 'access.grantRevoked'];
+const REVOKE_ACTIONS = ['grants.revoked', 'access.grantRevoked'];
 const LIFECYCLE_ACTIONS = [...CREATE_ACTIONS, ...REVOKE_ACTIONS];
 // Must match the predicate of the partial index events_grant_lifecycle_idx (schema.ts), literally.
 export const GRANT_LIFECYCLE_PREDICATE = `action in (${LIFECYCLE_ACTIONS.map((a) => `'${a}'`).join(', ')}) and outcome = 'allowed'`;

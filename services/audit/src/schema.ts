@@ -41,7 +41,7 @@ export const events = pgTable(
     // GRANT_LIFECYCLE_PREDICATE in alerts.ts (a test checks they agree).
     index('events_grant_lifecycle_idx')
       .on(t.grantId, t.seq)
-      .where(sql`action in ('grants.created', 'access.granted', 'grants.revoke', 'grants.revoked', 'access.grantRevoked') and outcome = 'allowed'`),
+      .where(sql`action in ('grants.created', 'access.granted', 'grants.revoked', 'access.grantRevoked') and outcome = 'allowed'`),
     index('events_subject_keys_idx').using('gin', t.subjectKeys),
   ],
 );

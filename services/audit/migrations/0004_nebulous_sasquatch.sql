@@ -1,2 +1,0 @@
-DROP INDEX "events_grant_lifecycle_idx";--> statement-breakpoint
-CREATE INDEX "events_grant_lifecycle_idx" ON "events" USING btree ("grant_id","seq") WHERE action in ('grants.created', 'access.granted', 'grants.revoke', 'grants.revoked', 'access.grantRevoked') and outcome = 'allowed';
