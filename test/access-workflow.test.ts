@@ -138,17 +138,31 @@ describe.each(backends())('access workflow over HTTP (%s)', (backend) => {
     expect((await gql(await as('PSB', ['consumer']), `{ accessRequest(id: "${psb.id}") { status } }`)).data.accessRequest.status).toBe('APPROVED');
     expect(codes(await gql(await as('SAMR', ['consumer']), `{ accessRequest(id: "${psb.id}") { status } }`))).toEqual(['NOT_FOUND']);
 
-    // Everything above is in the audit log, tied to the access request.
+    // Everything above is in the audit log, in order, and one search by the request's id traces it.
     const auditor = await as('PSB', ['auditor'], 'inspector-6');
-    const ev = await gql(auditor, `{ auditEvents(filter: { action: "access.revokeGrant" }) { nodes { actor { sub dept } filter reason outcome } } }`);
-    expect(ev.data.auditEvents.nodes).toEqual(
-      expect.arrayContaining([expect.objectContaining({ actor: { sub: 'hrss-steward-li', dept: 'HRSS' }, outcome: 'allowed', reason: 'purpose ended', filter: expect.objectContaining({ accessRequestId: psb.id }) })]),
-    );
-    const granted = await gql(auditor, `{ auditEvents(filter: { action: "access.granted" }) { nodes { grantId filter } } }`);
-    expect(granted.data.auditEvents.nodes).toEqual(expect.arrayContaining([{ grantId: ok.data.approveAccessRequest.grant.id, filter: { accessRequestId: psb.id } }]));
-    // The revocation names the grant too, so the audit's alert rules can catch any later use of it.
-    const ended = await gql(auditor, `{ auditEvents(filter: { action: "access.grantRevoked" }) { nodes { grantId filter } } }`);
-    expect(ended.data.auditEvents.nodes).toEqual(expect.arrayContaining([{ grantId: ok.data.approveAccessRequest.grant.id, filter: { accessRequestId: psb.id } }]));
+    const trace = await gql(auditor, `{ auditEvents(filter: { accessRequestId: "${psb.id}" }, first: 100) { nodes { action outcome actor { sub dept } reason grantId accessRequestId filter } } }`);
+    const nodes = trace.data.auditEvents.nodes;
+    const grantId = ok.data.approveAccessRequest.grant.id;
+    expect(nodes.map((n: any) => `${n.action} ${n.outcome} ${n.actor.dept}`)).toEqual([
+      'access.file allowed PSB',
+      `access.approve allowed HRSS`,
+      'access.granted allowed HRSS',
+      'graphql.revokeAccessRequestGrant denied PSB', // refused by role before the operation ran
+      'access.revokeGrant allowed HRSS',
+      'access.grantRevoked allowed HRSS',
+      'access.read allowed PSB',
+      'access.read error SAMR',
+    ]);
+    expect(nodes.every((n: any) => n.accessRequestId === psb.id)).toBe(true);
+    expect(nodes[3].filter).toEqual({ id: psb.id, reason: 'x y z' }); // what the refused caller asked
+    expect(nodes[4]).toMatchObject({ actor: { sub: 'hrss-steward-li', dept: 'HRSS' }, reason: 'purpose ended' });
+    // The grant's creation and end name the grant, so the audit's alert rules can catch any later use of it.
+    expect([nodes[2].grantId, nodes[5].grantId]).toEqual([grantId, grantId]);
+    // A malformed id names no request: it is recorded as sent, and searching by it is refused, naming the field.
+    expect(codes(await gql(await as('PSB', ['consumer']), `{ accessRequest(id: "not-a-request") { status } }`))).toEqual(['NOT_FOUND']);
+    const bad = await gql(auditor, `{ auditEvents(filter: { accessRequestId: "not-a-request" }) { nodes { id } } }`);
+    expect(codes(bad)).toEqual(['BAD_USER_INPUT']);
+    expect(bad.errors[0].message).toMatch(/accessRequestId/);
   });
 
   it('deadlines: yellow then red with the clock; overdue lists for the owner’s stewards and admins', async () => {

@@ -183,6 +183,8 @@ export interface AuditEvent {
   grantId?: string;
   purpose?: string;
   grantExpiresAt?: string;
+  /** The access request the event concerns. */
+  accessRequestId?: string;
   /** Transport only: clear identifiers, hashed by the audit service into subjectKeys. */
   subjects?: string[];
   subjectKeys?: string[];
@@ -217,6 +219,7 @@ export interface AuditEventsQuery {
   from?: string;
   to?: string;
   requestId?: string;
+  accessRequestId?: string;
   first?: number;
   after?: string;
 }

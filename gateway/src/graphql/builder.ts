@@ -1,7 +1,8 @@
 import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, getArgumentValues, type GraphQLResolveInfo } from 'graphql';
+import { validate as isUuid } from 'uuid';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
@@ -10,6 +11,29 @@ import { auditEvent } from '../operations/audited.ts';
 export interface GraphQLContext {
   scope: RequestScope;
   deps: GatewayDeps;
+}
+
+/** Field extension: the name of the argument that identifies an access request. */
+export const AUDIT_ACCESS_REQUEST_ARG = 'auditAccessRequestArg';
+const MAX_DENIED_ARGS_JSON = 2000;
+
+/**
+ * What a refused field was asked: its arguments (or only their names when large, e.g. an upload),
+ * and the access request it names, if it declares one.
+ */
+function refusedFieldDetails(info: GraphQLResolveInfo): { filter: unknown; accessRequestId?: string } {
+  const field = info.parentType.getFields()[info.fieldName]!;
+  let args: Record<string, unknown> = {};
+  try {
+    args = getArgumentValues(field, info.fieldNodes[0]!, info.variableValues);
+  } catch {
+    // Arguments that fail coercion are refused by validation before this point; record none.
+  }
+  const json = JSON.stringify(args);
+  const filter = json.length <= MAX_DENIED_ARGS_JSON ? args : { argumentNames: Object.keys(args) };
+  const argName = field.extensions?.[AUDIT_ACCESS_REQUEST_ARG];
+  const id = typeof argName === 'string' ? args[argName] : undefined;
+  return typeof id === 'string' && isUuid(id) ? { filter, accessRequestId: id } : { filter };
 }
 
 export const builder = new SchemaBuilder<{
@@ -35,7 +59,7 @@ export const builder = new SchemaBuilder<{
       const message = `field ${info.parentType.name}.${info.fieldName} needs another role than ${ctx.scope.caller.roles.join(', ')}`;
       // The refusal is recorded like every other denial; the reply carries no data either way.
       ctx.deps.audit
-        .record(auditEvent(ctx.scope, `graphql.${info.fieldName}`, 'denied', { reason: message, errorCode: 'FORBIDDEN' }))
+        .record(auditEvent(ctx.scope, `graphql.${info.fieldName}`, 'denied', { reason: message, errorCode: 'FORBIDDEN', ...refusedFieldDetails(info) }))
         .catch((err) => ctx.deps.logger.error({ err: (err as Error).message }, 'could not audit a refused field'));
       return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
     },

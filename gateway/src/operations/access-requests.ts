@@ -1,8 +1,9 @@
 // The access workflow through the gateway: file, transfer, approve, reject, withdraw, revoke, list,
 // settings and governance figures. Roles are checked here; who handles a request (the assignee, a
 // steward of the owner department) is checked by the catalog inside the transaction. Every call is
-// audited; audit events name the access request in `filter.accessRequestId`.
-import { createHash, randomUUID } from 'node:crypto';
+// audited; audit events name the access request in their own `accessRequestId` field.
+import { randomUUID } from 'node:crypto';
+import { v5 as uuidv5, validate as isUuid } from 'uuid';
 import { AppError } from '@govshare/platform';
 import {
   ref,
@@ -30,11 +31,17 @@ function needRole(scope: RequestScope, roles: ('consumer' | 'steward' | 'admin')
  * A retried filing with the same idempotency key gets the same request id, so the audit event
  * written before the filing already names the request the catalog will hold.
  */
+const ACCESS_REQUEST_NAMESPACE = '5d0c2a8e-6f0b-4f7e-9a57-3f9b0c6e2d41';
+
 export function requestIdFor(dept: string, idempotencyKey?: string): string {
-  if (!idempotencyKey) return randomUUID();
-  const h = createHash('sha256').update(`access-request\n${dept}\n${idempotencyKey}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return idempotencyKey ? uuidv5(`${dept}\n${idempotencyKey}`, ACCESS_REQUEST_NAMESPACE) : randomUUID();
 }
+
+/**
+ * How an audit event names the request a caller asked about: its own field when the id is well
+ * formed; a malformed one (which names no request) stays what the caller sent, in `filter`.
+ */
+const naming = (id: string) => (isUuid(id) ? { accessRequestId: id, filter: {} } : { filter: { accessRequestId: id } });
 
 /** What a caller files; the requester and the request id come from the token and the idempotency key. */
 export type FileAccessRequestInput = Omit<AccessRequestCreate, 'id' | 'requesterDept' | 'requestedBy'>;
@@ -49,7 +56,8 @@ export function fileAccessRequest(deps: GatewayDeps, scope: RequestScope, input:
       dataset: input.datasetId,
       purpose: input.purpose,
       fields: input.fields.map((f) => f.name),
-      filter: { accessRequestId: id, legalBasis: input.legalBasis, unmaskedFields: input.unmaskedFields ?? [], durationDays: input.durationDays, ...(input.renewsGrantId ? { renewsGrantId: input.renewsGrantId } : {}) },
+      accessRequestId: id,
+      filter: { legalBasis: input.legalBasis, unmaskedFields: input.unmaskedFields ?? [], durationDays: input.durationDays, ...(input.renewsGrantId ? { renewsGrantId: input.renewsGrantId } : {}) },
     },
     () => needRole(scope, ['consumer', 'steward'], 'filing an access request'),
     () =>
@@ -82,8 +90,10 @@ const ACTIONS: Record<Change['kind'], string> = {
 export function changeAccessRequest(deps: GatewayDeps, scope: RequestScope, id: string, change: Change, idempotencyKey?: string): Promise<AccessRequest> {
   const { kind, ...body } = change;
   const action = ACTIONS[kind];
+  const named = naming(id);
   const details = {
-    filter: { accessRequestId: id, ...body, ...(idempotencyKey ? { idempotencyKey } : {}) },
+    ...named,
+    filter: { ...named.filter, ...body, ...(idempotencyKey ? { idempotencyKey } : {}) },
     ...('reason' in change ? { reason: change.reason } : 'text' in change ? { reason: `${change.code}: ${change.text}` } : {}),
   };
   return auditedWrite(
@@ -103,10 +113,10 @@ export function changeAccessRequest(deps: GatewayDeps, scope: RequestScope, id: 
       // The grant the approval created or the revocation ended, tied to the request (the intent above
       // could not name the grant); the audit service checks later uses against these.
       if (kind === 'approve' && result.grant) {
-        await deps.grantFacts.created(scope, result.grant, 'access.granted', { filter: { accessRequestId: id } });
+        await deps.grantFacts.created(scope, result.grant, 'access.granted', { accessRequestId: result.id });
       }
       if (kind === 'revoke-grant' && result.grantId) {
-        await deps.grantFacts.revoked(scope, { id: result.grantId, datasetId: result.datasetId }, 'access.grantRevoked', { filter: { accessRequestId: id } });
+        await deps.grantFacts.revoked(scope, { id: result.grantId, datasetId: result.datasetId }, 'access.grantRevoked', { accessRequestId: result.id });
       }
       return result;
     },
@@ -152,7 +162,8 @@ export function listAccessRequests(
 }
 
 export function getAccessRequest(deps: GatewayDeps, scope: RequestScope, id: string): Promise<AccessRequest> {
-  return auditedRead(deps, scope, 'access.read', { filter: { accessRequestId: id } }, async () => {
+  const named = naming(id);
+  return auditedRead(deps, scope, 'access.read', named.accessRequestId ? { accessRequestId: id } : named, async () => {
     needRole(scope, ['consumer', 'steward', 'admin'], 'reading an access request');
     const r = await deps.catalog.call<AccessRequest>({ method: 'GET', path: `/access-requests/${encodeURIComponent(id)}`, requestId: scope.requestId, responseSchema: AR() });
     const visible = hasRole(scope.caller, 'admin') || r.requesterDept === scope.caller.dept || (r.ownerDept === scope.caller.dept && hasRole(scope.caller, 'steward'));

@@ -53,9 +53,9 @@ export function dueGrantFacts(grants: Grant[], acknowledged: ReadonlySet<string>
 
 export interface GrantFactRecorder {
   /** Records the creation of a grant, as `grants.created` (by an admin) or `access.granted` (by an approved request). */
-  created(scope: RequestScope, grant: Grant, action: 'grants.created' | 'access.granted', extra?: Pick<AuditEvent, 'filter'>): Promise<void>;
+  created(scope: RequestScope, grant: Grant, action: 'grants.created' | 'access.granted', extra?: Pick<AuditEvent, 'accessRequestId'>): Promise<void>;
   /** Records the end of a grant, as `grants.revoked` (by an admin) or `access.grantRevoked` (through its request). */
-  revoked(scope: RequestScope, grant: { id: string; datasetId: string }, action: 'grants.revoked' | 'access.grantRevoked', extra?: Pick<AuditEvent, 'filter'>): Promise<void>;
+  revoked(scope: RequestScope, grant: { id: string; datasetId: string }, action: 'grants.revoked' | 'access.grantRevoked', extra?: Pick<AuditEvent, 'accessRequestId'>): Promise<void>;
   /** Offers the audit service every fact of the catalog's grants not yet acknowledged to this process; returns how many it sent. */
   sweep(): Promise<number>;
   stop(): void;

@@ -61,8 +61,8 @@ export interface Ready {
   cells: string[];
 }
 
-const CELL_COLUMNS = ['id', 'at', 'request_id', 'actor_sub', 'actor_dept', 'action', 'dataset', 'outcome', 'record_count', 'grant_id', 'purpose', 'subject_keys'] as const;
-const CELL_TYPES = ['text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'text'] as const;
+const CELL_COLUMNS = ['id', 'at', 'request_id', 'actor_sub', 'actor_dept', 'action', 'dataset', 'outcome', 'record_count', 'grant_id', 'purpose', 'access_request_id', 'subject_keys'] as const;
+const CELL_TYPES = ['text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'text', 'text'] as const;
 
 /**
  * The whole batch as ONE statement with one array parameter per column (fixed text, so it is
@@ -153,6 +153,7 @@ export function readyEvent(e: Prepared, index = 0): Ready {
       cell(e.recordCount ?? null),
       cell(e.grantId ?? null),
       cell(e.purpose ?? null),
+      cell(e.accessRequestId ?? null),
       e.subjectKeys ? cell(`{${e.subjectKeys.map(pgArrayElement).join(',')}}`) : 'NULL',
     ],
   };
@@ -430,6 +431,7 @@ export function eventRow(e: AuditStoredEvent, leaf: Uint8Array): typeof events.$
     recordCount: e.recordCount ?? null,
     grantId: e.grantId ?? null,
     purpose: e.purpose ?? null,
+    accessRequestId: e.accessRequestId ?? null,
     subjectKeys: e.subjectKeys ?? null,
   };
 }

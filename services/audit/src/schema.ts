@@ -27,6 +27,7 @@ export const events = pgTable(
     recordCount: bigint('record_count', { mode: 'number' }),
     grantId: text('grant_id'),
     purpose: text('purpose'),
+    accessRequestId: text('access_request_id'),
     subjectKeys: text('subject_keys').array(),
   },
   (t) => [
@@ -36,6 +37,7 @@ export const events = pgTable(
     index('events_actor_dept_idx').on(t.actorDept, t.seq),
     index('events_dataset_idx').on(t.dataset, t.seq),
     index('events_grant_id_idx').on(t.grantId),
+    index('events_access_request_idx').on(t.accessRequestId, t.seq).where(sql`access_request_id is not null`),
     // The alert rules look up a grant's create/revoke events after every batch: this partial index
     // keeps that lookup O(1) whatever the number of reads made under the grant. Its predicate is
     // GRANT_LIFECYCLE_PREDICATE in alerts.ts (a test checks they agree).

@@ -31,6 +31,7 @@ export function searchEvents(db: Db, q: AuditEventsQuery): Promise<AuditEventPag
   if (q.action) conds.push(eq(events.action, q.action));
   if (q.outcome) conds.push(eq(events.outcome, q.outcome));
   if (q.requestId) conds.push(eq(events.requestId, q.requestId));
+  if (q.accessRequestId) conds.push(eq(events.accessRequestId, q.accessRequestId));
   if (q.from) conds.push(gte(events.at, new Date(q.from)));
   if (q.to) conds.push(lt(events.at, new Date(q.to)));
   return page(db, conds, q.first ?? 50, q.after);

@@ -1,5 +1,5 @@
 import type { AccessRequest, AccessRequestEvent, AccessSettings, FieldProblem, GovernanceFigures, GovernanceWarning, Grant } from '@govshare/contracts';
-import { builder } from '../builder.ts';
+import { AUDIT_ACCESS_REQUEST_ARG, builder } from '../builder.ts';
 import {
   changeAccessRequest,
   checkAccessFields,
@@ -11,6 +11,9 @@ import {
   overdueAccessRequests,
   setAccessSettings,
 } from '../../operations/access-requests.ts';
+
+/** The argument naming an access request, so that even a refusal by role is traced to the request (builder.ts). */
+const namesAccessRequest = { extensions: { [AUDIT_ACCESS_REQUEST_ARG]: 'id' } };
 
 const AccessRequestStatusEnum = builder.enumType('AccessRequestStatus', {
   values: { PENDING: { value: 'pending' }, APPROVED: { value: 'approved' }, REJECTED: { value: 'rejected' }, WITHDRAWN: { value: 'withdrawn' } } as const,
@@ -209,6 +212,7 @@ builder.queryFields((t) => ({
       }),
   }),
   accessRequest: t.field({
+    ...namesAccessRequest,
     type: AccessRequestRef,
     authScopes: { consumer: true, steward: true, admin: true },
     args: { id: t.arg.id({ required: true }) },
@@ -286,6 +290,7 @@ builder.mutationFields((t) => ({
       }),
   }),
   transferAccessRequest: t.field({
+    ...namesAccessRequest,
     type: AccessRequestRef,
     description: 'Hands the request to another named steward of the owner department; the deadline stays',
     authScopes: { steward: true, admin: true },
@@ -293,6 +298,7 @@ builder.mutationFields((t) => ({
     resolve: (_r, a, ctx) => changeAccessRequest(ctx.deps, ctx.scope, String(a.id), { kind: 'transfer', to: a.to, reason: a.reason }, a.idempotencyKey ?? undefined),
   }),
   approveAccessRequest: t.field({
+    ...namesAccessRequest,
     type: AccessRequestRef,
     description: 'Creates the grant (possibly narrower than requested)',
     authScopes: { steward: true, admin: true },
@@ -313,18 +319,21 @@ builder.mutationFields((t) => ({
       ),
   }),
   rejectAccessRequest: t.field({
+    ...namesAccessRequest,
     type: AccessRequestRef,
     authScopes: { steward: true, admin: true },
     args: { id: t.arg.id({ required: true }), reason: t.arg({ type: RejectReasonEnum, required: true }), text: t.arg.string({ required: true }), idempotencyKey: t.arg.string({ required: false, ...idem }) },
     resolve: (_r, a, ctx) => changeAccessRequest(ctx.deps, ctx.scope, String(a.id), { kind: 'reject', code: a.reason, text: a.text }, a.idempotencyKey ?? undefined),
   }),
   withdrawAccessRequest: t.field({
+    ...namesAccessRequest,
     type: AccessRequestRef,
     authScopes: { consumer: true, steward: true, admin: true },
     args: { id: t.arg.id({ required: true }), idempotencyKey: t.arg.string({ required: false, ...idem }) },
     resolve: (_r, a, ctx) => changeAccessRequest(ctx.deps, ctx.scope, String(a.id), { kind: 'withdraw' }, a.idempotencyKey ?? undefined),
   }),
   revokeAccessRequestGrant: t.field({
+    ...namesAccessRequest,
     type: AccessRequestRef,
     description: 'Revokes the grant an approved request created (owner’s stewards, admins); takes effect on the next query',
     authScopes: { steward: true, admin: true },

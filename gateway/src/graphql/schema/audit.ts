@@ -40,6 +40,8 @@ const AuditEventRef = builder.objectRef<AuditStoredEvent>('AuditEvent').implemen
     recordCount: t.int({ nullable: true, resolve: (e) => e.recordCount ?? null }),
     grantId: t.string({ nullable: true, resolve: (e) => e.grantId ?? null }),
     purpose: t.string({ nullable: true, resolve: (e) => e.purpose ?? null }),
+    grantExpiresAt: t.field({ type: 'DateTime', nullable: true, description: 'On a grant creation: when the grant expires', resolve: (e) => e.grantExpiresAt ?? null }),
+    accessRequestId: t.string({ nullable: true, description: 'The access request the event concerns', resolve: (e) => e.accessRequestId ?? null }),
     subjectKeys: t.stringList({ nullable: true, description: 'Keyed HMACs of the people or companies whose records were returned', resolve: (e) => e.subjectKeys ?? null }),
     client: t.string({ nullable: true, resolve: (e) => e.client ?? null }),
   }),
@@ -118,6 +120,7 @@ const AuditEventFilterInput = builder.inputType('AuditEventFilter', {
     from: t.field({ type: 'DateTime', required: false }),
     to: t.field({ type: 'DateTime', required: false }),
     requestId: t.string({ required: false }),
+    accessRequestId: t.string({ required: false, description: 'Every event of one access request: filing, decisions, the grant it created or ended, reads of it' }),
   }),
 });
 
@@ -141,6 +144,7 @@ builder.queryFields((t) => ({
         from: f.from?.toISOString(),
         to: f.to?.toISOString(),
         requestId: f.requestId ?? undefined,
+        accessRequestId: f.accessRequestId ?? undefined,
         first: args.first ?? 50,
         after: args.after ?? undefined,
       });
