@@ -303,10 +303,14 @@ describe.each(backends())('audit service (%s)', (backend) => {
     const sweeper = { sub: 'govshare-gateway', dept: 'HUB', roles: ['system'] };
     await a.call('POST', '/events', {
       events: [
-        makeEvent({ actor: sweeper, action: 'grants.created', grantId: swept, purpose: 'licence check', grantExpiresAt: inAYear }),
+        makeEvent({ actor: sweeper, action: 'grants.created', grantId: swept, purpose: 'licence check', grantExpiresAt: inAYear, accessRequestId: randomUUID() }),
         makeEvent({ actor: sweeper, action: 'grants.revoked', grantId: swept }),
       ],
     });
+    // Stored lifecycle events (expiry, access request) are what the StoredEvent contract says.
+    const lifecycle = await a.call('GET', `/events?sub=govshare-gateway&action=grants.created`);
+    assertContract(api('EventPage'), lifecycle.body);
+    expect(lifecycle.body.events.at(-1)).toMatchObject({ grantId: swept, grantExpiresAt: inAYear, accessRequestId: expect.any(String) });
     await a.call('POST', '/events', { events: [makeEvent({ actor, grantId: swept, purpose: 'licence check', recordCount: 4 })] });
     await a.service.alerts.idle();
     const res = await a.call('GET', `/alerts?sub=${sub}`);
