@@ -4,7 +4,7 @@
 // stops or the audit service is down in between, the fact would be lost. So each fact has an id derived
 // from the grant (the audit service keeps the first event of an id and acknowledges repeats), and a
 // sweep re-offers the fact of every grant the catalog holds that this process has not seen
-// acknowledged: at start and every few seconds after. A lost fact is late, never missing.
+// acknowledged: at start and every GATEWAY_GRANT_FACT_SWEEP_MS (30 s). A lost fact is late, never missing.
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import { ref, type AuditEvent, type Grant } from '@govshare/contracts';
