@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { StoredRecord } from '@govshare/contracts';
-import { Hash53Stream, hash53, isMissing, isNormalForm, normaliseText, normaliseValue, VARIANT_CHARS } from './normalise.ts';
+import { ADDRESS_UNITS, Hash53Stream, hash53, isMissing, isNormalForm, normaliseText, normaliseValue, VARIANT_CHARS } from './normalise.ts';
 import { blockKey, blockMapKey, NearDuplicateIndex, NumberSlots } from './near-duplicates.ts';
 import { DatasetScorer } from './scorer.ts';
 import { WorkerScorer } from './worker-scorer.ts';
@@ -18,10 +18,34 @@ const plainValue = (v: unknown) => {
   return s.normalize('NFKC').trim().toUpperCase();
 };
 const VARIANT_RE = new RegExp(`[${Object.keys(VARIANT_CHARS).join('')}]`, 'g');
+/** Chinese numerals written the standard way for 1..9999, read by place value (八十八 = 8×10 + 8). */
+const STANDARD_NUMERALS = new Map<string, string>();
+{
+  const d = '零一二三四五六七八九';
+  for (let n = 1; n <= 9999; n++) {
+    const places = [Math.floor(n / 1000), Math.floor(n / 100) % 10, Math.floor(n / 10) % 10, n % 10];
+    let out = '';
+    let zero = false;
+    places.forEach((p, i) => {
+      if (p === 0) {
+        zero = out !== '';
+        return;
+      }
+      if (zero) out += '零';
+      zero = false;
+      out += (i === 2 && p === 1 && out === '' ? '' : d[p]) + ['千', '百', '十', ''][i];
+    });
+    STANDARD_NUMERALS.set(out, String(n));
+  }
+}
+const plainNumeral = (run: string) => {
+  if (!/[十百千]/.test(run)) return [...run].map((c) => '零一二三四五六七八九'.indexOf(c === '〇' ? '零' : c === '两' ? '二' : c)).join('');
+  return STANDARD_NUMERALS.get(run.replace(/两/g, '二').replace(/〇/g, '零')) ?? run;
+};
 const plainText = (v: unknown) => {
   if (v == null || (typeof v === 'string' && v.trim() === '')) return '';
-  const s = (typeof v === 'string' ? v : String(v)).normalize('NFKC').toUpperCase();
-  return s.replace(VARIANT_RE, (c) => VARIANT_CHARS[c]).replace(/[\s\p{P}\p{S}]/gu, '');
+  const s = (typeof v === 'string' ? v : String(v)).normalize('NFKC').toUpperCase().replace(/[\s\p{P}\p{S}]/gu, '');
+  return s.replace(new RegExp(`[零〇一二两三四五六七八九十百千]+(?=[${ADDRESS_UNITS}])`, 'g'), plainNumeral).replace(VARIANT_RE, (c) => VARIANT_CHARS[c]);
 };
 const plainBlockKey = (t: string) => t.match(/\d+/g)?.join('-') ?? t.slice(0, 4);
 const plainParseDate = (v: unknown) => {
@@ -37,7 +61,7 @@ const plainParseDate = (v: unknown) => {
 };
 
 // Strings mixing the characters the shortcuts single out.
-const pieces = ['a', 'Z', '0', '9', ' ', '\u3000', '\t', '-', '#', '，', '号', '號', '区', '區', '〇', 'ａ', '１', 'é', 'ß', 'ﬁ', '北', '京', '\u4e00', '\u9fff', '\ufeff', '.', '/', 'x'];
+const pieces = ['a', 'Z', '0', '9', ' ', '\u3000', '\t', '-', '#', '，', '号', '號', '区', '區', '〇', 'ａ', '１', 'é', 'ß', 'ﬁ', '北', '京', '\u4e00', '\u9fff', '\ufeff', '.', '/', 'x', '一', '二', '两', '八', '九', '十', '百', '千', '零', '单', '室', '栋'];
 const mixed = fc.array(fc.constantFrom(...pieces), { maxLength: 24 }).map((a) => a.join(''));
 const anyString = fc.oneof(mixed, fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 }));
 
@@ -53,6 +77,16 @@ describe('fast paths equal the definitions', () => {
     }), { numRuns: 5000 });
     for (const v of [null, undefined, 12, true, { a: 'b' }, ['x']]) expect(normaliseValue(v)).toBe(plainValue(v));
     expect(NEEDS_NFKC.test('ａ')).toBe(true);
+  });
+
+  it('Chinese numerals before address units read as digits', () => {
+    expect(['朝阳路八十八号', '朝阳路88号'].map(normaliseText)).toEqual(['朝阳路88号', '朝阳路88号']);
+    expect(normaliseText('三单元五〇一室 十二 栋 两百号')).toBe('3单元501室12栋200号');
+    expect(normaliseText('三里屯百千号')).toBe('三里屯百千号'); // not a number written the standard way
+    const numeral = fc.integer({ min: 1, max: 9999 }).map((n) => [...STANDARD_NUMERALS].find(([, v]) => v === String(n))![0]);
+    fc.assert(fc.property(numeral, fc.constantFrom(...ADDRESS_UNITS), (zh, unit) => {
+      expect(normaliseText(`路${zh}${unit}`)).toBe(normaliseText(`路${STANDARD_NUMERALS.get(zh)}${unit}`));
+    }), { numRuns: 500 });
   });
 
   it('blockKey', () => {

@@ -1,4 +1,5 @@
 // Normalisation shared by every metric; the definitions are in docs/quality.md.
+import nzhcn from 'nzh/cn';
 
 // ASCII and CJK Unified Ideographs (U+4E00-U+9FFF) are NFKC-stable: only other text needs normalize().
 const NEEDS_NFKC = /[^\x00-\x7f\u4e00-\u9fff]/;
@@ -51,26 +52,63 @@ export const VARIANT_CHARS: Record<string, string> = {
 const VARIANT_RE = new RegExp(`[${Object.keys(VARIANT_CHARS).join('')}]`, 'g');
 const STRIP_RE = /[\s\p{P}\p{S}]/gu;
 
+/**
+ * A number written in Chinese directly before an address unit (八十八号, 三单元, 五〇一室, 十二栋), so
+ * that it reads the same as the digits and lands in the same block (88号, 3单元, 501室, 12栋).
+ */
+const NUMERAL_CHARS = '零〇一二两三四五六七八九十百千';
+export const ADDRESS_UNITS = '号號栋棟幢楼樓层層单單室弄巷排组組座';
+const ADDRESS_NUMERAL_RE = new RegExp(`[${NUMERAL_CHARS}]+(?=[${ADDRESS_UNITS}])`, 'g');
+const CN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 一: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 八: '8', 九: '9' };
+
+/**
+ * 五〇一 -> 501 (digit by digit); 八十八 -> 88, 一百零三 -> 103, 两百 -> 200 (place value, read by nzh,
+ * converted only when written the standard way, i.e. as nzh writes that number back; anything
+ * else, such as 百千, is left as it is).
+ */
+export function chineseNumeralToDigits(run: string): string {
+  if (!/[十百千]/.test(run)) {
+    let out = '';
+    for (const c of run) out += CN_DIGIT[c];
+    return out;
+  }
+  const standard = run.replace(/两/g, '二').replace(/〇/g, '零');
+  const value = nzhcn.decodeS(standard);
+  return nzhcn.encodeS(value) === standard ? String(value) : run;
+}
+
 /** Characters normaliseText keeps unchanged: 0-9, A-Z and CJK Unified Ideographs that are not variants. */
 const TEXT_STABLE = new Uint8Array(0x10000);
 TEXT_STABLE.fill(1, 0x30, 0x3a);
 TEXT_STABLE.fill(1, 0x41, 0x5b);
 TEXT_STABLE.fill(1, 0x4e00, 0xa000);
 for (const c of Object.keys(VARIANT_CHARS)) TEXT_STABLE[c.charCodeAt(0)] = 0;
+// A numeral is stable unless a unit follows it: 2 = "look at the next character".
+for (const c of NUMERAL_CHARS) if (TEXT_STABLE[c.charCodeAt(0)] === 1) TEXT_STABLE[c.charCodeAt(0)] = 2;
+const IS_UNIT = new Uint8Array(0x10000);
+for (const c of ADDRESS_UNITS) IS_UNIT[c.charCodeAt(0)] = 1;
 
-/** Normalised text for near-duplicate comparison: NFKC, upper-case, variant characters mapped, whitespace and punctuation removed. */
+/**
+ * Normalised text for near-duplicate comparison: NFKC, upper-case, whitespace and punctuation removed,
+ * Chinese numerals before an address unit as digits, variant characters mapped.
+ */
 export function normaliseText(v: unknown): string {
   if (typeof v === 'string') {
-    // Fast path (exact): nothing to map, fold or strip.
+    // Fast path (exact): nothing to convert, map, fold or strip.
     const n = v.length;
     let i = 0;
-    while (i < n && TEXT_STABLE[v.charCodeAt(i)] === 1) i++;
+    for (; i < n; i++) {
+      const t = TEXT_STABLE[v.charCodeAt(i)];
+      if (t === 1 || (t === 2 && !IS_UNIT[v.charCodeAt(i + 1)])) continue;
+      break;
+    }
     if (i === n && n > 0) return v;
   }
   if (isMissing(v)) return '';
   let s = typeof v === 'string' ? v : String(v);
   s = (NEEDS_NFKC.test(s) ? s.normalize('NFKC') : s).toUpperCase();
-  return s.replace(VARIANT_RE, (c) => VARIANT_CHARS[c]).replace(STRIP_RE, '');
+  // Strip first, so that 八十八 号 and 八十八号 convert alike.
+  return s.replace(STRIP_RE, '').replace(ADDRESS_NUMERAL_RE, chineseNumeralToDigits).replace(VARIANT_RE, (c) => VARIANT_CHARS[c]);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Seeded generators of department data with known, injected defects (tests and the benchmark).
 import type { Dataset, DatasetSchema, StoredRecord } from '@govshare/contracts';
 import { residentIdCheckChar, usccCheckChar, USCC_ALPHABET } from '../rules/check-chars.ts';
+import nzhcn from 'nzh/cn';
 
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -132,8 +133,13 @@ export function* residentBatches(n: number, seed = 1, rates: ResidentRates = DEF
       let address: string;
       if (ring.length > 0 && rnd() < rates.addressVariant) {
         const src = pick(ring).address as string;
-        const v = int(0, 3);
-        address = v === 0 ? src.replace(/号/g, '號').replace(/区/g, '區') : v === 1 ? FULLWIDTH(src) : v === 2 ? src.replace(/(\d+)号/, '$1 号，') : src.replace(/路|街|巷|大道/, (s) => (s === '路' ? '道' : '路'));
+        const v = int(0, 4);
+        address =
+          v === 0 ? src.replace(/号/g, '號').replace(/区/g, '區')
+          : v === 1 ? FULLWIDTH(src)
+          : v === 2 ? src.replace(/(\d+)号/, '$1 号，')
+          : v === 3 ? src.replace(/路|街|巷|大道/, (s) => (s === '路' ? '道' : '路'))
+          : src.replace(/(\d+)(号|单元)/g, (_, n: string, unit: string) => nzhcn.encodeS(Number(n)) + unit); // 88号 -> 八十八号
         t.addressCopy = true;
       } else {
         let sig: string;
