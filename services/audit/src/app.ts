@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
-import { createServiceApp, createServiceTokenVerifier, openDatabase, type Database, type KeyPairJwk, type Logger } from '@govshare/platform';
+import { createServiceApp, createServiceTokenVerifier, openDatabase, type Database, type Logger } from '@govshare/platform';
 import { AuditLog } from './append.ts';
 import { AlertEngine, defaultAlertRules, type AlertRules } from './alerts.ts';
 import { Checkpointer } from './checkpoints.ts';
 import { checkIntegrity, type IntegrityOptions, type IntegrityResult } from './integrity.ts';
+import { checkpointPublicKeys, type CheckpointKeys } from './keys.ts';
 import { registerRoutes } from './routes.ts';
 import { tables } from './schema.ts';
 import { sql } from 'drizzle-orm';
@@ -21,13 +22,13 @@ export interface BuildAuditOptions {
   servicePublicJwk: JWK;
   logger: Logger;
   /** The audit service's own checkpoint-signing key pair. */
-  checkpointKeys: KeyPairJwk;
+  checkpointKeys: CheckpointKeys;
   /** Secret of the subject HMAC. */
   subjectKey: Uint8Array;
   checkpointIntervalMs?: number;
   maxBatch?: number;
   alertRules?: Partial<AlertRules>;
-  integrity?: Omit<IntegrityOptions, 'publicJwk'>;
+  integrity?: Omit<IntegrityOptions, 'publicKeys'>;
   poolSize?: number;
 }
 
@@ -66,7 +67,7 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
   }
   const { db } = database;
   try {
-    const integrity = await checkIntegrity(db, { publicJwk: opts.checkpointKeys.publicJwk, ...opts.integrity });
+    const integrity = await checkIntegrity(db, { publicKeys: checkpointPublicKeys(opts.checkpointKeys), ...opts.integrity });
     opts.logger.info({ size: integrity.size, mode: integrity.mode }, 'audit log integrity verified');
     const alerts = new AlertEngine(db, opts.logger, { ...defaultAlertRules, ...opts.alertRules });
     let checkpoints: Checkpointer | undefined;
@@ -92,7 +93,7 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
         await db.execute(sql`select 1`);
       },
     });
-    registerRoutes(app, { db, log, checkpoints, publicJwk: opts.checkpointKeys.publicJwk, subjectKey: opts.subjectKey });
+    registerRoutes(app, { db, log, checkpoints, publicKeys: checkpointPublicKeys(opts.checkpointKeys), subjectKey: opts.subjectKey });
 
     let closing: Promise<void> | undefined;
     const close = () =>

@@ -1,7 +1,7 @@
 // Signed checkpoints: {treeSize, rootHash (base64), timestamp} as an EdDSA JWS by the audit
 // service's own key. Signed after commits, at most once per interval and at the latest one interval
 // after a batch; every checkpoint is kept.
-import { CompactSign, compactVerify, importJWK, type JWK } from 'jose';
+import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
 import { AppError, type Db, type Logger } from '@govshare/platform';
 import type { AuditCheckpoint } from '@govshare/contracts';
@@ -24,12 +24,18 @@ export async function signCheckpoint(privateJwk: JWK, payload: CheckpointPayload
 }
 
 /**
- * Verifies a checkpoint's JWS with the audit public key and returns the signed payload. The plain
- * fields next to the JWS are only trusted if they equal the signed ones.
+ * Verifies a checkpoint's JWS with the audit public key it names (`kid`, among `keys`: the current
+ * and the retired ones) and returns the signed payload. The plain fields next to the JWS are only
+ * trusted if they equal the signed ones.
  */
-export async function verifyCheckpoint(cp: Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>, publicJwk: JWK): Promise<CheckpointPayload> {
+export async function verifyCheckpoint(cp: Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>, keys: JWK | JWK[]): Promise<CheckpointPayload> {
   let payload: CheckpointPayload;
   try {
+    const set = Array.isArray(keys) ? keys : [keys];
+    const { kid } = decodeProtectedHeader(cp.jws);
+    // A lone key without a kid (an old export's key file) is used as it is.
+    const publicJwk = set.find((k) => k.kid !== undefined && k.kid === kid) ?? (set.length === 1 && set[0]!.kid === undefined ? set[0] : undefined);
+    if (!publicJwk) throw new Error(`signed with key "${kid ?? '(none)'}", which is not among the audit public keys`);
     const key = await importJWK(publicJwk, 'EdDSA');
     const res = await compactVerify(cp.jws, key, { algorithms: ['EdDSA'] });
     if (res.protectedHeader.typ !== CHECKPOINT_TYP) throw new Error('wrong typ');

@@ -22,7 +22,8 @@ export class IntegrityError extends Error {
 }
 
 export interface IntegrityOptions {
-  publicJwk: JWK;
+  /** The audit public keys (current and retired); each checkpoint is checked with the one it names. */
+  publicKeys: JWK[];
   /** Logs up to this many events are recomputed completely (default 200,000). */
   fullCheckLimit?: number;
   /** Large logs: how many trailing and random leaves to check (default 5,000 and 1,000). */
@@ -78,7 +79,7 @@ export async function checkIntegrity(db: Db, opts: IntegrityOptions): Promise<In
   }
   for (const c of cps.slice(-1)) {
     try {
-      await verifyCheckpoint({ jws: c.jws, treeSize: Number(c.treeSize), rootHash: Buffer.from(c.rootHash).toString('base64') }, opts.publicJwk);
+      await verifyCheckpoint({ jws: c.jws, treeSize: Number(c.treeSize), rootHash: Buffer.from(c.rootHash).toString('base64') }, opts.publicKeys);
     } catch (e) {
       throw new IntegrityError(null, `checkpoint at size ${c.treeSize}: ${(e as Error).message}`);
     }

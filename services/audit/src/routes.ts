@@ -16,7 +16,8 @@ export interface RouteDeps {
   db: Db;
   log: AuditLog;
   checkpoints: Checkpointer;
-  publicJwk: JWK;
+  /** Published at /public-key: the current checkpoint key first, then the retired ones. */
+  publicKeys: JWK[];
   subjectKey: Uint8Array;
 }
 
@@ -40,7 +41,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     checkpoints: await d.checkpoints.list(req.query),
   }));
 
-  app.get('/public-key', async () => ({ keys: [d.publicJwk] }));
+  app.get('/public-key', async () => ({ keys: d.publicKeys }));
 
   app.get<{ Querystring: { seq: number; treeSize?: number } }>('/proofs/inclusion', { schema: { querystring: api('InclusionQuery') } }, async (req) =>
     getInclusionProof(d.db, d.log, d.checkpoints, req.query),

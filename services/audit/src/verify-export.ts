@@ -33,12 +33,12 @@ class Failure extends Error {
 
 export async function verifyExport(
   input: AsyncIterable<string> | Iterable<string>,
-  publicJwk: JWK,
+  publicKeys: JWK | JWK[],
   previous?: Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>,
 ): Promise<VerifyReport> {
   const report: VerifyReport = { ok: false, leaves: 0, checkpointsVerified: 0 };
   try {
-    await run(input, publicJwk, previous, report);
+    await run(input, publicKeys, previous, report);
     report.ok = true;
   } catch (err) {
     report.error = (err as Error).message;
@@ -47,8 +47,8 @@ export async function verifyExport(
   return report;
 }
 
-async function run(input: AsyncIterable<string> | Iterable<string>, publicJwk: JWK, previous: (Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>) | undefined, report: VerifyReport) {
-  const prev = previous ? await verifyCheckpoint(previous, publicJwk).catch((e) => { throw new Failure(`previous checkpoint: ${e.message}`); }) : undefined;
+async function run(input: AsyncIterable<string> | Iterable<string>, publicKeys: JWK | JWK[], previous: (Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>) | undefined, report: VerifyReport) {
+  const prev = previous ? await verifyCheckpoint(previous, publicKeys).catch((e) => { throw new Failure(`previous checkpoint: ${e.message}`); }) : undefined;
   let header: { fromSeq: number; toSeq: number } | undefined;
   let frontier: Frontier | undefined;
   let expected = 0;
@@ -120,7 +120,7 @@ async function run(input: AsyncIterable<string> | Iterable<string>, publicJwk: J
     if (line.type === 'checkpoint') {
       let payload;
       try {
-        payload = await verifyCheckpoint(line, publicJwk);
+        payload = await verifyCheckpoint(line, publicKeys);
       } catch (e) {
         throw new Failure(`checkpoint at tree size ${line.treeSize} is forged or altered: ${(e as Error).message}`);
       }

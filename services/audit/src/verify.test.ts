@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { sql } from 'drizzle-orm';
-import { generateEd25519, openDatabase } from '@govshare/platform';
+import { createServiceTokenSigner, generateEd25519, openDatabase, type KeyPairJwk } from '@govshare/platform';
 import { canonicalJson } from './canonical.ts';
 import { leafHash, toHex } from './merkle.ts';
 import { signCheckpoint } from './checkpoints.ts';
@@ -247,5 +247,64 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
   it('refuses to start when a stored event was deleted, naming the seq', async () => {
     await tamper(sql.raw(`alter table events disable trigger events_append_only`), sql.raw(`delete from events where seq = 4`), sql.raw(`alter table events enable trigger events_append_only`));
     await expect(startAudit(options)).rejects.toThrow(/at seq 4: event is missing/);
+  });
+});
+
+describe.each(backends())('checkpoint key rotation (%s)', (backend) => {
+  let dir: string;
+  let options: any;
+  let gateway: KeyPairJwk;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'audit-rotate-'));
+    gateway = await generateEd25519('svc');
+    options = {
+      databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
+      dataDir: dir,
+      schemaPrefix: uniquePrefix(),
+      servicePublicJwk: gateway.publicJwk,
+      port: 0,
+      checkpointIntervalMs: 20,
+      logger: (await import('@govshare/platform')).createLogger('t', 'silent'),
+    };
+  });
+  afterAll(async () => {
+    await dropSchema(options);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('old checkpoints still verify after the key is replaced; new ones name the new key', async () => {
+    const kidOf = (jws: string) => JSON.parse(Buffer.from(jws.split('.')[0]!, 'base64url').toString()).kid;
+    const first = await startAudit(options);
+    await first.service.log.append(Array.from({ length: 10 }, () => makeEvent()));
+    const before = await first.service.checkpoints.signNow();
+    await first.close();
+
+    // The operator's command, as a real process on the service's data directory.
+    const cli = join(import.meta.dirname, 'cli', 'rotate-key.ts');
+    const out = execFileSync('npx', ['tsx', cli], { encoding: 'utf8', env: { ...process.env, GOVSHARE_DATA_DIR: dir } });
+    expect(out).toMatch(new RegExp(`${kidOf(before.jws)} retired`));
+
+    // The start-up integrity check verifies the old checkpoints with the retired key.
+    const second = await startAudit(options);
+    try {
+      await second.service.log.append(Array.from({ length: 5 }, () => makeEvent()));
+      const after = await second.service.checkpoints.signNow();
+      expect(kidOf(after.jws)).not.toBe(kidOf(before.jws));
+      const get = async (path: string) => {
+        const token = await createServiceTokenSigner(gateway.privateJwk).tokenFor('audit');
+        return fetch(`${second.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      };
+      const { keys } = (await (await get('/public-key')).json()) as { keys: { kid: string }[] };
+      expect(keys.map((k) => k.kid)).toEqual([kidOf(after.jws), kidOf(before.jws)]);
+
+      const lines = (await (await get('/export')).text()).trim().split('\n');
+      expect(new Set(lines.filter((l) => l.includes('"type":"checkpoint"')).map((l) => kidOf(JSON.parse(l).jws)))).toEqual(new Set([kidOf(before.jws), kidOf(after.jws)]));
+      const report = await verifyExport(lines, keys as any, before);
+      expect(report).toMatchObject({ ok: true, leaves: 15, treeSize: 15 });
+      // Without the retired key the old checkpoint is refused, and says which key it needs.
+      expect((await verifyExport(lines, [keys[0] as any], before)).error).toMatch(new RegExp(`previous checkpoint: .*${kidOf(before.jws)}.* not among the audit public keys`));
+    } finally {
+      await second.close();
+    }
   });
 });

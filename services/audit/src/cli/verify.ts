@@ -1,6 +1,6 @@
 // Verifies an audit export offline:
 //   tsx services/audit/src/cli/verify.ts export.ndjson --public-key jwks.json [--previous checkpoint.json]
-// export.ndjson  from GET /export;  jwks.json from GET /public-key (or one JWK);
+// export.ndjson  from GET /export;  jwks.json from GET /public-key (current and retired keys; or one JWK);
 // checkpoint.json  an earlier GET /checkpoints/latest you kept (optional).
 // Exit 0 when everything checks; 1 with the first problem (and the first bad seq when known).
 import { createReadStream, readFileSync } from 'node:fs';
@@ -18,10 +18,10 @@ if (!file || !values['public-key']) {
   process.exit(2);
 }
 const keyDoc = JSON.parse(readFileSync(values['public-key'], 'utf8'));
-const jwk = Array.isArray(keyDoc.keys) ? keyDoc.keys[0] : keyDoc;
+const keys = Array.isArray(keyDoc.keys) ? keyDoc.keys : [keyDoc];
 const previous = values.previous ? JSON.parse(readFileSync(values.previous, 'utf8')) : undefined;
 const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-const report = await verifyExport(lines, jwk, previous);
+const report = await verifyExport(lines, keys, previous);
 if (values.json) console.log(JSON.stringify(report, null, 2));
 else if (report.ok) {
   console.log(`OK: ${report.leaves} events (seq ${report.fromSeq}..${report.toSeq}) match the signed checkpoint of tree size ${report.treeSize} (root ${report.rootHash}); ${report.checkpointsVerified} checkpoint signature(s) verified${previous ? '; consistent with the previous checkpoint' : ''}.`);
