@@ -53,6 +53,41 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     expect(readsOfLog.body.data.auditEvents.nodes.length).toBeGreaterThan(0);
   });
 
+  it('repeated denials raise an alert; an auditor reviews it, and the review is itself audited', async () => {
+    const prober = await hub.token('SAMR', ['consumer'], { sub: 'samr-prober' });
+    for (let i = 0; i < 5; i++) expect(codes((await hub.gql(prober, `{ records(dataset: "medical-insurance") { totalCount } }`)).body)).toEqual(['FORBIDDEN']);
+    const alertsOf = async (status: string) =>
+      (await hub.gql(auditor, `{ auditAlerts(dept: "SAMR", status: ${status}) { nodes { id kind sub review { outcome note reviewer { sub dept } } } } }`)).body.data.auditAlerts.nodes.filter(
+        (a: any) => a.sub === 'samr-prober',
+      );
+    // Alerts are evaluated after the commit, off the request path: wait for it.
+    let open: any[] = [];
+    for (let i = 0; i < 100 && open.length === 0; i++) {
+      open = await alertsOf('open');
+      if (!open.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(open).toEqual([{ id: expect.any(String), kind: 'repeated_denials', sub: 'samr-prober', review: null }]);
+
+    const review = `mutation R($id: ID!, $o: AuditAlertReviewOutcome!, $n: String!) { reviewAuditAlert(id: $id, outcome: $o, note: $n) { outcome note reviewer { sub dept } } }`;
+    expect(codes((await hub.gql(prober, review, { id: open[0].id, o: 'false_positive', n: 'it was not me' })).body)).toEqual(['FORBIDDEN']);
+    const bad = await hub.gql(auditor, review, { id: 'abc', o: 'confirmed', n: 'looked into it' });
+    expect(codes(bad.body)).toEqual(['BAD_USER_INPUT']);
+    expect(bad.body.errors[0].message).toMatch(/^id: /);
+    const note = 'probing SECRET data; department informed';
+    const done = await hub.gql(auditor, review, { id: open[0].id, o: 'confirmed', n: note });
+    expect(done.body.data.reviewAuditAlert).toEqual({ outcome: 'confirmed', note, reviewer: { sub: 'inspector-1', dept: 'NHC' } });
+
+    expect(await alertsOf('open')).toEqual([]);
+    expect((await alertsOf('reviewed')).map((a: any) => a.review)).toEqual([{ outcome: 'confirmed', note, reviewer: { sub: 'inspector-1', dept: 'NHC' } }]);
+    const logged = await hub.gql(auditor, `{ auditEvents(filter: { action: "audit.reviewAlert", sub: "inspector-1" }) { nodes { outcome reason filter } } }`);
+    expect(logged.body.data.auditEvents.nodes).toEqual(
+      expect.arrayContaining([
+        { outcome: 'allowed', reason: note, filter: { alertId: open[0].id, outcome: 'confirmed' } },
+        expect.objectContaining({ outcome: 'error', filter: { alertId: 'abc', outcome: 'confirmed' } }),
+      ]),
+    );
+  });
+
   it('carries the caller’s x-request-id through every hop into the audit event', async () => {
     const requestId = `trace-${Date.now()}`;
     const res = await fetch(`${hub.gatewayUrl}/graphql`, {

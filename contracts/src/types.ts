@@ -264,6 +264,22 @@ export interface AuditAlert {
   at: string;
   message: string;
   details: Record<string, unknown>;
+  /** The latest review; null while the alert is open. */
+  review: AuditAlertReview | null;
+}
+
+export type AuditAlertReviewOutcome = 'confirmed' | 'false_positive';
+
+export interface AuditAlertReviewRequest {
+  outcome: AuditAlertReviewOutcome;
+  note: string;
+  reviewer: { sub: string; dept: string };
+}
+
+export interface AuditAlertReview extends AuditAlertReviewRequest {
+  id: number;
+  alertId: number;
+  at: string;
 }
 
 export interface AuditAlertPage {

@@ -1,8 +1,9 @@
 import { AppError } from '@govshare/platform';
+import { ref, type AuditAlertReview, type AuditAlertReviewOutcome } from '@govshare/contracts';
 import type { AuditAlertPage, AuditCheckpoint, AuditConsistencyProof, AuditEventPage, AuditEventsQuery, AuditInclusionProof } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
-import { auditedRead } from './audited.ts';
+import { auditedRead, auditedWrite } from './audited.ts';
 
 // Only auditors and admins read the log, and every read of it is itself logged.
 function requireAuditor(scope: RequestScope) {
@@ -39,8 +40,31 @@ export function auditSubjectAccess(deps: GatewayDeps, scope: RequestScope, ident
   });
 }
 
-export function auditAlerts(deps: GatewayDeps, scope: RequestScope, q: { kind?: string; dept?: string; since?: string; first?: number; after?: string }): Promise<AuditAlertPage> {
+export function auditAlerts(deps: GatewayDeps, scope: RequestScope, q: { kind?: string; dept?: string; since?: string; status?: 'open' | 'reviewed'; first?: number; after?: string }): Promise<AuditAlertPage> {
   return readLog(deps, scope, 'audit.alerts', { ...q }, () => deps.auditClient.call<AuditAlertPage>({ method: 'GET', path: `/alerts${qs(q)}`, requestId: scope.requestId }), (r) => r.alerts.length);
+}
+
+/** An auditor closes an alert with what it turned out to be; the review is appended, and audited like any change. */
+export function reviewAuditAlert(deps: GatewayDeps, scope: RequestScope, alertId: string, outcome: AuditAlertReviewOutcome, note: string): Promise<AuditAlertReview> {
+  return auditedWrite(
+    deps,
+    scope,
+    'audit.reviewAlert',
+    { filter: { alertId, outcome }, reason: note },
+    () => {
+      requireAuditor(scope);
+      if (!/^[1-9][0-9]{0,14}$/.test(alertId)) throw new AppError('BAD_USER_INPUT', `id: "${alertId}" is not an alert id (a positive integer)`);
+      if (note.trim().length < 3) throw new AppError('BAD_USER_INPUT', 'note: must say what was found, in at least 3 characters');
+    },
+    () =>
+      deps.auditClient.call<AuditAlertReview>({
+        method: 'POST',
+        path: `/alerts/${alertId}/reviews`,
+        requestId: scope.requestId,
+        body: { outcome, note: note.trim(), reviewer: { sub: scope.caller.sub, dept: scope.caller.dept } },
+        responseSchema: ref('audit-api.v1.json', 'AlertReview'),
+      }),
+  );
 }
 
 export function latestAuditCheckpoint(deps: GatewayDeps, scope: RequestScope): Promise<AuditCheckpoint | null> {

@@ -11,9 +11,9 @@
 // The gateway also sweeps the catalog's grants and records any creation or revocation whose fact was
 // lost (grants.created / grants.revoked, with ids derived from the grant so a repeat is a no-op).
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
-import type { Db, Logger } from '@govshare/platform';
-import type { AuditAlert, AuditAlertKind, AuditAlertPage, AuditStoredEvent } from '@govshare/contracts';
-import { alerts, events } from './schema.ts';
+import { AppError, type Db, type Logger } from '@govshare/platform';
+import type { AuditAlert, AuditAlertKind, AuditAlertPage, AuditAlertReview, AuditAlertReviewOutcome, AuditAlertReviewRequest, AuditStoredEvent } from '@govshare/contracts';
+import { alertReviews, alerts, events } from './schema.ts';
 import type { CommittedLeaf } from './append.ts';
 
 export interface AlertRules {
@@ -226,22 +226,44 @@ export class AlertEngine {
   }
 }
 
+type ReviewRow = typeof alertReviews.$inferSelect;
+
+const toReview = (r: ReviewRow): AuditAlertReview => ({
+  id: r.id,
+  alertId: r.alertId,
+  outcome: r.outcome as AuditAlertReviewOutcome,
+  note: r.note,
+  reviewer: { sub: r.reviewerSub, dept: r.reviewerDept },
+  at: r.reviewedAt.toISOString(),
+});
+
+// The latest review of an alert (reviews are only appended: the highest id is the latest).
+const latestReviewId = sql`(select max(r.id) from alert_reviews r where r.alert_id = ${alerts.id})`;
+
 export async function listAlerts(
   db: Db,
-  q: { kind?: AuditAlertKind; sub?: string; dept?: string; since?: string; first?: number; after?: string },
+  q: { kind?: AuditAlertKind; sub?: string; dept?: string; since?: string; status?: 'open' | 'reviewed'; first?: number; after?: string },
 ): Promise<AuditAlertPage> {
   const conds: SQL[] = [];
   if (q.kind) conds.push(eq(alerts.kind, q.kind));
   if (q.sub) conds.push(eq(alerts.actorSub, q.sub));
   if (q.dept) conds.push(eq(alerts.actorDept, q.dept));
   if (q.since) conds.push(gte(alerts.at, new Date(q.since)));
+  if (q.status === 'open') conds.push(sql`${latestReviewId} is null`);
+  if (q.status === 'reviewed') conds.push(sql`${latestReviewId} is not null`);
   if (q.after) conds.push(gt(alerts.id, Number(q.after)));
   const first = q.first ?? 50;
-  const rows = await db.select().from(alerts).where(conds.length ? and(...conds) : undefined).orderBy(asc(alerts.id)).limit(first + 1);
+  const rows = await db
+    .select({ alert: alerts, review: alertReviews })
+    .from(alerts)
+    .leftJoin(alertReviews, eq(alertReviews.id, latestReviewId))
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(asc(alerts.id))
+    .limit(first + 1);
   const shown = rows.slice(0, first);
   return {
     alerts: shown.map(
-      (r): AuditAlert => ({
+      ({ alert: r, review }): AuditAlert => ({
         id: r.id,
         kind: r.kind as AuditAlertKind,
         actor: { sub: r.actorSub, dept: r.actorDept },
@@ -249,9 +271,21 @@ export async function listAlerts(
         at: r.at.toISOString(),
         message: r.message,
         details: r.details as Record<string, unknown>,
+        review: review ? toReview(review) : null,
       }),
     ),
-    endCursor: shown.length ? String(shown[shown.length - 1]!.id) : null,
+    endCursor: shown.length ? String(shown[shown.length - 1]!.alert.id) : null,
     hasNextPage: rows.length > first,
   };
+}
+
+/** Appends a review to an alert (the reviewer is the auditor the gateway authenticated). */
+export async function reviewAlert(db: Db, alertId: number, review: AuditAlertReviewRequest): Promise<AuditAlertReview> {
+  const [alert] = await db.select({ id: alerts.id }).from(alerts).where(eq(alerts.id, alertId));
+  if (!alert) throw new AppError('NOT_FOUND', `alert ${alertId} not found`);
+  const [row] = await db
+    .insert(alertReviews)
+    .values({ alertId, outcome: review.outcome, note: review.note, reviewerSub: review.reviewer.sub, reviewerDept: review.reviewer.dept })
+    .returning();
+  return toReview(row!);
 }

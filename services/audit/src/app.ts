@@ -44,7 +44,7 @@ export interface AuditService {
 
 export const AUDIT_RUNTIME_ROLE = 'govshare_audit_appender';
 const appendOnlyGrants = (schema: string, role: string) => [
-  `GRANT SELECT, INSERT ON "${schema}".events, "${schema}".tree_nodes, "${schema}".checkpoints, "${schema}".alerts TO "${role}"`,
+  `GRANT SELECT, INSERT ON "${schema}".events, "${schema}".tree_nodes, "${schema}".checkpoints, "${schema}".alerts, "${schema}".alert_reviews TO "${role}"`,
   `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`,
 ];
 

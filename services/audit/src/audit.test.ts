@@ -273,6 +273,32 @@ describe.each(backends())('audit service (%s)', (backend) => {
     expect((await a.call('GET', `/proofs/consistency?from=${latest.treeSize + 100}`)).status).toBe(400);
   });
 
+  it('auditors review alerts: open until reviewed, reviews appended and the latest shown', async () => {
+    const sub = `eve-${randomUUID().slice(0, 6)}`;
+    const actor = { sub, dept: 'MCA', roles: ['consumer'] };
+    await a.call('POST', '/events', { events: Array.from({ length: 5 }, () => makeEvent({ actor, outcome: 'denied', reason: 'no grant' })) });
+    await a.service.alerts.idle();
+    const open = await a.call('GET', `/alerts?sub=${sub}&status=open`);
+    assertContract(api('AlertPage'), open.body);
+    expect(open.body.alerts).toHaveLength(1);
+    const alert = open.body.alerts[0];
+    expect(alert).toMatchObject({ kind: 'repeated_denials', review: null });
+
+    const reviewer = { sub: 'inspector-9', dept: 'NHC' };
+    const first = await a.call('POST', `/alerts/${alert.id}/reviews`, { outcome: 'confirmed', note: 'caller warned', reviewer });
+    expect(first.status).toBe(201);
+    assertContract(api('AlertReview'), first.body);
+    const second = await a.call('POST', `/alerts/${alert.id}/reviews`, { outcome: 'false_positive', note: 'batch job with a stale token', reviewer });
+    expect((await a.call('GET', `/alerts?sub=${sub}&status=open`)).body.alerts).toEqual([]);
+    const reviewed = (await a.call('GET', `/alerts?sub=${sub}&status=reviewed`)).body.alerts;
+    expect(reviewed.map((x: any) => [x.id, x.review.id, x.review.outcome])).toEqual([[alert.id, second.body.id, 'false_positive']]);
+
+    expect((await a.call('POST', '/alerts/999999/reviews', { outcome: 'confirmed', note: 'nothing here', reviewer })).status).toBe(404);
+    const bad = await a.call('POST', `/alerts/${alert.id}/reviews`, { outcome: 'maybe', note: 'x', reviewer });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/outcome/);
+  });
+
   it('raises alerts: repeated denials, grant misuse and unusually large reads', async () => {
     const sub = `mallory-${randomUUID().slice(0, 6)}`;
     const actor = { sub, dept: 'PSB', roles: ['consumer'] };

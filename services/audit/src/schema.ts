@@ -87,4 +87,24 @@ export const alerts = pgTable(
   (t) => [index('alerts_actor_kind_idx').on(t.actorSub, t.kind, t.at), index('alerts_at_idx').on(t.at)],
 );
 
-export const tables = { events, treeNodes, checkpoints, alerts };
+/**
+ * An auditor's review of an alert: what it turned out to be, and why. Appended, never changed; the
+ * latest review of an alert is its current state, the earlier ones its history.
+ */
+export const alertReviews = pgTable(
+  'alert_reviews',
+  {
+    id: serial('id').primaryKey(),
+    alertId: integer('alert_id')
+      .notNull()
+      .references(() => alerts.id),
+    outcome: text('outcome').notNull(),
+    note: text('note').notNull(),
+    reviewerSub: text('reviewer_sub').notNull(),
+    reviewerDept: text('reviewer_dept').notNull(),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('alert_reviews_alert_idx').on(t.alertId, t.id)],
+);
+
+export const tables = { events, treeNodes, checkpoints, alerts, alertReviews };

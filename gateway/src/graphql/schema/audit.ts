@@ -1,7 +1,8 @@
-import type { AuditAlert, AuditCheckpoint, AuditConsistencyProof, AuditInclusionProof, AuditStoredEvent } from '@govshare/contracts';
+import type { AuditAlert, AuditAlertReview, AuditCheckpoint, AuditConsistencyProof, AuditInclusionProof, AuditStoredEvent } from '@govshare/contracts';
 import { builder, PageInfoRef } from '../builder.ts';
 import {
   auditAlerts,
+  reviewAuditAlert,
   auditConsistencyProof,
   auditInclusionProof,
   auditSubjectAccess,
@@ -56,6 +57,26 @@ const AuditEventConnectionRef = builder
     }),
   });
 
+const AlertStatusEnum = builder.enumType('AuditAlertStatus', { values: ['open', 'reviewed'] as const });
+const ReviewOutcomeEnum = builder.enumType('AuditAlertReviewOutcome', {
+  values: { confirmed: { description: 'real misuse, followed up' }, false_positive: { description: 'the access was legitimate' } } as const,
+});
+
+const ReviewerRef = builder.objectRef<AuditAlertReview['reviewer']>('AuditReviewer').implement({
+  fields: (t) => ({ sub: t.exposeString('sub'), dept: t.exposeString('dept') }),
+});
+
+const AuditAlertReviewRef = builder.objectRef<AuditAlertReview>('AuditAlertReview').implement({
+  description: "An auditor's conclusion on an alert (appended; the latest counts)",
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    outcome: t.field({ type: ReviewOutcomeEnum, resolve: (r) => r.outcome }),
+    note: t.exposeString('note'),
+    reviewer: t.field({ type: ReviewerRef, resolve: (r) => r.reviewer }),
+    at: t.field({ type: 'DateTime', resolve: (r) => r.at }),
+  }),
+});
+
 const AuditAlertRef = builder.objectRef<AuditAlert>('AuditAlert').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -66,6 +87,7 @@ const AuditAlertRef = builder.objectRef<AuditAlert>('AuditAlert').implement({
     at: t.field({ type: 'DateTime', resolve: (a) => a.at }),
     message: t.exposeString('message'),
     details: t.field({ type: 'JSON', resolve: (a) => a.details }),
+    review: t.field({ type: AuditAlertReviewRef, nullable: true, description: 'The latest review; null while the alert is open', resolve: (a) => a.review }),
   }),
 });
 
@@ -162,9 +184,16 @@ builder.queryFields((t) => ({
     type: AuditAlertConnectionRef,
     description: 'Unusual access: repeated denials, grant misuse, unusually large reads',
     authScopes: auditors,
-    args: { kind: t.arg.string({ required: false }), dept: t.arg.string({ required: false }), first: t.arg.int({ required: false, defaultValue: 50 }), after: t.arg.string({ required: false }) },
+    args: {
+      kind: t.arg.string({ required: false }),
+      dept: t.arg.string({ required: false }),
+      status: t.arg({ type: AlertStatusEnum, required: false, description: 'open: not reviewed yet' }),
+      first: t.arg.int({ required: false, defaultValue: 50 }),
+      after: t.arg.string({ required: false }),
+    },
     complexity: (args) => ({ field: 5, multiplier: Math.min(args.first ?? 50, 200) }),
-    resolve: (_r, args, ctx) => auditAlerts(ctx.deps, ctx.scope, { kind: args.kind ?? undefined, dept: args.dept ?? undefined, first: args.first ?? 50, after: args.after ?? undefined }),
+    resolve: (_r, args, ctx) =>
+      auditAlerts(ctx.deps, ctx.scope, { kind: args.kind ?? undefined, dept: args.dept ?? undefined, status: args.status ?? undefined, first: args.first ?? 50, after: args.after ?? undefined }),
   }),
   auditCheckpoint: t.field({
     type: CheckpointRef,
@@ -184,5 +213,15 @@ builder.queryFields((t) => ({
     authScopes: auditors,
     args: { from: t.arg.int({ required: true }), to: t.arg.int({ required: false }) },
     resolve: (_r, args, ctx) => auditConsistencyProof(ctx.deps, ctx.scope, args.from, args.to ?? undefined),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  reviewAuditAlert: t.field({
+    type: AuditAlertReviewRef,
+    description: 'Closes an alert with what it turned out to be (auditors, admins); appended, never changed; audited',
+    authScopes: auditors,
+    args: { id: t.arg.id({ required: true }), outcome: t.arg({ type: ReviewOutcomeEnum, required: true }), note: t.arg.string({ required: true }) },
+    resolve: (_r, a, ctx) => reviewAuditAlert(ctx.deps, ctx.scope, String(a.id), a.outcome, a.note),
   }),
 }));
