@@ -5,7 +5,7 @@ import { AppError, type createServiceApp } from '@govshare/platform';
 type FastifyInstance = ReturnType<typeof createServiceApp>;
 import type { JWK } from 'jose';
 import { examples, runs } from './schema.ts';
-import { getRuleSet, putRuleSet, type QualityDb } from './rule-sets.ts';
+import { checkRuleSet, getRuleSet, putRuleSet, type QualityDb } from './rule-sets.ts';
 import { runView, type RunManager } from './runs.ts';
 import type { RecordSource } from './source.ts';
 import { effectiveRules, type RuleSetBody } from './rules/rules.ts';
@@ -88,17 +88,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.put('/datasets/:id/rules', { schema: { params: Q('IdParams'), body: Q('RuleSet') } }, async (req) => {
     const datasetId = (req.params as any).id as string;
     const { updatedBy, ...body } = req.body as RuleSetBody & { updatedBy?: string };
-    for (const r of body.rules ?? []) {
-      if (r.kind === 'regex') {
-        try {
-          new RegExp(r.pattern ?? '', 'u');
-        } catch {
-          throw new AppError('BAD_USER_INPUT', `rules: ${r.field} regex pattern does not compile`);
-        }
-      }
-      if (r.kind === 'reference' && !r.dataset && !r.disabled) throw new AppError('BAD_USER_INPUT', `rules: ${r.field} reference rule needs dataset`);
-      if (r.kind === 'enum' && !r.values && !r.disabled) throw new AppError('BAD_USER_INPUT', `rules: ${r.field} enum rule needs values`);
-    }
+    await checkRuleSet(body, datasetId, (id) => deps.source.getDataset(id, req.id));
     return putRuleSet(db, datasetId, body, updatedBy ?? 'service');
   });
 

@@ -1,5 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
-import { AppError, type Db } from '@govshare/platform';
+import { AppError, isAppError, type Db } from '@govshare/platform';
+import type { Dataset } from '@govshare/contracts';
 import { ruleSets, type tables } from './schema.ts';
 import type { RuleSetBody } from './rules/rules.ts';
 
@@ -43,4 +44,72 @@ export async function putRuleSet(db: QualityDb, datasetId: string, body: RuleSet
     }
   }
   throw new AppError('CONFLICT', 'rule set changed concurrently');
+}
+
+const refuse = (path: string, rule: string, message: string): never => {
+  throw new AppError('BAD_USER_INPUT', `${path}: ${message} (${rule})`, { path, rule });
+};
+
+/**
+ * Refuses a rule set that could not run as written, naming the place and the rule: patterns that do
+ * not compile, missing parameters, and fields or datasets that the data dictionary does not have
+ * (the dataset's own fields, and the other dataset and field of reference and consistency rules).
+ * Without this a typo would only show up at run time, as a skipped rule.
+ */
+export async function checkRuleSet(body: RuleSetBody, datasetId: string, getDataset: (id: string) => Promise<Dataset | undefined>): Promise<void> {
+  const known = new Map<string, Set<string> | undefined>();
+  const fieldsOf = async (id: string) => {
+    if (!known.has(id)) {
+      let ds: Dataset | undefined;
+      try {
+        ds = await getDataset(id);
+      } catch (err) {
+        if (isAppError(err) && err.code === 'NOT_FOUND') ds = undefined;
+        else throw new AppError('UNAVAILABLE', 'the catalog did not answer, so the rules cannot be checked against the data dictionary; nothing was stored');
+      }
+      known.set(id, ds ? new Set(Object.keys(ds.schema.properties)) : undefined);
+    }
+    return known.get(id);
+  };
+  const own = await fieldsOf(datasetId);
+  if (!own) throw new AppError('NOT_FOUND', `dataset "${datasetId}" not found`);
+  const ownField = (path: string, name: string | undefined) => {
+    if (name !== undefined && !own.has(name)) refuse(path, 'field-unknown', `"${name}" is not a field of dataset "${datasetId}"`);
+  };
+  const otherField = async (path: string, id: string, name: string) => {
+    const fields = await fieldsOf(id);
+    if (!fields) refuse(path.replace(/\.\w+$/, '.dataset'), 'dataset-unknown', `dataset "${id}" does not exist`);
+    if (!fields!.has(name)) refuse(path, 'field-unknown', `"${name}" is not a field of dataset "${id}"`);
+  };
+
+  for (const [i, r] of (body.rules ?? []).entries()) {
+    const at = `rules[${i}]`;
+    if (r.disabled) continue; // switching a schema rule off needs only its id
+    ownField(`${at}.field`, r.field);
+    if (r.kind === 'regex') {
+      try {
+        new RegExp(r.pattern ?? '', 'u');
+      } catch {
+        refuse(`${at}.pattern`, 'regex-invalid', `/${r.pattern}/ does not compile`);
+      }
+    }
+    if (r.kind === 'enum' && !r.values?.length) refuse(`${at}.values`, 'enum-values', 'an enum rule needs the allowed values');
+    if (r.kind === 'cross-field') {
+      ownField(`${at}.birthDateField`, r.birthDateField);
+      ownField(`${at}.genderField`, r.genderField);
+    }
+    if (r.kind === 'reference') {
+      if (!r.dataset) refuse(`${at}.dataset`, 'reference-dataset', 'a reference rule needs the dataset holding the allowed values');
+      await otherField(`${at}.targetField`, r.dataset!, r.targetField ?? r.field);
+    }
+  }
+  for (const [i, f] of (body.expectedFields ?? []).entries()) ownField(`expectedFields[${i}]`, f);
+  for (const [i, f] of (body.nearDuplicates?.fields ?? []).entries()) ownField(`nearDuplicates.fields[${i}]`, f);
+  for (const [i, c] of (body.consistency ?? []).entries()) {
+    ownField(`consistency[${i}].field`, c.field);
+    ownField(`consistency[${i}].matchField`, c.matchField);
+    await otherField(`consistency[${i}].targetField`, c.dataset, c.targetField ?? c.field);
+    await otherField(`consistency[${i}].targetMatchField`, c.dataset, c.targetMatchField ?? c.matchField);
+  }
+  ownField('timeliness.field', body.timeliness?.field);
 }

@@ -106,6 +106,30 @@ for (const backend of backends) {
       await q.waitRun((await q.call('POST', '/runs', { datasetId: 'resident-registry' })).body.run.id);
     });
 
+    it('refuses rule sets naming fields or datasets the data dictionary does not have, and stores nothing', async () => {
+      const before = (await q.call('GET', '/datasets/legal-persons/rules')).body.version;
+      const refused = async (body: unknown) => {
+        const res = await q.call('PUT', '/datasets/legal-persons/rules', body);
+        expect(res.status).toBe(400);
+        return res.body.error.message as string;
+      };
+      expect(await refused({ rules: [{ kind: 'regex', field: 'nmae', pattern: 'x' }] })).toBe('rules[0].field: "nmae" is not a field of dataset "legal-persons" (field-unknown)');
+      expect(await refused({ rules: [{ kind: 'regex', field: 'name', pattern: '(' }] })).toMatch(/^rules\[0\]\.pattern: .* \(regex-invalid\)$/);
+      expect(await refused({ rules: [{ kind: 'enum', field: 'name', values: ['A'] }, { kind: 'reference', field: 'name', dataset: 'no-such-dataset' }] })).toBe(
+        'rules[1].dataset: dataset "no-such-dataset" does not exist (dataset-unknown)',
+      );
+      expect(await refused({ rules: [{ kind: 'reference', field: 'name', dataset: 'resident-registry', targetField: 'companyName' }] })).toBe(
+        'rules[0].targetField: "companyName" is not a field of dataset "resident-registry" (field-unknown)',
+      );
+      expect(await refused({ consistency: [{ field: 'name', dataset: 'resident-registry', targetField: 'name', matchField: 'legalRepId', targetMatchField: 'idNo' }] })).toBe(
+        'consistency[0].targetMatchField: "idNo" is not a field of dataset "resident-registry" (field-unknown)',
+      );
+      expect(await refused({ expectedFields: ['name', 'phone'] })).toMatch(/^expectedFields\[1\]: "phone" is not a field/);
+      // Switching a schema rule off needs only its id; an unknown dataset is 404.
+      expect((await q.call('PUT', '/datasets/no-such-dataset/rules', { rules: [] })).status).toBe(404);
+      expect((await q.call('GET', '/datasets/legal-persons/rules')).body.version).toBe(before);
+    });
+
     it('raises an alert when a metric drops more than 10% and resolves it on recovery; statuses per dataset and department', async () => {
       source.set(residentDataset('resident-registry', 'PSB', N), () => residentBatches(N, 12, { ...DEFAULT_RATES, badCheck: 0.3 }, 500));
       const bad = await q.waitRun((await q.call('POST', '/runs', { datasetId: 'resident-registry' })).body.run.id);
