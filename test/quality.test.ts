@@ -40,6 +40,17 @@ describe.each(backends())('data quality through the gateway (%s)', (backend) => 
     expect(codes(notOwner.body)).toEqual(['FORBIDDEN']);
   });
 
+  it('a steward’s rule set naming a field the data dictionary lacks is refused with the place and the rule', async () => {
+    const steward = await hub.token('PSB', ['steward']);
+    const set = `mutation S($r: JSON!) { setQualityRules(dataset: "resident-registry", rules: $r) }`;
+    const bad = await hub.gql(steward, set, { r: { rules: [{ kind: 'reference', field: 'name', dataset: 'legal-persons', targetField: 'companyNam' }] } });
+    expect(codes(bad.body)).toEqual(['BAD_USER_INPUT']);
+    expect(bad.body.errors[0].message).toBe('rules[0].targetField: "companyNam" is not a field of dataset "legal-persons" (field-unknown)');
+    const ok = await hub.gql(steward, set, { r: { rules: [{ kind: 'reference', field: 'name', dataset: 'legal-persons', targetField: 'companyName' }] } });
+    expect(ok.body.errors).toBeUndefined();
+    expect((await hub.gql(steward, set, { r: { rules: [] } })).body.errors).toBeUndefined();
+  });
+
   it('an admin publishes a signed red/black list that every department can read and verify', async () => {
     const admin = await hub.token('PSB', ['admin']);
     for (const d of ['legal-persons', 'business-licences']) await hub.gql(admin, `mutation { runQuality(dataset: "${d}") { id } }`);
