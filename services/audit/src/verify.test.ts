@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { sql } from 'drizzle-orm';
-import { createServiceTokenSigner, generateEd25519, openDatabase, type KeyPairJwk } from '@govshare/platform';
+import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase, type KeyPairJwk } from '@govshare/platform';
 import { canonicalJson } from './canonical.ts';
 import { leafHash, toHex } from './merkle.ts';
 import { signCheckpoint } from './checkpoints.ts';
@@ -169,21 +169,23 @@ describe('export and offline verification', () => {
   });
 });
 
+/** A service on a real data directory (keys and, on PGlite, the database live there), trusting `gateway`. */
+const onDisk = (backend: string, dir: string, gateway: KeyPairJwk) => ({
+  databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
+  dataDir: dir,
+  schemaPrefix: uniquePrefix(),
+  servicePublicJwk: gateway.publicJwk,
+  port: 0,
+  checkpointIntervalMs: 20,
+  logger: createLogger('t', 'silent'),
+});
+
 describe.each(backends())('start-up integrity check (%s)', (backend) => {
   let dir: string;
   let options: any;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'audit-integrity-'));
-    const gw = await generateEd25519('svc');
-    options = {
-      databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
-      dataDir: dir,
-      schemaPrefix: uniquePrefix(),
-      servicePublicJwk: gw.publicJwk,
-      port: 0,
-      checkpointIntervalMs: 20,
-      logger: (await import('@govshare/platform')).createLogger('t', 'silent'),
-    };
+    options = onDisk(backend, dir, await generateEd25519('svc'));
     const s = await startAudit(options);
     for (let b = 0; b < 3; b++) {
       await s.service.log.append(Array.from({ length: 10 }, () => makeEvent()));
@@ -257,15 +259,7 @@ describe.each(backends())('checkpoint key rotation (%s)', (backend) => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'audit-rotate-'));
     gateway = await generateEd25519('svc');
-    options = {
-      databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
-      dataDir: dir,
-      schemaPrefix: uniquePrefix(),
-      servicePublicJwk: gateway.publicJwk,
-      port: 0,
-      checkpointIntervalMs: 20,
-      logger: (await import('@govshare/platform')).createLogger('t', 'silent'),
-    };
+    options = onDisk(backend, dir, gateway);
   });
   afterAll(async () => {
     await dropSchema(options);
