@@ -27,12 +27,13 @@ function needRole(scope: RequestScope, roles: ('consumer' | 'steward' | 'admin')
   if (!hasRole(scope.caller, ...roles)) throw new AppError('FORBIDDEN', `${what} needs the role ${roles.join(' or ')}`);
 }
 
+/** Fixed namespace of access request ids derived from idempotency keys (uuid v5). */
+const ACCESS_REQUEST_NAMESPACE = '5d0c2a8e-6f0b-4f7e-9a57-3f9b0c6e2d41';
+
 /**
  * A retried filing with the same idempotency key gets the same request id, so the audit event
  * written before the filing already names the request the catalog will hold.
  */
-const ACCESS_REQUEST_NAMESPACE = '5d0c2a8e-6f0b-4f7e-9a57-3f9b0c6e2d41';
-
 export function requestIdFor(dept: string, idempotencyKey?: string): string {
   return idempotencyKey ? uuidv5(`${dept}\n${idempotencyKey}`, ACCESS_REQUEST_NAMESPACE) : randomUUID();
 }

@@ -1,6 +1,15 @@
 import { AppError } from '@govshare/platform';
-import { ref, type AuditAlertReview, type AuditAlertReviewOutcome } from '@govshare/contracts';
-import type { AuditAlertPage, AuditCheckpoint, AuditConsistencyProof, AuditEventPage, AuditEventsQuery, AuditInclusionProof } from '@govshare/contracts';
+import {
+  ref,
+  type AuditAlertPage,
+  type AuditAlertReview,
+  type AuditAlertReviewOutcome,
+  type AuditCheckpoint,
+  type AuditConsistencyProof,
+  type AuditEventPage,
+  type AuditEventsQuery,
+  type AuditInclusionProof,
+} from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
