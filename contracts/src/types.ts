@@ -43,6 +43,8 @@ export interface FieldSchema {
   'x-key'?: boolean;
   /** A sandbox dimension: aggregates may be grouped by it (public fields only). */
   'x-dimension'?: boolean;
+  /** Identifies the person or company a record is about (a string field): sandbox answers are compared across datasets by it. */
+  'x-subject'?: boolean;
   [k: string]: unknown;
 }
 

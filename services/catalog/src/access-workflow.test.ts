@@ -88,6 +88,11 @@ describe('deadlines (working days, CST)', () => {
       }
     })();
     expect(JSON.stringify(bad.details)).toMatch(/dimension-sensitive/);
+    // A subject identifier is a string (it is compared as text across datasets).
+    expect(compileDatasetSchema({ type: 'object', properties: { k: { type: 'string', 'x-key': true, 'x-subject': true } }, required: ['k'] }).fields[0]!.subject).toBe(true);
+    expect(() => compileDatasetSchema({ type: 'object', properties: { k: { type: 'string', 'x-key': true }, n: { type: 'integer', 'x-subject': true } }, required: ['k'] })).toThrow(
+      expect.objectContaining({ details: expect.objectContaining({ problems: expect.arrayContaining([expect.objectContaining({ rule: 'subject-type' })]) }) }),
+    );
   });
 
   it('percentile is nearest-rank', () => {
@@ -449,6 +454,36 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
     );
     expect(answered).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(0);
+  });
+
+  it('differencing across datasets and joins: answers about the same people (x-subject) are compared whatever their scope', async () => {
+    const subjectSchema = { ...SCHEMA, properties: { ...SCHEMA.properties, personId: { ...SCHEMA.properties.personId, 'x-subject': true } } };
+    for (const d of ['OWN3', 'TWO3']) await addDepartment(db, d);
+    await createDataset(db, { id: 'people-a', title: 'People A', ownerDept: 'OWN3', tier: 'SECRET', schema: subjectSchema as any });
+    await createDataset(db, { id: 'people-b', title: 'People B', ownerDept: 'TWO3', tier: 'SECRET', schema: subjectSchema as any });
+    const person = (i: number) => `Q${String(i).padStart(4, '0')}`;
+    const rows = (prefix: string, people: number[]) => people.map((p, i) => ({ id: `${prefix}${i}`, personId: person(p), region: 'north', amount: 10 + p }));
+    const everyone = Array.from({ length: 30 }, (_, i) => i);
+    await ingest(db, 'people-a', 'append', batchItems(rows('a', everyone)));
+    await ingest(db, 'people-b', 'append', batchItems(rows('b', everyone.filter((p) => p % 10 !== 3)))); // 27 of the 30
+    const single = (dept: string, dataset: string) => runSandboxQuery(db, { callerDept: dept, dataset, measures: [{ fn: 'count' }] });
+    const joined = (dept: string) => runSandboxQuery(db, { callerDept: dept, dataset: 'people-a', join: { dataset: 'people-b', on: 'personId' }, measures: [{ fn: 'count' }] });
+    const rule = (p: Promise<unknown>) => p.then(() => 'answered', (e) => e.details?.rule ?? e.message);
+
+    // "Everyone in A" then "everyone in A who is also in B" names the three who are not in B.
+    expect((await single('XS1', 'people-a')).groups[0].subjects).toBe(30);
+    expect(await rule(joined('XS1'))).toBe('differencing');
+    // The same pair in the other order, and two single-dataset answers about the same people.
+    expect((await joined('XS2')).groups[0].subjects).toBe(27);
+    expect(await rule(single('XS2', 'people-a'))).toBe('differencing');
+    expect((await single('XS3', 'people-b')).groups[0].subjects).toBe(27);
+    expect(await rule(single('XS3', 'people-a'))).toBe('differencing');
+    // Asking the same again is fine; sets ≥ k apart are answered.
+    expect(await rule(joined('XS2'))).toBe('answered');
+    expect(await rule(runSandboxQuery(db, { callerDept: 'XS2', dataset: 'people-a', where: { field: 'amount', op: 'lt', value: 25 }, measures: [{ fn: 'count' }] }))).toBe('answered');
+    // Without x-subject, records of different datasets are not compared (the other suites' datasets).
+    expect(await rule(single('XS4', 'benefits'))).toBe('answered');
+    expect(await rule(single('XS4', 'claims'))).toBe('answered');
   });
 
   it('a department gets a bounded number of sandbox queries per 24 hours', async () => {

@@ -17,6 +17,8 @@ export interface FieldInfo {
   nullable: boolean;
   required: boolean;
   key: boolean;
+  /** Identifies the person or company a record is about (x-subject): the sandbox compares answers across datasets by it. */
+  subject: boolean;
   sensitivity: Sensitivity;
   mask: MaskStyle | null;
   title?: string;
@@ -74,6 +76,7 @@ const fieldMetaSchema = {
     'x-rule': { type: ['string', 'object'] },
     'x-expected': { type: 'boolean' },
     'x-dimension': { type: 'boolean' },
+    'x-subject': { type: 'boolean' },
   },
 };
 const datasetMetaSchema = {
@@ -102,7 +105,7 @@ function newAjv() {
   const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
   addFormats(ajv, ['date', 'date-time']);
   // govshare keywords: annotations for ajv (their values are checked by the meta schema above).
-  for (const keyword of ['x-sensitivity', 'x-mask', 'x-key', 'x-rule', 'x-expected', 'x-dimension']) ajv.addKeyword({ keyword });
+  for (const keyword of ['x-sensitivity', 'x-mask', 'x-key', 'x-rule', 'x-expected', 'x-dimension', 'x-subject']) ajv.addKeyword({ keyword });
   return ajv;
 }
 const metaAjv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
@@ -182,6 +185,7 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
     const key = f['x-key'] === true;
     // A sandbox dimension is shown as a group label: never a personal or sensitive value.
     if (f['x-dimension'] === true && sensitivity !== 'public') bad(`${p}/x-dimension`, 'dimension-sensitive', `field "${name}" is ${sensitivity}; a sandbox dimension must be public`);
+    if (f['x-subject'] === true && !isString) bad(`${p}/x-subject`, 'subject-type', `field "${name}" is ${type}; a subject identifier must be a string`);
     if (key) {
       if (!required.has(name)) bad(`${p}/x-key`, 'key-required', `key field "${name}" must be listed in required`);
       if (nullable) bad(`${p}/x-key`, 'key-nullable', `key field "${name}" must not allow null`);
@@ -192,6 +196,7 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
       nullable,
       required: required.has(name),
       key,
+      subject: f['x-subject'] === true,
       sensitivity,
       mask: (f['x-mask'] as MaskStyle | undefined) ?? null,
       ...(f.title !== undefined ? { title: f.title as string } : {}),
@@ -231,6 +236,7 @@ export function fieldsOf(schema: DatasetSchema): FieldInfo[] {
       nullable,
       required: required.has(name),
       key: f['x-key'] === true,
+      subject: f['x-subject'] === true,
       sensitivity,
       mask: (f['x-mask'] as MaskStyle | undefined) ?? (sensitivity === 'public' ? null : 'partial'),
       ...(f.title !== undefined ? { title: f.title as string } : {}),

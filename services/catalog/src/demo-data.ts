@@ -186,7 +186,7 @@ export const DEMO_DATASETS = [
 
 export type DemoDatasetId = (typeof DEMO_DATASETS)[number]['id'];
 
-const ID_NUMBER = { type: 'string', pattern: '^[0-9]{17}[0-9X]$', title: '公民身份号码 / Resident ID number' };
+const ID_NUMBER = { type: 'string', pattern: '^[0-9]{17}[0-9X]$', title: '公民身份号码 / Resident ID number', 'x-subject': true };
 const DATE = { type: 'string', format: 'date' };
 const schemaOf = (properties: Record<string, Record<string, unknown>>, required: string[]): DatasetSchema => ({
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -219,7 +219,7 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
     description: '市场主体登记信息 / Registered companies and their legal representatives',
     schema: schemaOf(
       {
-        creditCode: { type: 'string', title: '统一社会信用代码 / Unified social credit code', pattern: '^[0-9A-HJ-NPQRTUWXY]{18}$', 'x-key': true, 'x-rule': 'gb32100-check' },
+        creditCode: { type: 'string', title: '统一社会信用代码 / Unified social credit code', pattern: '^[0-9A-HJ-NPQRTUWXY]{18}$', 'x-key': true, 'x-subject': true, 'x-rule': 'gb32100-check' },
         companyName: { type: 'string', title: '企业名称 / Company name', maxLength: 200 },
         legalRepresentative: { type: 'string', title: '法定代表人 / Legal representative', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         registeredCapital: { type: 'number', title: '注册资本（元）/ Registered capital (CNY)', minimum: 0 },
@@ -236,7 +236,7 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
     schema: schemaOf(
       {
         licenceNo: { type: 'string', title: '许可证编号 / Licence number', 'x-key': true },
-        creditCode: { type: 'string', title: '统一社会信用代码 / Credit code of the holder', 'x-rule': { references: 'legal-persons.creditCode' } },
+        creditCode: { type: 'string', title: '统一社会信用代码 / Credit code of the holder', 'x-subject': true, 'x-rule': { references: 'legal-persons.creditCode' } },
         licenceType: { type: 'string', title: '许可类型 / Licence type', enum: [...LICENCE_TYPES], 'x-dimension': true },
         issuedOn: { ...DATE, title: '发证日期 / Issued on' },
         expiresOn: { ...DATE, title: '有效期至 / Expires on' },

@@ -155,6 +155,10 @@ export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: Sand
     else selects.push(sql`${AGG_SQL[m.fn]}((${col(m.ref!)})::numeric)::float8 as ${name}`);
   });
   selects.push(q.join ? sql`string_agg(distinct md5(jk), ',') as members` : sql`string_agg(${records.id}::text, ',') as members`);
+  // The people (or companies) behind a one-dataset answer, by each subject identifier field, written
+  // as a join writes its keys: answers about the same subjects are compared across datasets and joins.
+  const subjectFields = q.join ? [] : [...left.fields.values()].filter((f) => f.subject).map((f) => f.name);
+  subjectFields.forEach((f, i) => selects.push(sql`string_agg(distinct md5(upper(btrim(${records.data} ->> ${f}::text))), ',') as ${sql.identifier(`p${i}`)}`));
   const groupClause = groupBy.length ? sql` group by ${sql.raw(groupBy.map((_, i) => String(i + 1)).join(', '))}` : sql``;
 
   let query: SQL;
@@ -178,7 +182,7 @@ export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: Sand
   await spendBudget(db, q.callerDept, scope, opts.dailyBudget ?? DEFAULT_DAILY_BUDGET, now);
   const rows = rowsOf(await db.execute(query));
 
-  const released: (SandboxGroup & { members: string[] })[] = [];
+  const released: (SandboxGroup & { members: string[]; people: string[][] })[] = [];
   let suppressed = 0;
   for (const row of rows) {
     const subjects = Number(row.s);
@@ -196,17 +200,21 @@ export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: Sand
       .split(',')
       .filter(Boolean)
       .sort();
-    released.push({ key, count: Number(row.n), subjects, values, members });
+    const people = subjectFields.map((_, i) => String(row[`p${i}`] ?? '').split(',').filter(Boolean).sort());
+    released.push({ key, count: Number(row.n), subjects, values, members, people });
   }
   released.sort((a, b) => JSON.stringify(Object.values(a.key)).localeCompare(JSON.stringify(Object.values(b.key))));
 
-  const candidates = released.map((g) => g.members);
-  if (released.length > 1) candidates.push([...new Set(released.flatMap((g) => g.members))].sort());
-  if (candidates.length) await guardDifferencing(db, q.callerDept, scope, candidates, k, now);
+  // Each released group's subject set and, for a grouped answer, their union (the implicit total).
+  const withUnion = (sets: string[][]) => (sets.length > 1 ? [...sets, [...new Set(sets.flat())].sort()] : sets).filter((s) => s.length > 0);
+  const scopes = new Map<string, string[][]>([[scope, withUnion(released.map((g) => g.members))]]);
+  subjectFields.forEach((f, i) => scopes.set(subjectScope(f), withUnion(released.map((g) => g.people[i]!))));
+  if (right && (left.fields.get(q.join!.on)!.subject || right.fields.get(q.join!.on)!.subject)) scopes.set(subjectScope(q.join!.on), scopes.get(scope)!);
+  await guardDifferencing(db, q.callerDept, scopes, k, now);
 
   return {
     k,
-    groups: released.map(({ members: _m, ...g }) => g),
+    groups: released.map(({ members: _m, people: _p, ...g }) => g),
     suppressedGroups: suppressed,
     measures: measures.map((m) => m.label),
     scope,
@@ -229,40 +237,50 @@ async function spendBudget(db: CatalogDb, dept: string, scope: string, budget: n
   await db.insert(sandboxQueries).values({ callerDept: dept, scope, at: now });
 }
 
+/** The scope under which answers about the same subjects (by identifier field) are compared, whatever the dataset or join. */
+const subjectScope = (field: string) => `subject:${field}`;
+
 /**
  * Overlap control: refuses the answer when any released subject set (a group, or the union of the
  * groups = the query's total) differs from a set already released to the same department in the
- * same scope by at least one and fewer than k subjects; otherwise remembers the new sets.
- * Serialized per department and scope (advisory transaction lock).
+ * same scope by at least one and fewer than k subjects; otherwise remembers the new sets. Scopes are
+ * the dataset (or join) with its record ids (join keys), and `subject:<field>` with the people or
+ * companies behind the answer, shared by every dataset and join that identifies them by that field.
+ * Serialized per department and scope (advisory transaction locks, taken in a fixed order).
  */
-async function guardDifferencing(db: CatalogDb, dept: string, scope: string, candidates: string[][], k: number, now: Date): Promise<void> {
+async function guardDifferencing(db: CatalogDb, dept: string, scopes: Map<string, string[][]>, k: number, now: Date): Promise<void> {
+  const order = [...scopes.keys()].filter((s) => scopes.get(s)!.length > 0).sort();
+  if (!order.length) return;
   await db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`sandbox:${dept}:${scope}`}::text))`);
-    const fresh: { size: number; members: string[]; digest: string }[] = [];
-    for (const members of candidates) {
-      const set = new Set(members);
-      const digest = digestOf(members);
-      const prior = await tx
-        .select({ members: sandboxReleases.members, digest: sandboxReleases.digest })
-        .from(sandboxReleases)
-        .where(and(eq(sandboxReleases.callerDept, dept), eq(sandboxReleases.scope, scope), between(sandboxReleases.size, set.size - k + 1, set.size + k - 1)));
-      let known = false;
-      for (const p of prior) {
-        if (p.digest === digest) {
-          known = true;
-          continue;
+    for (const scope of order) await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`sandbox:${dept}:${scope}`}::text))`);
+    const fresh: { scope: string; size: number; members: string[]; digest: string }[] = [];
+    for (const scope of order) {
+      for (const members of scopes.get(scope)!) {
+        const set = new Set(members);
+        const digest = digestOf(members);
+        const prior = await tx
+          .select({ members: sandboxReleases.members, digest: sandboxReleases.digest })
+          .from(sandboxReleases)
+          .where(and(eq(sandboxReleases.callerDept, dept), eq(sandboxReleases.scope, scope), between(sandboxReleases.size, set.size - k + 1, set.size + k - 1)));
+        let known = false;
+        for (const p of prior) {
+          if (p.digest === digest) {
+            known = true;
+            continue;
+          }
+          const d = symmetricDifference(set, p.members);
+          if (d > 0 && d < k) {
+            const about = scope.startsWith('subject:') ? ` (people or companies by ${scope.slice('subject:'.length)}, across datasets)` : '';
+            throw new AppError(
+              'FORBIDDEN',
+              `sandbox: this answer and an earlier one given to ${dept} differ by ${d} subject(s)${about}, fewer than k = ${k}; together they would single out records (differencing)`,
+              { rule: 'differencing', k },
+            );
+          }
         }
-        const d = symmetricDifference(set, p.members);
-        if (d > 0 && d < k) {
-          throw new AppError(
-            'FORBIDDEN',
-            `sandbox: this answer and an earlier one given to ${dept} differ by ${d} subject(s), fewer than k = ${k}; together they would single out records (differencing)`,
-            { rule: 'differencing', k },
-          );
-        }
+        if (!known && !fresh.some((f) => f.scope === scope && f.digest === digest)) fresh.push({ scope, size: set.size, members, digest });
       }
-      if (!known && !fresh.some((f) => f.digest === digest)) fresh.push({ size: set.size, members, digest });
     }
-    if (fresh.length) await tx.insert(sandboxReleases).values(fresh.map((f) => ({ callerDept: dept, scope, size: f.size, members: f.members, digest: f.digest, at: now })));
+    if (fresh.length) await tx.insert(sandboxReleases).values(fresh.map((f) => ({ callerDept: dept, scope: f.scope, size: f.size, members: f.members, digest: f.digest, at: now })));
   });
 }

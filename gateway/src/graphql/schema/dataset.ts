@@ -22,6 +22,7 @@ const DatasetFieldRef = builder.objectRef<FieldView>('DatasetField').implement({
     isKey: t.exposeBoolean('isKey'),
     required: t.exposeBoolean('required'),
     dimension: t.boolean({ description: 'Declared x-dimension: the sandbox may group aggregates by it', resolve: (f) => f.schema['x-dimension'] === true }),
+    subject: t.boolean({ description: 'Declared x-subject: identifies the person or company a record is about', resolve: (f) => f.schema['x-subject'] === true }),
   }),
 });
 
@@ -106,7 +107,7 @@ const CreateDatasetInput = builder.inputType('CreateDatasetInput', {
     description: t.string({ required: false }),
     ownerDept: t.string({ required: true }),
     tier: t.field({ type: TierEnum, required: true }),
-    schema: t.field({ type: 'JSON', required: true, description: 'JSON Schema (draft 2020-12) with x-sensitivity, x-mask, x-key, x-dimension' }),
+    schema: t.field({ type: 'JSON', required: true, description: 'JSON Schema (draft 2020-12) with x-sensitivity, x-mask, x-key, x-dimension, x-subject' }),
   }),
 });
 
