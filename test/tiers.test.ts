@@ -117,7 +117,16 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
     const created = { grantId: grant.id, purpose: 'lost fact check', dataset: 'subsidies', actor: { sub: 'lost-admin', dept: 'PSB' } };
     expect(await factsOf('grants.created')).toEqual([created]);
 
+    const beforeRevoke = new Date(Date.now() - 1000).toISOString();
     await catalog.call({ method: 'POST', path: `/grants/${grant.id}/revoke`, requestId: 'lost-fact-revoke' });
+    // Between full sweeps the gateway asks only for recent changes.
+    type G = { id: string; createdAt: string; revokedAt: string | null };
+    const recent = await catalog.call<{ grants: G[] }>({ method: 'GET', path: `/grants?changedSince=${encodeURIComponent(beforeRevoke)}`, requestId: 'recent' });
+    const all = await catalog.call<{ grants: G[] }>({ method: 'GET', path: '/grants', requestId: 'all' });
+    const changed = (g: G) => g.createdAt >= beforeRevoke || (g.revokedAt !== null && g.revokedAt >= beforeRevoke);
+    expect(recent.grants.map((g) => g.id)).toContain(grant.id);
+    expect(recent.grants.map((g) => g.id).sort()).toEqual(all.grants.filter(changed).map((g) => g.id).sort());
+    expect(recent.grants.length).toBeLessThan(all.grants.length);
     expect(await hub.sweepGrantFacts()).toBe(1); // only the revocation: everything else was acknowledged
     expect(await factsOf('grants.revoked')).toEqual([{ grantId: grant.id, purpose: null, dataset: 'subsidies', actor: { sub: 'govshare-gateway', dept: 'HUB' } }]);
     expect(await hub.sweepGrantFacts()).toBe(0);

@@ -14,7 +14,7 @@ export const gatewayEnvSpec = {
   GATEWAY_MAX_COMPLEXITY: { type: 'integer', minimum: 10, default: 3000, description: 'Maximum query cost' },
   GATEWAY_MAX_ALIASES: { type: 'integer', minimum: 1, default: 15, description: 'Maximum aliases per operation' },
   GATEWAY_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 102400, description: 'Maximum GraphQL request body, bytes' },
-  GATEWAY_GRANT_FACT_SWEEP_MS: { type: 'integer', minimum: 0, default: 30000, description: 'How often to re-offer the audit service grant facts it may have missed (ms; 0 = never)' },
+  GATEWAY_GRANT_FACT_SWEEP_MS: { type: 'integer', minimum: 0, default: 30000, description: 'How often to re-offer the audit service grant facts it may have missed: recent changes each time, all grants at start and hourly (ms; 0 = never)' },
 } as const;
 
 export interface GatewayEnv {

@@ -4,7 +4,8 @@
 // stops or the audit service is down in between, the fact would be lost. So each fact has an id derived
 // from the grant (the audit service keeps the first event of an id and acknowledges repeats), and a
 // sweep re-offers the fact of every grant the catalog holds that this process has not seen
-// acknowledged: at start and every GATEWAY_GRANT_FACT_SWEEP_MS (30 s). A lost fact is late, never missing.
+// acknowledged: all grants at start and every hour, and in between (every GATEWAY_GRANT_FACT_SWEEP_MS,
+// 30 s) the grants created or revoked in the last 10 minutes. A lost fact is late, never missing.
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import { ref, type AuditEvent, type Grant } from '@govshare/contracts';
@@ -66,8 +67,14 @@ export interface GrantFactRecorder {
  * sweeps the catalog every `sweepMs` (0: only when asked). A failure to record is logged and left to
  * the next sweep: the change it follows has already committed and stands.
  */
-export function createGrantFactRecorder(deps: Pick<GatewayDeps, 'catalog' | 'audit' | 'logger'>, sweepMs: number): GrantFactRecorder {
+export function createGrantFactRecorder(
+  deps: Pick<GatewayDeps, 'catalog' | 'audit' | 'logger'>,
+  sweepMs: number,
+  // A window far wider than the interval, so clock skew and slow transactions do not hide a change.
+  { recentMs = 10 * 60_000, fullEveryMs = 60 * 60_000 } = {},
+): GrantFactRecorder {
   const acknowledged = new Set<string>();
+  let lastFull: number | undefined;
   const record = async (event: AuditEvent) => {
     if (acknowledged.has(event.id)) return;
     try {
@@ -82,10 +89,14 @@ export function createGrantFactRecorder(deps: Pick<GatewayDeps, 'catalog' | 'aud
   let sweeping: Promise<number> | null = null;
   const sweepOnce = async (): Promise<number> => {
     const requestId = `grant-facts-sweep-${randomUUID()}`;
-    const { grants } = await deps.catalog.call<{ grants: Grant[] }>({ method: 'GET', path: '/grants', requestId, responseSchema: ref('grant.v1.json', 'List') });
+    const started = Date.now();
+    const full = lastFull === undefined || started - lastFull >= fullEveryMs;
+    const path = full ? '/grants' : `/grants?changedSince=${encodeURIComponent(new Date(started - recentMs).toISOString())}`;
+    const { grants } = await deps.catalog.call<{ grants: Grant[] }>({ method: 'GET', path, requestId, responseSchema: ref('grant.v1.json', 'List') });
     const due = dueGrantFacts(grants, acknowledged, requestId);
     // All at once: the recorder coalesces concurrent events into few calls.
     await Promise.all(due.map((e) => deps.audit.record(e).then(() => acknowledged.add(e.id))));
+    if (full) lastFull = started;
     return due.length;
   };
   const sweep = () => (sweeping ??= sweepOnce().finally(() => (sweeping = null)));

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNull, isNotNull, lte, or, sql, type SQL } from 'drizzle-orm';
 import { AppError } from '@govshare/platform';
 import type { Grant, GrantCreate } from '@govshare/contracts';
 import { grants, datasets, departments } from './schema.ts';
@@ -46,8 +46,10 @@ export async function createGrant(db: CatalogDb, input: GrantCreate, now = new D
   return toGrant(row);
 }
 
-export async function listGrants(db: CatalogDb, q: { datasetId?: string; granteeDept?: string; active?: boolean }, now: Date = new Date()): Promise<{ grants: Grant[] }> {
+export async function listGrants(db: CatalogDb, q: { datasetId?: string; granteeDept?: string; active?: boolean; changedSince?: string }, now: Date = new Date()): Promise<{ grants: Grant[] }> {
   const conds: SQL[] = [];
+  // Created or revoked at or after the time (the gateway's sweep of grant facts asks for recent changes).
+  if (q.changedSince) conds.push(or(gte(grants.createdAt, new Date(q.changedSince)), gte(grants.revokedAt, new Date(q.changedSince)))!);
   if (q.datasetId) conds.push(eq(grants.datasetId, q.datasetId));
   if (q.granteeDept) conds.push(eq(grants.granteeDept, q.granteeDept));
   if (q.active === true) conds.push(and(isNull(grants.revokedAt), gt(grants.expiresAt, now))!);

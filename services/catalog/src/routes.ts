@@ -148,11 +148,16 @@ export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {})
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { datasetId: { $ref: ref('common.v1.json', 'DatasetId') }, granteeDept: { $ref: ref('common.v1.json', 'DeptCode') }, active: { type: 'boolean' } },
+          properties: {
+            datasetId: { $ref: ref('common.v1.json', 'DatasetId') },
+            granteeDept: { $ref: ref('common.v1.json', 'DeptCode') },
+            active: { type: 'boolean' },
+            changedSince: { type: 'string', format: 'date-time', description: 'only grants created or revoked at or after this time' },
+          },
         },
       },
     },
-    async (req) => listGrants(db, req.query as { datasetId?: string; granteeDept?: string; active?: boolean }, clock()),
+    async (req) => listGrants(db, req.query as { datasetId?: string; granteeDept?: string; active?: boolean; changedSince?: string }, clock()),
   );
 
   app.get('/grants/:id', { schema: { params: grantIdParams } }, async (req) => getGrant(db, (req.params as { id: string }).id));
