@@ -44,22 +44,26 @@ async function* lines(db: Db, cp: AuditCheckpoint, fromSeq: number, toSeq: numbe
   const left = mapSource(await fetchNodes(db, refs));
   yield JSON.stringify({ type: 'header', format: EXPORT_FORMAT, fromSeq, toSeq, leftFrontier: refs.map((r) => toHex(left.node(r.level, r.index))) }) + '\n';
 
-  const inRange = await db
-    .select()
-    .from(checkpoints)
-    .where(and(gt(checkpoints.treeSize, fromSeq), lte(checkpoints.treeSize, toSeq + 1)))
-    .orderBy(asc(checkpoints.treeSize));
-  let ci = 0;
   let lastEmitted = -1;
   const CHUNK = 2000;
   for (let start = fromSeq; start <= toSeq; start += CHUNK) {
     const end = Math.min(toSeq, start + CHUNK - 1);
-    const rows = await db
-      .select({ seq: events.seq, leaf: events.leaf, hash: treeNodes.hash })
-      .from(events)
-      .leftJoin(treeNodes, and(eq(treeNodes.level, 0), eq(treeNodes.idx, events.seq)))
-      .where(and(gte(events.seq, start), lte(events.seq, end)))
-      .orderBy(asc(events.seq));
+    // The leaves of the chunk and the checkpoints ending inside it: memory stays bounded by the
+    // chunk whatever the range (a day of checkpoints every second is ~86,400 of them).
+    const [rows, inRange] = await Promise.all([
+      db
+        .select({ seq: events.seq, leaf: events.leaf, hash: treeNodes.hash })
+        .from(events)
+        .leftJoin(treeNodes, and(eq(treeNodes.level, 0), eq(treeNodes.idx, events.seq)))
+        .where(and(gte(events.seq, start), lte(events.seq, end)))
+        .orderBy(asc(events.seq)),
+      db
+        .select()
+        .from(checkpoints)
+        .where(and(gt(checkpoints.treeSize, start), lte(checkpoints.treeSize, end + 1)))
+        .orderBy(asc(checkpoints.treeSize)),
+    ]);
+    let ci = 0;
     let out = '';
     for (const r of rows) {
       const seq = Number(r.seq);

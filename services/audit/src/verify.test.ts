@@ -161,6 +161,24 @@ describe('export and offline verification', () => {
     }
   });
 
+  it('an export longer than one read chunk keeps every checkpoint right after its last leaf', async () => {
+    const b = await startTestAudit('pglite', { checkpointIntervalMs: 60_000 });
+    try {
+      const signed: number[] = [];
+      for (const n of [700, 1300, 600, 150]) {
+        await b.service.log.append(Array.from({ length: n }, () => makeEvent()));
+        signed.push((await b.service.checkpoints.signNow()).treeSize);
+      }
+      const lines = (await b.call('GET', '/export')).text.trim().split('\n').map((l) => JSON.parse(l));
+      const at = (size: number) => lines.findIndex((l) => l.type === 'checkpoint' && l.treeSize === size);
+      for (const size of signed) expect(lines[at(size) - 1]).toMatchObject({ type: 'leaf', seq: size - 1 });
+      const report = await verifyExport(lines.map((l) => JSON.stringify(l)), (await b.call('GET', '/public-key')).body.keys);
+      expect(report).toMatchObject({ ok: true, leaves: 2750, checkpointsVerified: signed.length });
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('leaf bytes are RFC 8785 canonical JSON of the stored event', () => {
     const line = JSON.parse(full[1]!);
     const text = Buffer.from(line.leaf, 'base64').toString('utf8');
