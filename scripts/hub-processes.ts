@@ -25,6 +25,8 @@ export interface HubProcessOptions {
   onLine?: (name: ProcessName, line: string) => void;
   /** A process ended while the hub was meant to be running. */
   onUnexpectedExit?: (name: ProcessName, code: number | null, signal: string | null) => void;
+  /** Aborting it during start-up stops the processes already launched and rejects the start. */
+  signal?: AbortSignal;
 }
 
 export interface HubProcesses {
@@ -67,6 +69,7 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
   };
 
   const launch = (name: ProcessName) => {
+    if (stopping) throw new Error('start-up was stopped');
     const child = spawn(process.execPath, [...(o.execArgv ?? []), '--import', tsxLoader, resolve(root, ENTRIES[name])], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => o.onLine?.(name, line));
     child.on('exit', (code, signal) => {
@@ -79,7 +82,7 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
   const waitReady = async (name: ProcessName, timeoutMs = 180_000) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (!children.has(name)) throw new Error(`${name} stopped during start-up`);
+      if (stopping || !children.has(name)) throw new Error(`${name} stopped during start-up`);
       try {
         if ((await fetch(`${url(name)}/readyz`)).ok) return;
       } catch {
@@ -98,6 +101,7 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
     for (const child of children.values()) child.kill('SIGKILL');
   };
 
+  o.signal?.addEventListener('abort', () => void stop(), { once: true });
   try {
     for (const s of services) launch(s);
     await Promise.all(services.map((s) => waitReady(s)));

@@ -7,10 +7,15 @@ import { root, startHubProcesses, type HubProcesses } from './hub-processes.ts';
 const dataDir = resolve(root, process.env.GOVSHARE_DATA_DIR ?? 'data');
 let hub: HubProcesses | undefined;
 let exiting = false;
+// Ctrl-C (or SIGTERM to this process alone) during start-up stops what was already launched.
+const startUp = new AbortController();
+let starting: Promise<HubProcesses> | undefined;
 
 async function shutdown(code: number) {
   if (exiting) return;
   exiting = true;
+  startUp.abort();
+  await starting?.catch(() => {});
   await hub?.stop();
   process.exit(code);
 }
@@ -18,7 +23,8 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 async function main() {
-  hub = await startHubProcesses({
+  starting = startHubProcesses({
+    signal: startUp.signal,
     dataDir,
     host: process.env.GOVSHARE_HOST,
     ports: {
@@ -33,6 +39,7 @@ async function main() {
       void shutdown(1);
     },
   });
+  hub = await starting;
   const mode = process.env.DATABASE_URL ? `Postgres server ${process.env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}` : `embedded PGlite under ${dataDir}`;
   const gql = `${hub.url('gateway')}/graphql`;
   console.log(`
@@ -51,6 +58,7 @@ Ctrl-C stops everything.
 }
 
 main().catch((err) => {
+  if (exiting) return; // stopped during start-up: shutdown() is already finishing
   console.error(`start failed: ${(err as Error).message}`);
   void shutdown(1);
 });
