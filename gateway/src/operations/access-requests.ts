@@ -42,7 +42,7 @@ export function requestIdFor(dept: string, idempotencyKey?: string): string {
  * How an audit event names the request a caller asked about: its own field when the id is well
  * formed; a malformed one (which names no request) stays what the caller sent, in `filter`.
  */
-const naming = (id: string) => (isUuid(id) ? { accessRequestId: id, filter: {} } : { filter: { accessRequestId: id } });
+const naming = (id: string): { accessRequestId?: string; filter?: Record<string, unknown> } => (isUuid(id) ? { accessRequestId: id } : { filter: { accessRequestId: id } });
 
 /** What a caller files; the requester and the request id come from the token and the idempotency key. */
 export type FileAccessRequestInput = Omit<AccessRequestCreate, 'id' | 'requesterDept' | 'requestedBy'>;
@@ -163,8 +163,7 @@ export function listAccessRequests(
 }
 
 export function getAccessRequest(deps: GatewayDeps, scope: RequestScope, id: string): Promise<AccessRequest> {
-  const named = naming(id);
-  return auditedRead(deps, scope, 'access.read', named.accessRequestId ? { accessRequestId: id } : named, async () => {
+  return auditedRead(deps, scope, 'access.read', naming(id), async () => {
     needRole(scope, ['consumer', 'steward', 'admin'], 'reading an access request');
     const r = await deps.catalog.call<AccessRequest>({ method: 'GET', path: `/access-requests/${encodeURIComponent(id)}`, requestId: scope.requestId, responseSchema: AR() });
     const visible = hasRole(scope.caller, 'admin') || r.requesterDept === scope.caller.dept || (r.ownerDept === scope.caller.dept && hasRole(scope.caller, 'steward'));

@@ -54,7 +54,8 @@ export class WriteInvalidatedCache<V> {
     } finally {
       forget();
     }
-  }}
+  }
+}
 
 interface Caches {
   datasets: WriteInvalidatedCache<DatasetRow>;
