@@ -68,9 +68,11 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
     QUALITY_URL: services.includes('quality') ? url('quality') : '',
   };
 
+  // The IPC channel is how a service learns that this process is gone, even by SIGKILL: it closes,
+  // and the service stops (closeOnSignals). Nothing is sent over it.
   const launch = (name: ProcessName) => {
     if (stopping) throw new Error('start-up was stopped');
-    const child = spawn(process.execPath, [...(o.execArgv ?? []), '--import', tsxLoader, resolve(root, ENTRIES[name])], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(o.execArgv ?? []), '--import', tsxLoader, resolve(root, ENTRIES[name])], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => o.onLine?.(name, line));
     child.on('exit', (code, signal) => {
       children.delete(name);
@@ -79,7 +81,7 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
     children.set(name, child);
   };
 
-  const waitReady = async (name: ProcessName, timeoutMs = 180_000) => {
+  const waitReady = async (name: ProcessName, timeoutMs = 600_000) => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (stopping || !children.has(name)) throw new Error(`${name} stopped during start-up`);

@@ -1,8 +1,10 @@
 // `pnpm start`: the whole hub on this machine. Embedded PGlite databases under GOVSHARE_DATA_DIR
 // (default ./data) unless DATABASE_URL is set. The catalog loads demo data on its first start only.
-// Ctrl-C stops everything; if any process dies, the others are stopped too (nothing restarts silently).
+// Ctrl-C or SIGTERM (to this process or any launcher above it: npx, pnpm) stops everything; if any
+// process dies, the others are stopped too (nothing restarts silently).
 import { resolve } from 'node:path';
 import { root, startHubProcesses, type HubProcesses } from './hub-processes.ts';
+import { watchLauncherChain } from './launcher-chain.ts';
 
 const dataDir = resolve(root, process.env.GOVSHARE_DATA_DIR ?? 'data');
 let hub: HubProcesses | undefined;
@@ -21,6 +23,10 @@ async function shutdown(code: number) {
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+watchLauncherChain((pid) => {
+  console.error(`\nthe process that started the hub (pid ${pid}) has exited; stopping the hub.`);
+  void shutdown(0);
+});
 
 async function main() {
   starting = startHubProcesses({

@@ -94,7 +94,11 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
   return app;
 }
 
-/** Stops the app on SIGINT/SIGTERM, letting in-flight requests finish. */
+/**
+ * Stops the app on SIGINT/SIGTERM, letting in-flight requests finish; and, when a parent started it
+ * with an IPC channel (the hub's launcher does), when that channel closes: the parent is gone, by any
+ * means including SIGKILL, and a service left without it would run on unsupervised.
+ */
 export function closeOnSignals(close: () => Promise<void>, logger: Logger): void {
   let closing = false;
   const onSignal = (signal: string) => {
@@ -110,6 +114,10 @@ export function closeOnSignals(close: () => Promise<void>, logger: Logger): void
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
+  if (process.send) {
+    process.once('disconnect', () => onSignal('parent exited'));
+    if (!process.connected) onSignal('parent exited');
+  }
 }
 
 /** What every service's start function takes (plus its own options). */

@@ -1,0 +1,119 @@
+// The README's start command as a person or a process manager runs it: `npx -y pnpm@10 start`.
+// Stopping any launcher in the chain (npx, pnpm) stops the whole hub, and a service whose parent is
+// killed outright (SIGKILL, nothing can be handled) stops by itself instead of running on orphaned.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { isLauncher, launcherChain } from '../scripts/launcher-chain.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const freePort = () =>
+  new Promise<number>((done) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+
+/** Every process below pid, read from /proc. */
+function descendants(pid: number): { pid: number; cmd: string }[] {
+  const parentOf = new Map<number, number>();
+  const cmdOf = new Map<number, string>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      cmdOf.set(Number(name), readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' '));
+    } catch {
+      // exited while we looked
+    }
+  }
+  const out: { pid: number; cmd: string }[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parentOf) {
+      if (parent !== p) continue;
+      out.push({ pid: child, cmd: cmdOf.get(child)! });
+      walk(child);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z '); // a zombie has exited
+  } catch {
+    return false;
+  }
+};
+
+async function until(what: string, check: () => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Starts the hub with the README's command on free ports and its own data; resolves once it says it runs. */
+async function startHub() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'govshare-start-'));
+  dirs.push(dataDir);
+  const [gateway, catalog, audit, quality] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const npx = spawn('npx', ['-y', 'pnpm@10', 'start'], {
+    cwd: root,
+    env: { ...process.env, GOVSHARE_DATA_DIR: dataDir, GOVSHARE_DEMO_DATA: 'false', LOG_LEVEL: 'warn', GATEWAY_PORT: `${gateway}`, CATALOG_PORT: `${catalog}`, AUDIT_PORT: `${audit}`, QUALITY_PORT: `${quality}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  npx.stdout!.on('data', (b) => (output += b));
+  npx.stderr!.on('data', (b) => (output += b));
+  // Start-up compiles and opens four services: minutes on a loaded 2-core machine, so the bound is
+  // wide (the start script's own bound for a service to become ready is ten minutes).
+  await until('the hub says it is running', () => output.includes('govshare is running') || npx.exitCode !== null, 660_000);
+  expect(output).toContain('govshare is running');
+  const tree = descendants(npx.pid!);
+  const services = tree.filter((p) => /(services\/\w+|gateway)\/src\/main\.ts/.test(p.cmd));
+  expect(services).toHaveLength(4);
+  return { npx, tree, services, output: () => output };
+}
+
+it('SIGTERM to npx stops every process of the hub; SIGKILL to the start script stops its services', async () => {
+  const [viaNpx, viaKill] = await Promise.all([startHub(), startHub()]);
+
+  viaNpx.npx.kill('SIGTERM');
+  const script = viaKill.tree.find((p) => p.cmd.includes('scripts/start.ts') && !isLauncher(p.cmd.split(' ')))!;
+  expect(script).toBeDefined();
+  process.kill(script.pid, 'SIGKILL');
+
+  await until('every process of the first hub has exited', () => viaNpx.tree.every((p) => !alive(p.pid)), 60_000);
+  await until('the services of the killed start script have exited', () => viaKill.services.every((p) => !alive(p.pid)), 60_000);
+  expect(viaNpx.output()).toMatch(/has exited; stopping the hub/);
+}, 900_000);
+
+it('the launcher chain is the package managers and their shells, up to whoever started them', () => {
+  const table: Record<number, { ppid: number; argv: string[] }> = {
+    10: { ppid: 9, argv: ['node', '--import', 'tsx', 'scripts/start.ts'] },
+    9: { ppid: 8, argv: ['node', '/x/node_modules/tsx/dist/cli.mjs', 'scripts/start.ts'] },
+    8: { ppid: 7, argv: ['sh', '-c', 'tsx scripts/start.ts'] },
+    7: { ppid: 6, argv: ['node', '/root/.npm/_npx/1/node_modules/.bin/pnpm', 'start'] },
+    6: { ppid: 5, argv: ['sh', '-c', 'pnpm', 'start'] },
+    5: { ppid: 4, argv: ['npm exec pnpm@10 start'] },
+    4: { ppid: 1, argv: ['-bash'] },
+  };
+  expect(launcherChain(10, (pid) => table[pid])).toEqual([9, 8, 7, 6, 5]);
+  expect(isLauncher(['npm exec pnpm@10 start'])).toBe(true);
+  // a shell script or a supervisor that started the hub is not a launcher: the chain stops below it
+  expect(isLauncher(['bash', 'run-hub.sh'])).toBe(false);
+  expect(isLauncher(['node', 'supervisor.js'])).toBe(false);
+  expect(launcherChain(7, (pid) => ({ ...table, 6: { ppid: 5, argv: ['bash', 'run-hub.sh'] } })[pid])).toEqual([]);
+});
