@@ -20,14 +20,19 @@ it('names every bad variable and its rule, and uses defaults otherwise', () => {
   expect(text).toMatch(/LOG_LEVEL="loud"/);
 });
 
-it('a process with bad configuration stops at start-up with that message', () => {
+it.each([
+  ['gateway/src/main.ts', { GATEWAY_PORT: '-1' }, /GATEWAY_PORT="-1": must be >= 0/],
+  // a well-shaped impossible date once crashed the catalog with an uncaught RangeError
+  ['services/catalog/src/main.ts', { GOVSHARE_HOLIDAYS: '2026-13-01' }, /GOVSHARE_HOLIDAYS="2026-13-01": "2026-13-01" is not a date/],
+])('a process with bad configuration stops at start-up with that message (%s)', (entry, bad, message) => {
   const root = resolve(import.meta.dirname, '..');
   const tsx = createRequire(resolve(root, 'package.json')).resolve('tsx');
-  const run = spawnSync(process.execPath, ['--import', tsx, resolve(root, 'gateway/src/main.ts')], {
-    env: { ...process.env, GATEWAY_PORT: '-1', GOVSHARE_DATA_DIR: resolve(root, 'data-test-config') },
+  const run = spawnSync(process.execPath, ['--import', tsx, resolve(root, entry)], {
+    env: { ...process.env, ...bad, GOVSHARE_DATA_DIR: resolve(root, 'data-test-config') },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 120_000,
   });
   expect(run.status).toBe(2);
-  expect(run.stderr).toMatch(/GATEWAY_PORT="-1": must be >= 0/);
+  expect(run.stderr).toMatch(message);
+  expect(run.stderr).not.toMatch(/RangeError|\n\s+at /);
 });

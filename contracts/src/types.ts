@@ -416,6 +416,10 @@ export interface GovernanceFigures {
   approved: number;
   rejected: number;
   refusalRate: number | null;
+  /** Approvals narrower than the request (fewer fields or unmasked fields, shorter), counted in `approved`. */
+  approvedNarrower: number;
+  /** approvedNarrower / decided, beside refusalRate. */
+  narrowedRate: number | null;
   refusalReasons: { code: RejectReasonCode; count: number; share: number }[];
   decisionDaysMedian: number | null;
   decisionDaysP90: number | null;

@@ -485,7 +485,9 @@ export function revokeRequestGrant(db: CatalogDb, id: string, t: AccessRevoke, c
       forbid(`only a steward of ${row.ownerDept} or an admin may revoke the grant of access request ${row.id}`, 'not-owner-steward');
     }
     if (row.status !== 'approved' || !row.grantId) throw new AppError('CONFLICT', `access request ${row.id} is ${row.status} and has no grant (no-grant)`, { rule: 'no-grant' });
-    await tx.update(grants).set({ revokedAt: now }).where(and(eq(grants.id, row.grantId), isNull(grants.revokedAt)));
+    const ended = await tx.update(grants).set({ revokedAt: now }).where(and(eq(grants.id, row.grantId), isNull(grants.revokedAt))).returning({ id: grants.id });
+    // Like approving or rejecting a closed request: a second revocation is refused, not recorded again.
+    if (!ended.length) throw new AppError('CONFLICT', `the grant of access request ${row.id} is revoked already (grant-revoked)`, { rule: 'grant-revoked' });
     return { set: {}, kind: 'grant-revoked', details: { grantId: row.grantId, reason: t.reason } };
   }, cal);
 }

@@ -229,6 +229,10 @@ describe.each(testTargets)('access workflow on $name', ({ url }) => {
     expect((await datasetAccess(db, 'benefits', 'REQ', clock())).grants.map((g) => g.id)).toContain(ok.grantId);
     const revoked = await revokeRequestGrant(db, two.id, { actor: steward('OWN', 'own-z'), reason: 'purpose ended' }, clock);
     expect(revoked.grant!.revokedAt).not.toBeNull();
+    // A second revocation is refused like a second decision, and leaves no second history event.
+    const again = await revokeRequestGrant(db, two.id, { actor: steward('OWN', 'own-z'), reason: 'again' }, clock).catch((e) => e);
+    expect(again).toMatchObject({ code: 'CONFLICT', details: { rule: 'grant-revoked' } });
+    expect((await getAccessRequest(db, two.id, clock())).history.filter((h) => h.kind === 'grant-revoked')).toHaveLength(1);
     expect((await datasetAccess(db, 'benefits', 'REQ', clock())).grants.map((g) => g.id)).not.toContain(ok.grantId);
 
     const pending = (await file()).request;
@@ -280,6 +284,7 @@ describe.each(testTargets)('governance figures on a known history ($name)', ({ u
       clock.set(new Date(MONDAY_9.getTime() + (i < 7 ? after[i] * DAY_MS : 7 * DAY_MS + HOUR_MS)));
       if (i === 2) await rejectAccessRequest(db, ids[i], { actor, code: 'standards_mismatch', text: 'field names differ' }, clock);
       else if (i === 5) await rejectAccessRequest(db, ids[i], { actor, code: 'security', text: 'too wide' }, clock);
+      else if (i === 1) await approveAccessRequest(db, ids[i], { actor, durationDays: 10 }, clock); // narrower: shorter
       else await approveAccessRequest(db, ids[i], { actor }, clock);
     }
     await revokeRequestGrant(db, ids[0], { actor, reason: 'done' }, clock);
@@ -293,6 +298,8 @@ describe.each(testTargets)('governance figures on a known history ($name)', ({ u
       approved: 6,
       rejected: 2,
       refusalRate: 0.25,
+      approvedNarrower: 1,
+      narrowedRate: 0.125,
       refusalReasons: [
         { code: 'standards_mismatch', count: 1, share: 0.5 },
         { code: 'security', count: 1, share: 0.5 },
@@ -534,6 +541,30 @@ describe.each(testTargets)('demo access history ($name)', ({ url }) => {
     await seedDemoData(db, { scale: 0.02, now });
   });
   afterAll(() => close?.());
+
+  it('sets the history deadlines by the operator working calendar', async () => {
+    // Every Wednesday of the demo's 400 days is a holiday: a weekends-only count lands deadlines on them.
+    const holidays: string[] = [];
+    for (let t = now.getTime() - 420 * DAY_MS; t < now.getTime() + 30 * DAY_MS; t += DAY_MS) {
+      const local = new Date(t + 8 * HOUR_MS);
+      if (local.getUTCDay() === 3) holidays.push(local.toISOString().slice(0, 10));
+    }
+    const cal = workingCalendar({ holidays });
+    const other = await openTestDb(url);
+    try {
+      const { seedDemoData } = await import('./demo-data.ts');
+      await seedDemoData(other.db, { scale: 0.02, now, calendar: cal });
+      const all = (await listAccessRequests(other.db, { first: 500 }, now, cal)).requests;
+      expect(all.length).toBeGreaterThan(50);
+      for (const r of all) {
+        const days = r.history[0].details.workingDays as number;
+        expect(r.deadline).toBe(addWorkingDays(new Date(r.filedAt), days, cal).toISOString());
+        expect(holidays).not.toContain(new Date(new Date(r.deadline).getTime() + 8 * HOUR_MS).toISOString().slice(0, 10));
+      }
+    } finally {
+      await other.close();
+    }
+  });
 
   it('links the demo grants to their requests, adds no active grant, and gives figures that mean something', async () => {
     const { listGrants } = await import('./grants.ts');

@@ -54,7 +54,7 @@ export async function buildCatalog(opts: CatalogOptions) {
   const db = database.db as CatalogDb;
   try {
     if (opts.demoData !== false) {
-      const seeded = await seedDemoData(db, { scale: opts.demoData?.scale ?? 1, now: opts.clock?.() });
+      const seeded = await seedDemoData(db, { scale: opts.demoData?.scale ?? 1, now: opts.clock?.(), calendar });
       if (seeded) logger.info({ records: seeded.records }, 'demo data loaded');
     }
   } catch (err) {

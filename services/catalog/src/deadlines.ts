@@ -39,7 +39,9 @@ const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 /** Builds a calendar from lists of dates; refuses anything that is not a real YYYY-MM-DD date. */
 export function workingCalendar(opts: { holidays?: string[]; workdays?: string[] } = {}): WorkingCalendar {
   const check = (d: string) => {
-    if (!DATE_RE.test(d) || new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) !== d) throw new Error(`working calendar: "${d}" is not a date (YYYY-MM-DD)`);
+    // A well-shaped impossible date (2026-13-01) parses to NaN; 2026-02-30 rolls over to March.
+    const parsed = new Date(`${d}T00:00:00Z`);
+    if (!DATE_RE.test(d) || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== d) throw new Error(`working calendar: "${d}" is not a date (YYYY-MM-DD)`);
     return d;
   };
   const holidays = new Set((opts.holidays ?? []).map(check));

@@ -8,7 +8,7 @@ import { eq } from 'drizzle-orm';
 import type { RejectReasonCode } from '@govshare/contracts';
 import type { CatalogDb } from './datasets.ts';
 import { accessRequestEvents, accessRequests, departmentAccessSettings, grants } from './schema.ts';
-import { addWorkingDays, DAY_MS, HOUR_MS } from './deadlines.ts';
+import { addWorkingDays, DAY_MS, HOUR_MS, WEEKENDS_ONLY, type WorkingCalendar } from './deadlines.ts';
 import { createRng, DEMO_SCHEMAS } from './demo-data.ts';
 
 type Tx = Parameters<Parameters<CatalogDb['transaction']>[0]>[0];
@@ -42,7 +42,12 @@ const REASON_WEIGHTS: [RejectReasonCode, number][] = [
   ['other', 0.04],
 ];
 
-export async function seedAccessHistory(tx: Tx, now: Date, demoGrants: { mcaOnSocialInsurance: string; nhcOnSubsidies: string }): Promise<number> {
+export async function seedAccessHistory(
+  tx: Tx,
+  now: Date,
+  demoGrants: { mcaOnSocialInsurance: string; nhcOnSubsidies: string },
+  calendar: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<number> {
   await tx.insert(departmentAccessSettings).values(DEMO_ACCESS_SETTINGS.map((s) => ({ ...s, stewards: [...s.stewards], refusalRateTarget: 0.1, updatedAt: now })));
   const rng = createRng(6);
   const stewardsOf = (dept: string) => [...DEMO_ACCESS_SETTINGS.find((s) => s.dept === dept)!.stewards];
@@ -100,7 +105,7 @@ export async function seedAccessHistory(tx: Tx, now: Date, demoGrants: { mcaOnSo
     const unmasked = chosen.filter(([, f]) => f['x-sensitivity'] === 'personal' && rng.chance(0.5)).map(([name]) => name);
     const id = randomUUID();
     const finalAssignee = p.transfer ? stewards[(n + 1) % stewards.length] : assignee;
-    const deadline = addWorkingDays(p.filedAt, daysOf(owner));
+    const deadline = addWorkingDays(p.filedAt, daysOf(owner), calendar);
     let grantId = p.grantId ?? null;
     let decision = null;
     if (p.outcome === 'approved') {

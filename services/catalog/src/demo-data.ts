@@ -9,6 +9,7 @@ import type { CatalogDb } from './datasets.ts';
 import { datasets, datasetVersions, departments, grants, records } from './schema.ts';
 import { seedAccessHistory } from './demo-access-history.ts';
 import { grantCacheFor } from './read-cache.ts';
+import type { WorkingCalendar } from './deadlines.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Seeded PRNG
@@ -458,7 +459,8 @@ export function generateDemoRows(scale = 1, seed = 20240601): Record<DemoDataset
  * Loads the demo departments, datasets, records and grants into an empty catalog, in one
  * transaction. Does nothing (returns null) when any department exists already.
  */
-export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: Date } = {}): Promise<{ records: number } | null> {
+/** `calendar`: the operator's working calendar, so the demo history's deadlines are the ones the hub would set. */
+export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: Date; calendar?: WorkingCalendar } = {}): Promise<{ records: number } | null> {
   const [{ n }] = await db.select({ n: count() }).from(departments);
   if (Number(n) > 0) return null;
   const scale = opts.scale ?? 1;
@@ -519,7 +521,7 @@ export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: 
         createdBy: 'demo-seed',
       },
     ]).returning({ id: grants.id });
-    await seedAccessHistory(tx, now, { mcaOnSocialInsurance: demoGrants[0].id, nhcOnSubsidies: demoGrants[1].id });
+    await seedAccessHistory(tx, now, { mcaOnSocialInsurance: demoGrants[0].id, nhcOnSubsidies: demoGrants[1].id }, opts.calendar);
     return { records: total };
   }).catch((err) => {
     // tx.rollback() throws a TransactionRollbackError: another process seeded first.

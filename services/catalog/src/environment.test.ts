@@ -9,4 +9,11 @@ describe('catalog environment', () => {
     expect(() => loadCatalogEnv({ CATALOG_PORT: 'http' })).toThrow(ConfigError);
     expect(() => loadCatalogEnv({ CATALOG_PORT: 'http' })).toThrow(/CATALOG_PORT/);
   });
+
+  it('refuses a well-shaped impossible date in the working calendar, naming the variable', () => {
+    expect(() => loadCatalogEnv({ GOVSHARE_HOLIDAYS: '2026-10-01,2026-13-01' })).toThrow(ConfigError);
+    expect(() => loadCatalogEnv({ GOVSHARE_HOLIDAYS: '2026-10-01,2026-13-01' })).toThrow(/GOVSHARE_HOLIDAYS="2026-10-01,2026-13-01": "2026-13-01" is not a date/);
+    expect(() => loadCatalogEnv({ GOVSHARE_MAKEUP_WORKDAYS: '2026-02-30' })).toThrow(/GOVSHARE_MAKEUP_WORKDAYS=.*"2026-02-30" is not a date/);
+    expect(loadCatalogEnv({ GOVSHARE_HOLIDAYS: '2026-10-01' }).GOVSHARE_HOLIDAYS).toBe('2026-10-01');
+  });
 });

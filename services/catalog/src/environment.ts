@@ -1,4 +1,5 @@
-import { commonEnvSpec, loadEnv } from '@govshare/platform';
+import { commonEnvSpec, ConfigError, loadEnv } from '@govshare/platform';
+import { workingCalendar } from './deadlines.ts';
 
 const DATE_LIST = '^(\\d{4}-\\d{2}-\\d{2}(,\\d{4}-\\d{2}-\\d{2})*)?$';
 
@@ -25,5 +26,19 @@ export interface CatalogEnv {
 }
 
 export function loadCatalogEnv(source: Record<string, string | undefined> = process.env): CatalogEnv {
-  return loadEnv<CatalogEnv>(catalogEnvSpec, source);
+  const env = loadEnv<CatalogEnv>(catalogEnvSpec, source);
+  // The pattern checks the shape; whether each entry is a real date is the calendar's rule.
+  const problems: string[] = [];
+  for (const name of ['GOVSHARE_HOLIDAYS', 'GOVSHARE_MAKEUP_WORKDAYS'] as const) {
+    try {
+      workingCalendar({ holidays: dateList(env[name]) });
+    } catch (err) {
+      problems.push(`${name}=${JSON.stringify(env[name])}: ${(err as Error).message.replace(/^working calendar: /, '')}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return env;
 }
+
+/** A comma-separated date list as the environment gives it ('' = none). */
+export const dateList = (value: string): string[] => (value ? value.split(',') : []);

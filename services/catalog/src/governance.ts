@@ -23,6 +23,22 @@ export function exceeds(value: number, target: number): boolean {
   return target === 0 ? value > 0 : value > target * (1 + WARNING_TOLERANCE);
 }
 
+type RequestRow = typeof accessRequests.$inferSelect;
+/** Fewer fields, fewer unmasked fields or a shorter duration than the request asked for. */
+export function approvedNarrower(r: Pick<RequestRow, 'fields' | 'unmaskedFields' | 'durationDays' | 'decision'>): boolean {
+  const d = r.decision as { fields?: string[]; unmaskedFields?: string[]; durationDays?: number } | null;
+  if (!d) return false;
+  const asked = new Set((r.fields as { name: string }[]).map((f) => f.name));
+  const given = new Set(d.fields ?? [...asked]);
+  const unmaskedGiven = new Set(d.unmaskedFields ?? r.unmaskedFields);
+  return (
+    [...asked].some((f) => !given.has(f)) ||
+    r.unmaskedFields.some((f) => !unmaskedGiven.has(f)) ||
+    (d.durationDays !== undefined && d.durationDays < r.durationDays)
+  );
+}
+
+/** Figures over the period [from, to): from inclusive, to exclusive (default: the 90 days up to now). */
 export async function governanceFigures(
   db: CatalogDb,
   dept: string,
@@ -52,6 +68,8 @@ export async function governanceFigures(
   const approved = decidedRows.filter((r) => r.status === 'approved').length;
   const rejectedRows = decidedRows.filter((r) => r.status === 'rejected');
   const refusalRate = decidedRows.length ? rejectedRows.length / decidedRows.length : null;
+  // An approval narrower than asked is a partial refusal: it counts as approved, and is shown beside.
+  const narrowed = decidedRows.filter((r) => r.status === 'approved' && approvedNarrower(r)).length;
   const refusalReasons = REJECT_CODES.map((code) => {
     const count = rejectedRows.filter((r) => r.rejectCode === code).length;
     return { code, count, share: rejectedRows.length ? round(count / rejectedRows.length, 4)! : 0 };
@@ -93,6 +111,8 @@ export async function governanceFigures(
     approved,
     rejected: rejectedRows.length,
     refusalRate: round(refusalRate, 4),
+    approvedNarrower: narrowed,
+    narrowedRate: decidedRows.length ? round(narrowed / decidedRows.length, 4) : null,
     refusalReasons,
     decisionDaysMedian: round(percentile(days, 50)),
     decisionDaysP90: p90,

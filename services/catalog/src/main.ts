@@ -1,10 +1,17 @@
 // Boots the catalog: env -> keys -> build -> listen -> close on signals.
 // Run: tsx services/catalog/src/main.ts
-import { closeOnSignals, createLogger, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
-import { loadCatalogEnv } from './environment.ts';
+import { ConfigError, closeOnSignals, createLogger, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
+import { dateList, loadCatalogEnv, type CatalogEnv } from './environment.ts';
 import { startCatalog } from './app.ts';
 
-const env = loadCatalogEnv();
+let env: CatalogEnv;
+try {
+  env = loadCatalogEnv();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`catalog: ${err.message}`);
+  process.exit(2);
+}
 const logger = createLogger('catalog', env.LOG_LEVEL);
 const keys = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
 const qualityKeys = await loadQualitySigningKeys(env.GOVSHARE_DATA_DIR);
@@ -20,8 +27,8 @@ const { url, close } = await startCatalog({
   demoData: env.GOVSHARE_DEMO_DATA ? { scale: 1 } : false,
   sandboxK: env.GOVSHARE_SANDBOX_K,
   workingCalendar: {
-    holidays: env.GOVSHARE_HOLIDAYS ? env.GOVSHARE_HOLIDAYS.split(',') : [],
-    workdays: env.GOVSHARE_MAKEUP_WORKDAYS ? env.GOVSHARE_MAKEUP_WORKDAYS.split(',') : [],
+    holidays: dateList(env.GOVSHARE_HOLIDAYS),
+    workdays: dateList(env.GOVSHARE_MAKEUP_WORKDAYS),
   },
 });
 logger.info({ url }, 'catalog listening');

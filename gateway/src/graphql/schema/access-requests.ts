@@ -162,7 +162,7 @@ const TargetsRef = builder.objectRef<GovernanceFigures['targets']>('GovernanceTa
   fields: (t) => ({ refusalRate: t.exposeFloat('refusalRate'), decisionDaysP90: t.exposeFloat('decisionDaysP90'), overdue: t.exposeFloat('overdue') }),
 });
 const GovernanceRef = builder.objectRef<GovernanceFigures>('GovernanceFigures').implement({
-  description: 'The access workflow of one department over a period, against the plans’ targets',
+  description: 'The access workflow of one department over the period [from, to) (from inclusive, to exclusive), against the plans’ targets',
   fields: (t) => ({
     dept: t.exposeString('dept'),
     from: t.field({ type: 'DateTime', resolve: (g) => g.from }),
@@ -172,7 +172,9 @@ const GovernanceRef = builder.objectRef<GovernanceFigures>('GovernanceFigures').
     decided: t.exposeInt('decided'),
     approved: t.exposeInt('approved'),
     rejected: t.exposeInt('rejected'),
-    refusalRate: t.float({ nullable: true, resolve: (g) => g.refusalRate }),
+    refusalRate: t.float({ nullable: true, description: 'Rejected / decided in the period', resolve: (g) => g.refusalRate }),
+    approvedNarrower: t.exposeInt('approvedNarrower', { description: 'Approvals narrower than asked (fewer fields or unmasked fields, shorter); counted in approved' }),
+    narrowedRate: t.float({ nullable: true, description: 'Approved narrower / decided in the period, beside refusalRate', resolve: (g) => g.narrowedRate }),
     refusalReasons: t.field({ type: [ReasonShareRef], resolve: (g) => g.refusalReasons }),
     decisionDaysMedian: t.float({ nullable: true, description: 'Working days from filing to decision', resolve: (g) => g.decisionDaysMedian }),
     decisionDaysP90: t.float({ nullable: true, resolve: (g) => g.decisionDaysP90 }),
