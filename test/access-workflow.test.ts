@@ -140,7 +140,7 @@ describe.each(backends())('access workflow over HTTP (%s)', (backend) => {
 
     // Everything above is in the audit log, in order, and one search by the request's id traces it.
     const auditor = await as('PSB', ['auditor'], 'inspector-6');
-    const trace = await gql(auditor, `{ auditEvents(filter: { accessRequestId: "${psb.id}" }, first: 100) { nodes { action outcome actor { sub dept } reason grantId accessRequestId filter } } }`);
+    const trace = await gql(auditor, `{ auditEvents(filter: { accessRequestId: "${psb.id}" }, order: OLDEST_FIRST, first: 100) { nodes { action outcome actor { sub dept } reason grantId accessRequestId filter } } }`);
     const nodes = trace.data.auditEvents.nodes;
     const grantId = ok.data.approveAccessRequest.grant.id;
     expect(nodes.map((n: any) => `${n.action} ${n.outcome} ${n.actor.dept}`)).toEqual([

@@ -101,8 +101,11 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
   });
 
   it('proves an event is in the signed log, and an export verifies offline', async () => {
-    const some = await hub.gql(auditor, `{ auditEvents(first: 1) { nodes { seq } } }`);
+    const some = await hub.gql(auditor, `{ auditEvents(first: 1, order: OLDEST_FIRST) { nodes { seq } } }`);
     const seq = some.body.data.auditEvents.nodes[0].seq;
+    const latest = (await hub.gql(auditor, `{ auditEvents(first: 3) { nodes { seq } } }`)).body.data.auditEvents.nodes.map((n: any) => n.seq);
+    expect(latest).toEqual([...latest].sort((x, y) => y - x)); // newest first by default
+    expect(latest[0]).toBeGreaterThan(seq);
     let proof: any;
     for (let i = 0; i < 50; i++) {
       proof = await hub.gql(auditor, `{ auditInclusionProof(seq: ${seq}) { leafIndex treeSize leafHash proof rootHash leaf checkpoint { treeSize rootHash jws } } }`);

@@ -224,6 +224,8 @@ export interface AuditEventsQuery {
   accessRequestId?: string;
   first?: number;
   after?: string;
+  /** Default newest (highest seq first). */
+  order?: 'newest' | 'oldest';
 }
 
 export interface AuditCheckpoint {

@@ -221,13 +221,19 @@ describe.each(backends())('audit service (%s)', (backend) => {
     const dept = `D${randomUUID().slice(0, 6).toUpperCase()}`;
     const evs = Array.from({ length: 7 }, (_, i) => makeEvent({ actor: { sub: `u${i % 2}`, dept, roles: ['consumer'] }, outcome: i === 3 ? 'denied' : 'allowed', requestId: `rq-${dept}-${i}` }));
     await a.call('POST', '/events', { events: evs });
-    const p1 = await a.call('GET', `/events?dept=${dept}&first=3`);
-    expect(p1.body.events).toHaveLength(3);
-    expect(p1.body.hasNextPage).toBe(true);
-    const p2 = await a.call('GET', `/events?dept=${dept}&first=3&after=${p1.body.endCursor}`);
-    const p3 = await a.call('GET', `/events?dept=${dept}&first=3&after=${p2.body.endCursor}`);
-    expect([...p1.body.events, ...p2.body.events, ...p3.body.events].map((x: any) => x.id)).toEqual(evs.map((e) => e.id));
-    expect(p3.body.hasNextPage).toBe(false);
+    const pages = async (order: string) => {
+      const p1 = await a.call('GET', `/events?dept=${dept}&first=3${order}`);
+      expect(p1.body.events).toHaveLength(3);
+      expect(p1.body.hasNextPage).toBe(true);
+      const p2 = await a.call('GET', `/events?dept=${dept}&first=3&after=${p1.body.endCursor}${order}`);
+      const p3 = await a.call('GET', `/events?dept=${dept}&first=3&after=${p2.body.endCursor}${order}`);
+      expect(p3.body.hasNextPage).toBe(false);
+      return [...p1.body.events, ...p2.body.events, ...p3.body.events].map((x: any) => x.id);
+    };
+    // Newest first by default; oldest first when asked; the cursor walks either way without gaps.
+    expect(await pages('')).toEqual(evs.map((e) => e.id).reverse());
+    expect(await pages('&order=oldest')).toEqual(evs.map((e) => e.id));
+    expect((await a.call('GET', `/events?order=sideways`)).status).toBe(400);
     expect((await a.call('GET', `/events?dept=${dept}&outcome=denied`)).body.events.map((x: any) => x.id)).toEqual([evs[3]!.id]);
     expect((await a.call('GET', `/events?dept=${dept}&sub=u1`)).body.events).toHaveLength(3);
     expect((await a.call('GET', `/events?requestId=rq-${dept}-5`)).body.events[0].id).toBe(evs[5]!.id);

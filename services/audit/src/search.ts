@@ -1,18 +1,19 @@
 // Search for auditors (the gateway checks the auditor role). Results are read from the leaf bytes.
-import { and, asc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@govshare/platform';
 import type { AuditEventPage, AuditEventsQuery } from '@govshare/contracts';
 import { parseLeaf } from './append.ts';
 import { subjectKeyOf } from './keys.ts';
 import { events } from './schema.ts';
 
-async function page(db: Db, conds: SQL[], first: number, after?: string): Promise<AuditEventPage> {
-  if (after !== undefined) conds.push(gt(events.seq, Number(after)));
+/** Newest first unless asked otherwise: an auditor's first question is what happened lately. */
+async function page(db: Db, conds: SQL[], first: number, after?: string, order: 'newest' | 'oldest' = 'newest'): Promise<AuditEventPage> {
+  if (after !== undefined) conds.push(order === 'newest' ? lt(events.seq, Number(after)) : gt(events.seq, Number(after)));
   const rows = await db
     .select({ seq: events.seq, leaf: events.leaf })
     .from(events)
     .where(conds.length ? and(...conds) : undefined)
-    .orderBy(asc(events.seq))
+    .orderBy(order === 'newest' ? desc(events.seq) : asc(events.seq))
     .limit(first + 1);
   const hasNextPage = rows.length > first;
   const shown = rows.slice(0, first);
@@ -34,7 +35,7 @@ export function searchEvents(db: Db, q: AuditEventsQuery): Promise<AuditEventPag
   if (q.accessRequestId) conds.push(eq(events.accessRequestId, q.accessRequestId));
   if (q.from) conds.push(gte(events.at, new Date(q.from)));
   if (q.to) conds.push(lt(events.at, new Date(q.to)));
-  return page(db, conds, q.first ?? 50, q.after);
+  return page(db, conds, q.first ?? 50, q.after, q.order);
 }
 
 /** Events whose subjectKeys contain HMAC(identifier). The identifier itself is not stored or logged. */

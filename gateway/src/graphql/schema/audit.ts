@@ -148,12 +148,21 @@ const AuditEventFilterInput = builder.inputType('AuditEventFilter', {
 
 const auditors = { auditor: true, admin: true } as const;
 
+const AuditEventOrderEnum = builder.enumType('AuditEventOrder', {
+  values: { NEWEST_FIRST: { value: 'newest' }, OLDEST_FIRST: { value: 'oldest' } } as const,
+});
+
 builder.queryFields((t) => ({
   auditEvents: t.field({
     type: AuditEventConnectionRef,
     description: 'Search the access log (auditors, admins). This read is itself logged.',
     authScopes: auditors,
-    args: { filter: t.arg({ type: AuditEventFilterInput, required: false }), first: t.arg.int({ required: false, defaultValue: 50 }), after: t.arg.string({ required: false }) },
+    args: {
+      filter: t.arg({ type: AuditEventFilterInput, required: false }),
+      order: t.arg({ type: AuditEventOrderEnum, required: false, defaultValue: 'newest', description: 'By seq; newest first unless asked' }),
+      first: t.arg.int({ required: false, defaultValue: 50 }),
+      after: t.arg.string({ required: false }),
+    },
     complexity: (args) => ({ field: 5, multiplier: Math.min(args.first ?? 50, 200) }),
     resolve: (_r, args, ctx) => {
       const f = args.filter ?? {};
@@ -169,6 +178,7 @@ builder.queryFields((t) => ({
         accessRequestId: f.accessRequestId ?? undefined,
         first: args.first ?? 50,
         after: args.after ?? undefined,
+        order: args.order ?? 'newest',
       });
     },
   }),
