@@ -28,12 +28,16 @@ export interface QualityOptions {
   catalogPageSize?: number;
   debounceMs?: number;
   concurrency?: number;
-  /** Clock for publications and timeliness (tests). */
+  /**
+   * The service's one clock: every time it stores or compares (runs, rule sets, policies,
+   * publications, appeals, timeliness) comes from it. Default the system clock; tests inject theirs.
+   */
   now?: () => Date;
 }
 
 export async function buildQuality(opts: QualityOptions) {
   const logger = opts.logger ?? createLogger('quality');
+  const now = opts.now ?? (() => new Date());
   const database = await openDatabase({ service: 'quality', tables, migrationsFolder, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir, schemaPrefix: opts.schemaPrefix });
   const db = database.db;
   let closeSource: (() => Promise<void>) | undefined;
@@ -45,8 +49,8 @@ export async function buildQuality(opts: QualityOptions) {
     closeSource = cs.close;
   }
   const publicationKeys = await loadPublicationKeys(opts.dataDir);
-  await currentPolicy(db); // seeds policy version 1
-  const runs = new RunManager({ db, source, logger, debounceMs: opts.debounceMs, concurrency: opts.concurrency, now: opts.now });
+  await currentPolicy(db, now); // seeds policy version 1
+  const runs = new RunManager({ db, source, logger, debounceMs: opts.debounceMs, concurrency: opts.concurrency, now });
   const app = createServiceApp({
     logger,
     verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'quality'),
@@ -54,7 +58,7 @@ export async function buildQuality(opts: QualityOptions) {
       await db.execute(sql`select 1`);
     },
   });
-  registerRoutes(app, { db, runs, source, publicationKeys, now: opts.now });
+  registerRoutes(app, { db, runs, source, publicationKeys, now });
   await runs.start();
   return {
     app,
@@ -63,6 +67,7 @@ export async function buildQuality(opts: QualityOptions) {
     runs,
     source,
     publicationKeys,
+    now,
     close: async () => {
       await app.close();
       await runs.close();

@@ -19,7 +19,7 @@ export interface ScoringInput {
   keyFields: string[];
   ruleSet: RuleSetBody;
   refs?: ReferenceData;
-  /** Reference time for timeliness (ISO); default now. */
+  /** Reference time (ISO) for timeliness and for birth dates not in the future; default now. */
   asOf?: string;
 }
 
@@ -132,7 +132,9 @@ export class DatasetScorer {
     const all = effectiveRules(schema, ruleSet.rules);
     this.rules = all.filter((r) => r.kind !== 'reference' || input.refs?.sets.has(r.id!));
     this.skippedRules = all.filter((r) => !this.rules.includes(r)).map((r) => r.id!);
-    this.checks = this.rules.map((r) => compileRule(r, input.refs?.sets.get(r.id!), fieldIndex));
+    this.asOfMs = Date.parse(input.asOf ?? new Date().toISOString());
+    const today = new Date(this.asOfMs).toISOString().slice(0, 10).replaceAll('-', '');
+    this.checks = this.rules.map((r) => compileRule(r, input.refs?.sets.get(r.id!), fieldIndex, today));
     this.failed = this.rules.map(() => 0);
     this.problems = this.rules.map(() => ({}));
     this.examples = this.rules.map(() => []);
@@ -141,7 +143,6 @@ export class DatasetScorer {
     this.near = this.nearFields.map(() => new NearDuplicateIndex({ threshold: nd.threshold, maxBlocks: nd.maxBlocks, maxRepsPerBlock: nd.maxRepsPerBlock }));
     this.consistencySpecs = ruleSet.consistency ?? [];
     this.consByCheck = this.consistencySpecs.map(() => ({ compared: 0, inconsistent: 0 }));
-    this.asOfMs = Date.parse(input.asOf ?? new Date().toISOString());
   }
 
   get processed(): number {

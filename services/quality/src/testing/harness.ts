@@ -10,6 +10,22 @@ export const backends: { name: string; databaseUrl?: string }[] = [
   ...(process.env.GOVSHARE_TEST_DATABASE_URL ? [{ name: 'postgres', databaseUrl: process.env.GOVSHARE_TEST_DATABASE_URL }] : []),
 ];
 
+/**
+ * A test's clock: starts at `iso` and runs at the real pace (so runs, publications and appeals made
+ * one after another get times in that order); `set` moves it to another instant.
+ */
+export function testClock(iso: string): (() => Date) & { set(iso: string): void } {
+  let base = Date.parse(iso);
+  let startedAt = performance.now();
+  const clock = () => new Date(base + Math.floor(performance.now() - startedAt));
+  return Object.assign(clock, {
+    set(next: string) {
+      base = Date.parse(next);
+      startedAt = performance.now();
+    },
+  });
+}
+
 export const uniquePrefix = () => `t_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
 
 export async function startTestQuality(opts: { databaseUrl?: string; source: RecordSource; now?: () => Date; debounceMs?: number }) {
