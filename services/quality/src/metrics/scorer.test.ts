@@ -36,6 +36,23 @@ describe('normalisation', () => {
 });
 
 describe('DatasetScorer on generated resident records', () => {
+  it('reports completeness for every field; the mean counts only the expected ones', async () => {
+    const n = 2000;
+    const { records } = generate(n, 5);
+    const missing = (f: string) => records.filter((r) => isMissing(r.data[f])).length;
+    // mobile is not expected (x-expected: false); name is expected by the rule set, as is a field outside the schema.
+    const schema = { ...residentSchema, properties: { ...residentSchema.properties, mobile: { ...residentSchema.properties.mobile, 'x-expected': false } } };
+    const bySchema = await scoreBatches({ ...input, schema }, [records]);
+    expect(bySchema.completeness.expectedFields).not.toContain('mobile');
+    expect(bySchema.completeness.fields.mobile).toEqual({ missing: missing('mobile'), completeness: Math.round((1 - missing('mobile') / n) * 1e6) / 1e6 });
+    expect(missing('mobile')).toBeGreaterThan(0);
+    const byRules = await scoreBatches({ ...input, ruleSet: { expectedFields: ['name', 'faxNumber'] } }, [records]);
+    expect(Object.keys(byRules.completeness.fields).sort()).toEqual([...Object.keys(residentSchema.properties), 'faxNumber'].sort());
+    for (const f of Object.keys(residentSchema.properties)) expect(byRules.completeness.fields[f].missing, f).toBe(missing(f));
+    expect(byRules.completeness.fields.faxNumber).toEqual({ missing: n, completeness: 0 });
+    expect(byRules.completeness.value).toBeCloseTo((1 - missing('name') / n + 0) / 2, 6);
+  });
+
   for (const seed of [1, 7, 42]) {
     it(`matches independently computed figures exactly (seed ${seed})`, async () => {
       const n = 6000;

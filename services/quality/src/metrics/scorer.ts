@@ -94,7 +94,10 @@ export class DatasetScorer {
   private expected: string[];
   /** Index in `fields` of each expected field (-1: not a schema field). */
   private expectedIdx: number[];
+  /** Missing count of each expected field that is not one of `fields` (else it is in fieldMissing). */
   private missing: number[];
+  /** Missing count of each of `fields`: completeness is reported for every field, not only expected ones. */
+  private fieldMissing: Float64Array;
   private keyIdx: number[];
   /** Per record, reused: normalised value and missing flag of each of `fields`. */
   private norm: string[];
@@ -124,6 +127,7 @@ export class DatasetScorer {
     for (const k of input.keyFields) if (!this.fields.includes(k)) this.fields.push(k);
     this.expected = expectedFieldsOf(schema, ruleSet);
     this.missing = this.expected.map(() => 0);
+    this.fieldMissing = new Float64Array(this.fields.length);
     this.expectedIdx = this.expected.map((f) => this.fields.indexOf(f));
     this.keyIdx = input.keyFields.map((k) => this.fields.indexOf(k));
     this.norm = this.fields.map(() => '');
@@ -156,7 +160,7 @@ export class DatasetScorer {
 
   add(batch: StoredRecord[]): void {
     const nf = this.fields.length;
-    const { norm, miss, fields, expected, expectedIdx, keyIdx, exactHash, keyHash } = this;
+    const { norm, miss, fields, fieldMissing, expected, expectedIdx, keyIdx, exactHash, keyHash } = this;
     for (let b = 0; b < batch.length; b++) {
       const rec = batch[b];
       const data = rec.data ?? {};
@@ -171,11 +175,11 @@ export class DatasetScorer {
           miss[i] = isMissing(v) ? 1 : 0;
           norm[i] = normaliseValue(v);
         }
+        fieldMissing[i] += miss[i];
       }
-      // Completeness.
+      // Completeness of expected fields outside the schema (the others are counted just above).
       for (let i = 0; i < expected.length; i++) {
-        const j = expectedIdx[i];
-        if (j >= 0 ? miss[j] === 1 : isMissing(data[expected[i]])) this.missing[i]++;
+        if (expectedIdx[i] < 0 && isMissing(data[expected[i]])) this.missing[i]++;
       }
       // Key and exact duplicates: hashes of the normalised values (key fields each followed by U+0001; all fields joined by it).
       if (keyIdx.length) {
@@ -246,9 +250,13 @@ export class DatasetScorer {
   finish(): QualityMetrics {
     const N = this.n;
     const { ruleSet } = this.input;
+    // Every field, expected or not; the mean is over the expected ones.
     const fields: QualityMetrics['completeness']['fields'] = {};
-    this.expected.forEach((f, i) => (fields[f] = { missing: this.missing[i], completeness: round(1 - ratio(this.missing[i], N)) }));
-    const completeness = this.expected.length === 0 ? 1 : this.expected.reduce((s, _f, i) => s + (1 - ratio(this.missing[i], N)), 0) / this.expected.length;
+    const report = (f: string, missing: number) => (fields[f] = { missing, completeness: round(1 - ratio(missing, N)) });
+    this.fields.forEach((f, j) => report(f, this.fieldMissing[j]));
+    const expectedMissing = this.expected.map((f, i) => (this.expectedIdx[i] >= 0 ? this.fieldMissing[this.expectedIdx[i]] : this.missing[i]));
+    this.expected.forEach((f, i) => report(f, expectedMissing[i]));
+    const completeness = this.expected.length === 0 ? 1 : expectedMissing.reduce((s, m) => s + (1 - ratio(m, N)), 0) / this.expected.length;
     const duplicateRate = N === 0 ? 0 : this.keyDup / N;
     const accuracy = N === 0 ? 1 : (N - this.invalid) / N;
     const nearDuplicates: QualityMetrics['nearDuplicates'] = {};
