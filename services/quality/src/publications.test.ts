@@ -121,7 +121,9 @@ for (const backend of backends) {
       expect(acc3.publication.changes[0]).toMatchObject({ dept: 'FFF', from: { list: 'black' }, to: { list: 'red' } });
       expect(acc3.publication.departments.find((d: any) => d.dept === 'FFF').reasons.at(-1)).toMatch(/appeal .* accepted/);
       const list = (await q.call('GET', '/publications?period=2026-11')).body.publications;
-      expect(list.map((p: any) => p.supersededBy)).toEqual([acc.publication.id, acc3.publication.id, null]);
+      // Newest first: the current one, then each that it superseded.
+      expect(list.map((p: any) => p.id)).toEqual([acc3.publication.id, acc.publication.id, pubId]);
+      expect(list.map((p: any) => p.supersededBy)).toEqual([null, acc3.publication.id, acc.publication.id]);
       expect((await q.call('GET', `/appeals?publicationId=${pubId}`)).body.appeals).toHaveLength(2);
     });
   });

@@ -165,7 +165,7 @@ export async function listPublications(db: QualityDb, period?: string) {
     .select({ id: publications.id, period: publications.period, policyVersion: publications.policyVersion, supersedes: publications.supersedes, supersededBy: publications.supersededBy, createdAt: publications.createdAt })
     .from(publications)
     .where(period ? eq(publications.period, period) : undefined)
-    .orderBy(asc(publications.createdAt));
+    .orderBy(desc(publications.createdAt)); // newest first, as the gateway's redBlackLists documents
   return { publications: rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) };
 }
 
