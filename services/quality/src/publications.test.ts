@@ -95,15 +95,22 @@ for (const backend of backends) {
       const a1 = (await q.call('POST', '/appeals', { publicationId: pubId, dept: 'DDD', reason: 'score wrong', filedBy: 'ddd-head' })).body.appeal;
       expect(a1.status).toBe('pending');
       expect(a1.filedAt.slice(0, 10)).toBe('2027-01-01'); // the service's clock
-      const rej = await q.call('POST', `/appeals/${a1.id}/decision`, { accept: false, reason: 'figures stand', decidedBy: 'board' });
+      // Separation of duties: an admin of DDD may not decide DDD's appeal; the decider's department is required.
+      const own = await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'ours', decidedBy: 'ddd-admin', deciderDept: 'DDD' });
+      expect(own.status).toBe(403);
+      expect(own.body.error).toMatchObject({ code: 'FORBIDDEN', details: { rule: 'separation-of-duties', appellantDept: 'DDD', deciderDept: 'DDD' } });
+      expect(own.body.error.message).toMatch(/^separation of duties: appeal .* of DDD must be decided by an admin of another department, not of DDD$/);
+      expect((await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'r', decidedBy: 'someone' })).status).toBe(400);
+      expect((await q.call('GET', `/appeals/${a1.id}`)).body.appeal.status).toBe('pending');
+      const rej = await q.call('POST', `/appeals/${a1.id}/decision`, { accept: false, reason: 'figures stand', decidedBy: 'board', deciderDept: 'SAMR' });
       expect(rej.body.appeal).toMatchObject({ status: 'rejected', correctedPublicationId: null });
       expect(rej.body.publication).toBeUndefined();
-      expect((await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'again', decidedBy: 'board' })).status).toBe(409);
+      expect((await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'again', decidedBy: 'board', deciderDept: 'SAMR' })).status).toBe(409);
 
       // DDD fixed its data and was re-scored within the period: the accepted appeal re-places it.
       await fakeRun(q.quality.db, { datasetId: 'd-1', dept: 'DDD', score: 65, finishedAt: '2026-11-29T00:00:00Z' });
       const a2 = (await q.call('POST', '/appeals', { publicationId: pubId, dept: 'DDD', reason: 'data corrected on 11-29', filedBy: 'ddd-head' })).body.appeal;
-      const acc = (await q.call('POST', `/appeals/${a2.id}/decision`, { accept: true, reason: 're-scored run counts', decidedBy: 'board' })).body;
+      const acc = (await q.call('POST', `/appeals/${a2.id}/decision`, { accept: true, reason: 're-scored run counts', decidedBy: 'board', deciderDept: 'SAMR' })).body;
       expect(acc.appeal).toMatchObject({ status: 'accepted', correctedPublicationId: acc.publication.id });
       expect(acc.publication).toMatchObject({ supersedes: pubId, period: '2026-11', policy: { version: 1 } });
       expect(acc.publication.changes).toEqual([{ dept: 'DDD', from: { list: 'black', score: 59.99 }, to: { list: 'none', score: 65 }, appealId: a2.id, reason: 're-scored run counts' }]);
@@ -117,7 +124,7 @@ for (const backend of backends) {
 
       // An accepted appeal may name the list outright.
       const a3 = (await q.call('POST', '/appeals', { publicationId: acc.publication.id, dept: 'FFF', reason: 'alert was a false alarm', filedBy: 'fff' })).body.appeal;
-      const acc3 = (await q.call('POST', `/appeals/${a3.id}/decision`, { accept: true, reason: 'alert raised by a catalog outage', decidedBy: 'board', list: 'red' })).body;
+      const acc3 = (await q.call('POST', `/appeals/${a3.id}/decision`, { accept: true, reason: 'alert raised by a catalog outage', decidedBy: 'board', deciderDept: 'SAMR', list: 'red' })).body;
       expect(acc3.publication.changes[0]).toMatchObject({ dept: 'FFF', from: { list: 'black' }, to: { list: 'red' } });
       expect(acc3.publication.departments.find((d: any) => d.dept === 'FFF').reasons.at(-1)).toMatch(/appeal .* accepted/);
       const list = (await q.call('GET', '/publications?period=2026-11')).body.publications;

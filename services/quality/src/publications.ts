@@ -198,14 +198,34 @@ export async function listAppeals(db: QualityDb, publicationId?: string) {
 }
 
 /**
- * Decides an appeal. Accepting it issues a corrected publication superseding the appealed one: the
+ * Separation of duties: a department does not judge its own appeal, so the admin deciding it is of
+ * another department than the appellant's.
+ */
+function checkSeparationOfDuties(appeal: { id: string; dept: string }, deciderDept: string): void {
+  if (deciderDept !== appeal.dept) return;
+  throw new AppError(
+    'FORBIDDEN',
+    `separation of duties: appeal ${appeal.id} of ${appeal.dept} must be decided by an admin of another department, not of ${deciderDept}`,
+    { rule: 'separation-of-duties', appellantDept: appeal.dept, deciderDept },
+  );
+}
+
+/**
+ * Decides an appeal (refused to an admin of the appellant's own department). Accepting it issues a corrected publication superseding the appealed one: the
  * department is placed again from current figures (runs finished since, e.g. after a fix, count),
  * or on the list the decision names; every other department is carried over unchanged, and
  * `changes` says what moved and why.
  */
-export async function decideAppeal(db: QualityDb, id: string, decision: { accept: boolean; reason: string; decidedBy: string; list?: ListName }, privateJwk: JWK, now: Date) {
+export async function decideAppeal(
+  db: QualityDb,
+  id: string,
+  decision: { accept: boolean; reason: string; decidedBy: string; deciderDept: string; list?: ListName },
+  privateJwk: JWK,
+  now: Date,
+) {
   const appeal = await getAppeal(db, id);
   if (appeal.status !== 'pending') throw new AppError('CONFLICT', `appeal ${id} was already decided (${appeal.status})`);
+  checkSeparationOfDuties(appeal, decision.deciderDept);
   let corrected: Awaited<ReturnType<typeof store>> | undefined;
   if (decision.accept) {
     const old = await getPublication(db, appeal.publicationId);
