@@ -1,7 +1,7 @@
 import { closeOnSignals, createLogger, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
 import { loadQualityEnv } from './environment.ts';
 import { startQuality } from './index.ts';
-import { scoreUnscoredDatasets } from './first-scores.ts';
+import { scoreChangedDatasets } from './first-scores.ts';
 
 const env = loadQualityEnv();
 const logger = createLogger('quality', env.LOG_LEVEL);
@@ -22,4 +22,4 @@ const { url, close, quality } = await startQuality({
 });
 logger.info({ url }, 'quality service listening');
 closeOnSignals(close, logger);
-if (env.QUALITY_SCORE_ON_START) void scoreUnscoredDatasets({ db: quality.db, runs: quality.runs, source: quality.source, logger });
+if (env.QUALITY_SCORE_ON_START) void scoreChangedDatasets({ db: quality.db, runs: quality.runs, source: quality.source, logger });

@@ -207,7 +207,8 @@ export class RunManager {
       const rules = effectiveRules(dataset.schema, ruleSet.body.rules);
       const { refs, skipped } = await loadReferenceData(source, rules, ruleSet.body, requestId);
       const asOf = this.opts.now().toISOString();
-      await db.update(runs).set({ dept: dataset.ownerDept, datasetVersion: dataset.version, ruleSetVersion: ruleSet.version, total: dataset.recordCount, rules: { rules, skipped } }).where(eq(runs.id, row.id));
+      const seen = { dept: dataset.ownerDept, datasetVersion: dataset.version, datasetUpdatedAt: dataset.updatedAt, ruleSetVersion: ruleSet.version, total: dataset.recordCount };
+      await db.update(runs).set({ ...seen, rules: { rules, skipped } }).where(eq(runs.id, row.id));
       const input = { schema: dataset.schema, keyFields: dataset.keyFields, ruleSet: ruleSet.body, refs, asOf };
       let lastWrite = performance.now();
       const progress = async (processed: number) => {
