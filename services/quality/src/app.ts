@@ -22,6 +22,11 @@ export interface QualityOptions {
   /** Catalog base URL, and the quality service's own private key to sign its (read-only) calls there. */
   catalogUrl?: string;
   qualityPrivateJwk?: JWK;
+  /**
+   * The hub's mask key (the gateway's: GOVSHARE_MASK_KEY or the data dir's mask-hmac key file):
+   * hash-masked values in report examples are its keyed HMAC, the same token the gateway serves.
+   */
+  maskKey: Uint8Array;
   /** Replaces the catalog (tests, benchmarks): any RecordSource. */
   source?: RecordSource;
   /** Records per export request to the catalog (default 5000). */
@@ -50,7 +55,7 @@ export async function buildQuality(opts: QualityOptions) {
   }
   const publicationKeys = await loadPublicationKeys(opts.dataDir);
   await currentPolicy(db, now); // seeds policy version 1
-  const runs = new RunManager({ db, source, logger, debounceMs: opts.debounceMs, concurrency: opts.concurrency, now });
+  const runs = new RunManager({ db, source, logger, debounceMs: opts.debounceMs, concurrency: opts.concurrency, now, maskKey: opts.maskKey });
   const app = createServiceApp({
     logger,
     verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'quality'),

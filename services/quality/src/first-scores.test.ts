@@ -1,6 +1,7 @@
 // Scoring at start, against the real catalog (its demo data over HTTP): datasets never scored, and
 // those that changed while the quality service was down (an ingest whose rescore request was lost,
 // a schema change), are scored; nothing else.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { backends, testClock, uniquePrefix } from './testing/harness.ts';
 
 const SCALE = 0.02;
 const logger = createLogger('quality', 'silent');
+const maskKey = randomBytes(32);
 
 for (const backend of backends) {
   describe(`scoring at start over the real catalog (${backend.name})`, () => {
@@ -46,7 +48,7 @@ for (const backend of backends) {
     async function startQ() {
       running = await startQuality({
         dataDir, databaseUrl: backend.databaseUrl, schemaPrefix, servicePublicJwk: keys.gateway.publicJwk, qualityPrivateJwk: keys.quality.privateJwk,
-        catalogUrl: catalog.url, debounceMs: 0, logger, now: clock,
+        catalogUrl: catalog.url, debounceMs: 0, logger, now: clock, maskKey,
       });
       const q = running.quality;
       return { q, scoreAtStart: async () => (await scoreChangedDatasets({ db: q.db, runs: q.runs, source: q.source, logger }, { attempts: 1 })).sort() };
@@ -81,6 +83,6 @@ for (const backend of backends) {
       expect(subsidies).toMatchObject({ status: 'succeeded', records: ingested.recordCount });
       expect((await latestRun(q.db, 'legal-persons'))?.datasetVersion).toBe(2);
       expect(await scoreAtStart()).toEqual([]);
-    });
+    }, 240_000); // eight runs, each on a fresh worker thread: minutes on a loaded 2-core machine
   });
 }

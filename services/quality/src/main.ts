@@ -1,4 +1,4 @@
-import { closeOnSignals, createLogger, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
+import { closeOnSignals, createLogger, loadMaskKey, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
 import { loadQualityEnv } from './environment.ts';
 import { startQuality } from './index.ts';
 import { scoreChangedDatasets } from './first-scores.ts';
@@ -15,6 +15,8 @@ const { url, close, quality } = await startQuality({
   servicePublicJwk: gatewayKeys.publicJwk,
   qualityPrivateJwk: ownKeys.privateJwk,
   catalogUrl: env.CATALOG_URL,
+  // The gateway's key (same variable, or the same key file in the shared data dir): equal hashes.
+  maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),
   debounceMs: env.QUALITY_DEBOUNCE_MS,
   host: env.GOVSHARE_HOST,
   port: env.QUALITY_PORT,

@@ -52,6 +52,8 @@ export interface RunManagerOptions {
    * run's reference time (timeliness, birth dates not in the future) come from it.
    */
   now: () => Date;
+  /** The hub's mask key, for hash-masked values in examples. */
+  maskKey: Uint8Array;
 }
 
 const isUniqueViolation = (err: unknown) => {
@@ -209,7 +211,7 @@ export class RunManager {
       const asOf = this.opts.now().toISOString();
       const seen = { dept: dataset.ownerDept, datasetVersion: dataset.version, datasetUpdatedAt: dataset.updatedAt, ruleSetVersion: ruleSet.version, total: dataset.recordCount };
       await db.update(runs).set({ ...seen, rules: { rules, skipped } }).where(eq(runs.id, row.id));
-      const input = { schema: dataset.schema, keyFields: dataset.keyFields, ruleSet: ruleSet.body, refs, asOf };
+      const input = { schema: dataset.schema, keyFields: dataset.keyFields, ruleSet: ruleSet.body, refs, asOf, maskKey: this.opts.maskKey };
       let lastWrite = performance.now();
       const progress = async (processed: number) => {
         if (this.closed) throw new Error('interrupted: the quality service is shutting down');

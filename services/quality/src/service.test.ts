@@ -5,9 +5,25 @@ import { memorySource } from './source.ts';
 import { DEFAULT_RATES, legalPersonSchema, mulberry32, randomUscc, residentBatches, residentDataset } from './testing/generate.ts';
 import { scoreBatches } from './metrics/scorer.ts';
 import { verifyPublication } from './signing.ts';
+import { createHash } from 'node:crypto';
+import { maskHash } from '../../../gateway/src/policy/masking.ts';
+import { residentIdCheckChar } from './rules/check-chars.ts';
 
 const N = 3000;
 const clean = { ...DEFAULT_RATES, badCheck: 0, crossGender: 0, crossBirth: 0, keyDuplicate: 0, exactDuplicate: 0, missingName: 0, missingMobile: 0 };
+
+/** Insured persons whose ID is hash-masked (as in the demo's social insurance), every ID with a wrong check character. */
+function insured(n: number): { dataset: Dataset; batches: () => Iterable<StoredRecord[]> } {
+  const schema = { type: 'object' as const, properties: { idNumber: { type: 'string', 'x-key': true, 'x-mask': 'hash' as const, 'x-rule': 'cn-resident-id' } }, required: ['idNumber'] };
+  const recs: StoredRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const body = `11010519800101${String(100 + i).padStart(3, '0')}`;
+    const wrong = residentIdCheckChar(body) === '0' ? '1' : '0';
+    recs.push({ key: body + wrong, version: 1, ingestedAt: '2026-11-01T00:00:00Z', data: { idNumber: body + wrong } });
+  }
+  const dataset: Dataset = { id: 'insured', title: 'Insured', description: '', ownerDept: 'HRSS', tier: 'RESTRICTED', keyFields: ['idNumber'], version: 1, schema, recordCount: n, updatedAt: '2026-11-01T00:00:00Z' };
+  return { dataset, batches: () => [recs] };
+}
 
 function legalPersons(n: number, bad: number, seed = 5): { dataset: Dataset; batches: () => Iterable<StoredRecord[]> } {
   const rnd = mulberry32(seed);
@@ -27,6 +43,7 @@ for (const backend of backends) {
     const source = memorySource([
       { dataset: residentDataset('resident-registry', 'PSB', N), batches: () => residentBatches(N, 11, DEFAULT_RATES, 500) },
       legalPersons(200, 10),
+      insured(3),
     ]);
     let q: Awaited<ReturnType<typeof startTestQuality>>;
     beforeAll(async () => {
@@ -55,7 +72,7 @@ for (const backend of backends) {
       // Every time the service stores comes from its clock, not the system's.
       for (const t of [run.createdAt, run.notBefore, run.startedAt, run.finishedAt]) expect(t.slice(0, 10)).toBe('2026-11-20');
 
-      const expected = await scoreBatches({ schema: residentDataset().schema, keyFields: ['idNumber'], ruleSet: {}, asOf: clock().toISOString() }, residentBatches(N, 11, DEFAULT_RATES, 500));
+      const expected = await scoreBatches({ schema: residentDataset().schema, keyFields: ['idNumber'], ruleSet: {}, asOf: clock().toISOString(), maskKey: q.maskKey }, residentBatches(N, 11, DEFAULT_RATES, 500));
       const rep = await q.call('GET', '/datasets/resident-registry/report');
       expect(rep.status).toBe(200);
       const { examples, ...expectedMetrics } = expected;
@@ -183,6 +200,20 @@ for (const backend of backends) {
       expect((await q.call('POST', '/publications', { period: '2026-11' })).status).toBe(409);
       const stored = (await q.call('GET', `/publications/${pub.body.publication.id}`)).body;
       expect(await verifyPublication(stored.publication, stored.jws, key)).toBe(true);
+    });
+
+    it('masks hash-declared examples with the hub key: the gateway’s keyed HMAC, never an unkeyed SHA-256', async () => {
+      expect((await q.waitRun((await q.call('POST', '/runs', { datasetId: 'insured' })).body.run.id)).status).toBe('succeeded');
+      const examples = (await q.call('GET', '/datasets/insured/report')).body.examples['idNumber:cn-resident-id'];
+      const ids = [...insured(3).batches()][0].map((r) => r.data.idNumber as string);
+      expect(examples).toHaveLength(3);
+      for (const [i, e] of examples.entries()) {
+        const unkeyed = createHash('sha256').update(ids[i]).digest('hex');
+        expect(e.key).toBe(maskHash(ids[i], Buffer.from(q.maskKey)));
+        expect(e.values.idNumber).toBe(e.key);
+        expect(e.key).not.toContain(unkeyed.slice(0, 16));
+        expect(JSON.stringify(e)).not.toContain(ids[i]);
+      }
     });
   });
 }

@@ -1,4 +1,5 @@
 // Reading the catalog export: multi-byte characters split across network chunks must not change a figure.
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { catalogSource, ndjsonRecords, ndjsonText, utf8Text } from './source.ts'
 import { DatasetScorer, type ScoringInput } from './metrics/scorer.ts';
 import { residentBatches, residentSchema } from './testing/generate.ts';
 
-const input: ScoringInput = { schema: residentSchema, keyFields: ['idNumber'], ruleSet: {}, asOf: '2026-11-20T00:00:00Z' };
+const input: ScoringInput = { schema: residentSchema, keyFields: ['idNumber'], ruleSet: {}, asOf: '2026-11-20T00:00:00Z', maskKey: randomBytes(32) };
 const withIds = (recs: StoredRecord[]) => recs.map((r, i) => ({ id: `r${String(i).padStart(4, '0')}`, ...r }));
 const ndjsonBytes = (recs: StoredRecord[]) => new TextEncoder().encode(recs.map((r) => JSON.stringify(r)).join('\n') + '\n');
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { StoredRecord } from '@govshare/contracts';
 import { DatasetScorer, scoreBatches } from './scorer.ts';
@@ -13,7 +14,8 @@ function generate(n: number, seed: number, rates = DEFAULT_RATES) {
   return { records, truth };
 }
 
-const input = { schema: residentSchema, keyFields: ['idNumber'], ruleSet: {} };
+const maskKey = randomBytes(32);
+const input = { schema: residentSchema, keyFields: ['idNumber'], ruleSet: {}, maskKey };
 
 describe('normalisation', () => {
   it('treats absent, null, blank and full-width blank strings as missing', () => {
@@ -139,7 +141,7 @@ describe('DatasetScorer on generated resident records', () => {
     cons.setIfAbsent(hash53('1'), hash53('ALICE'));
     cons.setIfAbsent(hash53('2'), hash53('BOB'));
     const s = new DatasetScorer({
-      schema, keyFields: ['id'], asOf: '2026-11-26T00:00:00Z',
+      schema, keyFields: ['id'], asOf: '2026-11-26T00:00:00Z', maskKey,
       ruleSet: { consistency: [{ field: 'name', dataset: 'people', matchField: 'id' }], timeliness: { maxAgeDays: 30 }, weights: { consistency: 20 } },
       refs: { sets: new Map([['owner:reference', refSet]]), consistency: new Map([[0, cons]]) },
     });

@@ -5,7 +5,8 @@ import { DEFAULT_NEAR_DUP, NearDuplicateIndex, type ClusterSummary, type NearDup
 import {
   compileRule, DEFAULT_EXTRA_WEIGHT, DEFAULT_WEIGHTS, effectiveRules, ruleFields, type Check, type ConsistencySpec, type RuleSetBody, type RuleSpec, type Weights,
 } from '../rules/rules.ts';
-import { maskPartial, maskValue } from '../rules/mask.ts';
+import { maskPartial } from '@govshare/platform';
+import { maskExample } from '../rules/mask.ts';
 
 export interface ReferenceData {
   /** rule id -> hashes of the normalised values of the referenced field */
@@ -19,6 +20,8 @@ export interface ScoringInput {
   keyFields: string[];
   ruleSet: RuleSetBody;
   refs?: ReferenceData;
+  /** The hub's mask key (keyed HMAC for x-mask: hash values in examples). */
+  maskKey: Uint8Array;
   /** Reference time (ISO) for timeliness and for birth dates not in the future; default now. */
   asOf?: string;
 }
@@ -155,7 +158,7 @@ export class DatasetScorer {
 
   private maskKey(data: Record<string, unknown>, rec: StoredRecord): string {
     if (this.input.keyFields.length === 0) return maskPartial(rec.key);
-    return this.input.keyFields.map((k) => String(maskValue(data[k] ?? '', this.props[k]))).join('|');
+    return this.input.keyFields.map((k) => String(maskExample(data[k] ?? '', this.props[k], this.input.maskKey))).join('|');
   }
 
   add(batch: StoredRecord[]): void {
@@ -212,7 +215,7 @@ export class DatasetScorer {
         this.problems[r][problem] = (this.problems[r][problem] ?? 0) + 1;
         if (this.examples[r].length < MAX_EXAMPLES) {
           const values: Record<string, unknown> = {};
-          for (const f of ruleFields(this.rules[r])) values[f] = maskValue(data[f] ?? null, this.props[f]);
+          for (const f of ruleFields(this.rules[r])) values[f] = maskExample(data[f] ?? null, this.props[f], this.input.maskKey);
           this.examples[r].push({ key: this.maskKey(data, rec), problem, values });
         }
       }
@@ -265,7 +268,7 @@ export class DatasetScorer {
       nearDuplicates[f] = {
         ...r,
         rate: round(N === 0 ? 0 : r.nearDuplicates / N),
-        topClusters: r.topClusters.map((c) => ({ ...c, firstKey: this.input.keyFields.length === 1 ? String(maskValue(c.firstKey, this.props[this.input.keyFields[0]])) : maskPartial(c.firstKey), firstValue: String(maskValue(c.firstValue, this.props[f])) })),
+        topClusters: r.topClusters.map((c) => ({ ...c, firstKey: this.input.keyFields.length === 1 ? String(maskExample(c.firstKey, this.props[this.input.keyFields[0]], this.input.maskKey)) : maskPartial(c.firstKey), firstValue: String(maskExample(c.firstValue, this.props[f], this.input.maskKey)) })),
       };
     });
     const examples: Record<string, FailureExample[]> = {};
