@@ -63,7 +63,7 @@ for (const backend of backends) {
     it('scores what was never scored, then what changed while it was down, then nothing', async () => {
       let { q, scoreAtStart } = await startQ();
       expect(await scoreAtStart()).toEqual(DEMO_DATASETS.map((d) => d.id).sort());
-      await q.runs.idle();
+      await q.runs.idle(200_000);
       for (const d of DEMO_DATASETS) expect((await latestRun(q.db, d.id))?.status, d.id).toBe('succeeded');
       expect(await scoreAtStart()).toEqual([]);
       await running!.close();
@@ -78,7 +78,7 @@ for (const backend of backends) {
 
       ({ q, scoreAtStart } = await startQ());
       expect(await scoreAtStart()).toEqual(['legal-persons', 'subsidies']);
-      await q.runs.idle();
+      await q.runs.idle(200_000);
       const subsidies = await latestRun(q.db, 'subsidies');
       expect(subsidies).toMatchObject({ status: 'succeeded', records: ingested.recordCount });
       expect((await latestRun(q.db, 'legal-persons'))?.datasetVersion).toBe(2);
