@@ -5,6 +5,7 @@
 // to a WorkerScorer (parsing and scoring on a worker thread, as the service does with the catalog export).
 //   npx tsx bench/quality.bench.ts [records]     (Postgres at BENCH_DATABASE_URL, default 127.0.0.1:5432/test)
 import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { WorkerScorer } from '@govshare/quality';
 import { residentBatches, residentSchema, DEFAULT_RATES } from '../services/quality/src/testing/generate.ts';
@@ -75,7 +76,7 @@ async function main() {
     const rawRows = () => sql`select key, version, ingested_at, data::text as data from records order by id`.cursor(BATCH);
     const score = () =>
       measured(async () => {
-        const scorer = new WorkerScorer({ schema: residentSchema, keyFields: ['idNumber'], ruleSet: {} });
+        const scorer = new WorkerScorer({ schema: residentSchema, keyFields: ['idNumber'], ruleSet: {}, maskKey: randomBytes(32) });
         let handing = 0;
         for await (const batch of readAhead(rawRows())) {
           const t0 = performance.now();

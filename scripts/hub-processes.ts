@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
+import { loadMaskKey, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
 import { loadDevIssuerKeys } from '@govshare/gateway';
 
 export const root = resolve(import.meta.dirname, '..');
@@ -53,6 +53,8 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
   await loadServiceSigningKeys(o.dataDir);
   await loadQualitySigningKeys(o.dataDir);
   await loadDevIssuerKeys(o.dataDir);
+  // The gateway and the quality service mask with one key (GOVSHARE_MASK_KEY, else this file).
+  if (!(o.env?.GOVSHARE_MASK_KEY ?? process.env.GOVSHARE_MASK_KEY)) loadMaskKey(o.dataDir);
 
   const env = {
     ...process.env,

@@ -42,6 +42,7 @@ export async function startHub(
   const serviceKeys = await generateEd25519('svc-test');
   const qualityKeys = await generateEd25519('quality-test');
   const issuerKeys = await generateEd25519('issuer-test');
+  const maskKey = randomBytes(32); // the hub's one mask key: the gateway's and the quality service's
   const common = {
     databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
     dataDir: ':memory:',
@@ -54,7 +55,7 @@ export async function startHub(
   const catalog = await startCatalog({ ...common, qualityPublicJwk: qualityKeys.publicJwk, demoData: { scale: opts.demoScale ?? 0.1 }, ...(opts.catalogClock ? { clock: opts.catalogClock } : {}) });
   const audit = await startAudit({ ...common });
   const quality = opts.quality
-    ? await startQuality({ ...common, catalogUrl: catalog.url, qualityPrivateJwk: qualityKeys.privateJwk, debounceMs: 50 })
+    ? await startQuality({ ...common, catalogUrl: catalog.url, qualityPrivateJwk: qualityKeys.privateJwk, debounceMs: 50, maskKey })
     : undefined;
   const gateway = await startGateway({
     ...common,
@@ -64,7 +65,7 @@ export async function startHub(
     servicePrivateJwk: serviceKeys.privateJwk,
     tokens: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [issuerKeys.publicJwk] } },
     publishedJwks: { keys: [issuerKeys.publicJwk] },
-    maskKey: randomBytes(32),
+    maskKey,
     grantFactSweepMs: 0,
   });
   let auditStopped = false;

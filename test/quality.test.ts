@@ -77,5 +77,20 @@ describe.each(backends())('data quality through the gateway (%s)', (backend) => 
     expect(await verifyPublication(forged, jws, key)).toBe(false);
     const scores = await hub.gql(await hub.token('NHC', ['consumer']), `{ departmentScores(period: "${period}") { dept score records } }`);
     expect(scores.body.data.departmentScores.find((d: any) => d.dept === 'SAMR').records).toBeGreaterThan(0);
+
+    // An appeal is decided by an admin of another department than the appellant's (separation of duties).
+    const filed = await hub.gql(await hub.token('PSB', ['steward']), `mutation { fileQualityAppeal(publicationId: "${list.id}", reason: "re-scored") { id } }`);
+    expect(filed.body.errors).toBeUndefined();
+    const decide = `mutation D($id: ID!) { decideQualityAppeal(id: $id, accept: true, reason: "figures re-checked") }`;
+    const own = await hub.gql(admin, decide, { id: filed.body.data.fileQualityAppeal.id }); // an admin of PSB
+    expect(codes(own.body)).toEqual(['FORBIDDEN']);
+    expect(own.body.errors[0].message).toMatch(/^separation of duties: appeal .* of PSB must be decided by an admin of another department, not of PSB$/);
+    const other = await hub.gql(await hub.token('NHC', ['admin']), decide, { id: filed.body.data.fileQualityAppeal.id });
+    expect(other.body.errors).toBeUndefined();
+    expect(other.body.data.decideQualityAppeal.appeal).toMatchObject({ status: 'accepted', decidedBy: expect.stringMatching(/@NHC$/) });
+    // redBlackLists: newest first, the correction before the list it superseded.
+    const lists = await hub.gql(nhc, `{ redBlackLists(period: "${period}") { id supersededBy } }`);
+    const corrected = other.body.data.decideQualityAppeal.publication.id;
+    expect(lists.body.data.redBlackLists).toEqual([{ id: corrected, supersededBy: null }, { id: list.id, supersededBy: corrected }]);
   });
 });

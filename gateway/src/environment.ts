@@ -1,4 +1,4 @@
-import { commonEnvSpec, loadEnv } from '@govshare/platform';
+import { commonEnvSpec, loadEnv, maskKeyEnvSpec } from '@govshare/platform';
 
 export const gatewayEnvSpec = {
   ...commonEnvSpec,
@@ -9,7 +9,7 @@ export const gatewayEnvSpec = {
   GOVSHARE_JWT_ISSUER: { type: 'string', minLength: 1, default: 'govshare-dev-issuer', description: 'Expected iss of caller tokens' },
   GOVSHARE_JWT_AUDIENCE: { type: 'string', minLength: 1, default: 'govshare', description: 'Expected aud of caller tokens' },
   GOVSHARE_JWKS_URL: { type: 'string', pattern: '^https?://', description: 'Trust an external issuer’s JWKS instead of the dev issuer' },
-  GOVSHARE_MASK_KEY: { type: 'string', minLength: 32, description: 'HMAC key for hash masking (dev: generated under the data dir)' },
+  ...maskKeyEnvSpec,
   GATEWAY_MAX_DEPTH: { type: 'integer', minimum: 2, maximum: 50, default: 8, description: 'Maximum selection depth' },
   GATEWAY_MAX_COMPLEXITY: { type: 'integer', minimum: 10, default: 3000, description: 'Maximum query cost' },
   GATEWAY_MAX_ALIASES: { type: 'integer', minimum: 1, default: 15, description: 'Maximum aliases per operation' },

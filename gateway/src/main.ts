@@ -1,22 +1,8 @@
 // Boots the gateway from environment variables (see environment.ts).
-import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { ConfigError, closeOnSignals, createLogger, keyFile, loadServiceSigningKeys } from '@govshare/platform';
+import { ConfigError, closeOnSignals, createLogger, loadMaskKey, loadServiceSigningKeys } from '@govshare/platform';
 import { readGatewayEnv } from './environment.ts';
 import { loadDevIssuerKeys } from './tokens/dev-issuer.ts';
 import { startGateway } from './index.ts';
-import { dirname } from 'node:path';
-
-/** Dev mask key: created once under the data dir so hashes stay stable across restarts. */
-function loadMaskKey(dataDir: string, fromEnv?: string): Buffer {
-  if (fromEnv) return Buffer.from(fromEnv, 'utf8');
-  const file = keyFile(dataDir, 'mask-hmac').replace(/\.jwk\.json$/, '.key');
-  if (!existsSync(file)) {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-  }
-  return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
-}
 
 async function main() {
   const env = readGatewayEnv();

@@ -173,7 +173,8 @@ export function decideAppeal(deps: GatewayDeps, scope: RequestScope, id: string,
         method: 'POST',
         path: `/appeals/${encodeURIComponent(id)}/decision`,
         requestId: scope.requestId,
-        body: { accept, reason, decidedBy: `${scope.caller.sub}@${scope.caller.dept}` },
+        // The quality service refuses a decision by the appellant's own department (separation of duties).
+        body: { accept, reason, decidedBy: `${scope.caller.sub}@${scope.caller.dept}`, deciderDept: scope.caller.dept },
       }),
   );
 }

@@ -6,3 +6,4 @@ export * from './service-token.ts';
 export * from './http.ts';
 export * from './service-client.ts';
 export * from './keys.ts';
+export * from './masking.ts';

@@ -100,6 +100,18 @@ describe('demo rows', () => {
     expect(badCodes).toBeLessThan(0.06);
   });
 
+  it('key a social-insurance record by the person and the insurance type, each key once', () => {
+    const { keyFields } = compileDatasetSchema(DEMO_SCHEMAS['social-insurance'].schema);
+    expect(keyFields).toEqual(['idNumber', 'insuranceType']);
+    for (const scale of [1, 0.1, 3]) {
+      const rows = generateDemoRows(scale)['social-insurance'];
+      const keys = rows.map((r) => `${r.idNumber}|${r.insuranceType}`);
+      expect(new Set(keys).size, `scale ${scale}`).toBe(keys.length);
+      // Still several types per person: the ID number alone would repeat.
+      expect(new Set(rows.map((r) => r.idNumber)).size).toBeLessThan(rows.length * 0.7);
+    }
+  });
+
   it('share people across departments', () => {
     const registry = new Set(rows['resident-registry'].map((r) => r.idNumber));
     for (const id of ['social-insurance', 'subsidies', 'medical-insurance'] as const) {

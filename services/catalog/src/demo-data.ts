@@ -250,10 +250,11 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
     description: '人社局参保人员及缴费基数 / Insured persons and contribution bases',
     schema: schemaOf(
       {
+        // A record is a person's enrolment in one insurance type: the key is both.
         idNumber: { ...ID_NUMBER, 'x-key': true, 'x-sensitivity': 'sensitive', 'x-mask': 'hash' },
         name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         employerCreditCode: { type: ['string', 'null'], title: '单位信用代码 / Employer credit code' },
-        insuranceType: { type: 'string', title: '险种 / Insurance type', enum: [...INSURANCE_TYPES], 'x-dimension': true },
+        insuranceType: { type: 'string', title: '险种 / Insurance type', enum: [...INSURANCE_TYPES], 'x-key': true, 'x-dimension': true },
         monthlyBase: { type: 'number', title: '月缴费基数 / Monthly contribution base', minimum: 0, 'x-sensitivity': 'sensitive', 'x-mask': 'redact' },
         startDate: { ...DATE, title: '参保日期 / Start date' },
         status: { type: 'string', title: '参保状态 / Status', enum: [...INSURANCE_STATUS], 'x-dimension': true },
@@ -389,10 +390,23 @@ export function generateDemoRows(scale = 1, seed = 20240601): Record<DemoDataset
     });
   }
 
-  // Social insurance: several insurance types per person, so keys repeat.
+  // Social insurance: several insurance types per person; a record is one person's enrolment in one
+  // type (key idNumber + insuranceType), so a person is enrolled once. A person drawn again is
+  // replaced by another registered resident drawn from a side generator, which leaves the main
+  // sequence (and so every dataset generated after this one) as it was.
   const insurance: Record<string, unknown>[] = [];
+  const enrolled = new Set<string>();
+  const spare = createRng(seed ^ 0x5151);
+  const notYetEnrolled = (p: Person): Person => {
+    for (let tries = 0; enrolled.has(p.idNumber); tries++) {
+      const d = spare.pick(DISTRICTS);
+      p = tries < 100 ? spare.pick(people) : { idNumber: makeResidentId(d.code, randomDate(spare, 1940, 2005), spare.int(0, 999), spare.chance(0.5)), name: chineseName(spare), address: address(spare, d) };
+    }
+    enrolled.add(p.idNumber);
+    return p;
+  };
   while (insurance.length < n('social-insurance')) {
-    const p = someone();
+    const p = notYetEnrolled(someone());
     const types = [...INSURANCE_TYPES].filter(() => rng.chance(0.45));
     const employer = rng.chance(0.85) ? rng.pick(creditCodes) : null;
     const base = rng.int(4462, 24930);

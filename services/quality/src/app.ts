@@ -22,18 +22,27 @@ export interface QualityOptions {
   /** Catalog base URL, and the quality service's own private key to sign its (read-only) calls there. */
   catalogUrl?: string;
   qualityPrivateJwk?: JWK;
+  /**
+   * The hub's mask key (the gateway's: GOVSHARE_MASK_KEY or the data dir's mask-hmac key file):
+   * hash-masked values in report examples are its keyed HMAC, the same token the gateway serves.
+   */
+  maskKey: Uint8Array;
   /** Replaces the catalog (tests, benchmarks): any RecordSource. */
   source?: RecordSource;
   /** Records per export request to the catalog (default 5000). */
   catalogPageSize?: number;
   debounceMs?: number;
   concurrency?: number;
-  /** Clock for publications and timeliness (tests). */
+  /**
+   * The service's one clock: every time it stores or compares (runs, rule sets, policies,
+   * publications, appeals, timeliness) comes from it. Default the system clock; tests inject theirs.
+   */
   now?: () => Date;
 }
 
 export async function buildQuality(opts: QualityOptions) {
   const logger = opts.logger ?? createLogger('quality');
+  const now = opts.now ?? (() => new Date());
   const database = await openDatabase({ service: 'quality', tables, migrationsFolder, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir, schemaPrefix: opts.schemaPrefix });
   const db = database.db;
   let closeSource: (() => Promise<void>) | undefined;
@@ -45,8 +54,8 @@ export async function buildQuality(opts: QualityOptions) {
     closeSource = cs.close;
   }
   const publicationKeys = await loadPublicationKeys(opts.dataDir);
-  await currentPolicy(db); // seeds policy version 1
-  const runs = new RunManager({ db, source, logger, debounceMs: opts.debounceMs, concurrency: opts.concurrency, now: opts.now });
+  await currentPolicy(db, now); // seeds policy version 1
+  const runs = new RunManager({ db, source, logger, debounceMs: opts.debounceMs, concurrency: opts.concurrency, now, maskKey: opts.maskKey });
   const app = createServiceApp({
     logger,
     verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'quality'),
@@ -54,7 +63,7 @@ export async function buildQuality(opts: QualityOptions) {
       await db.execute(sql`select 1`);
     },
   });
-  registerRoutes(app, { db, runs, source, publicationKeys, now: opts.now });
+  registerRoutes(app, { db, runs, source, publicationKeys, now });
   await runs.start();
   return {
     app,
@@ -63,6 +72,7 @@ export async function buildQuality(opts: QualityOptions) {
     runs,
     source,
     publicationKeys,
+    now,
     close: async () => {
       await app.close();
       await runs.close();

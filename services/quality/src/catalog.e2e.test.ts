@@ -1,11 +1,12 @@
 // End to end with the real catalog service (its demo data), no stand-ins: the quality service reads
 // the catalog's export over HTTP with a service token and scores what it finds.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, createServiceTokenSigner, generateEd25519 } from '@govshare/platform';
 import { startCatalog } from '../../catalog/src/index.ts';
 import { isValidResidentId, isValidCreditCode } from '../../catalog/src/demo-data.ts';
 import { startQuality, verifyPublication } from './index.ts';
-import { backends, uniquePrefix } from './testing/harness.ts';
+import { backends, testClock, uniquePrefix } from './testing/harness.ts';
 
 for (const backend of backends.slice(0, 1)) {
   describe('quality over the catalog export (HTTP)', () => {
@@ -20,7 +21,7 @@ for (const backend of backends.slice(0, 1)) {
       catalog = await startCatalog({ dataDir: ':memory:', servicePublicJwk: keys.publicJwk, qualityPublicJwk: own.publicJwk, port: 0, logger: createLogger('catalog', 'silent'), demoData: { scale: 0.2 } });
       quality = await startQuality({
         dataDir: ':memory:', databaseUrl: backend.databaseUrl, schemaPrefix: uniquePrefix(), servicePublicJwk: keys.publicJwk, qualityPrivateJwk: own.privateJwk,
-        catalogUrl: catalog.url, catalogPageSize: 97, debounceMs: 10, logger: createLogger('quality', 'silent'),
+        catalogUrl: catalog.url, catalogPageSize: 97, debounceMs: 10, logger: createLogger('quality', 'silent'), now: testClock('2026-11-20T00:00:00Z'), maskKey: randomBytes(32),
       });
       call = async (method, path, body) => {
         const res = await fetch(quality.url + path, { method, headers: { authorization: `Bearer ${await signer.tokenFor('quality')}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -80,7 +81,7 @@ for (const backend of backends.slice(0, 1)) {
 
     it('scores every demo dataset and publishes a verifiable list for all five departments', async () => {
       for (const id of ['social-insurance', 'subsidies', 'medical-insurance']) expect((await run(id)).status).toBe('succeeded');
-      const period = new Date().toISOString().slice(0, 7);
+      const period = '2026-11'; // the quality service's clock
       const scores = (await call('GET', `/departments/scores?period=${period}`)).body;
       expect(scores.departments.map((d: any) => d.dept)).toEqual(['HRSS', 'MCA', 'NHC', 'PSB', 'SAMR']);
       for (const d of scores.departments) {

@@ -1,24 +1,88 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createLogger, generateEd25519 } from '@govshare/platform';
-import { buildQuality } from './app.ts';
-import { scoreUnscoredDatasets } from './first-scores.ts';
-import { memorySource } from './source.ts';
-import { residentBatches, residentDataset } from './testing/generate.ts';
+// Scoring at start, against the real catalog (its demo data over HTTP): datasets never scored, and
+// those that changed while the quality service was down (an ingest whose rescore request was lost,
+// a schema change), are scored; nothing else.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase } from '@govshare/platform';
+import { startCatalog } from '../../catalog/src/index.ts';
+import { DEMO_DATASETS, generateDemoRows } from '../../catalog/src/demo-data.ts';
+import { startQuality } from './index.ts';
+import { migrationsFolder } from './app.ts';
+import { tables } from './schema.ts';
+import { scoreChangedDatasets } from './first-scores.ts';
+import { latestRun } from './runs.ts';
+import { backends, testClock, uniquePrefix } from './testing/harness.ts';
 
-let q: Awaited<ReturnType<typeof buildQuality>>;
-beforeAll(async () => {
-  const keys = await generateEd25519('t');
-  const source = memorySource([
-    { dataset: residentDataset('people-a', 'PSB', 200), batches: () => residentBatches(200, 1) },
-    { dataset: residentDataset('people-b', 'MCA', 100), batches: () => residentBatches(100, 2) },
-  ]);
-  q = await buildQuality({ dataDir: ':memory:', servicePublicJwk: keys.publicJwk, logger: createLogger('t', 'silent'), debounceMs: 0, source });
-});
-afterAll(() => q?.close());
+const SCALE = 0.02;
+const logger = createLogger('quality', 'silent');
+const maskKey = randomBytes(32);
 
-it('scores every never-scored dataset once, and not again', async () => {
-  const deps = { db: q.db, runs: q.runs, source: q.source, logger: createLogger('t', 'silent') };
-  expect((await scoreUnscoredDatasets(deps)).sort()).toEqual(['people-a', 'people-b']);
-  await q.runs.idle();
-  expect(await scoreUnscoredDatasets(deps)).toEqual([]);
-});
+for (const backend of backends) {
+  describe(`scoring at start over the real catalog (${backend.name})`, () => {
+    let catalog: Awaited<ReturnType<typeof startCatalog>>;
+    let keys: { gateway: Awaited<ReturnType<typeof generateEd25519>>; quality: Awaited<ReturnType<typeof generateEd25519>> };
+    const dataDir = mkdtempSync(join(tmpdir(), 'quality-start-'));
+    const schemaPrefix = uniquePrefix();
+    const clock = testClock('2026-11-20T00:00:00Z');
+    let running: Awaited<ReturnType<typeof startQuality>> | undefined;
+
+    beforeAll(async () => {
+      keys = { gateway: await generateEd25519('svc'), quality: await generateEd25519('quality') };
+      catalog = await startCatalog({ dataDir: ':memory:', servicePublicJwk: keys.gateway.publicJwk, qualityPublicJwk: keys.quality.publicJwk, port: 0, logger, demoData: { scale: SCALE } });
+    });
+    afterAll(async () => {
+      await running?.close();
+      await catalog?.close();
+      if (backend.databaseUrl) {
+        const d = await openDatabase({ service: 'quality', tables, migrationsFolder, databaseUrl: backend.databaseUrl, schemaPrefix });
+        await d.drop();
+        await d.close();
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    /** A quality service on the same database each time (PGlite in dataDir, or the same Postgres schema). */
+    async function startQ() {
+      running = await startQuality({
+        dataDir, databaseUrl: backend.databaseUrl, schemaPrefix, servicePublicJwk: keys.gateway.publicJwk, qualityPrivateJwk: keys.quality.privateJwk,
+        catalogUrl: catalog.url, debounceMs: 0, logger, now: clock, maskKey,
+      });
+      const q = running.quality;
+      return { q, scoreAtStart: async () => (await scoreChangedDatasets({ db: q.db, runs: q.runs, source: q.source, logger }, { attempts: 1 })).sort() };
+    }
+    async function asGateway(method: string, path: string, body: unknown) {
+      const token = await createServiceTokenSigner(keys.gateway.privateJwk).tokenFor('catalog');
+      const res = await fetch(catalog.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status, `${method} ${path}`).toBeLessThan(300);
+      return res.json() as Promise<any>;
+    }
+
+    it('scores what was never scored, then what changed while it was down, then nothing', async () => {
+      let { q, scoreAtStart } = await startQ();
+      expect(await scoreAtStart()).toEqual(DEMO_DATASETS.map((d) => d.id).sort());
+      await q.runs.idle(200_000);
+      for (const d of DEMO_DATASETS) expect((await latestRun(q.db, d.id))?.status, d.id).toBe('succeeded');
+      expect(await scoreAtStart()).toEqual([]);
+      await running!.close();
+      running = undefined;
+
+      // While the quality service is down: an ingest (the gateway's rescore request fails) and a schema change.
+      const subsidy = { ...generateDemoRows(SCALE).subsidies[0], recordNo: 'MZ20269999999' };
+      const ingested = await asGateway('POST', '/datasets/subsidies/records', { mode: 'append', records: [subsidy] });
+      const legal = await (await fetch(`${catalog.url}/datasets/legal-persons`, { headers: { authorization: `Bearer ${await createServiceTokenSigner(keys.gateway.privateJwk).tokenFor('catalog')}` } })).json();
+      const schema = { ...legal.schema, properties: { ...legal.schema.properties, website: { type: 'string', title: '网址 / Website' } } };
+      expect((await asGateway('PUT', '/datasets/legal-persons/schema', { schema })).version).toBe(2);
+
+      ({ q, scoreAtStart } = await startQ());
+      expect(await scoreAtStart()).toEqual(['legal-persons', 'subsidies']);
+      await q.runs.idle(200_000);
+      const subsidies = await latestRun(q.db, 'subsidies');
+      expect(subsidies).toMatchObject({ status: 'succeeded', records: ingested.recordCount });
+      expect((await latestRun(q.db, 'legal-persons'))?.datasetVersion).toBe(2);
+      expect(await scoreAtStart()).toEqual([]);
+    }, 240_000); // eight runs, each on a fresh worker thread: minutes on a loaded 2-core machine
+  });
+}

@@ -1,7 +1,7 @@
-import { closeOnSignals, createLogger, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
+import { closeOnSignals, createLogger, loadMaskKey, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
 import { loadQualityEnv } from './environment.ts';
 import { startQuality } from './index.ts';
-import { scoreUnscoredDatasets } from './first-scores.ts';
+import { scoreChangedDatasets } from './first-scores.ts';
 
 const env = loadQualityEnv();
 const logger = createLogger('quality', env.LOG_LEVEL);
@@ -15,6 +15,8 @@ const { url, close, quality } = await startQuality({
   servicePublicJwk: gatewayKeys.publicJwk,
   qualityPrivateJwk: ownKeys.privateJwk,
   catalogUrl: env.CATALOG_URL,
+  // The gateway's key (same variable, or the same key file in the shared data dir): equal hashes.
+  maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),
   debounceMs: env.QUALITY_DEBOUNCE_MS,
   host: env.GOVSHARE_HOST,
   port: env.QUALITY_PORT,
@@ -22,4 +24,4 @@ const { url, close, quality } = await startQuality({
 });
 logger.info({ url }, 'quality service listening');
 closeOnSignals(close, logger);
-if (env.QUALITY_SCORE_ON_START) void scoreUnscoredDatasets({ db: quality.db, runs: quality.runs, source: quality.source, logger });
+if (env.QUALITY_SCORE_ON_START) void scoreChangedDatasets({ db: quality.db, runs: quality.runs, source: quality.source, logger });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { backends, startTestQuality } from './testing/harness.ts';
+import { backends, startTestQuality, testClock } from './testing/harness.ts';
 import { memorySource } from './source.ts';
 import { alerts, runs } from './schema.ts';
 import { verifyPublication } from './signing.ts';
@@ -16,10 +16,10 @@ async function fakeRun(db: any, o: { datasetId: string; dept: string; score: num
 
 for (const backend of backends) {
   describe(`red/black list policy and appeals (${backend.name})`, () => {
-    let clock = new Date('2026-11-30T12:00:00Z');
+    const clock = testClock('2026-11-30T12:00:00Z');
     let q: Awaited<ReturnType<typeof startTestQuality>>;
     beforeAll(async () => {
-      q = await startTestQuality({ databaseUrl: backend.databaseUrl, source: memorySource([]), now: () => clock });
+      q = await startTestQuality({ databaseUrl: backend.databaseUrl, source: memorySource([]), now: clock });
       const db = q.quality.db;
       const nov = '2026-11-15T00:00:00Z';
       await fakeRun(db, { datasetId: 'a-1', dept: 'AAA', score: 90, finishedAt: nov });
@@ -43,11 +43,11 @@ for (const backend of backends) {
 
     let nov: any;
     it('places departments at the policy boundaries', async () => {
-      clock = new Date('2026-10-31T23:00:00Z');
+      clock.set('2026-10-31T23:00:00Z');
       const oct = await q.call('POST', '/publications', { period: '2026-10' });
       expect(oct.body.publication.departments.map((d: any) => [d.dept, d.list])).toEqual([['HHH', 'black']]);
       await fakeRun(q.quality.db, { datasetId: 'h-1', dept: 'HHH', score: 70, finishedAt: '2026-11-10T00:00:00Z' });
-      clock = new Date('2026-12-02T00:00:00Z');
+      clock.set('2026-12-02T00:00:00Z');
       const res = await q.call('POST', '/publications', { period: '2026-11' });
       expect(res.status).toBe(201);
       nov = res.body;
@@ -74,7 +74,7 @@ for (const backend of backends) {
 
     it('leaves the black list once the score stayed above the threshold for the policy period', async () => {
       await fakeRun(q.quality.db, { datasetId: 'h-1', dept: 'HHH', score: 71, finishedAt: '2026-12-05T00:00:00Z' });
-      clock = new Date('2027-01-01T01:00:00Z');
+      clock.set('2027-01-01T01:00:00Z');
       const dec = (await q.call('POST', '/publications', { period: '2026-12' })).body.publication;
       const h = dec.departments.find((d: any) => d.dept === 'HHH');
       expect(h).toMatchObject({ list: 'none', score: 71, history: [{ period: '2026-11', score: 70 }, { period: '2026-12', score: 71 }] });
@@ -83,6 +83,7 @@ for (const backend of backends) {
     it('policy changes are versioned and named by later publications', async () => {
       const v = await q.call('PUT', '/policy', { redMinScore: 85, updatedBy: 'board' });
       expect(v.body).toMatchObject({ version: 2, body: { redMinScore: 85, blackBelowScore: 60 } });
+      expect(v.body.createdAt.slice(0, 10)).toBe('2027-01-01');
       expect((await q.call('GET', '/policy')).body.version).toBe(2);
       expect((await q.call('PUT', '/policy', { redMinScore: 120 })).status).toBe(400);
     });
@@ -93,15 +94,23 @@ for (const backend of backends) {
       expect((await q.call('POST', '/appeals', { publicationId: pubId, dept: 'XXX', reason: 'r', filedBy: 'x' })).status).toBe(400);
       const a1 = (await q.call('POST', '/appeals', { publicationId: pubId, dept: 'DDD', reason: 'score wrong', filedBy: 'ddd-head' })).body.appeal;
       expect(a1.status).toBe('pending');
-      const rej = await q.call('POST', `/appeals/${a1.id}/decision`, { accept: false, reason: 'figures stand', decidedBy: 'board' });
+      expect(a1.filedAt.slice(0, 10)).toBe('2027-01-01'); // the service's clock
+      // Separation of duties: an admin of DDD may not decide DDD's appeal; the decider's department is required.
+      const own = await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'ours', decidedBy: 'ddd-admin', deciderDept: 'DDD' });
+      expect(own.status).toBe(403);
+      expect(own.body.error).toMatchObject({ code: 'FORBIDDEN', details: { rule: 'separation-of-duties', appellantDept: 'DDD', deciderDept: 'DDD' } });
+      expect(own.body.error.message).toMatch(/^separation of duties: appeal .* of DDD must be decided by an admin of another department, not of DDD$/);
+      expect((await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'r', decidedBy: 'someone' })).status).toBe(400);
+      expect((await q.call('GET', `/appeals/${a1.id}`)).body.appeal.status).toBe('pending');
+      const rej = await q.call('POST', `/appeals/${a1.id}/decision`, { accept: false, reason: 'figures stand', decidedBy: 'board', deciderDept: 'SAMR' });
       expect(rej.body.appeal).toMatchObject({ status: 'rejected', correctedPublicationId: null });
       expect(rej.body.publication).toBeUndefined();
-      expect((await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'again', decidedBy: 'board' })).status).toBe(409);
+      expect((await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'again', decidedBy: 'board', deciderDept: 'SAMR' })).status).toBe(409);
 
       // DDD fixed its data and was re-scored within the period: the accepted appeal re-places it.
       await fakeRun(q.quality.db, { datasetId: 'd-1', dept: 'DDD', score: 65, finishedAt: '2026-11-29T00:00:00Z' });
       const a2 = (await q.call('POST', '/appeals', { publicationId: pubId, dept: 'DDD', reason: 'data corrected on 11-29', filedBy: 'ddd-head' })).body.appeal;
-      const acc = (await q.call('POST', `/appeals/${a2.id}/decision`, { accept: true, reason: 're-scored run counts', decidedBy: 'board' })).body;
+      const acc = (await q.call('POST', `/appeals/${a2.id}/decision`, { accept: true, reason: 're-scored run counts', decidedBy: 'board', deciderDept: 'SAMR' })).body;
       expect(acc.appeal).toMatchObject({ status: 'accepted', correctedPublicationId: acc.publication.id });
       expect(acc.publication).toMatchObject({ supersedes: pubId, period: '2026-11', policy: { version: 1 } });
       expect(acc.publication.changes).toEqual([{ dept: 'DDD', from: { list: 'black', score: 59.99 }, to: { list: 'none', score: 65 }, appealId: a2.id, reason: 're-scored run counts' }]);
@@ -115,11 +124,13 @@ for (const backend of backends) {
 
       // An accepted appeal may name the list outright.
       const a3 = (await q.call('POST', '/appeals', { publicationId: acc.publication.id, dept: 'FFF', reason: 'alert was a false alarm', filedBy: 'fff' })).body.appeal;
-      const acc3 = (await q.call('POST', `/appeals/${a3.id}/decision`, { accept: true, reason: 'alert raised by a catalog outage', decidedBy: 'board', list: 'red' })).body;
+      const acc3 = (await q.call('POST', `/appeals/${a3.id}/decision`, { accept: true, reason: 'alert raised by a catalog outage', decidedBy: 'board', deciderDept: 'SAMR', list: 'red' })).body;
       expect(acc3.publication.changes[0]).toMatchObject({ dept: 'FFF', from: { list: 'black' }, to: { list: 'red' } });
       expect(acc3.publication.departments.find((d: any) => d.dept === 'FFF').reasons.at(-1)).toMatch(/appeal .* accepted/);
       const list = (await q.call('GET', '/publications?period=2026-11')).body.publications;
-      expect(list.map((p: any) => p.supersededBy)).toEqual([acc.publication.id, acc3.publication.id, null]);
+      // Newest first: the current one, then each that it superseded.
+      expect(list.map((p: any) => p.id)).toEqual([acc3.publication.id, acc.publication.id, pubId]);
+      expect(list.map((p: any) => p.supersededBy)).toEqual([null, acc3.publication.id, acc.publication.id]);
       expect((await q.call('GET', `/appeals?publicationId=${pubId}`)).body.appeals).toHaveLength(2);
     });
   });

@@ -55,21 +55,24 @@ export interface PolicyRecord {
   createdAt: string;
 }
 
-export async function currentPolicy(db: QualityDb): Promise<PolicyRecord> {
+/** The service's clock (the `now` option of buildQuality): every stored time comes from it. */
+export type Clock = () => Date;
+
+export async function currentPolicy(db: QualityDb, now: Clock): Promise<PolicyRecord> {
   const rows = await db.select().from(policies).orderBy(desc(policies.version)).limit(1);
   if (!rows.length) {
     try {
-      await db.insert(policies).values({ version: 1, body: DEFAULT_POLICY, createdBy: 'default', createdAt: new Date() });
+      await db.insert(policies).values({ version: 1, body: DEFAULT_POLICY, createdBy: 'default', createdAt: now() });
     } catch {}
-    return currentPolicy(db);
+    return currentPolicy(db, now);
   }
   return { version: rows[0].version, body: rows[0].body as Policy, createdBy: rows[0].createdBy, createdAt: rows[0].createdAt.toISOString() };
 }
 
-export async function putPolicy(db: QualityDb, body: Partial<Policy>, createdBy: string): Promise<PolicyRecord> {
-  const cur = await currentPolicy(db);
+export async function putPolicy(db: QualityDb, body: Partial<Policy>, createdBy: string, now: Clock): Promise<PolicyRecord> {
+  const cur = await currentPolicy(db, now);
   const next = { ...cur.body, ...body };
-  const createdAt = new Date();
+  const createdAt = now();
   try {
     await db.insert(policies).values({ version: cur.version + 1, body: next, createdBy, createdAt });
   } catch {
@@ -136,11 +139,11 @@ async function store(db: QualityDb, body: PublicationBody, privateJwk: JWK, supe
   return { publication: body, jws, supersededBy: null as string | null };
 }
 
-export async function publish(db: QualityDb, period: string, privateJwk: JWK, now = new Date()) {
+export async function publish(db: QualityDb, period: string, privateJwk: JWK, now: Date) {
   periodBounds(period);
   const existing = await db.select({ id: publications.id }).from(publications).where(and(eq(publications.period, period), isNull(publications.supersededBy))).limit(1);
   if (existing.length) throw new AppError('CONFLICT', `period ${period} already has publication ${existing[0].id}; corrections go through appeals`, { publicationId: existing[0].id });
-  const policy = await currentPolicy(db);
+  const policy = await currentPolicy(db, () => now);
   const { asOf, departments } = await computePlacements(db, period, policy.body, now);
   const body: PublicationBody = { id: randomUUID(), period, issuedAt: now.toISOString(), asOf, policy: { version: policy.version, rules: policy.body }, supersedes: null, changes: [], departments };
   try {
@@ -162,7 +165,7 @@ export async function listPublications(db: QualityDb, period?: string) {
     .select({ id: publications.id, period: publications.period, policyVersion: publications.policyVersion, supersedes: publications.supersedes, supersededBy: publications.supersededBy, createdAt: publications.createdAt })
     .from(publications)
     .where(period ? eq(publications.period, period) : undefined)
-    .orderBy(asc(publications.createdAt));
+    .orderBy(desc(publications.createdAt)); // newest first, as the gateway's redBlackLists documents
   return { publications: rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString() })) };
 }
 
@@ -174,11 +177,11 @@ export const appealView = (a: AppealRow) => ({
   decisionReason: a.decisionReason, decidedBy: a.decidedBy, decidedAt: a.decidedAt?.toISOString() ?? null, correctedPublicationId: a.correctedPublicationId,
 });
 
-export async function fileAppeal(db: QualityDb, input: { publicationId: string; dept: string; reason: string; filedBy: string }) {
+export async function fileAppeal(db: QualityDb, input: { publicationId: string; dept: string; reason: string; filedBy: string }, now: Date) {
   const pub = await getPublication(db, input.publicationId);
   if (pub.supersededBy) throw new AppError('CONFLICT', `publication ${input.publicationId} is superseded by ${pub.supersededBy}; appeal against that one`);
   if (!pub.publication.departments.some((d) => d.dept === input.dept)) throw new AppError('BAD_USER_INPUT', `dept ${input.dept} is not in publication ${input.publicationId}`);
-  const row = { id: randomUUID(), ...input, filedAt: new Date(), status: 'pending' };
+  const row = { id: randomUUID(), ...input, filedAt: now, status: 'pending' };
   await db.insert(appeals).values(row);
   return appealView((await db.select().from(appeals).where(eq(appeals.id, row.id)))[0]);
 }
@@ -195,14 +198,34 @@ export async function listAppeals(db: QualityDb, publicationId?: string) {
 }
 
 /**
- * Decides an appeal. Accepting it issues a corrected publication superseding the appealed one: the
+ * Separation of duties: a department does not judge its own appeal, so the admin deciding it is of
+ * another department than the appellant's.
+ */
+function checkSeparationOfDuties(appeal: { id: string; dept: string }, deciderDept: string): void {
+  if (deciderDept !== appeal.dept) return;
+  throw new AppError(
+    'FORBIDDEN',
+    `separation of duties: appeal ${appeal.id} of ${appeal.dept} must be decided by an admin of another department, not of ${deciderDept}`,
+    { rule: 'separation-of-duties', appellantDept: appeal.dept, deciderDept },
+  );
+}
+
+/**
+ * Decides an appeal (refused to an admin of the appellant's own department). Accepting it issues a corrected publication superseding the appealed one: the
  * department is placed again from current figures (runs finished since, e.g. after a fix, count),
  * or on the list the decision names; every other department is carried over unchanged, and
  * `changes` says what moved and why.
  */
-export async function decideAppeal(db: QualityDb, id: string, decision: { accept: boolean; reason: string; decidedBy: string; list?: ListName }, privateJwk: JWK, now = new Date()) {
+export async function decideAppeal(
+  db: QualityDb,
+  id: string,
+  decision: { accept: boolean; reason: string; decidedBy: string; deciderDept: string; list?: ListName },
+  privateJwk: JWK,
+  now: Date,
+) {
   const appeal = await getAppeal(db, id);
   if (appeal.status !== 'pending') throw new AppError('CONFLICT', `appeal ${id} was already decided (${appeal.status})`);
+  checkSeparationOfDuties(appeal, decision.deciderDept);
   let corrected: Awaited<ReturnType<typeof store>> | undefined;
   if (decision.accept) {
     const old = await getPublication(db, appeal.publicationId);

@@ -20,12 +20,12 @@ export interface RouteDeps {
   runs: RunManager;
   source: RecordSource;
   publicationKeys: { privateJwk: JWK; publicJwk: JWK };
-  now?: () => Date;
+  /** The service's clock: every stored time comes from it. */
+  now: () => Date;
 }
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { db } = deps;
-  const now = () => deps.now?.() ?? new Date();
+  const { db, now } = deps;
 
   app.post('/runs', { schema: { body: Q('RunCreate') } }, async (req, reply) => {
     const b = req.body as { datasetId: string; reason?: string; requestedBy?: string };
@@ -89,17 +89,17 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
     const datasetId = (req.params as any).id as string;
     const { updatedBy, ...body } = req.body as RuleSetBody & { updatedBy?: string };
     await checkRuleSet(body, datasetId, (id) => deps.source.getDataset(id, req.id));
-    return putRuleSet(db, datasetId, body, updatedBy ?? 'service');
+    return putRuleSet(db, datasetId, body, updatedBy ?? 'service', now);
   });
 
   app.get('/alerts', { schema: { querystring: Q('AlertsQuery') } }, async (req) => alertOverview(db, req.query as any));
 
   app.get('/departments/scores', { schema: { querystring: Q('PeriodQuery') } }, async (req) => departmentScores(db, (req.query as any).period));
 
-  app.get('/policy', async () => currentPolicy(db));
+  app.get('/policy', async () => currentPolicy(db, now));
   app.put('/policy', { schema: { body: Q('Policy') } }, async (req) => {
     const { updatedBy, ...body } = req.body as any;
-    return putPolicy(db, body, updatedBy ?? 'service');
+    return putPolicy(db, body, updatedBy ?? 'service', now);
   });
 
   app.post('/publications', { schema: { body: Q('PublicationCreate') } }, async (req, reply) => {
@@ -110,7 +110,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   app.get('/publications/:id', { schema: { params: Q('IdParams') } }, async (req) => getPublication(db, (req.params as any).id));
   app.get('/public-key', async () => ({ jwk: deps.publicationKeys.publicJwk, alg: 'EdDSA', use: 'publication signatures: compact JWS over RFC 8785 canonical JSON' }));
 
-  app.post('/appeals', { schema: { body: Q('AppealCreate') } }, async (req, reply) => reply.code(201).send({ appeal: await fileAppeal(db, req.body as any) }));
+  app.post('/appeals', { schema: { body: Q('AppealCreate') } }, async (req, reply) => reply.code(201).send({ appeal: await fileAppeal(db, req.body as any, now()) }));
   app.get('/appeals', { schema: { querystring: Q('AppealsQuery') } }, async (req) => listAppeals(db, (req.query as any).publicationId));
   app.get('/appeals/:id', { schema: { params: Q('IdParams') } }, async (req) => ({ appeal: await getAppeal(db, (req.params as any).id) }));
   app.post('/appeals/:id/decision', { schema: { params: Q('IdParams'), body: Q('AppealDecision') } }, async (req) =>

@@ -31,11 +31,11 @@ export async function getRuleSet(db: QualityDb, datasetId: string, version?: num
 }
 
 /** Stores a new version of the dataset's rule set. Concurrent writers: the primary key makes one of them retry. */
-export async function putRuleSet(db: QualityDb, datasetId: string, body: RuleSetBody, createdBy: string): Promise<RuleSetRecord> {
+export async function putRuleSet(db: QualityDb, datasetId: string, body: RuleSetBody, createdBy: string, now: () => Date): Promise<RuleSetRecord> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const cur = await getRuleSet(db, datasetId);
     const version = cur.version + 1;
-    const createdAt = new Date();
+    const createdAt = now();
     try {
       await db.insert(ruleSets).values({ datasetId, version, body, createdBy, createdAt });
       return { datasetId, version, body, createdBy, createdAt: createdAt.toISOString() };

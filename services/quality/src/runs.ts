@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { AppError, type Logger } from '@govshare/platform';
 import { examples, runMetrics, runs } from './schema.ts';
@@ -47,8 +47,13 @@ export interface RunManagerOptions {
   debounceMs?: number;
   /** Runs at once across datasets. */
   concurrency?: number;
-  /** Reference time for timeliness; default the run's start. */
-  now?: () => Date;
+  /**
+   * The service's clock: every stored time (createdAt, notBefore, startedAt, finishedAt) and the
+   * run's reference time (timeliness, birth dates not in the future) come from it.
+   */
+  now: () => Date;
+  /** The hub's mask key, for hash-masked values in examples. */
+  maskKey: Uint8Array;
 }
 
 const isUniqueViolation = (err: unknown) => {
@@ -62,6 +67,12 @@ const isUniqueViolation = (err: unknown) => {
  */
 export class RunManager {
   private active = new Map<string, Promise<void>>();
+  /**
+   * Debounce deadlines of the runs this process queued, in real elapsed time (performance.now()),
+   * so the wait does not depend on the injected clock (a test's may stand still). A queued run not
+   * in the map (queued before a restart) is due at once.
+   */
+  private dueAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private pumping = false;
@@ -76,7 +87,8 @@ export class RunManager {
 
   /** At boot: runs left running by a stopped process failed; queued ones go on. */
   async start(): Promise<void> {
-    await this.opts.db.update(runs).set({ status: 'failed', error: 'interrupted: the quality service stopped during the run', finishedAt: new Date() }).where(eq(runs.status, 'running'));
+    const interrupted = { status: 'failed', error: 'interrupted: the quality service stopped during the run', finishedAt: this.opts.now() };
+    await this.opts.db.update(runs).set(interrupted).where(eq(runs.status, 'running'));
     void this.pump();
   }
 
@@ -87,14 +99,17 @@ export class RunManager {
     for (let attempt = 0; attempt < 3; attempt++) {
       const queued = await db.select().from(runs).where(and(eq(runs.datasetId, datasetId), eq(runs.status, 'queued'))).limit(1);
       if (queued.length) return { run: runView(queued[0]), coalesced: true };
-      const now = new Date();
+      const now = this.opts.now();
       const row = {
         id: randomUUID(), datasetId, dept: dataset.ownerDept, status: 'queued', reason: reason ?? null, requestedBy,
         notBefore: new Date(now.getTime() + this.debounceMs), createdAt: now, total: dataset.recordCount, processed: 0,
       };
+      // Before the insert: a pump between the insert and this line would otherwise start it at once.
+      this.dueAt.set(row.id, performance.now() + this.debounceMs);
       try {
         await db.insert(runs).values(row);
       } catch (err) {
+        this.dueAt.delete(row.id);
         if (isUniqueViolation(err)) continue; // another request queued one first: join it
         throw err;
       }
@@ -113,8 +128,8 @@ export class RunManager {
 
   /** Resolves when no run is queued or running (tests, shutdown). */
   async idle(timeoutMs = 60_000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (Date.now() < until) {
+    const until = performance.now() + timeoutMs;
+    while (performance.now() < until) {
       const busy = await this.opts.db.select({ id: runs.id }).from(runs).where(inArray(runs.status, ['queued', 'running'])).limit(1);
       if (!busy.length && this.active.size === 0) return;
       await new Promise((r) => setTimeout(r, 50));
@@ -146,27 +161,28 @@ export class RunManager {
       do {
         this.repump = false;
         const { db } = this.opts;
-        const now = new Date();
-        const due = await db.select().from(runs).where(and(eq(runs.status, 'queued'), lte(runs.notBefore, now))).orderBy(asc(runs.notBefore));
+        const queued = await db.select().from(runs).where(eq(runs.status, 'queued')).orderBy(asc(runs.notBefore));
+        const due = queued.filter((r) => this.waitLeft(r.id) === 0);
         for (const r of due) {
           if (this.active.size >= this.concurrency) break;
           if (this.active.has(r.datasetId)) continue;
           const running = await db.select({ id: runs.id }).from(runs).where(and(eq(runs.datasetId, r.datasetId), eq(runs.status, 'running'))).limit(1);
           if (running.length) continue;
           try {
-            await db.update(runs).set({ status: 'running', startedAt: new Date() }).where(and(eq(runs.id, r.id), eq(runs.status, 'queued')));
+            await db.update(runs).set({ status: 'running', startedAt: this.opts.now() }).where(and(eq(runs.id, r.id), eq(runs.status, 'queued')));
           } catch (err) {
             if (isUniqueViolation(err)) continue;
             throw err;
           }
+          this.dueAt.delete(r.id);
           const p = this.execute(r).finally(() => {
             this.active.delete(r.datasetId);
             void this.pump();
           });
           this.active.set(r.datasetId, p);
         }
-        const next = await db.select({ notBefore: runs.notBefore }).from(runs).where(eq(runs.status, 'queued')).orderBy(asc(runs.notBefore)).limit(1);
-        if (next.length && this.active.size < this.concurrency) this.schedule(next[0].notBefore.getTime() - Date.now());
+        const waiting = queued.filter((r) => !due.includes(r)).map((r) => this.waitLeft(r.id));
+        if (waiting.length && this.active.size < this.concurrency) this.schedule(Math.min(...waiting));
       } while (this.repump);
     } catch (err) {
       this.opts.logger.error({ err }, 'run scheduler failed');
@@ -174,6 +190,12 @@ export class RunManager {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** Milliseconds until a queued run's debounce is over (0: due). */
+  private waitLeft(runId: string): number {
+    const at = this.dueAt.get(runId);
+    return at === undefined ? 0 : Math.max(0, at - performance.now());
   }
 
   private async execute(row: RunRow): Promise<void> {
@@ -186,14 +208,15 @@ export class RunManager {
       const ruleSet = await getRuleSet(db, row.datasetId);
       const rules = effectiveRules(dataset.schema, ruleSet.body.rules);
       const { refs, skipped } = await loadReferenceData(source, rules, ruleSet.body, requestId);
-      const asOf = (this.opts.now?.() ?? new Date()).toISOString();
-      await db.update(runs).set({ dept: dataset.ownerDept, datasetVersion: dataset.version, ruleSetVersion: ruleSet.version, total: dataset.recordCount, rules: { rules, skipped } }).where(eq(runs.id, row.id));
-      const input = { schema: dataset.schema, keyFields: dataset.keyFields, ruleSet: ruleSet.body, refs, asOf };
-      let lastWrite = Date.now();
+      const asOf = this.opts.now().toISOString();
+      const seen = { dept: dataset.ownerDept, datasetVersion: dataset.version, datasetUpdatedAt: dataset.updatedAt, ruleSetVersion: ruleSet.version, total: dataset.recordCount };
+      await db.update(runs).set({ ...seen, rules: { rules, skipped } }).where(eq(runs.id, row.id));
+      const input = { schema: dataset.schema, keyFields: dataset.keyFields, ruleSet: ruleSet.body, refs, asOf, maskKey: this.opts.maskKey };
+      let lastWrite = performance.now();
       const progress = async (processed: number) => {
         if (this.closed) throw new Error('interrupted: the quality service is shutting down');
-        if (Date.now() - lastWrite > 500) {
-          lastWrite = Date.now();
+        if (performance.now() - lastWrite > 500) {
+          lastWrite = performance.now();
           await db.update(runs).set({ processed }).where(eq(runs.id, row.id));
         }
       };
@@ -222,13 +245,13 @@ export class RunManager {
       log.info({ records: metrics.records, score: metrics.score.value }, 'quality run finished');
     } catch (err) {
       log.warn({ err }, 'quality run failed');
-      await db.update(runs).set({ status: 'failed', error: (err as Error).message, finishedAt: new Date() }).where(eq(runs.id, row.id));
+      await db.update(runs).set({ status: 'failed', error: (err as Error).message, finishedAt: this.opts.now() }).where(eq(runs.id, row.id));
     }
   }
 
   private async store(row: RunRow, dept: string, metrics: QualityMetrics, targets: Record<string, number>) {
     const { db } = this.opts;
-    const finishedAt = new Date();
+    const finishedAt = this.opts.now();
     const values = headline(metrics);
     const metricRows = Object.entries(values).map(([metric, value]) => ({ runId: row.id, datasetId: row.datasetId, metric, field: '', value }));
     for (const [f, v] of Object.entries(metrics.completeness.fields)) metricRows.push({ runId: row.id, datasetId: row.datasetId, metric: 'field-completeness', field: f, value: v.completeness });

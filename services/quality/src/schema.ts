@@ -15,6 +15,8 @@ export const runs = pgTable(
     processed: integer('processed').notNull().default(0),
     total: integer('total'),
     datasetVersion: integer('dataset_version'),
+    /** The catalog's updatedAt of the dataset as the run read it (its clock, compared only with itself): data changed since when it differs. */
+    datasetUpdatedAt: text('dataset_updated_at'),
     ruleSetVersion: integer('rule_set_version'),
     rules: jsonb('rules'),
     records: integer('records'),

@@ -83,6 +83,9 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
     return res;
   }
 
+  const exportPath = (id: string, after: string | undefined) =>
+    `/datasets/${encodeURIComponent(id)}/records/export?limit=${pageSize}${after !== undefined ? `&after=${encodeURIComponent(after)}` : ''}`;
+
   async function listDatasets(requestId = 'quality') {
     const out: Dataset[] = [];
     let after: string | null | undefined;
@@ -109,35 +112,14 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
     async *batches(id, requestId = 'quality') {
       let after: string | undefined;
       for (;;) {
-        const res = await get(`/datasets/${encodeURIComponent(id)}/records/export?limit=${pageSize}${after !== undefined ? `&after=${encodeURIComponent(after)}` : ''}`, requestId);
-        let buf = '';
-        let batch: StoredRecord[] = [];
+        const res = await get(exportPath(id, after), requestId);
         let count = 0;
         let last: string | undefined;
-        for await (const chunk of res.body) {
-          buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).trim();
-            buf = buf.slice(nl + 1);
-            if (!line) continue;
-            const rec = JSON.parse(line) as StoredRecord;
-            batch.push(rec);
-            last = rec.id;
-            count++;
-            if (batch.length >= 1000) {
-              yield batch;
-              batch = [];
-            }
-          }
+        for await (const batch of ndjsonRecords(res.body)) {
+          count += batch.length;
+          last = batch[batch.length - 1].id;
+          yield batch;
         }
-        if (buf.trim()) {
-          const rec = JSON.parse(buf) as StoredRecord;
-          batch.push(rec);
-          last = rec.id;
-          count++;
-        }
-        if (batch.length) yield batch;
         if (count < pageSize || last === undefined || last === after) return;
         after = last;
       }
@@ -146,28 +128,14 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
       // Same pages as batches(), passed on as text: only the last line of a page is parsed (its id pages on).
       let after: string | undefined;
       for (;;) {
-        const res = await get(`/datasets/${encodeURIComponent(id)}/records/export?limit=${pageSize}${after !== undefined ? `&after=${encodeURIComponent(after)}` : ''}`, requestId);
-        let buf = '';
+        const res = await get(exportPath(id, after), requestId);
         let count = 0;
         let lastLine = '';
-        const take = (text: string) => {
-          const lines = countLines(text);
-          if (lines === 0) return undefined;
-          count += lines;
-          lastLine = lastNonBlankLine(text);
-          return { text, lines };
-        };
-        for await (const chunk of res.body) {
-          buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-          if (buf.length < 256 * 1024) continue;
-          const nl = buf.lastIndexOf('\n');
-          if (nl < 0) continue;
-          const out = take(buf.slice(0, nl + 1));
-          buf = buf.slice(nl + 1);
-          if (out) yield out;
+        for await (const chunk of ndjsonText(res.body)) {
+          count += chunk.lines;
+          lastLine = lastNonBlankLine(chunk.text);
+          yield chunk;
         }
-        const out = take(buf.endsWith('\n') ? buf : buf + '\n');
-        if (out) yield out;
         const last = lastLine ? (JSON.parse(lastLine) as StoredRecord).id : undefined;
         if (count < pageSize || last === undefined || last === after) return;
         after = last;
@@ -175,6 +143,73 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
     },
     close: () => dispatcher.close(),
   };
+}
+
+/**
+ * The text of a byte stream decoded as one UTF-8 stream: a character whose bytes arrive in two
+ * network chunks is decoded whole (decoding each chunk alone turned it into two U+FFFD and changed
+ * the figures). Bytes that are not UTF-8 fail the read instead of being replaced.
+ */
+export async function* utf8Text(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of body) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (text) yield text;
+    }
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  } catch (err) {
+    if (err instanceof TypeError && (err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA') {
+      throw new AppError('INTERNAL_SERVER_ERROR', 'the catalog export is not valid UTF-8');
+    }
+    throw err;
+  }
+}
+
+/** The records of an NDJSON byte stream, in batches of up to `batchSize`; blank lines are skipped. */
+export async function* ndjsonRecords(body: AsyncIterable<Uint8Array>, batchSize = 1000): AsyncGenerator<StoredRecord[]> {
+  let buf = '';
+  let batch: StoredRecord[] = [];
+  for await (const text of utf8Text(body)) {
+    buf += text;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line) continue;
+      batch.push(JSON.parse(line) as StoredRecord);
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  if (buf.trim()) batch.push(JSON.parse(buf) as StoredRecord);
+  if (batch.length) yield batch;
+}
+
+/**
+ * The same stream as text in pieces of whole lines (cut after a newline once `minChars` have
+ * gathered), each with its count of non-blank lines; the last piece gets a closing newline.
+ */
+export async function* ndjsonText(body: AsyncIterable<Uint8Array>, minChars = 256 * 1024): AsyncGenerator<{ text: string; lines: number }> {
+  let buf = '';
+  const take = (text: string) => {
+    const lines = countLines(text);
+    return lines === 0 ? undefined : { text, lines };
+  };
+  for await (const text of utf8Text(body)) {
+    buf += text;
+    if (buf.length < minChars) continue;
+    const nl = buf.lastIndexOf('\n');
+    if (nl < 0) continue;
+    const out = take(buf.slice(0, nl + 1));
+    buf = buf.slice(nl + 1);
+    if (out) yield out;
+  }
+  const out = take(buf.endsWith('\n') ? buf : buf + '\n');
+  if (out) yield out;
 }
 
 /** Non-blank lines of NDJSON text. */

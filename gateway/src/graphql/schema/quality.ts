@@ -189,7 +189,7 @@ builder.mutationFields((t) => ({
   }),
   decideQualityAppeal: t.field({
     type: 'JSON',
-    description: 'Accept (issues a corrected, signed publication) or reject an appeal, with a reason',
+    description: 'Accept (issues a corrected, signed publication) or reject an appeal, with a reason; by an admin of another department than the appellant’s',
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }), accept: t.arg.boolean({ required: true }), reason: t.arg.string({ required: true }) },
     resolve: (_r, args, ctx) => decideAppeal(ctx.deps, ctx.scope, String(args.id), args.accept, args.reason),

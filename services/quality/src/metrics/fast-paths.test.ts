@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // The scorer's shortcuts must give exactly what the plain definitions give.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -211,7 +212,7 @@ describe('WorkerScorer', () => {
     const refSet = new HashSet53();
     const cons = new HashMap53();
     const input = () => ({
-      schema: residentSchema, keyFields: ['idNumber'], asOf: '2026-11-26T00:00:00Z',
+      schema: residentSchema, keyFields: ['idNumber'], asOf: '2026-11-26T00:00:00Z', maskKey: randomBytes(32),
       ruleSet: { rules: [{ kind: 'reference' as const, field: 'name', dataset: 'names', targetField: 'name' }], consistency: [{ field: 'gender', dataset: 'people', matchField: 'idNumber' }], timeliness: { maxAgeDays: 30 } },
       refs: { sets: new Map([['name:reference', refSet]]), consistency: new Map([[0, cons]]) },
     });
@@ -240,7 +241,7 @@ describe('WorkerScorer', () => {
   }, 60_000);
 
   it('reports a bad input line as a failed add or finish', async () => {
-    const s = new WorkerScorer({ schema: residentSchema, keyFields: ['idNumber'], ruleSet: {} }, { maxInFlight: 1 });
+    const s = new WorkerScorer({ schema: residentSchema, keyFields: ['idNumber'], ruleSet: {}, maskKey: randomBytes(32) }, { maxInFlight: 1 });
     const outcome = (async () => {
       await s.addNdjson('{"key":\n', 1);
       await s.addNdjson('{"key":"a","version":1,"ingestedAt":"2026-01-01T00:00:00Z","data":{}}\n', 1);

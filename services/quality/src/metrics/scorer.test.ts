@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { StoredRecord } from '@govshare/contracts';
 import { DatasetScorer, scoreBatches } from './scorer.ts';
@@ -13,7 +14,8 @@ function generate(n: number, seed: number, rates = DEFAULT_RATES) {
   return { records, truth };
 }
 
-const input = { schema: residentSchema, keyFields: ['idNumber'], ruleSet: {} };
+const maskKey = randomBytes(32);
+const input = { schema: residentSchema, keyFields: ['idNumber'], ruleSet: {}, maskKey };
 
 describe('normalisation', () => {
   it('treats absent, null, blank and full-width blank strings as missing', () => {
@@ -36,6 +38,23 @@ describe('normalisation', () => {
 });
 
 describe('DatasetScorer on generated resident records', () => {
+  it('reports completeness for every field; the mean counts only the expected ones', async () => {
+    const n = 2000;
+    const { records } = generate(n, 5);
+    const missing = (f: string) => records.filter((r) => isMissing(r.data[f])).length;
+    // mobile is not expected (x-expected: false); name is expected by the rule set, as is a field outside the schema.
+    const schema = { ...residentSchema, properties: { ...residentSchema.properties, mobile: { ...residentSchema.properties.mobile, 'x-expected': false } } };
+    const bySchema = await scoreBatches({ ...input, schema }, [records]);
+    expect(bySchema.completeness.expectedFields).not.toContain('mobile');
+    expect(bySchema.completeness.fields.mobile).toEqual({ missing: missing('mobile'), completeness: Math.round((1 - missing('mobile') / n) * 1e6) / 1e6 });
+    expect(missing('mobile')).toBeGreaterThan(0);
+    const byRules = await scoreBatches({ ...input, ruleSet: { expectedFields: ['name', 'faxNumber'] } }, [records]);
+    expect(Object.keys(byRules.completeness.fields).sort()).toEqual([...Object.keys(residentSchema.properties), 'faxNumber'].sort());
+    for (const f of Object.keys(residentSchema.properties)) expect(byRules.completeness.fields[f].missing, f).toBe(missing(f));
+    expect(byRules.completeness.fields.faxNumber).toEqual({ missing: n, completeness: 0 });
+    expect(byRules.completeness.value).toBeCloseTo((1 - missing('name') / n + 0) / 2, 6);
+  });
+
   for (const seed of [1, 7, 42]) {
     it(`matches independently computed figures exactly (seed ${seed})`, async () => {
       const n = 6000;
@@ -122,7 +141,7 @@ describe('DatasetScorer on generated resident records', () => {
     cons.setIfAbsent(hash53('1'), hash53('ALICE'));
     cons.setIfAbsent(hash53('2'), hash53('BOB'));
     const s = new DatasetScorer({
-      schema, keyFields: ['id'], asOf: '2026-11-26T00:00:00Z',
+      schema, keyFields: ['id'], asOf: '2026-11-26T00:00:00Z', maskKey,
       ruleSet: { consistency: [{ field: 'name', dataset: 'people', matchField: 'id' }], timeliness: { maxAgeDays: 30 }, weights: { consistency: 20 } },
       refs: { sets: new Map([['owner:reference', refSet]]), consistency: new Map([[0, cons]]) },
     });

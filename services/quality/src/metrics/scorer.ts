@@ -5,7 +5,8 @@ import { DEFAULT_NEAR_DUP, NearDuplicateIndex, type ClusterSummary, type NearDup
 import {
   compileRule, DEFAULT_EXTRA_WEIGHT, DEFAULT_WEIGHTS, effectiveRules, ruleFields, type Check, type ConsistencySpec, type RuleSetBody, type RuleSpec, type Weights,
 } from '../rules/rules.ts';
-import { maskPartial, maskValue } from '../rules/mask.ts';
+import { maskPartial } from '@govshare/platform';
+import { maskExample } from '../rules/mask.ts';
 
 export interface ReferenceData {
   /** rule id -> hashes of the normalised values of the referenced field */
@@ -19,7 +20,9 @@ export interface ScoringInput {
   keyFields: string[];
   ruleSet: RuleSetBody;
   refs?: ReferenceData;
-  /** Reference time for timeliness (ISO); default now. */
+  /** The hub's mask key (keyed HMAC for x-mask: hash values in examples). */
+  maskKey: Uint8Array;
+  /** Reference time (ISO) for timeliness and for birth dates not in the future; default now. */
   asOf?: string;
 }
 
@@ -94,7 +97,10 @@ export class DatasetScorer {
   private expected: string[];
   /** Index in `fields` of each expected field (-1: not a schema field). */
   private expectedIdx: number[];
+  /** Missing count of each expected field that is not one of `fields` (else it is in fieldMissing). */
   private missing: number[];
+  /** Missing count of each of `fields`: completeness is reported for every field, not only expected ones. */
+  private fieldMissing: Float64Array;
   private keyIdx: number[];
   /** Per record, reused: normalised value and missing flag of each of `fields`. */
   private norm: string[];
@@ -124,6 +130,7 @@ export class DatasetScorer {
     for (const k of input.keyFields) if (!this.fields.includes(k)) this.fields.push(k);
     this.expected = expectedFieldsOf(schema, ruleSet);
     this.missing = this.expected.map(() => 0);
+    this.fieldMissing = new Float64Array(this.fields.length);
     this.expectedIdx = this.expected.map((f) => this.fields.indexOf(f));
     this.keyIdx = input.keyFields.map((k) => this.fields.indexOf(k));
     this.norm = this.fields.map(() => '');
@@ -132,7 +139,9 @@ export class DatasetScorer {
     const all = effectiveRules(schema, ruleSet.rules);
     this.rules = all.filter((r) => r.kind !== 'reference' || input.refs?.sets.has(r.id!));
     this.skippedRules = all.filter((r) => !this.rules.includes(r)).map((r) => r.id!);
-    this.checks = this.rules.map((r) => compileRule(r, input.refs?.sets.get(r.id!), fieldIndex));
+    this.asOfMs = Date.parse(input.asOf ?? new Date().toISOString());
+    const today = new Date(this.asOfMs).toISOString().slice(0, 10).replaceAll('-', '');
+    this.checks = this.rules.map((r) => compileRule(r, input.refs?.sets.get(r.id!), fieldIndex, today));
     this.failed = this.rules.map(() => 0);
     this.problems = this.rules.map(() => ({}));
     this.examples = this.rules.map(() => []);
@@ -141,7 +150,6 @@ export class DatasetScorer {
     this.near = this.nearFields.map(() => new NearDuplicateIndex({ threshold: nd.threshold, maxBlocks: nd.maxBlocks, maxRepsPerBlock: nd.maxRepsPerBlock }));
     this.consistencySpecs = ruleSet.consistency ?? [];
     this.consByCheck = this.consistencySpecs.map(() => ({ compared: 0, inconsistent: 0 }));
-    this.asOfMs = Date.parse(input.asOf ?? new Date().toISOString());
   }
 
   get processed(): number {
@@ -150,12 +158,12 @@ export class DatasetScorer {
 
   private maskKey(data: Record<string, unknown>, rec: StoredRecord): string {
     if (this.input.keyFields.length === 0) return maskPartial(rec.key);
-    return this.input.keyFields.map((k) => String(maskValue(data[k] ?? '', this.props[k]))).join('|');
+    return this.input.keyFields.map((k) => String(maskExample(data[k] ?? '', this.props[k], this.input.maskKey))).join('|');
   }
 
   add(batch: StoredRecord[]): void {
     const nf = this.fields.length;
-    const { norm, miss, fields, expected, expectedIdx, keyIdx, exactHash, keyHash } = this;
+    const { norm, miss, fields, fieldMissing, expected, expectedIdx, keyIdx, exactHash, keyHash } = this;
     for (let b = 0; b < batch.length; b++) {
       const rec = batch[b];
       const data = rec.data ?? {};
@@ -170,11 +178,11 @@ export class DatasetScorer {
           miss[i] = isMissing(v) ? 1 : 0;
           norm[i] = normaliseValue(v);
         }
+        fieldMissing[i] += miss[i];
       }
-      // Completeness.
+      // Completeness of expected fields outside the schema (the others are counted just above).
       for (let i = 0; i < expected.length; i++) {
-        const j = expectedIdx[i];
-        if (j >= 0 ? miss[j] === 1 : isMissing(data[expected[i]])) this.missing[i]++;
+        if (expectedIdx[i] < 0 && isMissing(data[expected[i]])) this.missing[i]++;
       }
       // Key and exact duplicates: hashes of the normalised values (key fields each followed by U+0001; all fields joined by it).
       if (keyIdx.length) {
@@ -207,7 +215,7 @@ export class DatasetScorer {
         this.problems[r][problem] = (this.problems[r][problem] ?? 0) + 1;
         if (this.examples[r].length < MAX_EXAMPLES) {
           const values: Record<string, unknown> = {};
-          for (const f of ruleFields(this.rules[r])) values[f] = maskValue(data[f] ?? null, this.props[f]);
+          for (const f of ruleFields(this.rules[r])) values[f] = maskExample(data[f] ?? null, this.props[f], this.input.maskKey);
           this.examples[r].push({ key: this.maskKey(data, rec), problem, values });
         }
       }
@@ -245,9 +253,13 @@ export class DatasetScorer {
   finish(): QualityMetrics {
     const N = this.n;
     const { ruleSet } = this.input;
+    // Every field, expected or not; the mean is over the expected ones.
     const fields: QualityMetrics['completeness']['fields'] = {};
-    this.expected.forEach((f, i) => (fields[f] = { missing: this.missing[i], completeness: round(1 - ratio(this.missing[i], N)) }));
-    const completeness = this.expected.length === 0 ? 1 : this.expected.reduce((s, _f, i) => s + (1 - ratio(this.missing[i], N)), 0) / this.expected.length;
+    const report = (f: string, missing: number) => (fields[f] = { missing, completeness: round(1 - ratio(missing, N)) });
+    this.fields.forEach((f, j) => report(f, this.fieldMissing[j]));
+    const expectedMissing = this.expected.map((f, i) => (this.expectedIdx[i] >= 0 ? this.fieldMissing[this.expectedIdx[i]] : this.missing[i]));
+    this.expected.forEach((f, i) => report(f, expectedMissing[i]));
+    const completeness = this.expected.length === 0 ? 1 : expectedMissing.reduce((s, m) => s + (1 - ratio(m, N)), 0) / this.expected.length;
     const duplicateRate = N === 0 ? 0 : this.keyDup / N;
     const accuracy = N === 0 ? 1 : (N - this.invalid) / N;
     const nearDuplicates: QualityMetrics['nearDuplicates'] = {};
@@ -256,7 +268,7 @@ export class DatasetScorer {
       nearDuplicates[f] = {
         ...r,
         rate: round(N === 0 ? 0 : r.nearDuplicates / N),
-        topClusters: r.topClusters.map((c) => ({ ...c, firstKey: this.input.keyFields.length === 1 ? String(maskValue(c.firstKey, this.props[this.input.keyFields[0]])) : maskPartial(c.firstKey), firstValue: String(maskValue(c.firstValue, this.props[f])) })),
+        topClusters: r.topClusters.map((c) => ({ ...c, firstKey: this.input.keyFields.length === 1 ? String(maskExample(c.firstKey, this.props[this.input.keyFields[0]], this.input.maskKey)) : maskPartial(c.firstKey), firstValue: String(maskExample(c.firstValue, this.props[f], this.input.maskKey)) })),
       };
     });
     const examples: Record<string, FailureExample[]> = {};

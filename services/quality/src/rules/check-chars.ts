@@ -29,10 +29,11 @@ export type ResidentIdProblem = 'length' | 'charset' | 'birth-date' | 'check-cha
 
 /**
  * Why an 18-character resident ID is invalid, or null when it is valid: 17 digits, a valid birth
- * date YYYYMMDD at positions 7-14 (from 1800 up to today), and the right check character
- * (lower-case x accepted as X).
+ * date YYYYMMDD at positions 7-14 (from 1800 up to `today`, YYYYMMDD: a run's reference date, so
+ * the figures do not change with the day they are recomputed; default the system date), and the
+ * right check character (lower-case x accepted as X).
  */
-export function residentIdProblem(value: string): ResidentIdProblem | null {
+export function residentIdProblem(value: string, today?: string): ResidentIdProblem | null {
   if (value.length !== 18) return 'length';
   let sum = 0;
   for (let i = 0; i < 17; i++) {
@@ -46,7 +47,8 @@ export function residentIdProblem(value: string): ResidentIdProblem | null {
   // Positions 0-16 are digits (checked above).
   const y = digits(value, 6, 4), m = digits(value, 10, 2), d = digits(value, 12, 2);
   // A year before the (cached, possibly older) current year cannot be in the future: skip the clock.
-  if (y < 1800 || !isValidCalendarDate(y, m, d) || (y >= todayYear && value.slice(6, 14) > todayCompact())) return 'birth-date';
+  const future = today !== undefined ? value.slice(6, 14) > today : y >= todayYear && value.slice(6, 14) > todayCompact();
+  if (y < 1800 || !isValidCalendarDate(y, m, d) || future) return 'birth-date';
   if (ID_CHECK[sum % 11] !== last) return 'check-char';
   return null;
 }

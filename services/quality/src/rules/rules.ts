@@ -190,14 +190,15 @@ function idBirthDateIs(id: string, bd: string): boolean {
 /**
  * Compiles a rule. Reference rules need the other dataset's value set (hashes of normalised values).
  * `fieldIndex` (field -> index into the `norm` array the scorer passes) lets checks reuse normalised values.
+ * `today` (YYYYMMDD, the run's reference date) bounds birth dates in resident IDs.
  */
-export function compileRule(rule: RuleSpec, refSet?: HashSet53, fieldIndex?: ReadonlyMap<string, number>): Check {
+export function compileRule(rule: RuleSpec, refSet?: HashSet53, fieldIndex?: ReadonlyMap<string, number>, today?: string): Check {
   const f = rule.field;
   const fi = fieldIndex?.get(f) ?? -1;
   const normOf = (d: Record<string, unknown>, norm: readonly string[] | undefined, field: string, i: number) => (i >= 0 && norm ? norm[i] : normaliseValue(d[field]));
   switch (rule.kind) {
     case 'cn-resident-id':
-      return (d, norm) => (isMissing(d[f]) ? null : residentIdProblem(normOf(d, norm, f, fi)));
+      return (d, norm) => (isMissing(d[f]) ? null : residentIdProblem(normOf(d, norm, f, fi), today));
     case 'cn-uscc':
       return (d, norm) => (isMissing(d[f]) ? null : usccProblem(normOf(d, norm, f, fi)));
     case 'cn-mobile':
@@ -239,7 +240,7 @@ export function compileRule(rule: RuleSpec, refSet?: HashSet53, fieldIndex?: Rea
       return (d, norm) => {
         if (isMissing(d[f])) return null;
         const id = normOf(d, norm, f, fi);
-        if (residentIdProblem(id) !== null) return null; // judged by the cn-resident-id rule
+        if (residentIdProblem(id, today) !== null) return null; // judged by the cn-resident-id rule
         if (bf && !isMissing(d[bf])) {
           const bd = parseDate(d[bf]);
           if (bd !== null && !idBirthDateIs(id, bd)) return 'birth-date-mismatch';

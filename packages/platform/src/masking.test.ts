@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { maskHash, maskPartial, maskRecord } from './masking.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMaskKey, maskHash, maskPartial, maskRecord } from './masking.ts';
 
 const key = Buffer.from('k'.repeat(32));
 
@@ -41,5 +44,19 @@ describe('masking', () => {
     const out = maskRecord(rec, [{ field: 'idNumber', style: 'hash' }, { field: 'name', style: 'partial' }, { field: 'income', style: 'redact' }], key);
     expect(out).toEqual({ idNumber: maskHash('11010519491231002X', key), name: '张*', city: '北京', income: null });
     expect(rec.name).toBe('张三');
+  });
+});
+
+describe('the hub mask key', () => {
+  it('is GOVSHARE_MASK_KEY when set, else one key file under the data dir that every service reads alike', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mask-key-'));
+    try {
+      const first = loadMaskKey(dir);
+      expect(first.length).toBe(64);
+      expect(loadMaskKey(dir)).toEqual(first); // another service, or a restart: the same key
+      expect(loadMaskKey(dir, 'e'.repeat(32))).toEqual(Buffer.from('e'.repeat(32)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
