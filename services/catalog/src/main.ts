@@ -19,6 +19,7 @@ const { url, close } = await startCatalog({
   logger,
   demoData: env.GOVSHARE_DEMO_DATA ? { scale: 1 } : false,
   sandboxK: env.GOVSHARE_SANDBOX_K,
+  maxCellBytes: env.GOVSHARE_INGEST_MAX_CELL_BYTES,
   workingCalendar: {
     holidays: env.GOVSHARE_HOLIDAYS ? env.GOVSHARE_HOLIDAYS.split(',') : [],
     workdays: env.GOVSHARE_MAKEUP_WORKDAYS ? env.GOVSHARE_MAKEUP_WORKDAYS.split(',') : [],
