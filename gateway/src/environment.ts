@@ -1,4 +1,5 @@
-import { commonEnvSpec, loadEnv } from '@govshare/platform';
+// The narrow entry points, not the package index (database drivers, Fastify): the CLIs load this and start in a fraction of the time.
+import { commonEnvSpec, loadEnv } from '@govshare/platform/env';
 
 export const gatewayEnvSpec = {
   ...commonEnvSpec,
