@@ -9,4 +9,12 @@ describe('catalog environment', () => {
     expect(() => loadCatalogEnv({ CATALOG_PORT: 'http' })).toThrow(ConfigError);
     expect(() => loadCatalogEnv({ CATALOG_PORT: 'http' })).toThrow(/CATALOG_PORT/);
   });
+
+  it('bounds the ingest value size limit', () => {
+    expect(loadCatalogEnv({}).GOVSHARE_INGEST_MAX_CELL_BYTES).toBe(65536);
+    expect(loadCatalogEnv({ GOVSHARE_INGEST_MAX_CELL_BYTES: '1048576' }).GOVSHARE_INGEST_MAX_CELL_BYTES).toBe(1048576);
+    for (const bad of ['0', '100', '64k', String(32 * 1024 * 1024)]) {
+      expect(() => loadCatalogEnv({ GOVSHARE_INGEST_MAX_CELL_BYTES: bad })).toThrow(/GOVSHARE_INGEST_MAX_CELL_BYTES/);
+    }
+  });
 });
