@@ -31,7 +31,7 @@ describe.each(backends())('file ingest through the gateway and the CLI (%s)', (b
     const res = await fetch(`${hub.gatewayUrl}/datasets/legal-persons/records?${query}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${steward}`, 'content-type': contentType },
-      body,
+      body: typeof body === 'string' ? body : new Uint8Array(body),
     });
     return { status: res.status, body: await res.json() };
   };

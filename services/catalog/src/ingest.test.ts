@@ -254,7 +254,7 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
     const id = await newDataset();
     const compiled = compiledFor(await getDatasetRow(db, id));
     const text = 'pid,name\nP1,王芳\nP2,"欧阳, 𠀀娜"\n';
-    const upload = (body: Buffer, contentType: string) => streamItems(Readable.from([body]), streamUpload(contentType)!, compiled);
+    const upload = (body: Buffer, contentType: string) => streamItems(Readable.from([body]), streamUpload(contentType), compiled);
     expect(await ingest(db, id, 'append', upload(iconv.encode(text, 'gb18030'), 'text/csv; charset=GB18030'))).toMatchObject({ accepted: 2 });
     expect(await ingest(db, id, 'append', upload(iconv.encode(text, 'gbk'), 'text/csv;charset="gbk"'))).toMatchObject({ accepted: 2 });
     const names = (await db.select({ data: records.data }).from(records).where(eq(records.datasetId, id)).orderBy(records.id)).map((r) => r.data.name);
@@ -263,6 +263,7 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
     const wrong = await ingest(db, id, 'append', upload(iconv.encode(text, 'gb18030'), 'text/csv')).catch((e) => e);
     expect(wrong).toMatchObject({ code: 'BAD_USER_INPUT', details: { rule: 'encoding', charset: 'utf-8', line: 1 } });
     expect(() => streamUpload('text/csv; charset=latin1')).toThrow(/charset "latin1" is not supported/);
+    expect(() => streamUpload('text/')).toThrow(/content-type: must be text\/csv/);
     expect(await stored(id)).toBe(4);
   });
 

@@ -194,17 +194,19 @@ export interface StreamUpload {
 
 /**
  * Reads a stream upload's format and charset from its content-type: `text/csv` or
- * `application/x-ndjson`, `charset` UTF-8 by default. Undefined if the type is not a stream type.
+ * `application/x-ndjson`, `charset` UTF-8 by default.
  */
-export function streamUpload(contentType: string | undefined): StreamUpload | undefined {
-  let mime: MIMEType;
+export function streamUpload(contentType: string | undefined): StreamUpload {
+  let mime: MIMEType | undefined;
   try {
     mime = new MIMEType(contentType ?? '');
   } catch {
-    return undefined;
+    mime = undefined; // not a media type at all
   }
-  const format = mime.essence === 'text/csv' ? 'csv' : mime.essence === 'application/x-ndjson' ? 'ndjson' : undefined;
-  if (!format) return undefined;
+  const format = mime?.essence === 'text/csv' ? 'csv' : mime?.essence === 'application/x-ndjson' ? 'ndjson' : undefined;
+  if (!mime || !format) {
+    throw new AppError('BAD_USER_INPUT', 'content-type: must be text/csv or application/x-ndjson, optionally with a charset (content-type)', { field: 'content-type', rule: 'content-type' });
+  }
   const label = mime.params.get('charset') ?? 'utf-8';
   let charset: string | undefined;
   try {

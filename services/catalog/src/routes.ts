@@ -96,7 +96,7 @@ export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {})
         const raw = req.body;
         const q = req.query as { mode: IngestMode; confirmEmpty: boolean };
         try {
-          const upload = streamUpload(req.headers['content-type'])!;
+          const upload = streamUpload(req.headers['content-type']);
           const compiled = compiledFor(await getDatasetRow(db, id));
           return await ingest(db, id, q.mode, streamItems(raw, upload, compiled, opts.maxCellBytes), { maxCellBytes: opts.maxCellBytes, confirmEmpty: q.confirmEmpty });
         } catch (err) {
