@@ -2,7 +2,7 @@
 // own real HTTP port and its own database (in-memory PGlite, or fresh schemas on the Postgres
 // server), talking to each other with real service tokens. Callers get real signed JWTs.
 import { randomBytes } from 'node:crypto';
-import { createLogger, generateEd25519 } from '@govshare/platform';
+import { createLogger, generateEd25519, type Logger } from '@govshare/platform';
 import type { Role } from '@govshare/contracts';
 import { mintCallerToken, startGateway } from '@govshare/gateway';
 import { startCatalog } from '@govshare/catalog';
@@ -36,9 +36,15 @@ export interface Hub {
 
 export async function startHub(
   backend: Backend,
-  opts: { demoScale?: number; quality?: boolean; /** The catalog's "now" (access workflow deadlines, grant expiry). */ catalogClock?: () => Date } = {},
+  opts: {
+    demoScale?: number;
+    quality?: boolean;
+    /** The catalog's "now" (access workflow deadlines, grant expiry). */ catalogClock?: () => Date;
+    /** Every service logs here (tests that read the log lines pass their own). */
+    logger?: Logger;
+  } = {},
 ): Promise<Hub> {
-  const logger = createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = opts.logger ?? createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent');
   const serviceKeys = await generateEd25519('svc-test');
   const qualityKeys = await generateEd25519('quality-test');
   const issuerKeys = await generateEd25519('issuer-test');

@@ -124,6 +124,8 @@ export interface RecordsPage {
 export interface IngestBatch {
   mode: 'append' | 'replace';
   records: Record<string, unknown>[];
+  /** `replace` with no records empties the dataset only when this is true. */
+  confirmEmpty?: boolean;
 }
 
 export interface IngestResult {

@@ -1,4 +1,6 @@
-import { commonEnvSpec, loadEnv, maskKeyEnvSpec } from '@govshare/platform';
+// The narrow entry points, not the package index (database drivers, Fastify): the CLIs load this and start in a fraction of the time.
+import { commonEnvSpec, loadEnv } from '@govshare/platform/env';
+import { maskKeyEnvSpec } from '@govshare/platform/masking';
 
 export const gatewayEnvSpec = {
   ...commonEnvSpec,

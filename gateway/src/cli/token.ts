@@ -2,7 +2,9 @@
 //   pnpm token --dept MCA --role consumer [--role steward] [--sub alice] [--ttl 3600]
 import { parseArgs } from 'node:util';
 import type { Role } from '@govshare/contracts';
-import { ConfigError } from '@govshare/platform';
+// Only what minting needs (env, key file, signing): the package index would load the database drivers,
+// Fastify and the contracts, seconds of start-up for a command that runs in milliseconds.
+import { ConfigError } from '@govshare/platform/env';
 import { readGatewayEnv } from '../environment.ts';
 import { loadDevIssuerKeys, mintCallerToken } from '../tokens/dev-issuer.ts';
 

@@ -7,30 +7,38 @@ import { authenticate } from './authenticate.ts';
 const STREAM_TYPES = ['application/x-ndjson', 'text/csv'] as const;
 
 /**
- * File upload for large batches: POST /datasets/:id/records?mode=append|replace with an NDJSON or
- * CSV body. Streamed through to the catalog, which applies it all or nothing.
+ * File upload for large batches: POST /datasets/:id/records?mode=append|replace[&confirmEmpty=true]
+ * with an NDJSON or CSV body (`; charset=gb18030` or `gbk` for files in those encodings, UTF-8
+ * otherwise). Streamed through to the catalog, which decodes, checks and applies it all or nothing.
  */
 export function registerIngestRoute(app: FastifyInstance, deps: GatewayDeps, verify: TokenVerifier, maxBytes: number) {
   app.addContentTypeParser([...STREAM_TYPES], (_req, payload, done) => done(null, payload));
-  app.post<{ Params: { id: string }; Querystring: { mode?: string } }>(
+  app.post<{ Params: { id: string }; Querystring: { mode?: string; confirmEmpty?: boolean } }>(
     '/datasets/:id/records',
     {
       bodyLimit: maxBytes,
       schema: {
         params: { type: 'object', required: ['id'], properties: { id: { $ref: 'https://govshare.dev/contracts/common.v1.json#/$defs/DatasetId' } } },
-        querystring: { type: 'object', properties: { mode: { enum: ['append', 'replace'], default: 'append' } } },
+        querystring: {
+          type: 'object',
+          properties: {
+            mode: { enum: ['append', 'replace'], default: 'append' },
+            confirmEmpty: { type: 'boolean', default: false, description: 'replace with an empty file empties the dataset only when true' },
+          },
+        },
       },
     },
     async (req, reply) => {
       const scope = await authenticate(req, deps, verify);
-      const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
-      if (!(STREAM_TYPES as readonly string[]).includes(contentType)) {
+      const contentType = req.headers['content-type'] ?? '';
+      if (!(STREAM_TYPES as readonly string[]).includes(contentType.split(';')[0].trim().toLowerCase())) {
         return reply.code(415).send({ error: { code: 'BAD_USER_INPUT', message: `content-type: must be ${STREAM_TYPES.join(' or ')}` } });
       }
       const result = await ingestRecords(deps, scope, req.params.id, assertMode(req.query.mode ?? 'append'), {
         kind: 'stream',
-        contentType: contentType as (typeof STREAM_TYPES)[number],
+        contentType, // with its charset: the catalog decodes
         body: req.body as NodeJS.ReadableStream,
+        confirmEmpty: req.query.confirmEmpty === true,
       });
       return reply.send(result);
     },

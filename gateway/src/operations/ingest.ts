@@ -4,9 +4,14 @@ import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { auditedWrite } from './audited.ts';
 import { requireStewardOf } from './datasets.ts';
 
-export type IngestBody =
+export type IngestBody = (
   | { kind: 'json'; records: Record<string, unknown>[] }
-  | { kind: 'stream'; contentType: 'application/x-ndjson' | 'text/csv'; body: NodeJS.ReadableStream };
+  /** contentType: text/csv or application/x-ndjson, optionally with a charset (the catalog decodes). */
+  | { kind: 'stream'; contentType: string; body: NodeJS.ReadableStream }
+) & {
+  /** `replace` with no records empties the dataset only when this is true. */
+  confirmEmpty?: boolean;
+};
 
 /**
  * Appends or replaces a batch of records in a dataset the caller's department owns (steward role).
@@ -18,7 +23,7 @@ export async function ingestRecords(deps: GatewayDeps, scope: RequestScope, data
     deps,
     scope,
     'records.ingest',
-    { dataset: datasetId, reason: `mode=${mode}` },
+    { dataset: datasetId, reason: `mode=${mode}${input.confirmEmpty ? ' confirmEmpty' : ''}` },
     async () => {
       dataset = await deps.catalog.call<Dataset>({ method: 'GET', path: `/datasets/${encodeURIComponent(datasetId)}`, requestId: scope.requestId });
       requireStewardOf(scope, dataset.ownerDept);
@@ -26,11 +31,12 @@ export async function ingestRecords(deps: GatewayDeps, scope: RequestScope, data
     () => {
       const path = `/datasets/${encodeURIComponent(datasetId)}/records`;
       if (input.kind === 'json') {
-        return deps.catalog.call<IngestResult>({ method: 'POST', path, requestId: scope.requestId, body: { mode, records: input.records }, responseSchema: ref('records.v1.json', 'IngestResult') });
+        const body = { mode, records: input.records, ...(input.confirmEmpty ? { confirmEmpty: true } : {}) };
+        return deps.catalog.call<IngestResult>({ method: 'POST', path, requestId: scope.requestId, body, responseSchema: ref('records.v1.json', 'IngestResult') });
       }
       return deps.catalog.call<IngestResult>({
         method: 'POST',
-        path: `${path}?mode=${mode}`,
+        path: `${path}?mode=${mode}${input.confirmEmpty ? '&confirmEmpty=true' : ''}`,
         requestId: scope.requestId,
         raw: { body: input.body, contentType: input.contentType },
         responseSchema: ref('records.v1.json', 'IngestResult'),

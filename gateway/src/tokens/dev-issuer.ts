@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, importJWK, type JWK } from 'jose';
-import { keyFile, loadOrCreateKeyPair, type KeyPairJwk } from '@govshare/platform';
+import { keyFile, loadOrCreateKeyPair, type KeyPairJwk } from '@govshare/platform/keys';
 import type { Role } from '@govshare/contracts';
 
 /**

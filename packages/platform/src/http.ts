@@ -45,7 +45,8 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
     reply.header(REQUEST_ID_HEADER, req.id);
   });
   app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    // The path only: a query string can carry record values (a GraphQL GET's variables, a filter).
+    req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   if (opts.verifyServiceToken) {

@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { loadOrCreateKeyPair, type KeyPairJwk } from './service-token.ts';
 
+// Re-exported so that a key loader (the token CLI) can import this module alone, not the package index.
+export { loadOrCreateKeyPair, type KeyPairJwk };
+
 /**
  * Dev-mode key files under the data dir. The service-signing key pairs (the gateway's, and the quality
  * service's for its catalog reads) are created by whoever starts first (the start script does it

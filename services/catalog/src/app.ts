@@ -26,6 +26,8 @@ export interface CatalogOptions extends ServiceStartOptions {
   sandboxDailyBudget?: number;
   /** Deadlines: public holidays (weekdays off) and make-up working days (调休), CST dates YYYY-MM-DD. */
   workingCalendar?: { holidays?: string[]; workdays?: string[] };
+  /** Largest ingested value: a CSV cell, a JSON string, an NDJSON line, in UTF-8 bytes (default 64 KiB). */
+  maxCellBytes?: number;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function buildCatalog(opts: CatalogOptions) {
       await db.execute(sql`select 1`);
     },
   });
-  registerRoutes(app, db, { clock: opts.clock, sandboxK: opts.sandboxK, sandboxDailyBudget: opts.sandboxDailyBudget, calendar });
+  registerRoutes(app, db, { clock: opts.clock, sandboxK: opts.sandboxK, sandboxDailyBudget: opts.sandboxDailyBudget, calendar, maxCellBytes: opts.maxCellBytes });
   return {
     app,
     db,

@@ -16,4 +16,12 @@ describe('catalog environment', () => {
     expect(() => loadCatalogEnv({ GOVSHARE_MAKEUP_WORKDAYS: '2026-02-30' })).toThrow(/GOVSHARE_MAKEUP_WORKDAYS=.*"2026-02-30" is not a date/);
     expect(loadCatalogEnv({ GOVSHARE_HOLIDAYS: '2026-10-01' }).GOVSHARE_HOLIDAYS).toBe('2026-10-01');
   });
+
+  it('bounds the ingest value size limit', () => {
+    expect(loadCatalogEnv({}).GOVSHARE_INGEST_MAX_CELL_BYTES).toBe(65536);
+    expect(loadCatalogEnv({ GOVSHARE_INGEST_MAX_CELL_BYTES: '1048576' }).GOVSHARE_INGEST_MAX_CELL_BYTES).toBe(1048576);
+    for (const bad of ['0', '100', '64k', String(32 * 1024 * 1024)]) {
+      expect(() => loadCatalogEnv({ GOVSHARE_INGEST_MAX_CELL_BYTES: bad })).toThrow(/GOVSHARE_INGEST_MAX_CELL_BYTES/);
+    }
+  });
 });

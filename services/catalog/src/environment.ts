@@ -10,6 +10,13 @@ export const catalogEnvSpec = {
   GOVSHARE_HOLIDAYS: { type: 'string', pattern: DATE_LIST, default: '', description: 'Public holidays for access request deadlines: comma-separated YYYY-MM-DD (China Standard Time)' },
   GOVSHARE_MAKEUP_WORKDAYS: { type: 'string', pattern: DATE_LIST, default: '', description: 'Make-up working days (调休) on weekends: comma-separated YYYY-MM-DD' },
   GOVSHARE_SANDBOX_K: { type: 'integer', minimum: 2, maximum: 1000, default: 10, description: 'Sandbox: groups with fewer subjects are suppressed' },
+  GOVSHARE_INGEST_MAX_CELL_BYTES: {
+    type: 'integer',
+    minimum: 1024,
+    maximum: 16 * 1024 * 1024,
+    default: 64 * 1024,
+    description: 'Largest ingested value (a CSV cell, a JSON string, a whole NDJSON line), UTF-8 bytes',
+  },
 } as const;
 
 export interface CatalogEnv {
@@ -23,6 +30,7 @@ export interface CatalogEnv {
   GOVSHARE_HOLIDAYS: string;
   GOVSHARE_MAKEUP_WORKDAYS: string;
   GOVSHARE_SANDBOX_K: number;
+  GOVSHARE_INGEST_MAX_CELL_BYTES: number;
 }
 
 export function loadCatalogEnv(source: Record<string, string | undefined> = process.env): CatalogEnv {

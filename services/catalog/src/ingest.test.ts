@@ -1,10 +1,12 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import iconv from 'iconv-lite';
 import { count, eq } from 'drizzle-orm';
 import { AppError } from '@govshare/platform';
 import type { DatasetSchema } from '@govshare/contracts';
 import { createDataset, getDataset, getDatasetRow, compiledFor, type CatalogDb } from './datasets.ts';
-import { batchItems, csvItems, ingest, ndjsonItems } from './ingest.ts';
+import { batchItems, csvItems, decodeText, ingest, ndjsonItems, streamItems, streamUpload } from './ingest.ts';
 import { records } from './schema.ts';
 import { addDepartment, openTestDb, testTargets } from './test-support.ts';
 
@@ -162,7 +164,11 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
     expect(await ingest(db, id, 'replace', batchItems([good(200), good(201)]))).toMatchObject({ mode: 'replace', accepted: 2, recordCount: 2 });
     const keys = (await db.select({ key: records.key }).from(records).where(eq(records.datasetId, id))).map((r) => r.key).sort();
     expect(keys).toEqual(['P200', 'P201']);
-    expect(await ingest(db, id, 'replace', batchItems([]))).toMatchObject({ accepted: 0, recordCount: 0 });
+    // An empty replace empties the dataset only when confirmed.
+    const empty = await ingest(db, id, 'replace', batchItems([])).catch((e) => e);
+    expect(empty).toMatchObject({ code: 'BAD_USER_INPUT', details: { rule: 'empty-replace' } });
+    expect(await stored(id)).toBe(2);
+    expect(await ingest(db, id, 'replace', batchItems([]), { confirmEmpty: true })).toMatchObject({ accepted: 0, recordCount: 0 });
   });
 
   it('concurrent ingests of one dataset keep record_count equal to the stored rows', async () => {
@@ -182,7 +188,115 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
     expect(n).toBeGreaterThanOrEqual(100);
   });
 
+  it('refuses NUL (U+0000) in any value as a row error naming the field, in every input format', async () => {
+    const id = await newDataset();
+    const compiled = compiledFor(await getDatasetRow(db, id));
+    const batch = await refused(ingest(db, id, 'append', batchItems([good(1), { ...good(2), name: 'Wang\u0000Fang' }])));
+    expect(batch.errors).toEqual([expect.objectContaining({ row: 2, field: 'name', rule: 'nul-character' })]);
+    const nd = await refused(ingest(db, id, 'append', ndjsonItems(Readable.from([`${JSON.stringify(good(1))}\n{"pid":"P2","name":"x\\u0000"}\n`]))));
+    expect(nd.errors).toEqual([expect.objectContaining({ row: 2, field: 'name', rule: 'nul-character' })]);
+    const csv = await refused(ingest(db, id, 'append', csvItems(Readable.from(['pid,name,kind\nP1,x,a\nP2,y,\u0000b\n']), compiled)));
+    expect(csv.errors.map((e) => [e.row, e.field, e.rule])).toEqual([
+      [2, 'kind', 'enum'],
+      [2, 'kind', 'nul-character'],
+    ]);
+    expect(await stored(id)).toBe(0);
+  });
+
+  it('refuses a value over the size limit with row and field, while it streams', async () => {
+    const id = await newDataset();
+    const compiled = compiledFor(await getDatasetRow(db, id));
+    const limit = 4096;
+    // A 30 MB cell produced lazily: how much of it was read when the refusal came says whether it was buffered.
+    let produced = 0;
+    async function* hugeCell(prefix: string, suffix: string) {
+      yield prefix;
+      for (let i = 0; i < 480; i++) {
+        produced += 65536;
+        yield 'x'.repeat(65536);
+      }
+      yield suffix;
+    }
+    const csv = await refused(ingest(db, id, 'append', csvItems(Readable.from(hugeCell('pid,name\nP1,a\nP2,', '\n')), compiled, limit), { maxCellBytes: limit }));
+    expect(csv.errors).toEqual([expect.objectContaining({ row: 2, field: 'name', rule: 'size-limit' })]);
+    expect(produced).toBeLessThan(1024 * 1024);
+    produced = 0;
+    const nd = await refused(ingest(db, id, 'append', ndjsonItems(hugeCell('{"pid":"P1","name":"a"}\n{"pid":"P2","name":"', '"}\n'), limit), { maxCellBytes: limit }));
+    expect(nd.errors).toEqual([expect.objectContaining({ row: 2, rule: 'size-limit' })]);
+    expect(produced).toBeLessThan(1024 * 1024);
+    // Exactly at the limit (in UTF-8 bytes: 3 per character here) goes in; one byte more does not.
+    const atLimit = '王'.repeat(limit / 4) + 'x'.repeat(limit / 4);
+    expect(await ingest(db, id, 'append', batchItems([{ pid: 'P3', name: atLimit }]), { maxCellBytes: limit })).toMatchObject({ accepted: 1 });
+    const over = await refused(ingest(db, id, 'append', batchItems([{ pid: 'P4', name: atLimit + 'x' }]), { maxCellBytes: limit }));
+    expect(over.errors).toEqual([expect.objectContaining({ row: 1, field: 'name', rule: 'size-limit' })]);
+    const cell = await refused(ingest(db, id, 'append', csvItems(Readable.from([`pid,name\nP5,${atLimit}x\n`]), compiled, limit), { maxCellBytes: limit }));
+    expect(cell.errors).toEqual([expect.objectContaining({ row: 1, field: 'name', rule: 'size-limit' })]);
+  });
+
+  it('refuses duplicate and prototype-key CSV columns by name', async () => {
+    const id = await newDataset();
+    const compiled = compiledFor(await getDatasetRow(db, id));
+    for (const [header, field, rule] of [
+      ['pid,name,name', 'name', 'duplicate-column'],
+      ['pid, name ,name', 'name', 'duplicate-column'],
+      ['pid,name,__proto__', '__proto__', 'reserved-name'],
+      ['pid,name,constructor', 'constructor', 'reserved-name'],
+      ['prototype,pid,name', 'prototype', 'reserved-name'],
+    ]) {
+      const e = await ingest(db, id, 'append', csvItems(Readable.from([`${header}\nP1,x,y\n`]), compiled)).catch((err) => err);
+      expect(e).toMatchObject({ code: 'BAD_USER_INPUT', details: { field, rule } });
+      expect(e.message).toContain(`"${field}"`);
+    }
+    expect(await stored(id)).toBe(0);
+  });
+
+  it('decodes GB18030 and GBK uploads and refuses bytes not valid in the declared charset', async () => {
+    const id = await newDataset();
+    const compiled = compiledFor(await getDatasetRow(db, id));
+    const text = 'pid,name\nP1,王芳\nP2,"欧阳, 𠀀娜"\n';
+    const upload = (body: Buffer, contentType: string) => streamItems(Readable.from([body]), streamUpload(contentType), compiled);
+    expect(await ingest(db, id, 'append', upload(iconv.encode(text, 'gb18030'), 'text/csv; charset=GB18030'))).toMatchObject({ accepted: 2 });
+    expect(await ingest(db, id, 'append', upload(iconv.encode(text, 'gbk'), 'text/csv;charset="gbk"'))).toMatchObject({ accepted: 2 });
+    const names = (await db.select({ data: records.data }).from(records).where(eq(records.datasetId, id)).orderBy(records.id)).map((r) => r.data.name);
+    expect(names).toEqual(['王芳', '欧阳, 𠀀娜', '王芳', '欧阳, ?娜']); // GBK has no U+20000: iconv-lite wrote '?'
+    // The same GB18030 bytes read as UTF-8 (the default) are refused, not stored as mojibake.
+    const wrong = await ingest(db, id, 'append', upload(iconv.encode(text, 'gb18030'), 'text/csv')).catch((e) => e);
+    expect(wrong).toMatchObject({ code: 'BAD_USER_INPUT', details: { rule: 'encoding', charset: 'utf-8', line: 1 } });
+    expect(() => streamUpload('text/csv; charset=latin1')).toThrow(/charset "latin1" is not supported/);
+    expect(() => streamUpload('text/')).toThrow(/content-type: must be text\/csv/);
+    expect(await stored(id)).toBe(4);
+  });
+
   it('refuses an unknown dataset', async () => {
     await expect(ingest(db, 'nope', 'append', batchItems([good(1)]))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('decodeText', () => {
+  const decode = async (chunks: Buffer[], charset: string) => {
+    let out = '';
+    for await (const t of Readable.from(chunks).pipe(decodeText(charset))) out += t;
+    return out;
+  };
+  const splitAt = (buf: Buffer, cuts: number[]) => {
+    const at = [...new Set(cuts.map((c) => c % (buf.length + 1)))].sort((a, b) => a - b);
+    return [0, ...at].map((from, i) => buf.subarray(from, at[i] ?? buf.length));
+  };
+
+  it('gives back the text whatever the chunk boundaries, in GB18030 and UTF-8', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.array(fc.nat(), { maxLength: 8 }), async (text, cuts) => {
+        for (const charset of ['gb18030', 'utf-8']) {
+          const bytes = charset === 'utf-8' ? Buffer.from(text) : iconv.encode(text, charset);
+          expect(await decode(splitAt(bytes, cuts), charset)).toBe(text.replace(/^\uFEFF/, ''));
+        }
+      }),
+    );
+  });
+
+  it('refuses invalid bytes, a truncated last character included', async () => {
+    await expect(decode([Buffer.from([0x50, 0x81, 0x20])], 'gb18030')).rejects.toMatchObject({ details: { rule: 'encoding' } });
+    await expect(decode([Buffer.from('王'), Buffer.from('王').subarray(0, 2)], 'utf-8')).rejects.toMatchObject({ details: { rule: 'encoding' } });
+    await expect(decode([Buffer.from('a\nb\n'), Buffer.from([0xff])], 'utf-8')).rejects.toMatchObject({ details: { line: 3 } });
   });
 });

@@ -26,6 +26,7 @@ const { url, close } = await startCatalog({
   logger,
   demoData: env.GOVSHARE_DEMO_DATA ? { scale: 1 } : false,
   sandboxK: env.GOVSHARE_SANDBOX_K,
+  maxCellBytes: env.GOVSHARE_INGEST_MAX_CELL_BYTES,
   workingCalendar: {
     holidays: dateList(env.GOVSHARE_HOLIDAYS),
     workdays: dateList(env.GOVSHARE_MAKEUP_WORKDAYS),

@@ -21,6 +21,11 @@ function valueMatches(f: FieldInfo, v: unknown): boolean {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
+/** No stored text holds U+0000 (Postgres cannot store it): a filter value with one is a mistake, not a query. */
+function refuseNul(at: string, v: unknown, field: string): void {
+  if (typeof v === 'string' && v.includes('\0')) refuse(`${at}: the value contains a NUL character (U+0000), which no stored value holds`, 'nul-character', field);
+}
+
 /** Checks a filter against the dataset's fields: fields exist, values match types, ops fit the type. */
 export function checkFilter(filter: Filter, fields: Map<string, FieldInfo>): void {
   let leaves = 0;
@@ -42,7 +47,10 @@ export function checkFilter(filter: Filter, fields: Map<string, FieldInfo>): voi
         return;
       case 'in':
         if (!Array.isArray(v)) refuse(`${at} expects an array of ${info!.type} values`, 'filter-value-type', leaf.field);
-        for (const x of v as Scalar[]) if (!valueMatches(info!, x)) refuse(`${at} expects ${info!.type} values, got ${JSON.stringify(x)}`, 'filter-value-type', leaf.field);
+        for (const x of v as Scalar[]) {
+          if (!valueMatches(info!, x)) refuse(`${at} expects ${info!.type} values, got ${JSON.stringify(x)}`, 'filter-value-type', leaf.field);
+          refuseNul(at, x, leaf.field);
+        }
         return;
       case 'prefix':
         if (info!.type !== 'string') refuse(`${at} only applies to string fields`, 'filter-op-type', leaf.field);
@@ -55,6 +63,7 @@ export function checkFilter(filter: Filter, fields: Map<string, FieldInfo>): voi
         break;
     }
     if (Array.isArray(v) || v === undefined || !valueMatches(info!, v)) refuse(`${at} expects one ${info!.type} value, got ${JSON.stringify(v)}`, 'filter-value-type', leaf.field);
+    refuseNul(at, v, leaf.field);
   };
   walk(filter, 1);
 }

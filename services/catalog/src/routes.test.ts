@@ -20,14 +20,15 @@ const schema = {
 describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) => {
   let base: string;
   let close: () => Promise<void>;
-  let token: string;
+  // Service tokens live 60 s; the signer renews them, so a slow run on a loaded machine keeps calling.
+  let signer: ReturnType<typeof createServiceTokenSigner>;
   let seedAgain: () => Promise<unknown>;
   let gatewayKeys: KeyPairJwk;
   let qualityKeys: KeyPairJwk;
   const prefix = freshSchemaPrefix();
 
   const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, ...headers } };
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${await signer.tokenFor('catalog')}`, ...headers } };
     if (body !== undefined) {
       if (typeof body === 'string') init.body = body;
       else {
@@ -49,7 +50,7 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
   beforeAll(async () => {
     const keys = (gatewayKeys = await generateEd25519('test-key'));
     qualityKeys = await generateEd25519('test-quality-key');
-    token = await createServiceTokenSigner(keys.privateJwk).tokenFor('catalog');
+    signer = createServiceTokenSigner(keys.privateJwk);
     const started = await startCatalog({ databaseUrl, dataDir: ':memory:', schemaPrefix: prefix, servicePublicJwk: keys.publicJwk, qualityPublicJwk: qualityKeys.publicJwk, port: 0, demoData: { scale: 0.1 }, logger: createLogger('catalog-test', 'silent') });
     base = started.url;
     seedAgain = () => seedDemoData(started.db, { scale: 0.1 });

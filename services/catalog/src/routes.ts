@@ -4,7 +4,7 @@ import { ref, validatorFor, describeErrors } from '@govshare/contracts';
 import type { DatasetCreate, DatasetListQuery, GrantCreate, IngestBatch, RecordsQuery } from '@govshare/contracts';
 import { changeSchema, compiledFor, createDataset, datasetAccess, getDataset, getDatasetRow, listDatasets, listDepartments, listVersions, type CatalogDb } from './datasets.ts';
 import { createGrant, getGrant, listGrants, revokeGrant } from './grants.ts';
-import { batchItems, csvItems, ingest, limitBytes, ndjsonItems, STREAM_BODY_LIMIT, type IngestMode } from './ingest.ts';
+import { batchItems, ingest, STREAM_BODY_LIMIT, streamItems, streamUpload, type IngestMode } from './ingest.ts';
 import { exportRecords, queryRecords } from './records-query.ts';
 import type { AccessApprove, AccessReject, AccessRequestCreate, AccessRevoke, AccessSettings, AccessTransfer, AccessTransition, DeclaredField, SandboxQuery } from '@govshare/contracts';
 import {
@@ -43,6 +43,8 @@ export interface RouteOptions {
   sandboxDailyBudget?: number;
   /** Public holidays and make-up working days for deadlines. */
   calendar?: WorkingCalendar;
+  /** Largest ingested value: a CSV cell, a string in a JSON batch, an NDJSON line (UTF-8 bytes). */
+  maxCellBytes?: number;
 }
 
 export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {}): void {
@@ -76,21 +78,27 @@ export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {})
   app.post(
     '/datasets/:id/records',
     {
-      schema: { params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { mode: { enum: ['append', 'replace'], default: 'append' } } } },
+      schema: {
+        params: idParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { mode: { enum: ['append', 'replace'], default: 'append' }, confirmEmpty: { type: 'boolean', default: false } },
+        },
+      },
       // Applies to JSON bodies; NDJSON/CSV streams are limited by limitBytes(STREAM_BODY_LIMIT).
       bodyLimit: JSON_BODY_LIMIT,
     },
     async (req) => {
       const id = (req.params as { id: string }).id;
-      const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      if (STREAM_TYPES.includes(contentType)) {
-        const mode = ((req.query as { mode?: IngestMode }).mode ?? 'append') as IngestMode;
-        const raw = req.body as Readable;
+      if (req.body instanceof Readable) {
+        // An NDJSON or CSV upload (see the content type parser above).
+        const raw = req.body;
+        const q = req.query as { mode: IngestMode; confirmEmpty: boolean };
         try {
+          const upload = streamUpload(req.headers['content-type']);
           const compiled = compiledFor(await getDatasetRow(db, id));
-          const body = raw.pipe(limitBytes(STREAM_BODY_LIMIT));
-          const items = contentType === 'text/csv' ? csvItems(body, compiled) : ndjsonItems(body);
-          return await ingest(db, id, mode, items);
+          return await ingest(db, id, q.mode, streamItems(raw, upload, compiled, opts.maxCellBytes), { maxCellBytes: opts.maxCellBytes, confirmEmpty: q.confirmEmpty });
         } catch (err) {
           // Refused before the upload ended (the transaction is already rolled back): read the rest of
           // the body and discard it, so the client gets the error reply instead of a reset connection.
@@ -103,7 +111,7 @@ export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {})
         throw new AppError('BAD_USER_INPUT', `body: ${describeErrors(v.errors)}`, (v.errors ?? []).map((e) => ({ path: `body${e.instancePath}`, rule: e.keyword, message: e.message })));
       }
       const batch = req.body as IngestBatch;
-      return ingest(db, id, batch.mode, batchItems(batch.records));
+      return ingest(db, id, batch.mode, batchItems(batch.records), { maxCellBytes: opts.maxCellBytes, confirmEmpty: batch.confirmEmpty });
     },
   );
 
