@@ -198,6 +198,8 @@ export interface AuditEvent {
 
 export interface AuditAppendResponse {
   accepted: { id: string; seq: number }[];
+  /** Events of the call that were not stored (the others were), with the reason. */
+  rejected?: { id: string; code: string; message: string }[];
 }
 
 // ---- audit-api.v1.json (audit service) ----

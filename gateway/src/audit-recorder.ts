@@ -38,9 +38,14 @@ export function createAuditRecorder(audit: ServiceClient, logger: Logger): Audit
       })
       .then((res) => {
         const acked = new Set(res.accepted.map((a) => a.id));
+        const refused = new Map((res.rejected ?? []).map((r) => [r.id, r.message]));
         for (const p of batch) {
           if (acked.has(p.event.id)) p.resolve();
-          else p.reject(new AppError('UNAVAILABLE', 'audit service did not acknowledge the access; no data served'));
+          else {
+            // One refused event fails only its own request; the reason says which rule, never values.
+            const why = refused.get(p.event.id);
+            p.reject(new AppError('UNAVAILABLE', why ? `audit log refused the event (${why}); no data served` : 'audit service did not acknowledge the access; no data served'));
+          }
         }
       })
       .catch((err) => {
