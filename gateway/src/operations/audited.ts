@@ -39,16 +39,18 @@ export async function auditedRead<T>(
   deps: GatewayDeps,
   scope: RequestScope,
   action: string,
-  details: EventDetails,
+  /** A function when the details depend on what `run` learns (e.g. which filter fields are subjects). */
+  details: EventDetails | (() => EventDetails),
   run: () => Promise<{ result: T; details?: EventDetails }>,
 ): Promise<T> {
+  const base = () => (typeof details === 'function' ? details() : details);
   let out: { result: T; details?: EventDetails };
   try {
     out = await run();
   } catch (err) {
-    return auditFailure(deps, scope, action, details, err);
+    return auditFailure(deps, scope, action, base(), err);
   }
-  await deps.audit.record(auditEvent(scope, action, 'allowed', { ...details, ...out.details }));
+  await deps.audit.record(auditEvent(scope, action, 'allowed', { ...base(), ...out.details }));
   return out.result;
 }
 

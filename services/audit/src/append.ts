@@ -161,8 +161,14 @@ export function searchColumns(e: Prepared): Omit<typeof events.$inferInsert, 'se
     grantId: t(e.grantId),
     purpose: t(e.purpose),
     accessRequestId: t(e.accessRequestId),
-    subjectKeys: e.subjectKeys ?? null,
+    // Subject lookup finds the records returned (subjectKeys) and the subjects a filter asked about.
+    subjectKeys: lookupKeys(e),
   };
+}
+
+function lookupKeys(e: Prepared): string[] | null {
+  const keys = new Set([...(e.subjectKeys ?? []), ...filterSubjectKeys(e.filter)]);
+  return keys.size ? [...keys] : null;
 }
 
 /** Everything about an event that does not depend on its seq. */
@@ -212,13 +218,46 @@ export function parseLeaf(bytes: Uint8Array): AuditStoredEvent {
   return JSON.parse(Buffer.from(bytes).toString('utf8')) as AuditStoredEvent;
 }
 
-/** Replaces clear subjects by keyed HMACs; nothing clear survives this function. */
+/**
+ * A filter as stored: every condition the gateway marked `subject: true` (its field is an x-subject
+ * field of the dataset) has its value replaced by the keyed HMAC of that value (`valueKey`, or
+ * `valueKeys` for a list), so a probe for a resident ID is logged without the ID and found by a
+ * subject lookup. Other conditions are kept as they are. Marked conditions are found at any depth
+ * (a sandbox query nests its filter inside the aggregate).
+ */
+function hashFilterSubjects(filter: unknown, key: Uint8Array): unknown {
+  if (Array.isArray(filter)) return filter.map((f) => hashFilterSubjects(f, key));
+  if (!filter || typeof filter !== 'object') return filter;
+  const { subject, value, ...rest } = filter as Record<string, unknown>;
+  if (subject === true && value !== undefined && value !== null) {
+    const hash = (v: unknown) => subjectKeyOf(key, String(v));
+    return Array.isArray(value) ? { ...rest, valueKeys: value.map(hash) } : { ...rest, valueKey: hash(value) };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(filter)) out[k] = hashFilterSubjects(v, key);
+  return out;
+}
+
+/** The subject keys a stored filter names (its conditions' valueKey / valueKeys). */
+export function filterSubjectKeys(filter: unknown, out: string[] = []): string[] {
+  if (Array.isArray(filter)) for (const f of filter) filterSubjectKeys(f, out);
+  else if (filter && typeof filter === 'object') {
+    const f = filter as Record<string, unknown>;
+    if (typeof f.valueKey === 'string') out.push(f.valueKey);
+    if (Array.isArray(f.valueKeys)) for (const k of f.valueKeys) if (typeof k === 'string') out.push(k);
+    for (const v of Object.values(f)) if (v && typeof v === 'object') filterSubjectKeys(v, out);
+  }
+  return out;
+}
+
+/** Replaces clear subjects (and subject values in the filter) by keyed HMACs; nothing clear survives this function. */
 export function prepareEvent(e: AuditEvent, key: Uint8Array, index = 0): Prepared {
   if (e.subjectKeys !== undefined) {
     throw new AppError('BAD_USER_INPUT', `events/${index}/subjectKeys: computed by the audit service; send clear identifiers in subjects`);
   }
   const { subjects, subjectKeys: _ignored, ...rest } = e;
   const out: Prepared = { ...rest };
+  if (e.filter !== undefined) out.filter = hashFilterSubjects(e.filter, key);
   if (subjects && subjects.length > 0) out.subjectKeys = [...new Set(subjects.map((s) => subjectKeyOf(key, s)))];
   return out;
 }
