@@ -253,6 +253,24 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
     }
   });
 
+  it('refuses to start when only a search column was edited, naming the first such event', async () => {
+    // The leaf and tree are untouched: only what auditors search by. Both edits are caught, the lower seq named.
+    await tamper(
+      sql.raw(`alter table events disable trigger events_append_only`),
+      sql.raw(`update events set subject_keys = null, actor_sub = 'someone-else' where seq = 20`),
+      sql.raw(`update events set dataset = 'elsewhere' where seq = 12`),
+      sql.raw(`alter table events enable trigger events_append_only`),
+    );
+    await expect(startAudit(options)).rejects.toThrow(/at seq 12: search column dataset differs from the stored event/);
+    await expect(startAudit({ ...options, integrity: { fullCheckLimit: 0, tail: 100, sample: 0 } })).rejects.toThrow(/at seq 12: search column dataset/);
+    await tamper(
+      sql.raw(`alter table events disable trigger events_append_only`),
+      sql.raw(`update events set dataset = 'legal-persons' where seq = 12`),
+      sql.raw(`alter table events enable trigger events_append_only`),
+    );
+    await expect(startAudit(options)).rejects.toThrow(/at seq 20: search column actorSub differs/);
+  });
+
   it('refuses to start when a stored event was changed, naming the seq', async () => {
     await tamper(
       sql.raw(`alter table events disable trigger events_append_only`),
