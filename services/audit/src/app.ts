@@ -3,8 +3,8 @@ import type { JWK } from 'jose';
 import { createServiceApp, createServiceTokenVerifier, openDatabase, type Database, type Logger } from '@govshare/platform';
 import { AuditLog } from './append.ts';
 import { AlertEngine, defaultAlertRules, type AlertRules } from './alerts.ts';
-import { Checkpointer } from './checkpoints.ts';
-import { checkIntegrity, type IntegrityOptions, type IntegrityResult } from './integrity.ts';
+import { Checkpointer, keptCheckpointFile, readKeptCheckpoint } from './checkpoints.ts';
+import { checkIntegrity, checkKeptCheckpoint, type IntegrityOptions, type IntegrityResult } from './integrity.ts';
 import { checkpointPublicKeys, type CheckpointKeys } from './keys.ts';
 import { registerRoutes } from './routes.ts';
 import { tables } from './schema.ts';
@@ -67,7 +67,10 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
   }
   const { db } = database;
   try {
-    const integrity = await checkIntegrity(db, { publicKeys: checkpointPublicKeys(opts.checkpointKeys), ...opts.integrity });
+    const publicKeys = checkpointPublicKeys(opts.checkpointKeys);
+    const integrity = await checkIntegrity(db, { publicKeys, ...opts.integrity });
+    const keptFile = keptCheckpointFile(opts.dataDir, database.schema);
+    if (keptFile) await checkKeptCheckpoint(db, integrity.size, await readKeptCheckpoint(keptFile), keptFile, publicKeys);
     opts.logger.info({ size: integrity.size, mode: integrity.mode }, 'audit log integrity verified');
     const alerts = new AlertEngine(db, opts.logger, { ...defaultAlertRules, ...opts.alertRules });
     let checkpoints: Checkpointer | undefined;
@@ -82,7 +85,7 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
       },
     });
     await log.load();
-    checkpoints = new Checkpointer({ db, log, privateJwk: opts.checkpointKeys.privateJwk, intervalMs: opts.checkpointIntervalMs ?? 1000, logger: opts.logger });
+    checkpoints = new Checkpointer({ db, log, privateJwk: opts.checkpointKeys.privateJwk, intervalMs: opts.checkpointIntervalMs ?? 1000, logger: opts.logger, keptFile });
     await checkpoints.init();
 
     const app = createServiceApp({

@@ -12,7 +12,7 @@ import { MissingNodeError, withStoredNodes } from './tree-store.ts';
 import { verifyCheckpoint } from './checkpoints.ts';
 import { searchColumns } from './append.ts';
 import { storableText } from './stored-text.ts';
-import type { AuditStoredEvent } from '@govshare/contracts';
+import type { AuditCheckpoint, AuditStoredEvent } from '@govshare/contracts';
 
 export class IntegrityError extends Error {
   constructor(
@@ -210,4 +210,26 @@ async function sampledCheck(db: Db, size: number, cps: CpRow[], opts: IntegrityO
     }
   }
   return recent.length;
+}
+
+/**
+ * The stored log must contain the checkpoint kept outside the database (the latest one signed): at
+ * least as many events, and the same root at that size. Deleting the newest events (and their
+ * checkpoint rows) or rewriting history is then refused at start instead of being signed over.
+ */
+export async function checkKeptCheckpoint(db: Db, size: number, kept: AuditCheckpoint | null, file: string, publicKeys: JWK[]): Promise<void> {
+  if (!kept) return;
+  let payload;
+  try {
+    payload = await verifyCheckpoint(kept, publicKeys);
+  } catch (e) {
+    throw new IntegrityError(null, `the checkpoint kept in ${file}: ${(e as Error).message}`);
+  }
+  if (payload.treeSize > size) {
+    throw new IntegrityError(size, `the log has ${size} events but the checkpoint kept in ${file} covers ${payload.treeSize}: events were removed`);
+  }
+  const root = await withStoredNodes(db, (src) => rootOf(src, payload.treeSize));
+  if (!Buffer.from(root).equals(Buffer.from(payload.rootHash, 'base64'))) {
+    throw new IntegrityError(null, `the stored log at tree size ${payload.treeSize} differs from the checkpoint kept in ${file}: history was rewritten`);
+  }
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -285,6 +285,57 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
   it('refuses to start when a stored event was deleted, naming the seq', async () => {
     await tamper(sql.raw(`alter table events disable trigger events_append_only`), sql.raw(`delete from events where seq = 4`), sql.raw(`alter table events enable trigger events_append_only`));
     await expect(startAudit(options)).rejects.toThrow(/at seq 4: event is missing/);
+  });
+});
+
+describe.each(backends())('the latest checkpoint kept outside the database (%s)', (backend) => {
+  let dir: string;
+  let options: any;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'audit-kept-'));
+    options = onDisk(backend, dir, await generateEd25519('svc'));
+  });
+  afterAll(async () => {
+    await dropSchema(options);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const edit = async (...statements: string[]) => {
+    const d = await openDatabase({ service: 'audit', tables, migrationsFolder, databaseUrl: options.databaseUrl, dataDir: dir, schemaPrefix: options.schemaPrefix, poolSize: 1 });
+    const t = ['events', 'tree_nodes', 'checkpoints'];
+    try {
+      await d.db.transaction(async (tx) => {
+        for (const x of t) await tx.execute(sql.raw(`alter table ${x} disable trigger user`));
+        for (const s of statements) await tx.execute(sql.raw(s));
+        for (const x of t) await tx.execute(sql.raw(`alter table ${x} enable trigger user`));
+      });
+      return d.schema;
+    } finally {
+      await d.close();
+    }
+  };
+  /** Removes the events from `n` on with every tree node and checkpoint covering them: a self-consistent shorter log. */
+  const cutAt = (n: number) =>
+    edit(`delete from events where seq >= ${n}`, `delete from tree_nodes where (idx + 1) * (1::bigint << level) > ${n}`, `delete from checkpoints where tree_size > ${n}`);
+
+  it('refuses to start when the newest events were deleted cleanly, or history was rewritten after them', async () => {
+    const s = await startAudit(options);
+    for (let b = 0; b < 3; b++) await s.service.log.append(Array.from({ length: 10 }, () => makeEvent()));
+    const kept = await s.service.checkpoints.signNow();
+    await s.close();
+    const schema = await cutAt(20);
+    const file = join(dir, 'audit', `${schema}.latest-checkpoint.json`);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ treeSize: 30, jws: kept.jws });
+    // Before: the cut log passed the check and was signed over. Now the kept checkpoint refuses it.
+    await expect(startAudit(options)).rejects.toThrow(/at seq 20: the log has 20 events but the checkpoint kept in .* covers 30: events were removed/);
+
+    // Rewritten: the cut log grown past the kept size with other events (as if the file had been moved away).
+    renameSync(file, `${file}.aside`);
+    const r = await startAudit(options);
+    await r.service.log.append(Array.from({ length: 15 }, () => makeEvent({ action: 'records.other' })));
+    await r.close();
+    renameSync(`${file}.aside`, file);
+    await expect(startAudit(options)).rejects.toThrow(/stored log at tree size 30 differs from the checkpoint kept in .*: history was rewritten/);
   });
 });
 
