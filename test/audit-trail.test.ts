@@ -155,7 +155,14 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     const res = await fetch(`${hub.gatewayUrl}/audit/export`, { headers: { authorization: `Bearer ${auditor}` } });
     expect(res.status).toBe(200);
     const lines = (await res.text()).split('\n').filter(Boolean);
-    const jwks = await (await fetch(`${hub.auditUrl}/public-key`, { headers: { authorization: `Bearer ${await serviceToken(hub)}` } })).json();
+    // The checkpoint keys are published by the gateway, without a token, beside the caller JWKS.
+    const published = await fetch(`${hub.gatewayUrl}/.well-known/audit-checkpoint-jwks.json`);
+    expect(published.status).toBe(200);
+    const jwks = await published.json();
+    const direct = await (await fetch(`${hub.auditUrl}/public-key`, { headers: { authorization: `Bearer ${await serviceToken(hub)}` } })).json();
+    expect(jwks).toEqual(direct);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
     const report = await verifyExport(lines, jwks.keys[0]);
     expect(report).toMatchObject({ ok: true });
     expect(report.leaves).toBeGreaterThan(3);

@@ -78,6 +78,9 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const app = createServiceApp({ logger, bodyLimit: limits.bodyBytes });
 
   app.get('/.well-known/jwks.json', async () => o.publishedJwks ?? { keys: [] });
+  // The audit service's checkpoint keys (current, then retired), so auditors verify checkpoints and
+  // exports with keys fetched from the hub's public address rather than a key file.
+  app.get('/.well-known/audit-checkpoint-jwks.json', async (req) => auditClient.call({ method: 'GET', path: '/public-key', requestId: req.id }));
 
   app.route({
     url: '/graphql',
