@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { sql } from 'drizzle-orm';
 import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase, type KeyPairJwk } from '@govshare/platform';
 import { canonicalJson } from './canonical.ts';
@@ -174,6 +175,59 @@ describe('export and offline verification', () => {
       for (const size of signed) expect(lines[at(size) - 1]).toMatchObject({ type: 'leaf', seq: size - 1 });
       const report = await verifyExport(lines.map((l) => JSON.stringify(l)), (await b.call('GET', '/public-key')).body.keys);
       expect(report).toMatchObject({ ok: true, leaves: 2750, checkpointsVerified: signed.length });
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('reads a file stream without losing its first lines, with --previous, in 50 runs out of 50', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-race-'));
+    try {
+      const file = join(dir, 'export.ndjson');
+      writeFileSync(file, full.join('\n') + '\n');
+      // As verify.ts does: a readline interface over a file stream, and a previous checkpoint whose
+      // signature is checked (awaited) before the first line is read.
+      for (let run = 0; run < 50; run++) {
+        const report = await verifyExport(createInterface({ input: createReadStream(file), crlfDelay: Infinity }), [jwk], prev);
+        expect(report.error, `run ${run}`).toBeUndefined();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the first bad event exactly when checkpoints allow it: deleted (renumbered or not) or changed with its hash rewritten', async () => {
+    const b = await startTestAudit('pglite', { checkpointIntervalMs: 60_000 });
+    try {
+      const cps: any[] = [];
+      for (let i = 0; i < 8; i++) {
+        await b.service.log.append([makeEvent()]);
+        cps.push(await b.service.checkpoints.signNow()); // a checkpoint after every event
+      }
+      const keys = (await b.call('GET', '/public-key')).body.keys;
+      const lines = (await b.call('GET', '/export')).text.trim().split('\n');
+      const leafAt = (ls: string[], seq: number) => ls.findIndex((l) => l.includes('"type":"leaf"') && JSON.parse(l).seq === seq);
+      const leafLineOf = (event: any) => {
+        const text = canonicalJson(event);
+        return JSON.stringify({ type: 'leaf', seq: event.seq, leaf: Buffer.from(text).toString('base64'), leafHash: toHex(leafHash(Buffer.from(text))) });
+      };
+      const eventOf = (l: string) => JSON.parse(Buffer.from(JSON.parse(l).leaf, 'base64').toString('utf8'));
+      for (let k = 0; k < 7; k++) {
+        const deleted = lines.slice();
+        deleted.splice(leafAt(deleted, k), 1);
+        // Deleted and the later events renumbered, leaf bytes and hashes rewritten to match.
+        const renumbered = deleted.map((l) => (l.includes('"type":"leaf"') && JSON.parse(l).seq > k ? leafLineOf({ ...eventOf(l), seq: JSON.parse(l).seq - 1 }) : l));
+        const changed = lines.slice();
+        changed[leafAt(changed, k)] = leafLineOf({ ...eventOf(lines[leafAt(lines, k)]!), action: 'records.other' });
+        const previous = k > 0 ? cps[k - 1] : undefined; // the checkpoint right before event k
+        for (const [what, ls] of [['deleted', deleted], ['renumbered', renumbered], ['changed', changed]] as const) {
+          for (const p of [undefined, previous]) {
+            const r = await verifyExport(ls, keys, p);
+            expect(r.ok, `${what} ${k}`).toBe(false);
+            expect(r.firstBadSeq, `${what} ${k}${p ? ' with previous' : ''}: ${r.error}`).toBe(k);
+          }
+        }
+      }
     } finally {
       await b.stop();
     }
