@@ -194,6 +194,8 @@ export interface AuditEvent {
   reason?: string;
   errorCode?: string;
   client?: string;
+  /** On a `<area>.withheld` event: the earlier allowed event whose data was not delivered. */
+  withholds?: string;
 }
 
 export interface AuditAppendResponse {

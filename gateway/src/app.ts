@@ -28,6 +28,8 @@ const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url)
 export interface GatewayOptions {
   catalogUrl: string;
   auditUrl: string;
+  /** How long the gateway waits for an audit acknowledgement (default 5000 ms). */
+  auditTimeoutMs?: number;
   qualityUrl?: string;
   dataDir: string;
   databaseUrl?: string;
@@ -58,7 +60,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const revocations = await loadRevocations(database.db);
   const signer = createServiceTokenSigner(o.servicePrivateJwk);
   const catalog = createServiceClient({ service: 'catalog', baseUrl: o.catalogUrl, signer });
-  const auditClient = createServiceClient({ service: 'audit', baseUrl: o.auditUrl, signer, timeoutMs: 5000 });
+  const auditClient = createServiceClient({ service: 'audit', baseUrl: o.auditUrl, signer, timeoutMs: o.auditTimeoutMs ?? 5000 });
   const quality = o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
   const audit = createAuditRecorder(auditClient, logger);
   const deps: GatewayDeps = {
@@ -97,6 +99,10 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
           .header('content-type', 'application/json; charset=utf-8')
           .send({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
       }
+      // A client that leaves before its response is written: reads then log what was withheld.
+      const gone = new AbortController();
+      reply.raw.once('close', () => reply.raw.writableFinished || gone.abort());
+      scope = { ...scope, signal: gone.signal };
       const response = await yoga.handleNodeRequestAndResponse(req, reply, { scope, deps });
       response.headers.forEach((value, key) => void reply.header(key, value));
       reply.status(response.status);
