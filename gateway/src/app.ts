@@ -77,7 +77,17 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const verify = createTokenVerifier({ ...o.tokens, isRevoked: revocations.isRevoked });
   const yoga = createGatewayYoga(buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }), { aliases: limits.aliases, depth: limits.depth }, logger);
 
-  const app = createServiceApp({ logger, bodyLimit: limits.bodyBytes });
+  // Ready = the services every read needs are ready (the catalog can query, the audit log can commit).
+  const dependencyReady = async (name: string, baseUrl: string) => {
+    const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(900) });
+    await res.text();
+    if (!res.ok) throw new Error(`${name} is not ready`);
+  };
+  const app = createServiceApp({
+    logger,
+    bodyLimit: limits.bodyBytes,
+    ready: async () => void (await Promise.all([dependencyReady('catalog', o.catalogUrl), dependencyReady('audit', o.auditUrl)])),
+  });
 
   app.get('/.well-known/jwks.json', async () => o.publishedJwks ?? { keys: [] });
   // The audit service's checkpoint keys (current, then retired), so auditors verify checkpoints and

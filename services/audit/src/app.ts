@@ -8,7 +8,6 @@ import { checkIntegrity, checkKeptCheckpoint, type IntegrityOptions, type Integr
 import { checkpointPublicKeys, type CheckpointKeys } from './keys.ts';
 import { registerRoutes } from './routes.ts';
 import { tables } from './schema.ts';
-import { sql } from 'drizzle-orm';
 
 export const migrationsFolder = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -79,6 +78,8 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
       subjectKey: opts.subjectKey,
       logger: opts.logger,
       maxBatch: opts.maxBatch,
+      // Read-only or terminated connections are replaced at once, not kept until their lifetime ends.
+      onStoreError: (err) => database.recycleIfBroken(err),
       onCommitted: (leaves) => {
         checkpoints?.notify();
         alerts.onCommitted(leaves);
@@ -92,9 +93,8 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
       logger: opts.logger,
       verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'audit'),
       bodyLimit: 8 * 1024 * 1024,
-      ready: async () => {
-        await db.execute(sql`select 1`);
-      },
+      // Ready = can commit: the database answers within a second and the connection is writable.
+      ready: () => database.probe({ writable: true }),
     });
     registerRoutes(app, { db, log, checkpoints, publicKeys: checkpointPublicKeys(opts.checkpointKeys), subjectKey: opts.subjectKey });
 

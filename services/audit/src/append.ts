@@ -33,6 +33,8 @@ export interface AuditLogOptions {
   maxBatch?: number;
   /** Called after each commit, outside the acknowledgement path. */
   onCommitted?: (leaves: CommittedLeaf[]) => void;
+  /** Called when a commit fails for another reason than its content (the pool may need replacing). */
+  onStoreError?: (err: unknown) => void;
 }
 
 type Prepared = Omit<AuditStoredEvent, 'seq'>;
@@ -364,6 +366,7 @@ export class AuditLog {
     try {
       return await this.commit(batch);
     } catch (err) {
+      if (!isContentError(err)) this.opts.onStoreError?.(err);
       // The database is the truth: reload the tree edge before anything else is written.
       await this.load().catch((e) => this.opts.logger.error({ err: e }, 'audit log reload failed'));
       if (!isContentError(err)) {
