@@ -54,10 +54,8 @@ export function createAuditRecorder(audit: ServiceClient, logger: Logger): Audit
   let inFlight = 0;
   const maxInFlight = 4;
 
-  const flush = () => {
-    if (queue.length === 0 || inFlight >= maxInFlight) return;
-    const batch = queue.splice(0, MAX_BATCH);
-    inFlight++;
+  /** Posts a batch and settles each of its events; a batch refused as invalid is resent event by event. */
+  const post = (batch: Pending[]): Promise<void> =>
     audit
       .call<AuditAppendResponse>({
         method: 'POST',
@@ -66,28 +64,39 @@ export function createAuditRecorder(audit: ServiceClient, logger: Logger): Audit
         body: { events: batch.map((p) => p.event) },
         responseSchema: ref('audit-event.v1.json', 'AppendResponse'),
       })
-      .then((res) => {
-        const acked = new Set(res.accepted.map((a) => a.id));
-        const refused = new Map((res.rejected ?? []).map((r) => [r.id, r.message]));
-        for (const p of batch) {
-          if (acked.has(p.event.id)) p.resolve();
-          else {
-            // One refused event fails only its own request; the reason says which rule, never values.
-            const why = refused.get(p.event.id);
-            p.reject(new AppError('UNAVAILABLE', why ? `audit log refused the event (${why}); no data served` : 'audit service did not acknowledge the access; no data served'));
+      .then(
+        (res) => {
+          const acked = new Set(res.accepted.map((a) => a.id));
+          const refused = new Map((res.rejected ?? []).map((r) => [r.id, r.message]));
+          for (const p of batch) {
+            if (acked.has(p.event.id)) p.resolve();
+            else {
+              // One refused event fails only its own request; the reason says which rule, never values.
+              const why = refused.get(p.event.id);
+              p.reject(new AppError('UNAVAILABLE', why ? `audit log refused the event (${why}); no data served` : 'audit service did not acknowledge the access; no data served'));
+            }
           }
-        }
-      })
-      .catch((err) => {
-        logger.error({ err: (err as Error).message }, 'audit append failed');
-        // No answer: the audit service may still have committed the events (an acknowledgement that
-        // came too late), so a read refused now must be followed by a withheld event.
-        for (const p of batch) p.reject(new AppError('UNAVAILABLE', 'audit service unavailable; no data served', { maybeRecorded: true }));
-      })
-      .finally(() => {
-        inFlight--;
-        flush();
-      });
+        },
+        (err) => {
+          // The audit service checks the whole call against its contract: one invalid event (say a
+          // subject longer than the contract allows) must not fail the other callers' events with it.
+          if (isAppError(err) && err.code === 'BAD_USER_INPUT' && batch.length > 1) return Promise.all(batch.map((p) => post([p]))).then(() => {});
+          logger.error({ err: (err as Error).message }, 'audit append failed');
+          // No answer: the audit service may still have committed the events (an acknowledgement that
+          // came too late), so a read refused now must be followed by a withheld event.
+          const maybeRecorded = !(isAppError(err) && err.code === 'BAD_USER_INPUT');
+          for (const p of batch) p.reject(new AppError('UNAVAILABLE', 'audit service unavailable; no data served', maybeRecorded ? { maybeRecorded } : undefined));
+        },
+      );
+
+  const flush = () => {
+    if (queue.length === 0 || inFlight >= maxInFlight) return;
+    const batch = queue.splice(0, MAX_BATCH);
+    inFlight++;
+    void post(batch).finally(() => {
+      inFlight--;
+      flush();
+    });
   };
 
   const record = (event: AuditEvent) =>
