@@ -34,7 +34,7 @@ describe.each(backends())('a read refused after its event was committed is logge
     }
 
     const auditor = await hub.token('NHC', ['auditor']);
-    const lookup = `query W($id: String!) { auditSubjectAccess(identifier: $id) { nodes { id actor { sub } action outcome reason } } }`;
+    const lookup = `query W($id: String!) { auditSubjectAccess(identifier: $id) { nodes { id actor { sub } action outcome reason withholds } } }`;
     let mine: any[] = [];
     // Waits on the condition: the withheld event is resent until the audit service acknowledges it.
     while (!mine.some((e) => e.action === 'records.withheld')) {
@@ -46,6 +46,6 @@ describe.each(backends())('a read refused after its event was committed is logge
     const allowed = mine.find((e) => e.action === 'records.read');
     expect(allowed).toMatchObject({ outcome: 'allowed' }); // committed, though never delivered
     const withheld = mine.find((e) => e.action === 'records.withheld');
-    expect(withheld).toMatchObject({ outcome: 'error', reason: expect.stringContaining(`nothing was delivered for event ${allowed.id}`) });
+    expect(withheld).toMatchObject({ outcome: 'error', withholds: allowed.id, reason: expect.stringContaining(`nothing was delivered for event ${allowed.id}`) });
   });
 });
