@@ -184,8 +184,9 @@ async function openPostgres<TSchema extends Record<string, unknown>>(opts: Datab
     const old = client;
     client = pool();
     current = drizzlePostgres(client, { schema: opts.tables }) as unknown as Db<TSchema>;
-    // In-flight queries on the old pool finish or fail on their own; it closes after them.
-    old.end({ timeout: 5 }).catch(() => {});
+    // In-flight queries and transactions on the old pool finish or fail on their own (a healthy pool
+    // of another service in the same process may be recycled too: it is given a minute).
+    old.end({ timeout: 60 }).catch(() => {});
   };
   const handle = {
     recycleIfBroken: (err: unknown) => {
