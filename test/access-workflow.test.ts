@@ -278,6 +278,10 @@ describe.each(backends())('access workflow over HTTP (%s)', (backend) => {
         expect.objectContaining({ outcome: 'allowed', dataset: 'medical-insurance', filter: expect.objectContaining({ aggregate: expect.objectContaining({ groupBy: ['hospital'], measures: [{ fn: 'count' }, { fn: 'sum', field: 'claimAmount' }] }), suppressedGroups: out.suppressedGroups }) }),
       ]),
     );
+    // The refused probe on the subject field (x-subject idNumber) is logged with the value's keyed HMAC, never the ID.
+    const probe = ev.data.auditEvents.nodes.find((e: any) => e.filter?.aggregate?.where?.field === 'idNumber');
+    expect(probe.filter.aggregate.where).toEqual({ field: 'idNumber', op: 'eq', valueKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(JSON.stringify(ev)).not.toContain(raw[0].idNumber);
   });
 
   it('sandbox: differencing with an overlapping query that drops one record is refused (and audited)', async () => {

@@ -15,7 +15,10 @@ describe.each(backends())('audit is required: no audit, no data (%s)', (backend)
     expect(before.body.errors).toBeUndefined();
     expect(before.body.data.records.nodes).toHaveLength(5);
 
+    // The gateway is ready only while the catalog and the audit log are.
+    expect((await fetch(`${hub.gatewayUrl}/readyz`)).status).toBe(200);
     await hub.stopAudit();
+    expect((await fetch(`${hub.gatewayUrl}/readyz`)).status).toBe(503);
     const after = await hub.gql(token, q);
     expect(codes(after.body)).toEqual(['UNAVAILABLE']);
     expect(after.body.data?.records ?? null).toBeNull();

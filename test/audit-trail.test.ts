@@ -33,6 +33,37 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     expect(JSON.stringify(raw.body)).not.toContain(idNumber);
   });
 
+  it('subject values in filters are stored as keyed HMACs, lookups normalise, and refused probes are found', async () => {
+    const psb = await hub.token('PSB', ['consumer'], { sub: 'psb-owner' });
+    const page = await hub.gql(psb, `{ records(dataset: "resident-registry", first: 100) { nodes { data } } }`);
+    const ids = page.body.data.records.nodes.map((n: any) => n.data.idNumber as string);
+    const id = ids.find((x: string) => x.endsWith('X')) ?? ids[0];
+    const prober = await hub.token('HRSS', ['consumer'], { sub: 'hrss-prober' });
+    const probe = `query P($d: ID!, $f: String!, $v: JSON!) { records(dataset: $d, where: { field: $f, eq: $v }) { totalCount } }`;
+    // A refused probe on a SECRET dataset, and one on a dataset that does not exist (schema unknown).
+    expect(codes((await hub.gql(prober, probe, { d: 'medical-insurance', f: 'idNumber', v: id })).body)).toEqual(['FORBIDDEN']);
+    expect(codes((await hub.gql(prober, probe, { d: 'no-such-dataset', f: 'personId', v: id })).body)).toEqual(['NOT_FOUND']);
+    // An allowed read filtered on the subject field, with a non-subject condition kept in clear.
+    const own = await hub.gql(psb, `query O($v: JSON!) { records(dataset: "resident-registry", where: { and: [{ field: "idNumber", eq: $v }, { field: "gender", ne: "unknown" }] }) { totalCount } }`, { v: id });
+    expect(own.body.errors).toBeUndefined();
+
+    const lookup = `query W($id: String!) { auditSubjectAccess(identifier: $id) { nodes { actor { sub } action dataset outcome filter } } }`;
+    const loose = ` ${id.toLowerCase()}\u3000`; // lower-case x, padded (ASCII and ideographic space)
+    const who = await hub.gql(auditor, lookup, { id: loose });
+    expect(who.body.errors).toBeUndefined();
+    const seen = who.body.data.auditSubjectAccess.nodes.map((e: any) => `${e.actor.sub}:${e.dataset}:${e.outcome}`);
+    expect(seen).toEqual(expect.arrayContaining(['psb-owner:resident-registry:allowed', 'hrss-prober:medical-insurance:denied', 'hrss-prober:no-such-dataset:error']));
+    const filtered = who.body.data.auditSubjectAccess.nodes.find((e: any) => e.actor.sub === 'psb-owner' && e.filter);
+    expect(filtered.filter.and[0]).toEqual({ field: 'idNumber', op: 'eq', valueKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(filtered.filter.and[1]).toEqual({ field: 'gender', op: 'ne', value: 'unknown' });
+    // No clear identifier anywhere in the log: not in the events the auditor sees, not in the export.
+    const res = await fetch(`${hub.gatewayUrl}/audit/export`, { headers: { authorization: `Bearer ${auditor}` } });
+    const exported = await res.text();
+    const leaves = exported.split('\n').filter((l) => l.includes('"type":"leaf"')).map((l) => Buffer.from(JSON.parse(l).leaf, 'base64').toString('utf8'));
+    expect(leaves.join('\n')).toContain('hrss-prober');
+    for (const x of [id, id.toLowerCase()]) expect(leaves.join('\n')).not.toContain(x);
+  });
+
   it('logs denials and grant use, and only auditors read the log — every read of it is logged too', async () => {
     const hrss = await hub.token('HRSS', ['consumer'], { sub: 'hrss-clerk' });
     expect(codes((await hub.gql(hrss, `{ records(dataset: "medical-insurance") { totalCount } }`)).body)).toEqual(['FORBIDDEN']);
@@ -127,7 +158,14 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     const res = await fetch(`${hub.gatewayUrl}/audit/export`, { headers: { authorization: `Bearer ${auditor}` } });
     expect(res.status).toBe(200);
     const lines = (await res.text()).split('\n').filter(Boolean);
-    const jwks = await (await fetch(`${hub.auditUrl}/public-key`, { headers: { authorization: `Bearer ${await serviceToken(hub)}` } })).json();
+    // The checkpoint keys are published by the gateway, without a token, beside the caller JWKS.
+    const published = await fetch(`${hub.gatewayUrl}/.well-known/audit-checkpoint-jwks.json`);
+    expect(published.status).toBe(200);
+    const jwks = await published.json();
+    const direct = await (await fetch(`${hub.auditUrl}/public-key`, { headers: { authorization: `Bearer ${await serviceToken(hub)}` } })).json();
+    expect(jwks).toEqual(direct);
+    expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
+    expect(jwks.keys[0]).not.toHaveProperty('d');
     const report = await verifyExport(lines, jwks.keys[0]);
     expect(report).toMatchObject({ ok: true });
     expect(report.leaves).toBeGreaterThan(3);

@@ -6,7 +6,7 @@ import { createLogger, generateEd25519, type Logger } from '@govshare/platform';
 import type { Role } from '@govshare/contracts';
 import { mintCallerToken, startGateway } from '@govshare/gateway';
 import { startCatalog } from '@govshare/catalog';
-import { startAudit } from '@govshare/audit';
+import { startAudit, type StartedAudit } from '@govshare/audit';
 import { startQuality } from '@govshare/quality';
 
 export type Backend = 'pglite' | 'postgres';
@@ -29,6 +29,8 @@ export interface Hub {
   issuerPrivateJwk: any;
   servicePrivateJwk: any;
   stopAudit(): Promise<void>;
+  /** The audit service itself (tests slow down or inspect its log). */
+  audit: StartedAudit;
   /** Runs the gateway's sweep of grant facts now (the hub's gateway does not sweep by itself); returns how many it sent. */
   sweepGrantFacts(): Promise<number>;
   close(): Promise<void>;
@@ -42,6 +44,8 @@ export async function startHub(
     /** The catalog's "now" (access workflow deadlines, grant expiry). */ catalogClock?: () => Date;
     /** Every service logs here (tests that read the log lines pass their own). */
     logger?: Logger;
+    /** How long the gateway waits for the audit service's acknowledgement. */
+    auditTimeoutMs?: number;
   } = {},
 ): Promise<Hub> {
   const logger = opts.logger ?? createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent');
@@ -73,6 +77,7 @@ export async function startHub(
     publishedJwks: { keys: [issuerKeys.publicJwk] },
     maskKey,
     grantFactSweepMs: 0,
+    ...(opts.auditTimeoutMs ? { auditTimeoutMs: opts.auditTimeoutMs } : {}),
   });
   let auditStopped = false;
   const dropSchemas = async () => {
@@ -99,6 +104,7 @@ export async function startHub(
       });
       return { status: res.status, body: await res.json() };
     },
+    audit,
     sweepGrantFacts: () => gateway.deps.grantFacts.sweep(),
     async stopAudit() {
       auditStopped = true;

@@ -196,10 +196,14 @@ export interface AuditEvent {
   reason?: string;
   errorCode?: string;
   client?: string;
+  /** On a `<area>.withheld` event: the earlier allowed event whose data was not delivered. */
+  withholds?: string;
 }
 
 export interface AuditAppendResponse {
   accepted: { id: string; seq: number }[];
+  /** Events of the call that were not stored (the others were), with the reason. */
+  rejected?: { id: string; code: string; message: string }[];
 }
 
 // ---- audit-api.v1.json (audit service) ----

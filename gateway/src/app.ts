@@ -28,6 +28,8 @@ const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url)
 export interface GatewayOptions {
   catalogUrl: string;
   auditUrl: string;
+  /** How long the gateway waits for an audit acknowledgement (default 5000 ms). */
+  auditTimeoutMs?: number;
   qualityUrl?: string;
   dataDir: string;
   databaseUrl?: string;
@@ -58,7 +60,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const revocations = await loadRevocations(database.db);
   const signer = createServiceTokenSigner(o.servicePrivateJwk);
   const catalog = createServiceClient({ service: 'catalog', baseUrl: o.catalogUrl, signer });
-  const auditClient = createServiceClient({ service: 'audit', baseUrl: o.auditUrl, signer, timeoutMs: 5000 });
+  const auditClient = createServiceClient({ service: 'audit', baseUrl: o.auditUrl, signer, timeoutMs: o.auditTimeoutMs ?? 5000 });
   const quality = o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
   const audit = createAuditRecorder(auditClient, logger);
   const deps: GatewayDeps = {
@@ -75,9 +77,22 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const verify = createTokenVerifier({ ...o.tokens, isRevoked: revocations.isRevoked });
   const yoga = createGatewayYoga(buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }), { aliases: limits.aliases, depth: limits.depth }, logger);
 
-  const app = createServiceApp({ logger, bodyLimit: limits.bodyBytes });
+  // Ready = the services every read needs are ready (the catalog can query, the audit log can commit).
+  const dependencyReady = async (name: string, baseUrl: string) => {
+    const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(900) });
+    await res.text();
+    if (!res.ok) throw new Error(`${name} is not ready`);
+  };
+  const app = createServiceApp({
+    logger,
+    bodyLimit: limits.bodyBytes,
+    ready: async () => void (await Promise.all([dependencyReady('catalog', o.catalogUrl), dependencyReady('audit', o.auditUrl)])),
+  });
 
   app.get('/.well-known/jwks.json', async () => o.publishedJwks ?? { keys: [] });
+  // The audit service's checkpoint keys (current, then retired), so auditors verify checkpoints and
+  // exports with keys fetched from the hub's public address rather than a key file.
+  app.get('/.well-known/audit-checkpoint-jwks.json', async (req) => auditClient.call({ method: 'GET', path: '/public-key', requestId: req.id }));
 
   app.route({
     url: '/graphql',
@@ -94,6 +109,10 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
           .header('content-type', 'application/json; charset=utf-8')
           .send({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
       }
+      // A client that leaves before its response is written: reads then log what was withheld.
+      const gone = new AbortController();
+      reply.raw.once('close', () => reply.raw.writableFinished || gone.abort());
+      scope = { ...scope, signal: gone.signal };
       const response = await yoga.handleNodeRequestAndResponse(req, reply, { scope, deps });
       response.headers.forEach((value, key) => void reply.header(key, value));
       reply.status(response.status);

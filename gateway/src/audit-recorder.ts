@@ -1,10 +1,40 @@
-import { AppError, type ServiceClient, type Logger } from '@govshare/platform';
+import { v5 as uuidv5 } from 'uuid';
+import { AppError, isAppError, type ServiceClient, type Logger } from '@govshare/platform';
 import { ref, type AuditAppendResponse, type AuditEvent } from '@govshare/contracts';
 
 export interface AuditRecorder {
   /** Resolves once the audit service has durably committed the event; rejects (UNAVAILABLE) otherwise. */
   record(event: AuditEvent): Promise<void>;
+  /**
+   * Records, in the background until acknowledged, that what `allowed` logged was not delivered
+   * (the acknowledgement came too late, or the client was gone): a `<area>.withheld` event naming it.
+   */
+  withhold(allowed: AuditEvent, why: string): void;
 }
+
+/** Fixed namespace of withheld-event ids (uuid v5 of the withheld event's id): a resent one is stored once. */
+const WITHHELD_NAMESPACE = '6f0c8f3e-58f1-4f43-9a52-1f1c9d3e0b7a';
+
+/**
+ * The follow-up to an allowed event whose data was not delivered: same caller, dataset, filter and
+ * subjects (so a subject lookup shows it beside the first), `withholds` = the first event's id.
+ */
+export function withheldEvent(allowed: AuditEvent, why: string, at = new Date()): AuditEvent {
+  const { id, at: _at, outcome: _o, grantId: _g, purpose: _p, datasetVersion: _v, fields: _f, maskedFields: _m, recordCount: _c, ...same } = allowed;
+  return {
+    ...same,
+    id: uuidv5(`withheld:${id}`, WITHHELD_NAMESPACE),
+    at: at.toISOString(),
+    action: `${allowed.action.split('.')[0]}.withheld`,
+    outcome: 'error',
+    withholds: id,
+    recordCount: 0,
+    reason: `nothing was delivered for event ${id}: ${why}`,
+  };
+}
+
+/** The call may have been committed although no acknowledgement came back (timeout, connection lost). */
+export const mayHaveBeenRecorded = (err: unknown): boolean => isAppError(err) && (err.details as { maybeRecorded?: boolean } | undefined)?.maybeRecorded === true;
 
 interface Pending {
   event: AuditEvent;
@@ -24,10 +54,8 @@ export function createAuditRecorder(audit: ServiceClient, logger: Logger): Audit
   let inFlight = 0;
   const maxInFlight = 4;
 
-  const flush = () => {
-    if (queue.length === 0 || inFlight >= maxInFlight) return;
-    const batch = queue.splice(0, MAX_BATCH);
-    inFlight++;
+  /** Posts a batch and settles each of its events; a batch refused as invalid is resent event by event. */
+  const post = (batch: Pending[]): Promise<void> =>
     audit
       .call<AuditAppendResponse>({
         method: 'POST',
@@ -36,29 +64,60 @@ export function createAuditRecorder(audit: ServiceClient, logger: Logger): Audit
         body: { events: batch.map((p) => p.event) },
         responseSchema: ref('audit-event.v1.json', 'AppendResponse'),
       })
-      .then((res) => {
-        const acked = new Set(res.accepted.map((a) => a.id));
-        for (const p of batch) {
-          if (acked.has(p.event.id)) p.resolve();
-          else p.reject(new AppError('UNAVAILABLE', 'audit service did not acknowledge the access; no data served'));
-        }
-      })
-      .catch((err) => {
-        logger.error({ err: (err as Error).message }, 'audit append failed');
-        for (const p of batch) p.reject(new AppError('UNAVAILABLE', 'audit service unavailable; no data served'));
-      })
-      .finally(() => {
-        inFlight--;
-        flush();
-      });
+      .then(
+        (res) => {
+          const acked = new Set(res.accepted.map((a) => a.id));
+          const refused = new Map((res.rejected ?? []).map((r) => [r.id, r.message]));
+          for (const p of batch) {
+            if (acked.has(p.event.id)) p.resolve();
+            else {
+              // One refused event fails only its own request; the reason says which rule, never values.
+              const why = refused.get(p.event.id);
+              p.reject(new AppError('UNAVAILABLE', why ? `audit log refused the event (${why}); no data served` : 'audit service did not acknowledge the access; no data served'));
+            }
+          }
+        },
+        (err) => {
+          // The audit service checks the whole call against its contract: one invalid event (say a
+          // subject longer than the contract allows) must not fail the other callers' events with it.
+          if (isAppError(err) && err.code === 'BAD_USER_INPUT' && batch.length > 1) return Promise.all(batch.map((p) => post([p]))).then(() => {});
+          logger.error({ err: (err as Error).message }, 'audit append failed');
+          // No answer: the audit service may still have committed the events (an acknowledgement that
+          // came too late), so a read refused now must be followed by a withheld event.
+          const maybeRecorded = !(isAppError(err) && err.code === 'BAD_USER_INPUT');
+          for (const p of batch) p.reject(new AppError('UNAVAILABLE', 'audit service unavailable; no data served', maybeRecorded ? { maybeRecorded } : undefined));
+        },
+      );
+
+  const flush = () => {
+    if (queue.length === 0 || inFlight >= maxInFlight) return;
+    const batch = queue.splice(0, MAX_BATCH);
+    inFlight++;
+    void post(batch).finally(() => {
+      inFlight--;
+      flush();
+    });
   };
 
-  return {
-    record(event) {
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ event, resolve, reject });
-        flush();
-      });
-    },
+  const record = (event: AuditEvent) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ event, resolve, reject });
+      flush();
+    });
+  // Withheld events are retried until acknowledged (the audit service may be what failed), with
+  // backoff; a process that dies meanwhile loses them (the first event then stands alone).
+  const MAX_PENDING_WITHHELD = 10_000;
+  let pendingWithheld = 0;
+  const withhold = (allowed: AuditEvent, why: string) => {
+    if (pendingWithheld >= MAX_PENDING_WITHHELD) return logger.error({ eventId: allowed.id }, 'too many withheld events pending; one is not recorded');
+    const event = withheldEvent(allowed, why);
+    pendingWithheld++;
+    const attempt = (delayMs: number) =>
+      record(event).then(
+        () => void pendingWithheld--,
+        () => setTimeout(() => attempt(Math.min(delayMs * 2, 30_000)), delayMs).unref(),
+      );
+    void attempt(100);
   };
+  return { record, withhold };
 }

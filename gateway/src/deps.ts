@@ -24,4 +24,6 @@ export interface RequestScope {
   caller: Caller;
   requestId: string;
   client?: string;
+  /** Aborted when the client closes the request before its response was written. */
+  signal?: AbortSignal;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '@govshare/platform';
 import type { AuditEvent } from '@govshare/contracts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { mayHaveBeenRecorded } from '../audit-recorder.ts';
 
 type EventDetails = Omit<AuditEvent, 'id' | 'at' | 'requestId' | 'actor' | 'outcome' | 'action'>;
 
@@ -39,16 +40,29 @@ export async function auditedRead<T>(
   deps: GatewayDeps,
   scope: RequestScope,
   action: string,
-  details: EventDetails,
+  /** A function when the details depend on what `run` learns (e.g. which filter fields are subjects). */
+  details: EventDetails | (() => EventDetails),
   run: () => Promise<{ result: T; details?: EventDetails }>,
 ): Promise<T> {
+  const base = () => (typeof details === 'function' ? details() : details);
   let out: { result: T; details?: EventDetails };
   try {
     out = await run();
   } catch (err) {
-    return auditFailure(deps, scope, action, details, err);
+    return auditFailure(deps, scope, action, base(), err);
   }
-  await deps.audit.record(auditEvent(scope, action, 'allowed', { ...details, ...out.details }));
+  const event = auditEvent(scope, action, 'allowed', { ...base(), ...out.details });
+  try {
+    await deps.audit.record(event);
+  } catch (err) {
+    // Refused for want of an acknowledgement, which may still come: the log must say nothing went out.
+    if (mayHaveBeenRecorded(err)) deps.audit.withhold(event, 'the audit acknowledgement did not arrive in time');
+    throw err;
+  }
+  if (scope.signal?.aborted) {
+    deps.audit.withhold(event, 'the client had closed the request');
+    throw new AppError('UNAVAILABLE', 'the request was closed before its data could be delivered');
+  }
   return out.result;
 }
 

@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '@govshare/platform';
-import { ref, type Filter, type RecordsPage } from '@govshare/contracts';
+import { ref, type Dataset, type Filter, type RecordsPage } from '@govshare/contracts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { decideRecordAccess, type AccessBasis } from '../policy/access-policy.ts';
 import { filterFields } from '../policy/filter.ts';
@@ -28,8 +28,25 @@ export interface RecordsResult {
   grantId: string | null;
 }
 
-// Identifiers that name a person or a company; the audit service stores their keyed HMACs.
-const SUBJECT_FIELDS = ['idNumber', 'creditCode'];
+/** The dataset's x-subject fields (data dictionary): their values name the person or company a record is about. */
+export function subjectFieldsOf(dataset: Pick<Dataset, 'schema'>): string[] {
+  return Object.entries(dataset.schema.properties ?? {})
+    .filter(([, f]) => f['x-subject'] === true)
+    .map(([name]) => name);
+}
+
+/**
+ * The filter as audited: conditions on subject fields are marked `subject: true`, and the audit
+ * service stores their values as keyed HMACs (never in clear) that a subject lookup finds. When the
+ * dataset's schema is not known (it does not exist, or the read failed before it was loaded), every
+ * condition with a value is marked: a probe may name a person whatever field it uses.
+ */
+export function auditedFilter(filter: Filter, subjectFields: readonly string[] | undefined): unknown {
+  if ('and' in filter) return { and: filter.and.map((f) => auditedFilter(f, subjectFields)) };
+  if ('or' in filter) return { or: filter.or.map((f) => auditedFilter(f, subjectFields)) };
+  const isSubject = subjectFields ? subjectFields.includes(filter.field) : true;
+  return isSubject && filter.value !== undefined ? { ...filter, subject: true } : filter;
+}
 
 /**
  * Reads records under the tier policy: decide, fetch only permitted fields, mask, audit (with the
@@ -40,15 +57,18 @@ export async function readRecords(deps: GatewayDeps, scope: RequestScope, req: R
   if (!Number.isInteger(first) || first < 1 || first > deps.pageSizeMax) {
     throw new AppError('BAD_USER_INPUT', `first: must be an integer between 1 and ${deps.pageSizeMax}`);
   }
-  const baseDetails = { dataset: req.datasetId, ...(req.where ? { filter: req.where } : {}) };
+  // The subject fields are known once the dataset is (a remembered context, or the one loaded below).
+  let subjectFields = subjectFieldsOfContext(rememberedAccessContext(deps, scope, req.datasetId));
+  const baseDetails = () => ({ dataset: req.datasetId, ...(req.where ? { filter: auditedFilter(req.where, subjectFields) } : {}) });
   return auditedRead(deps, scope, 'records.read', baseDetails, async () => {
-    const { dataset, decision, page } = await decideAndFetch(deps, scope, req, first);
+    const { dataset, decision, page } = await decideAndFetch(deps, scope, req, first, (ctx) => (subjectFields = subjectFieldsOf(ctx.dataset)));
+    const subjectFieldsHere = subjectFieldsOf(dataset);
 
     const keyMasked = decision.masked.some((m) => dataset.keyFields.includes(m.field)) || !dataset.keyFields.every((k) => decision.fields.includes(k));
     const subjects = new Set<string>();
     const records = page.records.map((r) => {
       subjects.add(r.key);
-      for (const f of SUBJECT_FIELDS) if (typeof r.data[f] === 'string') subjects.add(r.data[f] as string);
+      for (const f of subjectFieldsHere) if (typeof r.data[f] === 'string') subjects.add(r.data[f] as string);
       return { ...r, key: keyMasked ? maskHash(r.key, deps.maskKey) : r.key, data: maskRecord(r.data, decision.masked, deps.maskKey) };
     });
     return {
@@ -82,8 +102,11 @@ const isStaleAccess = (err: unknown) => isAppError(err) && err.code === 'CONFLIC
  * stale context, or a refusal decided on a remembered context, is decided again once on a fresh
  * context, so remembering can neither allow nor refuse what a fresh decision would not.
  */
-async function decideAndFetch(deps: GatewayDeps, scope: RequestScope, req: RecordsRequest, first: number) {
+const subjectFieldsOfContext = (ctx: AccessContext | undefined) => (ctx ? subjectFieldsOf(ctx.dataset) : undefined);
+
+async function decideAndFetch(deps: GatewayDeps, scope: RequestScope, req: RecordsRequest, first: number, onContext: (ctx: AccessContext) => void) {
   const attempt = async (ctx: AccessContext) => {
+    onContext(ctx);
     const decision = decideRecordAccess({ caller: scope.caller, dataset: ctx.dataset, grants: ctx.grants, requestedFields: req.fields ?? [], filterFields: filterFields(req.where) });
     if (!decision.allowed) throw new AppError('FORBIDDEN', decision.reason);
     const page = await deps.catalog.call<RecordsPage>({

@@ -35,6 +35,7 @@ export interface DatabaseOptions<TSchema extends Record<string, unknown>> {
 }
 
 export interface Database<TSchema extends Record<string, unknown>> {
+  /** Server mode: always the current pool (see recycle), so services may keep this reference. */
   db: Db<TSchema>;
   kind: 'pglite' | 'postgres';
   /** Postgres schema holding this service's tables (server mode) or 'public'. */
@@ -44,7 +45,67 @@ export interface Database<TSchema extends Record<string, unknown>> {
   drop(): Promise<void>;
   /** Server mode: the role the service's queries run as when `runtimeRole` was granted, else null. */
   role: string | null;
+  /**
+   * Readiness: the database answers within `timeoutMs` (default 1000) and, with `writable`, would
+   * commit a write (not a read-only connection or a server in recovery). Rejects otherwise; a
+   * read-only answer also recycles the pool.
+   */
+  probe(opts?: { writable?: boolean; timeoutMs?: number }): Promise<void>;
+  /** Server mode: replaces the pool when `err` says its connections are unusable (see isConnectionBroken); true if so. */
+  recycleIfBroken(err: unknown): boolean;
 }
+
+/** Postgres connection settings (server mode). Times are bounded so an outage reaches callers fast. */
+export const POOL_SETTINGS = {
+  /** Seconds before a connection attempt fails (postgres.js default: 30). */
+  connectTimeoutS: 5,
+  /** Seconds an idle connection is kept. */
+  idleTimeoutS: 60,
+  /** Seconds a connection lives at most, whatever happens (a connection left on a demoted primary ends). */
+  maxLifetimeS: 10 * 60,
+  /** Milliseconds a statement may run before the server cancels it (57014). */
+  statementTimeoutMs: 30_000,
+};
+
+const codeOf = (err: unknown): string | undefined => {
+  for (let e: any = err, i = 0; e && i < 10; e = e.cause, i++) if (typeof e.code === 'string') return e.code;
+  return undefined;
+};
+
+/**
+ * The error says the connection cannot serve writes any more: read-only (25006: the server was
+ * demoted in a failover), terminated or shut down by the server (57P01..57P03), a broken connection
+ * (class 08), or closed under the driver. Retrying on a fresh connection is the cure.
+ */
+export function isConnectionBroken(err: unknown): boolean {
+  const code = codeOf(err);
+  if (!code) return false;
+  return code === '25006' || /^57P0[123]$/.test(code) || /^08/.test(code) || /^CONNECTION_(ENDED|CLOSED|DESTROYED)$/.test(code) || code === 'ECONNRESET';
+}
+
+/** The database cannot answer now (broken connection, outage, timeout): callers get UNAVAILABLE, not 500. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = codeOf(err);
+  if (!code) return false;
+  return isConnectionBroken(err) || code === '57014' || code === '53300' || code === 'CONNECT_TIMEOUT' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH';
+}
+
+// Open server-mode pools of this process, so the HTTP error handler can recycle the broken one.
+const openPools = new Set<{ recycleIfBroken(err: unknown): boolean }>();
+
+/** Recycles every pool of this process that `err` shows broken (called from the HTTP error handler). */
+export function recycleBrokenPools(err: unknown): void {
+  for (const p of openPools) p.recycleIfBroken(err);
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => (clearTimeout(t), resolve(v)),
+      (e) => (clearTimeout(t), reject(e)),
+    );
+  });
 
 export function serviceSchemaName(prefix: string, service: string): string {
   return `${prefix}_${service}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
@@ -75,6 +136,10 @@ async function openPglite<TSchema extends Record<string, unknown>>(opts: Databas
     },
     drop: async () => {},
     role: null,
+    probe: async (o = {}) => {
+      await withTimeout(client.query('select 1'), o.timeoutMs ?? 1000, 'the database');
+    },
+    recycleIfBroken: () => false,
   };
 }
 
@@ -91,25 +156,78 @@ async function openPostgres<TSchema extends Record<string, unknown>>(opts: Datab
   } finally {
     await owner.end();
   }
-  const client = postgres(opts.databaseUrl!, {
-    max: opts.poolSize ?? 10,
-    onnotice: () => {},
-    // `role` as a startup parameter: every pooled connection runs as it from its first query.
-    connection: { search_path: schema, ...(role ? { role } : {}) },
+  const pool = () =>
+    postgres(opts.databaseUrl!, {
+      max: opts.poolSize ?? 10,
+      onnotice: () => {},
+      connect_timeout: POOL_SETTINGS.connectTimeoutS,
+      idle_timeout: POOL_SETTINGS.idleTimeoutS,
+      max_lifetime: POOL_SETTINGS.maxLifetimeS,
+      // `role` as a startup parameter: every pooled connection runs as it from its first query.
+      connection: { search_path: schema, statement_timeout: POOL_SETTINGS.statementTimeoutMs, ...(role ? { role } : {}) },
+    });
+  let client = pool();
+  let current = drizzlePostgres(client, { schema: opts.tables }) as unknown as Db<TSchema>;
+  // Services keep `db`; it always forwards to the current pool, so a recycled pool needs no restart.
+  const db = new Proxy({} as Db<TSchema>, {
+    get: (_t, prop) => {
+      const v = Reflect.get(current as object, prop);
+      // Methods run on the current instance; own properties ($client, a function with members) pass as they are.
+      return typeof v === 'function' && !Object.hasOwn(current as object, prop) ? v.bind(current) : v;
+    },
   });
-  const db = drizzlePostgres(client, { schema: opts.tables }) as unknown as Db<TSchema>;
+  let lastRecycle = 0;
+  const recycle = () => {
+    // At most once a second: the errors of one failover arrive together.
+    if (Date.now() - lastRecycle < 1000) return;
+    lastRecycle = Date.now();
+    const old = client;
+    client = pool();
+    current = drizzlePostgres(client, { schema: opts.tables }) as unknown as Db<TSchema>;
+    // In-flight queries and transactions on the old pool finish or fail on their own (a healthy pool
+    // of another service in the same process may be recycled too: it is given a minute).
+    old.end({ timeout: 60 }).catch(() => {});
+  };
+  const handle = {
+    recycleIfBroken: (err: unknown) => {
+      if (!isConnectionBroken(err)) return false;
+      recycle();
+      return true;
+    },
+  };
+  openPools.add(handle);
   return {
     db,
     kind: 'postgres',
     schema,
     role,
-    close: () => client.end({ timeout: 5 }),
+    close: () => {
+      openPools.delete(handle);
+      return client.end({ timeout: 5 });
+    },
     drop: async () => {
       const o = ownerConnection();
       try {
         await o.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       } finally {
         await o.end();
+      }
+    },
+    recycleIfBroken: handle.recycleIfBroken,
+    probe: async (o = {}) => {
+      const check = async () => {
+        if (!o.writable) return void (await client`select 1`);
+        const [row] = await client`select current_setting('transaction_read_only') as ro, pg_is_in_recovery() as recovery`;
+        if (row!.ro === 'on' || row!.recovery === true) {
+          recycle(); // the connection (or the server) went read-only: try fresh connections next time
+          throw new Error('the database is read-only');
+        }
+      };
+      try {
+        await withTimeout(check(), o.timeoutMs ?? 1000, 'the database');
+      } catch (err) {
+        handle.recycleIfBroken(err);
+        throw err;
       }
     },
   };

@@ -5,6 +5,9 @@ import { compileForHttp } from '@govshare/contracts';
 import { AppError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceTokenVerifier } from './service-token.ts';
+import { isDatabaseUnavailable, recycleBrokenPools } from './db.ts';
+
+const READY_TIMEOUT_MS = 1000;
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -60,12 +63,16 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
   }
 
   app.get('/healthz', async () => ({ ok: true }));
+  // Readiness answers within a second: a probe that hangs (a paused database) counts as not ready.
   app.get('/readyz', async (_req, reply) => {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await opts.ready?.();
+      await Promise.race([opts.ready?.(), new Promise((_r, reject) => (timer = setTimeout(() => reject(new Error('readiness timed out')), READY_TIMEOUT_MS)))]);
       return { ready: true };
     } catch {
       return reply.code(503).send({ ready: false });
+    } finally {
+      clearTimeout(timer);
     }
   });
 
@@ -87,6 +94,12 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
     if (err.statusCode === 413) return reply.code(413).send(new AppError('BAD_USER_INPUT', 'request body too large').toBody());
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send(new AppError('BAD_USER_INPUT', err.message).toBody());
+    }
+    if (isDatabaseUnavailable(err)) {
+      // An outage or a broken connection is not the caller's fault nor a bug: 503, and a fresh pool.
+      recycleBrokenPools(err);
+      req.log.warn({ code: err.code ?? err.cause?.code }, 'database unavailable');
+      return reply.code(503).send(new AppError('UNAVAILABLE', 'database unavailable').toBody());
     }
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send(new AppError('INTERNAL_SERVER_ERROR', 'internal error').toBody());

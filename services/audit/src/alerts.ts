@@ -10,6 +10,7 @@
 // both after the commit (the intent grants.revoke may still be refused, so it does not count).
 // The gateway also sweeps the catalog's grants and records any creation or revocation whose fact was
 // lost (grants.created / grants.revoked, with ids derived from the grant so a repeat is a no-op).
+import { storableJson } from './stored-text.ts';
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import { AppError, type Db, type Logger } from '@govshare/platform';
 import type { AuditAlert, AuditAlertKind, AuditAlertPage, AuditAlertReview, AuditAlertReviewOutcome, AuditAlertReviewRequest, AuditStoredEvent } from '@govshare/contracts';
@@ -85,7 +86,8 @@ export class AlertEngine {
     await this.denials(batch, found);
     await this.grants(batch, found);
     await this.largeReads(batch, found);
-    if (found.length) await this.db.insert(alerts).values(found);
+    // Alert text quotes event fields (actor, purpose): stored in their storable form, like the search columns.
+    if (found.length) await this.db.insert(alerts).values(found.map(storableJson));
     for (const a of found) this.logger.warn({ alert: a.kind, sub: a.actorSub, seq: a.seq }, a.message);
   }
 
@@ -285,7 +287,7 @@ export async function reviewAlert(db: Db, alertId: number, review: AuditAlertRev
   if (!alert) throw new AppError('NOT_FOUND', `alert ${alertId} not found`);
   const [row] = await db
     .insert(alertReviews)
-    .values({ alertId, outcome: review.outcome, note: review.note, reviewerSub: review.reviewer.sub, reviewerDept: review.reviewer.dept })
+    .values(storableJson({ alertId, outcome: review.outcome, note: review.note, reviewerSub: review.reviewer.sub, reviewerDept: review.reviewer.dept }))
     .returning();
   return toReview(row!);
 }

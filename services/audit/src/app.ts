@@ -3,12 +3,11 @@ import type { JWK } from 'jose';
 import { createServiceApp, createServiceTokenVerifier, openDatabase, type Database, type Logger } from '@govshare/platform';
 import { AuditLog } from './append.ts';
 import { AlertEngine, defaultAlertRules, type AlertRules } from './alerts.ts';
-import { Checkpointer } from './checkpoints.ts';
-import { checkIntegrity, type IntegrityOptions, type IntegrityResult } from './integrity.ts';
+import { Checkpointer, keptCheckpointFile, readKeptCheckpoint } from './checkpoints.ts';
+import { checkIntegrity, checkKeptCheckpoint, type IntegrityOptions, type IntegrityResult } from './integrity.ts';
 import { checkpointPublicKeys, type CheckpointKeys } from './keys.ts';
 import { registerRoutes } from './routes.ts';
 import { tables } from './schema.ts';
-import { sql } from 'drizzle-orm';
 
 export const migrationsFolder = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -67,7 +66,10 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
   }
   const { db } = database;
   try {
-    const integrity = await checkIntegrity(db, { publicKeys: checkpointPublicKeys(opts.checkpointKeys), ...opts.integrity });
+    const publicKeys = checkpointPublicKeys(opts.checkpointKeys);
+    const integrity = await checkIntegrity(db, { publicKeys, ...opts.integrity });
+    const keptFile = keptCheckpointFile(opts.dataDir, database.schema);
+    if (keptFile) await checkKeptCheckpoint(db, integrity.size, await readKeptCheckpoint(keptFile), keptFile, publicKeys);
     opts.logger.info({ size: integrity.size, mode: integrity.mode }, 'audit log integrity verified');
     const alerts = new AlertEngine(db, opts.logger, { ...defaultAlertRules, ...opts.alertRules });
     let checkpoints: Checkpointer | undefined;
@@ -76,22 +78,23 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
       subjectKey: opts.subjectKey,
       logger: opts.logger,
       maxBatch: opts.maxBatch,
+      // Read-only or terminated connections are replaced at once, not kept until their lifetime ends.
+      onStoreError: (err) => database.recycleIfBroken(err),
       onCommitted: (leaves) => {
         checkpoints?.notify();
         alerts.onCommitted(leaves);
       },
     });
     await log.load();
-    checkpoints = new Checkpointer({ db, log, privateJwk: opts.checkpointKeys.privateJwk, intervalMs: opts.checkpointIntervalMs ?? 1000, logger: opts.logger });
+    checkpoints = new Checkpointer({ db, log, privateJwk: opts.checkpointKeys.privateJwk, intervalMs: opts.checkpointIntervalMs ?? 1000, logger: opts.logger, keptFile });
     await checkpoints.init();
 
     const app = createServiceApp({
       logger: opts.logger,
       verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'audit'),
       bodyLimit: 8 * 1024 * 1024,
-      ready: async () => {
-        await db.execute(sql`select 1`);
-      },
+      // Ready = can commit: the database answers within a second and the connection is writable.
+      ready: () => database.probe({ writable: true }),
     });
     registerRoutes(app, { db, log, checkpoints, publicKeys: checkpointPublicKeys(opts.checkpointKeys), subjectKey: opts.subjectKey });
 

@@ -11,7 +11,8 @@ import { Frontier, frontierRefs, leafHash } from './merkle.ts';
 import { events, treeNodes } from './schema.ts';
 import { fetchNodes, mapSource } from './tree-store.ts';
 import { subjectKeyOf } from './keys.ts';
-import { pgArrayElement, queryPrepared } from './raw-sql.ts';
+import { pgArray, pgArrayElement, queryPrepared } from './raw-sql.ts';
+import { storableText } from './stored-text.ts';
 
 export interface Accepted {
   id: string;
@@ -32,16 +33,31 @@ export interface AuditLogOptions {
   maxBatch?: number;
   /** Called after each commit, outside the acknowledgement path. */
   onCommitted?: (leaves: CommittedLeaf[]) => void;
+  /** Called when a commit fails for another reason than its content (the pool may need replacing). */
+  onStoreError?: (err: unknown) => void;
 }
 
 type Prepared = Omit<AuditStoredEvent, 'seq'>;
 
 const RECENT_IDS = 100_000;
 
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: any = err; e; e = e.cause) if (e.code === '23505') return true;
-  return false;
+function sqlState(err: unknown): string | undefined {
+  for (let e: any = err; e; e = e.cause) if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  return undefined;
 }
+
+const isUniqueViolation = (err: unknown) => sqlState(err) === '23505';
+
+/**
+ * The database refused what a statement carried (data exception, constraint, size limit: SQLSTATE
+ * classes 22, 23, 54), as opposed to being unable to commit anything (connection, read-only, outage).
+ * Only the former is worth splitting a batch for: the same events alone would fail the same way.
+ */
+const isContentError = (err: unknown) => /^(22|23|54)/.test(sqlState(err) ?? '');
+
+/** What became of one appended event: its seq, or why it was not stored. */
+export type Outcome = Accepted | { id: string; error: AppError };
+export const isAccepted = (o: Outcome): o is Accepted => !('error' in o);
 
 /**
  * An event ready to be written: everything but its seq is computed when it is appended (HMACs,
@@ -128,6 +144,35 @@ function leafLiteral(head: string, tail: string, headBuf: Buffer, tailBuf: Buffe
   return { headLit: `"\\\\x${headBuf.toString('hex')}`, tailLit: `${tailBuf.toString('hex')}"`, hexLit: true };
 }
 
+/**
+ * The search columns of an event, derived from it alone (integrity.ts recomputes them from each leaf
+ * and compares). Text goes in its storable form (stored-text.ts), so any string fits.
+ */
+export function searchColumns(e: Prepared): Omit<typeof events.$inferInsert, 'seq' | 'leaf'> {
+  const t = (v: string | undefined) => (v === undefined ? null : storableText(v));
+  return {
+    id: storableText(e.id),
+    at: new Date(e.at),
+    requestId: storableText(e.requestId),
+    actorSub: storableText(e.actor.sub),
+    actorDept: storableText(e.actor.dept),
+    action: storableText(e.action),
+    dataset: t(e.dataset),
+    outcome: storableText(e.outcome),
+    recordCount: e.recordCount ?? null,
+    grantId: t(e.grantId),
+    purpose: t(e.purpose),
+    accessRequestId: t(e.accessRequestId),
+    // Subject lookup finds the records returned (subjectKeys) and the subjects a filter asked about.
+    subjectKeys: lookupKeys(e),
+  };
+}
+
+function lookupKeys(e: Prepared): string[] | null {
+  const keys = new Set([...(e.subjectKeys ?? []), ...filterSubjectKeys(e.filter)]);
+  return keys.size ? [...keys] : null;
+}
+
 /** Everything about an event that does not depend on its seq. */
 export function readyEvent(e: Prepared, index = 0): Ready {
   const { head, tail } = splitCanonical(e);
@@ -135,6 +180,7 @@ export function readyEvent(e: Prepared, index = 0): Ready {
   if (!Number.isFinite(atMs)) throw new AppError('BAD_USER_INPUT', `events/${index}/at: not a valid date-time`);
   const headBuf = Buffer.from(head, 'utf8');
   const tailBuf = Buffer.from(tail, 'utf8');
+  const c = searchColumns(e);
   const cell = pgArrayElement;
   return {
     event: e,
@@ -142,26 +188,26 @@ export function readyEvent(e: Prepared, index = 0): Ready {
     tail: tailBuf,
     ...leafLiteral(head, tail, headBuf, tailBuf),
     cells: [
-      cell(e.id),
-      cell(new Date(atMs).toISOString()),
-      cell(e.requestId),
-      cell(e.actor.sub),
-      cell(e.actor.dept),
-      cell(e.action),
-      cell(e.dataset ?? null),
-      cell(e.outcome),
-      cell(e.recordCount ?? null),
-      cell(e.grantId ?? null),
-      cell(e.purpose ?? null),
-      cell(e.accessRequestId ?? null),
-      e.subjectKeys ? cell(`{${e.subjectKeys.map(pgArrayElement).join(',')}}`) : 'NULL',
+      cell(c.id),
+      cell(c.at!.toISOString()),
+      cell(c.requestId),
+      cell(c.actorSub),
+      cell(c.actorDept),
+      cell(c.action),
+      cell(c.dataset),
+      cell(c.outcome),
+      cell(c.recordCount),
+      cell(c.grantId),
+      cell(c.purpose),
+      cell(c.accessRequestId),
+      c.subjectKeys ? cell(pgArray(c.subjectKeys)) : 'NULL',
     ],
   };
 }
 
 interface Pending {
   events: Ready[];
-  resolve: (a: Accepted[]) => void;
+  resolve: (a: Outcome[]) => void;
   reject: (e: unknown) => void;
 }
 
@@ -174,13 +220,46 @@ export function parseLeaf(bytes: Uint8Array): AuditStoredEvent {
   return JSON.parse(Buffer.from(bytes).toString('utf8')) as AuditStoredEvent;
 }
 
-/** Replaces clear subjects by keyed HMACs; nothing clear survives this function. */
+/**
+ * A filter as stored: every condition the gateway marked `subject: true` (its field is an x-subject
+ * field of the dataset) has its value replaced by the keyed HMAC of that value (`valueKey`, or
+ * `valueKeys` for a list), so a probe for a resident ID is logged without the ID and found by a
+ * subject lookup. Other conditions are kept as they are. Marked conditions are found at any depth
+ * (a sandbox query nests its filter inside the aggregate).
+ */
+function hashFilterSubjects(filter: unknown, key: Uint8Array): unknown {
+  if (Array.isArray(filter)) return filter.map((f) => hashFilterSubjects(f, key));
+  if (!filter || typeof filter !== 'object') return filter;
+  const { subject, value, ...rest } = filter as Record<string, unknown>;
+  if (subject === true && value !== undefined && value !== null) {
+    const hash = (v: unknown) => subjectKeyOf(key, String(v));
+    return Array.isArray(value) ? { ...rest, valueKeys: value.map(hash) } : { ...rest, valueKey: hash(value) };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(filter)) out[k] = hashFilterSubjects(v, key);
+  return out;
+}
+
+/** The subject keys a stored filter names (its conditions' valueKey / valueKeys). */
+export function filterSubjectKeys(filter: unknown, out: string[] = []): string[] {
+  if (Array.isArray(filter)) for (const f of filter) filterSubjectKeys(f, out);
+  else if (filter && typeof filter === 'object') {
+    const f = filter as Record<string, unknown>;
+    if (typeof f.valueKey === 'string') out.push(f.valueKey);
+    if (Array.isArray(f.valueKeys)) for (const k of f.valueKeys) if (typeof k === 'string') out.push(k);
+    for (const v of Object.values(f)) if (v && typeof v === 'object') filterSubjectKeys(v, out);
+  }
+  return out;
+}
+
+/** Replaces clear subjects (and subject values in the filter) by keyed HMACs; nothing clear survives this function. */
 export function prepareEvent(e: AuditEvent, key: Uint8Array, index = 0): Prepared {
   if (e.subjectKeys !== undefined) {
     throw new AppError('BAD_USER_INPUT', `events/${index}/subjectKeys: computed by the audit service; send clear identifiers in subjects`);
   }
   const { subjects, subjectKeys: _ignored, ...rest } = e;
   const out: Prepared = { ...rest };
+  if (e.filter !== undefined) out.filter = hashFilterSubjects(e.filter, key);
   if (subjects && subjects.length > 0) out.subjectKeys = [...new Set(subjects.map((s) => subjectKeyOf(key, s)))];
   return out;
 }
@@ -236,8 +315,18 @@ export class AuditLog {
     );
   }
 
-  /** Appends events; resolves with their seqs once they are durably committed. */
-  append(input: AuditEvent[]): Promise<Accepted[]> {
+  /** Appends events; resolves with their seqs once they are durably committed, rejects if any was not. */
+  async append(input: AuditEvent[]): Promise<Accepted[]> {
+    const outcomes = await this.appendEach(input);
+    for (const o of outcomes) if (!isAccepted(o)) throw o.error;
+    return outcomes as Accepted[];
+  }
+
+  /**
+   * Appends events and tells, per event, whether it was committed (its seq) or why not. One event the
+   * database refuses fails alone: the others of its request and of its batch are still committed.
+   */
+  appendEach(input: AuditEvent[]): Promise<Outcome[]> {
     if (this.closed) return Promise.reject(new AppError('UNAVAILABLE', 'audit log is closing'));
     let prepared: Ready[];
     try {
@@ -245,7 +334,7 @@ export class AuditLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<Accepted[]>((resolve, reject) => {
+    return new Promise<Outcome[]>((resolve, reject) => {
       this.queue.push({ events: prepared, resolve, reject });
       if (!this.flushing) this.flushing = this.flushLoop();
     });
@@ -264,8 +353,39 @@ export class AuditLog {
     return batch;
   }
 
-  private startBatch(batch: Pending[] | null): Promise<Accepted[]> | null {
-    return batch && this.commit(batch.flatMap((p) => p.events));
+  private startBatch(batch: Pending[] | null): Promise<Outcome[]> | null {
+    return batch && this.commitIsolated(batch.flatMap((p) => p.events));
+  }
+
+  /**
+   * Commits a batch; if the database refuses its content, splits it in halves and commits each
+   * (recursively, in order, so seqs stay gap-free), so only the refused events fail. If it cannot
+   * commit at all, every event not yet committed fails UNAVAILABLE (the gateway then fails closed).
+   */
+  private async commitIsolated(batch: Ready[]): Promise<Outcome[]> {
+    try {
+      return await this.commit(batch);
+    } catch (err) {
+      if (!isContentError(err)) this.opts.onStoreError?.(err);
+      // The database is the truth: reload the tree edge before anything else is written.
+      await this.load().catch((e) => this.opts.logger.error({ err: e }, 'audit log reload failed'));
+      if (!isContentError(err)) {
+        this.opts.logger.error({ err }, 'audit batch commit failed');
+        const failure = new AppError('UNAVAILABLE', 'audit events could not be committed');
+        return batch.map((r) => ({ id: r.event.id, error: failure }));
+      }
+      if (batch.length === 1) {
+        const code = sqlState(err);
+        this.opts.logger.warn({ sqlState: code, eventId: batch[0]!.event.id }, 'audit event refused by the database');
+        const refused = new AppError('BAD_USER_INPUT', `event ${batch[0]!.event.id}: the database refused to store it (SQLSTATE ${code}); other events were not affected`);
+        return [{ id: batch[0]!.event.id, error: refused }];
+      }
+      const mid = batch.length >> 1;
+      const left = await this.commitIsolated(batch.slice(0, mid));
+      const down = left.find((o) => !isAccepted(o) && o.error.code === 'UNAVAILABLE');
+      if (down && !isAccepted(down)) return [...left, ...batch.slice(mid).map((r) => ({ id: r.event.id, error: down.error }))];
+      return [...left, ...(await this.commitIsolated(batch.slice(mid)))];
+    }
   }
 
   private async flushLoop(): Promise<void> {
@@ -273,23 +393,11 @@ export class AuditLog {
       let batch = this.takeBatch();
       let running = this.startBatch(batch);
       while (batch && running) {
-        let results: Accepted[];
-        try {
-          results = await running;
-        } catch (err) {
-          this.opts.logger.error({ err }, 'audit batch commit failed');
-          const failure = new AppError('UNAVAILABLE', 'audit events could not be committed');
-          for (const p of batch) p.reject(failure);
-          // The database is the truth: reload the tree edge before the next batch.
-          await this.load().catch((e) => this.opts.logger.error({ err: e }, 'audit log reload failed'));
-          batch = this.takeBatch();
-          running = this.startBatch(batch);
-          continue;
-        }
-        // Committed: answer the callers, then let them act before the next batch is cut. In-process
-        // callers (and requests that arrived meanwhile) append again within this turn of the event
-        // loop, so closed-loop callers form ONE group per commit instead of two alternating halves
-        // (64 callers: ~64 events per statement instead of ~32, less fixed cost per event).
+        const results = await running;
+        // Answer the callers, then let them act before the next batch is cut. In-process callers
+        // (and requests that arrived meanwhile) append again within this turn of the event loop, so
+        // closed-loop callers form ONE group per commit instead of two alternating halves (64
+        // callers: ~64 events per statement instead of ~32, less fixed cost per event).
         let i = 0;
         for (const p of batch) {
           p.resolve(results.slice(i, i + p.events.length));
@@ -417,21 +525,5 @@ export class AuditLog {
 }
 
 export function eventRow(e: AuditStoredEvent, leaf: Uint8Array): typeof events.$inferInsert {
-  return {
-    seq: e.seq,
-    id: e.id,
-    leaf,
-    at: new Date(e.at),
-    requestId: e.requestId,
-    actorSub: e.actor.sub,
-    actorDept: e.actor.dept,
-    action: e.action,
-    dataset: e.dataset ?? null,
-    outcome: e.outcome,
-    recordCount: e.recordCount ?? null,
-    grantId: e.grantId ?? null,
-    purpose: e.purpose ?? null,
-    accessRequestId: e.accessRequestId ?? null,
-    subjectKeys: e.subjectKeys ?? null,
-  };
+  return { seq: e.seq, leaf, ...searchColumns(e) };
 }

@@ -1,6 +1,8 @@
 // Signed checkpoints: {treeSize, rootHash (base64), timestamp} as an EdDSA JWS by the audit
 // service's own key. Signed after commits, at most once per interval and at the latest one interval
 // after a batch; every checkpoint is kept.
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
 import { AppError, type Db, type Logger } from '@govshare/platform';
@@ -63,6 +65,39 @@ export interface CheckpointerOptions {
   privateJwk: JWK;
   intervalMs: number;
   logger: Logger;
+  /** Where the latest checkpoint is also kept, outside the database (see keptCheckpointFile). */
+  keptFile?: string;
+}
+
+/**
+ * The file that keeps the latest signed checkpoint outside the database: one per data directory and
+ * database schema, so pointing the service at another database is not mistaken for a rewrite.
+ */
+export const keptCheckpointFile = (dataDir: string, schema: string): string | undefined =>
+  dataDir === ':memory:' ? undefined : join(dataDir, 'audit', `${schema}.latest-checkpoint.json`);
+
+/** Writes the checkpoint to `file` atomically (temporary file, fsync, rename): a crash leaves the old or the new one. */
+export async function writeKeptCheckpoint(file: string, cp: AuditCheckpoint): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const handle = await open(tmp, 'w', 0o644);
+  try {
+    await handle.writeFile(JSON.stringify(cp) + '\n');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, file);
+}
+
+/** The kept checkpoint, or null when there is none yet. */
+export async function readKeptCheckpoint(file: string): Promise<AuditCheckpoint | null> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as AuditCheckpoint;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`the kept checkpoint ${file} cannot be read: ${(err as Error).message}`);
+  }
 }
 
 export class Checkpointer {
@@ -125,6 +160,8 @@ export class Checkpointer {
       const jws = await signCheckpoint(this.opts.privateJwk, payload);
       await this.opts.db.insert(checkpoints).values({ treeSize: size, rootHash: root, timestamp: new Date(timestamp), jws });
       this.latest = { ...payload, jws };
+      // After the database commit, so the kept file is never ahead of the database.
+      if (this.opts.keptFile) await writeKeptCheckpoint(this.opts.keptFile, this.latest).catch((err) => this.opts.logger.error({ err }, 'could not keep the checkpoint outside the database'));
       this.remember(size, this.latest);
       this.lastSignedAt = Date.now();
       return this.latest;

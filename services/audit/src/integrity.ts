@@ -10,6 +10,9 @@ import { Frontier, inclusionProof, leafHash, rootOf, toHex, verifyInclusion } fr
 import { checkpoints, events, treeNodes } from './schema.ts';
 import { MissingNodeError, withStoredNodes } from './tree-store.ts';
 import { verifyCheckpoint } from './checkpoints.ts';
+import { searchColumns } from './append.ts';
+import { storableText } from './stored-text.ts';
+import type { AuditCheckpoint, AuditStoredEvent } from '@govshare/contracts';
 
 export class IntegrityError extends Error {
   constructor(
@@ -37,7 +40,28 @@ export interface IntegrityResult {
   checkpointsChecked: number;
 }
 
-function checkLeafRow(seq: number, id: string, leaf: Uint8Array): Buffer {
+type EventRow = typeof events.$inferSelect;
+
+const sameColumn = (a: unknown, b: unknown): boolean =>
+  a instanceof Date || b instanceof Date ? a instanceof Date && b instanceof Date && a.getTime() === b.getTime() : JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * The search columns must be what the leaf says (append.ts derives them with searchColumns): an owner
+ * who edits only a column (say dataset or subject_keys) would otherwise hide the event from auditors'
+ * searches while the tree still verifies.
+ */
+function checkColumns(seq: number, row: EventRow, parsed: AuditStoredEvent): void {
+  const want = searchColumns(parsed);
+  for (const [name, value] of Object.entries(want)) {
+    if (!sameColumn((row as Record<string, unknown>)[name], value)) {
+      throw new IntegrityError(seq, `search column ${name} differs from the stored event: the row was edited (auditors' searches would miss or misplace it)`);
+    }
+  }
+}
+
+/** Parses and checks a leaf row; its search columns are checked (checkColumns) once its hash is. */
+function checkLeafRow(seq: number, row: EventRow): { hash: Buffer; parsed: AuditStoredEvent } {
+  const { id, leaf } = row;
   const bytes = Buffer.from(leaf);
   let parsed: any;
   try {
@@ -47,8 +71,8 @@ function checkLeafRow(seq: number, id: string, leaf: Uint8Array): Buffer {
   }
   if (canonicalJson(parsed) !== bytes.toString('utf8')) throw new IntegrityError(seq, 'stored event is not canonical JSON');
   if (parsed.seq !== seq) throw new IntegrityError(seq, `stored event carries seq ${parsed.seq}`);
-  if (parsed.id !== id) throw new IntegrityError(seq, `stored event id ${parsed.id} differs from its row id ${id}`);
-  return leafHash(bytes);
+  if (storableText(parsed.id) !== id) throw new IntegrityError(seq, `stored event id ${parsed.id} differs from its row id ${id}`);
+  return { hash: leafHash(bytes), parsed };
 }
 
 async function firstGap(db: Db, size: number): Promise<number> {
@@ -111,7 +135,7 @@ async function fullCheck(db: Db, size: number, cps: CpRow[]): Promise<void> {
   for (let start = 0; start < size; start += CHUNK) {
     const end = Math.min(size, start + CHUNK);
     const rows = await db
-      .select({ seq: events.seq, id: events.id, leaf: events.leaf })
+      .select()
       .from(events)
       .where(and(gte(events.seq, start), lt(events.seq, end)))
       .orderBy(asc(events.seq));
@@ -124,10 +148,11 @@ async function fullCheck(db: Db, size: number, cps: CpRow[]): Promise<void> {
     for (const r of rows) {
       const seq = Number(r.seq);
       if (seq !== f.size) throw new IntegrityError(f.size, 'event is missing');
-      const h = checkLeafRow(seq, r.id, r.leaf);
+      const { hash: h, parsed } = checkLeafRow(seq, r);
       const stored = storedLeaf.get(seq);
       if (!stored) throw new IntegrityError(seq, 'stored leaf hash is missing');
       if (!stored.equals(h)) throw new IntegrityError(seq, 'stored event does not match its stored leaf hash');
+      checkColumns(seq, r, parsed);
       for (const d of f.append(h)) if (d.level > 0) made.push(d);
       checkCp();
     }
@@ -168,11 +193,11 @@ async function sampledCheck(db: Db, size: number, cps: CpRow[], opts: IntegrityO
   const list = [...seqs].sort((a, b) => a - b);
   for (let i = 0; i < list.length; i += 1000) {
     const chunk = list.slice(i, i + 1000);
-    const rows = await db.select({ seq: events.seq, id: events.id, leaf: events.leaf }).from(events).where(inArray(events.seq, chunk)).orderBy(asc(events.seq));
+    const rows = await db.select().from(events).where(inArray(events.seq, chunk)).orderBy(asc(events.seq));
     if (rows.length !== chunk.length) throw new IntegrityError(chunk.find((s, j) => Number(rows[j]?.seq) !== s) ?? chunk[0]!, 'event is missing');
     for (const r of rows) {
       const seq = Number(r.seq);
-      const h = checkLeafRow(seq, r.id, r.leaf);
+      const { hash: h, parsed } = checkLeafRow(seq, r);
       // The leaf must hash to the stored leaf node and its stored path must lead to the root.
       const ok = await withStoredNodes(db, (src) => {
         // Read every node unconditionally: the first (recording) pass must see all of them.
@@ -181,7 +206,30 @@ async function sampledCheck(db: Db, size: number, cps: CpRow[], opts: IntegrityO
         return Buffer.from(stored).equals(h) && verifyInclusion(seq, size, h, proof, root);
       });
       if (!ok) throw new IntegrityError(seq, `stored event or its tree path does not match the tree (leaf hash ${toHex(h)})`);
+      checkColumns(seq, r, parsed);
     }
   }
   return recent.length;
+}
+
+/**
+ * The stored log must contain the checkpoint kept outside the database (the latest one signed): at
+ * least as many events, and the same root at that size. Deleting the newest events (and their
+ * checkpoint rows) or rewriting history is then refused at start instead of being signed over.
+ */
+export async function checkKeptCheckpoint(db: Db, size: number, kept: AuditCheckpoint | null, file: string, publicKeys: JWK[]): Promise<void> {
+  if (!kept) return;
+  let payload;
+  try {
+    payload = await verifyCheckpoint(kept, publicKeys);
+  } catch (e) {
+    throw new IntegrityError(null, `the checkpoint kept in ${file}: ${(e as Error).message}`);
+  }
+  if (payload.treeSize > size) {
+    throw new IntegrityError(size, `the log has ${size} events but the checkpoint kept in ${file} covers ${payload.treeSize}: events were removed`);
+  }
+  const root = await withStoredNodes(db, (src) => rootOf(src, payload.treeSize));
+  if (!Buffer.from(root).equals(Buffer.from(payload.rootHash, 'base64'))) {
+    throw new IntegrityError(null, `the stored log at tree size ${payload.treeSize} differs from the checkpoint kept in ${file}: history was rewritten`);
+  }
 }

@@ -71,7 +71,14 @@ export function loadSubjectKey(dataDir: string, given?: string): Buffer {
   return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
 }
 
-/** Keyed HMAC-SHA256 (hex) of one subject identifier. */
+/**
+ * An identifier as it is compared: Unicode NFKC (full-width digits and letters become ASCII), trimmed,
+ * upper case, the way masking (gateway/src/policy/masking.ts) and the quality service normalise, so
+ * `11010519900101123x`, ` 11010519900101123X ` and its full-width form are one subject.
+ */
+export const normaliseIdentifier = (identifier: string): string => identifier.normalize('NFKC').trim().toUpperCase();
+
+/** Keyed HMAC-SHA256 (hex) of one subject identifier, normalised first (on storing and on lookup alike). */
 export function subjectKeyOf(key: Uint8Array, identifier: string): string {
-  return createHmac('sha256', key).update(identifier, 'utf8').digest('hex');
+  return createHmac('sha256', key).update(normaliseIdentifier(identifier), 'utf8').digest('hex');
 }

@@ -19,6 +19,9 @@ try {
     checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
   });
   logger.info({ url: started.url }, 'audit service listening');
+  // A parent that started us with an IPC channel (tests, process managers) learns we are listening
+  // from this message instead of polling against a deadline.
+  process.send?.({ type: 'listening', url: started.url });
   closeOnSignals(started.close, logger);
 } catch (err) {
   logger.fatal({ err }, 'audit service failed to start');

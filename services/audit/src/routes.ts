@@ -5,7 +5,7 @@ import type { JWK } from 'jose';
 import type { Db, createServiceApp } from '@govshare/platform';
 
 type FastifyInstance = ReturnType<typeof createServiceApp>;
-import type { AuditLog } from './append.ts';
+import { isAccepted, type AuditLog } from './append.ts';
 import type { Checkpointer } from './checkpoints.ts';
 import { listAlerts, reviewAlert } from './alerts.ts';
 import { prepareExport, type ExportQuery } from './export.ts';
@@ -25,8 +25,15 @@ const api = (def: string) => ({ $ref: ref('audit-api.v1.json', def) });
 
 export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
   app.post<{ Body: { events: AuditEvent[] } }>('/events', { schema: { body: { $ref: ref('audit-event.v1.json', 'AppendRequest') } } }, async (req) => {
-    const accepted = await d.log.append(req.body.events);
-    return { accepted };
+    // Each event stands alone: one the database refuses is reported in `rejected` and the others are
+    // committed. Only when nothing was committed does the whole call fail (503 if the log could not
+    // commit, else the refusal).
+    const outcomes = await d.log.appendEach(req.body.events);
+    const accepted = outcomes.filter(isAccepted);
+    const rejected = outcomes.flatMap((o) => (isAccepted(o) ? [] : [{ id: o.id, code: o.error.code, message: o.error.message }]));
+    if (rejected.length === 0) return { accepted };
+    if (accepted.length === 0) throw (outcomes.find((o) => !isAccepted(o) && o.error.code === 'UNAVAILABLE') ?? outcomes[0]! as any).error;
+    return { accepted, rejected };
   });
 
   app.get<{ Querystring: AuditEventsQuery }>('/events', { schema: { querystring: api('EventsQuery') } }, async (req) => searchEvents(d.db, req.query));

@@ -5,6 +5,7 @@ import type { AuditEventPage, AuditEventsQuery } from '@govshare/contracts';
 import { parseLeaf } from './append.ts';
 import { subjectKeyOf } from './keys.ts';
 import { events } from './schema.ts';
+import { storableText } from './stored-text.ts';
 
 /** Newest first unless asked otherwise: an auditor's first question is what happened lately. */
 async function page(db: Db, conds: SQL[], first: number, after?: string, order: 'newest' | 'oldest' = 'newest'): Promise<AuditEventPage> {
@@ -26,13 +27,13 @@ async function page(db: Db, conds: SQL[], first: number, after?: string, order: 
 
 export function searchEvents(db: Db, q: AuditEventsQuery): Promise<AuditEventPage> {
   const conds: SQL[] = [];
-  if (q.dept) conds.push(eq(events.actorDept, q.dept));
-  if (q.sub) conds.push(eq(events.actorSub, q.sub));
-  if (q.dataset) conds.push(eq(events.dataset, q.dataset));
-  if (q.action) conds.push(eq(events.action, q.action));
-  if (q.outcome) conds.push(eq(events.outcome, q.outcome));
-  if (q.requestId) conds.push(eq(events.requestId, q.requestId));
-  if (q.accessRequestId) conds.push(eq(events.accessRequestId, q.accessRequestId));
+  if (q.dept) conds.push(eq(events.actorDept, storableText(q.dept)));
+  if (q.sub) conds.push(eq(events.actorSub, storableText(q.sub)));
+  if (q.dataset) conds.push(eq(events.dataset, storableText(q.dataset)));
+  if (q.action) conds.push(eq(events.action, storableText(q.action)));
+  if (q.outcome) conds.push(eq(events.outcome, storableText(q.outcome)));
+  if (q.requestId) conds.push(eq(events.requestId, storableText(q.requestId)));
+  if (q.accessRequestId) conds.push(eq(events.accessRequestId, storableText(q.accessRequestId)));
   if (q.from) conds.push(gte(events.at, new Date(q.from)));
   if (q.to) conds.push(lt(events.at, new Date(q.to)));
   return page(db, conds, q.first ?? 50, q.after, q.order);

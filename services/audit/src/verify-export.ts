@@ -37,8 +37,9 @@ export async function verifyExport(
   previous?: Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>,
 ): Promise<VerifyReport> {
   const report: VerifyReport = { ok: false, leaves: 0, checkpointsVerified: 0 };
+  const lines = iterateNow(input);
   try {
-    await run(input, publicKeys, previous, report);
+    await run(lines, publicKeys, previous, report);
     report.ok = true;
   } catch (err) {
     report.error = (err as Error).message;
@@ -47,7 +48,17 @@ export async function verifyExport(
   return report;
 }
 
-async function run(input: AsyncIterable<string> | Iterable<string>, publicKeys: JWK | JWK[], previous: (Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>) | undefined, report: VerifyReport) {
+/**
+ * The input's iterator, taken before anything is awaited: a readline interface emits its lines from
+ * the moment it exists, and the lines emitted before an iterator is attached are lost (verify.ts with
+ * --previous awaited the previous checkpoint's signature first and then saw no header, in 5 of 31 runs).
+ */
+function iterateNow(input: AsyncIterable<string> | Iterable<string>): AsyncIterable<string> {
+  const it = Symbol.asyncIterator in input ? (input as AsyncIterable<string>)[Symbol.asyncIterator]() : (input as Iterable<string>)[Symbol.iterator]();
+  return { [Symbol.asyncIterator]: () => it as AsyncIterator<string> };
+}
+
+async function run(input: AsyncIterable<string>, publicKeys: JWK | JWK[], previous: (Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>) | undefined, report: VerifyReport) {
   const prev = previous ? await verifyCheckpoint(previous, publicKeys).catch((e) => { throw new Failure(`previous checkpoint: ${e.message}`); }) : undefined;
   let header: { fromSeq: number; toSeq: number } | undefined;
   let frontier: Frontier | undefined;
@@ -63,9 +74,14 @@ async function run(input: AsyncIterable<string> | Iterable<string>, publicKeys: 
   const checkPrevAt = () => {
     if (prev && !prevChecked && frontier && frontier.size === prev.treeSize) {
       if (!Buffer.from(frontier.root()).equals(Buffer.from(prev.rootHash, 'base64'))) {
-        throw new Failure(`the log at tree size ${prev.treeSize} does not match the previous checkpoint: history was rewritten`);
+        const from = Math.max(lastGood, header!.fromSeq);
+        throw new Failure(
+          `the log at tree size ${prev.treeSize} does not match the previous checkpoint: history was rewritten (an event with seq in [${from}, ${prev.treeSize - 1}])`,
+          prev.treeSize - from === 1 ? from : undefined,
+        );
       }
       prevChecked = true;
+      lastGood = Math.max(lastGood, prev.treeSize);
     }
   };
 
@@ -138,6 +154,15 @@ async function run(input: AsyncIterable<string> | Iterable<string>, publicKeys: 
         rootsAt.set(f.size, root);
       } else if (payload.treeSize < f.size) {
         throw new Failure(`checkpoint at tree size ${payload.treeSize} appears after seq ${f.size - 1}: the export was reordered`);
+      } else if (f.size !== header.toSeq + 1) {
+        // Only the export's own checkpoint may be larger than the leaves read so far, and it comes
+        // after all of them. One that comes earlier closed a stretch of leaves that is now shorter:
+        // events between the last matching checkpoint and this one were removed (renumbered or not).
+        const from = Math.max(lastGood, header.fromSeq);
+        throw new Failure(
+          `events are missing: checkpoint at tree size ${payload.treeSize} appears after only ${f.size} events, so an event with seq in [${from}, ${payload.treeSize - 1}] was removed (or the export truncated)`,
+          from === f.size ? from : undefined,
+        );
       }
       if (final && payload.treeSize < final.treeSize) throw new Failure(`checkpoints go backwards (${final.treeSize} then ${payload.treeSize})`);
       if (prev && payload.treeSize === prev.treeSize) {

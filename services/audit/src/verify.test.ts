@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { sql } from 'drizzle-orm';
 import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase, type KeyPairJwk } from '@govshare/platform';
 import { canonicalJson } from './canonical.ts';
@@ -179,6 +180,59 @@ describe('export and offline verification', () => {
     }
   });
 
+  it('reads a file stream without losing its first lines, with --previous, in 50 runs out of 50', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-race-'));
+    try {
+      const file = join(dir, 'export.ndjson');
+      writeFileSync(file, full.join('\n') + '\n');
+      // As verify.ts does: a readline interface over a file stream, and a previous checkpoint whose
+      // signature is checked (awaited) before the first line is read.
+      for (let run = 0; run < 50; run++) {
+        const report = await verifyExport(createInterface({ input: createReadStream(file), crlfDelay: Infinity }), [jwk], prev);
+        expect(report.error, `run ${run}`).toBeUndefined();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the first bad event exactly when checkpoints allow it: deleted (renumbered or not) or changed with its hash rewritten', async () => {
+    const b = await startTestAudit('pglite', { checkpointIntervalMs: 60_000 });
+    try {
+      const cps: any[] = [];
+      for (let i = 0; i < 8; i++) {
+        await b.service.log.append([makeEvent()]);
+        cps.push(await b.service.checkpoints.signNow()); // a checkpoint after every event
+      }
+      const keys = (await b.call('GET', '/public-key')).body.keys;
+      const lines = (await b.call('GET', '/export')).text.trim().split('\n');
+      const leafAt = (ls: string[], seq: number) => ls.findIndex((l) => l.includes('"type":"leaf"') && JSON.parse(l).seq === seq);
+      const leafLineOf = (event: any) => {
+        const text = canonicalJson(event);
+        return JSON.stringify({ type: 'leaf', seq: event.seq, leaf: Buffer.from(text).toString('base64'), leafHash: toHex(leafHash(Buffer.from(text))) });
+      };
+      const eventOf = (l: string) => JSON.parse(Buffer.from(JSON.parse(l).leaf, 'base64').toString('utf8'));
+      for (let k = 0; k < 7; k++) {
+        const deleted = lines.slice();
+        deleted.splice(leafAt(deleted, k), 1);
+        // Deleted and the later events renumbered, leaf bytes and hashes rewritten to match.
+        const renumbered = deleted.map((l) => (l.includes('"type":"leaf"') && JSON.parse(l).seq > k ? leafLineOf({ ...eventOf(l), seq: JSON.parse(l).seq - 1 }) : l));
+        const changed = lines.slice();
+        changed[leafAt(changed, k)] = leafLineOf({ ...eventOf(lines[leafAt(lines, k)]!), action: 'records.other' });
+        const previous = k > 0 ? cps[k - 1] : undefined; // the checkpoint right before event k
+        for (const [what, ls] of [['deleted', deleted], ['renumbered', renumbered], ['changed', changed]] as const) {
+          for (const p of [undefined, previous]) {
+            const r = await verifyExport(ls, keys, p);
+            expect(r.ok, `${what} ${k}`).toBe(false);
+            expect(r.firstBadSeq, `${what} ${k}${p ? ' with previous' : ''}: ${r.error}`).toBe(k);
+          }
+        }
+      }
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('leaf bytes are RFC 8785 canonical JSON of the stored event', () => {
     const line = JSON.parse(full[1]!);
     const text = Buffer.from(line.leaf, 'base64').toString('utf8');
@@ -253,6 +307,24 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
     }
   });
 
+  it('refuses to start when only a search column was edited, naming the first such event', async () => {
+    // The leaf and tree are untouched: only what auditors search by. Both edits are caught, the lower seq named.
+    await tamper(
+      sql.raw(`alter table events disable trigger events_append_only`),
+      sql.raw(`update events set subject_keys = null, actor_sub = 'someone-else' where seq = 20`),
+      sql.raw(`update events set dataset = 'elsewhere' where seq = 12`),
+      sql.raw(`alter table events enable trigger events_append_only`),
+    );
+    await expect(startAudit(options)).rejects.toThrow(/at seq 12: search column dataset differs from the stored event/);
+    await expect(startAudit({ ...options, integrity: { fullCheckLimit: 0, tail: 100, sample: 0 } })).rejects.toThrow(/at seq 12: search column dataset/);
+    await tamper(
+      sql.raw(`alter table events disable trigger events_append_only`),
+      sql.raw(`update events set dataset = 'legal-persons' where seq = 12`),
+      sql.raw(`alter table events enable trigger events_append_only`),
+    );
+    await expect(startAudit(options)).rejects.toThrow(/at seq 20: search column actorSub differs/);
+  });
+
   it('refuses to start when a stored event was changed, naming the seq', async () => {
     await tamper(
       sql.raw(`alter table events disable trigger events_append_only`),
@@ -267,6 +339,57 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
   it('refuses to start when a stored event was deleted, naming the seq', async () => {
     await tamper(sql.raw(`alter table events disable trigger events_append_only`), sql.raw(`delete from events where seq = 4`), sql.raw(`alter table events enable trigger events_append_only`));
     await expect(startAudit(options)).rejects.toThrow(/at seq 4: event is missing/);
+  });
+});
+
+describe.each(backends())('the latest checkpoint kept outside the database (%s)', (backend) => {
+  let dir: string;
+  let options: any;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'audit-kept-'));
+    options = onDisk(backend, dir, await generateEd25519('svc'));
+  });
+  afterAll(async () => {
+    await dropSchema(options);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const edit = async (...statements: string[]) => {
+    const d = await openDatabase({ service: 'audit', tables, migrationsFolder, databaseUrl: options.databaseUrl, dataDir: dir, schemaPrefix: options.schemaPrefix, poolSize: 1 });
+    const t = ['events', 'tree_nodes', 'checkpoints'];
+    try {
+      await d.db.transaction(async (tx) => {
+        for (const x of t) await tx.execute(sql.raw(`alter table ${x} disable trigger user`));
+        for (const s of statements) await tx.execute(sql.raw(s));
+        for (const x of t) await tx.execute(sql.raw(`alter table ${x} enable trigger user`));
+      });
+      return d.schema;
+    } finally {
+      await d.close();
+    }
+  };
+  /** Removes the events from `n` on with every tree node and checkpoint covering them: a self-consistent shorter log. */
+  const cutAt = (n: number) =>
+    edit(`delete from events where seq >= ${n}`, `delete from tree_nodes where (idx + 1) * (1::bigint << level) > ${n}`, `delete from checkpoints where tree_size > ${n}`);
+
+  it('refuses to start when the newest events were deleted cleanly, or history was rewritten after them', async () => {
+    const s = await startAudit(options);
+    for (let b = 0; b < 3; b++) await s.service.log.append(Array.from({ length: 10 }, () => makeEvent()));
+    const kept = await s.service.checkpoints.signNow();
+    await s.close();
+    const schema = await cutAt(20);
+    const file = join(dir, 'audit', `${schema}.latest-checkpoint.json`);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ treeSize: 30, jws: kept.jws });
+    // Before: the cut log passed the check and was signed over. Now the kept checkpoint refuses it.
+    await expect(startAudit(options)).rejects.toThrow(/at seq 20: the log has 20 events but the checkpoint kept in .* covers 30: events were removed/);
+
+    // Rewritten: the cut log grown past the kept size with other events (as if the file had been moved away).
+    renameSync(file, `${file}.aside`);
+    const r = await startAudit(options);
+    await r.service.log.append(Array.from({ length: 15 }, () => makeEvent({ action: 'records.other' })));
+    await r.close();
+    renameSync(`${file}.aside`, file);
+    await expect(startAudit(options)).rejects.toThrow(/stored log at tree size 30 differs from the checkpoint kept in .*: history was rewritten/);
   });
 });
 

@@ -33,6 +33,7 @@ const AuditEventRef = builder.objectRef<AuditStoredEvent>('AuditEvent').implemen
     outcome: t.field({ type: OutcomeEnum, resolve: (e) => e.outcome }),
     reason: t.string({ nullable: true, resolve: (e) => e.reason ?? null }),
     errorCode: t.string({ nullable: true, resolve: (e) => e.errorCode ?? null }),
+    withholds: t.string({ nullable: true, description: 'On a <area>.withheld event: the id of the earlier allowed event whose data was not delivered', resolve: (e) => e.withholds ?? null }),
     dataset: t.string({ nullable: true, resolve: (e) => e.dataset ?? null }),
     datasetVersion: t.int({ nullable: true, resolve: (e) => e.datasetVersion ?? null }),
     fields: t.stringList({ nullable: true, resolve: (e) => e.fields ?? null }),
