@@ -36,9 +36,18 @@ export interface Hub {
 
 export async function startHub(
   backend: Backend,
-  opts: { demoScale?: number; quality?: boolean; /** The catalog's "now" (access workflow deadlines, grant expiry). */ catalogClock?: () => Date } = {},
+  opts: {
+    demoScale?: number;
+    quality?: boolean;
+    /** The catalog's "now" (access workflow deadlines, grant expiry). */
+    catalogClock?: () => Date;
+    /** Collects the hub's log lines (JSON, level warn and up) to check what is logged. */
+    logLines?: string[];
+  } = {},
 ): Promise<Hub> {
-  const logger = createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = opts.logLines
+    ? createLogger('test-hub', 'warn', { write: (line) => void opts.logLines!.push(line) })
+    : createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent');
   const serviceKeys = await generateEd25519('svc-test');
   const qualityKeys = await generateEd25519('quality-test');
   const issuerKeys = await generateEd25519('issuer-test');

@@ -5,8 +5,9 @@ import { AUDIENCE, ISSUER, backends, codes, startHub, type Hub } from './hub.ts'
 
 describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (backend) => {
   let hub: Hub;
+  const logLines: string[] = [];
   beforeAll(async () => {
-    hub = await startHub(backend);
+    hub = await startHub(backend, { logLines });
   });
   afterAll(() => hub?.close());
 
@@ -72,6 +73,70 @@ describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (ba
     const badFilter = await hub.gql(t, `{ records(dataset: "legal-persons", where: { field: "registeredCapital", eq: 1, gt: 2 }) { totalCount } }`);
     expect(codes(badFilter.body)).toEqual(['BAD_USER_INPUT']);
     expect(JSON.stringify(badFilter.body)).not.toMatch(/stack|select |at .*\.ts/i);
+  });
+
+  it('a variable of the wrong type is BAD_USER_INPUT naming the variable, and logs nothing', async () => {
+    const t = await hub.token('MCA', ['consumer']);
+    const logged = logLines.length;
+    const res = await hub.gql(t, 'query($n: Int) { records(dataset: "legal-persons", first: $n) { totalCount } }', { n: 'abc' });
+    expect(res.status).toBe(400);
+    expect(codes(res.body)).toEqual(['BAD_USER_INPUT']);
+    expect(res.body.errors[0].message).toMatch(/"\$n".*Int/);
+    expect(logLines.slice(logged)).toEqual([]);
+  });
+
+  it('limit refusals are QUERY_TOO_COMPLEX in plain words, and __typename aliases count', async () => {
+    const t = await hub.token('MCA', ['consumer']);
+    const typenames = Array.from({ length: 16 }, (_, i) => `t${i}: __typename`).join(' ');
+    const deep = `{ me { department { code } } __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }`;
+    for (const query of [`{ ${typenames} }`, `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: me { sub }`).join(' ')} }`, deep]) {
+      const res = await hub.gql(t, query);
+      expect(codes(res.body), query).toEqual(['QUERY_TOO_COMPLEX']);
+      expect(res.body.errors[0].message, query).toMatch(/^query too complex: /);
+      expect(res.body.errors[0].message, query).not.toMatch(/syntax/i);
+      expect(res.body.data, query).toBeUndefined();
+    }
+    const fifteen = Array.from({ length: 15 }, (_, i) => `t${i}: __typename`).join(' ');
+    expect((await hub.gql(t, `{ ${fifteen} }`)).body.data.t14).toBe('Query');
+  });
+
+  it('an unknown field of any length gets a short error', async () => {
+    const t = await hub.token('MCA', ['consumer']);
+    const name = 'x'.repeat(61_000);
+    for (const query of [`{ me { ${name} } }`, `{ ${name} }`, `{ me { sub ${'{'.repeat(10)}`, `{ records(dataset: "legal-persons", ${name}: 1) { totalCount } }`]) {
+      const res = await hub.gql(t, query);
+      expect(codes(res.body)).toEqual(['BAD_USER_INPUT']);
+      expect(JSON.stringify(res.body).length).toBeLessThan(2000);
+    }
+    const res = await hub.gql(t, `{ me { ${name} } }`);
+    expect(res.body.errors[0].message).toMatch(/^Cannot query field "x{64}…" on type "Me"/);
+  });
+
+  it('answers an unsupported or unacceptable media type, and a hash-only persisted query, with an error body', async () => {
+    const t = await hub.token('MCA', ['consumer']);
+    const post = (headers: Record<string, string>, body: unknown) =>
+      fetch(`${hub.gatewayUrl}/graphql`, { method: 'POST', headers: { authorization: `Bearer ${t}`, ...headers }, body: JSON.stringify(body) });
+    const hashOnly = { extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } } };
+    const json = { 'content-type': 'application/json' };
+    const gqlResponse = { ...json, accept: 'application/graphql-response+json' };
+    // A hash-only query is answered like any other request error, for either accepted media type.
+    const cases: [string, Response, number][] = [
+      ['415', await post({ 'content-type': 'text/plain', accept: 'application/json' }, { query: '{ me { sub } }' }), 415],
+      ['406', await post({ ...json, accept: 'text/html' }, { query: '{ me { sub } }' }), 406],
+      ['persisted', await post(gqlResponse, hashOnly), 400],
+      ['syntax', await post(gqlResponse, { query: '{ me {' }), 400],
+      ['persisted, application/json', await post(json, hashOnly), 200],
+      ['syntax, application/json', await post(json, { query: '{ me {' }), 200],
+    ];
+    for (const [name, res, status] of cases) {
+      expect(res.status, name).toBe(status);
+      expect(res.headers.get('content-type'), name).toMatch(/json/);
+      const body = await res.json();
+      expect(body.errors, name).toHaveLength(1);
+      expect(body.errors[0].message, name).toMatch(/\w/);
+      expect(typeof body.errors[0].extensions.code, name).toBe('string');
+      expect(body.data, name).toBeUndefined();
+    }
   });
 
   it('follows the GraphQL-over-HTTP spec (graphql-http audit, MUST items)', async () => {
