@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, importJWK } from 'jose';
 import { serverAudits } from 'graphql-http';
+import fc from 'fast-check';
 import { AUDIENCE, ISSUER, backends, codes, startHub, type Hub } from './hub.ts';
 
 describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (backend) => {
@@ -137,6 +138,55 @@ describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (ba
       expect(typeof body.errors[0].extensions.code, name).toBe('string');
       expect(body.data, name).toBeUndefined();
     }
+  });
+
+  it('refuses a NUL in any argument, literal or variable, naming the argument, audits it, and others read on', async () => {
+    const t = await hub.token('MCA', ['consumer'], { sub: 'nul-prober' });
+    const psb = await hub.token('PSB', ['consumer']);
+    // Where a caller can put a string: a literal ID, a variable, a filter value (JSON), a list item, an input field.
+    const positions: [string, (s: string) => [string, Record<string, unknown>?]][] = [
+      ['argument "id"', (s) => [`{ dataset(id: ${JSON.stringify(s)}) { id } }`]],
+      ['argument "dataset" (variable "$d")', (s) => ['query($d: ID!) { records(dataset: $d) { totalCount } }', { d: s }]],
+      ['argument "where.eq"', (s) => [`{ records(dataset: "legal-persons", where: { field: "name", eq: ${JSON.stringify(s)} }) { totalCount } }`]],
+      ['argument "where.or[0].in[1]" (variable "$w")', (s) => ['query($w: RecordFilter) { records(dataset: "legal-persons", where: $w) { totalCount } }', { w: { or: [{ field: 'name', in: ['a', s] }] } }]],
+      ['argument "fields[1]"', (s) => [`{ records(dataset: "legal-persons", fields: ["name", ${JSON.stringify(s)}]) { totalCount } }`]],
+      ['argument "filter.sub"', (s) => [`{ auditEvents(filter: { sub: ${JSON.stringify(s)} }) { nodes { id } } }`]],
+    ];
+    const withNul = fc.tuple(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 })).map(([a, b]) => `${a}\u0000${b}`);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...positions), withNul, async ([argument, build], value) => {
+        const [query, variables] = build(value);
+        // A read by another department at the same moment is answered: the refused request never reaches the audit batch.
+        const [res, other] = await Promise.all([hub.gql(t, query, variables), hub.gql(psb, '{ records(dataset: "legal-persons", first: 1) { totalCount } }')]);
+        expect(codes(res.body)).toEqual(['BAD_USER_INPUT']);
+        expect(res.body.errors[0].message).toBe(`${argument} contains a NUL character (U+0000), which is not allowed`);
+        expect(res.body.data).toBeUndefined();
+        expect(other.body.errors).toBeUndefined();
+      }),
+      { numRuns: 12 },
+    );
+    const auditor = await hub.token('PSB', ['auditor']);
+    const log = await hub.gql(auditor, '{ auditEvents(filter: { sub: "nul-prober" }, first: 100) { nodes { action outcome errorCode reason } } }');
+    const refusals = log.body.data.auditEvents.nodes;
+    expect(refusals.length).toBeGreaterThanOrEqual(12);
+    for (const e of refusals) expect(e).toMatchObject({ outcome: 'denied', errorCode: 'BAD_USER_INPUT', reason: expect.stringMatching(/^argument ".*NUL/) });
+    for (const e of refusals) expect(e.action).toMatch(/^graphql\.(dataset|records|auditEvents)$/);
+  });
+
+  it('refuses an ID longer than any the hub has, naming the argument and the limit', async () => {
+    const t = await hub.token('MCA', ['consumer']);
+    for (const [query, variables] of [
+      [`{ records(dataset: "${'x'.repeat(5000)}") { totalCount } }`],
+      ['query($id: ID!) { dataset(id: $id) { id } }', { id: 'a'.repeat(101) }],
+    ] as [string, Record<string, unknown>?][]) {
+      const res = await hub.gql(t, query, variables);
+      expect(codes(res.body)).toEqual(['BAD_USER_INPUT']);
+      expect(res.body.errors[0].message).toMatch(/^argument "(dataset|id)".* is (5000|101) characters long; an ID has at most 100$/);
+    }
+    // 100 characters pass the edge (the catalog then refuses this one by its dataset id pattern).
+    const hundred = await hub.gql(t, `{ dataset(id: "${'a'.repeat(100)}") { id } }`);
+    expect(codes(hundred.body)).toEqual(['BAD_USER_INPUT']);
+    expect(hundred.body.errors[0].message).not.toMatch(/characters long/);
   });
 
   it('follows the GraphQL-over-HTTP spec (graphql-http audit, MUST items)', async () => {

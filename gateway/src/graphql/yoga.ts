@@ -3,6 +3,7 @@ import { GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphq
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { isAppError, type Logger } from '@govshare/platform';
+import { argumentGuard } from './argument-guard.ts';
 import type { GraphQLContext } from './builder.ts';
 
 /** Longest name an error message repeats back (a field name, a value) before it is cut. */
@@ -117,6 +118,7 @@ export function createGatewayYoga(schema: GraphQLSchema, limits: { aliases: numb
       maxDepthPlugin({ n: limits.depth, exposeLimits: true, flattenFragments: true, ignoreIntrospection: false, propagateOnRejection: false, onReject: [reportTooComplex] }) as Plugin,
       refusePersistedQueries,
       codeRequestErrors,
+      argumentGuard as Plugin,
       explainMediaTypeRefusals,
     ],
   });
