@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, importJWK } from 'jose';
 import { serverAudits } from 'graphql-http';
 import fc from 'fast-check';
+import { buildClientSchema, getIntrospectionQuery } from 'graphql';
 import { AUDIENCE, ISSUER, backends, codes, startHub, type Hub } from './hub.ts';
 
 describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (backend) => {
@@ -58,9 +59,33 @@ describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (ba
 
   it('depth beyond the limit is QUERY_TOO_COMPLEX', async () => {
     const t = await hub.token('MCA', ['consumer']);
-    const deep = `{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }`;
-    expect(codes((await hub.gql(t, deep)).body)).toEqual(['QUERY_TOO_COMPLEX']);
+    // No object type of the schema nests deeper than the limit; __type is held to it like any field.
+    const deepType = `{ __type(name: "Query") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }`;
+    expect(codes((await hub.gql(t, deepType)).body)).toEqual(['QUERY_TOO_COMPLEX']);
     expect((await hub.gql(t, `{ me { department { code } } }`)).body.errors).toBeUndefined();
+  });
+
+  it('an authenticated caller loads the schema with the standard introspection query; deeper or wider introspection is refused', async () => {
+    const t = await hub.token('MCA', ['consumer']);
+    for (const options of [{}, { descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true, oneOf: true }]) {
+      const res = await hub.gql(t, getIntrospectionQuery(options));
+      expect(res.body.errors).toBeUndefined();
+      // What GraphiQL and graphql-codegen do with the reply: build the schema from it.
+      expect(buildClientSchema(res.body.data).getQueryType()?.getFields().records).toBeDefined();
+    }
+    expect((await hub.gql(undefined, getIntrospectionQuery())).status).toBe(401);
+    const ofTypes = (n: number) => `${'ofType { '.repeat(n)}name${' }'.repeat(n)}`;
+    const refused = [
+      `{ __schema { queryType { fields { type { ${ofTypes(16)} } } } } }`, // 21 deep
+      `{ __type(name: "Query") { fields { type { ${ofTypes(5)} } } } }`, // __type: the general limit, 9 deep
+      `{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }`, // lists in lists
+    ];
+    for (const query of refused) {
+      const res = await hub.gql(t, query);
+      expect(codes(res.body), query).toEqual(['QUERY_TOO_COMPLEX']);
+      expect(res.body.errors[0].message, query).toMatch(/^query too complex: /);
+    }
+    expect((await hub.gql(t, `{ __schema { queryType { fields { type { ${ofTypes(15)} } } } } }`)).body.errors).toBeUndefined();
   });
 
   it('answers errors with codes and no internals', async () => {
@@ -89,7 +114,7 @@ describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (ba
   it('limit refusals are QUERY_TOO_COMPLEX in plain words, and __typename aliases count', async () => {
     const t = await hub.token('MCA', ['consumer']);
     const typenames = Array.from({ length: 16 }, (_, i) => `t${i}: __typename`).join(' ');
-    const deep = `{ me { department { code } } __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } }`;
+    const deep = `{ me { department { code } } __type(name: "Me") { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } }`;
     for (const query of [`{ ${typenames} }`, `{ ${Array.from({ length: 16 }, (_, i) => `a${i}: me { sub }`).join(' ')} }`, deep]) {
       const res = await hub.gql(t, query);
       expect(codes(res.body), query).toEqual(['QUERY_TOO_COMPLEX']);

@@ -57,6 +57,16 @@ export function maskError(error: unknown, logger?: Logger): Error {
   return new GraphQLError('internal error', { nodes, path, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
+/**
+ * Depth limit for introspection (__schema): getIntrospectionQuery(), what GraphiQL, Apollo Sandbox
+ * and graphql-codegen send, is 15 deep (its TypeRef follows ofType nine times). ofType chains are
+ * one object per level; what multiplies an introspection reply is lists within lists
+ * (fields { type { fields ... } }), which graphql's own MaxIntrospectionDepthRule bounds at 3.
+ */
+const INTROSPECTION_DEPTH = 20;
+/** graphql's MaxIntrospectionDepthRule's message (a constant of graphql-js). */
+const INTROSPECTION_NESTING_MESSAGE = 'Maximum introspection depth exceeded';
+
 /** Parse and validation failures get codes too: limits say QUERY_TOO_COMPLEX themselves, the rest is BAD_USER_INPUT. */
 const codeRequestErrors: Plugin = {
   onParse: () => ({ result, replaceParseResult }) => {
@@ -64,7 +74,13 @@ const codeRequestErrors: Plugin = {
   },
   onValidate: () => ({ result, setResult }) => {
     if (result.length === 0) return;
-    setResult(result.map((e) => requestError(e.message, typeof e.extensions?.code === 'string' ? e.extensions.code : 'BAD_USER_INPUT', e.nodes)));
+    setResult(
+      result.map((e) =>
+        e.message === INTROSPECTION_NESTING_MESSAGE
+          ? requestError('query too complex: introspection nests fields, interfaces, possibleTypes or inputFields more than 3 deep', 'QUERY_TOO_COMPLEX', e.nodes)
+          : requestError(e.message, typeof e.extensions?.code === 'string' ? e.extensions.code : 'BAD_USER_INPUT', e.nodes),
+      ),
+    );
   },
 };
 
@@ -114,8 +130,10 @@ export function createGatewayYoga(schema: GraphQLSchema, limits: { aliases: numb
     plugins: [
       // __typename aliases count too: each is a field the server resolves.
       maxAliasesPlugin({ n: limits.aliases, allowList: [], exposeLimits: true, propagateOnRejection: false, onReject: [reportTooComplex] }) as Plugin,
-      // Also counts introspection fields, which the schema's own complexity rules do not see.
-      maxDepthPlugin({ n: limits.depth, exposeLimits: true, flattenFragments: true, ignoreIntrospection: false, propagateOnRejection: false, onReject: [reportTooComplex] }) as Plugin,
+      // Counts __type too, which the schema's own complexity rules do not see, but not __schema ...
+      maxDepthPlugin({ n: limits.depth, exposeLimits: true, flattenFragments: true, ignoreIntrospection: true, propagateOnRejection: false, onReject: [reportTooComplex] }) as Plugin,
+      // ... which has a depth limit of its own, so that GraphQL tools can load the schema.
+      maxDepthPlugin({ n: Math.max(INTROSPECTION_DEPTH, limits.depth), exposeLimits: true, flattenFragments: true, ignoreIntrospection: false, propagateOnRejection: false, onReject: [reportTooComplex] }) as Plugin,
       refusePersistedQueries,
       codeRequestErrors,
       argumentGuard as Plugin,
