@@ -31,6 +31,33 @@ describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (ba
     }
   });
 
+  it('refuses tokens naming an unknown department or the hub itself, or living longer than 12 h; takes the scheme in any case', async () => {
+    const refused: [string, string, RegExp][] = [
+      ['unknown department', await hub.token('ZZZ', ['consumer']), /"dept" names no department of the hub \(ZZZ\)/],
+      ['the hub', await hub.token('HUB', ['admin']), /"dept" is HUB/],
+      ['13 hours', await hub.token('MCA', ['consumer'], { ttlSeconds: 13 * 3600 }), /lifetime 46800 s \(exp - iat\) exceeds the maximum 43200 s/],
+    ];
+    for (const [name, token, message] of refused) {
+      const res = await hub.gql(token, '{ me { sub } }');
+      expect(res.status, name).toBe(401);
+      expect(codes(res.body), name).toEqual(['UNAUTHENTICATED']);
+      expect(res.body.errors[0].message, name).toMatch(message);
+    }
+    const auditor = await hub.token('PSB', ['auditor']);
+    const log = await hub.gql(auditor, '{ auditEvents(filter: { action: "auth.denied" }, first: 100) { nodes { reason } } }');
+    const reasons = log.body.data.auditEvents.nodes.map((e: any) => e.reason);
+    for (const [name, , message] of refused) expect(reasons.some((r: string) => message.test(r)), name).toBe(true);
+    const twelveHours = await hub.token('MCA', ['consumer'], { ttlSeconds: 12 * 3600 });
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      const res = await fetch(`${hub.gatewayUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `${scheme} ${twelveHours}` },
+        body: JSON.stringify({ query: '{ me { dept } }' }),
+      });
+      expect((await res.json()).data, scheme).toEqual({ me: { dept: 'MCA' } });
+    }
+  });
+
   it('an admin revokes a token by jti and it is refused from then on', async () => {
     const victim = await hub.token('MCA', ['consumer'], { jti: 'to-be-revoked' });
     expect((await hub.gql(victim, '{ me { tokenId } }')).body.data.me.tokenId).toBe('to-be-revoked');
