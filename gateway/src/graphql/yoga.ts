@@ -89,8 +89,12 @@ const codeRequestErrors: Plugin = {
  * Used as the plugins' onReject with propagateOnRejection off.
  */
 function reportTooComplex(context: ValidationContext | null, err: GraphQLError): void {
-  context?.reportError(new GraphQLError(`query too complex: ${err.message.replace(/^Syntax Error: /, '')}`, { extensions: { code: 'QUERY_TOO_COMPLEX' } }));
+  const message = `query too complex: ${err.message.replace(/^Syntax Error: /, '')}`;
+  context?.reportError(new GraphQLError(message, { extensions: { code: 'QUERY_TOO_COMPLEX' } }));
 }
+
+/** How the graphql-armor rules report a refusal: the limit named, as QUERY_TOO_COMPLEX. */
+const armorRejects = { exposeLimits: true, propagateOnRejection: false, onReject: [reportTooComplex] };
 
 /**
  * The hub keeps no persisted queries: a request naming only a hash is refused like any other bad
@@ -114,7 +118,8 @@ const explainMediaTypeRefusals: Plugin = {
         : 'not acceptable: accept application/graphql-response+json or application/json';
     const headers = new fetchAPI.Headers(response.headers);
     headers.set('content-type', 'application/json; charset=utf-8');
-    setResponse(new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }), { status: response.status, headers }));
+    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    setResponse(new fetchAPI.Response(body, { status: response.status, headers }));
   },
 };
 
@@ -129,11 +134,11 @@ export function createGatewayYoga(schema: GraphQLSchema, limits: { aliases: numb
     maskedErrors: { maskError: (error) => maskError(error, logger) },
     plugins: [
       // __typename aliases count too: each is a field the server resolves.
-      maxAliasesPlugin({ n: limits.aliases, allowList: [], exposeLimits: true, propagateOnRejection: false, onReject: [reportTooComplex] }) as Plugin,
+      maxAliasesPlugin({ n: limits.aliases, allowList: [], ...armorRejects }) as Plugin,
       // Counts __type too, which the schema's own complexity rules do not see, but not __schema ...
-      maxDepthPlugin({ n: limits.depth, exposeLimits: true, flattenFragments: true, ignoreIntrospection: true, propagateOnRejection: false, onReject: [reportTooComplex] }) as Plugin,
+      maxDepthPlugin({ n: limits.depth, flattenFragments: true, ignoreIntrospection: true, ...armorRejects }) as Plugin,
       // ... which has a depth limit of its own, so that GraphQL tools can load the schema.
-      maxDepthPlugin({ n: Math.max(INTROSPECTION_DEPTH, limits.depth), exposeLimits: true, flattenFragments: true, ignoreIntrospection: false, propagateOnRejection: false, onReject: [reportTooComplex] }) as Plugin,
+      maxDepthPlugin({ n: Math.max(INTROSPECTION_DEPTH, limits.depth), flattenFragments: true, ignoreIntrospection: false, ...armorRejects }) as Plugin,
       refusePersistedQueries,
       codeRequestErrors,
       argumentGuard as Plugin,
