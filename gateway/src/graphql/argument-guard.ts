@@ -17,14 +17,16 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import { auditEvent } from '../operations/audited.ts';
 import type { GraphQLContext } from './builder.ts';
+import { truncate } from './text.ts';
 
 /**
  * Longest ID the hub takes: none of its ids is longer (dataset ids ≤ 63, UUIDs 36), and the
  * catalog's routes refuse longer path parameters (Fastify's maxParamLength) with a bare 414.
  */
 export const MAX_ID_LENGTH = 100;
-/** How much of an object key a message names; keys come from the caller and may be huge. */
+/** How much of an object key, and of the path to a value, a message names: both come from the caller and may be huge. */
 const MAX_KEY_IN_MESSAGE = 40;
+const MAX_PATH_IN_MESSAGE = 200;
 
 export interface ArgumentRefusal {
   /** The field whose argument is refused (for the audit event). */
@@ -39,16 +41,25 @@ interface Pending {
   path: string;
 }
 
-const keyInMessage = (key: string) => {
-  const shown = key.replaceAll('\u0000', '\\u0000');
-  return shown.length > MAX_KEY_IN_MESSAGE ? `${shown.slice(0, MAX_KEY_IN_MESSAGE)}…` : shown;
-};
+/** The path one level down; a path that reached the bound stays as it is (it ends with the cut mark). */
+const below = (path: string, step: string) => (path.length > MAX_PATH_IN_MESSAGE ? path : truncate(path + step, MAX_PATH_IN_MESSAGE));
+
+/** A UTF-16 surrogate not part of a pair: text that is not Unicode (in Unicode mode pairs match as one code point). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** What a string may not hold, whatever argument it is in. */
+function refuseText(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'a NUL character (U+0000)';
+  // encodeURIComponent throws on one, so such an id failed as an internal error on its way to the catalog.
+  if (LONE_SURROGATE.test(text)) return 'a lone surrogate (not well-formed Unicode)';
+  return undefined;
+}
 
 /**
  * What is wrong with one argument value, if anything (where in the value, and the rule): a NUL
- * character in any string or object key (no store of the hub can hold it, and one in an audit event
- * sank the audit batch), or an ID longer than any the hub has. Walks the value with an explicit
- * stack: values come from the caller and may be nested deeply.
+ * character or a lone surrogate in any string or object key (no store of the hub can hold a NUL,
+ * and one in an audit event sank the audit batch), or an ID longer than any the hub has. Walks the
+ * value with an explicit stack, paths bounded: values come from the caller and may be nested deeply.
  */
 function refuseValue(value: unknown, type: GraphQLInputType, name: string): { path: string; rule: string } | undefined {
   const stack: Pending[] = [{ value, type, path: name }];
@@ -56,17 +67,20 @@ function refuseValue(value: unknown, type: GraphQLInputType, name: string): { pa
     const { value: v, type: t, path } = stack.pop()!;
     const nullable = t ? getNullableType(t) : undefined;
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) return { path, rule: 'contains a NUL character (U+0000), which is not allowed' };
+      const bad = refuseText(v);
+      if (bad) return { path, rule: `contains ${bad}, which is not allowed` };
       if (nullable === GraphQLID && v.length > MAX_ID_LENGTH) return { path, rule: `is ${v.length} characters long; an ID has at most ${MAX_ID_LENGTH}` };
     } else if (Array.isArray(v)) {
       // A single value given for a list is coerced to a one-item list: the item type applies either way.
       const itemType = nullable && isListType(nullable) ? nullable.ofType : nullable;
-      v.forEach((item, i) => stack.push({ value: item, type: itemType, path: `${path}[${i}]` }));
+      v.forEach((item, i) => stack.push({ value: item, type: itemType, path: below(path, `[${i}]`) }));
     } else if (v !== null && typeof v === 'object') {
       const fields = nullable && isInputObjectType(nullable) ? nullable.getFields() : undefined;
       for (const [key, item] of Object.entries(v)) {
-        if (key.includes('\u0000')) return { path, rule: 'has a key containing a NUL character (U+0000), which is not allowed' };
-        stack.push({ value: item, type: fields?.[key]?.type, path: `${path}.${keyInMessage(key)}` });
+        const bad = refuseText(key);
+        if (bad) return { path, rule: `has a key containing ${bad}, which is not allowed` };
+        // The key is checked before it goes into a path, so messages never hold what they refuse.
+        stack.push({ value: item, type: fields?.[key]?.type, path: below(path, `.${truncate(key, MAX_KEY_IN_MESSAGE)}`) });
       }
     }
   }

@@ -4,19 +4,13 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { isAppError, type Logger } from '@govshare/platform';
 import { argumentGuard } from './argument-guard.ts';
+import { truncate } from './text.ts';
 import type { GraphQLContext } from './builder.ts';
 
 /** Longest name an error message repeats back (a field name, a value) before it is cut. */
 const MAX_ECHOED_TEXT = 64;
 /** Longest error message sent: errors echo parts of the request, which may be large. */
 const MAX_MESSAGE = 1000;
-
-/** Cuts text to at most max UTF-16 units (never inside a surrogate pair), marking the cut. */
-function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const end = /[\uD800-\uDBFF]/.test(text[max - 1]!) ? max - 1 : max;
-  return `${text.slice(0, end)}…`;
-}
 
 /**
  * Bounds what an error message echoes: quoted names (graphql-js quotes the unknown field, the bad
