@@ -44,11 +44,17 @@ export async function startHub(
     /** The catalog's "now" (access workflow deadlines, grant expiry). */ catalogClock?: () => Date;
     /** Every service logs here (tests that read the log lines pass their own). */
     logger?: Logger;
+    /** Collects the hub's log lines (JSON, level warn and up) to check what is logged. */
+    logLines?: string[];
     /** How long the gateway waits for the audit service's acknowledgement. */
     auditTimeoutMs?: number;
   } = {},
 ): Promise<Hub> {
-  const logger = opts.logger ?? createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger =
+    opts.logger ??
+    (opts.logLines
+      ? createLogger('test-hub', 'warn', { write: (line) => void opts.logLines!.push(line) })
+      : createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent'));
   const serviceKeys = await generateEd25519('svc-test');
   const qualityKeys = await generateEd25519('quality-test');
   const issuerKeys = await generateEd25519('issuer-test');

@@ -1,4 +1,5 @@
 
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
@@ -15,11 +16,14 @@ import { createAuditRecorder } from './audit-recorder.ts';
 import { createGrantFactRecorder } from './operations/grant-facts.ts';
 import type { GatewayDeps } from './deps.ts';
 import { buildSchema } from './graphql/schema/index.ts';
+import { DEFAULT_MAX_TOKEN_LIFETIME_S } from './environment.ts';
 import { createGatewayYoga } from './graphql/yoga.ts';
 import { authenticate } from './http/authenticate.ts';
 import { registerIngestRoute } from './http/ingest-route.ts';
 import { registerAuditExportRoute } from './http/audit-export-route.ts';
 import * as tables from './schema.ts';
+import { listDepartments } from './operations/datasets.ts';
+import { createDepartmentDirectory } from './tokens/departments.ts';
 import { loadRevocations } from './tokens/revocations.ts';
 import { createTokenVerifier } from './tokens/verify-token.ts';
 
@@ -36,8 +40,8 @@ export interface GatewayOptions {
   schemaPrefix?: string;
   /** Signs the service tokens internal services require. */
   servicePrivateJwk: JWK;
-  /** Which caller tokens to trust. */
-  tokens: { issuer: string; audience: string; jwks: { keys: JWK[] } | { url: string } };
+  /** Which caller tokens to trust; maxLifetimeSeconds: longest exp - iat accepted (default 12 h). */
+  tokens: { issuer: string; audience: string; jwks: { keys: JWK[] } | { url: string }; maxLifetimeSeconds?: number };
   /** Public keys published at /.well-known/jwks.json (the dev issuer's). */
   publishedJwks?: { keys: JWK[] };
   maskKey: Buffer;
@@ -74,7 +78,16 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     logger,
     pageSizeMax: limits.pageSize,
   };
-  const verify = createTokenVerifier({ ...o.tokens, isRevoked: revocations.isRevoked });
+  const departments = createDepartmentDirectory({
+    load: async () => (await listDepartments(deps, { requestId: randomUUID() })).map((d) => d.code),
+    logger,
+  });
+  const verify = createTokenVerifier({
+    ...o.tokens,
+    maxLifetimeSeconds: o.tokens.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_S,
+    isRevoked: revocations.isRevoked,
+    departments,
+  });
   const yoga = createGatewayYoga(buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }), { aliases: limits.aliases, depth: limits.depth }, logger);
 
   // Ready = the services every read needs are ready (the catalog can query, the audit log can commit).
@@ -103,11 +116,13 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
         scope = await authenticate(req, deps, verify);
       } catch (err) {
         const message = err instanceof AppError ? err.message : 'invalid token';
+        // Only when the token could not be checked (the catalog's department list unavailable) is it 503.
+        const code = err instanceof AppError && err.code === 'UNAVAILABLE' ? 'UNAVAILABLE' : 'UNAUTHENTICATED';
         return reply
-          .code(401)
+          .code(code === 'UNAVAILABLE' ? 503 : 401)
           .header('www-authenticate', 'Bearer')
           .header('content-type', 'application/json; charset=utf-8')
-          .send({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+          .send({ errors: [{ message, extensions: { code } }] });
       }
       // A client that leaves before its response is written: reads then log what was withheld.
       const gone = new AbortController();

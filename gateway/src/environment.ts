@@ -2,6 +2,9 @@
 import { commonEnvSpec, loadEnv } from '@govshare/platform/env';
 import { maskKeyEnvSpec } from '@govshare/platform/masking';
 
+/** 12 hours: a working day and then some. A token valid for longer is refused, whoever issued it. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_S = 12 * 3600;
+
 export const gatewayEnvSpec = {
   ...commonEnvSpec,
   GATEWAY_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 4000, description: 'Port of the public GraphQL endpoint' },
@@ -11,6 +14,13 @@ export const gatewayEnvSpec = {
   GOVSHARE_JWT_ISSUER: { type: 'string', minLength: 1, default: 'govshare-dev-issuer', description: 'Expected iss of caller tokens' },
   GOVSHARE_JWT_AUDIENCE: { type: 'string', minLength: 1, default: 'govshare', description: 'Expected aud of caller tokens' },
   GOVSHARE_JWKS_URL: { type: 'string', pattern: '^https?://', description: 'Trust an external issuer’s JWKS instead of the dev issuer' },
+  GOVSHARE_JWT_MAX_LIFETIME: {
+    type: 'integer',
+    minimum: 60,
+    maximum: 30 * 86400,
+    default: DEFAULT_MAX_TOKEN_LIFETIME_S,
+    description: 'Longest lifetime (exp - iat, exp - nbf) of a caller token accepted, seconds',
+  },
   ...maskKeyEnvSpec,
   GATEWAY_MAX_DEPTH: { type: 'integer', minimum: 2, maximum: 50, default: 8, description: 'Maximum selection depth' },
   GATEWAY_MAX_COMPLEXITY: { type: 'integer', minimum: 10, default: 3000, description: 'Maximum query cost' },
@@ -32,6 +42,7 @@ export interface GatewayEnv {
   GOVSHARE_JWT_ISSUER: string;
   GOVSHARE_JWT_AUDIENCE: string;
   GOVSHARE_JWKS_URL?: string;
+  GOVSHARE_JWT_MAX_LIFETIME: number;
   GOVSHARE_MASK_KEY?: string;
   GATEWAY_MAX_DEPTH: number;
   GATEWAY_MAX_COMPLEXITY: number;

@@ -23,6 +23,7 @@ async function main() {
       issuer: env.GOVSHARE_JWT_ISSUER,
       audience: env.GOVSHARE_JWT_AUDIENCE,
       jwks: env.GOVSHARE_JWKS_URL ? { url: env.GOVSHARE_JWKS_URL } : { keys: [dev!.publicJwk] },
+      maxLifetimeSeconds: env.GOVSHARE_JWT_MAX_LIFETIME,
     },
     publishedJwks: dev ? { keys: [dev.publicJwk] } : undefined,
     maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),

@@ -32,6 +32,7 @@ async function main() {
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86400 * 30) throw new Error('--ttl: seconds between 1 and 2592000');
   const env = readGatewayEnv();
+  if (ttl > env.GOVSHARE_JWT_MAX_LIFETIME) throw new Error(`--ttl: the gateway refuses tokens living longer than GOVSHARE_JWT_MAX_LIFETIME (${env.GOVSHARE_JWT_MAX_LIFETIME} s)`);
   if (env.GOVSHARE_JWKS_URL) throw new Error('GOVSHARE_JWKS_URL is set: tokens come from your external issuer, not this dev CLI');
   const keys = await loadDevIssuerKeys(env.GOVSHARE_DATA_DIR);
   const token = await mintCallerToken(keys.privateJwk, {

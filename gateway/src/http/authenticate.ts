@@ -14,6 +14,7 @@ export async function authenticate(req: FastifyRequest, deps: GatewayDeps, verif
     return { caller, requestId: req.id, client: req.ip };
   } catch (err) {
     const reason = err instanceof AppError ? err.message : 'invalid token';
+    const errorCode = err instanceof AppError ? err.code : 'UNAUTHENTICATED';
     await deps.audit
       .record({
         id: randomUUID(),
@@ -23,7 +24,7 @@ export async function authenticate(req: FastifyRequest, deps: GatewayDeps, verif
         action: 'auth.denied',
         outcome: 'denied',
         reason,
-        errorCode: 'UNAUTHENTICATED',
+        errorCode,
         client: req.ip,
       })
       .catch((auditErr) => deps.logger.error({ err: (auditErr as Error).message, reqId: req.id }, 'could not audit a refused token'));

@@ -8,7 +8,8 @@ import { activeGrantsOf, loadAccessContext } from './catalog-reads.ts';
 
 export type DatasetView = Dataset & { access: AccessLevel };
 
-export function listDepartments(deps: GatewayDeps, scope: RequestScope): Promise<Department[]> {
+/** Also what caller tokens are checked against (tokens/departments.ts), outside any request. */
+export function listDepartments(deps: Pick<GatewayDeps, 'catalog'>, scope: Pick<RequestScope, 'requestId'>): Promise<Department[]> {
   return deps.catalog
     .call<{ departments: Department[] }>({ method: 'GET', path: '/departments', requestId: scope.requestId, responseSchema: ref('department.v1.json', 'List') })
     .then((r) => r.departments);

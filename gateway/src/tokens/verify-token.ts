@@ -2,6 +2,7 @@ import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, errors as joseErrors,
 import { AppError } from '@govshare/platform';
 import type { Role } from '@govshare/contracts';
 import type { Caller } from '../caller.ts';
+import { HUB_DEPT, type DepartmentDirectory } from './departments.ts';
 
 // Asymmetric algorithms only: HS* (shared secrets) and "none" can never verify.
 export const ACCEPTED_ALGORITHMS = ['EdDSA', 'ES256'];
@@ -14,13 +15,18 @@ export interface TokenVerifierOptions {
   /** Local keys (dev issuer) or the URL of an external issuer's JWKS. */
   jwks: { keys: JWK[] } | { url: string };
   isRevoked: (jti: string) => boolean;
+  /** The departments a token may name (the catalog's). */
+  departments: DepartmentDirectory;
+  /** Longest lifetime (exp - iat, and exp - nbf) of a token accepted, seconds: a stolen token is good for at most this long. */
+  maxLifetimeSeconds: number;
 }
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Caller>;
 
 /**
  * Verifies a caller's bearer token: signature by a key from the JWKS (kid lookup), pinned
- * algorithms, iss, aud, exp and nbf, the govshare claims (sub, dept, roles, jti) and revocation.
+ * algorithms, iss, aud, exp and nbf, a bounded lifetime, the govshare claims (sub, dept: a department
+ * of the catalog, roles, jti) and revocation.
  * Every failure is UNAUTHENTICATED with a message saying which check failed.
  */
 export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
@@ -30,7 +36,8 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
   // still checked on every use.
   const verified = new Map<string, { caller: Caller; exp: number }>();
   return async (authorization) => {
-    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization ?? '');
+    // The scheme is case-insensitive (RFC 7235).
+    const match = /^bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(authorization ?? '');
     if (!match) throw new AppError('UNAUTHENTICATED', 'missing bearer token (Authorization: Bearer <jwt>)');
     const hit = verified.get(match[1]);
     if (hit) {
@@ -54,18 +61,30 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
       throw new AppError('UNAUTHENTICATED', `invalid token: ${describeJoseError(err)}`);
     }
     const { sub, jti, dept, roles } = payload as Record<string, unknown>;
+    refuseLongLifetime(payload.exp!, payload.iat!, payload.nbf, o.maxLifetimeSeconds);
     if (typeof dept !== 'string' || !DEPT.test(dept)) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "dept" must be a department code');
+    if (dept === HUB_DEPT) throw new AppError('UNAUTHENTICATED', `invalid token: claim "dept" is ${HUB_DEPT}, the hub's own identity, which no caller may use`);
     if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) {
       throw new AppError('UNAUTHENTICATED', `invalid token: claim "roles" must be a non-empty list of ${ROLES.join(', ')}`);
     }
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "sub" must be a non-empty string');
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > 200) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "jti" must be a non-empty string');
     if (o.isRevoked(jti)) throw new AppError('UNAUTHENTICATED', 'token has been revoked');
+    if (!(await o.departments.has(dept))) throw new AppError('UNAUTHENTICATED', `invalid token: claim "dept" names no department of the hub (${dept})`);
     const caller: Caller = { sub, dept, roles: [...new Set(roles as Role[])], jti };
     if (verified.size >= 10_000) verified.clear();
     verified.set(match[1], { caller, exp: payload.exp! });
     return caller;
   };
+}
+
+/** A token valid for longer than the maximum is refused, however it was issued. */
+function refuseLongLifetime(exp: number, iat: number, nbf: number | undefined, max: number): void {
+  for (const [claim, from] of [['iat', iat], ['nbf', nbf]] as const) {
+    if (from !== undefined && exp - from > max) {
+      throw new AppError('UNAUTHENTICATED', `invalid token: lifetime ${exp - from} s (exp - ${claim}) exceeds the maximum ${max} s`);
+    }
+  }
 }
 
 function describeJoseError(err: unknown): string {
