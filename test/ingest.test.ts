@@ -91,6 +91,14 @@ describe.each(backends())('file ingest through the gateway and the CLI (%s)', (b
       expect(res.body.error).toMatchObject({ code: 'BAD_USER_INPUT', details: { field, rule } });
     }
     expect(await recordCount()).toBe(held);
+    // The GraphQL mutation asks for the same confirmation.
+    const emptyGql = (confirm: boolean) => hub.gql(steward, `mutation { ingestRecords(dataset: "legal-persons", mode: REPLACE, records: [], confirmEmpty: ${confirm}) { accepted recordCount } }`);
+    const refused = (await emptyGql(false)).body;
+    expect(refused.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(refused.errors[0].message).toContain('confirmEmpty');
+    expect(await recordCount()).toBe(held);
+    expect((await emptyGql(true)).body.data.ingestRecords).toEqual({ accepted: 0, recordCount: 0 });
+    await upload('mode=append', `${HEADER}\n${first}\n`);
     expect((await upload('mode=replace&confirmEmpty=true', `${HEADER}\n`)).body).toMatchObject({ accepted: 0, recordCount: 0 });
   });
 

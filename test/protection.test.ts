@@ -260,6 +260,12 @@ describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (ba
     const hundred = await hub.gql(t, `{ dataset(id: "${'a'.repeat(100)}") { id } }`);
     expect(codes(hundred.body)).toEqual(['BAD_USER_INPUT']);
     expect(hundred.body.errors[0].message).not.toMatch(/characters long/);
+    // A dept argument goes into the catalog's paths too: a 5,000-character one once answered "catalog service error 414".
+    const steward = await hub.token('HRSS', ['steward']);
+    const longDept = await hub.gql(steward, `{ governanceFigures(dept: "${'H'.repeat(5000)}") { received } }`);
+    expect(codes(longDept.body)).toEqual(['BAD_USER_INPUT']);
+    expect(longDept.body.errors[0].message).toMatch(/^argument "dept" is not a department code/);
+    expect(codes((await hub.gql(steward, `{ governanceFigures(dept: "HRSS") { received } }`)).body)).toEqual([]);
   });
 
   it('follows the GraphQL-over-HTTP spec (graphql-http audit, MUST items)', async () => {

@@ -18,6 +18,7 @@ import type { Plugin } from 'graphql-yoga';
 import { auditEvent } from '../operations/audited.ts';
 import type { GraphQLContext } from './builder.ts';
 import { truncate } from './text.ts';
+import { DEPARTMENT_CODE } from '../tokens/verify-token.ts';
 
 /**
  * Longest ID the hub takes: none of its ids is longer (dataset ids ≤ 63, UUIDs 36), and the
@@ -70,6 +71,8 @@ function refuseValue(value: unknown, type: GraphQLInputType, name: string): { pa
       const bad = refuseText(v);
       if (bad) return { path, rule: `contains ${bad}, which is not allowed` };
       if (nullable === GraphQLID && v.length > MAX_ID_LENGTH) return { path, rule: `is ${v.length} characters long; an ID has at most ${MAX_ID_LENGTH}` };
+      // dept arguments go into the catalog's paths like IDs do: a department code or nothing.
+      if (path === 'dept' && !DEPARTMENT_CODE.test(v)) return { path, rule: 'is not a department code (A-Z first, then A-Z, 0-9 or _; 2 to 16 characters)' };
     } else if (Array.isArray(v)) {
       // A single value given for a list is coerced to a one-item list: the item type applies either way.
       const itemType = nullable && isListType(nullable) ? nullable.ofType : nullable;

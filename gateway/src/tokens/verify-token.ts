@@ -7,7 +7,8 @@ import { HUB_DEPT, type DepartmentDirectory } from './departments.ts';
 // Asymmetric algorithms only: HS* (shared secrets) and "none" can never verify.
 export const ACCEPTED_ALGORITHMS = ['EdDSA', 'ES256'];
 const ROLES: Role[] = ['consumer', 'steward', 'auditor', 'admin'];
-const DEPT = /^[A-Z][A-Z0-9_]{1,15}$/;
+/** What a department code looks like (tokens' dept claim, and every dept argument). */
+export const DEPARTMENT_CODE = /^[A-Z][A-Z0-9_]{1,15}$/;
 
 export interface TokenVerifierOptions {
   issuer: string;
@@ -62,7 +63,7 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
     }
     const { sub, jti, dept, roles } = payload as Record<string, unknown>;
     refuseLongLifetime(payload.exp!, payload.iat!, payload.nbf, o.maxLifetimeSeconds);
-    if (typeof dept !== 'string' || !DEPT.test(dept)) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "dept" must be a department code');
+    if (typeof dept !== 'string' || !DEPARTMENT_CODE.test(dept)) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "dept" must be a department code');
     if (dept === HUB_DEPT) throw new AppError('UNAUTHENTICATED', `invalid token: claim "dept" is ${HUB_DEPT}, the hub's own identity, which no caller may use`);
     if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) {
       throw new AppError('UNAUTHENTICATED', `invalid token: claim "roles" must be a non-empty list of ${ROLES.join(', ')}`);

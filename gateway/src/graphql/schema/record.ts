@@ -84,6 +84,7 @@ builder.mutationField('ingestRecords', (t) =>
       dataset: t.arg.id({ required: true }),
       mode: t.arg({ type: IngestModeEnum, required: false, defaultValue: 'append' }),
       records: t.arg({ type: ['JSON'], required: true }),
+      confirmEmpty: t.arg.boolean({ required: false, defaultValue: false, description: 'REPLACE with no records empties the dataset only when true' }),
     },
     resolve: (_r, args, ctx) => {
       if (args.records.length > 1000) throw new AppError('BAD_USER_INPUT', 'records: at most 1000 rows per mutation; upload files over HTTP');
@@ -91,7 +92,7 @@ builder.mutationField('ingestRecords', (t) =>
         if (!r || typeof r !== 'object' || Array.isArray(r)) throw new AppError('BAD_USER_INPUT', `records[${i}]: must be an object`);
         return r as Record<string, unknown>;
       });
-      return ingestRecords(ctx.deps, ctx.scope, String(args.dataset), assertMode(args.mode), { kind: 'json', records: rows });
+      return ingestRecords(ctx.deps, ctx.scope, String(args.dataset), assertMode(args.mode), { kind: 'json', records: rows, confirmEmpty: args.confirmEmpty === true });
     },
   }),
 );
