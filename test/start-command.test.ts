@@ -64,8 +64,18 @@ async function until(what: string, check: () => boolean, timeoutMs: number) {
   }
 }
 
-/** Starts the hub with the README's command on free ports and its own data; resolves once it says it runs. */
-async function startHub() {
+/**
+ * Starts the hub with the README's command on free ports and its own data; resolves once it says it
+ * runs. `launched` resolves once npx has handed over to the start script: two npx runs sharing npm's
+ * cache lock at once can fail ("Lock compromised"), so a second hub waits for it.
+ */
+function startHub(): { launched: Promise<void>; running: ReturnType<typeof runHub> } {
+  let launched!: () => void;
+  const handedOver = new Promise<void>((done) => (launched = done));
+  return { launched: handedOver, running: runHub(launched) };
+}
+
+async function runHub(onLaunched: () => void) {
   const dataDir = mkdtempSync(join(tmpdir(), 'govshare-start-'));
   dirs.push(dataDir);
   const [gateway, catalog, audit, quality] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -77,6 +87,11 @@ async function startHub() {
   let output = '';
   npx.stdout!.on('data', (b) => (output += b));
   npx.stderr!.on('data', (b) => (output += b));
+  try {
+    await until('npx hands over to the start script', () => output.includes('scripts/start.ts') || npx.exitCode !== null, 300_000);
+  } finally {
+    onLaunched(); // also when it failed: the caller then sees this hub's error, not a wait forever
+  }
   // Start-up compiles and opens four services: minutes on a loaded 2-core machine, so the bound is
   // wide (the start script's own bound for a service to become ready is ten minutes).
   await until('the hub says it is running', () => output.includes('govshare is running') || npx.exitCode !== null, 660_000);
@@ -88,7 +103,9 @@ async function startHub() {
 }
 
 it('SIGTERM to npx stops every process of the hub; SIGKILL to the start script stops its services', async () => {
-  const [viaNpx, viaKill] = await Promise.all([startHub(), startHub()]);
+  const first = startHub();
+  await first.launched;
+  const [viaNpx, viaKill] = await Promise.all([first.running, startHub().running]);
 
   viaNpx.npx.kill('SIGTERM');
   const script = viaKill.tree.find((p) => p.cmd.includes('scripts/start.ts') && !isLauncher(p.cmd.split(' ')))!;

@@ -40,7 +40,7 @@ export async function createGrant(db: CatalogDb, input: GrantCreate, now = new D
   const [row] = await grantCacheFor(db).aroundWrite(() =>
     db
       .insert(grants)
-      .values({ datasetId: ds.id, granteeDept: input.granteeDept, fields: input.fields, unmaskedFields: unmasked, purpose: input.purpose, expiresAt, createdBy: input.createdBy })
+      .values({ datasetId: ds.id, granteeDept: input.granteeDept, fields: input.fields, unmaskedFields: unmasked, purpose: input.purpose, expiresAt, createdBy: input.createdBy, createdAt: now })
       .returning(),
   );
   return toGrant(row);
@@ -71,9 +71,13 @@ export async function getGrant(db: CatalogDb, id: string): Promise<Grant> {
   return toGrant(row);
 }
 
-/** Sets revoked_at once; revoking again returns the grant unchanged. */
-export async function revokeGrant(db: CatalogDb, id: string): Promise<Grant> {
+/**
+ * Sets revoked_at once; revoking again returns the grant unchanged. Times come from the catalog's
+ * clock, not the database's: expiry and `changedSince` are compared with that clock, and the two
+ * may disagree (another host, or a test's clock).
+ */
+export async function revokeGrant(db: CatalogDb, id: string, now: Date = new Date()): Promise<Grant> {
   if (!isUuid(id)) throw new AppError('NOT_FOUND', `grant "${id}" not found`);
-  await grantCacheFor(db).aroundWrite(() => db.update(grants).set({ revokedAt: sql`now()` }).where(and(eq(grants.id, id), isNull(grants.revokedAt))));
+  await grantCacheFor(db).aroundWrite(() => db.update(grants).set({ revokedAt: now }).where(and(eq(grants.id, id), isNull(grants.revokedAt))));
   return getGrant(db, id);
 }

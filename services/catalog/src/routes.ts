@@ -146,7 +146,7 @@ export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {})
 
   app.post('/grants', { schema: { body: { $ref: ref('grant.v1.json', 'Create') } } }, async (req, reply) => {
     reply.code(201);
-    return createGrant(db, req.body as GrantCreate);
+    return createGrant(db, req.body as GrantCreate, clock());
   });
 
   app.get(
@@ -169,7 +169,7 @@ export function registerRoutes(app: App, db: CatalogDb, opts: RouteOptions = {})
   );
 
   app.get('/grants/:id', { schema: { params: grantIdParams } }, async (req) => getGrant(db, (req.params as { id: string }).id));
-  app.post('/grants/:id/revoke', { schema: { params: grantIdParams } }, async (req) => revokeGrant(db, (req.params as { id: string }).id));
+  app.post('/grants/:id/revoke', { schema: { params: grantIdParams } }, async (req) => revokeGrant(db, (req.params as { id: string }).id, clock()));
 
   registerAccessRoutes(app, db, clock, opts.calendar ?? WEEKENDS_ONLY, { k: opts.sandboxK, dailyBudget: opts.sandboxDailyBudget });
 }
