@@ -9,7 +9,8 @@ interface ProcessInfo {
   argv: string[];
 }
 
-function readProcess(pid: number): ProcessInfo | undefined {
+/** A process's parent and arguments, from /proc; undefined once it is gone (or off Linux). */
+export function readProcess(pid: number): ProcessInfo | undefined {
   try {
     // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

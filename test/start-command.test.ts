@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { isLauncher, launcherChain } from '../scripts/launcher-chain.ts';
+import { isLauncher, launcherChain, readProcess } from '../scripts/launcher-chain.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const dirs: string[] = [];
@@ -23,24 +23,18 @@ const freePort = () =>
 
 /** Every process below pid, read from /proc. */
 function descendants(pid: number): { pid: number; cmd: string }[] {
-  const parentOf = new Map<number, number>();
-  const cmdOf = new Map<number, string>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      cmdOf.set(Number(name), readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' '));
-    } catch {
-      // exited while we looked
-    }
-  }
+  const procs = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      const info = readProcess(Number(name)); // undefined: exited while we looked
+      return info ? [{ pid: Number(name), ppid: info.ppid, cmd: info.argv.join(' ') }] : [];
+    });
   const out: { pid: number; cmd: string }[] = [];
-  const walk = (p: number) => {
-    for (const [child, parent] of parentOf) {
-      if (parent !== p) continue;
-      out.push({ pid: child, cmd: cmdOf.get(child)! });
-      walk(child);
+  const walk = (parent: number) => {
+    for (const p of procs) {
+      if (p.ppid !== parent) continue;
+      out.push({ pid: p.pid, cmd: p.cmd });
+      walk(p.pid);
     }
   };
   walk(pid);
