@@ -143,9 +143,19 @@ async function openPglite<TSchema extends Record<string, unknown>>(opts: Databas
   };
 }
 
+/**
+ * fetch_types off: postgres.js otherwise runs a pg_type query first on every new connection and drops
+ * its promise, so a connection terminated at that moment (a failover, pg_terminate_backend) is an
+ * unhandled rejection that no caller can catch (porsager/postgres#1192). We pass array parameters
+ * as literals (raw-sql.ts pgArray) and drizzle parses array columns itself, so the driver's array
+ * types are not needed. patches/postgres@3.4.9.patch fixes the other half (#1223): the dead
+ * socket's error was replayed onto the first query of the next connection.
+ */
+export const DRIVER_SETTINGS = { onnotice: () => {}, fetch_types: false } as const;
+
 async function openPostgres<TSchema extends Record<string, unknown>>(opts: DatabaseOptions<TSchema>): Promise<Database<TSchema>> {
   const schema = serviceSchemaName(opts.schemaPrefix ?? 'govshare', opts.service);
-  const ownerConnection = () => postgres(opts.databaseUrl!, { max: 1, onnotice: () => {}, connection: { search_path: schema } });
+  const ownerConnection = () => postgres(opts.databaseUrl!, { ...DRIVER_SETTINGS, max: 1, connection: { search_path: schema } });
   // Schema and migrations as the configured (owner) user; search_path pins every unqualified name.
   const owner = ownerConnection();
   let role: string | null = null;
@@ -158,8 +168,8 @@ async function openPostgres<TSchema extends Record<string, unknown>>(opts: Datab
   }
   const pool = () =>
     postgres(opts.databaseUrl!, {
+      ...DRIVER_SETTINGS,
       max: opts.poolSize ?? 10,
-      onnotice: () => {},
       connect_timeout: POOL_SETTINGS.connectTimeoutS,
       idle_timeout: POOL_SETTINGS.idleTimeoutS,
       max_lifetime: POOL_SETTINGS.maxLifetimeS,

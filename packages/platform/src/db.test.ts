@@ -1,0 +1,72 @@
+// A connection terminated while it starts up harms only the query on it: no unhandled rejection
+// (which would stop the process) and the pool goes on. Postgres server only.
+import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
+import postgres from 'postgres';
+import { DRIVER_SETTINGS, isConnectionBroken } from './db.ts';
+
+const url = process.env.GOVSHARE_TEST_DATABASE_URL;
+
+/** The ErrorResponse pg_terminate_backend sends (FATAL 57P01). */
+function terminationMessage(): Buffer {
+  const fields = Buffer.from('SFATAL\0VFATAL\0C57P01\0Mterminating connection due to administrator command\0\0');
+  const head = Buffer.alloc(5);
+  head.write('E', 0);
+  head.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([head, fields]);
+}
+
+/** A TCP proxy to the server that terminates the first connection at its first message after startup. */
+async function terminatingProxy(target: URL) {
+  let first = true;
+  const server = net.createServer((client) => {
+    const kill = first;
+    first = false;
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    let startupSent = false;
+    client.on('data', (chunk) => {
+      if (kill && startupSent) {
+        client.end(terminationMessage());
+        upstream.destroy();
+        return;
+      }
+      startupSent = true;
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => client.writable && client.write(chunk));
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const proxied = new URL(target);
+  proxied.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  return { url: proxied.toString(), close: () => new Promise((r) => server.close(r)) };
+}
+
+describe.skipIf(!url)('a connection terminated as it starts', () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (err: unknown) => unhandled.push(err);
+  afterEach(() => void process.off('unhandledRejection', onUnhandled));
+
+  it('fails only the query on it, with no unhandled rejection, and the next query is served', async () => {
+    process.on('unhandledRejection', onUnhandled);
+    const proxy = await terminatingProxy(new URL(url!));
+    const sql = postgres(proxy.url, { ...DRIVER_SETTINGS, max: 1 });
+    try {
+      // The query on the terminated connection fails with an error the pool knows as a broken connection.
+      const first = await sql`select 1 as x`.then(
+        () => null,
+        (err) => err,
+      );
+      expect(isConnectionBroken(first)).toBe(true);
+      expect((await sql`select 2 as x`)[0]!.x).toBe(2);
+      // An unhandled rejection is reported after the microtask queue drains: give it a macrotask.
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+    } finally {
+      await sql.end({ timeout: 1 });
+      await proxy.close();
+    }
+  });
+});
