@@ -1,6 +1,6 @@
 // The access workflow end to end over HTTP with real tokens: file, transfer, approve narrower,
 // reject, expire, revoke (the next query is refused), overdue lists, governance figures, and the
-// sandbox (k-suppression, the differencing defence, joins checked against the owners' raw rows).
+// sandbox (differential privacy for SECRET data, the budget, the audit trail; attacks: sandbox-attacks.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '@govshare/catalog';
 import { backends, codes, startHub, type Hub } from './hub.ts';
@@ -14,7 +14,7 @@ const FILE = `mutation F($i: FileAccessRequestInput!, $k: String) { fileAccessRe
 const RECORDS = `query R($d: ID!, $f: [String!], $first: Int, $after: String) {
   records(dataset: $d, fields: $f, first: $first, after: $after) { totalCount grantId nodes { data } pageInfo { endCursor hasNextPage } }
 }`;
-const SANDBOX = `query S($q: SandboxQuery!) { sandboxAggregate(query: $q) { k measures suppressedGroups scope groups { key count subjects values } } }`;
+const SANDBOX = `query S($q: SandboxQuery!) { sandboxAggregate(query: $q) { k measures scope groups { key count subjects values margins } privacy { mode mechanism epsilon cached datasetEpsilonLeft departmentEpsilonLeft } } }`;
 
 describe.each(backends())('access workflow over HTTP (%s)', (backend) => {
   let hub: Hub;
@@ -249,95 +249,90 @@ describe.each(backends())('access workflow over HTTP (%s)', (backend) => {
     expect(mcaFigures.data.governanceFigures.received).toBeGreaterThan(0);
   });
 
-  it('sandbox: aggregates of SECRET data with small groups suppressed; rows still refused', async () => {
-    const samr = await as('SAMR', ['consumer']);
+  it('sandbox: SECRET data answered with differential privacy from its budget; filters on dimensions only; audited with ε and the subjects touched', async () => {
+    const samr = await as('SAMR', ['consumer'], 'samr-analyst');
     expect(codes(await read('SAMR', 'medical-insurance'))).toEqual(['FORBIDDEN']);
     const raw = await allRows('NHC', 'medical-insurance', ['claimNo', 'hospital', 'claimAmount', 'idNumber']);
-    const res = await gql(samr, SANDBOX, { q: { dataset: 'medical-insurance', where: { field: 'claimAmount', gt: 1000 }, groupBy: ['hospital'], measures: [{ fn: 'COUNT' }, { fn: 'SUM', field: 'claimAmount' }] } });
+    const res = await gql(samr, SANDBOX, { q: { dataset: 'medical-insurance', groupBy: ['hospital'], measures: [{ fn: 'COUNT' }, { fn: 'SUM', field: 'claimAmount' }] } });
     expect(res.errors).toBeUndefined();
     const out = res.data.sandboxAggregate;
-    const byHospital = new Map<string, number[]>();
-    for (const r of raw) if ((r.claimAmount as number) > 1000) (byHospital.get(r.hospital as string) ?? byHospital.set(r.hospital as string, []).get(r.hospital as string)!).push(r.claimAmount as number);
-    const big = [...byHospital].filter(([, xs]) => xs.length >= 10);
-    expect(out.k).toBe(10);
-    expect(out.suppressedGroups).toBe(byHospital.size - big.length);
-    expect(out.groups.length).toBe(big.length);
-    for (const g of out.groups) {
-      const xs = byHospital.get(g.key.hospital)!;
-      expect(g.count).toBe(xs.length);
-      expect(g.values[1]).toBeCloseTo(xs.reduce((a, b) => a + b, 0), 2);
-    }
+    expect(out.privacy).toMatchObject({ mode: 'DIFFERENTIAL', mechanism: 'discrete-laplace', epsilon: 2, cached: false });
+    const people = (rows: typeof raw) => new Set(rows.map((r) => String(r.idNumber).trim().toUpperCase())).size;
+    const hospitals = new Set(raw.map((r) => r.hospital));
+    // Each person counts once (in one hospital), so the noisy counts add up to about the people claimed.
+    expect(out.groups.length).toBe(hospitals.size);
+    const counted = out.groups.reduce((a: number, g: any) => a + g.count, 0);
+    expect(Math.abs(counted - people(raw))).toBeLessThanOrEqual(out.groups.reduce((a: number, g: any) => a + 3 * g.margins[0], 0));
+    for (const g of out.groups) expect(hospitals.has(g.key.hospital)).toBe(true);
     expect(JSON.stringify(res)).not.toMatch(/\d{17}[\dX]/); // no identifiers, no rows
-    expect(codes(await gql(samr, SANDBOX, { q: { dataset: 'medical-insurance', groupBy: ['diagnosisCode'], measures: [{ fn: 'COUNT' }] } }))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await gql(samr, SANDBOX, { q: { dataset: 'medical-insurance', where: { field: 'idNumber', eq: raw[0].idNumber }, measures: [{ fn: 'COUNT' }] } }))).toEqual(['BAD_USER_INPUT']);
+    // Not a dimension, or an identifier: refused before anything is read or spent.
+    for (const q of [
+      { groupBy: ['diagnosisCode'], measures: [{ fn: 'COUNT' }] },
+      { where: { field: 'idNumber', eq: raw[0]!.idNumber }, measures: [{ fn: 'COUNT' }] },
+      { where: { field: 'claimAmount', gte: 32000 }, measures: [{ fn: 'COUNT' }] },
+      { measures: [{ fn: 'MIN', field: 'claimAmount' }] },
+    ]) {
+      expect(codes(await gql(samr, SANDBOX, { q: { dataset: 'medical-insurance', ...q } }))).toEqual(['BAD_USER_INPUT']);
+    }
+    // A narrowed query: its event carries the keyed HMACs of the people it touched.
+    const some = [...hospitals].slice(0, 1) as string[];
+    const narrowed = await gql(samr, SANDBOX, { q: { dataset: 'medical-insurance', where: { field: 'hospital', in: some }, measures: [{ fn: 'COUNT' }] } });
+    expect(narrowed.errors).toBeUndefined();
+    const touchedOne = raw.find((r) => r.hospital === some[0])!;
+    const auditor = await as('PSB', ['auditor']);
+    const lookup = await gql(auditor, `query L($i: String!) { auditSubjectAccess(identifier: $i) { nodes { action actor { dept } } } }`, { i: touchedOne.idNumber });
+    expect(lookup.errors).toBeUndefined();
+    expect(lookup.data.auditSubjectAccess.nodes).toEqual(expect.arrayContaining([{ action: 'sandbox.aggregate', actor: { dept: 'SAMR' } }]));
 
-    // Audited with the aggregate definition.
-    const ev = await gql(await as('PSB', ['auditor']), `{ auditEvents(filter: { action: "sandbox.aggregate", dept: "SAMR" }) { nodes { outcome dataset filter } } }`);
+    // Audited with the aggregate definition and the ε spent.
+    const ev = await gql(auditor, `{ auditEvents(filter: { action: "sandbox.aggregate", dept: "SAMR" }) { nodes { outcome dataset filter } } }`);
     expect(ev.data.auditEvents.nodes).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ outcome: 'allowed', dataset: 'medical-insurance', filter: expect.objectContaining({ aggregate: expect.objectContaining({ groupBy: ['hospital'], measures: [{ fn: 'count' }, { fn: 'sum', field: 'claimAmount' }] }), suppressedGroups: out.suppressedGroups }) }),
+        expect.objectContaining({
+          outcome: 'allowed',
+          dataset: 'medical-insurance',
+          filter: expect.objectContaining({ aggregate: expect.objectContaining({ groupBy: ['hospital'] }), privacy: expect.objectContaining({ mode: 'differential', epsilon: 2 }) }),
+        }),
       ]),
     );
     // The refused probe on the subject field (x-subject idNumber) is logged with the value's keyed HMAC, never the ID.
     const probe = ev.data.auditEvents.nodes.find((e: any) => e.filter?.aggregate?.where?.field === 'idNumber');
     expect(probe.filter.aggregate.where).toEqual({ field: 'idNumber', op: 'eq', valueKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(JSON.stringify(ev)).not.toContain(raw[0].idNumber);
+    expect(JSON.stringify(ev)).not.toContain(raw[0]!.idNumber);
+
+    // The owner's stewards (and admins) see the budget and who spent it; others do not.
+    const BUDGET = `{ sandboxBudget(dataset: "medical-insurance") { epsilonPerYear spent left byAccount { account spent } } }`;
+    const budget = await gql(await steward('NHC', 'nhc-steward'), BUDGET);
+    expect(budget.errors).toBeUndefined();
+    expect(budget.data.sandboxBudget.byAccount).toEqual(expect.arrayContaining([{ account: 'SAMR', spent: 4 }]));
+    expect(codes(await gql(await steward('SAMR', 'samr-steward'), BUDGET))).toEqual(['FORBIDDEN']);
+    const set = await gql(await steward('SAMR', 'samr-steward'), `mutation { setSandboxBudget(dataset: "medical-insurance", epsilonPerYear: 1000) { epsilonPerYear } }`);
+    expect(codes(set)).toEqual(['FORBIDDEN']);
   });
 
-  it('sandbox: differencing with an overlapping query that drops one record is refused (and audited)', async () => {
-    const psb = await as('PSB', ['consumer'], 'psb-analyst');
-    const total = await gql(psb, SANDBOX, { q: { dataset: 'medical-insurance', measures: [{ fn: 'COUNT' }, { fn: 'SUM', field: 'claimAmount' }] } });
-    expect(total.errors).toBeUndefined();
-    const claims = await allRows('NHC', 'medical-insurance', ['claimNo']);
-    expect(total.data.sandboxAggregate.groups[0].count).toBe(claims.length);
-    const minusOne = await gql(psb, SANDBOX, { q: { dataset: 'medical-insurance', where: { field: 'claimNo', ne: claims[7].claimNo }, measures: [{ fn: 'COUNT' }, { fn: 'SUM', field: 'claimAmount' }] } });
-    expect(codes(minusOne)).toEqual(['FORBIDDEN']);
-    expect(minusOne.errors[0].message).toMatch(/differencing/);
-    const denied = await gql(await as('PSB', ['auditor']), `{ auditEvents(filter: { action: "sandbox.aggregate", sub: "psb-analyst", outcome: denied }) { nodes { reason filter } } }`);
-    expect(denied.data.auditEvents.nodes[0]).toMatchObject({ reason: expect.stringMatching(/differencing/), filter: { aggregate: expect.objectContaining({ where: { field: 'claimNo', op: 'ne', value: claims[7].claimNo } }) } });
-  });
-
-  it('sandbox: a join of two departments’ datasets matches the figures computed from the owners’ raw rows', async () => {
-    const med = await allRows('NHC', 'medical-insurance', ['idNumber', 'claimAmount', 'hospital']);
-    const sub = await allRows('MCA', 'subsidies', ['idNumber', 'subsidyType', 'amount']);
-    const norm = (s: unknown) => String(s).trim().toUpperCase();
-    let pairs = 0;
-    let claimSum = 0;
-    const persons = new Set<string>();
-    const typePersons = new Map<string, Set<string>>();
-    for (const m of med)
-      for (const s of sub) {
-        if (norm(m.idNumber) !== norm(s.idNumber)) continue;
-        pairs++;
-        claimSum += m.claimAmount as number;
-        persons.add(norm(m.idNumber));
-        const t = s.subsidyType as string;
-        (typePersons.get(t) ?? typePersons.set(t, new Set()).get(t)!).add(norm(m.idNumber));
-      }
+  it('sandbox: a join of two departments’ private datasets is paid from both budgets; a standard table is free for all', async () => {
     const hrss = await as('HRSS', ['consumer'], 'hrss-analyst');
-    const total = await gql(hrss, SANDBOX, {
+    const joined = await gql(hrss, SANDBOX, {
       q: { dataset: 'medical-insurance', join: { dataset: 'subsidies', on: 'idNumber' }, measures: [{ fn: 'COUNT' }, { fn: 'SUM', field: 'medical-insurance.claimAmount' }] },
     });
-    expect(total.errors).toBeUndefined();
-    const t = total.data.sandboxAggregate;
-    expect(t.scope).toBe('medical-insurance×subsidies:idNumber');
-    if (persons.size >= 10) {
-      expect(t.groups).toEqual([{ key: {}, count: pairs, subjects: persons.size, values: [pairs, Math.round(claimSum * 100) / 100] }]);
-    } else {
-      expect(t).toMatchObject({ groups: [], suppressedGroups: 1 });
-    }
-    const byType = await gql(hrss, SANDBOX, {
-      q: { dataset: 'medical-insurance', join: { dataset: 'subsidies', on: 'idNumber' }, groupBy: ['subsidies.subsidyType'], measures: [{ fn: 'COUNT' }] },
-    });
-    const released = [...typePersons].filter(([, s]) => s.size >= 10).map(([k]) => k).sort();
-    if (byType.errors) {
-      // Released groups that add up to nearly the total already given are a differencing attempt.
-      expect(codes(byType)).toEqual(['FORBIDDEN']);
-    } else {
-      expect(byType.data.sandboxAggregate.groups.map((g: any) => g.key['subsidies.subsidyType']).sort()).toEqual(released);
-      expect(byType.data.sandboxAggregate.suppressedGroups).toBe(typePersons.size - released.length);
+    expect(joined.errors).toBeUndefined();
+    expect(joined.data.sandboxAggregate).toMatchObject({ scope: 'medical-insurance×subsidies:idNumber', privacy: { mode: 'DIFFERENTIAL', epsilon: 2 } });
+    const admin = await as('PSB', ['admin'], 'psb-admin');
+    for (const dataset of ['medical-insurance', 'subsidies']) {
+      const b = await gql(admin, `query B($d: ID!) { sandboxBudget(dataset: $d) { byAccount { account spent } } }`, { d: dataset });
+      expect(b.data.sandboxBudget.byAccount).toEqual(expect.arrayContaining([{ account: 'HRSS', spent: 2 }]));
     }
     // Joint analysis is across departments.
     expect(codes(await gql(hrss, SANDBOX, { q: { dataset: 'legal-persons', join: { dataset: 'business-licences', on: 'creditCode' }, measures: [{ fn: 'COUNT' }] } }))).toEqual(['BAD_USER_INPUT']);
+
+    // NHC publishes a standard table; anyone then reads it, and asking it as a query is free.
+    const table = { dataset: 'medical-insurance', groupBy: ['hospital'], measures: [{ fn: 'COUNT' }, { fn: 'AVG', field: 'claimAmount' }] };
+    const published = await gql(await steward('NHC', 'nhc-steward'), `mutation P($q: SandboxQuery!) { publishSandboxRelease(query: $q) { privacy { epsilon } groups { key values } } }`, { q: table });
+    expect(published.errors).toBeUndefined();
+    expect(codes(await gql(await steward('MCA', 'mca-steward-zhao'), `mutation P($q: SandboxQuery!) { publishSandboxRelease(query: $q) { k } }`, { q: table }))).toEqual(['FORBIDDEN']);
+    const listed = await gql(hrss, `{ sandboxReleases(dataset: "medical-insurance") { epsilon result { groups { key values } } } }`);
+    expect(listed.data.sandboxReleases[0].result.groups).toEqual(published.data.publishSandboxRelease.groups);
+    const asked = await gql(hrss, SANDBOX, { q: table });
+    expect(asked.data.sandboxAggregate.privacy).toMatchObject({ epsilon: 0, cached: true });
   });
 });

@@ -45,6 +45,8 @@ export interface FieldSchema {
   'x-dimension'?: boolean;
   /** Identifies the person or company a record is about (a string field): sandbox answers are compared across datasets by it. */
   'x-subject'?: boolean;
+  /** The most one subject may contribute to a sandbox sum of this field (clamped); needed for SUM/AVG under differential privacy. */
+  'x-contribution-bound'?: number;
   [k: string]: unknown;
 }
 
@@ -454,15 +456,65 @@ export interface SandboxQuery {
 
 export interface SandboxGroup {
   key: Record<string, Scalar | null>;
+  /** Records (exact answers) or the noisy number of subjects (private answers). */
   count: number;
   subjects: number;
   values: (number | null)[];
+  /** Per measure, the half-width of a 95% interval around the value (0 when exact). */
+  margins: number[];
+}
+
+export interface SandboxPrivacy {
+  mode: 'exact' | 'differential';
+  mechanism: 'none' | 'discrete-laplace';
+  /** ε this answer spent (0: exact, or given before and stored). */
+  epsilon: number;
+  cached: boolean;
+  epsilonPerStatistic?: number;
+  /** ε left this year for the dataset, and for the asking department, after this answer. */
+  datasetEpsilonLeft?: number;
+  departmentEpsilonLeft?: number | null;
+  /** The yearly budget: the dataset's, and one department's share of it. */
+  datasetEpsilonPerYear?: number;
+  departmentEpsilonPerYear?: number;
 }
 
 export interface SandboxResult {
   k: number;
   groups: SandboxGroup[];
-  suppressedGroups: number;
   measures: string[];
   scope: string;
+  privacy: SandboxPrivacy;
+  /** Catalog to gateway only: the subjects a filtered query touched (clear; the audit log keeps their HMACs), when few. */
+  touchedSubjects?: string[];
+}
+
+export interface SandboxBudget {
+  dataset: string;
+  epsilonPerYear: number;
+  epsilonPerQuery: number;
+  departmentShare: number;
+  dominanceShare: number;
+  /** ε spent in the last 365 days, in all and by account (a department, or "release"). */
+  spent: number;
+  left: number;
+  byAccount: { account: string; spent: number }[];
+  updatedBy?: string;
+  updatedAt?: string;
+}
+
+export interface SandboxBudgetUpdate {
+  by: string;
+  epsilonPerYear?: number;
+  epsilonPerQuery?: number;
+  departmentShare?: number;
+  dominanceShare?: number;
+}
+
+export interface SandboxStandardRelease {
+  digest: string;
+  query: Omit<SandboxQuery, 'callerDept'>;
+  result: SandboxResult;
+  epsilon: number;
+  at: string;
 }

@@ -1,15 +1,20 @@
 // The sandbox (可用不可见) through the gateway: aggregate-only queries, computed by the catalog next
-// to the data. No rows leave it; groups under k are suppressed and the differencing defence runs
-// there too. Every query is audited with its aggregate definition (in `filter`), refused ones too.
+// to the data (dimensions only, k, differential privacy for private data; services/catalog/src/sandbox.ts).
+// Every query is audited with its aggregate definition (in `filter`), the ε it spent, and the
+// subjects a filtered query touched (as keyed HMACs, so "who accessed this person" shows probes);
+// refused ones too. The privacy budget and standard tables are the owner's (its stewards) and admins'.
 import { AppError } from '@govshare/platform';
-import { ref, type Filter, type SandboxQuery, type SandboxResult } from '@govshare/contracts';
+import { ref, type Filter, type SandboxBudget, type SandboxQuery, type SandboxResult, type SandboxStandardRelease } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
-import { auditedRead } from './audited.ts';
+import { auditedRead, auditedWrite } from './audited.ts';
 import { loadAccessContext, rememberedAccessContext } from './catalog-reads.ts';
 import { auditedFilter, subjectFieldsOf } from './records.ts';
 
 export type SandboxRequest = Omit<SandboxQuery, 'callerDept'>;
+export type SandboxBudgetChange = { epsilonPerYear?: number; epsilonPerQuery?: number; departmentShare?: number; dominanceShare?: number };
+
+const SB = (def: string) => ref('sandbox.v1.json', def);
 
 /** A dataset's x-subject fields, or undefined when it cannot be known (then every filter value is treated as one). */
 async function subjectFieldsFor(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<string[] | undefined> {
@@ -20,37 +25,112 @@ async function subjectFieldsFor(deps: GatewayDeps, scope: RequestScope, datasetI
   }
 }
 
-export function sandboxAggregate(deps: GatewayDeps, scope: RequestScope, q: SandboxRequest): Promise<SandboxResult> {
+/** The owner department's stewards and any admin. */
+async function needOwnerOrAdmin(deps: GatewayDeps, scope: RequestScope, datasetId: string, what: string): Promise<void> {
+  if (hasRole(scope.caller, 'admin')) return;
+  const { dataset } = rememberedAccessContext(deps, scope, datasetId) ?? (await loadAccessContext(deps, scope, datasetId));
+  if (hasRole(scope.caller, 'steward') && dataset.ownerDept === scope.caller.dept) return;
+  throw new AppError('FORBIDDEN', `${what} of "${datasetId}" is for stewards of its owner department ${dataset.ownerDept} and for admins`);
+}
+
+function aggregateOf(q: SandboxRequest, fields: { left?: string[]; right?: string[] }): Record<string, unknown> {
+  const a: Record<string, unknown> = { dataset: q.dataset, groupBy: q.groupBy ?? [], measures: q.measures };
+  if (q.where) a.where = auditedFilter(q.where as Filter, fields.left);
+  if (q.join) a.join = { ...q.join, ...(q.join.where ? { where: auditedFilter(q.join.where, fields.right) } : {}) };
+  return a;
+}
+
+/** Runs a sandbox query (or publishes a standard table) through the catalog, audited. */
+function audited(deps: GatewayDeps, scope: RequestScope, q: SandboxRequest, action: string, path: string, authorise: () => Promise<void>): Promise<SandboxResult> {
   // Filter values on subject fields (x-subject) are audited as keyed HMACs, as for records reads.
   let fields: { left?: string[]; right?: string[] } = {};
-  const aggregate = () => {
-    const a: Record<string, unknown> = { dataset: q.dataset, groupBy: q.groupBy ?? [], measures: q.measures };
-    if (q.where) a.where = auditedFilter(q.where as Filter, fields.left);
-    if (q.join) a.join = { ...q.join, ...(q.join.where ? { where: auditedFilter(q.join.where, fields.right) } : {}) };
-    return a;
-  };
-  return auditedRead(deps, scope, 'sandbox.aggregate', () => ({ dataset: q.dataset, filter: { aggregate: aggregate() } }), async () => {
-    if (!hasRole(scope.caller, 'consumer', 'steward', 'admin')) throw new AppError('FORBIDDEN', 'the sandbox needs the role consumer, steward or admin');
+  return auditedRead(deps, scope, action, () => ({ dataset: q.dataset, filter: { aggregate: aggregateOf(q, fields) } }), async () => {
+    await authorise();
     if (q.where || q.join?.where) {
       fields = {
         left: q.where ? await subjectFieldsFor(deps, scope, q.dataset) : undefined,
         right: q.join?.where ? await subjectFieldsFor(deps, scope, q.join.dataset) : undefined,
       };
     }
-    const result = await deps.catalog.call<SandboxResult>({
+    const { touchedSubjects, ...result } = await deps.catalog.call<SandboxResult>({
       method: 'POST',
-      path: '/sandbox/aggregate',
+      path,
       requestId: scope.requestId,
       body: { ...q, callerDept: scope.caller.dept },
-      responseSchema: ref('sandbox.v1.json', 'Result'),
+      responseSchema: SB('Result'),
     });
+    const p = result.privacy;
     return {
       result,
       details: {
         recordCount: result.groups.length,
         fields: [...(q.groupBy ?? []), ...q.measures.filter((m) => m.field).map((m) => m.field!)],
-        filter: { aggregate: aggregate(), scope: result.scope, k: result.k, releasedGroups: result.groups.length, suppressedGroups: result.suppressedGroups },
+        // Clear identifiers travel to the audit service only, which stores their keyed HMACs.
+        ...(touchedSubjects?.length ? { subjects: touchedSubjects } : {}),
+        filter: {
+          aggregate: aggregateOf(q, fields),
+          scope: result.scope,
+          k: result.k,
+          releasedGroups: result.groups.length,
+          privacy: {
+            mode: p.mode,
+            mechanism: p.mechanism,
+            epsilon: p.epsilon,
+            cached: p.cached,
+            ...(p.departmentEpsilonPerYear !== undefined ? { departmentShare: p.departmentEpsilonPerYear } : {}),
+            ...(p.datasetEpsilonPerYear !== undefined ? { datasetBudget: p.datasetEpsilonPerYear } : {}),
+          },
+        },
       },
     };
   });
+}
+
+export function sandboxAggregate(deps: GatewayDeps, scope: RequestScope, q: SandboxRequest): Promise<SandboxResult> {
+  return audited(deps, scope, q, 'sandbox.aggregate', '/sandbox/aggregate', async () => {
+    if (!hasRole(scope.caller, 'consumer', 'steward', 'admin')) throw new AppError('FORBIDDEN', 'the sandbox needs the role consumer, steward or admin');
+  });
+}
+
+/** The owner publishes a standard table: always with differential privacy, paid from the dataset's budget, free for everyone after. */
+export function publishSandboxRelease(deps: GatewayDeps, scope: RequestScope, q: SandboxRequest): Promise<SandboxResult> {
+  return audited(deps, scope, q, 'sandbox.release', '/sandbox/releases', () => needOwnerOrAdmin(deps, scope, q.dataset, 'publishing a standard table'));
+}
+
+export function sandboxReleases(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<SandboxStandardRelease[]> {
+  return auditedRead(deps, scope, 'sandbox.releases', { dataset: datasetId }, async () => {
+    const { releases } = await deps.catalog.call<{ releases: SandboxStandardRelease[] }>({
+      method: 'GET',
+      path: `/sandbox/releases/${encodeURIComponent(datasetId)}`,
+      requestId: scope.requestId,
+      responseSchema: SB('ReleaseList'),
+    });
+    return { result: releases, details: { recordCount: releases.length } };
+  });
+}
+
+export function sandboxBudget(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<SandboxBudget> {
+  return auditedRead(deps, scope, 'sandbox.budget', { dataset: datasetId }, async () => {
+    await needOwnerOrAdmin(deps, scope, datasetId, 'the privacy budget');
+    const result = await deps.catalog.call<SandboxBudget>({ method: 'GET', path: `/sandbox/budgets/${encodeURIComponent(datasetId)}`, requestId: scope.requestId, responseSchema: SB('Budget') });
+    return { result };
+  });
+}
+
+export function setSandboxBudget(deps: GatewayDeps, scope: RequestScope, datasetId: string, change: SandboxBudgetChange): Promise<SandboxBudget> {
+  return auditedWrite(
+    deps,
+    scope,
+    'sandbox.setBudget',
+    { dataset: datasetId, filter: change },
+    () => needOwnerOrAdmin(deps, scope, datasetId, 'setting the privacy budget'),
+    () =>
+      deps.catalog.call<SandboxBudget>({
+        method: 'PUT',
+        path: `/sandbox/budgets/${encodeURIComponent(datasetId)}`,
+        requestId: scope.requestId,
+        body: { ...change, by: scope.caller.sub },
+        responseSchema: SB('Budget'),
+      }),
+  );
 }

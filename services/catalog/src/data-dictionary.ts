@@ -20,6 +20,11 @@ export interface FieldInfo {
   /** Identifies the person or company a record is about (x-subject): the sandbox compares answers across datasets by it. */
   subject: boolean;
   sensitivity: Sensitivity;
+  /** No x-sensitivity was declared: public for reads, personal in the sandbox. */
+  undeclared?: true;
+  /** x-contribution-bound: the most one subject may add to a sandbox sum (differential privacy clamps to it). */
+  contributionBound?: number;
+  minimum?: number;
   mask: MaskStyle | null;
   title?: string;
   description?: string;
@@ -77,6 +82,7 @@ const fieldMetaSchema = {
     'x-expected': { type: 'boolean' },
     'x-dimension': { type: 'boolean' },
     'x-subject': { type: 'boolean' },
+    'x-contribution-bound': { type: 'number', exclusiveMinimum: 0 },
   },
 };
 const datasetMetaSchema = {
@@ -105,7 +111,7 @@ function newAjv() {
   const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
   addFormats(ajv, ['date', 'date-time']);
   // govshare keywords: annotations for ajv (their values are checked by the meta schema above).
-  for (const keyword of ['x-sensitivity', 'x-mask', 'x-key', 'x-rule', 'x-expected', 'x-dimension', 'x-subject']) ajv.addKeyword({ keyword });
+  for (const keyword of ['x-sensitivity', 'x-mask', 'x-key', 'x-rule', 'x-expected', 'x-dimension', 'x-subject', 'x-contribution-bound']) ajv.addKeyword({ keyword });
   return ajv;
 }
 const metaAjv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
@@ -185,6 +191,10 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
     const key = f['x-key'] === true;
     // A sandbox dimension is shown as a group label: never a personal or sensitive value.
     if (f['x-dimension'] === true && sensitivity !== 'public') bad(`${p}/x-dimension`, 'dimension-sensitive', `field "${name}" is ${sensitivity}; a sandbox dimension must be public`);
+    // Dimensions are what sandbox filters and groups may use: never a way to single out a record.
+    if (f['x-dimension'] === true && f['x-subject'] === true) bad(`${p}/x-dimension`, 'dimension-identifier', `field "${name}" identifies records or subjects; a sandbox dimension cannot`);
+    if (f['x-dimension'] === true && typeof f.format === 'string') bad(`${p}/x-dimension`, 'dimension-date', `field "${name}" is a ${f.format}; dates single out people (a birth date), so a sandbox dimension cannot be one`);
+    if (f['x-contribution-bound'] !== undefined && !isNumeric) bad(`${p}/x-contribution-bound`, 'contribution-bound-type', `only applies to integer or number fields`);
     if (f['x-subject'] === true && !isString) bad(`${p}/x-subject`, 'subject-type', `field "${name}" is ${type}; a subject identifier must be a string`);
     if (key) {
       if (!required.has(name)) bad(`${p}/x-key`, 'key-required', `key field "${name}" must be listed in required`);
@@ -199,6 +209,9 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
       subject: f['x-subject'] === true,
       sensitivity,
       mask: (f['x-mask'] as MaskStyle | undefined) ?? null,
+      ...(f['x-sensitivity'] === undefined ? { undeclared: true } : {}),
+      ...(f['x-contribution-bound'] !== undefined ? { contributionBound: f['x-contribution-bound'] as number } : {}),
+      ...(f.minimum !== undefined ? { minimum: f.minimum as number } : {}),
       ...(f.title !== undefined ? { title: f.title as string } : {}),
       ...(f.description !== undefined ? { description: f.description as string } : {}),
       ...(f.enum !== undefined ? { enum: f.enum as unknown[] } : {}),
@@ -207,6 +220,10 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
   }
   const keyFields = fields.filter((f) => f.key).map((f) => f.name);
   if (keyFields.length === 0) bad('/properties', 'key-missing', 'must declare at least one key field ("x-key": true)');
+  // A key of one field names one record; a part of a compound key (insurance type) may be a dimension.
+  if (keyFields.length === 1 && schema.properties[keyFields[0]!]!['x-dimension'] === true) {
+    bad(`/properties/${keyFields[0]}/x-dimension`, 'dimension-identifier', `field "${keyFields[0]}" is the key and identifies records; a sandbox dimension cannot`);
+  }
 
   let validate: ValidateFunction;
   try {

@@ -26,8 +26,14 @@ function refuseNul(at: string, v: unknown, field: string): void {
   if (typeof v === 'string' && v.includes('\0')) refuse(`${at}: the value contains a NUL character (U+0000), which no stored value holds`, 'nul-character', field);
 }
 
-/** Checks a filter against the dataset's fields: fields exist, values match types, ops fit the type. */
-export function checkFilter(filter: Filter, fields: Map<string, FieldInfo>): void {
+/** Which fields a filter may use (the sandbox: declared dimensions only), and the refusal otherwise. */
+export interface FilterFieldRule {
+  allowField: (name: string) => boolean;
+  refusal: (name: string) => [rule: string, message: string];
+}
+
+/** Checks a filter against the dataset's fields: fields exist (and are allowed), values match types, ops fit the type. */
+export function checkFilter(filter: Filter, fields: Map<string, FieldInfo>, only?: FilterFieldRule): void {
   let leaves = 0;
   const walk = (f: Filter, depth: number) => {
     if (depth > MAX_FILTER_DEPTH) throw new AppError('QUERY_TOO_COMPLEX', `where: filter nested deeper than ${MAX_FILTER_DEPTH} levels`);
@@ -39,6 +45,10 @@ export function checkFilter(filter: Filter, fields: Map<string, FieldInfo>): voi
     const leaf = f as Leaf;
     const info = fields.get(leaf.field);
     if (!info) refuse(`where: field "${leaf.field}" is not in the dataset schema`, 'field-unknown', leaf.field);
+    if (only && !only.allowField(leaf.field)) {
+      const [rule, message] = only.refusal(leaf.field);
+      refuse(`where: ${message}`, rule, leaf.field);
+    }
     const at = `where: field "${leaf.field}" op "${leaf.op}"`;
     const v = leaf.value;
     switch (leaf.op) {

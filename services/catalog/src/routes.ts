@@ -6,7 +6,7 @@ import { changeSchema, compiledFor, createDataset, datasetAccess, getDataset, ge
 import { createGrant, getGrant, listGrants, revokeGrant } from './grants.ts';
 import { batchItems, ingest, STREAM_BODY_LIMIT, streamItems, streamUpload, type IngestMode } from './ingest.ts';
 import { exportRecords, queryRecords } from './records-query.ts';
-import type { AccessApprove, AccessReject, AccessRequestCreate, AccessRevoke, AccessSettings, AccessTransfer, AccessTransition, DeclaredField, SandboxQuery } from '@govshare/contracts';
+import type { AccessApprove, AccessReject, AccessRequestCreate, AccessRevoke, AccessSettings, AccessTransfer, AccessTransition, DeclaredField, SandboxBudgetUpdate, SandboxQuery } from '@govshare/contracts';
 import {
   approveAccessRequest,
   checkRequestFields,
@@ -24,6 +24,7 @@ import {
 import { systemClock, WEEKENDS_ONLY, type Clock, type WorkingCalendar } from './deadlines.ts';
 import { governanceFigures } from './governance.ts';
 import { runSandboxQuery } from './sandbox.ts';
+import { listStandardReleases, sandboxBudget, setSandboxBudget } from './sandbox-privacy.ts';
 
 type App = ReturnType<typeof createServiceApp>;
 
@@ -208,8 +209,14 @@ function registerAccessRoutes(app: App, db: CatalogDb, clock: Clock, cal: Workin
     governanceFigures(db, (req.params as { dept: string }).dept, req.query as { from?: string; to?: string }, clock, cal),
   );
 
-  app.post('/sandbox/aggregate', { schema: { body: { $ref: ref('sandbox.v1.json', 'Query') } } }, async (req) =>
-    runSandboxQuery(db, req.body as SandboxQuery, { ...sandbox, clock }),
+  const SB = (def: string) => ({ $ref: ref('sandbox.v1.json', def) });
+  app.post('/sandbox/aggregate', { schema: { body: SB('Query') } }, async (req) => runSandboxQuery(db, req.body as SandboxQuery, { ...sandbox, clock }));
+  // A standard table: computed once from the dataset's budget, then read by everyone free.
+  app.post('/sandbox/releases', { schema: { body: SB('Query') } }, async (req) => runSandboxQuery(db, req.body as SandboxQuery, { ...sandbox, clock, release: true }));
+  app.get('/sandbox/releases/:id', { schema: { params: idParams } }, async (req) => ({ releases: await listStandardReleases(db, (req.params as { id: string }).id) }));
+  app.get('/sandbox/budgets/:id', { schema: { params: idParams } }, async (req) => sandboxBudget(db, (req.params as { id: string }).id, clock()));
+  app.put('/sandbox/budgets/:id', { schema: { params: idParams, body: SB('BudgetUpdate') } }, async (req) =>
+    setSandboxBudget(db, (req.params as { id: string }).id, req.body as SandboxBudgetUpdate, clock()),
   );
 }
 

@@ -1,10 +1,14 @@
 // The sandbox (可用不可见, "usable but invisible"): aggregate-only queries over one dataset, or over
 // the join of two datasets of different departments on a key, computed here, next to the data.
-// No query returns rows. Groups with fewer than k subjects are suppressed, and a caller department
-// cannot get two answers whose subject sets differ by fewer than k (overlap control, the
-// differencing defence; see docs/access-workflow.md for why this and not noise).
+// No query returns rows. Two regimes (docs/access-workflow.md states the guarantee):
+//  - private data (another department's RESTRICTED or SECRET dataset, or a measured field not
+//    declared public): differential privacy — noisy counts and clamped sums from an exact discrete
+//    Laplace sampler, paid from a privacy budget per dataset (sandbox-privacy.ts);
+//  - the rest (PUBLIC/INTERNAL data with public measures, or the owner's own data): exact answers.
+// Both: filters and groups on declared dimensions only, groups under k subjects left out (as empty
+// ones are), a filtered set and its complement of at least k subjects, generic refusals.
 import { createHash } from 'node:crypto';
-import { and, between, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { AppError } from '@govshare/platform';
 import type { Filter, SandboxGroup, SandboxQuery, SandboxResult, Scalar } from '@govshare/contracts';
 import type { FieldInfo } from './data-dictionary.ts';
@@ -12,26 +16,42 @@ import { compiledFor, type CatalogDb, type DatasetRow } from './datasets.ts';
 import { checkFilter, filterToSql } from './records-query.ts';
 import { datasets, records, sandboxQueries, sandboxReleases } from './schema.ts';
 import { DAY_MS, systemClock, type Clock } from './deadlines.ts';
+import { answerPrivately, DEFAULT_PRIVACY, RELEASE_ACCOUNT, type PrivacyDefaults } from './sandbox-privacy.ts';
+import type { RandomSource } from './privacy/discrete-laplace.ts';
 
 export const DEFAULT_K = 10;
-const AGG_SQL: Record<string, SQL> = { sum: sql.raw('sum'), avg: sql.raw('avg'), min: sql.raw('min'), max: sql.raw('max') };
 /** Sandbox queries per department per 24 hours (answered or refused). */
 export const DEFAULT_DAILY_BUDGET = 500;
+/** A filtered query records the subjects it touched (as keyed HMACs, in the audit log) up to this many. */
+export const TOUCHED_SUBJECTS_CAP = 200;
+/** Groups of a private answer: every combination of the grouped dimensions' declared values. */
+const MAX_DOMAIN = 1000;
 
 const refuse = (path: string, rule: string, message: string): never => {
   throw new AppError('BAD_USER_INPUT', `${path}: ${message} (${rule})`, { path, rule });
 };
+/** A refusal that depends on the data says nothing about it: one message whatever the cause. */
+const refuseGenerically = (rule: string): never => {
+  throw new AppError('FORBIDDEN', `sandbox: this query is not answered: its population is too small, too close to the whole, or would single out subjects with earlier answers (${rule})`, { rule });
+};
 
-interface Side {
+export interface Side {
   alias: 'l' | 'r';
   ds: DatasetRow;
   fields: Map<string, FieldInfo>;
   dimensions: Set<string>;
 }
-interface FieldRef {
+export interface FieldRef {
   side: Side;
   info: FieldInfo;
   label: string;
+}
+export interface Measure {
+  fn: 'count' | 'sum' | 'avg' | 'min' | 'max';
+  ref?: FieldRef;
+  label: string;
+  /** Index into the plan's numeric fields (sum, avg, min, max). */
+  field?: number;
 }
 
 function sideOf(ds: DatasetRow, alias: 'l' | 'r'): Side {
@@ -55,61 +75,58 @@ function resolve(name: string, sides: Side[], path: string): FieldRef {
   return { side: hits[0], info: hits[0].fields.get(name)!, label: sides.length > 1 ? `${hits[0].ds.id}.${name}` : name };
 }
 
-function filterFieldNames(f: Filter, out: string[] = []): string[] {
-  if ('and' in f) for (const c of f.and) filterFieldNames(c, out);
-  else if ('or' in f) for (const c of f.or) filterFieldNames(c, out);
-  else out.push(f.field);
-  return out;
-}
-
-/** Filters may use dimensions and public (non-personal, non-sensitive) fields: a filter is a way of reading. */
+/** Filters may use declared dimensions only: a filter on anything else is a way of reading it. */
 function checkSandboxFilter(where: Filter, side: Side, path: string): void {
-  checkFilter(where, side.fields);
-  for (const name of filterFieldNames(where)) {
-    const info = side.fields.get(name)!;
-    if (info.sensitivity !== 'public' && !side.dimensions.has(name)) {
-      refuse(path, 'sandbox-filter-field', `field "${name}" of "${side.ds.id}" is ${info.sensitivity}; sandbox filters may use dimensions and public fields only`);
-    }
-  }
+  checkFilter(where, side.fields, { allowField: (name) => side.dimensions.has(name), refusal: (name) => [
+    'sandbox-filter-field',
+    `field "${name}" of "${side.ds.id}" is not a declared dimension (x-dimension); sandbox filters may use dimensions only: ${[...side.dimensions].join(', ') || 'none'}`,
+  ] });
 }
 
 const rowsOf = (res: unknown): Record<string, unknown>[] => (Array.isArray(res) ? res : ((res as { rows: Record<string, unknown>[] }).rows ?? []));
 
-function keyValue(info: FieldInfo, v: unknown): Scalar | null {
+export function keyValue(info: FieldInfo, v: unknown): Scalar | null {
   if (v === null || v === undefined) return null;
   if (info.type === 'integer' || info.type === 'number') return Number(v);
   if (info.type === 'boolean') return v === true || v === 'true';
   return String(v);
 }
 
-const digestOf = (members: string[]) => createHash('sha256').update(members.join(',')).digest('hex');
-
-/** |a Δ b| for two sorted-or-not string sets. */
-function symmetricDifference(a: Set<string>, b: string[]): number {
-  let common = 0;
-  for (const x of b) if (a.has(x)) common++;
-  return a.size - common + (b.length - common);
+/** Private: another department's RESTRICTED or SECRET data, or a measured field not declared public (undeclared counts as personal). */
+function isPrivateFor(side: Side, callerDept: string, measured: FieldInfo[]): boolean {
+  if (side.ds.ownerDept === callerDept) return false;
+  if (side.ds.tier === 'RESTRICTED' || side.ds.tier === 'SECRET') return true;
+  return measured.some((f) => f.undeclared || f.sensitivity !== 'public');
 }
 
-export interface SandboxOptions {
-  k?: number;
-  clock?: Clock;
-  dailyBudget?: number;
+/** What a query reads, checked: sides, groups, measures, numeric fields, and how it is answered. */
+export interface SandboxPlan {
+  q: SandboxQuery;
+  sides: Side[];
+  groupBy: FieldRef[];
+  measures: Measure[];
+  numeric: FieldRef[];
+  private: boolean;
+  /** The caller owns every dataset read (it may read the rows anyway: no overlap control). */
+  owned: boolean;
+  /** Budget and cache scope: the dataset, or "left×right:key". */
+  scope: string;
+  /** The subject a row is about, as SQL over the row source (see rowSource). */
+  subject: { expr: SQL; overlapScope: string; identifies: boolean };
 }
 
-export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: SandboxOptions = {}): Promise<SandboxResult> {
-  const k = opts.k ?? DEFAULT_K;
-  const now = (opts.clock ?? systemClock)();
-  const load = async (id: string) => {
-    const [ds] = await db.select().from(datasets).where(eq(datasets.id, id));
-    if (!ds) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
-    return ds;
-  };
-  const left = sideOf(await load(q.dataset), 'l');
+async function loadDataset(db: CatalogDb, id: string): Promise<DatasetRow> {
+  const [ds] = await db.select().from(datasets).where(eq(datasets.id, id));
+  if (!ds) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
+  return ds;
+}
+
+export async function planSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: { forcePrivate?: boolean } = {}): Promise<SandboxPlan> {
+  const left = sideOf(await loadDataset(db, q.dataset), 'l');
   const sides: Side[] = [left];
   let right: Side | undefined;
   if (q.join) {
-    right = sideOf(await load(q.join.dataset), 'r');
+    right = sideOf(await loadDataset(db, q.join.dataset), 'r');
     if (right.ds.ownerDept === left.ds.ownerDept) {
       refuse('join.dataset', 'join-same-department', `"${left.ds.id}" and "${right.ds.id}" both belong to ${left.ds.ownerDept}; joint analysis is across departments`);
     }
@@ -119,114 +136,211 @@ export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: Sand
     if (lk!.type !== rk!.type) refuse('join.on', 'type-mismatch', `join field "${q.join.on}" is ${lk!.type} in "${left.ds.id}" but ${rk!.type} in "${right.ds.id}"`);
     sides.push(right);
   }
-
   const groupBy = (q.groupBy ?? []).map((g, i) => {
     const ref = resolve(g, sides, `groupBy[${i}]`);
     if (!ref.side.dimensions.has(ref.info.name)) {
-      const dims = [...ref.side.dimensions];
-      refuse(`groupBy[${i}]`, 'not-a-dimension', `field "${g}" is not a declared dimension (x-dimension) of "${ref.side.ds.id}"; dimensions: ${dims.join(', ') || 'none'}`);
+      refuse(`groupBy[${i}]`, 'not-a-dimension', `field "${g}" is not a declared dimension (x-dimension) of "${ref.side.ds.id}"; dimensions: ${[...ref.side.dimensions].join(', ') || 'none'}`);
     }
     return ref;
   });
-  const measures = q.measures.map((m, i) => {
-    if (!(m.fn in AGG_SQL) && m.fn !== 'count') refuse(`measures[${i}].fn`, 'measure-fn', `unknown aggregate "${m.fn}"`);
+  const numeric: FieldRef[] = [];
+  const measures: Measure[] = q.measures.map((m, i) => {
+    if (!['count', 'sum', 'avg', 'min', 'max'].includes(m.fn)) refuse(`measures[${i}].fn`, 'measure-fn', `unknown aggregate "${m.fn}"`);
     if (m.fn === 'count') {
-      if (m.field) refuse(`measures[${i}].field`, 'measure-field', 'count counts records and takes no field');
-      return { fn: m.fn, ref: undefined, label: 'count' };
+      if (m.field) refuse(`measures[${i}].field`, 'measure-field', 'count counts subjects and takes no field');
+      return { fn: 'count', label: 'count' };
     }
     if (!m.field) refuse(`measures[${i}].field`, 'measure-field', `${m.fn} needs a numeric field`);
     const ref = resolve(m.field!, sides, `measures[${i}].field`);
     if (ref.info.type !== 'integer' && ref.info.type !== 'number') refuse(`measures[${i}].field`, 'measure-type', `${m.fn} needs a numeric field; "${m.field}" is ${ref.info.type}`);
-    return { fn: m.fn, ref, label: `${m.fn}(${ref.label})` };
+    if (ref.side.dimensions.has(ref.info.name)) refuse(`measures[${i}].field`, 'measure-dimension', `"${m.field}" is a dimension; a measured field cannot also be a filter or group`);
+    let idx = numeric.findIndex((n) => n.side === ref.side && n.info.name === ref.info.name);
+    if (idx < 0) idx = numeric.push(ref) - 1;
+    return { fn: m.fn, ref, label: `${m.fn}(${ref.label})`, field: idx };
   });
   if (q.where) checkSandboxFilter(q.where, left, 'where');
   if (q.join?.where) checkSandboxFilter(q.join.where, right!, 'join.where');
 
-  // Expressions over the row source: one dataset (records) or the join (j: ld, rd, jk).
-  const col = (ref: FieldRef): SQL =>
-    q.join ? (ref.side.alias === 'l' ? sql`(ld ->> ${ref.info.name}::text)` : sql`(rd ->> ${ref.info.name}::text)`) : sql`(${records.data} ->> ${ref.info.name}::text)`;
-  const selects: SQL[] = [];
-  groupBy.forEach((g, i) => selects.push(sql`${col(g)} as ${sql.identifier(`g${i}`)}`));
-  selects.push(sql`count(*)::int as n`);
-  selects.push(q.join ? sql`count(distinct jk)::int as s` : sql`count(*)::int as s`);
-  measures.forEach((m, i) => {
-    const name = sql.identifier(`m${i}`);
-    if (m.fn === 'count') selects.push(sql`count(*)::float8 as ${name}`);
-    else selects.push(sql`${AGG_SQL[m.fn]}((${col(m.ref!)})::numeric)::float8 as ${name}`);
-  });
-  selects.push(q.join ? sql`string_agg(distinct md5(jk), ',') as members` : sql`string_agg(${records.id}::text, ',') as members`);
-  // The people (or companies) behind a one-dataset answer, by each subject identifier field, written
-  // as a join writes its keys: answers about the same subjects are compared across datasets and joins.
-  const subjectFields = q.join ? [] : [...left.fields.values()].filter((f) => f.subject).map((f) => f.name);
-  subjectFields.forEach((f, i) => selects.push(sql`string_agg(distinct md5(upper(btrim(${records.data} ->> ${f}::text))), ',') as ${sql.identifier(`p${i}`)}`));
-  const groupClause = groupBy.length ? sql` group by ${sql.raw(groupBy.map((_, i) => String(i + 1)).join(', '))}` : sql``;
-
-  let query: SQL;
-  if (!q.join) {
-    const conds = [eq(records.datasetId, left.ds.id)];
-    if (q.where) conds.push(filterToSql(q.where, left.fields, left.ds.keyFields));
-    query = sql`select ${sql.join(selects, sql`, `)} from ${records} where ${and(...conds)}${groupClause}`;
-  } else {
-    const lconds = [eq(records.datasetId, left.ds.id)];
-    if (q.where) lconds.push(filterToSql(q.where, left.fields, left.ds.keyFields));
-    const rconds = [eq(records.datasetId, right!.ds.id)];
-    if (q.join.where) rconds.push(filterToSql(q.join.where, right!.fields, right!.ds.keyFields));
-    const on = q.join.on;
-    query = sql`with l as (select ${records.id} as id, ${records.data} as data from ${records} where ${and(...lconds)}),
-      r as (select ${records.id} as id, ${records.data} as data from ${records} where ${and(...rconds)}),
-      j as (select l.data as ld, r.data as rd, upper(btrim(l.data ->> ${on}::text)) as jk
-            from l join r on upper(btrim(l.data ->> ${on}::text)) = upper(btrim(r.data ->> ${on}::text)))
-      select ${sql.join(selects, sql`, `)} from j${groupClause}`;
+  const priv = opts.forcePrivate || sides.some((s) => isPrivateFor(s, q.callerDept, numeric.filter((n) => n.side === s).map((n) => n.info)));
+  if (priv) {
+    measures.forEach((m, i) => {
+      if (m.fn === 'min' || m.fn === 'max') refuse(`measures[${i}].fn`, 'sandbox-min-max', `${m.fn} of private data would show one subject's value; use count, sum or avg`);
+      if (m.ref && m.ref.info.contributionBound === undefined) {
+        refuse(`measures[${i}].field`, 'contribution-bound', `"${m.ref.label}" declares no x-contribution-bound in the data dictionary; sums of private data need one`);
+      }
+    });
+    let domain = 1;
+    groupBy.forEach((g, i) => {
+      if (!g.info.enum) refuse(`groupBy[${i}]`, 'dimension-domain', `dimension "${g.label}" declares no values (enum); groups of private data are every declared value, shown or not`);
+      domain *= g.info.enum!.length;
+    });
+    if (domain > MAX_DOMAIN) refuse('groupBy', 'dimension-domain', `${domain} combinations of declared values; at most ${MAX_DOMAIN}`);
   }
   const scope = right ? `${[left.ds.id, right.ds.id].sort().join('×')}:${q.join!.on}` : left.ds.id;
-  await spendBudget(db, q.callerDept, scope, opts.dailyBudget ?? DEFAULT_DAILY_BUDGET, now);
-  const rows = rowsOf(await db.execute(query));
+  const owned = sides.every((s) => s.ds.ownerDept === q.callerDept);
+  return { q, sides, groupBy, measures, numeric, private: priv, owned, scope, subject: subjectOf(sides, q) };
+}
 
-  const released: (SandboxGroup & { members: string[]; people: string[][] })[] = [];
-  let suppressed = 0;
-  for (const row of rows) {
-    const subjects = Number(row.s);
-    if (subjects < k) {
-      suppressed++;
-      continue;
-    }
-    const key: Record<string, Scalar | null> = {};
-    groupBy.forEach((g, i) => (key[g.label] = keyValue(g.info, row[`g${i}`])));
-    const values = measures.map((_, i) => {
-      const v = row[`m${i}`];
-      return v === null || v === undefined ? null : Math.round(Number(v) * 100) / 100;
-    });
-    const members = String(row.members ?? '')
-      .split(',')
-      .filter(Boolean)
-      .sort();
-    const people = subjectFields.map((_, i) => String(row[`p${i}`] ?? '').split(',').filter(Boolean).sort());
-    released.push({ key, count: Number(row.n), subjects, values, members, people });
+/** A column name as an SQL fragment. */
+export const ident = (name: string): SQL => sql`${sql.identifier(name)}`;
+const normalized = (e: SQL): SQL => sql`upper(btrim(${e}))`;
+
+/** People or companies: the first x-subject field (joins: the join key); else each record is its own subject. */
+function subjectOf(sides: Side[], q: SandboxQuery): SandboxPlan['subject'] {
+  if (q.join) {
+    const identifies = sides.some((s) => s.fields.get(q.join!.on)?.subject);
+    return { expr: sql`jk`, overlapScope: identifies ? `subject:${q.join.on}` : `${sides.map((s) => s.ds.id).sort().join('×')}:${q.join.on}`, identifies };
   }
-  released.sort((a, b) => JSON.stringify(Object.values(a.key)).localeCompare(JSON.stringify(Object.values(b.key))));
+  const f = [...sides[0]!.fields.values()].find((x) => x.subject);
+  if (f) return { expr: normalized(sql`(${records.data} ->> ${f.name}::text)`), overlapScope: `subject:${f.name}`, identifies: true };
+  return { expr: sql`(${records.id})::text`, overlapScope: sides[0]!.ds.id, identifies: false };
+}
 
+/** A column of the row source: records (one dataset) or the join j (ld, rd, jk). */
+export function columnOf(plan: SandboxPlan, ref: FieldRef): SQL {
+  if (!plan.q.join) return sql`(${records.data} ->> ${ref.info.name}::text)`;
+  return ref.side.alias === 'l' ? sql`(ld ->> ${ref.info.name}::text)` : sql`(rd ->> ${ref.info.name}::text)`;
+}
+
+/**
+ * `with src as (...)`: one row per record (or joined pair) with its subject `subj`, group values
+ * g0.., and numeric fields f0... `filtered` false drops the where clauses (the whole population).
+ */
+export function sourceCte(plan: SandboxPlan, filtered = true): SQL {
+  const { q, sides } = plan;
+  const cols: SQL[] = [sql`${plan.subject.expr} as subj`];
+  plan.groupBy.forEach((g, i) => cols.push(sql`${columnOf(plan, g)} as ${sql.identifier(`g${i}`)}`));
+  plan.numeric.forEach((n, i) => cols.push(sql`(${columnOf(plan, n)})::numeric as ${sql.identifier(`f${i}`)}`));
+  const [left, right] = sides;
+  if (!q.join) {
+    const conds = [eq(records.datasetId, left!.ds.id)];
+    if (filtered && q.where) conds.push(filterToSql(q.where, left!.fields, left!.ds.keyFields));
+    return sql`with src as (select ${sql.join(cols, sql`, `)} from ${records} where ${and(...conds)})`;
+  }
+  const lconds = [eq(records.datasetId, left!.ds.id)];
+  if (filtered && q.where) lconds.push(filterToSql(q.where, left!.fields, left!.ds.keyFields));
+  const rconds = [eq(records.datasetId, right!.ds.id)];
+  if (filtered && q.join.where) rconds.push(filterToSql(q.join.where, right!.fields, right!.ds.keyFields));
+  const on = q.join.on;
+  return sql`with l as (select ${records.data} as data from ${records} where ${and(...lconds)}),
+    r as (select ${records.data} as data from ${records} where ${and(...rconds)}),
+    j as (select l.data as ld, r.data as rd, upper(btrim(l.data ->> ${on}::text)) as jk
+          from l join r on upper(btrim(l.data ->> ${on}::text)) = upper(btrim(r.data ->> ${on}::text))),
+    src as (select ${sql.join(cols, sql`, `)} from j)`;
+}
+
+/** Per subject and group: its records and, per numeric field, its sum, min and max. */
+export function perSubjectCte(plan: SandboxPlan): SQL {
+  const g = plan.groupBy.map((_, i) => ident(`g${i}`));
+  const cols: SQL[] = [sql`subj`, ...g, sql`count(*)::int as nrec`];
+  plan.numeric.forEach((_, i) => {
+    const f = ident(`f${i}`);
+    cols.push(sql`coalesce(sum(${f}), 0) as ${sql.identifier(`s${i}`)}`, sql`min(${f}) as ${sql.identifier(`mn${i}`)}`, sql`max(${f}) as ${sql.identifier(`mx${i}`)}`);
+  });
+  return sql`per as (select ${sql.join(cols, sql`, `)} from src group by ${sql.join([sql`subj`, ...g], sql`, `)})`;
+}
+
+export const groupKeyOf = (plan: SandboxPlan, row: Record<string, unknown>): Record<string, Scalar | null> => {
+  const key: Record<string, Scalar | null> = {};
+  plan.groupBy.forEach((g, i) => (key[g.label] = keyValue(g.info, row[`g${i}`])));
+  return key;
+};
+
+export const sortGroups = <T extends { key: Record<string, Scalar | null> }>(groups: T[]): T[] =>
+  groups.sort((a, b) => JSON.stringify(Object.values(a.key)).localeCompare(JSON.stringify(Object.values(b.key))));
+
+export interface SandboxOptions {
+  k?: number;
+  clock?: Clock;
+  dailyBudget?: number;
+  privacy?: Partial<PrivacyDefaults>;
+  rng?: RandomSource;
+  /** The owner publishes a standard table: always private, paid from the dataset's budget, listed for everyone. */
+  release?: boolean;
+}
+
+/** Sizes of the filtered set and the whole population, and the filtered subjects when few. */
+async function populationOf(db: CatalogDb, plan: SandboxPlan): Promise<{ filtered: number; whole: number; touched: string[] }> {
+  const narrowed = !!(plan.q.where || plan.q.join?.where);
+  const [f] = rowsOf(await db.execute(sql`${sourceCte(plan)} select count(distinct subj)::int as n from src`));
+  const filtered = Number(f!.n);
+  if (!narrowed) return { filtered, whole: filtered, touched: [] };
+  const [w] = rowsOf(await db.execute(sql`${sourceCte(plan, false)} select count(distinct subj)::int as n from src`));
+  let touched: string[] = [];
+  if (plan.subject.identifies && filtered <= TOUCHED_SUBJECTS_CAP) {
+    touched = rowsOf(await db.execute(sql`${sourceCte(plan)} select distinct subj from src order by 1`)).map((r) => String(r.subj));
+  }
+  return { filtered, whole: Number(w!.n), touched };
+}
+
+export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: SandboxOptions = {}): Promise<SandboxResult> {
+  const k = opts.k ?? DEFAULT_K;
+  const now = (opts.clock ?? systemClock)();
+  const plan = await planSandboxQuery(db, q, { forcePrivate: opts.release });
+  await spendDailyQuota(db, q.callerDept, plan.scope, opts.dailyBudget ?? DEFAULT_DAILY_BUDGET, now);
+  // The query-set-size rule: a filter must leave at least k subjects in and k out (else it isolates them).
+  const pop = await populationOf(db, plan);
+  const narrowed = !!(q.where || q.join?.where);
+  if (pop.filtered < k || (narrowed && pop.whole - pop.filtered < k)) refuseGenerically('query-set-size');
+  const touched = pop.touched.length ? { touchedSubjects: pop.touched } : {};
+  if (plan.private) {
+    const account = opts.release ? RELEASE_ACCOUNT : q.callerDept;
+    const result = await answerPrivately(db, plan, { k, now, account, defaults: { ...DEFAULT_PRIVACY, ...opts.privacy }, rng: opts.rng, standard: opts.release });
+    return { ...result, ...touched };
+  }
+  return { ...(await answerExactly(db, plan, k, now, { ...DEFAULT_PRIVACY, ...opts.privacy }.dominanceShare)), ...touched };
+}
+
+/** Exact answers (public data, or the owner's): groups under k left out, dominance for sums, overlap control. */
+async function answerExactly(db: CatalogDb, plan: SandboxPlan, k: number, now: Date, dominanceShare: number): Promise<SandboxResult> {
+  const g = plan.groupBy.map((_, i) => ident(`g${i}`));
+  const selects: SQL[] = [...g, sql`count(*)::int as subjects`, sql`sum(nrec)::int as n`, sql`string_agg(md5(subj), ',') as members`];
+  plan.numeric.forEach((_, i) => {
+    const s = ident(`s${i}`);
+    selects.push(
+      sql`sum(${s})::float8 as ${sql.identifier(`sum${i}`)}`,
+      sql`min(${sql.identifier(`mn${i}`)})::float8 as ${sql.identifier(`min${i}`)}`,
+      sql`max(${sql.identifier(`mx${i}`)})::float8 as ${sql.identifier(`max${i}`)}`,
+      sql`max(abs(${s}))::float8 as ${sql.identifier(`top${i}`)}`,
+    );
+  });
+  const groupClause = g.length ? sql` group by ${sql.join(g, sql`, `)}` : sql``;
+  const rows = rowsOf(await db.execute(sql`${sourceCte(plan)}, ${perSubjectCte(plan)} select ${sql.join(selects, sql`, `)} from per${groupClause}`));
+  const round = (v: number) => Math.round(v * 100) / 100;
+  const released: (SandboxGroup & { members: string[] })[] = [];
+  for (const row of rows) {
+    const subjects = Number(row.subjects);
+    if (subjects < k) continue;
+    // Dominance: a sum where one subject is most of the total tells that subject's value.
+    const dominated = plan.measures.some((m) => (m.fn === 'sum' || m.fn === 'avg') && Math.abs(Number(row[`top${m.field}`])) > dominanceShare * Math.abs(Number(row[`sum${m.field}`])));
+    if (dominated) continue;
+    const values = plan.measures.map((m) => {
+      if (m.fn === 'count') return Number(row.n);
+      const v = m.fn === 'avg' ? Number(row[`sum${m.field}`]) / Number(row.n) : Number(row[`${m.fn}${m.field}`]);
+      return Number.isFinite(v) ? round(v) : null;
+    });
+    const members = String(row.members ?? '').split(',').filter(Boolean).sort();
+    released.push({ key: groupKeyOf(plan, row), count: Number(row.n), subjects, values, margins: plan.measures.map(() => 0), members });
+  }
+  sortGroups(released);
   // Each released group's subject set and, for a grouped answer, their union (the implicit total).
-  const withUnion = (sets: string[][]) => (sets.length > 1 ? [...sets, [...new Set(sets.flat())].sort()] : sets).filter((s) => s.length > 0);
-  const scopes = new Map<string, string[][]>([[scope, withUnion(released.map((g) => g.members))]]);
-  subjectFields.forEach((f, i) => scopes.set(subjectScope(f), withUnion(released.map((g) => g.people[i]!))));
-  if (right && (left.fields.get(q.join!.on)!.subject || right.fields.get(q.join!.on)!.subject)) scopes.set(subjectScope(q.join!.on), scopes.get(scope)!);
-  await guardDifferencing(db, q.callerDept, scopes, k, now);
-
+  const sets = released.map((r) => r.members).filter((m) => m.length);
+  if (sets.length > 1) sets.push([...new Set(sets.flat())].sort());
+  if (!plan.owned) await guardDifferencing(db, plan.subject.overlapScope, sets, k, now);
   return {
     k,
-    groups: released.map(({ members: _m, people: _p, ...g }) => g),
-    suppressedGroups: suppressed,
-    measures: measures.map((m) => m.label),
-    scope,
+    groups: released.map(({ members: _m, ...grp }) => grp),
+    measures: plan.measures.map((m) => m.label),
+    scope: plan.scope,
+    privacy: { mode: 'exact', mechanism: 'none', epsilon: 0, cached: false },
   };
 }
 
 /**
- * The second layer: a department gets a bounded number of well-formed sandbox queries per 24 hours,
- * refused ones included (a refusal says something too), which bounds tracker attacks that need many
- * answers. Malformed queries (refused before they run) do not count.
+ * A bound on well-formed sandbox queries per department per 24 hours, refused ones included (a refusal
+ * says something too). Malformed queries (refused before they run) do not count.
  */
-async function spendBudget(db: CatalogDb, dept: string, scope: string, budget: number, now: Date): Promise<void> {
+async function spendDailyQuota(db: CatalogDb, dept: string, scope: string, budget: number, now: Date): Promise<void> {
   const [{ n }] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(sandboxQueries)
@@ -237,50 +351,46 @@ async function spendBudget(db: CatalogDb, dept: string, scope: string, budget: n
   await db.insert(sandboxQueries).values({ callerDept: dept, scope, at: now });
 }
 
-/** The scope under which answers about the same subjects (by identifier field) are compared, whatever the dataset or join. */
-const subjectScope = (field: string) => `subject:${field}`;
+const digestOf = (members: string[]) => createHash('sha256').update(members.join(',')).digest('hex');
+
+/** |a Δ b|. */
+function symmetricDifference(a: Set<string>, b: string[]): number {
+  let common = 0;
+  for (const x of b) if (a.has(x)) common++;
+  return a.size - common + (b.length - common);
+}
 
 /**
- * Overlap control: refuses the answer when any released subject set (a group, or the union of the
- * groups = the query's total) differs from a set already released to the same department in the
- * same scope by at least one and fewer than k subjects; otherwise remembers the new sets. Scopes are
- * the dataset (or join) with its record ids (join keys), and `subject:<field>` with the people or
- * companies behind the answer, shared by every dataset and join that identifies them by that field.
- * Serialized per department and scope (advisory transaction locks, taken in a fixed order).
+ * Overlap control for exact answers: refuses an answer when a released subject set (a group, or the
+ * union of the groups) differs by at least one and fewer than k subjects from a set already released
+ * in the same scope — to ANY department (two departments cooperating are one attacker). Scopes are the
+ * people or companies by identifier field (`subject:<field>`, shared by every dataset and join that
+ * names them so), else the dataset or join. Serialized per scope (advisory transaction lock).
  */
-async function guardDifferencing(db: CatalogDb, dept: string, scopes: Map<string, string[][]>, k: number, now: Date): Promise<void> {
-  const order = [...scopes.keys()].filter((s) => scopes.get(s)!.length > 0).sort();
-  if (!order.length) return;
+async function guardDifferencing(db: CatalogDb, scope: string, sets: string[][], k: number, now: Date): Promise<void> {
+  if (!sets.length) return;
   await db.transaction(async (tx) => {
-    for (const scope of order) await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`sandbox:${dept}:${scope}`}::text))`);
-    const fresh: { scope: string; size: number; members: string[]; digest: string }[] = [];
-    for (const scope of order) {
-      for (const members of scopes.get(scope)!) {
-        const set = new Set(members);
-        const digest = digestOf(members);
-        const prior = await tx
-          .select({ members: sandboxReleases.members, digest: sandboxReleases.digest })
-          .from(sandboxReleases)
-          .where(and(eq(sandboxReleases.callerDept, dept), eq(sandboxReleases.scope, scope), between(sandboxReleases.size, set.size - k + 1, set.size + k - 1)));
-        let known = false;
-        for (const p of prior) {
-          if (p.digest === digest) {
-            known = true;
-            continue;
-          }
-          const d = symmetricDifference(set, p.members);
-          if (d > 0 && d < k) {
-            const about = scope.startsWith('subject:') ? ` (people or companies by ${scope.slice('subject:'.length)}, across datasets)` : '';
-            throw new AppError(
-              'FORBIDDEN',
-              `sandbox: this answer and an earlier one given to ${dept} differ by ${d} subject(s)${about}, fewer than k = ${k}; together they would single out records (differencing)`,
-              { rule: 'differencing', k },
-            );
-          }
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`sandbox:${scope}`}::text))`);
+    const fresh: { size: number; members: string[]; digest: string }[] = [];
+    for (const members of sets) {
+      const set = new Set(members);
+      const digest = digestOf(members);
+      const prior = await tx
+        .select({ members: sandboxReleases.members, digest: sandboxReleases.digest })
+        .from(sandboxReleases)
+        .where(and(eq(sandboxReleases.scope, scope), sql`${sandboxReleases.size} between ${set.size - k + 1} and ${set.size + k - 1}`));
+      let known = false;
+      for (const p of prior) {
+        if (p.digest === digest) {
+          known = true;
+          continue;
         }
-        if (!known && !fresh.some((f) => f.scope === scope && f.digest === digest)) fresh.push({ scope, size: set.size, members, digest });
+        const d = symmetricDifference(set, p.members);
+        if (d > 0 && d < k) refuseGenerically('differencing');
       }
+      if (!known && !fresh.some((f) => f.digest === digest)) fresh.push({ size: set.size, members, digest });
     }
-    if (fresh.length) await tx.insert(sandboxReleases).values(fresh.map((f) => ({ callerDept: dept, scope: f.scope, size: f.size, members: f.members, digest: f.digest, at: now })));
+    // caller_dept is kept for the record; comparison is across departments.
+    if (fresh.length) await tx.insert(sandboxReleases).values(fresh.map((f) => ({ callerDept: '*', scope, size: f.size, members: f.members, digest: f.digest, at: now })));
   });
 }

@@ -1,4 +1,4 @@
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { DatasetSchema } from '@govshare/contracts';
 
 // Tables are unqualified: the Postgres schema is chosen at run time (search_path).
@@ -185,5 +185,65 @@ export const sandboxQueries = pgTable(
   (t) => [index('sandbox_queries_caller_at_idx').on(t.callerDept, t.at)],
 );
 
-export const tables = { departments, datasets, datasetVersions, records, grants, departmentAccessSettings, accessRequests, accessRequestEvents, sandboxReleases, sandboxQueries };
+/** A dataset's privacy budget for the sandbox (differential privacy); defaults apply when absent. */
+export const sandboxBudgets = pgTable('sandbox_budgets', {
+  datasetId: text('dataset_id')
+    .primaryKey()
+    .references(() => datasets.id, { onDelete: 'cascade' }),
+  epsilonPerYear: doublePrecision('epsilon_per_year').notNull(),
+  epsilonPerQuery: doublePrecision('epsilon_per_query').notNull(),
+  /** Share of epsilonPerYear one department may spend. */
+  departmentShare: doublePrecision('department_share').notNull(),
+  /** Exact sums: no single subject may be more than this share of a released group's total. */
+  dominanceShare: doublePrecision('dominance_share').notNull(),
+  updatedBy: text('updated_by').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/** Every ε spent on a dataset: by a department's query, or by the owner's standard release ('release'). */
+export const sandboxSpends = pgTable(
+  'sandbox_spends',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    datasetId: text('dataset_id').notNull(),
+    account: text('account').notNull(),
+    epsilon: doublePrecision('epsilon').notNull(),
+    answerDigest: text('answer_digest').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('sandbox_spends_dataset_at_idx').on(t.datasetId, t.at)],
+);
+
+/** Noisy answers, kept: the same query over the same data versions is answered again free of charge. */
+export const sandboxAnswers = pgTable(
+  'sandbox_answers',
+  {
+    digest: text('digest').primaryKey(),
+    /** The datasets the answer reads (one, or a join's two). */
+    datasetIds: jsonb('dataset_ids').$type<string[]>().notNull(),
+    query: jsonb('query').notNull(),
+    result: jsonb('result').notNull(),
+    epsilon: doublePrecision('epsilon').notNull(),
+    /** A standard table the owner published: listed for everyone. */
+    standard: boolean('standard').notNull().default(false),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [index('sandbox_answers_standard_idx').on(t.standard)],
+);
+
+export const tables = {
+  departments,
+  datasets,
+  datasetVersions,
+  records,
+  grants,
+  departmentAccessSettings,
+  accessRequests,
+  accessRequestEvents,
+  sandboxReleases,
+  sandboxQueries,
+  sandboxBudgets,
+  sandboxSpends,
+  sandboxAnswers,
+};
 export type CatalogTables = typeof tables;
