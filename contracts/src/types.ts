@@ -266,7 +266,7 @@ export interface AuditConsistencyProof {
   toCheckpoint?: AuditCheckpoint | null;
 }
 
-export type AuditAlertKind = 'repeated_denials' | 'grant_purpose_mismatch' | 'grant_used_after_revoke' | 'grant_used_after_expiry' | 'large_read';
+export type AuditAlertKind = 'repeated_denials' | 'grant_purpose_mismatch' | 'grant_used_after_revoke' | 'grant_used_after_expiry' | 'large_read' | 'sandbox_probing' | 'sandbox_budget_burn';
 
 export interface AuditAlert {
   id: number;

@@ -4,13 +4,20 @@
 //  - grant_used_after_revoke: a grant used after an event revoking it.
 //  - grant_used_after_expiry: a grant used after the expiry its creation event recorded.
 //  - large_read: recordCount > factor x the caller's own median (over its last reads) and > a floor.
+//  - sandbox_probing: >= N sandbox.aggregate queries narrowed by a filter (aggregate.where or
+//    aggregate.join.where), any outcome, by one department (actor.dept) on one dataset within a window.
+//  - sandbox_budget_burn: the ε one department spent on one dataset within a window (the sum of
+//    filter.privacy.epsilon over its allowed sandbox.aggregate events) reaches a share of the
+//    department's yearly ε share on that dataset (filter.privacy.departmentShare of the latest event).
+// Both are per department + dataset (alerts.actor_dept + details.dataset; actor_sub is the caller of
+// the event that raised it), one alert per window, and never quote a filter value.
 // A grant's life is told by the gateway's events: created by an admin (grants.created) or by an
 // approved access request (access.granted), both after the catalog committed it and with its id,
 // purpose and expiry; revoked by an admin (grants.revoked) or through its request (access.grantRevoked),
 // both after the commit (the intent grants.revoke may still be refused, so it does not count).
 // The gateway also sweeps the catalog's grants and records any creation or revocation whose fact was
 // lost (grants.created / grants.revoked, with ids derived from the grant so a repeat is a no-op).
-import { storableJson } from './stored-text.ts';
+import { storableJson, storableText } from './stored-text.ts';
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import { AppError, type Db, type Logger } from '@govshare/platform';
 import type { AuditAlert, AuditAlertKind, AuditAlertPage, AuditAlertReview, AuditAlertReviewOutcome, AuditAlertReviewRequest, AuditStoredEvent } from '@govshare/contracts';
@@ -24,6 +31,10 @@ export interface AlertRules {
   largeReadFloor: number;
   largeReadMinHistory: number;
   largeReadHistory: number;
+  sandboxProbeThreshold: number;
+  sandboxProbeWindowMs: number;
+  sandboxBurnShare: number;
+  sandboxBurnWindowMs: number;
 }
 
 export const defaultAlertRules: AlertRules = {
@@ -33,6 +44,10 @@ export const defaultAlertRules: AlertRules = {
   largeReadFloor: 1000,
   largeReadMinHistory: 5,
   largeReadHistory: 100,
+  sandboxProbeThreshold: 20,
+  sandboxProbeWindowMs: 60 * 60_000,
+  sandboxBurnShare: 0.5,
+  sandboxBurnWindowMs: 24 * 60 * 60_000,
 };
 
 type NewAlert = typeof alerts.$inferInsert;
@@ -42,6 +57,41 @@ const REVOKE_ACTIONS = ['grants.revoked', 'access.grantRevoked'];
 const LIFECYCLE_ACTIONS = [...CREATE_ACTIONS, ...REVOKE_ACTIONS];
 // Must match the predicate of the partial index events_grant_lifecycle_idx (schema.ts), literally.
 export const GRANT_LIFECYCLE_PREDICATE = `action in (${LIFECYCLE_ACTIONS.map((a) => `'${a}'`).join(', ')}) and outcome = 'allowed'`;
+
+export const SANDBOX_ACTION = 'sandbox.aggregate';
+// Must match the predicate of the partial index events_sandbox_idx (schema.ts), literally.
+export const SANDBOX_PREDICATE = `action = '${SANDBOX_ACTION}'`;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const present = (v: unknown) => v !== undefined && v !== null;
+
+/** A sandbox query narrowed by a filter: its aggregate (or the joined dataset) has a `where`. */
+export function sandboxNarrowed(filter: unknown): boolean {
+  const agg = isObject(filter) ? filter.aggregate : undefined;
+  if (!isObject(agg)) return false;
+  return present(agg.where) || (isObject(agg.join) && present(agg.join.where));
+}
+
+/** The privacy accounting of a sandbox answer, when it has one with numbers where numbers belong. */
+function sandboxPrivacy(filter: unknown): { epsilon: number; departmentShare: number } | undefined {
+  const p = isObject(filter) ? filter.privacy : undefined;
+  if (!isObject(p) || typeof p.epsilon !== 'number' || typeof p.departmentShare !== 'number') return undefined;
+  return { epsilon: p.epsilon, departmentShare: p.departmentShare };
+}
+
+// The same tests in SQL, on the stored filter (read from the leaf; the leaf is authoritative).
+const storedFilter = sql`convert_from(${events.leaf}, 'UTF8')::jsonb -> 'filter'`;
+const jsonPresent = (v: SQL) => sql`coalesce(jsonb_typeof(${v}), 'null') <> 'null'`;
+const narrowedSql = (f: SQL) => sql`(${jsonPresent(sql`${f} #> '{aggregate,where}'`)} or ${jsonPresent(sql`${f} #> '{aggregate,join,where}'`)})`;
+// A non-number epsilon counts 0 (a cast would fail the whole evaluation).
+const epsilonSql = (f: SQL) => sql`case when jsonb_typeof(${f} #> '{privacy,epsilon}') = 'number' then (${f} #>> '{privacy,epsilon}')::float8 else 0 end`;
+
+/** The last event of each (dept, dataset) pair among `batch`'s events that pass `keep`. */
+function lastPerDeptDataset(batch: AuditStoredEvent[], keep: (e: AuditStoredEvent) => boolean): AuditStoredEvent[] {
+  const last = new Map<string, AuditStoredEvent>();
+  for (const e of batch) if (e.action === SANDBOX_ACTION && e.dataset !== undefined && keep(e)) last.set(JSON.stringify([e.actor.dept, e.dataset]), e);
+  return [...last.values()];
+}
 
 /** The first creation (purpose, expiry, seq) and first revocation (seq) of one grant. */
 interface GrantLifecycle {
@@ -86,6 +136,8 @@ export class AlertEngine {
     await this.denials(batch, found);
     await this.grants(batch, found);
     await this.largeReads(batch, found);
+    await this.sandboxProbing(batch, found);
+    await this.sandboxBudgetBurn(batch, found);
     // Alert text quotes event fields (actor, purpose): stored in their storable form, like the search columns.
     if (found.length) await this.db.insert(alerts).values(found.map(storableJson));
     for (const a of found) this.logger.warn({ alert: a.kind, sub: a.actorSub, seq: a.seq }, a.message);
@@ -224,6 +276,95 @@ export class AlertEngine {
           details: { recordCount: e.recordCount, median, history: counts.length, dataset: e.dataset ?? null },
         });
       }
+    }
+  }
+
+  /** Whether an alert of `kind` about this department and dataset was raised after `since`. */
+  private async deptDatasetAlertSince(kind: AuditAlertKind, dept: string, dataset: string, since: Date): Promise<boolean> {
+    const [open] = await this.db
+      .select({ id: alerts.id })
+      .from(alerts)
+      .where(and(eq(alerts.kind, kind), eq(alerts.actorDept, storableText(dept)), sql`${alerts.details} ->> 'dataset' = ${storableText(dataset)}`, gt(alerts.at, since)))
+      .limit(1);
+    return open !== undefined;
+  }
+
+  /** Sandbox events of one department on one dataset within (since, at]: the stored filter of each. */
+  private sandboxWindow(dept: string, dataset: string, since: Date, at: Date, allowedOnly: boolean) {
+    return this.db.$with('sandbox_window').as(
+      this.db
+        .select({ f: sql<unknown>`${storedFilter}`.as('f') })
+        .from(events)
+        .where(
+          and(
+            // Literal predicate (not a parameter) so the planner can use the partial events_sandbox_idx.
+            sql.raw(SANDBOX_PREDICATE),
+            eq(events.actorDept, storableText(dept)),
+            eq(events.dataset, storableText(dataset)),
+            allowedOnly ? eq(events.outcome, 'allowed') : undefined,
+            gt(events.at, since),
+            lte(events.at, at),
+          ),
+        ),
+    );
+  }
+
+  private async sandboxProbing(batch: AuditStoredEvent[], out: NewAlert[]): Promise<void> {
+    const windowMs = this.rules.sandboxProbeWindowMs;
+    for (const e of lastPerDeptDataset(batch, (x) => sandboxNarrowed(x.filter))) {
+      const dataset = e.dataset!;
+      const at = new Date(e.at);
+      const since = new Date(at.getTime() - windowMs);
+      const w = this.sandboxWindow(e.actor.dept, dataset, since, at, false);
+      const [c] = await this.db
+        .with(w)
+        .select({ n: sql<number>`count(*)::int` })
+        .from(w)
+        .where(narrowedSql(sql`${w.f}`));
+      const n = Number(c?.n ?? 0);
+      if (n < this.rules.sandboxProbeThreshold) continue;
+      if (await this.deptDatasetAlertSince('sandbox_probing', e.actor.dept, dataset, since)) continue;
+      out.push({
+        kind: 'sandbox_probing',
+        actorSub: e.actor.sub,
+        actorDept: e.actor.dept,
+        seq: e.seq,
+        at,
+        // Names the department, the dataset and the count; never a filter value.
+        message: `${e.actor.dept} ran ${n} filtered sandbox queries on ${dataset} within ${Math.round(windowMs / 60000)} minutes`,
+        details: { dataset, queries: n, windowMs },
+      });
+    }
+  }
+
+  private async sandboxBudgetBurn(batch: AuditStoredEvent[], out: NewAlert[]): Promise<void> {
+    const windowMs = this.rules.sandboxBurnWindowMs;
+    for (const e of lastPerDeptDataset(batch, (x) => x.outcome === 'allowed' && sandboxPrivacy(x.filter) !== undefined)) {
+      const { departmentShare } = sandboxPrivacy(e.filter)!;
+      if (!(departmentShare > 0)) continue;
+      const dataset = e.dataset!;
+      const at = new Date(e.at);
+      const since = new Date(at.getTime() - windowMs);
+      const w = this.sandboxWindow(e.actor.dept, dataset, since, at, true);
+      const [c] = await this.db
+        .with(w)
+        .select({ spent: sql<number>`coalesce(sum(${epsilonSql(sql`${w.f}`)}), 0)::float8` })
+        .from(w);
+      const spent = Number(c?.spent ?? 0);
+      const limit = this.rules.sandboxBurnShare * departmentShare;
+      // A sum of decimal ε (0.3 + 0.3 + 0.3 + 0.1) may land a rounding error below the limit it reaches.
+      if (!(spent >= limit * (1 - 1e-9))) continue;
+      if (await this.deptDatasetAlertSince('sandbox_budget_burn', e.actor.dept, dataset, since)) continue;
+      const round = (x: number) => Math.round(x * 1e6) / 1e6;
+      out.push({
+        kind: 'sandbox_budget_burn',
+        actorSub: e.actor.sub,
+        actorDept: e.actor.dept,
+        seq: e.seq,
+        at,
+        message: `${e.actor.dept} spent ε ${round(spent)} on ${dataset} within ${Math.round(windowMs / 3_600_000)} hours, ${Math.round((spent / departmentShare) * 100)}% of its yearly share of ${round(departmentShare)}`,
+        details: { dataset, epsilonSpent: round(spent), departmentShare, burnShare: this.rules.sandboxBurnShare, windowMs },
+      });
     }
   }
 }

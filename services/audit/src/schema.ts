@@ -44,6 +44,10 @@ export const events = pgTable(
     index('events_grant_lifecycle_idx')
       .on(t.grantId, t.seq)
       .where(sql`action in ('grants.created', 'access.granted', 'grants.revoked', 'access.grantRevoked') and outcome = 'allowed'`),
+    // The sandbox alert rules count one department's sandbox queries on one dataset within a window
+    // after every batch that has some: this partial index keeps that to the queries in the window.
+    // Its predicate is SANDBOX_PREDICATE in alerts.ts (a test checks they agree).
+    index('events_sandbox_idx').on(t.actorDept, t.dataset, t.at).where(sql`action = 'sandbox.aggregate'`),
     index('events_subject_keys_idx').using('gin', t.subjectKeys),
   ],
 );

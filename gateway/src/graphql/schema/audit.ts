@@ -81,7 +81,7 @@ const AuditAlertReviewRef = builder.objectRef<AuditAlertReview>('AuditAlertRevie
 const AuditAlertRef = builder.objectRef<AuditAlert>('AuditAlert').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
-    kind: t.exposeString('kind', { description: 'repeated_denials, grant_purpose_mismatch, grant_used_after_revoke, grant_used_after_expiry or large_read' }),
+    kind: t.exposeString('kind', { description: 'repeated_denials, grant_purpose_mismatch, grant_used_after_revoke, grant_used_after_expiry, large_read, sandbox_probing or sandbox_budget_burn (the sandbox kinds concern a department and details.dataset)' }),
     sub: t.string({ resolve: (a) => a.actor.sub }),
     dept: t.string({ resolve: (a) => a.actor.dept }),
     seq: t.exposeInt('seq', { description: 'The event that raised it' }),

@@ -1,0 +1,1 @@
+CREATE INDEX "events_sandbox_idx" ON "events" USING btree ("actor_dept","dataset","at") WHERE action = 'sandbox.aggregate';
