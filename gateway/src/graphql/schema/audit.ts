@@ -193,7 +193,7 @@ builder.queryFields((t) => ({
   }),
   auditAlerts: t.field({
     type: AuditAlertConnectionRef,
-    description: 'Unusual access: repeated denials, grant misuse, unusually large reads',
+    description: 'Unusual access: repeated denials, grant misuse, unusually large reads, sandbox probing and privacy-budget burn',
     authScopes: auditors,
     args: {
       kind: t.arg.string({ required: false }),
