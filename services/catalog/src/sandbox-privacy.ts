@@ -18,7 +18,7 @@ import type { CatalogDb } from './datasets.ts';
 import { DAY_MS } from './deadlines.ts';
 import { addDiscreteLaplace, discreteLaplaceHalfWidth, rationalFrom, type RandomSource } from './privacy/discrete-laplace.ts';
 import { sandboxAnswers, sandboxBudgets, sandboxSpends, datasets } from './schema.ts';
-import { groupKeyOf, ident, keyValue, perSubjectCte, sortGroups, sourceCte, type SandboxPlan } from './sandbox.ts';
+import { ident, keyValue, perSubjectCte, rowsOf, sortGroups, sourceCte, type SandboxPlan } from './sandbox.ts';
 
 export interface PrivacyDefaults {
   epsilonPerYear: number;
@@ -38,7 +38,6 @@ const YEAR_MS = 365 * DAY_MS;
 const EPS_SLACK = 1e-9;
 
 type Tx = Pick<CatalogDb, 'select' | 'insert' | 'update' | 'execute'>;
-const rowsOf = (res: unknown): Record<string, unknown>[] => (Array.isArray(res) ? res : ((res as { rows: Record<string, unknown>[] }).rows ?? []));
 
 async function settingsOf(db: Tx, datasetId: string, defaults: PrivacyDefaults): Promise<PrivacyDefaults & { updatedBy?: string; updatedAt?: Date }> {
   const [row] = await db.select().from(sandboxBudgets).where(eq(sandboxBudgets.datasetId, datasetId));
@@ -168,6 +167,7 @@ async function noisyGroups(tx: Tx, plan: SandboxPlan, epsilon: number, o: Privat
   const sumScales = plan.numeric.map((n) => (n.info.contributionBound! * 100) / epsStat);
   const countHalf = discreteLaplaceHalfWidth(countScale);
   const sumHalves = sumScales.map((s) => discreteLaplaceHalfWidth(s) / 100);
+  const round = (v: number) => Math.round(v * 100) / 100;
   const out: SandboxGroup[] = [];
   for (const combo of domain) {
     const values = combo.map((v, i) => keyValue(plan.groupBy[i]!.info, v));
@@ -178,9 +178,8 @@ async function noisyGroups(tx: Tx, plan: SandboxPlan, epsilon: number, o: Privat
     const sums = plan.numeric.map((_, i) => Number(addDiscreteLaplace(BigInt(row ? String(row[`c${i}`]).split('.')[0]! : '0'), rationalFrom(sumScales[i]!), o.rng)) / 100);
     const key: Record<string, Scalar | null> = {};
     plan.groupBy.forEach((gr, i) => (key[gr.label] = values[i]!));
-    const round = (v: number) => Math.round(v * 100) / 100;
     out.push({
-      key: row ? groupKeyOf(plan, row) : key,
+      key,
       count,
       subjects: count,
       values: plan.measures.map((m) => (m.fn === 'count' ? count : m.fn === 'sum' ? round(sums[m.field!]!) : round(sums[m.field!]! / count))),

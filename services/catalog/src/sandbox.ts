@@ -83,7 +83,7 @@ function checkSandboxFilter(where: Filter, side: Side, path: string): void {
   ] });
 }
 
-const rowsOf = (res: unknown): Record<string, unknown>[] => (Array.isArray(res) ? res : ((res as { rows: Record<string, unknown>[] }).rows ?? []));
+export const rowsOf = (res: unknown): Record<string, unknown>[] => (Array.isArray(res) ? res : ((res as { rows: Record<string, unknown>[] }).rows ?? []));
 
 export function keyValue(info: FieldInfo, v: unknown): Scalar | null {
   if (v === null || v === undefined) return null;
