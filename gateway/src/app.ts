@@ -111,7 +111,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     url: '/graphql',
     method: ['GET', 'POST'],
     handler: async (req, reply) => {
-      let scope;
+      let scope: Awaited<ReturnType<typeof authenticate>>;
       try {
         scope = await authenticate(req, deps, verify);
       } catch (err) {

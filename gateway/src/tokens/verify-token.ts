@@ -49,7 +49,7 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
       if (o.isRevoked(hit.caller.jti)) throw new AppError('UNAUTHENTICATED', 'token has been revoked');
       return hit.caller;
     }
-    let payload;
+    let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
     try {
       ({ payload } = await jwtVerify(match[1], keys, {
         algorithms: ACCEPTED_ALGORITHMS,

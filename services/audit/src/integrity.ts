@@ -219,7 +219,7 @@ async function sampledCheck(db: Db, size: number, cps: CpRow[], opts: IntegrityO
  */
 export async function checkKeptCheckpoint(db: Db, size: number, kept: AuditCheckpoint | null, file: string, publicKeys: JWK[]): Promise<void> {
   if (!kept) return;
-  let payload;
+  let payload: Awaited<ReturnType<typeof verifyCheckpoint>>;
   try {
     payload = await verifyCheckpoint(kept, publicKeys);
   } catch (e) {

@@ -134,7 +134,7 @@ async function run(input: AsyncIterable<string>, publicKeys: JWK | JWK[], previo
       continue;
     }
     if (line.type === 'checkpoint') {
-      let payload;
+      let payload: Awaited<ReturnType<typeof verifyCheckpoint>>;
       try {
         payload = await verifyCheckpoint(line, publicKeys);
       } catch (e) {

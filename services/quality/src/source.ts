@@ -62,7 +62,7 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
   const timeout = opts.timeoutMs ?? 60_000;
 
   async function get(path: string, requestId: string) {
-    let res;
+    let res: Awaited<ReturnType<typeof request>>;
     try {
       res = await request(opts.baseUrl + path, {
         method: 'GET', dispatcher, headersTimeout: timeout, bodyTimeout: timeout,
