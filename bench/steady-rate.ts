@@ -22,7 +22,10 @@ export interface SteadyRateOptions {
   seconds: number;
   /** Keep-alive sockets the pool may open (opened as needed): enough that a slow server never makes requests wait for one. */
   connections?: number;
-  /** Per request: a request not answered in this many ms counts as an error (its latency as the timeout). */
+  /**
+   * A request not answered this many ms after it was sent is aborted and counted as an error, its
+   * latency as the timeout (a lower bound): an overloaded server cannot stretch the run for minutes.
+   */
   timeoutMs?: number;
   request: (i: number) => SteadyRequest;
   /** A 2xx answer is also an error unless this accepts its body (GraphQL answers errors with 200). */
@@ -46,7 +49,7 @@ export async function steadyRate(o: SteadyRateOptions): Promise<SteadyRateResult
   const pool = new Pool(o.origin, { connections: o.connections ?? 256, pipelining: 1, keepAliveTimeout: 60_000 });
   const total = Math.round(o.rate * o.seconds);
   const interval = 1000 / o.rate;
-  const timeoutMs = o.timeoutMs ?? 10_000;
+  const timeoutMs = o.timeoutMs ?? 5_000;
   const latencies = new Float64Array(total);
   const lags = new Float64Array(total);
   let errors = 0;
@@ -57,7 +60,7 @@ export async function steadyRate(o: SteadyRateOptions): Promise<SteadyRateResult
     lags[i] = performance.now() - due;
     const r = o.request(i);
     const p = pool
-      .request({ method: r.method, path: r.path, headers: r.headers, body: r.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+      .request({ method: r.method, path: r.path, headers: r.headers, body: r.body, signal: AbortSignal.timeout(timeoutMs) })
       .then(async (res) => {
         const text = await res.body.text();
         if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
@@ -68,7 +71,7 @@ export async function steadyRate(o: SteadyRateOptions): Promise<SteadyRateResult
         firstError ??= err.message;
       })
       .finally(() => {
-        latencies[i] = performance.now() - due;
+        latencies[i] = Math.min(performance.now() - due, timeoutMs + lags[i]);
         pending.delete(p);
       });
     pending.add(p);
