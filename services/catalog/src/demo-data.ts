@@ -9,6 +9,7 @@ import type { CatalogDb } from './datasets.ts';
 import { datasets, datasetVersions, departments, grants, records } from './schema.ts';
 import { seedAccessHistory } from './demo-access-history.ts';
 import { grantCacheFor } from './read-cache.ts';
+import { syncRecordIndexesAfterWrite } from './record-indexes.ts';
 import type { WorkingCalendar } from './deadlines.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -537,7 +538,11 @@ export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: 
     ]).returning({ id: grants.id });
     await seedAccessHistory(tx, now, { mcaOnSocialInsurance: demoGrants[0].id, nhcOnSubsidies: demoGrants[1].id }, opts.calendar);
     return { records: total };
-  }).catch((err) => {
+  }).then(async (seeded) => {
+    // The rows bypass createDataset: their x-index indexes are built here, after the commit.
+    if (seeded) for (const d of DEMO_DATASETS) await syncRecordIndexesAfterWrite(db, d.id, compileDatasetSchema(DEMO_SCHEMAS[d.id].schema).schema);
+    return seeded;
+  }, (err) => {
     // tx.rollback() throws a TransactionRollbackError: another process seeded first.
     if ((err as Error)?.name === 'TransactionRollbackError' || /Rollback/i.test(String((err as Error)?.message))) return null;
     throw err;
