@@ -7,6 +7,7 @@ import { recordKey } from './data-dictionary.ts';
 import { queryRecords, recordsQueries } from './records-query.ts';
 import { declaredRecordIndexes, ensureAllRecordIndexes, syncRecordIndexes } from './record-indexes.ts';
 import { records } from './schema.ts';
+import { DEMO_DATASETS, DEMO_SCHEMAS, seedDemoData } from './demo-data.ts';
 import { addDepartment, openTestDb, testTargets } from './test-support.ts';
 
 const schemaWith = (indexed: string[]): DatasetSchema => ({
@@ -165,4 +166,20 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
     expect(report.rebuilt).toEqual([ix.name]);
     expect(await indexNames(db)).toContain(ix.name);
   });
+});
+
+describe.each(testTargets)('demo data indexes ($name)', ({ url }) => {
+  it('the demo seed (which bypasses createDataset) builds the x-index indexes of every demo dataset', async () => {
+    const { db, close } = await openTestDb(url);
+    try {
+      await seedDemoData(db, { scale: 0.02 });
+      const want = DEMO_DATASETS.flatMap((d) => declaredRecordIndexes(d.id, DEMO_SCHEMAS[d.id].schema).map((i) => i.name));
+      expect(want.length).toBeGreaterThanOrEqual(DEMO_DATASETS.length * 2);
+      const names = await indexNames(db);
+      for (const n of want) expect(names).toContain(n);
+      expect(await ensureAllRecordIndexes(db)).toEqual({ created: [], dropped: [], rebuilt: [] });
+    } finally {
+      await close();
+    }
+  }, 120_000);
 });
