@@ -156,11 +156,16 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
   });
 
   it('the catalog lists every dataset with what the caller may do', async () => {
-    const res = await hub.gql(await hub.token('MCA', ['consumer']), `{ datasets(first: 50) { totalCount nodes { id tier access ownerDept fields { name sensitivity isKey dimension } } } }`);
+    const res = await hub.gql(await hub.token('MCA', ['consumer']), `{ datasets(first: 50) { totalCount nodes { id tier access ownerDept fields { name sensitivity isKey dimension indexed } } } }`);
     expect(res.body.errors).toBeUndefined();
     // The data dictionary says what the sandbox may group by.
     const residentFields = res.body.data.datasets.nodes.find((d: any) => d.id === 'resident-registry').fields;
     expect(residentFields.filter((f: any) => f.dimension).map((f: any) => f.name).sort()).toEqual(['ethnicity', 'gender']);
+    // Filters on other fields scan the dataset: the single string key and x-index fields are indexed.
+    expect(residentFields.filter((f: any) => f.indexed).map((f: any) => f.name).sort()).toEqual(['ethnicity', 'idNumber', 'registeredOn']);
+    const insurance = res.body.data.datasets.nodes.find((d: any) => d.id === 'social-insurance').fields;
+    // A compound key's parts are filtered on the data: idNumber declares x-index, insuranceType does not.
+    expect(insurance.filter((f: any) => f.indexed).map((f: any) => f.name).sort()).toEqual(['idNumber', 'status']);
     const byId = Object.fromEntries(res.body.data.datasets.nodes.map((d: any) => [d.id, d.access]));
     expect(byId).toMatchObject({
       'resident-registry': 'MASKED',

@@ -47,6 +47,8 @@ export interface FieldSchema {
   'x-subject'?: boolean;
   /** The most one subject may contribute to a sandbox sum of this field (clamped); needed for SUM/AVG under differential privacy. */
   'x-contribution-bound'?: number;
+  /** Records are often filtered on this field: the catalog keeps an index for it (not on boolean fields or a single string key). */
+  'x-index'?: boolean;
   [k: string]: unknown;
 }
 

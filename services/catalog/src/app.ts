@@ -7,6 +7,7 @@ import { JSON_BODY_LIMIT, registerRoutes } from './routes.ts';
 import { seedDemoData } from './demo-data.ts';
 import type { CatalogDb } from './datasets.ts';
 import { workingCalendar, type Clock } from './deadlines.ts';
+import { ensureAllRecordIndexes, registerDatabaseKind } from './record-indexes.ts';
 
 type JWK = ServiceStartOptions['servicePublicJwk'];
 
@@ -54,11 +55,20 @@ export async function buildCatalog(opts: CatalogOptions) {
     schemaPrefix: opts.schemaPrefix,
   });
   const db = database.db as CatalogDb;
+  registerDatabaseKind(db, database.kind);
   try {
     if (opts.demoData !== false) {
       const seeded = await seedDemoData(db, { scale: opts.demoData?.scale ?? 1, now: opts.clock?.(), calendar });
       if (seeded) logger.info({ records: seeded.records }, 'demo data loaded');
     }
+    // Existing installations and interrupted concurrent builds heal: every declared x-index index exists and is valid.
+    // A failed build does not stop the catalog: filters on the field scan until the next start-up or schema change.
+    await ensureAllRecordIndexes(db).then(
+      (indexes) => {
+        if (indexes.created.length + indexes.dropped.length + indexes.rebuilt.length) logger.info({ indexes }, 'x-index indexes brought up to date');
+      },
+      (err) => logger.warn({ err }, 'x-index: bringing the indexes up to date failed'),
+    );
   } catch (err) {
     await database.close();
     throw err;

@@ -77,6 +77,26 @@ describe('compileDatasetSchema', () => {
     expect(refusal(badPattern)).toMatchObject({ path: 'schema/properties/name/pattern', rule: 'pattern' });
   });
 
+  it('x-index: accepted on string and numeric fields, refused where an index cannot help', () => {
+    const s = base();
+    s.properties.status['x-index'] = true;
+    s.properties.age['x-index'] = true;
+    const c = compileDatasetSchema(s);
+    expect(c.fields.filter((f) => f.indexed).map((f) => f.name)).toEqual(['age', 'status']);
+    expect(fieldsOf(c.schema).find((f) => f.name === 'age')!.indexed).toBe(true);
+    expect(refusal({ ...s, properties: { ...s.properties, flag: { type: 'boolean', 'x-index': true } } })).toMatchObject({ path: 'schema/properties/flag/x-index', rule: 'index-boolean' });
+    expect(refusal({ ...s, properties: { ...s.properties, id: { type: 'string', 'x-key': true, 'x-index': true } } })).toMatchObject({ path: 'schema/properties/id/x-index', rule: 'index-key' });
+    expect(refusal({ ...s, properties: { ...s.properties, status: { type: 'string', 'x-index': 'yes' } } })).toMatchObject({ path: 'schema/properties/status/x-index', rule: 'type' });
+    // A part of a compound key, or a numeric key, is filtered on the data, not the key column: it may be indexed.
+    compileDatasetSchema({ type: 'object', properties: { a: { type: 'string', 'x-key': true, 'x-index': true }, b: { type: 'string', 'x-key': true } }, required: ['a', 'b'] });
+    compileDatasetSchema({ type: 'object', properties: { n: { type: 'integer', 'x-key': true, 'x-index': true } }, required: ['n'] });
+    const many: DatasetSchema = { type: 'object', properties: { id: { type: 'string', 'x-key': true } }, required: ['id'] };
+    for (let i = 0; i < 9; i++) many.properties[`f${i}`] = { type: 'string', 'x-index': true };
+    expect(refusal(many)).toMatchObject({ path: 'schema/properties/f8/x-index', rule: 'index-too-many' });
+    delete many.properties.f8;
+    expect(compileDatasetSchema(many).fields.filter((f) => f.indexed)).toHaveLength(8);
+  });
+
   it('accepts the quality keywords x-rule and x-expected under strict mode', () => {
     const s = base();
     s.properties.name['x-rule'] = { trimmed: true };

@@ -10,6 +10,8 @@ const addFormats = (addFormatsModule as any).default ?? addFormatsModule;
 export type FieldType = 'string' | 'integer' | 'number' | 'boolean';
 const SCALAR_TYPES: FieldType[] = ['string', 'integer', 'number', 'boolean'];
 const FIELD_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,62}$';
+/** Each index is written on every ingest of the dataset: a few, on the fields consumers filter on. */
+export const MAX_INDEXED_FIELDS = 8;
 
 export interface FieldInfo {
   name: string;
@@ -24,6 +26,8 @@ export interface FieldInfo {
   undeclared?: true;
   /** x-contribution-bound: the most one subject may add to a sandbox sum (differential privacy clamps to it). */
   contributionBound?: number;
+  /** x-index: records are often filtered on this field; the catalog keeps an index for it (record-indexes.ts). */
+  indexed?: true;
   minimum?: number;
   mask: MaskStyle | null;
   title?: string;
@@ -83,6 +87,7 @@ const fieldMetaSchema = {
     'x-dimension': { type: 'boolean' },
     'x-subject': { type: 'boolean' },
     'x-contribution-bound': { type: 'number', exclusiveMinimum: 0 },
+    'x-index': { type: 'boolean' },
   },
 };
 const datasetMetaSchema = {
@@ -111,7 +116,7 @@ function newAjv() {
   const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
   addFormats(ajv, ['date', 'date-time']);
   // govshare keywords: annotations for ajv (their values are checked by the meta schema above).
-  for (const keyword of ['x-sensitivity', 'x-mask', 'x-key', 'x-rule', 'x-expected', 'x-dimension', 'x-subject', 'x-contribution-bound']) ajv.addKeyword({ keyword });
+  for (const keyword of ['x-sensitivity', 'x-mask', 'x-key', 'x-rule', 'x-expected', 'x-dimension', 'x-subject', 'x-contribution-bound', 'x-index']) ajv.addKeyword({ keyword });
   return ajv;
 }
 const metaAjv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
@@ -196,6 +201,10 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
     if (f['x-dimension'] === true && typeof f.format === 'string') bad(`${p}/x-dimension`, 'dimension-date', `field "${name}" is a ${f.format}; dates single out people (a birth date), so a sandbox dimension cannot be one`);
     if (f['x-contribution-bound'] !== undefined && !isNumeric) bad(`${p}/x-contribution-bound`, 'contribution-bound-type', `only applies to integer or number fields`);
     if (f['x-subject'] === true && !isString) bad(`${p}/x-subject`, 'subject-type', `field "${name}" is ${type}; a subject identifier must be a string`);
+    if (f['x-index'] === true) {
+      // true or false is half the rows each: scanning the dataset is what Postgres would do anyway.
+      if (type === 'boolean') bad(`${p}/x-index`, 'index-boolean', `field "${name}" is boolean; an index cannot narrow a filter on two values, so none is kept`);
+    }
     if (key) {
       if (!required.has(name)) bad(`${p}/x-key`, 'key-required', `key field "${name}" must be listed in required`);
       if (nullable) bad(`${p}/x-key`, 'key-nullable', `key field "${name}" must not allow null`);
@@ -211,6 +220,7 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
       mask: (f['x-mask'] as MaskStyle | undefined) ?? null,
       ...(f['x-sensitivity'] === undefined ? { undeclared: true } : {}),
       ...(f['x-contribution-bound'] !== undefined ? { contributionBound: f['x-contribution-bound'] as number } : {}),
+      ...(f['x-index'] === true ? { indexed: true as const } : {}),
       ...(f.minimum !== undefined ? { minimum: f.minimum as number } : {}),
       ...(f.title !== undefined ? { title: f.title as string } : {}),
       ...(f.description !== undefined ? { description: f.description as string } : {}),
@@ -220,6 +230,14 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
   }
   const keyFields = fields.filter((f) => f.key).map((f) => f.name);
   if (keyFields.length === 0) bad('/properties', 'key-missing', 'must declare at least one key field ("x-key": true)');
+  // A single string key is the records.key column, indexed already (records-query filters on it).
+  if (keyFields.length === 1 && schema.properties[keyFields[0]!]!['x-index'] === true && fields.find((f) => f.key)!.type === 'string') {
+    bad(`/properties/${keyFields[0]}/x-index`, 'index-key', `field "${keyFields[0]}" is the key; filters on it use the key column's index already`);
+  }
+  const indexed = fields.filter((f) => f.indexed);
+  if (indexed.length > MAX_INDEXED_FIELDS) {
+    bad(`/properties/${indexed[MAX_INDEXED_FIELDS]!.name}/x-index`, 'index-too-many', `at most ${MAX_INDEXED_FIELDS} fields may declare x-index (each index slows every ingest of the dataset)`);
+  }
   // A key of one field names one record; a part of a compound key (insurance type) may be a dimension.
   if (keyFields.length === 1 && schema.properties[keyFields[0]!]!['x-dimension'] === true) {
     bad(`/properties/${keyFields[0]}/x-dimension`, 'dimension-identifier', `field "${keyFields[0]}" is the key and identifies records; a sandbox dimension cannot`);
@@ -256,6 +274,7 @@ export function fieldsOf(schema: DatasetSchema): FieldInfo[] {
       subject: f['x-subject'] === true,
       sensitivity,
       mask: (f['x-mask'] as MaskStyle | undefined) ?? (sensitivity === 'public' ? null : 'partial'),
+      ...(f['x-index'] === true ? { indexed: true as const } : {}),
       ...(f.title !== undefined ? { title: f.title as string } : {}),
       ...(f.description !== undefined ? { description: f.description as string } : {}),
       ...(f.enum !== undefined ? { enum: f.enum as unknown[] } : {}),

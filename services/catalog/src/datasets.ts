@@ -5,6 +5,7 @@ import { canonicalJson, checkCompatibility, compileDatasetSchema, withFieldOrder
 import { datasets, datasetVersions, departments, grants, type CatalogTables } from './schema.ts';
 import { toGrant } from './grants.ts';
 import { accessVersion, datasetCacheFor, grantCacheFor } from './read-cache.ts';
+import { declaredRecordIndexes, syncRecordIndexesAfterWrite } from './record-indexes.ts';
 
 export type CatalogDb = Db<CatalogTables>;
 export type DatasetRow = typeof datasets.$inferSelect;
@@ -105,9 +106,10 @@ export async function listDatasets(db: CatalogDb, q: DatasetListQuery): Promise<
   };
 }
 
+/** Creates the dataset, then the indexes its schema declares (x-index; after the commit, outside the transaction). */
 export async function createDataset(db: CatalogDb, input: DatasetCreate): Promise<Dataset> {
   const compiled = compileDatasetSchema(input.schema);
-  return db.transaction(async (tx) => {
+  const created = await db.transaction(async (tx) => {
     const [dept] = await tx.select().from(departments).where(eq(departments.code, input.ownerDept));
     if (!dept) throw new AppError('BAD_USER_INPUT', `ownerDept: department "${input.ownerDept}" does not exist (department-unknown)`, { path: 'ownerDept', rule: 'department-unknown' });
     const inserted = await tx
@@ -130,12 +132,18 @@ export async function createDataset(db: CatalogDb, input: DatasetCreate): Promis
     await tx.insert(datasetVersions).values({ datasetId: input.id, version: 1, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
     return toDataset(inserted[0]);
   });
+  if (declaredRecordIndexes(input.id, compiled.schema).length) await syncRecordIndexesAfterWrite(db, input.id, compiled.schema);
+  return created;
 }
 
-/** A compatible change makes version+1 (kept in dataset_versions); an incompatible one is CONFLICT. */
+/**
+ * A compatible change makes version+1 (kept in dataset_versions); an incompatible one is CONFLICT.
+ * Then the dataset's indexes follow the x-index declarations (built, or dropped), also when the
+ * schema is resubmitted unchanged (a way to heal an index whose build failed).
+ */
 export async function changeSchema(db: CatalogDb, id: string, schema: unknown): Promise<Dataset> {
   const compiled = compileDatasetSchema(schema);
-  return datasetCacheFor(db).aroundWrite(
+  const changed = await datasetCacheFor(db).aroundWrite(
     () =>
       db.transaction(async (tx) => {
         const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).for('no key update');
@@ -157,6 +165,8 @@ export async function changeSchema(db: CatalogDb, id: string, schema: unknown): 
       }),
     id,
   );
+  await syncRecordIndexesAfterWrite(db, id, changed.schema);
+  return changed;
 }
 
 export async function listVersions(db: CatalogDb, id: string): Promise<{ versions: { version: number; schema: DatasetSchema; createdAt: string }[] }> {

@@ -9,6 +9,7 @@ import type { CatalogDb } from './datasets.ts';
 import { datasets, datasetVersions, departments, grants, records } from './schema.ts';
 import { seedAccessHistory } from './demo-access-history.ts';
 import { grantCacheFor } from './read-cache.ts';
+import { syncRecordIndexesAfterWrite } from './record-indexes.ts';
 import type { WorkingCalendar } from './deadlines.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -209,8 +210,8 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
         birthDate: { ...DATE, title: '出生日期 / Birth date', 'x-rule': { consistentWith: 'idNumber' } },
         address: { type: 'string', title: '住址 / Address', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         mobile: { type: ['string', 'null'], title: '手机号码 / Mobile', 'x-sensitivity': 'personal', 'x-mask': 'partial', 'x-expected': true },
-        ethnicity: { type: 'string', title: '民族 / Ethnicity', enum: [...ETHNICITIES], 'x-dimension': true },
-        registeredOn: { ...DATE, title: '登记日期 / Registered on' },
+        ethnicity: { type: 'string', title: '民族 / Ethnicity', enum: [...ETHNICITIES], 'x-dimension': true, 'x-index': true },
+        registeredOn: { ...DATE, title: '登记日期 / Registered on', 'x-index': true },
       },
       ['idNumber', 'name', 'gender', 'birthDate', 'address', 'ethnicity', 'registeredOn'],
     ),
@@ -224,8 +225,8 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
         companyName: { type: 'string', title: '企业名称 / Company name', maxLength: 200 },
         legalRepresentative: { type: 'string', title: '法定代表人 / Legal representative', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         registeredCapital: { type: 'number', title: '注册资本（元）/ Registered capital (CNY)', minimum: 0 },
-        establishedOn: { ...DATE, title: '成立日期 / Established on' },
-        status: { type: 'string', title: '登记状态 / Status', enum: [...COMPANY_STATUS], 'x-dimension': true },
+        establishedOn: { ...DATE, title: '成立日期 / Established on', 'x-index': true },
+        status: { type: 'string', title: '登记状态 / Status', enum: [...COMPANY_STATUS], 'x-dimension': true, 'x-index': true },
         address: { type: 'string', title: '住所 / Registered address' },
       },
       ['creditCode', 'companyName', 'legalRepresentative', 'establishedOn', 'status'],
@@ -237,10 +238,10 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
     schema: schemaOf(
       {
         licenceNo: { type: 'string', title: '许可证编号 / Licence number', 'x-key': true },
-        creditCode: { type: 'string', title: '统一社会信用代码 / Credit code of the holder', 'x-subject': true, 'x-rule': { references: 'legal-persons.creditCode' } },
-        licenceType: { type: 'string', title: '许可类型 / Licence type', enum: [...LICENCE_TYPES], 'x-dimension': true },
+        creditCode: { type: 'string', title: '统一社会信用代码 / Credit code of the holder', 'x-subject': true, 'x-rule': { references: 'legal-persons.creditCode' }, 'x-index': true },
+        licenceType: { type: 'string', title: '许可类型 / Licence type', enum: [...LICENCE_TYPES], 'x-dimension': true, 'x-index': true },
         issuedOn: { ...DATE, title: '发证日期 / Issued on' },
-        expiresOn: { ...DATE, title: '有效期至 / Expires on' },
+        expiresOn: { ...DATE, title: '有效期至 / Expires on', 'x-index': true },
       },
       ['licenceNo', 'creditCode', 'licenceType', 'issuedOn', 'expiresOn'],
     ),
@@ -251,13 +252,13 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
     schema: schemaOf(
       {
         // A record is a person's enrolment in one insurance type: the key is both.
-        idNumber: { ...ID_NUMBER, 'x-key': true, 'x-sensitivity': 'sensitive', 'x-mask': 'hash' },
+        idNumber: { ...ID_NUMBER, 'x-key': true, 'x-sensitivity': 'sensitive', 'x-mask': 'hash', 'x-index': true },
         name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         employerCreditCode: { type: ['string', 'null'], title: '单位信用代码 / Employer credit code' },
         insuranceType: { type: 'string', title: '险种 / Insurance type', enum: [...INSURANCE_TYPES], 'x-key': true, 'x-dimension': true },
         monthlyBase: { type: 'number', title: '月缴费基数 / Monthly contribution base', minimum: 0, 'x-sensitivity': 'sensitive', 'x-mask': 'redact', 'x-contribution-bound': 25000 },
         startDate: { ...DATE, title: '参保日期 / Start date' },
-        status: { type: 'string', title: '参保状态 / Status', enum: [...INSURANCE_STATUS], 'x-dimension': true },
+        status: { type: 'string', title: '参保状态 / Status', enum: [...INSURANCE_STATUS], 'x-dimension': true, 'x-index': true },
       },
       ['idNumber', 'name', 'insuranceType', 'monthlyBase', 'startDate', 'status'],
     ),
@@ -268,11 +269,11 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
     schema: schemaOf(
       {
         recordNo: { type: 'string', title: '发放记录号 / Record number', 'x-key': true },
-        idNumber: { ...ID_NUMBER, 'x-sensitivity': 'sensitive', 'x-mask': 'partial' },
+        idNumber: { ...ID_NUMBER, 'x-sensitivity': 'sensitive', 'x-mask': 'partial', 'x-index': true },
         name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
-        subsidyType: { type: 'string', title: '救助类型 / Subsidy type', enum: [...SUBSIDY_TYPES], 'x-dimension': true },
+        subsidyType: { type: 'string', title: '救助类型 / Subsidy type', enum: [...SUBSIDY_TYPES], 'x-dimension': true, 'x-index': true },
         amount: { type: 'number', title: '金额（元）/ Amount (CNY)', minimum: 0, 'x-contribution-bound': 6000 },
-        grantedOn: { ...DATE, title: '发放日期 / Granted on' },
+        grantedOn: { ...DATE, title: '发放日期 / Granted on', 'x-index': true },
         address: { type: 'string', title: '住址 / Address', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
       },
       ['recordNo', 'idNumber', 'name', 'subsidyType', 'amount', 'grantedOn'],
@@ -284,12 +285,12 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
     schema: schemaOf(
       {
         claimNo: { type: 'string', title: '结算单号 / Claim number', 'x-key': true },
-        idNumber: { ...ID_NUMBER, 'x-sensitivity': 'sensitive', 'x-mask': 'hash' },
+        idNumber: { ...ID_NUMBER, 'x-sensitivity': 'sensitive', 'x-mask': 'hash', 'x-index': true },
         name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         diagnosisCode: { type: 'string', title: '诊断编码（ICD-10）/ Diagnosis code', 'x-sensitivity': 'sensitive', 'x-mask': 'redact' },
-        hospital: { type: 'string', title: '医疗机构 / Hospital', enum: [...HOSPITALS], 'x-dimension': true },
+        hospital: { type: 'string', title: '医疗机构 / Hospital', enum: [...HOSPITALS], 'x-dimension': true, 'x-index': true },
         claimAmount: { type: 'number', title: '结算金额（元）/ Claim amount (CNY)', minimum: 0, 'x-contribution-bound': 80000 },
-        visitDate: { ...DATE, title: '就诊日期 / Visit date' },
+        visitDate: { ...DATE, title: '就诊日期 / Visit date', 'x-index': true },
       },
       ['claimNo', 'idNumber', 'name', 'diagnosisCode', 'hospital', 'claimAmount', 'visitDate'],
     ),
@@ -537,7 +538,11 @@ export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: 
     ]).returning({ id: grants.id });
     await seedAccessHistory(tx, now, { mcaOnSocialInsurance: demoGrants[0].id, nhcOnSubsidies: demoGrants[1].id }, opts.calendar);
     return { records: total };
-  }).catch((err) => {
+  }).then(async (seeded) => {
+    // The rows bypass createDataset: their x-index indexes are built here, after the commit.
+    if (seeded) for (const d of DEMO_DATASETS) await syncRecordIndexesAfterWrite(db, d.id, compileDatasetSchema(DEMO_SCHEMAS[d.id].schema).schema);
+    return seeded;
+  }, (err) => {
     // tx.rollback() throws a TransactionRollbackError: another process seeded first.
     if ((err as Error)?.name === 'TransactionRollbackError' || /Rollback/i.test(String((err as Error)?.message))) return null;
     throw err;

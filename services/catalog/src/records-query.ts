@@ -83,7 +83,7 @@ export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 /**
  * Translates a checked filter to parameterized SQL over records.data (JSONB). Field names and values
  * are bound parameters. Numbers compare as numeric, booleans as boolean, strings as text in code
- * point order (COLLATE "C"). A missing or null field makes every comparison false except `ne`
+ * point order (COLLATE "C"), as the x-index indexes do (record-indexes.ts). A missing or null field makes every comparison false except `ne`
  * (IS DISTINCT FROM: a missing value differs from any value) and `isNull: true`.
  * With one string key field, eq/in/prefix on it use the indexed key column.
  */
@@ -96,11 +96,14 @@ export function filterToSql(filter: Filter, fields: Map<string, FieldInfo>, keyF
   if (leaf.op === 'isNull') return leaf.value ? sql`${raw} is null` : sql`${raw} is not null`;
   const onKey = keyFields.length === 1 && keyFields[0] === leaf.field && info.type === 'string';
   const cast = info.type === 'string' ? sql`text` : info.type === 'boolean' ? sql`boolean` : sql`numeric`;
-  const expr = onKey ? sql`${records.key}` : info.type === 'string' ? raw : sql`(${raw})::${cast}`;
+  // Other fields: exactly the expression of their x-index index (record-indexes.ts), so Postgres can
+  // use it. Strings compare in code point order for every op (equality and LIKE are the same under
+  // any deterministic collation; one COLLATE "C" expression lets one index serve eq, in, ranges, prefix).
+  const expr = onKey ? sql`${records.key}` : info.type === 'string' ? sql`${raw} collate "C"` : sql`(${raw})::${cast}`;
   // Booleans stay booleans (postgres-js serializes by the described parameter type: 'true' would be f);
   // numbers go as decimal text so numeric comparisons are exact.
   const param = (v: Scalar) => sql`${info.type === 'integer' || info.type === 'number' ? String(v) : v}::${cast}`;
-  const ordered = info.type === 'string' ? sql`${expr} collate "C"` : expr;
+  const ordered = onKey ? sql`${expr} collate "C"` : expr;
   const v = leaf.value as Scalar;
   switch (leaf.op) {
     case 'eq':
@@ -137,6 +140,21 @@ const toStored = (r: { key: string; version: number; ingestedAt: Date; data: Rec
 
 const RECORD_CURSOR = 'r:';
 
+/** The two statements of queryRecords (a page of first+1 rows after `afterId`, and the count), unprepared: tests EXPLAIN them. */
+export function recordsQueries(db: CatalogDb, datasetId: string, where: Filter | undefined, fields: Map<string, FieldInfo>, keyFields: string[], afterId: number, first: number) {
+  const base = [eq(records.datasetId, datasetId)];
+  if (where) base.push(filterToSql(where, fields, keyFields));
+  return {
+    page: db
+      .select({ id: records.id, key: records.key, version: records.version, ingestedAt: records.ingestedAt, data: records.data })
+      .from(records)
+      .where(and(...base, gt(records.id, afterId)))
+      .orderBy(asc(records.id))
+      .limit(first + 1),
+    count: db.select({ n: count() }).from(records).where(and(...base)),
+  };
+}
+
 /** One page of records in id order (stable under concurrent appends), only the requested fields. */
 export async function queryRecords(db: CatalogDb, datasetId: string, q: RecordsQuery, now: Date = new Date()): Promise<RecordsPage> {
   if (q.access) await assertAccessCurrent(db, datasetId, q.access, now);
@@ -152,20 +170,12 @@ export async function queryRecords(db: CatalogDb, datasetId: string, q: RecordsQ
     if (!/^\d{1,18}$/.test(s)) refuse('after: not a valid cursor', 'cursor');
     afterId = Number(s);
   }
-  const base = [eq(records.datasetId, datasetId)];
-  if (q.where) base.push(filterToSql(q.where, fields, compiled.keyFields));
+  const { page: pageQuery, count: countQuery } = recordsQueries(db, datasetId, q.where, fields, compiled.keyFields, afterId, first);
   // Named (server-side prepared) statements: Postgres parses and plans each filter shape once per
   // connection instead of on every page, which was most of its CPU per query.
   const [rows, total] = await Promise.all([
-    db
-      .select({ id: records.id, key: records.key, version: records.version, ingestedAt: records.ingestedAt, data: records.data })
-      .from(records)
-      .where(and(...base, gt(records.id, afterId)))
-      .orderBy(asc(records.id))
-      .limit(first + 1)
-      .prepare('records_page')
-      .execute(),
-    q.withTotal === false ? Promise.resolve(null) : db.select({ n: count() }).from(records).where(and(...base)).prepare('records_count').execute(),
+    pageQuery.prepare('records_page').execute(),
+    q.withTotal === false ? Promise.resolve(null) : countQuery.prepare('records_count').execute(),
   ]);
   const page = rows.slice(0, first);
   return {

@@ -5,6 +5,7 @@ import { migrationsFolder } from './app.ts';
 import { tables } from './schema.ts';
 import type { CatalogDb } from './datasets.ts';
 import { departments } from './schema.ts';
+import { registerDatabaseKind } from './record-indexes.ts';
 
 export const testTargets: { name: 'pglite' | 'postgres'; url?: string }[] = [
   { name: 'pglite' },
@@ -16,6 +17,7 @@ export const freshSchemaPrefix = () => `t_${process.pid}_${Date.now()}_${counter
 
 export async function openTestDb(url?: string): Promise<{ db: CatalogDb; close: () => Promise<void> }> {
   const database = await openDatabase({ service: 'catalog', tables, migrationsFolder, databaseUrl: url, dataDir: ':memory:', schemaPrefix: freshSchemaPrefix() });
+  registerDatabaseKind(database.db as CatalogDb, database.kind);
   return {
     db: database.db as CatalogDb,
     close: async () => {

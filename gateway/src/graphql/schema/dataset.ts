@@ -8,6 +8,8 @@ interface FieldView {
   schema: FieldSchema;
   required: boolean;
   isKey: boolean;
+  /** The dataset's key has this one field only: filters on it use the records' key column. */
+  soleKey: boolean;
 }
 
 const DatasetFieldRef = builder.objectRef<FieldView>('DatasetField').implement({
@@ -21,6 +23,11 @@ const DatasetFieldRef = builder.objectRef<FieldView>('DatasetField').implement({
     mask: t.field({ type: MaskStyleEnum, nullable: true, resolve: (f) => (f.schema['x-sensitivity'] && f.schema['x-sensitivity'] !== 'public' ? (f.schema['x-mask'] ?? 'partial') : null) }),
     isKey: t.exposeBoolean('isKey'),
     required: t.exposeBoolean('required'),
+    indexed: t.boolean({
+      description:
+        'Filters on this field use an index: declared x-index, or the key when it is a single string field (the key column is indexed). A filter on any other field is allowed but scans the whole dataset: slow on large datasets',
+      resolve: (f) => (f.soleKey && [f.schema.type].flat().includes('string')) || (f.schema['x-index'] === true && ![f.schema.type].flat().includes('boolean')),
+    }),
     dimension: t.boolean({ description: 'Declared x-dimension: the sandbox may group aggregates by it', resolve: (f) => f.schema['x-dimension'] === true }),
     subject: t.boolean({ description: 'Declared x-subject: identifies the person or company a record is about', resolve: (f) => f.schema['x-subject'] === true }),
   }),
@@ -49,6 +56,7 @@ export const DatasetRef = builder.objectRef<DatasetView>('Dataset').implement({
           schema,
           required: (d.schema.required ?? []).includes(name),
           isKey: d.keyFields.includes(name),
+          soleKey: d.keyFields.length === 1 && d.keyFields[0] === name,
         })),
     }),
   }),
@@ -107,7 +115,7 @@ const CreateDatasetInput = builder.inputType('CreateDatasetInput', {
     description: t.string({ required: false }),
     ownerDept: t.string({ required: true }),
     tier: t.field({ type: TierEnum, required: true }),
-    schema: t.field({ type: 'JSON', required: true, description: 'JSON Schema (draft 2020-12) with x-sensitivity, x-mask, x-key, x-dimension, x-subject' }),
+    schema: t.field({ type: 'JSON', required: true, description: 'JSON Schema (draft 2020-12) with x-sensitivity, x-mask, x-key, x-dimension, x-subject, x-index' }),
   }),
 });
 
