@@ -23,7 +23,8 @@ import { Frontier, leafHash, verifyConsistency, verifyInclusion, fromHex } from 
 import { getConsistencyProof, getInclusionProof } from '../services/audit/src/proofs.ts';
 import { dropSchema } from '../services/audit/src/test-helpers.ts';
 
-const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.GOVSHARE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const URL_ =
+  process.env.BENCH_DATABASE_URL ?? process.env.GOVSHARE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const TREE_SIZE = Number(process.env.BENCH_AUDIT_TREE_SIZE ?? 1_000_000);
 const APPEND_EVENTS = Number(process.env.BENCH_AUDIT_APPENDS ?? 20_000);
 const CALLERS = 64;
@@ -59,7 +60,11 @@ function event(i: number): AuditEvent {
   };
 }
 
-async function runCallers(n: number, callers: number, fn: (i: number) => Promise<unknown>): Promise<{ seconds: number; lat: number[] }> {
+async function runCallers(
+  n: number,
+  callers: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<{ seconds: number; lat: number[] }> {
   let next = 0;
   const lat: number[] = [];
   const t0 = performance.now();
@@ -99,11 +104,21 @@ async function main() {
   const baseSchema = `${prefix}_plain`;
   await admin.unsafe(`create schema "${baseSchema}"`);
   const plain = postgres(URL_, { max: 70, onnotice: () => {}, connection: { search_path: baseSchema } });
-  console.log(`audit bench: Postgres ${URL_.replace(/\/\/.*@/, '//…@')}, ${APPEND_EVENTS} appends, ${CALLERS} callers (and ${MANY_CALLERS} in-process), tree of ${TREE_SIZE}`);
+  console.log(
+    `audit bench: Postgres ${URL_.replace(/\/\/.*@/, '//…@')}, ${APPEND_EVENTS} appends, ${CALLERS} callers (and ${MANY_CALLERS} in-process), tree of ${TREE_SIZE}`,
+  );
   try {
     // ---------------- 1. appends ----------------
     const events = Array.from({ length: APPEND_EVENTS }, (_, i) => event(i));
-    const svc = await startAudit({ databaseUrl: URL_, dataDir: ':memory:', schemaPrefix: `${prefix}_a`, servicePublicJwk: gw.publicJwk, port: 0, logger, subjectKey: 'bench-subject-key-0123456789abcdef' });
+    const svc = await startAudit({
+      databaseUrl: URL_,
+      dataDir: ':memory:',
+      schemaPrefix: `${prefix}_a`,
+      servicePublicJwk: gw.publicJwk,
+      port: 0,
+      logger,
+      subjectKey: 'bench-subject-key-0123456789abcdef',
+    });
     const log = svc.service.log;
     // warm-up
     await runCallers(500, CALLERS, () => log.append([event(0)]));
@@ -122,7 +137,12 @@ async function main() {
     const agent = new Agent({ connections: CALLERS, pipelining: 1 });
     const httpEvents = Array.from({ length: APPEND_EVENTS }, (_, i) => event(i));
     const http = await runCallers(APPEND_EVENTS, CALLERS, async (i) => {
-      const res = await request(`${svc.url}/events`, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ events: [httpEvents[i]] }) });
+      const res = await request(`${svc.url}/events`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: [httpEvents[i]] }),
+      });
       const body = await res.body.text();
       if (res.statusCode !== 200) throw new Error(body);
     });
@@ -135,7 +155,22 @@ async function main() {
     const rows = events.map((e, i) => {
       const stored = { ...prepareEvent(e, subjectKey), seq: i } as any;
       const r = eventRow(stored, leafBytes(stored));
-      return { seq: r.seq, id: r.id, leaf: Buffer.from(r.leaf), at: r.at, request_id: r.requestId, actor_sub: r.actorSub, actor_dept: r.actorDept, action: r.action, dataset: r.dataset, outcome: r.outcome, record_count: r.recordCount, grant_id: r.grantId, purpose: r.purpose, subject_keys: r.subjectKeys };
+      return {
+        seq: r.seq,
+        id: r.id,
+        leaf: Buffer.from(r.leaf),
+        at: r.at,
+        request_id: r.requestId,
+        actor_sub: r.actorSub,
+        actor_dept: r.actorDept,
+        action: r.action,
+        dataset: r.dataset,
+        outcome: r.outcome,
+        record_count: r.recordCount,
+        grant_id: r.grantId,
+        purpose: r.purpose,
+        subject_keys: r.subjectKeys,
+      };
     });
     const tb = performance.now();
     for (let i = 0; i < rows.length; i += 1000) {
@@ -146,36 +181,61 @@ async function main() {
     await plain.unsafe('drop table plain_events');
     await plain.unsafe(PLAIN_DDL);
     for (const ix of PLAIN_INDEXES) await plain.unsafe(ix);
-    const single = await runCallers(APPEND_EVENTS, CALLERS, (i) => plain.begin((tx) => tx`insert into plain_events ${tx(rows[i]!)}`));
+    const single = await runCallers(APPEND_EVENTS, CALLERS, (i) =>
+      plain.begin((tx) => tx`insert into plain_events ${tx(rows[i]!)}`),
+    );
 
     const base = APPEND_EVENTS / batchedSeconds;
     console.log(`\nDurable appends (${APPEND_EVENTS} events; rows identical in all paths)`);
-    console.log(`${'path'.padEnd(58)}${'events/s'.padStart(10)}${'x base'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}`);
-    const line = (name: string, eps: number, lat?: number[]) => console.log(`${name.padEnd(58)}${fmt(eps)}${fmt(eps / base, 2)}${lat ? fmt(pct(lat, 50), 2) + fmt(pct(lat, 99), 2) : ''}`);
+    console.log(
+      `${'path'.padEnd(58)}${'events/s'.padStart(10)}${'x base'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}`,
+    );
+    const line = (name: string, eps: number, lat?: number[]) =>
+      console.log(
+        `${name.padEnd(58)}${fmt(eps)}${fmt(eps / base, 2)}${lat ? fmt(pct(lat, 50), 2) + fmt(pct(lat, 99), 2) : ''}`,
+      );
     line('baseline: plain batched INSERT, 1000 rows/txn, no tree', base);
     line(`baseline: plain INSERT, 1 txn per event, ${CALLERS} callers`, APPEND_EVENTS / single.seconds, single.lat);
     line(`audit group commit, ${CALLERS} callers, in-process append()`, APPEND_EVENTS / gc.seconds, gc.lat);
-    line(`audit group commit, ${MANY_CALLERS} callers, in-process append()`, APPEND_EVENTS / gcMany.seconds, gcMany.lat);
+    line(
+      `audit group commit, ${MANY_CALLERS} callers, in-process append()`,
+      APPEND_EVENTS / gcMany.seconds,
+      gcMany.lat,
+    );
     line(`audit group commit, ${CALLERS} callers, HTTP POST /events`, APPEND_EVENTS / http.seconds, http.lat);
-    console.log(`  (in-process: ${CALLERS} callers ${gcBatches} transactions, ${(APPEND_EVENTS / gcBatches).toFixed(1)} events per transaction; ${MANY_CALLERS} callers ${gcManyBatches}, ${(APPEND_EVENTS / gcManyBatches).toFixed(1)})`);
-    console.log(`  (configurations: the ${CALLERS}-caller rows are the original ones; the ${MANY_CALLERS}-caller row was added, BENCH_AUDIT_MANY_CALLERS)`);
+    console.log(
+      `  (in-process: ${CALLERS} callers ${gcBatches} transactions, ${(APPEND_EVENTS / gcBatches).toFixed(1)} events per transaction; ${MANY_CALLERS} callers ${gcManyBatches}, ${(APPEND_EVENTS / gcManyBatches).toFixed(1)})`,
+    );
+    console.log(
+      `  (configurations: the ${CALLERS}-caller rows are the original ones; the ${MANY_CALLERS}-caller row was added, BENCH_AUDIT_MANY_CALLERS)`,
+    );
 
     // ---------------- 2. proofs at 1,000,000 ----------------
     const tl = performance.now();
     const treeSchema = `${prefix}_t_audit`;
     {
       // Create the schema and tables through the service's own migrations, then COPY-load.
-      const s = await startAudit({ databaseUrl: URL_, dataDir: keysDir, schemaPrefix: `${prefix}_t`, servicePublicJwk: gw.publicJwk, port: 0, logger });
+      const s = await startAudit({
+        databaseUrl: URL_,
+        dataDir: keysDir,
+        schemaPrefix: `${prefix}_t`,
+        servicePublicJwk: gw.publicJwk,
+        port: 0,
+        logger,
+      });
       await s.close();
     }
     const tree = postgres(URL_, { max: 4, onnotice: () => {}, connection: { search_path: treeSchema } });
     const f = new Frontier();
     const nodeLines: string[] = [];
-    const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+    const esc = (s: string) =>
+      s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
     const nul = (v: unknown) => (v === null || v === undefined ? '\\N' : esc(String(v)));
     // The service wrote a checkpoint at size 0; our rows start at seq 0 and keep the tree consistent.
     // Secondary indexes are rebuilt after the load (much faster than row by row).
-    const ixs = await tree<{ indexname: string; indexdef: string }[]>`select indexname, indexdef from pg_indexes where schemaname = ${treeSchema} and tablename = 'events' and indexname like 'events_%_idx'`;
+    const ixs = await tree<
+      { indexname: string; indexdef: string }[]
+    >`select indexname, indexdef from pg_indexes where schemaname = ${treeSchema} and tablename = 'events' and indexname like 'events_%_idx'`;
     for (const ix of ixs) await tree.unsafe(`drop index "${ix.indexname}"`);
     const CH = 50_000;
     for (let start = 0; start < TREE_SIZE; start += CH) {
@@ -184,14 +244,36 @@ async function main() {
       for (let i = start; i < Math.min(TREE_SIZE, start + CH); i++) {
         const stored = { ...prepareEvent(event(i), subjectKey), seq: i } as any;
         const leaf = leafBytes(stored);
-        for (const d of f.append(leafHash(leaf))) nodeLines.push(`${d.level}\t${d.index}\t\\\\x${Buffer.from(d.hash).toString('hex')}\n`);
+        for (const d of f.append(leafHash(leaf)))
+          nodeLines.push(`${d.level}\t${d.index}\t\\\\x${Buffer.from(d.hash).toString('hex')}\n`);
         const r = eventRow(stored, leaf);
         evLines.push(
-          [r.seq, nul(r.id), `\\\\x${leaf.toString('hex')}`, r.at!.toISOString(), nul(r.requestId), nul(r.actorSub), nul(r.actorDept), nul(r.action), nul(r.dataset), nul(r.outcome), nul(r.recordCount), nul(r.grantId), nul(r.purpose), r.subjectKeys ? `{${r.subjectKeys.join(',')}}` : '\\N'].join('\t') + '\n',
+          [
+            r.seq,
+            nul(r.id),
+            `\\\\x${leaf.toString('hex')}`,
+            r.at!.toISOString(),
+            nul(r.requestId),
+            nul(r.actorSub),
+            nul(r.actorDept),
+            nul(r.action),
+            nul(r.dataset),
+            nul(r.outcome),
+            nul(r.recordCount),
+            nul(r.grantId),
+            nul(r.purpose),
+            r.subjectKeys ? `{${r.subjectKeys.join(',')}}` : '\\N',
+          ].join('\t') + '\n',
         );
       }
-      await pipeline(Readable.from([evLines.join('')]), await tree`copy events (seq, id, leaf, at, request_id, actor_sub, actor_dept, action, dataset, outcome, record_count, grant_id, purpose, subject_keys) from stdin`.writable());
-      await pipeline(Readable.from([nodeLines.join('')]), await tree`copy tree_nodes (level, idx, hash) from stdin`.writable());
+      await pipeline(
+        Readable.from([evLines.join('')]),
+        await tree`copy events (seq, id, leaf, at, request_id, actor_sub, actor_dept, action, dataset, outcome, record_count, grant_id, purpose, subject_keys) from stdin`.writable(),
+      );
+      await pipeline(
+        Readable.from([nodeLines.join('')]),
+        await tree`copy tree_nodes (level, idx, hash) from stdin`.writable(),
+      );
     }
     for (const ix of ixs) await tree.unsafe(ix.indexdef);
     await tree.unsafe('analyze');
@@ -199,7 +281,15 @@ async function main() {
     const loadSeconds = (performance.now() - tl) / 1000;
 
     const ts = performance.now();
-    const big = await startAudit({ databaseUrl: URL_, dataDir: keysDir, schemaPrefix: `${prefix}_t`, servicePublicJwk: gw.publicJwk, port: 0, logger, subjectKey: subjectKey.toString('utf8') });
+    const big = await startAudit({
+      databaseUrl: URL_,
+      dataDir: keysDir,
+      schemaPrefix: `${prefix}_t`,
+      servicePublicJwk: gw.publicJwk,
+      port: 0,
+      logger,
+      subjectKey: subjectKey.toString('utf8'),
+    });
     const startSeconds = (performance.now() - ts) / 1000;
     const { database, log: bigLog, checkpoints } = big.service;
     const integrityMode = big.service.integrity.mode;
@@ -225,26 +315,36 @@ async function main() {
       t = performance.now();
       const p = await getInclusionProof(db, bigLog, checkpoints, { seq, treeSize: TREE_SIZE });
       incl.push(performance.now() - t);
-      if (!verifyInclusion(seq, TREE_SIZE, fromHex(p.leafHash), p.proof.map(fromHex), root)) throw new Error('inclusion proof failed');
+      if (!verifyInclusion(seq, TREE_SIZE, fromHex(p.leafHash), p.proof.map(fromHex), root))
+        throw new Error('inclusion proof failed');
       const m = 1 + Math.floor(Math.random() * (TREE_SIZE - 1));
       t = performance.now();
       const c = await getConsistencyProof(db, bigLog, checkpoints, { from: m, to: TREE_SIZE });
       cons.push(performance.now() - t);
-      if (!verifyConsistency(m, TREE_SIZE, fromHex(c.fromRoot), root, c.proof.map(fromHex))) throw new Error('consistency proof failed');
+      if (!verifyConsistency(m, TREE_SIZE, fromHex(c.fromRoot), root, c.proof.map(fromHex)))
+        throw new Error('consistency proof failed');
     }
     await raw.end();
     await big.close();
     const basePk = pct(pk, 50);
-    console.log(`\nProofs at ${TREE_SIZE.toLocaleString('en')} events (${PROOFS} random each after 50 warm-up each; loaded in ${loadSeconds.toFixed(1)} s; service start-up incl. ${integrityMode} integrity check ${startSeconds.toFixed(1)} s)`);
-    console.log(`${'operation'.padEnd(58)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'p50 x base'.padStart(12)}`);
-    const pline = (name: string, xs: number[]) => console.log(`${name.padEnd(58)}${fmt(pct(xs, 50), 3)}${fmt(pct(xs, 99), 3)}${fmt(pct(xs, 50) / basePk, 2).padStart(12)}`);
+    console.log(
+      `\nProofs at ${TREE_SIZE.toLocaleString('en')} events (${PROOFS} random each after 50 warm-up each; loaded in ${loadSeconds.toFixed(1)} s; service start-up incl. ${integrityMode} integrity check ${startSeconds.toFixed(1)} s)`,
+    );
+    console.log(
+      `${'operation'.padEnd(58)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'p50 x base'.padStart(12)}`,
+    );
+    const pline = (name: string, xs: number[]) =>
+      console.log(
+        `${name.padEnd(58)}${fmt(pct(xs, 50), 3)}${fmt(pct(xs, 99), 3)}${fmt(pct(xs, 50) / basePk, 2).padStart(12)}`,
+      );
     pline('baseline: primary-key lookup of one event row', pk);
     pline('inclusion proof (leaf, O(log n) nodes, checkpoint: 1 query)', incl);
     pline('consistency proof (O(log n) nodes, checkpoints: 1 query)', cons);
     console.log(`\ntotal ${((performance.now() - t00) / 1000).toFixed(0)} s`);
   } finally {
     await plain.end();
-    for (const s of [`${prefix}_a_audit`, `${prefix}_t_audit`, baseSchema]) await admin.unsafe(`drop schema if exists "${s}" cascade`);
+    for (const s of [`${prefix}_a_audit`, `${prefix}_t_audit`, baseSchema])
+      await admin.unsafe(`drop schema if exists "${s}" cascade`);
     await admin.end();
     void dropSchema;
     rmSync(keysDir, { recursive: true, force: true });

@@ -17,9 +17,22 @@ export const DISTRICTS = 1000;
 export const districtCode = (i: number) => `D${String(i).padStart(4, '0')}`;
 export const recordNo = (i: number) => `R${String(i).padStart(7, '0')}`;
 
-const SURNAMES = [...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈'];
+const SURNAMES = [
+  ...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈',
+];
 const GIVEN = [...'伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华建国志红文辉玲丹萍鑫宇浩然涵欣轩诺思远嘉怡佳琪'];
-const STREETS = ['解放路', '延安路', '庆春路', '湖墅南路', '莫干山路', '文三路', '教工路', '江南大道', '市心中路', '文一西路'];
+const STREETS = [
+  '解放路',
+  '延安路',
+  '庆春路',
+  '湖墅南路',
+  '莫干山路',
+  '文三路',
+  '教工路',
+  '江南大道',
+  '市心中路',
+  '文一西路',
+];
 
 function rng(seed: number) {
   let a = seed >>> 0;

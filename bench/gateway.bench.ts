@@ -103,7 +103,8 @@ async function startChild(name: string, entry: string, env: Record<string, strin
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => process.stderr.write(`${name}| ${line}\n`));
+  for (const stream of [child.stdout!, child.stderr!])
+    createInterface({ input: stream }).on('line', (line) => process.stderr.write(`${name}| ${line}\n`));
   let exited = child.exitCode !== null;
   child.once('exit', () => (exited = true));
   cleanups.push({
@@ -118,7 +119,10 @@ async function startChild(name: string, entry: string, env: Record<string, strin
   const port = await new Promise<number>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`${name} did not start within 120 s`)), 120_000);
     child.once('message', (m: any) => (clearTimeout(timer), ok(Number(m.port))));
-    child.once('exit', (code, signal) => (clearTimeout(timer), fail(new Error(`${name} exited during start-up (${code ?? signal})`))));
+    child.once(
+      'exit',
+      (code, signal) => (clearTimeout(timer), fail(new Error(`${name} exited during start-up (${code ?? signal})`))),
+    );
   });
   return `http://127.0.0.1:${port}`;
 }
@@ -205,7 +209,14 @@ function httpLoad(t: Target, opts: { connections: number; seconds: number; overa
 }
 
 const steady = (t: Target): Promise<SteadyRateResult> =>
-  steadyRate({ origin: t.origin, rate: RATE, seconds: SECONDS, connections: 256, request: (i) => ({ method: t.method, headers: t.headers, ...t.make(i) }), check: t.ok });
+  steadyRate({
+    origin: t.origin,
+    rate: RATE,
+    seconds: SECONDS,
+    connections: 256,
+    request: (i) => ({ method: t.method, headers: t.headers, ...t.make(i) }),
+    check: t.ok,
+  });
 
 // ---------------------------------------------------------------------------------------------
 // CPU accounting
@@ -224,7 +235,9 @@ const CPU_GROUPS: [string, (args: string) => boolean][] = [
 /** CPU time (ms) used so far by each server process, all Postgres processes (also ended backends), and this load generator. */
 function cpuByProcess(): Record<string, number> {
   const tick = 10; // USER_HZ is 100 on Linux
-  const out: Record<string, number> = { 'load generator': (process.cpuUsage().user + process.cpuUsage().system) / 1000 };
+  const out: Record<string, number> = {
+    'load generator': (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+  };
   for (const line of execFileSync('ps', ['-eo', 'pid=,args=']).toString().trim().split('\n')) {
     const [pid, ...rest] = line.trim().split(/\s+/);
     const group = CPU_GROUPS.find(([, match]) => match(rest.join(' ')))?.[0];
@@ -242,14 +255,19 @@ function cpuByProcess(): Record<string, number> {
 
 /** µs of CPU per operation, by process group, between two cpuByProcess readings. */
 function cpuPerOp(before: Record<string, number>, after: Record<string, number>, ops: number): Record<string, number> {
-  return Object.fromEntries(Object.keys(after).map((k) => [k, ((after[k] - (before[k] ?? 0)) * 1000) / Math.max(ops, 1)]));
+  return Object.fromEntries(
+    Object.keys(after).map((k) => [k, ((after[k] - (before[k] ?? 0)) * 1000) / Math.max(ops, 1)]),
+  );
 }
 
 function printCpuTable(columns: { name: string; cpu: Record<string, number> }[]) {
   const groups = ['load generator', ...CPU_GROUPS.map(([g]) => g)];
-  console.log(`\nCPU per request in µs, all processes (the machine has ${availableParallelism()} cores; throughput is at most cores / total)`);
+  console.log(
+    `\nCPU per request in µs, all processes (the machine has ${availableParallelism()} cores; throughput is at most cores / total)`,
+  );
   console.log(['process'.padEnd(15), ...columns.map((c) => c.name.padStart(12))].join(' '));
-  for (const g of groups) console.log([g.padEnd(15), ...columns.map((c) => (c.cpu[g] ?? 0).toFixed(0).padStart(12))].join(' '));
+  for (const g of groups)
+    console.log([g.padEnd(15), ...columns.map((c) => (c.cpu[g] ?? 0).toFixed(0).padStart(12))].join(' '));
   const totals = columns.map((c) => Object.values(c.cpu).reduce((a, b) => a + b, 0));
   console.log(['total'.padEnd(15), ...totals.map((t) => t.toFixed(0).padStart(12))].join(' '));
   console.log(['x raw'.padEnd(15), ...totals.map((t) => ratio(t, totals[0]).padStart(12))].join(' '));
@@ -268,7 +286,15 @@ async function gql(gateway: string, token: string, query: string, variables: Rec
 }
 
 const stripXIndex = (schema: typeof BENCH_SCHEMA) =>
-  ({ ...schema, properties: Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).filter(([kw]) => kw !== 'x-index'))])) }) as typeof BENCH_SCHEMA;
+  ({
+    ...schema,
+    properties: Object.fromEntries(
+      Object.entries(schema.properties).map(([k, v]) => [
+        k,
+        Object.fromEntries(Object.entries(v).filter(([kw]) => kw !== 'x-index')),
+      ]),
+    ),
+  }) as typeof BENCH_SCHEMA;
 
 /** Creates the dataset, declaring x-index on district as BENCH_X_INDEX says; returns whether it did. */
 async function createBenchDataset(gateway: string, steward: string): Promise<boolean> {
@@ -281,7 +307,9 @@ async function createBenchDataset(gateway: string, steward: string): Promise<boo
     const r = await create(BENCH_SCHEMA);
     if (!r.errors) return true;
     if (mode === '1') throw new Error(`BENCH_X_INDEX=1 but the catalog refused the schema: ${r.errors[0].message}`);
-    console.log(`the catalog refused 'x-index' (${r.errors[0].message.slice(0, 160)}); creating the dataset without it`);
+    console.log(
+      `the catalog refused 'x-index' (${r.errors[0].message.slice(0, 160)}); creating the dataset without it`,
+    );
   }
   const r = await create(stripXIndex(BENCH_SCHEMA));
   if (r.errors) throw new Error(`createDataset: ${r.errors[0].message}`);
@@ -298,7 +326,8 @@ async function uploadRows(gateway: string, steward: string, rows: BenchRow[]) {
     bodyTimeout: 900_000,
   });
   const answer: any = await res.body.json();
-  if (res.statusCode >= 300 || answer.accepted !== rows.length) throw new Error(`upload: ${res.statusCode} ${JSON.stringify(answer).slice(0, 500)}`);
+  if (res.statusCode >= 300 || answer.accepted !== rows.length)
+    throw new Error(`upload: ${res.statusCode} ${JSON.stringify(answer).slice(0, 500)}`);
 }
 
 async function loadTypedTable(admin: postgres.Sql, rows: BenchRow[]) {
@@ -308,7 +337,15 @@ async function loadTypedTable(admin: postgres.Sql, rows: BenchRow[]) {
     gender text not null, birth_date date not null, address text not null)`);
   await admin.unsafe(`comment on table "${PG_SCHEMA}".residents is 'Benchmark copy of the bench-residents dataset'`);
   for (let i = 0; i < rows.length; i += 5000) {
-    const batch = rows.slice(i, i + 5000).map((r) => ({ record_no: r.recordNo, district: r.district, id_number: r.idNumber, name: r.name, gender: r.gender, birth_date: r.birthDate, address: r.address }));
+    const batch = rows.slice(i, i + 5000).map((r) => ({
+      record_no: r.recordNo,
+      district: r.district,
+      id_number: r.idNumber,
+      name: r.name,
+      gender: r.gender,
+      birth_date: r.birthDate,
+      address: r.address,
+    }));
     await admin`insert into ${admin(PG_SCHEMA)}.residents ${admin(batch)}`;
   }
   await admin.unsafe(`create index residents_district_idx on "${PG_SCHEMA}".residents (district)`);
@@ -320,12 +357,17 @@ async function loadTypedTable(admin: postgres.Sql, rows: BenchRow[]) {
 
 const districts = Array.from({ length: DISTRICTS }, (_, i) => districtCode((i * 389) % DISTRICTS));
 const keyOf = (i: number) => recordNo((i * 7919 + 13) % ROWS);
-const valueOf = (q: Query, i: number) => (q === 'filter' ? districts[i % districts.length] : keyOf(i));
+const queryValue = (q: Query, i: number) => (q === 'filter' ? districts[i % districts.length] : keyOf(i));
 const noErrors = (body: string) => !body.includes('"errors"');
 
 function rawTarget(origin: string, q: Query): Target {
   const param = q === 'filter' ? 'district' : 'recordNo';
-  return { origin, method: 'GET', make: (i) => ({ path: `/${q}?${param}=${valueOf(q, i)}` }), ok: (b) => b.startsWith('{"nodes":[{') };
+  return {
+    origin,
+    method: 'GET',
+    make: (i) => ({ path: `/${q}?${param}=${queryValue(q, i)}` }),
+    ok: (b) => b.startsWith('{"nodes":[{'),
+  };
 }
 
 const PG_QUERIES: Record<Query, string> = {
@@ -337,7 +379,10 @@ function postgraphileTarget(origin: string, q: Query): Target {
     origin,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    make: (i) => ({ path: '/graphql', body: JSON.stringify({ query: PG_QUERIES[q], variables: { v: valueOf(q, i) } }) }),
+    make: (i) => ({
+      path: '/graphql',
+      body: JSON.stringify({ query: PG_QUERIES[q], variables: { v: queryValue(q, i) } }),
+    }),
     ok: (b) => noErrors(b) && !b.includes('"residentByRecordNo":null'),
   };
 }
@@ -351,7 +396,10 @@ function govshareTarget(origin: string, token: string, q: Query): Target {
     origin,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    make: (i) => ({ path: '/graphql', body: JSON.stringify({ query: GS_QUERIES[q], variables: { v: valueOf(q, i) } }) }),
+    make: (i) => ({
+      path: '/graphql',
+      body: JSON.stringify({ query: GS_QUERIES[q], variables: { v: queryValue(q, i) } }),
+    }),
     ok: (b) => noErrors(b) && !b.includes('"nodes":[]'),
   };
 }
@@ -365,8 +413,8 @@ async function inProcess(q: Query, datasetId: string): Promise<Measured> {
     await Promise.all(Array.from({ length: 10 }, () => sql`select pg_sleep(0.05)`));
     return await closedLoop((i) =>
       q === 'filter'
-        ? sql`select key, ${cols} from records where dataset_id = ${datasetId} and data->>'district' = ${valueOf(q, i)} order by id limit 20`
-        : sql`select key, ${cols} from records where dataset_id = ${datasetId} and key = ${valueOf(q, i)} order by id limit 1`,
+        ? sql`select key, ${cols} from records where dataset_id = ${datasetId} and data->>'district' = ${queryValue(q, i)} order by id limit 20`
+        : sql`select key, ${cols} from records where dataset_id = ${datasetId} and key = ${queryValue(q, i)} order by id limit 1`,
     );
   } finally {
     await sql.end();
@@ -386,8 +434,13 @@ async function verify(targets: { name: string; t: Target }[], q: Query) {
     const text = await res.text();
     if (!res.ok || !t.ok(text)) throw new Error(`${name} (${q}) answered ${res.status}: ${text.slice(0, 300)}`);
     const json = JSON.parse(text);
-    const nodes = json.nodes ?? json.data?.records?.nodes ?? json.data?.allResidents?.nodes ?? (json.data?.residentByRecordNo ? [json.data.residentByRecordNo] : []);
-    if (nodes.length !== want) throw new Error(`${name} (${q}) answered ${nodes.length} rows, not ${want}: ${text.slice(0, 300)}`);
+    const nodes =
+      json.nodes ??
+      json.data?.records?.nodes ??
+      json.data?.allResidents?.nodes ??
+      (json.data?.residentByRecordNo ? [json.data.residentByRecordNo] : []);
+    if (nodes.length !== want)
+      throw new Error(`${name} (${q}) answered ${nodes.length} rows, not ${want}: ${text.slice(0, 300)}`);
     // By idNumber: govshare answers keys as HMACs (to the owner too), and the 5 fields hold no record number.
     const ids = nodes.map((n: any) => n.idNumber ?? n.data?.idNumber).join(',');
     const idNumber = String(nodes[0].idNumber ?? nodes[0].data?.idNumber);
@@ -398,7 +451,8 @@ async function verify(targets: { name: string; t: Target }[], q: Query) {
       seen.set(name, ids);
     }
   }
-  if (new Set(seen.values()).size !== 1) throw new Error(`the servers answered different rows for ${q}: ${JSON.stringify(Object.fromEntries(seen))}`);
+  if (new Set(seen.values()).size !== 1)
+    throw new Error(`the servers answered different rows for ${q}: ${JSON.stringify(Object.fromEntries(seen))}`);
 }
 
 /**
@@ -411,13 +465,20 @@ async function internalHops(hub: HubProcesses) {
   const audit = createServiceClient({ service: 'audit', baseUrl: hub.url('audit'), signer });
   const requestId = 'bench-hops';
   try {
-    const access = await closedLoop(() => catalog.call({ method: 'GET', path: `/datasets/${DATASET}/access?dept=${OTHER}`, requestId }));
+    const access = await closedLoop(() =>
+      catalog.call({ method: 'GET', path: `/datasets/${DATASET}/access?dept=${OTHER}`, requestId }),
+    );
     const records = await closedLoop((i) =>
       catalog.call({
         method: 'POST',
         path: `/datasets/${DATASET}/records/query`,
         requestId,
-        body: { fields: FIELDS, where: { field: 'district', op: 'eq', value: valueOf('filter', i) }, first: 20, withTotal: false },
+        body: {
+          fields: FIELDS,
+          where: { field: 'district', op: 'eq', value: queryValue('filter', i) },
+          first: 20,
+          withTotal: false,
+        },
       }),
     );
     const append = await closedLoop(() =>
@@ -458,7 +519,8 @@ async function main() {
   cleanups.push({
     name: 'schemas',
     run: async () => {
-      for (const s of ['catalog', 'audit', 'quality', 'gateway', 'pg']) await admin.unsafe(`drop schema if exists "${prefix}_${s}" cascade`);
+      for (const s of ['catalog', 'audit', 'quality', 'gateway', 'pg'])
+        await admin.unsafe(`drop schema if exists "${prefix}_${s}" cascade`);
     },
   });
 
@@ -472,10 +534,17 @@ async function main() {
     execArgv: process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean),
     // The quality service would rescore 200,000 rows after the upload, during the measurements: its
     // debounce is set past the end of the run (a run request waits that long; ~23 days).
-    env: { DATABASE_URL, GOVSHARE_DB_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'warn', QUALITY_SCORE_ON_START: 'false', QUALITY_DEBOUNCE_MS: '2000000000' },
+    env: {
+      DATABASE_URL,
+      GOVSHARE_DB_SCHEMA_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      QUALITY_SCORE_ON_START: 'false',
+      QUALITY_DEBOUNCE_MS: '2000000000',
+    },
     signal: hubStop.signal,
     onLine: (name, line) => {
-      if (!line.includes('FastifyDeprecation') && !line.includes('trace-warnings')) process.stderr.write(`${name}| ${line}\n`);
+      if (!line.includes('FastifyDeprecation') && !line.includes('trace-warnings'))
+        process.stderr.write(`${name}| ${line}\n`);
     },
   });
   cleanups.push({ name: 'hub', run: () => hub.stop() });
@@ -483,7 +552,14 @@ async function main() {
 
   const keys = await loadDevIssuerKeys(dataDir);
   const mint = (dept: string, role: 'consumer' | 'steward') =>
-    mintCallerToken(keys.privateJwk, { sub: `bench-${role}`, dept, roles: [role], issuer: 'govshare-dev-issuer', audience: 'govshare', ttlSeconds: 3600 });
+    mintCallerToken(keys.privateJwk, {
+      sub: `bench-${role}`,
+      dept,
+      roles: [role],
+      issuer: 'govshare-dev-issuer',
+      audience: 'govshare',
+      ttlSeconds: 3600,
+    });
   const steward = await mint(OWNER, 'steward');
   const ownerToken = await mint(OWNER, 'consumer');
   const otherToken = await mint(OTHER, 'consumer');
@@ -497,10 +573,15 @@ async function main() {
   t = performance.now();
   await loadTypedTable(admin, rows);
   const typedSeconds = (performance.now() - t) / 1000;
-  console.log(`${ROWS.toLocaleString('en')} rows: govshare upload ${uploadSeconds.toFixed(1)} s (x-index on district: ${xIndex ? 'declared' : 'not declared'}), typed table ${typedSeconds.toFixed(1)} s`);
+  console.log(
+    `${ROWS.toLocaleString('en')} rows: govshare upload ${uploadSeconds.toFixed(1)} s (x-index on district: ${xIndex ? 'declared' : 'not declared'}), typed table ${typedSeconds.toFixed(1)} s`,
+  );
 
   const rawUrl = await startChild('raw', 'bench/raw-http-server.ts', { DATABASE_URL, BENCH_PG_SCHEMA: PG_SCHEMA });
-  const pgUrl = await startChild('postgraphile', 'bench/postgraphile/src/server.ts', { DATABASE_URL, BENCH_PG_SCHEMA: PG_SCHEMA });
+  const pgUrl = await startChild('postgraphile', 'bench/postgraphile/src/server.ts', {
+    DATABASE_URL,
+    BENCH_PG_SCHEMA: PG_SCHEMA,
+  });
 
   const servers = (q: Query) => [
     { name: 'raw', label: 'raw postgres.js + node:http', t: rawTarget(rawUrl, q) },
@@ -515,9 +596,19 @@ async function main() {
   for (const q of ['filter', 'key'] as const) {
     for (const s of servers(q)) {
       await httpLoad(s.t, { connections: 8, seconds: WARM_SECONDS }); // JIT, pools, caches
-      table.push({ name: `${q}: ${s.label}`, query: q, server: s.name, ...(await httpLoad(s.t, { connections: CONNECTIONS, seconds: SECONDS })) });
+      table.push({
+        name: `${q}: ${s.label}`,
+        query: q,
+        server: s.name,
+        ...(await httpLoad(s.t, { connections: CONNECTIONS, seconds: SECONDS })),
+      });
     }
-    table.push({ name: `${q}: postgres.js in-process, JSONB, no HTTP`, query: q, server: 'direct', ...(await inProcess(q, DATASET)) });
+    table.push({
+      name: `${q}: postgres.js in-process, JSONB, no HTTP`,
+      query: q,
+      server: 'direct',
+      ...(await inProcess(q, DATASET)),
+    });
   }
   const rowOf = (q: Query, server: string) => table.find((r) => r.query === q && r.server === server)!;
 
@@ -529,7 +620,9 @@ async function main() {
   }
   const bursty = await httpLoad(filter[2].t, { connections: 64, overallRate: RATE, seconds: SECONDS });
   const hops = await internalHops(hub);
-  const audited = (await admin.unsafe(`select count(*)::int as n from "${prefix}_audit".events`).catch(() => [{ n: -1 }]))[0].n;
+  const audited = (
+    await admin.unsafe(`select count(*)::int as n from "${prefix}_audit".events`).catch(() => [{ n: -1 }])
+  )[0].n;
 
   printTable(
     `records queries over ${ROWS.toLocaleString('en')} rows, 5 fields, ${CONNECTIONS} connections, ${SECONDS} s each (filter: district = ?, first 20; key: record number, 1 row)`,
@@ -541,25 +634,55 @@ async function main() {
       ],
     },
   );
-  console.log(`(x-index on district: ${xIndex ? 'declared' : 'not declared: the catalog does not accept the keyword yet'})`);
+  console.log(
+    `(x-index on district: ${xIndex ? 'declared' : 'not declared: the catalog does not accept the keyword yet'})`,
+  );
   for (const q of ['filter', 'key'] as const) {
     for (const who of ['owner', 'other']) {
       const r = rowOf(q, who);
-      console.log(`govshare ${who === 'owner' ? 'owner ' : 'masked'} / PostGraphile 4, ${q.padEnd(6)}: ${ratio(r.rps, rowOf(q, 'pg4').rps)} (target >= 1.00)`);
+      console.log(
+        `govshare ${who === 'owner' ? 'owner ' : 'masked'} / PostGraphile 4, ${q.padEnd(6)}: ${ratio(r.rps, rowOf(q, 'pg4').rps)} (target >= 1.00)`,
+      );
     }
   }
 
-  console.log(`\nsteady ${RATE.toLocaleString('en')} req/s, open loop (bench/steady-rate.ts: evenly spaced, latency from the scheduled send), filter query, ${SECONDS} s`);
-  console.log(['server'.padEnd(34), 'req/s'.padStart(7), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'max ms'.padStart(8), 'errors'.padStart(7), 'send lag p99'.padStart(13)].join(' '));
+  console.log(
+    `\nsteady ${RATE.toLocaleString('en')} req/s, open loop (bench/steady-rate.ts: evenly spaced, latency from the scheduled send), filter query, ${SECONDS} s`,
+  );
+  console.log(
+    [
+      'server'.padEnd(34),
+      'req/s'.padStart(7),
+      'p50 ms'.padStart(8),
+      'p99 ms'.padStart(8),
+      'max ms'.padStart(8),
+      'errors'.padStart(7),
+      'send lag p99'.padStart(13),
+    ].join(' '),
+  );
   for (const { label, r } of steadyRuns) {
-    console.log([label.padEnd(34), r.rps.toFixed(0).padStart(7), r.p50.toFixed(2).padStart(8), r.p99.toFixed(2).padStart(8), r.max.toFixed(1).padStart(8), String(r.errors).padStart(7), r.sendLagP99.toFixed(2).padStart(13)].join(' '));
+    console.log(
+      [
+        label.padEnd(34),
+        r.rps.toFixed(0).padStart(7),
+        r.p50.toFixed(2).padStart(8),
+        r.p99.toFixed(2).padStart(8),
+        r.max.toFixed(1).padStart(8),
+        String(r.errors).padStart(7),
+        r.sendLagP99.toFixed(2).padStart(13),
+      ].join(' '),
+    );
     if (r.firstError) console.error(`  first error: ${r.firstError}`);
   }
   const gs = steadyRuns[0].r;
-  console.log(`govshare p99 at a steady ${RATE.toLocaleString('en')} req/s: ${gs.p99.toFixed(1)} ms (target <= 50 ms), achieved ${gs.rps.toFixed(0)} req/s, errors ${gs.errors}`);
-  console.log(`(autocannon overallRate ${RATE}, bursts at each second, for comparison: p50 ${bursty.p50.toFixed(1)} ms, p99 ${bursty.p99.toFixed(1)} ms, ${bursty.rps.toFixed(0)} req/s, errors ${bursty.errors})`);
+  console.log(
+    `govshare p99 at a steady ${RATE.toLocaleString('en')} req/s: ${gs.p99.toFixed(1)} ms (target <= 50 ms), achieved ${gs.rps.toFixed(0)} req/s, errors ${gs.errors}`,
+  );
+  console.log(
+    `(autocannon overallRate ${RATE}, bursts at each second, for comparison: p50 ${bursty.p50.toFixed(1)} ms, p99 ${bursty.p99.toFixed(1)} ms, ${bursty.rps.toFixed(0)} req/s, errors ${bursty.errors})`,
+  );
 
-  printTable('the gateway\'s internal hops alone (service token, closed loop)', [
+  printTable("the gateway's internal hops alone (service token, closed loop)", [
     { name: 'hop alone: catalog dataset+grants', ...hops.access },
     { name: 'hop alone: catalog records query (filter)', ...hops.records },
     { name: 'hop alone: audit append (1 event)', ...hops.append },

@@ -73,15 +73,26 @@ async function main() {
     // The scoring pass reads the same rows with `data` as JSON text and hands them (as columns) to a
     // WorkerScorer: JSON parsing and scoring run on a worker thread while this thread reads. The
     // service does the same with the catalog export's NDJSON text (WorkerScorer.addNdjson).
-    const rawRows = () => sql`select key, version, ingested_at, data::text as data from records order by id`.cursor(BATCH);
+    const rawRows = () =>
+      sql`select key, version, ingested_at, data::text as data from records order by id`.cursor(BATCH);
     const score = () =>
       measured(async () => {
-        const scorer = new WorkerScorer({ schema: residentSchema, keyFields: ['idNumber'], ruleSet: {}, maskKey: randomBytes(32) });
+        const scorer = new WorkerScorer({
+          schema: residentSchema,
+          keyFields: ['idNumber'],
+          ruleSet: {},
+          maskKey: randomBytes(32),
+        });
         let handing = 0;
         for await (const batch of readAhead(rawRows())) {
           const t0 = performance.now();
           const n = batch.length;
-          const cols = { keys: new Array<string>(n), versions: new Array<number>(n), ingestedAt: new Array<string>(n), data: new Array<string>(n) };
+          const cols = {
+            keys: new Array<string>(n),
+            versions: new Array<number>(n),
+            ingestedAt: new Array<string>(n),
+            data: new Array<string>(n),
+          };
           for (let i = 0; i < n; i++) {
             const r = batch[i];
             cols.keys[i] = r.key;
@@ -103,14 +114,24 @@ async function main() {
     const q = await score();
     const m = q.result.metrics;
     console.log(`\nresults (${fmt(N)} records, batches of ${BATCH})`);
-    console.log(`  plain streaming read (baseline): ${(r.ms / 1000).toFixed(2)} s, ${fmt((N / r.ms) * 1000)} records/s, peak heap +${mb(r.heapGrowth)}, peak RSS ${mb(r.peakRss)}`);
-    console.log(`  read + score (all rules, near dups): ${(q.ms / 1000).toFixed(2)} s, ${fmt((N / q.ms) * 1000)} records/s, peak heap +${mb(q.heapGrowth)} (reading thread) + ${mb(q.result.workerPeakHeap)} (scoring worker, whole heap), peak RSS ${mb(q.peakRss)}`);
-    console.log(`  CPU of this process (all threads): read ${(r.cpuMs / 1000).toFixed(2)} s, read + score ${(q.cpuMs / 1000).toFixed(2)} s (machine: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)})`);
+    console.log(
+      `  plain streaming read (baseline): ${(r.ms / 1000).toFixed(2)} s, ${fmt((N / r.ms) * 1000)} records/s, peak heap +${mb(r.heapGrowth)}, peak RSS ${mb(r.peakRss)}`,
+    );
+    console.log(
+      `  read + score (all rules, near dups): ${(q.ms / 1000).toFixed(2)} s, ${fmt((N / q.ms) * 1000)} records/s, peak heap +${mb(q.heapGrowth)} (reading thread) + ${mb(q.result.workerPeakHeap)} (scoring worker, whole heap), peak RSS ${mb(q.peakRss)}`,
+    );
+    console.log(
+      `  CPU of this process (all threads): read ${(r.cpuMs / 1000).toFixed(2)} s, read + score ${(q.cpuMs / 1000).toFixed(2)} s (machine: ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(2)})`,
+    );
     console.log(`  ratio score/read time: ${(q.ms / r.ms).toFixed(2)}x (target <= 2x)`);
     const waiting = q.ms - q.result.handing - q.result.tail;
-    console.log(`  where the scoring pass went (reading thread): ${(waiting / 1000).toFixed(2)} s waiting for rows, ${(q.result.handing / 1000).toFixed(2)} s handing rows to the worker (incl. waiting when 4 batches are queued), ${(q.result.tail / 1000).toFixed(2)} s for the worker to finish after the last row`);
+    console.log(
+      `  where the scoring pass went (reading thread): ${(waiting / 1000).toFixed(2)} s waiting for rows, ${(q.result.handing / 1000).toFixed(2)} s handing rows to the worker (incl. waiting when 4 batches are queued), ${(q.result.tail / 1000).toFixed(2)} s for the worker to finish after the last row`,
+    );
     const nd = m.nearDuplicates.address;
-    console.log(`\nfigures: score ${m.score.value}, completeness ${m.completeness.value}, uniqueness ${m.uniqueness.value}, accuracy ${m.accuracy.value}; near-duplicate addresses ${fmt(nd.nearDuplicates)} (rate ${nd.rate})`);
+    console.log(
+      `\nfigures: score ${m.score.value}, completeness ${m.completeness.value}, uniqueness ${m.uniqueness.value}, accuracy ${m.accuracy.value}; near-duplicate addresses ${fmt(nd.nearDuplicates)} (rate ${nd.rate})`,
+    );
   } finally {
     await sql.unsafe(`drop schema "${schema}" cascade`);
     await sql.end();

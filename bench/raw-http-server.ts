@@ -7,17 +7,23 @@
 import { createServer } from 'node:http';
 import postgres from 'postgres';
 
-const sql = postgres(process.env.DATABASE_URL!, { max: 10, connection: { search_path: process.env.BENCH_PG_SCHEMA! }, onnotice: () => {} });
+const sql = postgres(process.env.DATABASE_URL!, {
+  max: 10,
+  connection: { search_path: process.env.BENCH_PG_SCHEMA! },
+  onnotice: () => {},
+});
 
 const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://local');
   try {
     let nodes: readonly unknown[];
     if (url.pathname === '/filter') {
-      nodes = await sql`select record_no as "recordNo", id_number as "idNumber", name, gender, birth_date::text as "birthDate", address
+      nodes =
+        await sql`select record_no as "recordNo", id_number as "idNumber", name, gender, birth_date::text as "birthDate", address
         from residents where district = ${url.searchParams.get('district') ?? ''} order by record_no limit 20`;
     } else if (url.pathname === '/key') {
-      nodes = await sql`select record_no as "recordNo", id_number as "idNumber", name, gender, birth_date::text as "birthDate", address
+      nodes =
+        await sql`select record_no as "recordNo", id_number as "idNumber", name, gender, birth_date::text as "birthDate", address
         from residents where record_no = ${url.searchParams.get('recordNo') ?? ''}`;
     } else {
       res.writeHead(404).end();

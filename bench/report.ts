@@ -22,16 +22,38 @@ export interface RatioColumn<R> {
 }
 
 /** One row per path; by default one ratio column, "x base", against the first row. */
-export function printTable<R extends TableRow>(title: string, rows: R[], opts: { ratios?: RatioColumn<R>[]; nameWidth?: number } = {}) {
+export function printTable<R extends TableRow>(
+  title: string,
+  rows: R[],
+  opts: { ratios?: RatioColumn<R>[]; nameWidth?: number } = {},
+) {
   const ratios = opts.ratios ?? [{ label: 'x base', base: () => rows[0].rps }];
   const width = opts.nameWidth ?? Math.max(34, ...rows.map((r) => r.name.length));
   console.log(`\n${title}`);
-  console.log(['path'.padEnd(width), 'req/s'.padStart(9), ...ratios.map((c) => c.label.padStart(Math.max(7, c.label.length))), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'errors'.padStart(7)].join(' '));
+  console.log(
+    [
+      'path'.padEnd(width),
+      'req/s'.padStart(9),
+      ...ratios.map((c) => c.label.padStart(Math.max(7, c.label.length))),
+      'p50 ms'.padStart(8),
+      'p99 ms'.padStart(8),
+      'errors'.padStart(7),
+    ].join(' '),
+  );
   for (const r of rows) {
     const cells = ratios.map((c) => {
       const b = c.base(r);
       return (b === undefined ? '' : ratio(r.rps, b)).padStart(Math.max(7, c.label.length));
     });
-    console.log([r.name.padEnd(width), r.rps.toFixed(0).padStart(9), ...cells, r.p50.toFixed(2).padStart(8), r.p99.toFixed(2).padStart(8), String(r.errors).padStart(7)].join(' '));
+    console.log(
+      [
+        r.name.padEnd(width),
+        r.rps.toFixed(0).padStart(9),
+        ...cells,
+        r.p50.toFixed(2).padStart(8),
+        r.p99.toFixed(2).padStart(8),
+        String(r.errors).padStart(7),
+      ].join(' '),
+    );
   }
 }

@@ -60,10 +60,17 @@ export async function steadyRate(o: SteadyRateOptions): Promise<SteadyRateResult
     lags[i] = performance.now() - due;
     const r = o.request(i);
     const p = pool
-      .request({ method: r.method, path: r.path, headers: r.headers, body: r.body, signal: AbortSignal.timeout(timeoutMs) })
+      .request({
+        method: r.method,
+        path: r.path,
+        headers: r.headers,
+        body: r.body,
+        signal: AbortSignal.timeout(timeoutMs),
+      })
       .then(async (res) => {
         const text = await res.body.text();
-        if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+        if (res.statusCode < 200 || res.statusCode >= 300)
+          throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
         if (o.check && !o.check(text)) throw new Error(`unexpected answer: ${text.slice(0, 200)}`);
       })
       .catch((err: Error) => {

@@ -46,7 +46,9 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
   const host = o.host ?? '127.0.0.1';
   const ports: Record<ProcessName, number> = { catalog: 4101, audit: 4102, quality: 4103, gateway: 4000, ...o.ports };
   const url = (name: ProcessName) => `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${ports[name]}`;
-  const services = (['catalog', 'audit', 'quality'] as ProcessName[]).filter((n) => existsSync(resolve(root, ENTRIES[n])));
+  const services = (['catalog', 'audit', 'quality'] as ProcessName[]).filter((n) =>
+    existsSync(resolve(root, ENTRIES[n])),
+  );
   const children = new Map<ProcessName, ChildProcess>();
   let stopping = false;
 
@@ -74,8 +76,13 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
   // and the service stops (closeOnSignals). Nothing is sent over it.
   const launch = (name: ProcessName) => {
     if (stopping) throw new Error('start-up was stopped');
-    const child = spawn(process.execPath, [...(o.execArgv ?? []), '--import', tsxLoader, resolve(root, ENTRIES[name])], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => o.onLine?.(name, line));
+    const child = spawn(
+      process.execPath,
+      [...(o.execArgv ?? []), '--import', tsxLoader, resolve(root, ENTRIES[name])],
+      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+    );
+    for (const stream of [child.stdout!, child.stderr!])
+      createInterface({ input: stream }).on('line', (line) => o.onLine?.(name, line));
     child.on('exit', (code, signal) => {
       children.delete(name);
       if (!stopping) o.onUnexpectedExit?.(name, code, signal);

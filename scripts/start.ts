@@ -46,13 +46,18 @@ async function main() {
     },
   });
   hub = await starting;
-  const mode = process.env.DATABASE_URL ? `Postgres server ${process.env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}` : `embedded PGlite under ${dataDir}`;
+  const mode = process.env.DATABASE_URL
+    ? `Postgres server ${process.env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}`
+    : `embedded PGlite under ${dataDir}`;
   const gql = `${hub.url('gateway')}/graphql`;
   console.log(`
 govshare is running (${mode})
   GraphQL:   ${gql}   (POST, Authorization: Bearer <token>)
   JWKS:      ${hub.url('gateway')}/.well-known/jwks.json
-  Services:  ${hub.names.filter((n) => n !== 'gateway').map((n) => `${n} ${hub!.url(n)}`).join(', ')}
+  Services:  ${hub.names
+    .filter((n) => n !== 'gateway')
+    .map((n) => `${n} ${hub!.url(n)}`)
+    .join(', ')}
 
 Get a token (in another terminal, same folder):
   TOKEN=$(npx -y pnpm@10 -s token --dept MCA --role consumer)

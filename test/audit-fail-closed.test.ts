@@ -24,7 +24,10 @@ describe.each(backends())('audit is required: no audit, no data (%s)', (backend)
     expect(after.body.data?.records ?? null).toBeNull();
     expect(JSON.stringify(after.body)).not.toContain(before.body.data.records.nodes[0].key);
 
-    const ingest = await hub.gql(await hub.token('SAMR', ['steward']), `mutation { ingestRecords(dataset: "legal-persons", records: []) { accepted } }`);
+    const ingest = await hub.gql(
+      await hub.token('SAMR', ['steward']),
+      `mutation { ingestRecords(dataset: "legal-persons", records: []) { accepted } }`,
+    );
     expect(codes(ingest.body)).toEqual(['UNAVAILABLE']);
   });
 });

@@ -28,7 +28,11 @@ describe.each(backends())('audit recorder: one invalid event among coalesced one
   });
 
   it('fails only the invalid event; the others of its call are committed', async () => {
-    const client = createServiceClient({ service: 'audit', baseUrl: audit.url, signer: createServiceTokenSigner(keys.privateJwk) });
+    const client = createServiceClient({
+      service: 'audit',
+      baseUrl: audit.url,
+      signer: createServiceTokenSigner(keys.privateJwk),
+    });
     const recorder = createAuditRecorder(client, createLogger('t', 'silent'));
     const event = (subjects: string[]): AuditEvent => ({
       id: randomUUID(),
@@ -40,7 +44,10 @@ describe.each(backends())('audit recorder: one invalid event among coalesced one
       subjects,
     });
     // The first call goes out alone; the next 20 (the invalid one among them) are coalesced into one.
-    const events = [event(['a']), ...Array.from({ length: 20 }, (_, i) => event(i === 9 ? ['x'.repeat(101)] : [`s${i}`]))];
+    const events = [
+      event(['a']),
+      ...Array.from({ length: 20 }, (_, i) => event(i === 9 ? ['x'.repeat(101)] : [`s${i}`])),
+    ];
     const settled = await Promise.allSettled(events.map((e) => recorder.record(e)));
     expect(settled.map((s) => s.status)).toEqual(events.map((_, i) => (i === 10 ? 'rejected' : 'fulfilled')));
     expect(audit.service.log.size).toBe(20);

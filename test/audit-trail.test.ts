@@ -21,9 +21,15 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     const masked = await hub.gql(mca, q);
     expect(masked.body.data.records.nodes[0].data.idNumber).not.toBe(idNumber);
 
-    const who = await hub.gql(auditor, `query W($id: String!) { auditSubjectAccess(identifier: $id) { nodes { actor { sub dept } action dataset fields maskedFields recordCount outcome } } }`, { id: idNumber });
+    const who = await hub.gql(
+      auditor,
+      `query W($id: String!) { auditSubjectAccess(identifier: $id) { nodes { actor { sub dept } action dataset fields maskedFields recordCount outcome } } }`,
+      { id: idNumber },
+    );
     expect(who.body.errors).toBeUndefined();
-    const readers = who.body.data.auditSubjectAccess.nodes.filter((e: any) => e.action === 'records.read').map((e: any) => `${e.actor.sub}@${e.actor.dept}`);
+    const readers = who.body.data.auditSubjectAccess.nodes
+      .filter((e: any) => e.action === 'records.read')
+      .map((e: any) => `${e.actor.sub}@${e.actor.dept}`);
     expect(readers).toEqual(expect.arrayContaining(['psb-officer@PSB', 'mca-caseworker@MCA']));
     const mcaEvent = who.body.data.auditSubjectAccess.nodes.find((e: any) => e.actor.dept === 'MCA');
     expect(mcaEvent).toMatchObject({ dataset: 'resident-registry', outcome: 'allowed', recordCount: 3 });
@@ -41,10 +47,18 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     const prober = await hub.token('HRSS', ['consumer'], { sub: 'hrss-prober' });
     const probe = `query P($d: ID!, $f: String!, $v: JSON!) { records(dataset: $d, where: { field: $f, eq: $v }) { totalCount } }`;
     // A refused probe on a SECRET dataset, and one on a dataset that does not exist (schema unknown).
-    expect(codes((await hub.gql(prober, probe, { d: 'medical-insurance', f: 'idNumber', v: id })).body)).toEqual(['FORBIDDEN']);
-    expect(codes((await hub.gql(prober, probe, { d: 'no-such-dataset', f: 'personId', v: id })).body)).toEqual(['NOT_FOUND']);
+    expect(codes((await hub.gql(prober, probe, { d: 'medical-insurance', f: 'idNumber', v: id })).body)).toEqual([
+      'FORBIDDEN',
+    ]);
+    expect(codes((await hub.gql(prober, probe, { d: 'no-such-dataset', f: 'personId', v: id })).body)).toEqual([
+      'NOT_FOUND',
+    ]);
     // An allowed read filtered on the subject field, with a non-subject condition kept in clear.
-    const own = await hub.gql(psb, `query O($v: JSON!) { records(dataset: "resident-registry", where: { and: [{ field: "idNumber", eq: $v }, { field: "gender", ne: "unknown" }] }) { totalCount } }`, { v: id });
+    const own = await hub.gql(
+      psb,
+      `query O($v: JSON!) { records(dataset: "resident-registry", where: { and: [{ field: "idNumber", eq: $v }, { field: "gender", ne: "unknown" }] }) { totalCount } }`,
+      { v: id },
+    );
     expect(own.body.errors).toBeUndefined();
 
     const lookup = `query W($id: String!) { auditSubjectAccess(identifier: $id) { nodes { actor { sub } action dataset outcome filter } } }`;
@@ -52,45 +66,86 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     const who = await hub.gql(auditor, lookup, { id: loose });
     expect(who.body.errors).toBeUndefined();
     const seen = who.body.data.auditSubjectAccess.nodes.map((e: any) => `${e.actor.sub}:${e.dataset}:${e.outcome}`);
-    expect(seen).toEqual(expect.arrayContaining(['psb-owner:resident-registry:allowed', 'hrss-prober:medical-insurance:denied', 'hrss-prober:no-such-dataset:error']));
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'psb-owner:resident-registry:allowed',
+        'hrss-prober:medical-insurance:denied',
+        'hrss-prober:no-such-dataset:error',
+      ]),
+    );
     const filtered = who.body.data.auditSubjectAccess.nodes.find((e: any) => e.actor.sub === 'psb-owner' && e.filter);
-    expect(filtered.filter.and[0]).toEqual({ field: 'idNumber', op: 'eq', valueKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(filtered.filter.and[0]).toEqual({
+      field: 'idNumber',
+      op: 'eq',
+      valueKey: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(filtered.filter.and[1]).toEqual({ field: 'gender', op: 'ne', value: 'unknown' });
     // No clear identifier anywhere in the log: not in the events the auditor sees, not in the export.
     const res = await fetch(`${hub.gatewayUrl}/audit/export`, { headers: { authorization: `Bearer ${auditor}` } });
     const exported = await res.text();
-    const leaves = exported.split('\n').filter((l) => l.includes('"type":"leaf"')).map((l) => Buffer.from(JSON.parse(l).leaf, 'base64').toString('utf8'));
+    const leaves = exported
+      .split('\n')
+      .filter((l) => l.includes('"type":"leaf"'))
+      .map((l) => Buffer.from(JSON.parse(l).leaf, 'base64').toString('utf8'));
     expect(leaves.join('\n')).toContain('hrss-prober');
     for (const x of [id, id.toLowerCase()]) expect(leaves.join('\n')).not.toContain(x);
   });
 
   it('logs denials and grant use, and only auditors read the log — every read of it is logged too', async () => {
     const hrss = await hub.token('HRSS', ['consumer'], { sub: 'hrss-clerk' });
-    expect(codes((await hub.gql(hrss, `{ records(dataset: "medical-insurance") { totalCount } }`)).body)).toEqual(['FORBIDDEN']);
+    expect(codes((await hub.gql(hrss, `{ records(dataset: "medical-insurance") { totalCount } }`)).body)).toEqual([
+      'FORBIDDEN',
+    ]);
     const mca = await hub.token('MCA', ['consumer']);
-    expect((await hub.gql(mca, `{ records(dataset: "social-insurance", first: 2) { totalCount } }`)).body.errors).toBeUndefined();
+    expect(
+      (await hub.gql(mca, `{ records(dataset: "social-insurance", first: 2) { totalCount } }`)).body.errors,
+    ).toBeUndefined();
 
     const tryRead = await hub.gql(hrss, `{ auditEvents { nodes { seq } } }`);
     expect(codes(tryRead.body)).toEqual(['FORBIDDEN']);
 
-    const denied = await hub.gql(auditor, `{ auditEvents(filter: { sub: "hrss-clerk", outcome: denied }) { nodes { action dataset reason } } }`);
-    expect(denied.body.data.auditEvents.nodes).toEqual(
-      expect.arrayContaining([expect.objectContaining({ action: 'records.read', dataset: 'medical-insurance', reason: expect.stringMatching(/SECRET/) })]),
+    const denied = await hub.gql(
+      auditor,
+      `{ auditEvents(filter: { sub: "hrss-clerk", outcome: denied }) { nodes { action dataset reason } } }`,
     );
-    const granted = await hub.gql(auditor, `{ auditEvents(filter: { dept: "MCA", dataset: "social-insurance" }) { nodes { grantId purpose fields } } }`);
-    expect(granted.body.data.auditEvents.nodes[0]).toMatchObject({ grantId: expect.any(String), purpose: expect.stringMatching(/subsidy/) });
+    expect(denied.body.data.auditEvents.nodes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'records.read',
+          dataset: 'medical-insurance',
+          reason: expect.stringMatching(/SECRET/),
+        }),
+      ]),
+    );
+    const granted = await hub.gql(
+      auditor,
+      `{ auditEvents(filter: { dept: "MCA", dataset: "social-insurance" }) { nodes { grantId purpose fields } } }`,
+    );
+    expect(granted.body.data.auditEvents.nodes[0]).toMatchObject({
+      grantId: expect.any(String),
+      purpose: expect.stringMatching(/subsidy/),
+    });
 
-    const readsOfLog = await hub.gql(auditor, `{ auditEvents(filter: { sub: "inspector-1", action: "audit.search" }) { nodes { action } } }`);
+    const readsOfLog = await hub.gql(
+      auditor,
+      `{ auditEvents(filter: { sub: "inspector-1", action: "audit.search" }) { nodes { action } } }`,
+    );
     expect(readsOfLog.body.data.auditEvents.nodes.length).toBeGreaterThan(0);
   });
 
   it('repeated denials raise an alert; an auditor reviews it, and the review is itself audited', async () => {
     const prober = await hub.token('SAMR', ['consumer'], { sub: 'samr-prober' });
-    for (let i = 0; i < 5; i++) expect(codes((await hub.gql(prober, `{ records(dataset: "medical-insurance") { totalCount } }`)).body)).toEqual(['FORBIDDEN']);
+    for (let i = 0; i < 5; i++)
+      expect(codes((await hub.gql(prober, `{ records(dataset: "medical-insurance") { totalCount } }`)).body)).toEqual([
+        'FORBIDDEN',
+      ]);
     const alertsOf = async (status: string) =>
-      (await hub.gql(auditor, `{ auditAlerts(dept: "SAMR", status: ${status}) { nodes { id kind sub review { outcome note reviewer { sub dept } } } } }`)).body.data.auditAlerts.nodes.filter(
-        (a: any) => a.sub === 'samr-prober',
-      );
+      (
+        await hub.gql(
+          auditor,
+          `{ auditAlerts(dept: "SAMR", status: ${status}) { nodes { id kind sub review { outcome note reviewer { sub dept } } } } }`,
+        )
+      ).body.data.auditAlerts.nodes.filter((a: any) => a.sub === 'samr-prober');
     // Alerts are evaluated after the commit, off the request path: wait for it.
     let open: any[] = [];
     for (let i = 0; i < 100 && open.length === 0; i++) {
@@ -100,17 +155,28 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     expect(open).toEqual([{ id: expect.any(String), kind: 'repeated_denials', sub: 'samr-prober', review: null }]);
 
     const review = `mutation R($id: ID!, $o: AuditAlertReviewOutcome!, $n: String!) { reviewAuditAlert(id: $id, outcome: $o, note: $n) { outcome note reviewer { sub dept } } }`;
-    expect(codes((await hub.gql(prober, review, { id: open[0].id, o: 'false_positive', n: 'it was not me' })).body)).toEqual(['FORBIDDEN']);
+    expect(
+      codes((await hub.gql(prober, review, { id: open[0].id, o: 'false_positive', n: 'it was not me' })).body),
+    ).toEqual(['FORBIDDEN']);
     const bad = await hub.gql(auditor, review, { id: 'abc', o: 'confirmed', n: 'looked into it' });
     expect(codes(bad.body)).toEqual(['BAD_USER_INPUT']);
     expect(bad.body.errors[0].message).toMatch(/^id: /);
     const note = 'probing SECRET data; department informed';
     const done = await hub.gql(auditor, review, { id: open[0].id, o: 'confirmed', n: note });
-    expect(done.body.data.reviewAuditAlert).toEqual({ outcome: 'confirmed', note, reviewer: { sub: 'inspector-1', dept: 'NHC' } });
+    expect(done.body.data.reviewAuditAlert).toEqual({
+      outcome: 'confirmed',
+      note,
+      reviewer: { sub: 'inspector-1', dept: 'NHC' },
+    });
 
     expect(await alertsOf('open')).toEqual([]);
-    expect((await alertsOf('reviewed')).map((a: any) => a.review)).toEqual([{ outcome: 'confirmed', note, reviewer: { sub: 'inspector-1', dept: 'NHC' } }]);
-    const logged = await hub.gql(auditor, `{ auditEvents(filter: { action: "audit.reviewAlert", sub: "inspector-1" }) { nodes { outcome reason filter } } }`);
+    expect((await alertsOf('reviewed')).map((a: any) => a.review)).toEqual([
+      { outcome: 'confirmed', note, reviewer: { sub: 'inspector-1', dept: 'NHC' } },
+    ]);
+    const logged = await hub.gql(
+      auditor,
+      `{ auditEvents(filter: { action: "audit.reviewAlert", sub: "inspector-1" }) { nodes { outcome reason filter } } }`,
+    );
     expect(logged.body.data.auditEvents.nodes).toEqual(
       expect.arrayContaining([
         { outcome: 'allowed', reason: note, filter: { alertId: open[0].id, outcome: 'confirmed' } },
@@ -123,23 +189,36 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     const requestId = `trace-${Date.now()}`;
     const res = await fetch(`${hub.gatewayUrl}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': requestId, authorization: `Bearer ${await hub.token('SAMR', ['consumer'])}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-request-id': requestId,
+        authorization: `Bearer ${await hub.token('SAMR', ['consumer'])}`,
+      },
       body: JSON.stringify({ query: '{ records(dataset: "legal-persons", first: 1) { nodes { key } } }' }),
     });
     expect(res.headers.get('x-request-id')).toBe(requestId);
-    const found = await hub.gql(auditor, `query F($r: String!) { auditEvents(filter: { requestId: $r }) { nodes { requestId action actor { dept } } } }`, { r: requestId });
+    const found = await hub.gql(
+      auditor,
+      `query F($r: String!) { auditEvents(filter: { requestId: $r }) { nodes { requestId action actor { dept } } } }`,
+      { r: requestId },
+    );
     expect(found.body.data.auditEvents.nodes).toEqual([{ requestId, action: 'records.read', actor: { dept: 'SAMR' } }]);
   });
 
   it('proves an event is in the signed log, and an export verifies offline', async () => {
     const some = await hub.gql(auditor, `{ auditEvents(first: 1, order: OLDEST_FIRST) { nodes { seq } } }`);
     const seq = some.body.data.auditEvents.nodes[0].seq;
-    const latest = (await hub.gql(auditor, `{ auditEvents(first: 3) { nodes { seq } } }`)).body.data.auditEvents.nodes.map((n: any) => n.seq);
+    const latest = (
+      await hub.gql(auditor, `{ auditEvents(first: 3) { nodes { seq } } }`)
+    ).body.data.auditEvents.nodes.map((n: any) => n.seq);
     expect(latest).toEqual([...latest].sort((x, y) => y - x)); // newest first by default
     expect(latest[0]).toBeGreaterThan(seq);
     let proof: any;
     for (let i = 0; i < 50; i++) {
-      proof = await hub.gql(auditor, `{ auditInclusionProof(seq: ${seq}) { leafIndex treeSize leafHash proof rootHash leaf checkpoint { treeSize rootHash jws } } }`);
+      proof = await hub.gql(
+        auditor,
+        `{ auditInclusionProof(seq: ${seq}) { leafIndex treeSize leafHash proof rootHash leaf checkpoint { treeSize rootHash jws } } }`,
+      );
       if (!proof.body.errors) break;
       await new Promise((r) => setTimeout(r, 200)); // waits for the first checkpoint
     }
@@ -162,7 +241,9 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     const published = await fetch(`${hub.gatewayUrl}/.well-known/audit-checkpoint-jwks.json`);
     expect(published.status).toBe(200);
     const jwks = await published.json();
-    const direct = await (await fetch(`${hub.auditUrl}/public-key`, { headers: { authorization: `Bearer ${await serviceToken(hub)}` } })).json();
+    const direct = await (
+      await fetch(`${hub.auditUrl}/public-key`, { headers: { authorization: `Bearer ${await serviceToken(hub)}` } })
+    ).json();
     expect(jwks).toEqual(direct);
     expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
     expect(jwks.keys[0]).not.toHaveProperty('d');
@@ -171,12 +252,16 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     expect(report.leaves).toBeGreaterThan(3);
     // One changed byte in one event is caught, and named.
     const target = lines.findIndex((l, i) => i > 1 && l.includes('"type":"leaf"'));
-    const tampered = lines.map((l, i) => (i === target ? l.replace(/"leaf":"(.)/, (_m, c) => `"leaf":"${c === 'A' ? 'B' : 'A'}`) : l));
+    const tampered = lines.map((l, i) =>
+      i === target ? l.replace(/"leaf":"(.)/, (_m, c) => `"leaf":"${c === 'A' ? 'B' : 'A'}`) : l,
+    );
     expect(tampered[target]).not.toBe(lines[target]);
     const bad = await verifyExport(tampered, jwks.keys[0]);
     expect(bad).toMatchObject({ ok: false, firstBadSeq: JSON.parse(lines[target]).seq });
 
-    const consumer = await fetch(`${hub.gatewayUrl}/audit/export`, { headers: { authorization: `Bearer ${await hub.token('MCA', ['consumer'])}` } });
+    const consumer = await fetch(`${hub.gatewayUrl}/audit/export`, {
+      headers: { authorization: `Bearer ${await hub.token('MCA', ['consumer'])}` },
+    });
     expect(consumer.status).toBe(403);
   });
 });

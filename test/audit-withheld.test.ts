@@ -46,6 +46,10 @@ describe.each(backends())('a read refused after its event was committed is logge
     const allowed = mine.find((e) => e.action === 'records.read');
     expect(allowed).toMatchObject({ outcome: 'allowed' }); // committed, though never delivered
     const withheld = mine.find((e) => e.action === 'records.withheld');
-    expect(withheld).toMatchObject({ outcome: 'error', withholds: allowed.id, reason: expect.stringContaining(`nothing was delivered for event ${allowed.id}`) });
+    expect(withheld).toMatchObject({
+      outcome: 'error',
+      withholds: allowed.id,
+      reason: expect.stringContaining(`nothing was delivered for event ${allowed.id}`),
+    });
   });
 });

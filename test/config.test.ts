@@ -23,7 +23,11 @@ it('names every bad variable and its rule, and uses defaults otherwise', () => {
 it.each([
   ['gateway/src/main.ts', { GATEWAY_PORT: '-1' }, /GATEWAY_PORT="-1": must be >= 0/],
   // a well-shaped impossible date once crashed the catalog with an uncaught RangeError
-  ['services/catalog/src/main.ts', { GOVSHARE_HOLIDAYS: '2026-13-01' }, /GOVSHARE_HOLIDAYS="2026-13-01": "2026-13-01" is not a date/],
+  [
+    'services/catalog/src/main.ts',
+    { GOVSHARE_HOLIDAYS: '2026-13-01' },
+    /GOVSHARE_HOLIDAYS="2026-13-01": "2026-13-01" is not a date/,
+  ],
 ])('a process with bad configuration stops at start-up with that message (%s)', (entry, bad, message) => {
   const root = resolve(import.meta.dirname, '..');
   const tsx = createRequire(resolve(root, 'package.json')).resolve('tsx');

@@ -25,7 +25,11 @@ export interface Hub {
   catalogUrl: string;
   token(dept: string, roles: Role[], extra?: { sub?: string; jti?: string; ttlSeconds?: number }): Promise<string>;
   /** POSTs a GraphQL operation as the given token; returns status and parsed body. */
-  gql(token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<{ status: number; body: any }>;
+  gql(
+    token: string | undefined,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ status: number; body: any }>;
   issuerPrivateJwk: any;
   servicePrivateJwk: any;
   stopAudit(): Promise<void>;
@@ -68,10 +72,21 @@ export async function startHub(
     port: 0,
     logger,
   };
-  const catalog = await startCatalog({ ...common, qualityPublicJwk: qualityKeys.publicJwk, demoData: { scale: opts.demoScale ?? 0.1 }, ...(opts.catalogClock ? { clock: opts.catalogClock } : {}) });
+  const catalog = await startCatalog({
+    ...common,
+    qualityPublicJwk: qualityKeys.publicJwk,
+    demoData: { scale: opts.demoScale ?? 0.1 },
+    ...(opts.catalogClock ? { clock: opts.catalogClock } : {}),
+  });
   const audit = await startAudit({ ...common });
   const quality = opts.quality
-    ? await startQuality({ ...common, catalogUrl: catalog.url, qualityPrivateJwk: qualityKeys.privateJwk, debounceMs: 50, maskKey })
+    ? await startQuality({
+        ...common,
+        catalogUrl: catalog.url,
+        qualityPrivateJwk: qualityKeys.privateJwk,
+        debounceMs: 50,
+        maskKey,
+      })
     : undefined;
   const gateway = await startGateway({
     ...common,
@@ -101,11 +116,23 @@ export async function startHub(
     issuerPrivateJwk: issuerKeys.privateJwk,
     servicePrivateJwk: serviceKeys.privateJwk,
     token: (dept, roles, extra = {}) =>
-      mintCallerToken(issuerKeys.privateJwk, { sub: extra.sub ?? `${dept.toLowerCase()}-user`, dept, roles, issuer: ISSUER, audience: AUDIENCE, jti: extra.jti, ttlSeconds: extra.ttlSeconds }),
+      mintCallerToken(issuerKeys.privateJwk, {
+        sub: extra.sub ?? `${dept.toLowerCase()}-user`,
+        dept,
+        roles,
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        jti: extra.jti,
+        ttlSeconds: extra.ttlSeconds,
+      }),
     async gql(token, query, variables) {
       const res = await fetch(`${gateway.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify({ query, variables }),
       });
       return { status: res.status, body: await res.json() };

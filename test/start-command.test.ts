@@ -75,20 +75,37 @@ async function runHub(onLaunched: () => void) {
   const [gateway, catalog, audit, quality] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const npx = spawn('npx', ['-y', 'pnpm@10', 'start'], {
     cwd: root,
-    env: { ...process.env, GOVSHARE_DATA_DIR: dataDir, GOVSHARE_DEMO_DATA: 'false', LOG_LEVEL: 'warn', GATEWAY_PORT: `${gateway}`, CATALOG_PORT: `${catalog}`, AUDIT_PORT: `${audit}`, QUALITY_PORT: `${quality}` },
+    env: {
+      ...process.env,
+      GOVSHARE_DATA_DIR: dataDir,
+      GOVSHARE_DEMO_DATA: 'false',
+      LOG_LEVEL: 'warn',
+      GATEWAY_PORT: `${gateway}`,
+      CATALOG_PORT: `${catalog}`,
+      AUDIT_PORT: `${audit}`,
+      QUALITY_PORT: `${quality}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   npx.stdout!.on('data', (b) => (output += b));
   npx.stderr!.on('data', (b) => (output += b));
   try {
-    await until('npx hands over to the start script', () => output.includes('scripts/start.ts') || npx.exitCode !== null, 300_000);
+    await until(
+      'npx hands over to the start script',
+      () => output.includes('scripts/start.ts') || npx.exitCode !== null,
+      300_000,
+    );
   } finally {
     onLaunched(); // also when it failed: the caller then sees this hub's error, not a wait forever
   }
   // Start-up compiles and opens four services: minutes on a loaded 2-core machine, so the bound is
   // wide (the start script's own bound for a service to become ready is ten minutes).
-  await until('the hub says it is running', () => output.includes('govshare is running') || npx.exitCode !== null, 660_000);
+  await until(
+    'the hub says it is running',
+    () => output.includes('govshare is running') || npx.exitCode !== null,
+    660_000,
+  );
   expect(output).toContain('govshare is running');
   const tree = descendants(npx.pid!);
   const services = tree.filter((p) => /(services\/\w+|gateway)\/src\/main\.ts/.test(p.cmd));
@@ -107,7 +124,11 @@ it('SIGTERM to npx stops every process of the hub; SIGKILL to the start script s
   process.kill(script.pid, 'SIGKILL');
 
   await until('every process of the first hub has exited', () => viaNpx.tree.every((p) => !alive(p.pid)), 60_000);
-  await until('the services of the killed start script have exited', () => viaKill.services.every((p) => !alive(p.pid)), 60_000);
+  await until(
+    'the services of the killed start script have exited',
+    () => viaKill.services.every((p) => !alive(p.pid)),
+    60_000,
+  );
   expect(viaNpx.output()).toMatch(/has exited; stopping the hub/);
 }, 900_000);
 

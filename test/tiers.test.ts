@@ -77,7 +77,15 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
     const created = await hub.gql(
       admin,
       `mutation G($i: CreateGrantInput!) { createGrant(input: $i) { id active fields } }`,
-      { i: { datasetId: 'subsidies', granteeDept: 'HRSS', fields: ['recordNo', 'subsidyType'], purpose: 'employment support check', expiresAt: new Date(Date.now() + 3600e3).toISOString() } },
+      {
+        i: {
+          datasetId: 'subsidies',
+          granteeDept: 'HRSS',
+          fields: ['recordNo', 'subsidyType'],
+          purpose: 'employment support check',
+          expiresAt: new Date(Date.now() + 3600e3).toISOString(),
+        },
+      },
     );
     expect(created.body.errors).toBeUndefined();
     const grantId = created.body.data.createGrant.id;
@@ -87,7 +95,10 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
     expect(ok.body.data.records.grantId).toBe(grantId);
     expect(Object.keys(ok.body.data.records.nodes[0].data).sort()).toEqual(['recordNo', 'subsidyType']);
 
-    const consumerTry = await hub.gql(await hub.token('HRSS', ['consumer']), `mutation { revokeGrant(id: "${grantId}") { id } }`);
+    const consumerTry = await hub.gql(
+      await hub.token('HRSS', ['consumer']),
+      `mutation { revokeGrant(id: "${grantId}") { id } }`,
+    );
     expect(codes(consumerTry.body)).toEqual(['FORBIDDEN']);
 
     const revoked = await hub.gql(admin, `mutation { revokeGrant(id: "${grantId}") { active revokedAt } }`);
@@ -96,39 +107,76 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
 
     // The audit log ties the grant's id to its purpose (for the alert rules), after the catalog made it.
     const auditor = await hub.token('PSB', ['auditor']);
-    const facts = await hub.gql(auditor, `{ auditEvents(filter: { action: "grants.created" }) { nodes { grantId purpose dataset } } }`);
-    expect(facts.body.data.auditEvents.nodes).toContainEqual({ grantId, purpose: 'employment support check', dataset: 'subsidies' });
+    const facts = await hub.gql(
+      auditor,
+      `{ auditEvents(filter: { action: "grants.created" }) { nodes { grantId purpose dataset } } }`,
+    );
+    expect(facts.body.data.auditEvents.nodes).toContainEqual({
+      grantId,
+      purpose: 'employment support check',
+      dataset: 'subsidies',
+    });
   });
 
   it('a grant whose facts never reached the audit log is recorded by the next sweep, once', async () => {
     // Straight to the catalog, as if the gateway had stopped between the catalog's commit and the audit fact.
-    const catalog = createServiceClient({ service: 'catalog', baseUrl: hub.catalogUrl, signer: createServiceTokenSigner(hub.servicePrivateJwk) });
+    const catalog = createServiceClient({
+      service: 'catalog',
+      baseUrl: hub.catalogUrl,
+      signer: createServiceTokenSigner(hub.servicePrivateJwk),
+    });
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-    const body = { datasetId: 'subsidies', granteeDept: 'MCA', fields: ['recordNo'], purpose: 'lost fact check', expiresAt, createdBy: 'lost-admin@PSB' };
+    const body = {
+      datasetId: 'subsidies',
+      granteeDept: 'MCA',
+      fields: ['recordNo'],
+      purpose: 'lost fact check',
+      expiresAt,
+      createdBy: 'lost-admin@PSB',
+    };
     const grant = await catalog.call<{ id: string }>({ method: 'POST', path: '/grants', requestId: 'lost-fact', body });
     const auditor = await hub.token('PSB', ['auditor']);
     const factsOf = async (action: string) =>
-      (await hub.gql(auditor, `{ auditEvents(filter: { action: "${action}" }, first: 200) { nodes { grantId purpose dataset actor { sub dept } } } }`)).body.data.auditEvents.nodes.filter(
-        (n: any) => n.grantId === grant.id,
-      );
+      (
+        await hub.gql(
+          auditor,
+          `{ auditEvents(filter: { action: "${action}" }, first: 200) { nodes { grantId purpose dataset actor { sub dept } } } }`,
+        )
+      ).body.data.auditEvents.nodes.filter((n: any) => n.grantId === grant.id);
     expect(await factsOf('grants.created')).toEqual([]);
 
     expect(await hub.sweepGrantFacts()).toBeGreaterThanOrEqual(1);
-    const created = { grantId: grant.id, purpose: 'lost fact check', dataset: 'subsidies', actor: { sub: 'lost-admin', dept: 'PSB' } };
+    const created = {
+      grantId: grant.id,
+      purpose: 'lost fact check',
+      dataset: 'subsidies',
+      actor: { sub: 'lost-admin', dept: 'PSB' },
+    };
     expect(await factsOf('grants.created')).toEqual([created]);
 
     const beforeRevoke = new Date(Date.now() - 1000).toISOString();
     await catalog.call({ method: 'POST', path: `/grants/${grant.id}/revoke`, requestId: 'lost-fact-revoke' });
     // Between full sweeps the gateway asks only for recent changes.
     type G = { id: string; createdAt: string; revokedAt: string | null };
-    const recent = await catalog.call<{ grants: G[] }>({ method: 'GET', path: `/grants?changedSince=${encodeURIComponent(beforeRevoke)}`, requestId: 'recent' });
+    const recent = await catalog.call<{ grants: G[] }>({
+      method: 'GET',
+      path: `/grants?changedSince=${encodeURIComponent(beforeRevoke)}`,
+      requestId: 'recent',
+    });
     const all = await catalog.call<{ grants: G[] }>({ method: 'GET', path: '/grants', requestId: 'all' });
     const changed = (g: G) => g.createdAt >= beforeRevoke || (g.revokedAt !== null && g.revokedAt >= beforeRevoke);
     expect(recent.grants.map((g) => g.id)).toContain(grant.id);
-    expect(recent.grants.map((g) => g.id).sort()).toEqual(all.grants.filter(changed).map((g) => g.id).sort());
+    expect(recent.grants.map((g) => g.id).sort()).toEqual(
+      all.grants
+        .filter(changed)
+        .map((g) => g.id)
+        .sort(),
+    );
     expect(recent.grants.length).toBeLessThan(all.grants.length);
     expect(await hub.sweepGrantFacts()).toBe(1); // only the revocation: everything else was acknowledged
-    expect(await factsOf('grants.revoked')).toEqual([{ grantId: grant.id, purpose: null, dataset: 'subsidies', actor: { sub: 'govshare-gateway', dept: 'HUB' } }]);
+    expect(await factsOf('grants.revoked')).toEqual([
+      { grantId: grant.id, purpose: null, dataset: 'subsidies', actor: { sub: 'govshare-gateway', dept: 'HUB' } },
+    ]);
     expect(await hub.sweepGrantFacts()).toBe(0);
     expect(await factsOf('grants.created')).toEqual([created]);
     await catalog.close();
@@ -138,7 +186,13 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
     const admin = await hub.token('PSB', ['admin']);
     const expiresAt = new Date(Date.now() + 1500).toISOString();
     const created = await hub.gql(admin, `mutation G($i: CreateGrantInput!) { createGrant(input: $i) { id } }`, {
-      i: { datasetId: 'social-insurance', granteeDept: 'SAMR', fields: ['insuranceType'], purpose: 'short check', expiresAt },
+      i: {
+        datasetId: 'social-insurance',
+        granteeDept: 'SAMR',
+        fields: ['insuranceType'],
+        purpose: 'short check',
+        expiresAt,
+      },
     });
     expect(created.body.errors).toBeUndefined();
     expect((await read('SAMR', 'social-insurance')).body.errors).toBeUndefined();
@@ -149,23 +203,44 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
   it('roles: an auditor cannot read records; a consumer cannot create grants; filters on masked fields are refused', async () => {
     expect(codes((await read('PSB', 'legal-persons', {}, ['auditor'])).body)).toEqual(['FORBIDDEN']);
     const consumer = await hub.token('MCA', ['consumer']);
-    const g = await hub.gql(consumer, `mutation { createGrant(input: {datasetId: "subsidies", granteeDept: "MCA", fields: ["recordNo"], purpose: "self", expiresAt: "2030-01-01T00:00:00Z"}) { id } }`);
+    const g = await hub.gql(
+      consumer,
+      `mutation { createGrant(input: {datasetId: "subsidies", granteeDept: "MCA", fields: ["recordNo"], purpose: "self", expiresAt: "2030-01-01T00:00:00Z"}) { id } }`,
+    );
     expect(codes(g.body)).toEqual(['FORBIDDEN']);
     const f = await read('MCA', 'resident-registry', { w: { field: 'idNumber', prefix: '11' } });
     expect(codes(f.body)).toEqual(['FORBIDDEN']);
   });
 
   it('the catalog lists every dataset with what the caller may do', async () => {
-    const res = await hub.gql(await hub.token('MCA', ['consumer']), `{ datasets(first: 50) { totalCount nodes { id tier access ownerDept fields { name sensitivity isKey dimension indexed } } } }`);
+    const res = await hub.gql(
+      await hub.token('MCA', ['consumer']),
+      `{ datasets(first: 50) { totalCount nodes { id tier access ownerDept fields { name sensitivity isKey dimension indexed } } } }`,
+    );
     expect(res.body.errors).toBeUndefined();
     // The data dictionary says what the sandbox may group by.
     const residentFields = res.body.data.datasets.nodes.find((d: any) => d.id === 'resident-registry').fields;
-    expect(residentFields.filter((f: any) => f.dimension).map((f: any) => f.name).sort()).toEqual(['ethnicity', 'gender']);
+    expect(
+      residentFields
+        .filter((f: any) => f.dimension)
+        .map((f: any) => f.name)
+        .sort(),
+    ).toEqual(['ethnicity', 'gender']);
     // Filters on other fields scan the dataset: the single string key and x-index fields are indexed.
-    expect(residentFields.filter((f: any) => f.indexed).map((f: any) => f.name).sort()).toEqual(['ethnicity', 'idNumber', 'registeredOn']);
+    expect(
+      residentFields
+        .filter((f: any) => f.indexed)
+        .map((f: any) => f.name)
+        .sort(),
+    ).toEqual(['ethnicity', 'idNumber', 'registeredOn']);
     const insurance = res.body.data.datasets.nodes.find((d: any) => d.id === 'social-insurance').fields;
     // A compound key's parts are filtered on the data: idNumber declares x-index, insuranceType does not.
-    expect(insurance.filter((f: any) => f.indexed).map((f: any) => f.name).sort()).toEqual(['idNumber', 'status']);
+    expect(
+      insurance
+        .filter((f: any) => f.indexed)
+        .map((f: any) => f.name)
+        .sort(),
+    ).toEqual(['idNumber', 'status']);
     const byId = Object.fromEntries(res.body.data.datasets.nodes.map((d: any) => [d.id, d.access]));
     expect(byId).toMatchObject({
       'resident-registry': 'MASKED',

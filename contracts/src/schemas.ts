@@ -18,7 +18,13 @@ export const contractSchemas: Record<string, any>[] = readdirSync(schemaDir)
   .map((f) => JSON.parse(readFileSync(join(schemaDir, f), 'utf8')));
 
 function makeAjv(coerceTypes: boolean) {
-  const instance = new Ajv2020({ allErrors: true, strict: true, useDefaults: true, allowUnionTypes: true, coerceTypes });
+  const instance = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    useDefaults: true,
+    allowUnionTypes: true,
+    coerceTypes,
+  });
   addFormats(instance);
   for (const s of contractSchemas) instance.addSchema(s);
   return instance;

@@ -25,10 +25,7 @@ export interface Department {
 
 export type Scalar = string | number | boolean;
 export type FilterOp = 'eq' | 'ne' | 'in' | 'lt' | 'lte' | 'gt' | 'gte' | 'prefix' | 'isNull';
-export type Filter =
-  | { and: Filter[] }
-  | { or: Filter[] }
-  | { field: string; op: FilterOp; value?: Scalar | Scalar[] };
+export type Filter = { and: Filter[] } | { or: Filter[] } | { field: string; op: FilterOp; value?: Scalar | Scalar[] };
 
 export type Sensitivity = 'public' | 'personal' | 'sensitive';
 export type MaskStyle = 'partial' | 'hash' | 'redact';
@@ -268,7 +265,14 @@ export interface AuditConsistencyProof {
   toCheckpoint?: AuditCheckpoint | null;
 }
 
-export type AuditAlertKind = 'repeated_denials' | 'grant_purpose_mismatch' | 'grant_used_after_revoke' | 'grant_used_after_expiry' | 'large_read' | 'sandbox_probing' | 'sandbox_budget_burn';
+export type AuditAlertKind =
+  | 'repeated_denials'
+  | 'grant_purpose_mismatch'
+  | 'grant_used_after_revoke'
+  | 'grant_used_after_expiry'
+  | 'large_read'
+  | 'sandbox_probing'
+  | 'sandbox_budget_burn';
 
 export interface AuditAlert {
   id: number;
@@ -318,7 +322,13 @@ export interface DeclaredField {
 
 export interface FieldProblem {
   field: string;
-  rule: 'field-unknown' | 'type-mismatch' | 'format-mismatch' | 'meaning-differs' | 'unmasked-not-requested' | 'field-duplicate';
+  rule:
+    | 'field-unknown'
+    | 'type-mismatch'
+    | 'format-mismatch'
+    | 'meaning-differs'
+    | 'unmasked-not-requested'
+    | 'field-duplicate';
   severity: 'error' | 'warning';
   declared?: string;
   actual?: string;

@@ -1,4 +1,3 @@
-
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
@@ -47,7 +46,14 @@ export interface GatewayOptions {
   maskKey: Buffer;
   /** How often (ms) to offer the audit service grant facts it may have missed; also once at start. 0: never by itself (deps.grantFacts.sweep()). */
   grantFactSweepMs?: number;
-  limits?: { depth?: number; complexity?: number; aliases?: number; bodyBytes?: number; uploadBytes?: number; pageSize?: number };
+  limits?: {
+    depth?: number;
+    complexity?: number;
+    aliases?: number;
+    bodyBytes?: number;
+    uploadBytes?: number;
+    pageSize?: number;
+  };
   logger?: Logger;
 }
 
@@ -59,12 +65,32 @@ export interface Gateway {
 
 export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const logger = o.logger ?? createLogger('gateway');
-  const limits = { depth: 8, complexity: 3000, aliases: 15, bodyBytes: 100 * 1024, uploadBytes: 256 * 1024 * 1024, pageSize: 100, ...o.limits };
-  const database = await openDatabase({ service: 'gateway', tables, migrationsFolder, databaseUrl: o.databaseUrl, dataDir: o.dataDir, schemaPrefix: o.schemaPrefix });
+  const limits = {
+    depth: 8,
+    complexity: 3000,
+    aliases: 15,
+    bodyBytes: 100 * 1024,
+    uploadBytes: 256 * 1024 * 1024,
+    pageSize: 100,
+    ...o.limits,
+  };
+  const database = await openDatabase({
+    service: 'gateway',
+    tables,
+    migrationsFolder,
+    databaseUrl: o.databaseUrl,
+    dataDir: o.dataDir,
+    schemaPrefix: o.schemaPrefix,
+  });
   const revocations = await loadRevocations(database.db);
   const signer = createServiceTokenSigner(o.servicePrivateJwk);
   const catalog = createServiceClient({ service: 'catalog', baseUrl: o.catalogUrl, signer });
-  const auditClient = createServiceClient({ service: 'audit', baseUrl: o.auditUrl, signer, timeoutMs: o.auditTimeoutMs ?? 5000 });
+  const auditClient = createServiceClient({
+    service: 'audit',
+    baseUrl: o.auditUrl,
+    signer,
+    timeoutMs: o.auditTimeoutMs ?? 5000,
+  });
   const quality = o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
   const audit = createAuditRecorder(auditClient, logger);
   const deps: GatewayDeps = {
@@ -88,7 +114,11 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     isRevoked: revocations.isRevoked,
     departments,
   });
-  const yoga = createGatewayYoga(buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }), { aliases: limits.aliases, depth: limits.depth }, logger);
+  const yoga = createGatewayYoga(
+    buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }),
+    { aliases: limits.aliases, depth: limits.depth },
+    logger,
+  );
 
   // Ready = the services every read needs are ready (the catalog can query, the audit log can commit).
   const dependencyReady = async (name: string, baseUrl: string) => {
@@ -99,13 +129,16 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const app = createServiceApp({
     logger,
     bodyLimit: limits.bodyBytes,
-    ready: async () => void (await Promise.all([dependencyReady('catalog', o.catalogUrl), dependencyReady('audit', o.auditUrl)])),
+    ready: async () =>
+      void (await Promise.all([dependencyReady('catalog', o.catalogUrl), dependencyReady('audit', o.auditUrl)])),
   });
 
   app.get('/.well-known/jwks.json', async () => o.publishedJwks ?? { keys: [] });
   // The audit service's checkpoint keys (current, then retired), so auditors verify checkpoints and
   // exports with keys fetched from the hub's public address rather than a key file.
-  app.get('/.well-known/audit-checkpoint-jwks.json', async (req) => auditClient.call({ method: 'GET', path: '/public-key', requestId: req.id }));
+  app.get('/.well-known/audit-checkpoint-jwks.json', async (req) =>
+    auditClient.call({ method: 'GET', path: '/public-key', requestId: req.id }),
+  );
 
   app.route({
     url: '/graphql',
@@ -151,4 +184,3 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     },
   };
 }
-

@@ -20,7 +20,18 @@ const WITHHELD_NAMESPACE = '6f0c8f3e-58f1-4f43-9a52-1f1c9d3e0b7a';
  * subjects (so a subject lookup shows it beside the first), `withholds` = the first event's id.
  */
 export function withheldEvent(allowed: AuditEvent, why: string, at = new Date()): AuditEvent {
-  const { id, at: _at, outcome: _o, grantId: _g, purpose: _p, datasetVersion: _v, fields: _f, maskedFields: _m, recordCount: _c, ...same } = allowed;
+  const {
+    id,
+    at: _at,
+    outcome: _o,
+    grantId: _g,
+    purpose: _p,
+    datasetVersion: _v,
+    fields: _f,
+    maskedFields: _m,
+    recordCount: _c,
+    ...same
+  } = allowed;
   return {
     ...same,
     id: uuidv5(`withheld:${id}`, WITHHELD_NAMESPACE),
@@ -34,7 +45,8 @@ export function withheldEvent(allowed: AuditEvent, why: string, at = new Date())
 }
 
 /** The call may have been committed although no acknowledgement came back (timeout, connection lost). */
-export const mayHaveBeenRecorded = (err: unknown): boolean => isAppError(err) && (err.details as { maybeRecorded?: boolean } | undefined)?.maybeRecorded === true;
+export const mayHaveBeenRecorded = (err: unknown): boolean =>
+  isAppError(err) && (err.details as { maybeRecorded?: boolean } | undefined)?.maybeRecorded === true;
 
 interface Pending {
   event: AuditEvent;
@@ -73,19 +85,34 @@ export function createAuditRecorder(audit: ServiceClient, logger: Logger): Audit
             else {
               // One refused event fails only its own request; the reason says which rule, never values.
               const why = refused.get(p.event.id);
-              p.reject(new AppError('UNAVAILABLE', why ? `audit log refused the event (${why}); no data served` : 'audit service did not acknowledge the access; no data served'));
+              p.reject(
+                new AppError(
+                  'UNAVAILABLE',
+                  why
+                    ? `audit log refused the event (${why}); no data served`
+                    : 'audit service did not acknowledge the access; no data served',
+                ),
+              );
             }
           }
         },
         (err) => {
           // The audit service checks the whole call against its contract: one invalid event (say a
           // subject longer than the contract allows) must not fail the other callers' events with it.
-          if (isAppError(err) && err.code === 'BAD_USER_INPUT' && batch.length > 1) return Promise.all(batch.map((p) => post([p]))).then(() => {});
+          if (isAppError(err) && err.code === 'BAD_USER_INPUT' && batch.length > 1)
+            return Promise.all(batch.map((p) => post([p]))).then(() => {});
           logger.error({ err: (err as Error).message }, 'audit append failed');
           // No answer: the audit service may still have committed the events (an acknowledgement that
           // came too late), so a read refused now must be followed by a withheld event.
           const maybeRecorded = !(isAppError(err) && err.code === 'BAD_USER_INPUT');
-          for (const p of batch) p.reject(new AppError('UNAVAILABLE', 'audit service unavailable; no data served', maybeRecorded ? { maybeRecorded } : undefined));
+          for (const p of batch)
+            p.reject(
+              new AppError(
+                'UNAVAILABLE',
+                'audit service unavailable; no data served',
+                maybeRecorded ? { maybeRecorded } : undefined,
+              ),
+            );
         },
       );
 
@@ -109,7 +136,8 @@ export function createAuditRecorder(audit: ServiceClient, logger: Logger): Audit
   const MAX_PENDING_WITHHELD = 10_000;
   let pendingWithheld = 0;
   const withhold = (allowed: AuditEvent, why: string) => {
-    if (pendingWithheld >= MAX_PENDING_WITHHELD) return logger.error({ eventId: allowed.id }, 'too many withheld events pending; one is not recorded');
+    if (pendingWithheld >= MAX_PENDING_WITHHELD)
+      return logger.error({ eventId: allowed.id }, 'too many withheld events pending; one is not recorded');
     const event = withheldEvent(allowed, why);
     pendingWithheld++;
     const attempt = (delayMs: number) =>

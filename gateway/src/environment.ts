@@ -7,13 +7,43 @@ export const DEFAULT_MAX_TOKEN_LIFETIME_S = 12 * 3600;
 
 export const gatewayEnvSpec = {
   ...commonEnvSpec,
-  GATEWAY_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 4000, description: 'Port of the public GraphQL endpoint' },
-  CATALOG_URL: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:4101', description: 'Catalog service base URL' },
-  AUDIT_URL: { type: 'string', pattern: '^https?://', default: 'http://127.0.0.1:4102', description: 'Audit service base URL' },
+  GATEWAY_PORT: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 4000,
+    description: 'Port of the public GraphQL endpoint',
+  },
+  CATALOG_URL: {
+    type: 'string',
+    pattern: '^https?://',
+    default: 'http://127.0.0.1:4101',
+    description: 'Catalog service base URL',
+  },
+  AUDIT_URL: {
+    type: 'string',
+    pattern: '^https?://',
+    default: 'http://127.0.0.1:4102',
+    description: 'Audit service base URL',
+  },
   QUALITY_URL: { type: 'string', pattern: '^https?://', description: 'Quality service base URL (optional)' },
-  GOVSHARE_JWT_ISSUER: { type: 'string', minLength: 1, default: 'govshare-dev-issuer', description: 'Expected iss of caller tokens' },
-  GOVSHARE_JWT_AUDIENCE: { type: 'string', minLength: 1, default: 'govshare', description: 'Expected aud of caller tokens' },
-  GOVSHARE_JWKS_URL: { type: 'string', pattern: '^https?://', description: 'Trust an external issuer’s JWKS instead of the dev issuer' },
+  GOVSHARE_JWT_ISSUER: {
+    type: 'string',
+    minLength: 1,
+    default: 'govshare-dev-issuer',
+    description: 'Expected iss of caller tokens',
+  },
+  GOVSHARE_JWT_AUDIENCE: {
+    type: 'string',
+    minLength: 1,
+    default: 'govshare',
+    description: 'Expected aud of caller tokens',
+  },
+  GOVSHARE_JWKS_URL: {
+    type: 'string',
+    pattern: '^https?://',
+    description: 'Trust an external issuer’s JWKS instead of the dev issuer',
+  },
   GOVSHARE_JWT_MAX_LIFETIME: {
     type: 'integer',
     minimum: 60,
@@ -25,8 +55,19 @@ export const gatewayEnvSpec = {
   GATEWAY_MAX_DEPTH: { type: 'integer', minimum: 2, maximum: 50, default: 8, description: 'Maximum selection depth' },
   GATEWAY_MAX_COMPLEXITY: { type: 'integer', minimum: 10, default: 3000, description: 'Maximum query cost' },
   GATEWAY_MAX_ALIASES: { type: 'integer', minimum: 1, default: 15, description: 'Maximum aliases per operation' },
-  GATEWAY_BODY_LIMIT: { type: 'integer', minimum: 1024, default: 102400, description: 'Maximum GraphQL request body, bytes' },
-  GATEWAY_GRANT_FACT_SWEEP_MS: { type: 'integer', minimum: 0, default: 30000, description: 'How often to re-offer the audit service grant facts it may have missed: recent changes each time, all grants at start and hourly (ms; 0 = never)' },
+  GATEWAY_BODY_LIMIT: {
+    type: 'integer',
+    minimum: 1024,
+    default: 102400,
+    description: 'Maximum GraphQL request body, bytes',
+  },
+  GATEWAY_GRANT_FACT_SWEEP_MS: {
+    type: 'integer',
+    minimum: 0,
+    default: 30000,
+    description:
+      'How often to re-offer the audit service grant facts it may have missed: recent changes each time, all grants at start and hourly (ms; 0 = never)',
+  },
 } as const;
 
 export interface GatewayEnv {
@@ -51,4 +92,5 @@ export interface GatewayEnv {
   GATEWAY_GRANT_FACT_SWEEP_MS: number;
 }
 
-export const readGatewayEnv = (source: Record<string, string | undefined> = process.env) => loadEnv<GatewayEnv>(gatewayEnvSpec, source);
+export const readGatewayEnv = (source: Record<string, string | undefined> = process.env) =>
+  loadEnv<GatewayEnv>(gatewayEnvSpec, source);

@@ -28,7 +28,12 @@ async function main() {
     publishedJwks: dev ? { keys: [dev.publicJwk] } : undefined,
     maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),
     grantFactSweepMs: env.GATEWAY_GRANT_FACT_SWEEP_MS,
-    limits: { depth: env.GATEWAY_MAX_DEPTH, complexity: env.GATEWAY_MAX_COMPLEXITY, aliases: env.GATEWAY_MAX_ALIASES, bodyBytes: env.GATEWAY_BODY_LIMIT },
+    limits: {
+      depth: env.GATEWAY_MAX_DEPTH,
+      complexity: env.GATEWAY_MAX_COMPLEXITY,
+      aliases: env.GATEWAY_MAX_ALIASES,
+      bodyBytes: env.GATEWAY_BODY_LIMIT,
+    },
     logger,
   });
   logger.info({ url: `${gw.url}/graphql` }, 'gateway listening');

@@ -29,11 +29,16 @@ async function main() {
       'allow-empty': { type: 'boolean', default: false },
       'token-file': { type: 'string' },
       token: { type: 'string' }, // only to refuse it with a reason
-      url: { type: 'string', default: process.env.GOVSHARE_GATEWAY_URL || `http://127.0.0.1:${process.env.GATEWAY_PORT || 4000}` },
+      url: {
+        type: 'string',
+        default: process.env.GOVSHARE_GATEWAY_URL || `http://127.0.0.1:${process.env.GATEWAY_PORT || 4000}`,
+      },
     },
   });
   if (values.token !== undefined) {
-    console.error('ingest: --token is refused: pnpm echoes the command line and other users see it (ps); set GOVSHARE_TOKEN or use --token-file');
+    console.error(
+      'ingest: --token is refused: pnpm echoes the command line and other users see it (ps); set GOVSHARE_TOKEN or use --token-file',
+    );
     process.exit(2);
   }
   const token = callerToken(values['token-file']);
@@ -43,11 +48,19 @@ async function main() {
     process.exit(2);
   }
   if (values.mode !== 'append' && values.mode !== 'replace') throw new Error('--mode: append or replace');
-  const type = /\.csv$/i.test(values.file) ? 'text/csv' : /\.(nd)?jsonl?$|\.ndjson$/i.test(values.file) ? 'application/x-ndjson' : undefined;
+  const type = /\.csv$/i.test(values.file)
+    ? 'text/csv'
+    : /\.(nd)?jsonl?$|\.ndjson$/i.test(values.file)
+      ? 'application/x-ndjson'
+      : undefined;
   if (!type) throw new Error('--file: name must end in .csv or .ndjson/.jsonl');
-  if (!/^[A-Za-z0-9_-]{1,40}$/.test(values.encoding)) throw new Error('--encoding: an encoding name such as utf-8, gb18030 or gbk');
+  if (!/^[A-Za-z0-9_-]{1,40}$/.test(values.encoding))
+    throw new Error('--encoding: an encoding name such as utf-8, gb18030 or gbk');
   const size = statSync(values.file).size;
-  const bar = new cliProgress.SingleBar({ format: 'upload [{bar}] {percentage}% | {value}/{total} bytes', hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'upload [{bar}] {percentage}% | {value}/{total} bytes', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(size, 0);
   let sent = 0;
   const counter = new Transform({
@@ -69,11 +82,15 @@ async function main() {
   const body: any = await res.body.json();
   if (res.statusCode >= 400) {
     console.error(`refused (${res.statusCode} ${body?.error?.code}): ${body?.error?.message}`);
-    for (const e of body?.error?.details?.errors ?? []) console.error(`  row ${e.row} field ${e.field}: ${e.rule}: ${e.message}`);
-    if (body?.error?.details?.rule === 'empty-replace') console.error('  (pass --allow-empty to empty the dataset on purpose)');
+    for (const e of body?.error?.details?.errors ?? [])
+      console.error(`  row ${e.row} field ${e.field}: ${e.rule}: ${e.message}`);
+    if (body?.error?.details?.rule === 'empty-replace')
+      console.error('  (pass --allow-empty to empty the dataset on purpose)');
     process.exit(1);
   }
-  console.log(`ingested ${body.accepted} records into ${body.datasetId} (${body.mode}); dataset now holds ${body.recordCount}`);
+  console.log(
+    `ingested ${body.accepted} records into ${body.datasetId} (${body.mode}); dataset now holds ${body.recordCount}`,
+  );
 }
 
 main().catch((err) => {

@@ -21,7 +21,9 @@ async function main() {
     },
   });
   if (values.help || !values.dept) {
-    console.error('usage: pnpm token --dept <CODE> --role <consumer|steward|auditor|admin> [--role ...] [--sub NAME] [--ttl SECONDS]');
+    console.error(
+      'usage: pnpm token --dept <CODE> --role <consumer|steward|auditor|admin> [--role ...] [--sub NAME] [--ttl SECONDS]',
+    );
     console.error('departments in the demo data: PSB SAMR HRSS MCA NHC');
     process.exit(values.help ? 0 : 2);
   }
@@ -32,8 +34,12 @@ async function main() {
   const ttl = Number(values.ttl);
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 86400 * 30) throw new Error('--ttl: seconds between 1 and 2592000');
   const env = readGatewayEnv();
-  if (ttl > env.GOVSHARE_JWT_MAX_LIFETIME) throw new Error(`--ttl: the gateway refuses tokens living longer than GOVSHARE_JWT_MAX_LIFETIME (${env.GOVSHARE_JWT_MAX_LIFETIME} s)`);
-  if (env.GOVSHARE_JWKS_URL) throw new Error('GOVSHARE_JWKS_URL is set: tokens come from your external issuer, not this dev CLI');
+  if (ttl > env.GOVSHARE_JWT_MAX_LIFETIME)
+    throw new Error(
+      `--ttl: the gateway refuses tokens living longer than GOVSHARE_JWT_MAX_LIFETIME (${env.GOVSHARE_JWT_MAX_LIFETIME} s)`,
+    );
+  if (env.GOVSHARE_JWKS_URL)
+    throw new Error('GOVSHARE_JWKS_URL is set: tokens come from your external issuer, not this dev CLI');
   const keys = await loadDevIssuerKeys(env.GOVSHARE_DATA_DIR);
   const token = await mintCallerToken(keys.privateJwk, {
     sub: values.sub ?? `${values.dept.toLowerCase()}-${roles[0]}`,

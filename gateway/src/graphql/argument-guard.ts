@@ -43,7 +43,8 @@ interface Pending {
 }
 
 /** The path one level down; a path that reached the bound stays as it is (it ends with the cut mark). */
-const below = (path: string, step: string) => (path.length > MAX_PATH_IN_MESSAGE ? path : truncate(path + step, MAX_PATH_IN_MESSAGE));
+const below = (path: string, step: string) =>
+  path.length > MAX_PATH_IN_MESSAGE ? path : truncate(path + step, MAX_PATH_IN_MESSAGE);
 
 /** A UTF-16 surrogate not part of a pair: text that is not Unicode (in Unicode mode pairs match as one code point). */
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -70,9 +71,11 @@ function refuseValue(value: unknown, type: GraphQLInputType, name: string): { pa
     if (typeof v === 'string') {
       const bad = refuseText(v);
       if (bad) return { path, rule: `contains ${bad}, which is not allowed` };
-      if (nullable === GraphQLID && v.length > MAX_ID_LENGTH) return { path, rule: `is ${v.length} characters long; an ID has at most ${MAX_ID_LENGTH}` };
+      if (nullable === GraphQLID && v.length > MAX_ID_LENGTH)
+        return { path, rule: `is ${v.length} characters long; an ID has at most ${MAX_ID_LENGTH}` };
       // dept arguments go into the catalog's paths like IDs do: a department code or nothing.
-      if (path === 'dept' && !DEPARTMENT_CODE.test(v)) return { path, rule: 'is not a department code (A-Z first, then A-Z, 0-9 or _; 2 to 16 characters)' };
+      if (path === 'dept' && !DEPARTMENT_CODE.test(v))
+        return { path, rule: 'is not a department code (A-Z first, then A-Z, 0-9 or _; 2 to 16 characters)' };
     } else if (Array.isArray(v)) {
       // A single value given for a list is coerced to a one-item list: the item type applies either way.
       const itemType = nullable && isListType(nullable) ? nullable.ofType : nullable;
@@ -83,7 +86,11 @@ function refuseValue(value: unknown, type: GraphQLInputType, name: string): { pa
         const bad = refuseText(key);
         if (bad) return { path, rule: `has a key containing ${bad}, which is not allowed` };
         // The key is checked before it goes into a path, so messages never hold what they refuse.
-        stack.push({ value: item, type: fields?.[key]?.type, path: below(path, `.${truncate(key, MAX_KEY_IN_MESSAGE)}`) });
+        stack.push({
+          value: item,
+          type: fields?.[key]?.type,
+          path: below(path, `.${truncate(key, MAX_KEY_IN_MESSAGE)}`),
+        });
       }
     }
   }
@@ -95,7 +102,11 @@ function refuseValue(value: unknown, type: GraphQLInputType, name: string): { pa
  * variable, in any field or directive of the document (validation has already checked that each
  * argument exists and has the right type).
  */
-export function findRefusedArgument(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}): ArgumentRefusal | undefined {
+export function findRefusedArgument(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> = {},
+): ArgumentRefusal | undefined {
   const typeInfo = new TypeInfo(schema);
   let refusal: ArgumentRefusal | undefined;
   visit(
@@ -130,9 +141,18 @@ export const argumentGuard: Plugin<GraphQLContext> = {
     const action = `graphql.${refusal.field.replace(/[^A-Za-z]/g, '') || 'request'}`;
     await deps.audit
       .record(auditEvent(scope, action, 'denied', { reason: refusal.message, errorCode: 'BAD_USER_INPUT' }))
-      .catch((err) => deps.logger.error({ err: (err as Error).message, reqId: scope.requestId }, 'could not audit a refused argument'));
+      .catch((err) =>
+        deps.logger.error(
+          { err: (err as Error).message, reqId: scope.requestId },
+          'could not audit a refused argument',
+        ),
+      );
     setResultAndStopExecution({
-      errors: [new GraphQLError(refusal.message, { extensions: { code: 'BAD_USER_INPUT', http: { spec: true, status: 400 } } })],
+      errors: [
+        new GraphQLError(refusal.message, {
+          extensions: { code: 'BAD_USER_INPUT', http: { spec: true, status: 400 } },
+        }),
+      ],
     });
   },
 };

@@ -59,7 +59,13 @@ export const builder = new SchemaBuilder<{
       const message = `field ${info.parentType.name}.${info.fieldName} needs another role than ${ctx.scope.caller.roles.join(', ')}`;
       // The refusal is recorded like every other denial; the reply carries no data either way.
       ctx.deps.audit
-        .record(auditEvent(ctx.scope, `graphql.${info.fieldName}`, 'denied', { reason: message, errorCode: 'FORBIDDEN', ...refusedFieldDetails(info) }))
+        .record(
+          auditEvent(ctx.scope, `graphql.${info.fieldName}`, 'denied', {
+            reason: message,
+            errorCode: 'FORBIDDEN',
+            ...refusedFieldDetails(info),
+          }),
+        )
         .catch((err) => ctx.deps.logger.error({ err: (err as Error).message }, 'could not audit a refused field'));
       return new GraphQLError(message, { extensions: { code: 'FORBIDDEN' } });
     },
@@ -71,14 +77,18 @@ export const builder = new SchemaBuilder<{
     complexityError: (kind, result) => {
       const k = kind.toLowerCase() as 'depth' | 'breadth' | 'complexity';
       const limit = { depth: result.maxDepth, breadth: result.maxBreadth, complexity: result.maxComplexity }[k];
-      return new GraphQLError(`query too complex: ${k} ${result[k]} exceeds the limit ${limit}`, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
+      return new GraphQLError(`query too complex: ${k} ${result[k]} exceeds the limit ${limit}`, {
+        extensions: { code: 'QUERY_TOO_COMPLEX' },
+      });
     },
   },
 });
 
 builder.addScalarType('JSON', JSONResolver);
 builder.addScalarType('DateTime', DateTimeResolver);
-builder.queryType({ description: 'Reads. Every call needs a bearer token; every data read is audited before it is answered.' });
+builder.queryType({
+  description: 'Reads. Every call needs a bearer token; every data read is audited before it is answered.',
+});
 builder.mutationType({ description: 'Changes. Each is authorised, audited, then applied all or nothing.' });
 
 export const TierEnum = builder.enumType('Tier', {
@@ -92,7 +102,9 @@ export const TierEnum = builder.enumType('Tier', {
 
 export const RoleEnum = builder.enumType('Role', { values: ['consumer', 'steward', 'auditor', 'admin'] as const });
 export const MaskStyleEnum = builder.enumType('MaskStyle', { values: ['partial', 'hash', 'redact'] as const });
-export const SensitivityEnum = builder.enumType('Sensitivity', { values: ['public', 'personal', 'sensitive'] as const });
+export const SensitivityEnum = builder.enumType('Sensitivity', {
+  values: ['public', 'personal', 'sensitive'] as const,
+});
 export const AccessLevelEnum = builder.enumType('AccessLevel', {
   values: {
     FULL: { description: 'All fields, unmasked' },
@@ -102,11 +114,9 @@ export const AccessLevelEnum = builder.enumType('AccessLevel', {
   } as const,
 });
 
-export const PageInfoRef = builder
-  .objectRef<{ endCursor: string | null; hasNextPage: boolean }>('PageInfo')
-  .implement({
-    fields: (t) => ({
-      endCursor: t.exposeString('endCursor', { nullable: true }),
-      hasNextPage: t.exposeBoolean('hasNextPage'),
-    }),
-  });
+export const PageInfoRef = builder.objectRef<{ endCursor: string | null; hasNextPage: boolean }>('PageInfo').implement({
+  fields: (t) => ({
+    endCursor: t.exposeString('endCursor', { nullable: true }),
+    hasNextPage: t.exposeBoolean('hasNextPage'),
+  }),
+});

@@ -36,8 +36,13 @@ export function maskError(error: unknown, logger?: Logger): Error {
   const nodes = gqlError?.nodes;
   const path = gqlError?.path;
   if (isAppError(original)) {
-    const details = original.details !== undefined && original.code === 'BAD_USER_INPUT' ? { details: original.details } : {};
-    return new GraphQLError(boundMessage(original.message), { nodes, path, extensions: { code: original.code, ...details } });
+    const details =
+      original.details !== undefined && original.code === 'BAD_USER_INPUT' ? { details: original.details } : {};
+    return new GraphQLError(boundMessage(original.message), {
+      nodes,
+      path,
+      extensions: { code: original.code, ...details },
+    });
   }
   if (original instanceof GraphQLError && typeof original.extensions?.code === 'string') {
     return new GraphQLError(boundMessage(original.message), { nodes, path, extensions: original.extensions });
@@ -63,19 +68,31 @@ const INTROSPECTION_NESTING_MESSAGE = 'Maximum introspection depth exceeded';
 
 /** Parse and validation failures get codes too: limits say QUERY_TOO_COMPLEX themselves, the rest is BAD_USER_INPUT. */
 const codeRequestErrors: Plugin = {
-  onParse: () => ({ result, replaceParseResult }) => {
-    if (result instanceof Error) replaceParseResult(requestError(result.message, 'BAD_USER_INPUT'));
-  },
-  onValidate: () => ({ result, setResult }) => {
-    if (result.length === 0) return;
-    setResult(
-      result.map((e) =>
-        e.message === INTROSPECTION_NESTING_MESSAGE
-          ? requestError('query too complex: introspection nests fields, interfaces, possibleTypes or inputFields more than 3 deep', 'QUERY_TOO_COMPLEX', e.nodes)
-          : requestError(e.message, typeof e.extensions?.code === 'string' ? e.extensions.code : 'BAD_USER_INPUT', e.nodes),
-      ),
-    );
-  },
+  onParse:
+    () =>
+    ({ result, replaceParseResult }) => {
+      if (result instanceof Error) replaceParseResult(requestError(result.message, 'BAD_USER_INPUT'));
+    },
+  onValidate:
+    () =>
+    ({ result, setResult }) => {
+      if (result.length === 0) return;
+      setResult(
+        result.map((e) =>
+          e.message === INTROSPECTION_NESTING_MESSAGE
+            ? requestError(
+                'query too complex: introspection nests fields, interfaces, possibleTypes or inputFields more than 3 deep',
+                'QUERY_TOO_COMPLEX',
+                e.nodes,
+              )
+            : requestError(
+                e.message,
+                typeof e.extensions?.code === 'string' ? e.extensions.code : 'BAD_USER_INPUT',
+                e.nodes,
+              ),
+        ),
+      );
+    },
 };
 
 /**
@@ -117,7 +134,11 @@ const explainMediaTypeRefusals: Plugin = {
   },
 };
 
-export function createGatewayYoga(schema: GraphQLSchema, limits: { aliases: number; depth: number }, logger?: Logger): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
+export function createGatewayYoga(
+  schema: GraphQLSchema,
+  limits: { aliases: number; depth: number },
+  logger?: Logger,
+): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -132,7 +153,12 @@ export function createGatewayYoga(schema: GraphQLSchema, limits: { aliases: numb
       // Counts __type too, which the schema's own complexity rules do not see, but not __schema ...
       maxDepthPlugin({ n: limits.depth, flattenFragments: true, ignoreIntrospection: true, ...armorRejects }) as Plugin,
       // ... which has a depth limit of its own, so that GraphQL tools can load the schema.
-      maxDepthPlugin({ n: Math.max(INTROSPECTION_DEPTH, limits.depth), flattenFragments: true, ignoreIntrospection: false, ...armorRejects }) as Plugin,
+      maxDepthPlugin({
+        n: Math.max(INTROSPECTION_DEPTH, limits.depth),
+        flattenFragments: true,
+        ignoreIntrospection: false,
+        ...armorRejects,
+      }) as Plugin,
       refusePersistedQueries,
       codeRequestErrors,
       argumentGuard as Plugin,

@@ -10,7 +10,11 @@ export function registerAuditExportRoute(app: FastifyInstance, deps: GatewayDeps
     '/audit/export',
     {
       schema: {
-        querystring: { type: 'object', additionalProperties: false, properties: { fromSeq: { type: 'integer', minimum: 0 }, toSeq: { type: 'integer', minimum: 0 } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { fromSeq: { type: 'integer', minimum: 0 }, toSeq: { type: 'integer', minimum: 0 } },
+        },
       },
     },
     async (req, reply) => {

@@ -8,7 +8,11 @@ import type { TokenVerifier } from '../tokens/verify-token.ts';
  * Verifies the caller's token. A refused token is itself an access attempt and is audited
  * (actor unknown) before the 401 goes out.
  */
-export async function authenticate(req: FastifyRequest, deps: GatewayDeps, verify: TokenVerifier): Promise<RequestScope> {
+export async function authenticate(
+  req: FastifyRequest,
+  deps: GatewayDeps,
+  verify: TokenVerifier,
+): Promise<RequestScope> {
   try {
     const caller = await verify(req.headers.authorization);
     return { caller, requestId: req.id, client: req.ip };
@@ -27,7 +31,9 @@ export async function authenticate(req: FastifyRequest, deps: GatewayDeps, verif
         errorCode,
         client: req.ip,
       })
-      .catch((auditErr) => deps.logger.error({ err: (auditErr as Error).message, reqId: req.id }, 'could not audit a refused token'));
+      .catch((auditErr) =>
+        deps.logger.error({ err: (auditErr as Error).message, reqId: req.id }, 'could not audit a refused token'),
+      );
     throw err instanceof AppError ? err : new AppError('UNAUTHENTICATED', reason);
   }
 }

@@ -18,12 +18,20 @@ export function registerIngestRoute(app: FastifyInstance, deps: GatewayDeps, ver
     {
       bodyLimit: maxBytes,
       schema: {
-        params: { type: 'object', required: ['id'], properties: { id: { $ref: 'https://govshare.dev/contracts/common.v1.json#/$defs/DatasetId' } } },
+        params: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: { $ref: 'https://govshare.dev/contracts/common.v1.json#/$defs/DatasetId' } },
+        },
         querystring: {
           type: 'object',
           properties: {
             mode: { enum: ['append', 'replace'], default: 'append' },
-            confirmEmpty: { type: 'boolean', default: false, description: 'replace with an empty file empties the dataset only when true' },
+            confirmEmpty: {
+              type: 'boolean',
+              default: false,
+              description: 'replace with an empty file empties the dataset only when true',
+            },
           },
         },
       },
@@ -32,7 +40,9 @@ export function registerIngestRoute(app: FastifyInstance, deps: GatewayDeps, ver
       const scope = await authenticate(req, deps, verify);
       const contentType = req.headers['content-type'] ?? '';
       if (!(STREAM_TYPES as readonly string[]).includes(contentType.split(';')[0].trim().toLowerCase())) {
-        return reply.code(415).send({ error: { code: 'BAD_USER_INPUT', message: `content-type: must be ${STREAM_TYPES.join(' or ')}` } });
+        return reply
+          .code(415)
+          .send({ error: { code: 'BAD_USER_INPUT', message: `content-type: must be ${STREAM_TYPES.join(' or ')}` } });
       }
       const result = await ingestRecords(deps, scope, req.params.id, assertMode(req.query.mode ?? 'append'), {
         kind: 'stream',

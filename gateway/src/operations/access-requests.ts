@@ -21,7 +21,11 @@ import { auditedRead, auditedWrite } from './audited.ts';
 
 const AR = (def?: string) => ref('access-request.v1.json', def);
 
-const actorOf = (scope: RequestScope) => ({ sub: scope.caller.sub, dept: scope.caller.dept, roles: [...scope.caller.roles] });
+const actorOf = (scope: RequestScope) => ({
+  sub: scope.caller.sub,
+  dept: scope.caller.dept,
+  roles: [...scope.caller.roles],
+});
 
 function needRole(scope: RequestScope, roles: ('consumer' | 'steward' | 'admin')[], what: string): void {
   if (!hasRole(scope.caller, ...roles)) throw new AppError('FORBIDDEN', `${what} needs the role ${roles.join(' or ')}`);
@@ -42,12 +46,17 @@ export function requestIdFor(dept: string, idempotencyKey?: string): string {
  * How an audit event names the request a caller asked about: its own field when the id is well
  * formed; a malformed one (which names no request) stays what the caller sent, in `filter`.
  */
-const naming = (id: string): { accessRequestId?: string; filter?: Record<string, unknown> } => (isUuid(id) ? { accessRequestId: id } : { filter: { accessRequestId: id } });
+const naming = (id: string): { accessRequestId?: string; filter?: Record<string, unknown> } =>
+  isUuid(id) ? { accessRequestId: id } : { filter: { accessRequestId: id } };
 
 /** What a caller files; the requester and the request id come from the token and the idempotency key. */
 export type FileAccessRequestInput = Omit<AccessRequestCreate, 'id' | 'requesterDept' | 'requestedBy'>;
 
-export function fileAccessRequest(deps: GatewayDeps, scope: RequestScope, input: FileAccessRequestInput): Promise<AccessRequest> {
+export function fileAccessRequest(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  input: FileAccessRequestInput,
+): Promise<AccessRequest> {
   const id = requestIdFor(scope.caller.dept, input.idempotencyKey);
   return auditedWrite(
     deps,
@@ -58,7 +67,12 @@ export function fileAccessRequest(deps: GatewayDeps, scope: RequestScope, input:
       purpose: input.purpose,
       fields: input.fields.map((f) => f.name),
       accessRequestId: id,
-      filter: { legalBasis: input.legalBasis, unmaskedFields: input.unmaskedFields ?? [], durationDays: input.durationDays, ...(input.renewsGrantId ? { renewsGrantId: input.renewsGrantId } : {}) },
+      filter: {
+        legalBasis: input.legalBasis,
+        unmaskedFields: input.unmaskedFields ?? [],
+        durationDays: input.durationDays,
+        ...(input.renewsGrantId ? { renewsGrantId: input.renewsGrantId } : {}),
+      },
     },
     () => needRole(scope, ['consumer', 'steward'], 'filing an access request'),
     () =>
@@ -88,21 +102,36 @@ const ACTIONS: Record<Change['kind'], string> = {
 };
 
 /** One state change of a request; the catalog checks that this caller may make it, in the transaction. */
-export function changeAccessRequest(deps: GatewayDeps, scope: RequestScope, id: string, change: Change, idempotencyKey?: string): Promise<AccessRequest> {
+export function changeAccessRequest(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  id: string,
+  change: Change,
+  idempotencyKey?: string,
+): Promise<AccessRequest> {
   const { kind, ...body } = change;
   const action = ACTIONS[kind];
   const named = naming(id);
   const details = {
     ...named,
     filter: { ...named.filter, ...body, ...(idempotencyKey ? { idempotencyKey } : {}) },
-    ...('reason' in change ? { reason: change.reason } : 'text' in change ? { reason: `${change.code}: ${change.text}` } : {}),
+    ...('reason' in change
+      ? { reason: change.reason }
+      : 'text' in change
+        ? { reason: `${change.code}: ${change.text}` }
+        : {}),
   };
   return auditedWrite(
     deps,
     scope,
     action,
     details,
-    () => needRole(scope, kind === 'withdraw' ? ['consumer', 'steward', 'admin'] : ['steward', 'admin'], `${kind} of an access request`),
+    () =>
+      needRole(
+        scope,
+        kind === 'withdraw' ? ['consumer', 'steward', 'admin'] : ['steward', 'admin'],
+        `${kind} of an access request`,
+      ),
     async () => {
       const result = await deps.catalog.call<AccessRequest>({
         method: 'POST',
@@ -117,7 +146,12 @@ export function changeAccessRequest(deps: GatewayDeps, scope: RequestScope, id: 
         await deps.grantFacts.created(scope, result.grant, 'access.granted', { accessRequestId: result.id });
       }
       if (kind === 'revoke-grant' && result.grantId) {
-        await deps.grantFacts.revoked(scope, { id: result.grantId, datasetId: result.datasetId }, 'access.grantRevoked', { accessRequestId: result.id });
+        await deps.grantFacts.revoked(
+          scope,
+          { id: result.grantId, datasetId: result.datasetId },
+          'access.grantRevoked',
+          { accessRequestId: result.id },
+        );
       }
       return result;
     },
@@ -133,40 +167,72 @@ export type AccessRequestBox = 'filed' | 'received' | 'all';
 export function listAccessRequests(
   deps: GatewayDeps,
   scope: RequestScope,
-  q: { box?: AccessRequestBox; dept?: string; status?: string; overdueOnly?: boolean; datasetId?: string; assignedToMe?: boolean; first?: number },
+  q: {
+    box?: AccessRequestBox;
+    dept?: string;
+    status?: string;
+    overdueOnly?: boolean;
+    datasetId?: string;
+    assignedToMe?: boolean;
+    first?: number;
+  },
 ): Promise<AccessRequest[]> {
-  return auditedRead(deps, scope, 'access.list', { ...(q.datasetId ? { dataset: q.datasetId } : {}), filter: { box: q.box ?? 'all', status: q.status, overdueOnly: q.overdueOnly ?? false } }, async () => {
-    needRole(scope, ['consumer', 'steward', 'admin'], 'listing access requests');
-    const admin = hasRole(scope.caller, 'admin');
-    if (q.dept && !admin && q.dept !== scope.caller.dept) throw new AppError('FORBIDDEN', `only an admin may list another department's access requests`);
-    const dept = q.dept ?? (admin ? undefined : scope.caller.dept);
-    const box = q.box ?? 'all';
-    if (!admin && !hasRole(scope.caller, 'steward') && box !== 'filed') {
-      if (box === 'received') throw new AppError('FORBIDDEN', 'requests received by your department are for its stewards');
-    }
-    const params = new URLSearchParams();
-    if (dept) {
-      if (box === 'filed' || (!admin && !hasRole(scope.caller, 'steward'))) params.set('requesterDept', dept);
-      else if (box === 'received') params.set('ownerDept', dept);
-      else params.set('involvingDept', dept);
-    } else if (box !== 'all') {
-      throw new AppError('BAD_USER_INPUT', 'dept: name a department to see its filed or received requests');
-    }
-    if (q.status) params.set('status', q.status);
-    if (q.overdueOnly) params.set('overdue', 'true');
-    if (q.datasetId) params.set('datasetId', q.datasetId);
-    if (q.assignedToMe) params.set('assignee', scope.caller.sub);
-    params.set('first', String(Math.min(Math.max(q.first ?? 100, 1), 500)));
-    const { requests } = await deps.catalog.call<{ requests: AccessRequest[] }>({ method: 'GET', path: `/access-requests?${params}`, requestId: scope.requestId, responseSchema: AR('List') });
-    return { result: requests, details: { recordCount: requests.length } };
-  });
+  return auditedRead(
+    deps,
+    scope,
+    'access.list',
+    {
+      ...(q.datasetId ? { dataset: q.datasetId } : {}),
+      filter: { box: q.box ?? 'all', status: q.status, overdueOnly: q.overdueOnly ?? false },
+    },
+    async () => {
+      needRole(scope, ['consumer', 'steward', 'admin'], 'listing access requests');
+      const admin = hasRole(scope.caller, 'admin');
+      if (q.dept && !admin && q.dept !== scope.caller.dept)
+        throw new AppError('FORBIDDEN', `only an admin may list another department's access requests`);
+      const dept = q.dept ?? (admin ? undefined : scope.caller.dept);
+      const box = q.box ?? 'all';
+      if (!admin && !hasRole(scope.caller, 'steward') && box !== 'filed') {
+        if (box === 'received')
+          throw new AppError('FORBIDDEN', 'requests received by your department are for its stewards');
+      }
+      const params = new URLSearchParams();
+      if (dept) {
+        if (box === 'filed' || (!admin && !hasRole(scope.caller, 'steward'))) params.set('requesterDept', dept);
+        else if (box === 'received') params.set('ownerDept', dept);
+        else params.set('involvingDept', dept);
+      } else if (box !== 'all') {
+        throw new AppError('BAD_USER_INPUT', 'dept: name a department to see its filed or received requests');
+      }
+      if (q.status) params.set('status', q.status);
+      if (q.overdueOnly) params.set('overdue', 'true');
+      if (q.datasetId) params.set('datasetId', q.datasetId);
+      if (q.assignedToMe) params.set('assignee', scope.caller.sub);
+      params.set('first', String(Math.min(Math.max(q.first ?? 100, 1), 500)));
+      const { requests } = await deps.catalog.call<{ requests: AccessRequest[] }>({
+        method: 'GET',
+        path: `/access-requests?${params}`,
+        requestId: scope.requestId,
+        responseSchema: AR('List'),
+      });
+      return { result: requests, details: { recordCount: requests.length } };
+    },
+  );
 }
 
 export function getAccessRequest(deps: GatewayDeps, scope: RequestScope, id: string): Promise<AccessRequest> {
   return auditedRead(deps, scope, 'access.read', naming(id), async () => {
     needRole(scope, ['consumer', 'steward', 'admin'], 'reading an access request');
-    const r = await deps.catalog.call<AccessRequest>({ method: 'GET', path: `/access-requests/${encodeURIComponent(id)}`, requestId: scope.requestId, responseSchema: AR() });
-    const visible = hasRole(scope.caller, 'admin') || r.requesterDept === scope.caller.dept || (r.ownerDept === scope.caller.dept && hasRole(scope.caller, 'steward'));
+    const r = await deps.catalog.call<AccessRequest>({
+      method: 'GET',
+      path: `/access-requests/${encodeURIComponent(id)}`,
+      requestId: scope.requestId,
+      responseSchema: AR(),
+    });
+    const visible =
+      hasRole(scope.caller, 'admin') ||
+      r.requesterDept === scope.caller.dept ||
+      (r.ownerDept === scope.caller.dept && hasRole(scope.caller, 'steward'));
     // Not someone else's business: answered as if it did not exist.
     if (!visible) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
     return { result: r, details: { dataset: r.datasetId } };
@@ -178,36 +244,64 @@ export function overdueAccessRequests(deps: GatewayDeps, scope: RequestScope, de
   return auditedRead(deps, scope, 'access.overdue', { filter: { dept: dept ?? null } }, async () => {
     needRole(scope, ['steward', 'admin'], 'the overdue list');
     const admin = hasRole(scope.caller, 'admin');
-    if (dept && !admin && dept !== scope.caller.dept) throw new AppError('FORBIDDEN', `only an admin may see another department's overdue requests`);
+    if (dept && !admin && dept !== scope.caller.dept)
+      throw new AppError('FORBIDDEN', `only an admin may see another department's overdue requests`);
     const owner = dept ?? (admin ? undefined : scope.caller.dept);
     const params = new URLSearchParams({ overdue: 'true', first: '500' });
     if (owner) params.set('ownerDept', owner);
-    const { requests } = await deps.catalog.call<{ requests: AccessRequest[] }>({ method: 'GET', path: `/access-requests?${params}`, requestId: scope.requestId, responseSchema: AR('List') });
+    const { requests } = await deps.catalog.call<{ requests: AccessRequest[] }>({
+      method: 'GET',
+      path: `/access-requests?${params}`,
+      requestId: scope.requestId,
+      responseSchema: AR('List'),
+    });
     return { result: requests, details: { recordCount: requests.length } };
   });
 }
 
-export function checkAccessFields(deps: GatewayDeps, scope: RequestScope, datasetId: string, fields: DeclaredField[], unmaskedFields: string[]): Promise<{ ok: boolean; problems: FieldProblem[] }> {
-  return auditedRead(deps, scope, 'access.checkFields', { dataset: datasetId, fields: fields.map((f) => f.name) }, async () => {
-    const result = await deps.catalog.call<{ ok: boolean; problems: FieldProblem[] }>({
-      method: 'POST',
-      path: '/access-requests/check',
+export function checkAccessFields(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  datasetId: string,
+  fields: DeclaredField[],
+  unmaskedFields: string[],
+): Promise<{ ok: boolean; problems: FieldProblem[] }> {
+  return auditedRead(
+    deps,
+    scope,
+    'access.checkFields',
+    { dataset: datasetId, fields: fields.map((f) => f.name) },
+    async () => {
+      const result = await deps.catalog.call<{ ok: boolean; problems: FieldProblem[] }>({
+        method: 'POST',
+        path: '/access-requests/check',
+        requestId: scope.requestId,
+        body: { datasetId, fields, unmaskedFields },
+        responseSchema: AR('FieldCheckResult'),
+      });
+      return { result };
+    },
+  );
+}
+
+export function getAccessSettings(deps: GatewayDeps, scope: RequestScope, dept: string): Promise<AccessSettings> {
+  return auditedRead(deps, scope, 'access.settings', { filter: { dept } }, async () => {
+    const result = await deps.catalog.call<AccessSettings>({
+      method: 'GET',
+      path: `/access-settings/${encodeURIComponent(dept)}`,
       requestId: scope.requestId,
-      body: { datasetId, fields, unmaskedFields },
-      responseSchema: AR('FieldCheckResult'),
+      responseSchema: AR('Settings'),
     });
     return { result };
   });
 }
 
-export function getAccessSettings(deps: GatewayDeps, scope: RequestScope, dept: string): Promise<AccessSettings> {
-  return auditedRead(deps, scope, 'access.settings', { filter: { dept } }, async () => {
-    const result = await deps.catalog.call<AccessSettings>({ method: 'GET', path: `/access-settings/${encodeURIComponent(dept)}`, requestId: scope.requestId, responseSchema: AR('Settings') });
-    return { result };
-  });
-}
-
-export function setAccessSettings(deps: GatewayDeps, scope: RequestScope, dept: string, update: Partial<Omit<AccessSettings, 'dept'>>): Promise<AccessSettings> {
+export function setAccessSettings(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  dept: string,
+  update: Partial<Omit<AccessSettings, 'dept'>>,
+): Promise<AccessSettings> {
   return auditedWrite(
     deps,
     scope,
@@ -215,16 +309,28 @@ export function setAccessSettings(deps: GatewayDeps, scope: RequestScope, dept: 
     { filter: { dept, ...update } },
     () => needRole(scope, ['admin'], 'changing access settings'),
     () =>
-      deps.catalog.call<AccessSettings>({ method: 'PUT', path: `/access-settings/${encodeURIComponent(dept)}`, requestId: scope.requestId, body: update, responseSchema: AR('Settings') }),
+      deps.catalog.call<AccessSettings>({
+        method: 'PUT',
+        path: `/access-settings/${encodeURIComponent(dept)}`,
+        requestId: scope.requestId,
+        body: update,
+        responseSchema: AR('Settings'),
+      }),
   );
 }
 
 /** Stewards see their own department's figures; admins any department's. */
-export function governanceFigures(deps: GatewayDeps, scope: RequestScope, dept: string | undefined, period: { from?: string; to?: string }): Promise<GovernanceFigures> {
+export function governanceFigures(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  dept: string | undefined,
+  period: { from?: string; to?: string },
+): Promise<GovernanceFigures> {
   const target = dept ?? scope.caller.dept;
   return auditedRead(deps, scope, 'governance.figures', { filter: { dept: target, ...period } }, async () => {
     needRole(scope, ['steward', 'admin'], 'governance figures');
-    if (!hasRole(scope.caller, 'admin') && target !== scope.caller.dept) throw new AppError('FORBIDDEN', `only an admin may see another department's governance figures`);
+    if (!hasRole(scope.caller, 'admin') && target !== scope.caller.dept)
+      throw new AppError('FORBIDDEN', `only an admin may see another department's governance figures`);
     const params = new URLSearchParams();
     if (period.from) params.set('from', period.from);
     if (period.to) params.set('to', period.to);

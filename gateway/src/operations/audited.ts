@@ -6,7 +6,12 @@ import { mayHaveBeenRecorded } from '../audit-recorder.ts';
 
 type EventDetails = Omit<AuditEvent, 'id' | 'at' | 'requestId' | 'actor' | 'outcome' | 'action'>;
 
-export function auditEvent(scope: RequestScope, action: string, outcome: AuditEvent['outcome'], details: EventDetails = {}): AuditEvent {
+export function auditEvent(
+  scope: RequestScope,
+  action: string,
+  outcome: AuditEvent['outcome'],
+  details: EventDetails = {},
+): AuditEvent {
   return {
     id: randomUUID(),
     at: new Date().toISOString(),
@@ -20,14 +25,25 @@ export function auditEvent(scope: RequestScope, action: string, outcome: AuditEv
 }
 
 /** Records a refused or failed operation, then rethrows its error. */
-async function auditFailure(deps: GatewayDeps, scope: RequestScope, action: string, details: EventDetails, err: unknown): Promise<never> {
+async function auditFailure(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  action: string,
+  details: EventDetails,
+  err: unknown,
+): Promise<never> {
   const appErr = isAppError(err) ? err : new AppError('INTERNAL_SERVER_ERROR', 'internal error');
   if (!isAppError(err)) deps.logger.error({ err, reqId: scope.requestId }, 'operation failed');
   const outcome = appErr.code === 'FORBIDDEN' ? 'denied' : 'error';
   try {
-    await deps.audit.record(auditEvent(scope, action, outcome, { ...details, reason: appErr.message, errorCode: appErr.code }));
+    await deps.audit.record(
+      auditEvent(scope, action, outcome, { ...details, reason: appErr.message, errorCode: appErr.code }),
+    );
   } catch (auditErr) {
-    deps.logger.error({ err: (auditErr as Error).message, reqId: scope.requestId }, 'could not audit a failed operation');
+    deps.logger.error(
+      { err: (auditErr as Error).message, reqId: scope.requestId },
+      'could not audit a failed operation',
+    );
   }
   throw appErr;
 }

@@ -37,7 +37,11 @@ function remembered(deps: GatewayDeps): Map<string, AccessContext> {
 const contextKey = (scope: RequestScope, datasetId: string) => `${datasetId}\u0000${scope.caller.dept}`;
 
 /** A remembered access context, if any (the caller must have the catalog confirm its version). */
-export function rememberedAccessContext(deps: GatewayDeps, scope: RequestScope, datasetId: string): AccessContext | undefined {
+export function rememberedAccessContext(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  datasetId: string,
+): AccessContext | undefined {
   return remembered(deps).get(contextKey(scope, datasetId));
 }
 

@@ -17,11 +17,18 @@ const GRANT_FACT_NAMESPACE = '1b671a64-40d5-491e-99b0-da01ff1e03f1';
 
 export type GrantFactKind = 'created' | 'revoked';
 
-export const grantFactId = (grantId: string, kind: GrantFactKind): string => uuidv5(`${kind}:${grantId}`, GRANT_FACT_NAMESPACE);
+export const grantFactId = (grantId: string, kind: GrantFactKind): string =>
+  uuidv5(`${kind}:${grantId}`, GRANT_FACT_NAMESPACE);
 
 /** What the audit service needs to check later uses of a grant (purpose, period). */
 export function grantFacts(grant: Grant) {
-  return { dataset: grant.datasetId, grantId: grant.id, purpose: grant.purpose, grantExpiresAt: grant.expiresAt, fields: grant.fields };
+  return {
+    dataset: grant.datasetId,
+    grantId: grant.id,
+    purpose: grant.purpose,
+    grantExpiresAt: grant.expiresAt,
+    fields: grant.fields,
+  };
 }
 
 /** Who a sweep (not a request) names as the actor: the grant's creator where the catalog says it, else the gateway. */
@@ -32,7 +39,12 @@ function sweepActor(createdBy?: string): AuditEvent['actor'] {
 }
 
 /** The facts a sweep finds missing among the catalog's grants, as events with their derived ids. */
-export function dueGrantFacts(grants: Grant[], acknowledged: ReadonlySet<string>, requestId: string, at = new Date()): AuditEvent[] {
+export function dueGrantFacts(
+  grants: Grant[],
+  acknowledged: ReadonlySet<string>,
+  requestId: string,
+  at = new Date(),
+): AuditEvent[] {
   const event = (id: string, action: string, actor: AuditEvent['actor'], details: Partial<AuditEvent>): AuditEvent => ({
     id,
     at: at.toISOString(),
@@ -47,16 +59,27 @@ export function dueGrantFacts(grants: Grant[], acknowledged: ReadonlySet<string>
     const created = grantFactId(g.id, 'created');
     if (!acknowledged.has(created)) due.push(event(created, 'grants.created', sweepActor(g.createdBy), grantFacts(g)));
     const revoked = grantFactId(g.id, 'revoked');
-    if (g.revokedAt && !acknowledged.has(revoked)) due.push(event(revoked, 'grants.revoked', sweepActor(), { dataset: g.datasetId, grantId: g.id }));
+    if (g.revokedAt && !acknowledged.has(revoked))
+      due.push(event(revoked, 'grants.revoked', sweepActor(), { dataset: g.datasetId, grantId: g.id }));
   }
   return due;
 }
 
 export interface GrantFactRecorder {
   /** Records the creation of a grant, as `grants.created` (by an admin) or `access.granted` (by an approved request). */
-  created(scope: RequestScope, grant: Grant, action: 'grants.created' | 'access.granted', extra?: Pick<AuditEvent, 'accessRequestId'>): Promise<void>;
+  created(
+    scope: RequestScope,
+    grant: Grant,
+    action: 'grants.created' | 'access.granted',
+    extra?: Pick<AuditEvent, 'accessRequestId'>,
+  ): Promise<void>;
   /** Records the end of a grant, as `grants.revoked` (by an admin) or `access.grantRevoked` (through its request). */
-  revoked(scope: RequestScope, grant: { id: string; datasetId: string }, action: 'grants.revoked' | 'access.grantRevoked', extra?: Pick<AuditEvent, 'accessRequestId'>): Promise<void>;
+  revoked(
+    scope: RequestScope,
+    grant: { id: string; datasetId: string },
+    action: 'grants.revoked' | 'access.grantRevoked',
+    extra?: Pick<AuditEvent, 'accessRequestId'>,
+  ): Promise<void>;
   /** Offers the audit service every fact of the catalog's grants not yet acknowledged to this process; returns how many it sent. */
   sweep(): Promise<number>;
   stop(): void;
@@ -81,7 +104,10 @@ export function createGrantFactRecorder(
       await deps.audit.record(event);
       acknowledged.add(event.id);
     } catch (err) {
-      deps.logger.error({ err: (err as Error).message, reqId: event.requestId, action: event.action, grantId: event.grantId }, 'could not audit a grant fact; the next sweep offers it again');
+      deps.logger.error(
+        { err: (err as Error).message, reqId: event.requestId, action: event.action, grantId: event.grantId },
+        'could not audit a grant fact; the next sweep offers it again',
+      );
     }
   };
   const withId = (event: AuditEvent, id: string): AuditEvent => ({ ...event, id });
@@ -91,8 +117,15 @@ export function createGrantFactRecorder(
     const requestId = `grant-facts-sweep-${randomUUID()}`;
     const started = Date.now();
     const full = lastFull === undefined || started - lastFull >= fullEveryMs;
-    const path = full ? '/grants' : `/grants?changedSince=${encodeURIComponent(new Date(started - recentMs).toISOString())}`;
-    const { grants } = await deps.catalog.call<{ grants: Grant[] }>({ method: 'GET', path, requestId, responseSchema: ref('grant.v1.json', 'List') });
+    const path = full
+      ? '/grants'
+      : `/grants?changedSince=${encodeURIComponent(new Date(started - recentMs).toISOString())}`;
+    const { grants } = await deps.catalog.call<{ grants: Grant[] }>({
+      method: 'GET',
+      path,
+      requestId,
+      responseSchema: ref('grant.v1.json', 'List'),
+    });
     const due = dueGrantFacts(grants, acknowledged, requestId);
     // All at once: the recorder coalesces concurrent events into few calls.
     await Promise.all(due.map((e) => deps.audit.record(e).then(() => acknowledged.add(e.id))));
@@ -101,13 +134,37 @@ export function createGrantFactRecorder(
   };
   const sweep = () => (sweeping ??= sweepOnce().finally(() => (sweeping = null)));
 
-  const timer = sweepMs > 0 ? setInterval(() => void sweep().catch((err) => deps.logger.warn({ err: (err as Error).message }, 'grant fact sweep failed; retrying later')), sweepMs) : undefined;
+  const timer =
+    sweepMs > 0
+      ? setInterval(
+          () =>
+            void sweep().catch((err) =>
+              deps.logger.warn({ err: (err as Error).message }, 'grant fact sweep failed; retrying later'),
+            ),
+          sweepMs,
+        )
+      : undefined;
   timer?.unref();
-  if (sweepMs > 0) void sweep().catch((err) => deps.logger.warn({ err: (err as Error).message }, 'first grant fact sweep failed; retrying later'));
+  if (sweepMs > 0)
+    void sweep().catch((err) =>
+      deps.logger.warn({ err: (err as Error).message }, 'first grant fact sweep failed; retrying later'),
+    );
 
   return {
-    created: (scope, grant, action, extra = {}) => record(withId(auditEvent(scope, action, 'allowed', { ...grantFacts(grant), ...extra }), grantFactId(grant.id, 'created'))),
-    revoked: (scope, grant, action, extra = {}) => record(withId(auditEvent(scope, action, 'allowed', { dataset: grant.datasetId, grantId: grant.id, ...extra }), grantFactId(grant.id, 'revoked'))),
+    created: (scope, grant, action, extra = {}) =>
+      record(
+        withId(
+          auditEvent(scope, action, 'allowed', { ...grantFacts(grant), ...extra }),
+          grantFactId(grant.id, 'created'),
+        ),
+      ),
+    revoked: (scope, grant, action, extra = {}) =>
+      record(
+        withId(
+          auditEvent(scope, action, 'allowed', { dataset: grant.datasetId, grantId: grant.id, ...extra }),
+          grantFactId(grant.id, 'revoked'),
+        ),
+      ),
     sweep,
     stop: () => clearInterval(timer),
   };

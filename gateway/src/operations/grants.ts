@@ -8,7 +8,11 @@ function requireAdmin(scope: RequestScope) {
   if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin may manage grants');
 }
 
-export function createGrant(deps: GatewayDeps, scope: RequestScope, input: Omit<GrantCreate, 'createdBy'>): Promise<Grant> {
+export function createGrant(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  input: Omit<GrantCreate, 'createdBy'>,
+): Promise<Grant> {
   return auditedWrite(
     deps,
     scope,
@@ -38,7 +42,12 @@ export function revokeGrant(deps: GatewayDeps, scope: RequestScope, id: string):
     { grantId: id },
     () => requireAdmin(scope),
     async () => {
-      const grant = await deps.catalog.call<Grant>({ method: 'POST', path: `/grants/${encodeURIComponent(id)}/revoke`, requestId: scope.requestId, responseSchema: ref('grant.v1.json') });
+      const grant = await deps.catalog.call<Grant>({
+        method: 'POST',
+        path: `/grants/${encodeURIComponent(id)}/revoke`,
+        requestId: scope.requestId,
+        responseSchema: ref('grant.v1.json'),
+      });
       await deps.grantFacts.revoked(scope, grant, 'grants.revoked');
       return grant;
     },
@@ -46,13 +55,23 @@ export function revokeGrant(deps: GatewayDeps, scope: RequestScope, id: string):
 }
 
 /** Admins see every grant; other callers see the grants held by or given on their department's data. */
-export function listGrants(deps: GatewayDeps, scope: RequestScope, filter: { datasetId?: string; activeOnly?: boolean }): Promise<Grant[]> {
+export function listGrants(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  filter: { datasetId?: string; activeOnly?: boolean },
+): Promise<Grant[]> {
   return auditedRead(deps, scope, 'grants.list', filter.datasetId ? { dataset: filter.datasetId } : {}, async () => {
     const params = new URLSearchParams();
     if (filter.datasetId) params.set('datasetId', filter.datasetId);
     if (filter.activeOnly) params.set('active', 'true');
-    if (!hasRole(scope.caller, 'admin') && !hasRole(scope.caller, 'steward')) params.set('granteeDept', scope.caller.dept);
-    const { grants } = await deps.catalog.call<{ grants: Grant[] }>({ method: 'GET', path: `/grants?${params}`, requestId: scope.requestId, responseSchema: ref('grant.v1.json', 'List') });
+    if (!hasRole(scope.caller, 'admin') && !hasRole(scope.caller, 'steward'))
+      params.set('granteeDept', scope.caller.dept);
+    const { grants } = await deps.catalog.call<{ grants: Grant[] }>({
+      method: 'GET',
+      path: `/grants?${params}`,
+      requestId: scope.requestId,
+      responseSchema: ref('grant.v1.json', 'List'),
+    });
     let visible = grants;
     if (!hasRole(scope.caller, 'admin')) {
       // A steward also sees grants on datasets its department owns; the catalog listing does not say the owner, so ask once.
@@ -61,7 +80,11 @@ export function listGrants(deps: GatewayDeps, scope: RequestScope, filter: { dat
         const ids = [...new Set(grants.map((g) => g.datasetId))];
         await Promise.all(
           ids.map(async (id) => {
-            const d = await deps.catalog.call<{ ownerDept: string }>({ method: 'GET', path: `/datasets/${encodeURIComponent(id)}`, requestId: scope.requestId });
+            const d = await deps.catalog.call<{ ownerDept: string }>({
+              method: 'GET',
+              path: `/datasets/${encodeURIComponent(id)}`,
+              requestId: scope.requestId,
+            });
             if (d.ownerDept === scope.caller.dept) owned.add(id);
           }),
         );

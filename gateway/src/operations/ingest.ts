@@ -17,7 +17,13 @@ export type IngestBody = (
  * Appends or replaces a batch of records in a dataset the caller's department owns (steward role).
  * The catalog enforces the structure and applies all or nothing; the quality service is told after.
  */
-export async function ingestRecords(deps: GatewayDeps, scope: RequestScope, datasetId: string, mode: 'append' | 'replace', input: IngestBody): Promise<IngestResult> {
+export async function ingestRecords(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  datasetId: string,
+  mode: 'append' | 'replace',
+  input: IngestBody,
+): Promise<IngestResult> {
   let dataset: Dataset | undefined;
   const result = await auditedWrite(
     deps,
@@ -25,14 +31,24 @@ export async function ingestRecords(deps: GatewayDeps, scope: RequestScope, data
     'records.ingest',
     { dataset: datasetId, reason: `mode=${mode}${input.confirmEmpty ? ' confirmEmpty' : ''}` },
     async () => {
-      dataset = await deps.catalog.call<Dataset>({ method: 'GET', path: `/datasets/${encodeURIComponent(datasetId)}`, requestId: scope.requestId });
+      dataset = await deps.catalog.call<Dataset>({
+        method: 'GET',
+        path: `/datasets/${encodeURIComponent(datasetId)}`,
+        requestId: scope.requestId,
+      });
       requireStewardOf(scope, dataset.ownerDept);
     },
     () => {
       const path = `/datasets/${encodeURIComponent(datasetId)}/records`;
       if (input.kind === 'json') {
         const body = { mode, records: input.records, ...(input.confirmEmpty ? { confirmEmpty: true } : {}) };
-        return deps.catalog.call<IngestResult>({ method: 'POST', path, requestId: scope.requestId, body, responseSchema: ref('records.v1.json', 'IngestResult') });
+        return deps.catalog.call<IngestResult>({
+          method: 'POST',
+          path,
+          requestId: scope.requestId,
+          body,
+          responseSchema: ref('records.v1.json', 'IngestResult'),
+        });
       }
       return deps.catalog.call<IngestResult>({
         method: 'POST',
@@ -52,7 +68,9 @@ function notifyQuality(deps: GatewayDeps, scope: RequestScope, datasetId: string
   if (!deps.quality) return;
   deps.quality
     .call({ method: 'POST', path: '/runs', requestId: scope.requestId, body: { datasetId } })
-    .catch((err) => deps.logger.warn({ err: (err as Error).message, reqId: scope.requestId }, 'quality run not started'));
+    .catch((err) =>
+      deps.logger.warn({ err: (err as Error).message, reqId: scope.requestId }, 'quality run not started'),
+    );
 }
 
 export function assertMode(mode: unknown): 'append' | 'replace' {

@@ -10,15 +10,21 @@ function quality(deps: GatewayDeps) {
 }
 
 async function ownerOf(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<string> {
-  const d = await deps.catalog.call<Dataset>({ method: 'GET', path: `/datasets/${encodeURIComponent(datasetId)}`, requestId: scope.requestId });
+  const d = await deps.catalog.call<Dataset>({
+    method: 'GET',
+    path: `/datasets/${encodeURIComponent(datasetId)}`,
+    requestId: scope.requestId,
+  });
   return d.ownerDept;
 }
 
 /** Stewards of the owner department and admins see the whole report; others the score and status. */
-const seesDetail = (scope: RequestScope, ownerDept: string) => hasRole(scope.caller, 'admin') || (hasRole(scope.caller, 'steward') && scope.caller.dept === ownerDept);
+const seesDetail = (scope: RequestScope, ownerDept: string) =>
+  hasRole(scope.caller, 'admin') || (hasRole(scope.caller, 'steward') && scope.caller.dept === ownerDept);
 
 function requireOwnerSteward(scope: RequestScope, ownerDept: string, what: string) {
-  if (!seesDetail(scope, ownerDept)) throw new AppError('FORBIDDEN', `only a steward of ${ownerDept} (or an admin) may ${what}`);
+  if (!seesDetail(scope, ownerDept))
+    throw new AppError('FORBIDDEN', `only a steward of ${ownerDept} (or an admin) may ${what}`);
 }
 
 export interface QualityReportView {
@@ -35,14 +41,26 @@ export function qualityReport(deps: GatewayDeps, scope: RequestScope, datasetId:
     const owner = await ownerOf(deps, scope, datasetId);
     let report: Record<string, any>;
     try {
-      report = await quality(deps).call<Record<string, any>>({ method: 'GET', path: `/datasets/${encodeURIComponent(datasetId)}/report`, requestId: scope.requestId });
+      report = await quality(deps).call<Record<string, any>>({
+        method: 'GET',
+        path: `/datasets/${encodeURIComponent(datasetId)}/report`,
+        requestId: scope.requestId,
+      });
     } catch (err) {
-      if (err instanceof AppError && err.code === 'NOT_FOUND') return { result: { datasetId, score: null, status: null, scoredAt: null, detail: false, report: null } };
+      if (err instanceof AppError && err.code === 'NOT_FOUND')
+        return { result: { datasetId, score: null, status: null, scoredAt: null, detail: false, report: null } };
       throw err;
     }
     const detail = seesDetail(scope, owner);
     return {
-      result: { datasetId, score: report.score ?? null, status: report.status ?? null, scoredAt: report.run?.finishedAt ?? null, detail, report: detail ? report : null },
+      result: {
+        datasetId,
+        score: report.score ?? null,
+        status: report.status ?? null,
+        scoredAt: report.run?.finishedAt ?? null,
+        detail,
+        report: detail ? report : null,
+      },
     };
   });
 }
@@ -50,7 +68,11 @@ export function qualityReport(deps: GatewayDeps, scope: RequestScope, datasetId:
 export function qualityHistory(deps: GatewayDeps, scope: RequestScope, datasetId: string, limit: number) {
   return auditedRead(deps, scope, 'quality.history', { dataset: datasetId }, async () => {
     requireOwnerSteward(scope, await ownerOf(deps, scope, datasetId), 'read the quality history');
-    const r = await quality(deps).call<{ runs: Record<string, any>[] }>({ method: 'GET', path: `/datasets/${encodeURIComponent(datasetId)}/history?limit=${limit}`, requestId: scope.requestId });
+    const r = await quality(deps).call<{ runs: Record<string, any>[] }>({
+      method: 'GET',
+      path: `/datasets/${encodeURIComponent(datasetId)}/history?limit=${limit}`,
+      requestId: scope.requestId,
+    });
     return { result: r.runs, details: { recordCount: r.runs.length } };
   });
 }
@@ -58,29 +80,46 @@ export function qualityHistory(deps: GatewayDeps, scope: RequestScope, datasetId
 /** Open alerts and red/yellow/green statuses: admins see all, stewards their department's. */
 export function qualityAlerts(deps: GatewayDeps, scope: RequestScope, all: boolean) {
   return auditedRead(deps, scope, 'quality.alerts', {}, async () => {
-    if (!hasRole(scope.caller, 'admin', 'steward')) throw new AppError('FORBIDDEN', 'only stewards and admins read quality alerts');
+    if (!hasRole(scope.caller, 'admin', 'steward'))
+      throw new AppError('FORBIDDEN', 'only stewards and admins read quality alerts');
     const dept = hasRole(scope.caller, 'admin') ? '' : `&dept=${encodeURIComponent(scope.caller.dept)}`;
-    const r = await quality(deps).call<Record<string, any>>({ method: 'GET', path: `/alerts?status=${all ? 'all' : 'open'}${dept}`, requestId: scope.requestId });
+    const r = await quality(deps).call<Record<string, any>>({
+      method: 'GET',
+      path: `/alerts?status=${all ? 'all' : 'open'}${dept}`,
+      requestId: scope.requestId,
+    });
     return { result: r };
   });
 }
 
 export function departmentScores(deps: GatewayDeps, scope: RequestScope, period: string) {
   return auditedRead(deps, scope, 'quality.departmentScores', { filter: { period } }, async () => ({
-    result: await quality(deps).call<Record<string, any>>({ method: 'GET', path: `/departments/scores?period=${encodeURIComponent(period)}`, requestId: scope.requestId }),
+    result: await quality(deps).call<Record<string, any>>({
+      method: 'GET',
+      path: `/departments/scores?period=${encodeURIComponent(period)}`,
+      requestId: scope.requestId,
+    }),
   }));
 }
 
 export function listPublications(deps: GatewayDeps, scope: RequestScope, period?: string) {
   return auditedRead(deps, scope, 'quality.publications', { filter: { period } }, async () => {
-    const r = await quality(deps).call<{ publications: Record<string, any>[] }>({ method: 'GET', path: `/publications${period ? `?period=${encodeURIComponent(period)}` : ''}`, requestId: scope.requestId });
+    const r = await quality(deps).call<{ publications: Record<string, any>[] }>({
+      method: 'GET',
+      path: `/publications${period ? `?period=${encodeURIComponent(period)}` : ''}`,
+      requestId: scope.requestId,
+    });
     return { result: r.publications };
   });
 }
 
 export function getPublication(deps: GatewayDeps, scope: RequestScope, id: string) {
   return auditedRead(deps, scope, 'quality.publication', { filter: { id } }, async () => ({
-    result: await quality(deps).call<Record<string, any>>({ method: 'GET', path: `/publications/${encodeURIComponent(id)}`, requestId: scope.requestId }),
+    result: await quality(deps).call<Record<string, any>>({
+      method: 'GET',
+      path: `/publications/${encodeURIComponent(id)}`,
+      requestId: scope.requestId,
+    }),
   }));
 }
 
@@ -101,7 +140,12 @@ export function runQuality(deps: GatewayDeps, scope: RequestScope, datasetId: st
   ).then((r) => r.run);
 }
 
-export function setQualityRules(deps: GatewayDeps, scope: RequestScope, datasetId: string, body: Record<string, unknown>) {
+export function setQualityRules(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  datasetId: string,
+  body: Record<string, unknown>,
+) {
   return auditedWrite(
     deps,
     scope,
@@ -120,7 +164,11 @@ export function setQualityRules(deps: GatewayDeps, scope: RequestScope, datasetI
 
 export function qualityRules(deps: GatewayDeps, scope: RequestScope, datasetId: string) {
   return auditedRead(deps, scope, 'quality.rules', { dataset: datasetId }, async () => ({
-    result: await quality(deps).call<Record<string, any>>({ method: 'GET', path: `/datasets/${encodeURIComponent(datasetId)}/rules`, requestId: scope.requestId }),
+    result: await quality(deps).call<Record<string, any>>({
+      method: 'GET',
+      path: `/datasets/${encodeURIComponent(datasetId)}/rules`,
+      requestId: scope.requestId,
+    }),
   }));
 }
 
@@ -131,9 +179,16 @@ export function publishRedBlackList(deps: GatewayDeps, scope: RequestScope, peri
     'quality.publish',
     { filter: { period } },
     () => {
-      if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin publishes the red/black list');
+      if (!hasRole(scope.caller, 'admin'))
+        throw new AppError('FORBIDDEN', 'only an admin publishes the red/black list');
     },
-    () => quality(deps).call<Record<string, any>>({ method: 'POST', path: '/publications', requestId: scope.requestId, body: { period } }),
+    () =>
+      quality(deps).call<Record<string, any>>({
+        method: 'POST',
+        path: '/publications',
+        requestId: scope.requestId,
+        body: { period },
+      }),
   );
 }
 
@@ -145,7 +200,8 @@ export function fileAppeal(deps: GatewayDeps, scope: RequestScope, publicationId
     'quality.appeal',
     { reason },
     () => {
-      if (!hasRole(scope.caller, 'steward')) throw new AppError('FORBIDDEN', 'only a steward files an appeal for their department');
+      if (!hasRole(scope.caller, 'steward'))
+        throw new AppError('FORBIDDEN', 'only a steward files an appeal for their department');
     },
     () =>
       quality(deps)

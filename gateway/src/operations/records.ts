@@ -59,17 +59,32 @@ export async function readRecords(deps: GatewayDeps, scope: RequestScope, req: R
   }
   // The subject fields are known once the dataset is (a remembered context, or the one loaded below).
   let subjectFields = subjectFieldsOfContext(rememberedAccessContext(deps, scope, req.datasetId));
-  const baseDetails = () => ({ dataset: req.datasetId, ...(req.where ? { filter: auditedFilter(req.where, subjectFields) } : {}) });
+  const baseDetails = () => ({
+    dataset: req.datasetId,
+    ...(req.where ? { filter: auditedFilter(req.where, subjectFields) } : {}),
+  });
   return auditedRead(deps, scope, 'records.read', baseDetails, async () => {
-    const { dataset, decision, page } = await decideAndFetch(deps, scope, req, first, (ctx) => (subjectFields = subjectFieldsOf(ctx.dataset)));
+    const { dataset, decision, page } = await decideAndFetch(
+      deps,
+      scope,
+      req,
+      first,
+      (ctx) => (subjectFields = subjectFieldsOf(ctx.dataset)),
+    );
     const subjectFieldsHere = subjectFieldsOf(dataset);
 
-    const keyMasked = decision.masked.some((m) => dataset.keyFields.includes(m.field)) || !dataset.keyFields.every((k) => decision.fields.includes(k));
+    const keyMasked =
+      decision.masked.some((m) => dataset.keyFields.includes(m.field)) ||
+      !dataset.keyFields.every((k) => decision.fields.includes(k));
     const subjects = new Set<string>();
     const records = page.records.map((r) => {
       subjects.add(r.key);
       for (const f of subjectFieldsHere) if (typeof r.data[f] === 'string') subjects.add(r.data[f] as string);
-      return { ...r, key: keyMasked ? maskHash(r.key, deps.maskKey) : r.key, data: maskRecord(r.data, decision.masked, deps.maskKey) };
+      return {
+        ...r,
+        key: keyMasked ? maskHash(r.key, deps.maskKey) : r.key,
+        data: maskRecord(r.data, decision.masked, deps.maskKey),
+      };
     });
     return {
       result: {
@@ -94,7 +109,8 @@ export async function readRecords(deps: GatewayDeps, scope: RequestScope, req: R
   });
 }
 
-const isStaleAccess = (err: unknown) => isAppError(err) && err.code === 'CONFLICT' && (err.details as { rule?: string } | undefined)?.rule === 'access-stale';
+const isStaleAccess = (err: unknown) =>
+  isAppError(err) && err.code === 'CONFLICT' && (err.details as { rule?: string } | undefined)?.rule === 'access-stale';
 
 /**
  * Decides on the remembered access context when there is one, and has the catalog confirm it with the
@@ -104,10 +120,22 @@ const isStaleAccess = (err: unknown) => isAppError(err) && err.code === 'CONFLIC
  */
 const subjectFieldsOfContext = (ctx: AccessContext | undefined) => (ctx ? subjectFieldsOf(ctx.dataset) : undefined);
 
-async function decideAndFetch(deps: GatewayDeps, scope: RequestScope, req: RecordsRequest, first: number, onContext: (ctx: AccessContext) => void) {
+async function decideAndFetch(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  req: RecordsRequest,
+  first: number,
+  onContext: (ctx: AccessContext) => void,
+) {
   const attempt = async (ctx: AccessContext) => {
     onContext(ctx);
-    const decision = decideRecordAccess({ caller: scope.caller, dataset: ctx.dataset, grants: ctx.grants, requestedFields: req.fields ?? [], filterFields: filterFields(req.where) });
+    const decision = decideRecordAccess({
+      caller: scope.caller,
+      dataset: ctx.dataset,
+      grants: ctx.grants,
+      requestedFields: req.fields ?? [],
+      filterFields: filterFields(req.where),
+    });
     if (!decision.allowed) throw new AppError('FORBIDDEN', decision.reason);
     const page = await deps.catalog.call<RecordsPage>({
       method: 'POST',

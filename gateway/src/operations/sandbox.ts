@@ -4,7 +4,14 @@
 // subjects a filtered query touched (as keyed HMACs, so "who accessed this person" shows probes);
 // refused ones too. The privacy budget and standard tables are the owner's (its stewards) and admins'.
 import { AppError } from '@govshare/platform';
-import { ref, type Filter, type SandboxBudget, type SandboxQuery, type SandboxResult, type SandboxStandardRelease } from '@govshare/contracts';
+import {
+  ref,
+  type Filter,
+  type SandboxBudget,
+  type SandboxQuery,
+  type SandboxResult,
+  type SandboxStandardRelease,
+} from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
@@ -12,25 +19,45 @@ import { loadAccessContext, rememberedAccessContext } from './catalog-reads.ts';
 import { auditedFilter, subjectFieldsOf } from './records.ts';
 
 export type SandboxRequest = Omit<SandboxQuery, 'callerDept'>;
-export type SandboxBudgetChange = { epsilonPerYear?: number; epsilonPerQuery?: number; departmentShare?: number; dominanceShare?: number };
+export type SandboxBudgetChange = {
+  epsilonPerYear?: number;
+  epsilonPerQuery?: number;
+  departmentShare?: number;
+  dominanceShare?: number;
+};
 
 const SB = (def: string) => ref('sandbox.v1.json', def);
 
 /** A dataset's x-subject fields, or undefined when it cannot be known (then every filter value is treated as one). */
-async function subjectFieldsFor(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<string[] | undefined> {
+async function subjectFieldsFor(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  datasetId: string,
+): Promise<string[] | undefined> {
   try {
-    return subjectFieldsOf((rememberedAccessContext(deps, scope, datasetId) ?? (await loadAccessContext(deps, scope, datasetId))).dataset);
+    return subjectFieldsOf(
+      (rememberedAccessContext(deps, scope, datasetId) ?? (await loadAccessContext(deps, scope, datasetId))).dataset,
+    );
   } catch {
     return undefined;
   }
 }
 
 /** The owner department's stewards and any admin. */
-async function needOwnerOrAdmin(deps: GatewayDeps, scope: RequestScope, datasetId: string, what: string): Promise<void> {
+async function needOwnerOrAdmin(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  datasetId: string,
+  what: string,
+): Promise<void> {
   if (hasRole(scope.caller, 'admin')) return;
-  const { dataset } = rememberedAccessContext(deps, scope, datasetId) ?? (await loadAccessContext(deps, scope, datasetId));
+  const { dataset } =
+    rememberedAccessContext(deps, scope, datasetId) ?? (await loadAccessContext(deps, scope, datasetId));
   if (hasRole(scope.caller, 'steward') && dataset.ownerDept === scope.caller.dept) return;
-  throw new AppError('FORBIDDEN', `${what} of "${datasetId}" is for stewards of its owner department ${dataset.ownerDept} and for admins`);
+  throw new AppError(
+    'FORBIDDEN',
+    `${what} of "${datasetId}" is for stewards of its owner department ${dataset.ownerDept} and for admins`,
+  );
 }
 
 function aggregateOf(q: SandboxRequest, fields: { left?: string[]; right?: string[] }): Record<string, unknown> {
@@ -41,63 +68,87 @@ function aggregateOf(q: SandboxRequest, fields: { left?: string[]; right?: strin
 }
 
 /** Runs a sandbox query (or publishes a standard table) through the catalog, audited. */
-function audited(deps: GatewayDeps, scope: RequestScope, q: SandboxRequest, action: string, path: string, authorise: () => Promise<void>): Promise<SandboxResult> {
+function audited(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  q: SandboxRequest,
+  action: string,
+  path: string,
+  authorise: () => Promise<void>,
+): Promise<SandboxResult> {
   // Filter values on subject fields (x-subject) are audited as keyed HMACs, as for records reads.
   let fields: { left?: string[]; right?: string[] } = {};
-  return auditedRead(deps, scope, action, () => ({ dataset: q.dataset, filter: { aggregate: aggregateOf(q, fields) } }), async () => {
-    await authorise();
-    if (q.where || q.join?.where) {
-      fields = {
-        left: q.where ? await subjectFieldsFor(deps, scope, q.dataset) : undefined,
-        right: q.join?.where ? await subjectFieldsFor(deps, scope, q.join.dataset) : undefined,
-      };
-    }
-    const { touchedSubjects, ...result } = await deps.catalog.call<SandboxResult>({
-      method: 'POST',
-      path,
-      requestId: scope.requestId,
-      body: { ...q, callerDept: scope.caller.dept },
-      responseSchema: SB('Result'),
-    });
-    const p = result.privacy;
-    return {
-      result,
-      details: {
-        recordCount: result.groups.length,
-        fields: [...(q.groupBy ?? []), ...q.measures.filter((m) => m.field).map((m) => m.field!)],
-        // Clear identifiers travel to the audit service only, which stores their keyed HMACs.
-        ...(touchedSubjects?.length ? { subjects: touchedSubjects } : {}),
-        filter: {
-          aggregate: aggregateOf(q, fields),
-          scope: result.scope,
-          k: result.k,
-          releasedGroups: result.groups.length,
-          privacy: {
-            mode: p.mode,
-            mechanism: p.mechanism,
-            epsilon: p.epsilon,
-            cached: p.cached,
-            ...(p.departmentEpsilonPerYear !== undefined ? { departmentShare: p.departmentEpsilonPerYear } : {}),
-            ...(p.datasetEpsilonPerYear !== undefined ? { datasetBudget: p.datasetEpsilonPerYear } : {}),
+  return auditedRead(
+    deps,
+    scope,
+    action,
+    () => ({ dataset: q.dataset, filter: { aggregate: aggregateOf(q, fields) } }),
+    async () => {
+      await authorise();
+      if (q.where || q.join?.where) {
+        fields = {
+          left: q.where ? await subjectFieldsFor(deps, scope, q.dataset) : undefined,
+          right: q.join?.where ? await subjectFieldsFor(deps, scope, q.join.dataset) : undefined,
+        };
+      }
+      const { touchedSubjects, ...result } = await deps.catalog.call<SandboxResult>({
+        method: 'POST',
+        path,
+        requestId: scope.requestId,
+        body: { ...q, callerDept: scope.caller.dept },
+        responseSchema: SB('Result'),
+      });
+      const p = result.privacy;
+      return {
+        result,
+        details: {
+          recordCount: result.groups.length,
+          fields: [...(q.groupBy ?? []), ...q.measures.filter((m) => m.field).map((m) => m.field!)],
+          // Clear identifiers travel to the audit service only, which stores their keyed HMACs.
+          ...(touchedSubjects?.length ? { subjects: touchedSubjects } : {}),
+          filter: {
+            aggregate: aggregateOf(q, fields),
+            scope: result.scope,
+            k: result.k,
+            releasedGroups: result.groups.length,
+            privacy: {
+              mode: p.mode,
+              mechanism: p.mechanism,
+              epsilon: p.epsilon,
+              cached: p.cached,
+              ...(p.departmentEpsilonPerYear !== undefined ? { departmentShare: p.departmentEpsilonPerYear } : {}),
+              ...(p.datasetEpsilonPerYear !== undefined ? { datasetBudget: p.datasetEpsilonPerYear } : {}),
+            },
           },
         },
-      },
-    };
-  });
+      };
+    },
+  );
 }
 
 export function sandboxAggregate(deps: GatewayDeps, scope: RequestScope, q: SandboxRequest): Promise<SandboxResult> {
   return audited(deps, scope, q, 'sandbox.aggregate', '/sandbox/aggregate', async () => {
-    if (!hasRole(scope.caller, 'consumer', 'steward', 'admin')) throw new AppError('FORBIDDEN', 'the sandbox needs the role consumer, steward or admin');
+    if (!hasRole(scope.caller, 'consumer', 'steward', 'admin'))
+      throw new AppError('FORBIDDEN', 'the sandbox needs the role consumer, steward or admin');
   });
 }
 
 /** The owner publishes a standard table: always with differential privacy, paid from the dataset's budget, free for everyone after. */
-export function publishSandboxRelease(deps: GatewayDeps, scope: RequestScope, q: SandboxRequest): Promise<SandboxResult> {
-  return audited(deps, scope, q, 'sandbox.release', '/sandbox/releases', () => needOwnerOrAdmin(deps, scope, q.dataset, 'publishing a standard table'));
+export function publishSandboxRelease(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  q: SandboxRequest,
+): Promise<SandboxResult> {
+  return audited(deps, scope, q, 'sandbox.release', '/sandbox/releases', () =>
+    needOwnerOrAdmin(deps, scope, q.dataset, 'publishing a standard table'),
+  );
 }
 
-export function sandboxReleases(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<SandboxStandardRelease[]> {
+export function sandboxReleases(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  datasetId: string,
+): Promise<SandboxStandardRelease[]> {
   return auditedRead(deps, scope, 'sandbox.releases', { dataset: datasetId }, async () => {
     const { releases } = await deps.catalog.call<{ releases: SandboxStandardRelease[] }>({
       method: 'GET',
@@ -112,12 +163,22 @@ export function sandboxReleases(deps: GatewayDeps, scope: RequestScope, datasetI
 export function sandboxBudget(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<SandboxBudget> {
   return auditedRead(deps, scope, 'sandbox.budget', { dataset: datasetId }, async () => {
     await needOwnerOrAdmin(deps, scope, datasetId, 'the privacy budget');
-    const result = await deps.catalog.call<SandboxBudget>({ method: 'GET', path: `/sandbox/budgets/${encodeURIComponent(datasetId)}`, requestId: scope.requestId, responseSchema: SB('Budget') });
+    const result = await deps.catalog.call<SandboxBudget>({
+      method: 'GET',
+      path: `/sandbox/budgets/${encodeURIComponent(datasetId)}`,
+      requestId: scope.requestId,
+      responseSchema: SB('Budget'),
+    });
     return { result };
   });
 }
 
-export function setSandboxBudget(deps: GatewayDeps, scope: RequestScope, datasetId: string, change: SandboxBudgetChange): Promise<SandboxBudget> {
+export function setSandboxBudget(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  datasetId: string,
+  change: SandboxBudgetChange,
+): Promise<SandboxBudget> {
   return auditedWrite(
     deps,
     scope,

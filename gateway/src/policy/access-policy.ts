@@ -62,7 +62,8 @@ export function decideRecordAccess(input: {
   }
   const all = Object.keys(dataset.schema.properties);
   const unknown = [...requestedFields, ...filterFields].filter((f) => !all.includes(f));
-  if (unknown.length) return { allowed: false, reason: `unknown field(s) ${unknown.join(', ')} in dataset ${dataset.id}` };
+  if (unknown.length)
+    return { allowed: false, reason: `unknown field(s) ${unknown.join(', ')} in dataset ${dataset.id}` };
   let readable: string[];
   let masked: MaskedField[];
   let grant: Grant | undefined;
@@ -81,21 +82,33 @@ export function decideRecordAccess(input: {
     basis = 'internal';
   } else if (dataset.tier === 'RESTRICTED') {
     grant = activeGrant(input.grants);
-    if (!grant) return { allowed: false, reason: `dataset ${dataset.id} is RESTRICTED and department ${caller.dept} holds no active grant for it (file an access request; aggregates are available through sandboxAggregate)` };
+    if (!grant)
+      return {
+        allowed: false,
+        reason: `dataset ${dataset.id} is RESTRICTED and department ${caller.dept} holds no active grant for it (file an access request; aggregates are available through sandboxAggregate)`,
+      };
     readable = grant.fields;
     masked = sensitiveFields(dataset).filter((m) => !grant!.unmaskedFields.includes(m.field));
     basis = 'grant';
   } else {
-    return { allowed: false, reason: `dataset ${dataset.id} is SECRET: rows are visible to the owner department ${dataset.ownerDept} only; other departments get aggregates through sandboxAggregate` };
+    return {
+      allowed: false,
+      reason: `dataset ${dataset.id} is SECRET: rows are visible to the owner department ${dataset.ownerDept} only; other departments get aggregates through sandboxAggregate`,
+    };
   }
 
   readable = readable.filter((f) => all.includes(f));
   const fields = requestedFields.length ? requestedFields : readable;
   const notGranted = fields.filter((f) => !readable.includes(f));
-  if (notGranted.length) return { allowed: false, reason: `field(s) ${notGranted.join(', ')} are not covered by grant ${grant?.id}` };
+  if (notGranted.length)
+    return { allowed: false, reason: `field(s) ${notGranted.join(', ')} are not covered by grant ${grant?.id}` };
   const maskedNames = new Set(masked.map((m) => m.field));
   const badFilter = filterFields.filter((f) => !readable.includes(f) || maskedNames.has(f));
-  if (badFilter.length) return { allowed: false, reason: `cannot filter on field(s) ${[...new Set(badFilter)].join(', ')}: masked or not granted to you` };
+  if (badFilter.length)
+    return {
+      allowed: false,
+      reason: `cannot filter on field(s) ${[...new Set(badFilter)].join(', ')}: masked or not granted to you`,
+    };
 
   return { allowed: true, fields, masked: masked.filter((m) => fields.includes(m.field)), grant, basis };
 }

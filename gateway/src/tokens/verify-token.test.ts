@@ -16,17 +16,38 @@ async function setup() {
   const es = await generateKeyPair('ES256', { extractable: true });
   const esPublic = { ...(await exportJWK(es.publicKey)), kid: 'es1', alg: 'ES256' };
   const revoked = new Set<string>(['revoked-jti']);
-  const verify = createTokenVerifier({ issuer: ISS, audience: AUD, jwks: { keys: [dev.publicJwk, esPublic] }, isRevoked: (j) => revoked.has(j), ...limits });
+  const verify = createTokenVerifier({
+    issuer: ISS,
+    audience: AUD,
+    jwks: { keys: [dev.publicJwk, esPublic] },
+    isRevoked: (j) => revoked.has(j),
+    ...limits,
+  });
   return { dev, es, verify };
 }
 describe('caller token verification', () => {
   it('accepts a valid EdDSA token from the dev issuer and an ES256 token from the JWKS', async () => {
     const { dev, verify, es } = await setup();
-    const token = await mintCallerToken(dev.privateJwk, { sub: 'alice', dept: 'HRSS', roles: ['consumer', 'steward'], issuer: ISS, audience: AUD });
-    await expect(verify(`Bearer ${token}`)).resolves.toMatchObject({ sub: 'alice', dept: 'HRSS', roles: ['consumer', 'steward'] });
+    const token = await mintCallerToken(dev.privateJwk, {
+      sub: 'alice',
+      dept: 'HRSS',
+      roles: ['consumer', 'steward'],
+      issuer: ISS,
+      audience: AUD,
+    });
+    await expect(verify(`Bearer ${token}`)).resolves.toMatchObject({
+      sub: 'alice',
+      dept: 'HRSS',
+      roles: ['consumer', 'steward'],
+    });
     const esToken = await new SignJWT({ dept: 'MCA', roles: ['auditor'] })
       .setProtectedHeader({ alg: 'ES256', kid: 'es1' })
-      .setIssuer(ISS).setAudience(AUD).setSubject('bob').setJti('j2').setIssuedAt().setExpirationTime('5m')
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setSubject('bob')
+      .setJti('j2')
+      .setIssuedAt()
+      .setExpirationTime('5m')
       .sign(es.privateKey);
     await expect(verify(`Bearer ${esToken}`)).resolves.toMatchObject({ dept: 'MCA', roles: ['auditor'] });
   });
@@ -35,13 +56,33 @@ describe('caller token verification', () => {
     const { dev, verify } = await setup();
     const key = await importJWK(dev.privateJwk, 'EdDSA');
     const base = (payload: Record<string, unknown> = { dept: 'HRSS', roles: ['consumer'] }, kid = 'k1') =>
-      new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid }).setIssuer(ISS).setAudience(AUD).setSubject('alice').setJti('j').setIssuedAt().setExpirationTime('5m');
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: 'EdDSA', kid })
+        .setIssuer(ISS)
+        .setAudience(AUD)
+        .setSubject('alice')
+        .setJti('j')
+        .setIssuedAt()
+        .setExpirationTime('5m');
     const other = await generateEd25519('k1'); // same kid, different key
     const otherKey = await importJWK(other.privateJwk, 'EdDSA');
     const hsToken = await new SignJWT({ dept: 'HRSS', roles: ['consumer'] })
-      .setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setIssuer(ISS).setAudience(AUD).setSubject('a').setJti('j').setIssuedAt().setExpirationTime('5m')
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setSubject('a')
+      .setJti('j')
+      .setIssuedAt()
+      .setExpirationTime('5m')
       .sign(new TextEncoder().encode('a-shared-secret-that-is-long-enough!!'));
-    const noneToken = new UnsecuredJWT({ dept: 'HRSS', roles: ['consumer'] }).setIssuer(ISS).setAudience(AUD).setSubject('a').setJti('j').setIssuedAt().setExpirationTime('5m').encode();
+    const noneToken = new UnsecuredJWT({ dept: 'HRSS', roles: ['consumer'] })
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setSubject('a')
+      .setJti('j')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .encode();
     const now = Math.floor(Date.now() / 1000);
     const cases: [string, string | undefined, RegExp][] = [
       ['no header', undefined, /missing bearer/],
@@ -51,26 +92,77 @@ describe('caller token verification', () => {
       ['alg none', `Bearer ${noneToken}`, /algorithm not allowed|malformed/],
       ['wrong issuer', `Bearer ${await base().setIssuer('evil').sign(key)}`, /"iss"/],
       ['wrong audience', `Bearer ${await base().setAudience('other').sign(key)}`, /"aud"/],
-      ['expired', `Bearer ${await base().setIssuedAt(now - 7200).setExpirationTime(now - 3600).sign(key)}`, /expired/],
-      ['not yet valid', `Bearer ${await base().setNotBefore(now + 3600).sign(key)}`, /"nbf"/],
+      [
+        'expired',
+        `Bearer ${await base()
+          .setIssuedAt(now - 7200)
+          .setExpirationTime(now - 3600)
+          .sign(key)}`,
+        /expired/,
+      ],
+      [
+        'not yet valid',
+        `Bearer ${await base()
+          .setNotBefore(now + 3600)
+          .sign(key)}`,
+        /"nbf"/,
+      ],
       ['forged signature', `Bearer ${await base().sign(otherKey)}`, /signature/],
       ['unknown kid', `Bearer ${await base(undefined, 'nope').sign(key)}`, /no key/],
       ['no dept', `Bearer ${await base({ roles: ['consumer'] }).sign(key)}`, /"dept"/],
       ['bad dept', `Bearer ${await base({ dept: 'hrss; drop', roles: ['consumer'] }).sign(key)}`, /"dept"/],
       ['unknown role', `Bearer ${await base({ dept: 'HRSS', roles: ['root'] }).sign(key)}`, /"roles"/],
       ['empty roles', `Bearer ${await base({ dept: 'HRSS', roles: [] }).sign(key)}`, /"roles"/],
-      ['no jti', `Bearer ${await new SignJWT({ dept: 'HRSS', roles: ['consumer'] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer(ISS).setAudience(AUD).setSubject('a').setIssuedAt().setExpirationTime('5m').sign(key)}`, /"jti"/],
-      ['no exp', `Bearer ${await new SignJWT({ dept: 'HRSS', roles: ['consumer'] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer(ISS).setAudience(AUD).setSubject('a').setJti('j').setIssuedAt().sign(key)}`, /"exp"/],
+      [
+        'no jti',
+        `Bearer ${await new SignJWT({ dept: 'HRSS', roles: ['consumer'] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer(ISS).setAudience(AUD).setSubject('a').setIssuedAt().setExpirationTime('5m').sign(key)}`,
+        /"jti"/,
+      ],
+      [
+        'no exp',
+        `Bearer ${await new SignJWT({ dept: 'HRSS', roles: ['consumer'] }).setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer(ISS).setAudience(AUD).setSubject('a').setJti('j').setIssuedAt().sign(key)}`,
+        /"exp"/,
+      ],
       ['revoked', `Bearer ${await base().setJti('revoked-jti').sign(key)}`, /revoked/],
-      ['unknown department', `Bearer ${await base({ dept: 'ZZZ', roles: ['consumer'] }).sign(key)}`, /"dept" names no department of the hub \(ZZZ\)/],
+      [
+        'unknown department',
+        `Bearer ${await base({ dept: 'ZZZ', roles: ['consumer'] }).sign(key)}`,
+        /"dept" names no department of the hub \(ZZZ\)/,
+      ],
       ['the hub itself', `Bearer ${await base({ dept: 'HUB', roles: ['admin'] }).sign(key)}`, /"dept" is HUB/],
-      ['lives too long', `Bearer ${await base().setIssuedAt(now).setExpirationTime(now + 12 * 3600 + 1).sign(key)}`, /lifetime 43201 s \(exp - iat\) exceeds the maximum 43200 s/],
-      ['back-dated iat', `Bearer ${await base().setIssuedAt(now - 10).setNotBefore(now - 5).setExpirationTime(now + 12 * 3600).sign(key)}`, /lifetime 43210 s \(exp - iat\)/],
-      ['nbf too far from exp', `Bearer ${await base().setIssuedAt(now + 3600).setNotBefore(now - 3600).setExpirationTime(now + 12 * 3600).sign(key)}`, /\(exp - nbf\) exceeds/],
+      [
+        'lives too long',
+        `Bearer ${await base()
+          .setIssuedAt(now)
+          .setExpirationTime(now + 12 * 3600 + 1)
+          .sign(key)}`,
+        /lifetime 43201 s \(exp - iat\) exceeds the maximum 43200 s/,
+      ],
+      [
+        'back-dated iat',
+        `Bearer ${await base()
+          .setIssuedAt(now - 10)
+          .setNotBefore(now - 5)
+          .setExpirationTime(now + 12 * 3600)
+          .sign(key)}`,
+        /lifetime 43210 s \(exp - iat\)/,
+      ],
+      [
+        'nbf too far from exp',
+        `Bearer ${await base()
+          .setIssuedAt(now + 3600)
+          .setNotBefore(now - 3600)
+          .setExpirationTime(now + 12 * 3600)
+          .sign(key)}`,
+        /\(exp - nbf\) exceeds/,
+      ],
       ['no space', `Bearer${await base().sign(key)}`, /missing bearer/],
     ];
     for (const [name, header, message] of cases) {
-      const err = await verify(header).then(() => undefined, (e) => e);
+      const err = await verify(header).then(
+        () => undefined,
+        (e) => e,
+      );
       expect(err, name).toBeInstanceOf(AppError);
       expect(err.code, name).toBe('UNAUTHENTICATED');
       expect(err.message, name).toMatch(message);
@@ -84,10 +176,17 @@ describe('bearer scheme and lifetime', () => {
     const key = await importJWK(dev.privateJwk, 'EdDSA');
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ dept: 'MCA', roles: ['consumer'] })
-      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' }).setIssuer(ISS).setAudience(AUD).setSubject('a').setJti('j')
-      .setIssuedAt(now).setNotBefore(now).setExpirationTime(now + 12 * 3600)
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'k1' })
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setSubject('a')
+      .setJti('j')
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + 12 * 3600)
       .sign(key);
-    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) await expect(verify(`${scheme} ${token}`), scheme).resolves.toMatchObject({ dept: 'MCA' });
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR'])
+      await expect(verify(`${scheme} ${token}`), scheme).resolves.toMatchObject({ dept: 'MCA' });
   });
 });
 
@@ -109,7 +208,11 @@ describe('department directory', () => {
       now: () => clock,
       logger,
     });
-    expect(await Promise.all([directory.has('MCA'), directory.has('NEW'), directory.has('ZZZ')])).toEqual([true, false, false]);
+    expect(await Promise.all([directory.has('MCA'), directory.has('NEW'), directory.has('ZZZ')])).toEqual([
+      true,
+      false,
+      false,
+    ]);
     expect(loads).toBe(1);
     clock = 1000;
     expect(await directory.has('NEW')).toBe(true);
@@ -137,9 +240,30 @@ describe('verified-token cache', () => {
   it('still refuses a cached token once it expires or is revoked', async () => {
     const dev = await generateEd25519('k1');
     const revoked = new Set<string>();
-    const verify = createTokenVerifier({ issuer: ISS, audience: AUD, jwks: { keys: [dev.publicJwk] }, isRevoked: (j) => revoked.has(j), ...limits });
-    const short = await mintCallerToken(dev.privateJwk, { sub: 'a', dept: 'HRSS', roles: ['consumer'], issuer: ISS, audience: AUD, ttlSeconds: 1, jti: 'short' });
-    const long = await mintCallerToken(dev.privateJwk, { sub: 'b', dept: 'HRSS', roles: ['consumer'], issuer: ISS, audience: AUD, jti: 'long' });
+    const verify = createTokenVerifier({
+      issuer: ISS,
+      audience: AUD,
+      jwks: { keys: [dev.publicJwk] },
+      isRevoked: (j) => revoked.has(j),
+      ...limits,
+    });
+    const short = await mintCallerToken(dev.privateJwk, {
+      sub: 'a',
+      dept: 'HRSS',
+      roles: ['consumer'],
+      issuer: ISS,
+      audience: AUD,
+      ttlSeconds: 1,
+      jti: 'short',
+    });
+    const long = await mintCallerToken(dev.privateJwk, {
+      sub: 'b',
+      dept: 'HRSS',
+      roles: ['consumer'],
+      issuer: ISS,
+      audience: AUD,
+      jti: 'long',
+    });
     await verify(`Bearer ${short}`);
     await verify(`Bearer ${long}`);
     revoked.add('long');
@@ -160,11 +284,29 @@ describe('external issuer', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
     try {
-      const verify = createTokenVerifier({ issuer: 'https://idp.example.gov', audience: AUD, jwks: { url: `http://127.0.0.1:${port}/jwks.json` }, isRevoked: () => false, ...limits });
-      const good = await mintCallerToken(issuerKeys.privateJwk, { sub: 'x', dept: 'NHC', roles: ['consumer'], issuer: 'https://idp.example.gov', audience: AUD });
+      const verify = createTokenVerifier({
+        issuer: 'https://idp.example.gov',
+        audience: AUD,
+        jwks: { url: `http://127.0.0.1:${port}/jwks.json` },
+        isRevoked: () => false,
+        ...limits,
+      });
+      const good = await mintCallerToken(issuerKeys.privateJwk, {
+        sub: 'x',
+        dept: 'NHC',
+        roles: ['consumer'],
+        issuer: 'https://idp.example.gov',
+        audience: AUD,
+      });
       await expect(verify(`Bearer ${good}`)).resolves.toMatchObject({ dept: 'NHC' });
       const stranger = await generateEd25519('ext-1');
-      const forged = await mintCallerToken(stranger.privateJwk, { sub: 'x', dept: 'NHC', roles: ['admin'], issuer: 'https://idp.example.gov', audience: AUD });
+      const forged = await mintCallerToken(stranger.privateJwk, {
+        sub: 'x',
+        dept: 'NHC',
+        roles: ['admin'],
+        issuer: 'https://idp.example.gov',
+        audience: AUD,
+      });
       await expect(verify(`Bearer ${forged}`)).rejects.toThrow(/signature/);
     } finally {
       server.close();

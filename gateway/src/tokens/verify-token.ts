@@ -1,4 +1,11 @@
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWK, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  jwtVerify,
+  errors as joseErrors,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { AppError } from '@govshare/platform';
 import type { Role } from '@govshare/contracts';
 import type { Caller } from '../caller.ts';
@@ -63,15 +70,26 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
     }
     const { sub, jti, dept, roles } = payload as Record<string, unknown>;
     refuseLongLifetime(payload.exp!, payload.iat!, payload.nbf, o.maxLifetimeSeconds);
-    if (typeof dept !== 'string' || !DEPARTMENT_CODE.test(dept)) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "dept" must be a department code');
-    if (dept === HUB_DEPT) throw new AppError('UNAUTHENTICATED', `invalid token: claim "dept" is ${HUB_DEPT}, the hub's own identity, which no caller may use`);
+    if (typeof dept !== 'string' || !DEPARTMENT_CODE.test(dept))
+      throw new AppError('UNAUTHENTICATED', 'invalid token: claim "dept" must be a department code');
+    if (dept === HUB_DEPT)
+      throw new AppError(
+        'UNAUTHENTICATED',
+        `invalid token: claim "dept" is ${HUB_DEPT}, the hub's own identity, which no caller may use`,
+      );
     if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) {
-      throw new AppError('UNAUTHENTICATED', `invalid token: claim "roles" must be a non-empty list of ${ROLES.join(', ')}`);
+      throw new AppError(
+        'UNAUTHENTICATED',
+        `invalid token: claim "roles" must be a non-empty list of ${ROLES.join(', ')}`,
+      );
     }
-    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "sub" must be a non-empty string');
-    if (typeof jti !== 'string' || jti.length === 0 || jti.length > 200) throw new AppError('UNAUTHENTICATED', 'invalid token: claim "jti" must be a non-empty string');
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200)
+      throw new AppError('UNAUTHENTICATED', 'invalid token: claim "sub" must be a non-empty string');
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > 200)
+      throw new AppError('UNAUTHENTICATED', 'invalid token: claim "jti" must be a non-empty string');
     if (o.isRevoked(jti)) throw new AppError('UNAUTHENTICATED', 'token has been revoked');
-    if (!(await o.departments.has(dept))) throw new AppError('UNAUTHENTICATED', `invalid token: claim "dept" names no department of the hub (${dept})`);
+    if (!(await o.departments.has(dept)))
+      throw new AppError('UNAUTHENTICATED', `invalid token: claim "dept" names no department of the hub (${dept})`);
     const caller: Caller = { sub, dept, roles: [...new Set(roles as Role[])], jti };
     if (verified.size >= 10_000) verified.clear();
     verified.set(match[1], { caller, exp: payload.exp! });
@@ -81,16 +99,23 @@ export function createTokenVerifier(o: TokenVerifierOptions): TokenVerifier {
 
 /** A token valid for longer than the maximum is refused, however it was issued. */
 function refuseLongLifetime(exp: number, iat: number, nbf: number | undefined, max: number): void {
-  for (const [claim, from] of [['iat', iat], ['nbf', nbf]] as const) {
+  for (const [claim, from] of [
+    ['iat', iat],
+    ['nbf', nbf],
+  ] as const) {
     if (from !== undefined && exp - from > max) {
-      throw new AppError('UNAUTHENTICATED', `invalid token: lifetime ${exp - from} s (exp - ${claim}) exceeds the maximum ${max} s`);
+      throw new AppError(
+        'UNAUTHENTICATED',
+        `invalid token: lifetime ${exp - from} s (exp - ${claim}) exceeds the maximum ${max} s`,
+      );
     }
   }
 }
 
 function describeJoseError(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return 'token expired (exp)';
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return `claim "${err.claim}" ${err.reason === 'check_failed' ? 'check failed' : err.reason}`;
+  if (err instanceof joseErrors.JWTClaimValidationFailed)
+    return `claim "${err.claim}" ${err.reason === 'check_failed' ? 'check failed' : err.reason}`;
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'algorithm not allowed (EdDSA or ES256 only)';
   if (err instanceof joseErrors.JWKSNoMatchingKey) return 'no key in the JWKS matches the token (kid)';
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature verification failed';

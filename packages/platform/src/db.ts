@@ -80,14 +80,28 @@ const codeOf = (err: unknown): string | undefined => {
 export function isConnectionBroken(err: unknown): boolean {
   const code = codeOf(err);
   if (!code) return false;
-  return code === '25006' || /^57P0[123]$/.test(code) || /^08/.test(code) || /^CONNECTION_(ENDED|CLOSED|DESTROYED)$/.test(code) || code === 'ECONNRESET';
+  return (
+    code === '25006' ||
+    /^57P0[123]$/.test(code) ||
+    /^08/.test(code) ||
+    /^CONNECTION_(ENDED|CLOSED|DESTROYED)$/.test(code) ||
+    code === 'ECONNRESET'
+  );
 }
 
 /** The database cannot answer now (broken connection, outage, timeout): callers get UNAVAILABLE, not 500. */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const code = codeOf(err);
   if (!code) return false;
-  return isConnectionBroken(err) || code === '57014' || code === '53300' || code === 'CONNECT_TIMEOUT' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH';
+  return (
+    isConnectionBroken(err) ||
+    code === '57014' ||
+    code === '53300' ||
+    code === 'CONNECT_TIMEOUT' ||
+    code === 'ECONNREFUSED' ||
+    code === 'ETIMEDOUT' ||
+    code === 'EHOSTUNREACH'
+  );
 }
 
 // Open server-mode pools of this process, so the HTTP error handler can recycle the broken one.
@@ -112,12 +126,16 @@ export function serviceSchemaName(prefix: string, service: string): string {
 }
 
 /** Opens the service's own database and applies its migrations before anything else runs. */
-export async function openDatabase<TSchema extends Record<string, unknown>>(opts: DatabaseOptions<TSchema>): Promise<Database<TSchema>> {
+export async function openDatabase<TSchema extends Record<string, unknown>>(
+  opts: DatabaseOptions<TSchema>,
+): Promise<Database<TSchema>> {
   if (opts.databaseUrl) return openPostgres(opts);
   return openPglite(opts);
 }
 
-async function openPglite<TSchema extends Record<string, unknown>>(opts: DatabaseOptions<TSchema>): Promise<Database<TSchema>> {
+async function openPglite<TSchema extends Record<string, unknown>>(
+  opts: DatabaseOptions<TSchema>,
+): Promise<Database<TSchema>> {
   let dir: string | undefined;
   if (opts.dataDir && opts.dataDir !== ':memory:') {
     dir = resolve(join(opts.dataDir, opts.service, 'pgdata'));
@@ -153,15 +171,21 @@ async function openPglite<TSchema extends Record<string, unknown>>(opts: Databas
  */
 export const DRIVER_SETTINGS = { onnotice: () => {}, fetch_types: false } as const;
 
-async function openPostgres<TSchema extends Record<string, unknown>>(opts: DatabaseOptions<TSchema>): Promise<Database<TSchema>> {
+async function openPostgres<TSchema extends Record<string, unknown>>(
+  opts: DatabaseOptions<TSchema>,
+): Promise<Database<TSchema>> {
   const schema = serviceSchemaName(opts.schemaPrefix ?? 'govshare', opts.service);
-  const ownerConnection = () => postgres(opts.databaseUrl!, { ...DRIVER_SETTINGS, max: 1, connection: { search_path: schema } });
+  const ownerConnection = () =>
+    postgres(opts.databaseUrl!, { ...DRIVER_SETTINGS, max: 1, connection: { search_path: schema } });
   // Schema and migrations as the configured (owner) user; search_path pins every unqualified name.
   const owner = ownerConnection();
   let role: string | null = null;
   try {
     await owner.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await migratePostgres(drizzlePostgres(owner) as any, { migrationsFolder: opts.migrationsFolder, migrationsSchema: schema });
+    await migratePostgres(drizzlePostgres(owner) as any, {
+      migrationsFolder: opts.migrationsFolder,
+      migrationsSchema: schema,
+    });
     if (opts.runtimeRole) role = await grantRuntimeRole(owner, schema, opts.runtimeRole);
   } finally {
     await owner.end();
@@ -174,7 +198,11 @@ async function openPostgres<TSchema extends Record<string, unknown>>(opts: Datab
       idle_timeout: POOL_SETTINGS.idleTimeoutS,
       max_lifetime: POOL_SETTINGS.maxLifetimeS,
       // `role` as a startup parameter: every pooled connection runs as it from its first query.
-      connection: { search_path: schema, statement_timeout: POOL_SETTINGS.statementTimeoutMs, ...(role ? { role } : {}) },
+      connection: {
+        search_path: schema,
+        statement_timeout: POOL_SETTINGS.statementTimeoutMs,
+        ...(role ? { role } : {}),
+      },
     });
   let client = pool();
   let current = drizzlePostgres(client, { schema: opts.tables }) as unknown as Db<TSchema>;
@@ -227,7 +255,8 @@ async function openPostgres<TSchema extends Record<string, unknown>>(opts: Datab
     probe: async (o = {}) => {
       const check = async () => {
         if (!o.writable) return void (await client`select 1`);
-        const [row] = await client`select current_setting('transaction_read_only') as ro, pg_is_in_recovery() as recovery`;
+        const [row] =
+          await client`select current_setting('transaction_read_only') as ro, pg_is_in_recovery() as recovery`;
         if (row!.ro === 'on' || row!.recovery === true) {
           recycle(); // the connection (or the server) went read-only: try fresh connections next time
           throw new Error('the database is read-only');
@@ -244,7 +273,11 @@ async function openPostgres<TSchema extends Record<string, unknown>>(opts: Datab
 }
 
 /** Creates the role if missing and grants it the schema and the given privileges; null if not allowed. */
-async function grantRuntimeRole(owner: postgres.Sql, schema: string, spec: NonNullable<DatabaseOptions<any>['runtimeRole']>): Promise<string | null> {
+async function grantRuntimeRole(
+  owner: postgres.Sql,
+  schema: string,
+  spec: NonNullable<DatabaseOptions<any>['runtimeRole']>,
+): Promise<string | null> {
   const role = spec.name;
   const statements = [
     // Concurrent starts (tests) may race to create it: either error means it exists.

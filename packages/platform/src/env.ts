@@ -36,9 +36,26 @@ export function loadEnv<T>(spec: EnvSpec, source: Record<string, string | undefi
 
 /** Shared variables every service reads. */
 export const commonEnvSpec = {
-  GOVSHARE_DATA_DIR: { type: 'string', default: 'data', description: 'Directory for embedded databases and dev keys (git-ignored)' },
-  DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://', description: 'Postgres server URL; unset = embedded PGlite' },
-  GOVSHARE_DB_SCHEMA_PREFIX: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,40}$', default: 'govshare', description: 'Prefix of the per-service Postgres schema in server mode' },
-  LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'pino log level' },
+  GOVSHARE_DATA_DIR: {
+    type: 'string',
+    default: 'data',
+    description: 'Directory for embedded databases and dev keys (git-ignored)',
+  },
+  DATABASE_URL: {
+    type: 'string',
+    pattern: '^postgres(ql)?://',
+    description: 'Postgres server URL; unset = embedded PGlite',
+  },
+  GOVSHARE_DB_SCHEMA_PREFIX: {
+    type: 'string',
+    pattern: '^[a-z][a-z0-9_]{0,40}$',
+    default: 'govshare',
+    description: 'Prefix of the per-service Postgres schema in server mode',
+  },
+  LOG_LEVEL: {
+    enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    description: 'pino log level',
+  },
   GOVSHARE_HOST: { type: 'string', default: '127.0.0.1', description: 'Interface to listen on' },
 } as const;

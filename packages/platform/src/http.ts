@@ -49,7 +49,10 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
   });
   app.addHook('onResponse', async (req, reply) => {
     // The path only: a query string can carry record values (a GraphQL GET's variables, a filter).
-    req.log.info({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    req.log.info(
+      { method: req.method, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
   });
 
   if (opts.verifyServiceToken) {
@@ -58,7 +61,8 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
     app.addHook('onRequest', async (req) => {
       if (req.url === '/healthz' || req.url === '/readyz') return;
       const caller = await verify(req.headers.authorization);
-      if (mayCall && !mayCall(caller, req)) throw new AppError('FORBIDDEN', `service "${caller.sub}" may not call ${req.method} ${req.url.split('?')[0]}`);
+      if (mayCall && !mayCall(caller, req))
+        throw new AppError('FORBIDDEN', `service "${caller.sub}" may not call ${req.method} ${req.url.split('?')[0]}`);
     });
   }
 
@@ -67,7 +71,12 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
   app.get('/readyz', async (_req, reply) => {
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([opts.ready?.(), new Promise((_r, reject) => (timer = setTimeout(() => reject(new Error('readiness timed out')), READY_TIMEOUT_MS)))]);
+      await Promise.race([
+        opts.ready?.(),
+        new Promise(
+          (_r, reject) => (timer = setTimeout(() => reject(new Error('readiness timed out')), READY_TIMEOUT_MS)),
+        ),
+      ]);
       return { ready: true };
     } catch {
       return reply.code(503).send({ ready: false });
@@ -87,11 +96,19 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
     }
     if (err.validation) {
       const where = err.validationContext ?? 'body';
-      const details = err.validation.map((v: any) => ({ path: `${where}${v.instancePath}`, rule: v.keyword, message: v.message }));
-      const message = details.map((d: any) => `${d.path} ${d.message}`).slice(0, 5).join('; ');
+      const details = err.validation.map((v: any) => ({
+        path: `${where}${v.instancePath}`,
+        rule: v.keyword,
+        message: v.message,
+      }));
+      const message = details
+        .map((d: any) => `${d.path} ${d.message}`)
+        .slice(0, 5)
+        .join('; ');
       return reply.code(400).send(new AppError('BAD_USER_INPUT', message, details).toBody());
     }
-    if (err.statusCode === 413) return reply.code(413).send(new AppError('BAD_USER_INPUT', 'request body too large').toBody());
+    if (err.statusCode === 413)
+      return reply.code(413).send(new AppError('BAD_USER_INPUT', 'request body too large').toBody());
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.code(err.statusCode).send(new AppError('BAD_USER_INPUT', err.message).toBody());
     }

@@ -41,7 +41,15 @@ describe('masking', () => {
 
   it('maskRecord touches only planned fields, and redact removes the value', () => {
     const rec = { idNumber: '11010519491231002X', name: '张三', city: '北京', income: 12000 };
-    const out = maskRecord(rec, [{ field: 'idNumber', style: 'hash' }, { field: 'name', style: 'partial' }, { field: 'income', style: 'redact' }], key);
+    const out = maskRecord(
+      rec,
+      [
+        { field: 'idNumber', style: 'hash' },
+        { field: 'name', style: 'partial' },
+        { field: 'income', style: 'redact' },
+      ],
+      key,
+    );
     expect(out).toEqual({ idNumber: maskHash('11010519491231002X', key), name: '张*', city: '北京', income: null });
     expect(rec.name).toBe('张三');
   });

@@ -55,7 +55,11 @@ export function maskValue(value: unknown, style: MaskStyle, key: Uint8Array): un
 }
 
 /** Applies a mask plan to one record's data; fields not in the plan pass through unchanged. */
-export function maskRecord(data: Record<string, unknown>, plan: MaskedField[], key: Uint8Array): Record<string, unknown> {
+export function maskRecord(
+  data: Record<string, unknown>,
+  plan: MaskedField[],
+  key: Uint8Array,
+): Record<string, unknown> {
   if (plan.length === 0) return data;
   const out = { ...data };
   for (const { field, style } of plan) if (field in out) out[field] = maskValue(out[field], style, key);
@@ -64,7 +68,11 @@ export function maskRecord(data: Record<string, unknown>, plan: MaskedField[], k
 
 /** The hub's mask key setting, for the env specs of the services that mask (gateway, quality). */
 export const maskKeyEnvSpec = {
-  GOVSHARE_MASK_KEY: { type: 'string', minLength: 32, description: 'HMAC key for hash masking (dev: generated under the data dir)' },
+  GOVSHARE_MASK_KEY: {
+    type: 'string',
+    minLength: 32,
+    description: 'HMAC key for hash masking (dev: generated under the data dir)',
+  },
 } as const;
 
 /**

@@ -39,30 +39,42 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   const dispatcher = new Agent({ connections: opts.connections ?? 64, keepAliveTimeout: 30_000, pipelining: 1 });
   const timeout = opts.timeoutMs ?? 10_000;
   const send = async (c: Omit<CallOptions, 'responseSchema'>) => {
-      const headers: Record<string, string> = {
-        authorization: `Bearer ${await opts.signer.tokenFor(opts.service)}`,
-        [REQUEST_ID_HEADER]: c.requestId,
-      };
-      let body: any;
-      if (c.raw) {
-        headers['content-type'] = c.raw.contentType;
-        body = c.raw.body;
-      } else if (c.body !== undefined) {
-        headers['content-type'] = 'application/json';
-        body = JSON.stringify(c.body);
-      }
-      try {
-        return await request(opts.baseUrl + c.path, { method: c.method, headers, body, dispatcher, headersTimeout: timeout, bodyTimeout: timeout });
-      } catch (err) {
-        throw new AppError('UNAVAILABLE', `${opts.service} service unavailable`, { cause: (err as Error).message });
-      }
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${await opts.signer.tokenFor(opts.service)}`,
+      [REQUEST_ID_HEADER]: c.requestId,
+    };
+    let body: any;
+    if (c.raw) {
+      headers['content-type'] = c.raw.contentType;
+      body = c.raw.body;
+    } else if (c.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(c.body);
+    }
+    try {
+      return await request(opts.baseUrl + c.path, {
+        method: c.method,
+        headers,
+        body,
+        dispatcher,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+    } catch (err) {
+      throw new AppError('UNAVAILABLE', `${opts.service} service unavailable`, { cause: (err as Error).message });
+    }
   };
 
   const failure = (statusCode: number, parsed: any): AppError => {
     const err = parsed?.error;
     // A refused service token is our fault, not the caller's.
-    if (statusCode === 401) return new AppError('INTERNAL_SERVER_ERROR', `${opts.service} service refused the gateway's credentials`);
-    return new AppError(err?.code ?? codeForStatus(statusCode), err?.message ?? `${opts.service} service error ${statusCode}`, err?.details);
+    if (statusCode === 401)
+      return new AppError('INTERNAL_SERVER_ERROR', `${opts.service} service refused the gateway's credentials`);
+    return new AppError(
+      err?.code ?? codeForStatus(statusCode),
+      err?.message ?? `${opts.service} service error ${statusCode}`,
+      err?.details,
+    );
   };
 
   return {
@@ -80,7 +92,8 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
         try {
           assertContract(c.responseSchema, parsed);
         } catch (e) {
-          if (e instanceof ContractViolation) throw new AppError('INTERNAL_SERVER_ERROR', `${opts.service} service broke its contract: ${e.message}`);
+          if (e instanceof ContractViolation)
+            throw new AppError('INTERNAL_SERVER_ERROR', `${opts.service} service broke its contract: ${e.message}`);
           throw e;
         }
       }

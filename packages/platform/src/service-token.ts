@@ -1,6 +1,15 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import {
+  SignJWT,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import { randomUUID } from 'node:crypto';
 import { AppError } from './errors.ts';
 
@@ -47,7 +56,11 @@ export interface ServiceTokenSigner {
 }
 
 /** Signs short-lived tokens (audience = the called service), reusing one until it is half-spent. */
-export function createServiceTokenSigner(privateJwk: JWK, caller: ServiceCaller = GATEWAY_CALLER, ttlSeconds = 60): ServiceTokenSigner {
+export function createServiceTokenSigner(
+  privateJwk: JWK,
+  caller: ServiceCaller = GATEWAY_CALLER,
+  ttlSeconds = 60,
+): ServiceTokenSigner {
   const keyPromise = importJWK(privateJwk, ALG);
   const cache = new Map<string, { token: string; renewAt: number }>();
   return {

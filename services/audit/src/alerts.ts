@@ -20,7 +20,15 @@
 import { storableJson, storableText } from './stored-text.ts';
 import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import { AppError, type Db, type Logger } from '@govshare/platform';
-import type { AuditAlert, AuditAlertKind, AuditAlertPage, AuditAlertReview, AuditAlertReviewOutcome, AuditAlertReviewRequest, AuditStoredEvent } from '@govshare/contracts';
+import type {
+  AuditAlert,
+  AuditAlertKind,
+  AuditAlertPage,
+  AuditAlertReview,
+  AuditAlertReviewOutcome,
+  AuditAlertReviewRequest,
+  AuditStoredEvent,
+} from '@govshare/contracts';
 import { alertReviews, alerts, events } from './schema.ts';
 import type { CommittedLeaf } from './append.ts';
 
@@ -82,14 +90,18 @@ function sandboxPrivacy(filter: unknown): { epsilon: number; departmentShare: nu
 // The same tests in SQL, on the stored filter (read from the leaf; the leaf is authoritative).
 const storedFilter = sql`convert_from(${events.leaf}, 'UTF8')::jsonb -> 'filter'`;
 const jsonPresent = (v: SQL) => sql`coalesce(jsonb_typeof(${v}), 'null') <> 'null'`;
-const narrowedSql = (f: SQL) => sql`(${jsonPresent(sql`${f} #> '{aggregate,where}'`)} or ${jsonPresent(sql`${f} #> '{aggregate,join,where}'`)})`;
+const narrowedSql = (f: SQL) =>
+  sql`(${jsonPresent(sql`${f} #> '{aggregate,where}'`)} or ${jsonPresent(sql`${f} #> '{aggregate,join,where}'`)})`;
 // A non-number epsilon counts 0 (a cast would fail the whole evaluation).
-const epsilonSql = (f: SQL) => sql`case when jsonb_typeof(${f} #> '{privacy,epsilon}') = 'number' then (${f} #>> '{privacy,epsilon}')::float8 else 0 end`;
+const epsilonSql = (f: SQL) =>
+  sql`case when jsonb_typeof(${f} #> '{privacy,epsilon}') = 'number' then (${f} #>> '{privacy,epsilon}')::float8 else 0 end`;
 
 /** The last event of each (dept, dataset) pair among `batch`'s events that pass `keep`. */
 function lastPerDeptDataset(batch: AuditStoredEvent[], keep: (e: AuditStoredEvent) => boolean): AuditStoredEvent[] {
   const last = new Map<string, AuditStoredEvent>();
-  for (const e of batch) if (e.action === SANDBOX_ACTION && e.dataset !== undefined && keep(e)) last.set(JSON.stringify([e.actor.dept, e.dataset]), e);
+  for (const e of batch)
+    if (e.action === SANDBOX_ACTION && e.dataset !== undefined && keep(e))
+      last.set(JSON.stringify([e.actor.dept, e.dataset]), e);
   return [...last.values()];
 }
 
@@ -101,7 +113,13 @@ interface GrantLifecycle {
 const GRANT_CACHE = 100_000;
 
 /** Keeps the earliest create / revoke: merging the same event twice changes nothing. */
-function mergeLifecycle(g: GrantLifecycle, action: string, purpose: string | null, expiresAt: string | null, seq: number): void {
+function mergeLifecycle(
+  g: GrantLifecycle,
+  action: string,
+  purpose: string | null,
+  expiresAt: string | null,
+  seq: number,
+): void {
   if (CREATE_ACTIONS.includes(action) && (!g.create || seq < g.create.seq)) {
     const ms = expiresAt ? Date.parse(expiresAt) : NaN;
     g.create = { purpose, expiresAt: Number.isFinite(ms) ? ms : null, seq };
@@ -123,7 +141,9 @@ export class AlertEngine {
   ) {}
 
   onCommitted(leaves: CommittedLeaf[]): void {
-    this.chain = this.chain.then(() => this.evaluate(leaves.map((l) => l.event))).catch((err) => this.logger.error({ err }, 'alert evaluation failed'));
+    this.chain = this.chain
+      .then(() => this.evaluate(leaves.map((l) => l.event)))
+      .catch((err) => this.logger.error({ err }, 'alert evaluation failed'));
   }
 
   /** Resolves when every batch handed over so far has been evaluated. */
@@ -152,7 +172,9 @@ export class AlertEngine {
       const [c] = await this.db
         .select({ n: sql<number>`count(*)::int` })
         .from(events)
-        .where(and(eq(events.actorSub, e.actor.sub), eq(events.outcome, 'denied'), gt(events.at, since), lte(events.at, at)));
+        .where(
+          and(eq(events.actorSub, e.actor.sub), eq(events.outcome, 'denied'), gt(events.at, since), lte(events.at, at)),
+        );
       const n = Number(c?.n ?? 0);
       if (n < this.rules.denialThreshold) continue;
       const [open] = await this.db
@@ -181,7 +203,13 @@ export class AlertEngine {
         if (g) mergeLifecycle(g, e.action, e.purpose ?? null, e.grantExpiresAt ?? null, e.seq);
       }
     }
-    const uses = batch.filter((e) => e.grantId && e.outcome === 'allowed' && !LIFECYCLE_ACTIONS.includes(e.action) && !e.action.startsWith('grants.'));
+    const uses = batch.filter(
+      (e) =>
+        e.grantId &&
+        e.outcome === 'allowed' &&
+        !LIFECYCLE_ACTIONS.includes(e.action) &&
+        !e.action.startsWith('grants.'),
+    );
     if (uses.length === 0) return;
     // One query per batch, only for grants not cached yet: their create and revoke events.
     const ids = [...new Set(uses.map((e) => e.grantId!))].filter((id) => !this.grantCache.has(id));
@@ -254,11 +282,19 @@ export class AlertEngine {
 
   private async largeReads(batch: AuditStoredEvent[], out: NewAlert[]): Promise<void> {
     for (const e of batch) {
-      if (e.outcome !== 'allowed' || e.recordCount === undefined || e.recordCount <= this.rules.largeReadFloor) continue;
+      if (e.outcome !== 'allowed' || e.recordCount === undefined || e.recordCount <= this.rules.largeReadFloor)
+        continue;
       const history = await this.db
         .select({ n: events.recordCount })
         .from(events)
-        .where(and(eq(events.actorSub, e.actor.sub), eq(events.outcome, 'allowed'), isNotNull(events.recordCount), lt(events.seq, e.seq)))
+        .where(
+          and(
+            eq(events.actorSub, e.actor.sub),
+            eq(events.outcome, 'allowed'),
+            isNotNull(events.recordCount),
+            lt(events.seq, e.seq),
+          ),
+        )
         .orderBy(desc(events.seq))
         .limit(this.rules.largeReadHistory);
       if (history.length < this.rules.largeReadMinHistory) continue;
@@ -280,11 +316,23 @@ export class AlertEngine {
   }
 
   /** Whether an alert of `kind` about this department and dataset was raised after `since`. */
-  private async deptDatasetAlertSince(kind: AuditAlertKind, dept: string, dataset: string, since: Date): Promise<boolean> {
+  private async deptDatasetAlertSince(
+    kind: AuditAlertKind,
+    dept: string,
+    dataset: string,
+    since: Date,
+  ): Promise<boolean> {
     const [open] = await this.db
       .select({ id: alerts.id })
       .from(alerts)
-      .where(and(eq(alerts.kind, kind), eq(alerts.actorDept, storableText(dept)), sql`${alerts.details} ->> 'dataset' = ${storableText(dataset)}`, gt(alerts.at, since)))
+      .where(
+        and(
+          eq(alerts.kind, kind),
+          eq(alerts.actorDept, storableText(dept)),
+          sql`${alerts.details} ->> 'dataset' = ${storableText(dataset)}`,
+          gt(alerts.at, since),
+        ),
+      )
       .limit(1);
     return open !== undefined;
   }
@@ -339,7 +387,10 @@ export class AlertEngine {
 
   private async sandboxBudgetBurn(batch: AuditStoredEvent[], out: NewAlert[]): Promise<void> {
     const windowMs = this.rules.sandboxBurnWindowMs;
-    for (const e of lastPerDeptDataset(batch, (x) => x.outcome === 'allowed' && sandboxPrivacy(x.filter) !== undefined)) {
+    for (const e of lastPerDeptDataset(
+      batch,
+      (x) => x.outcome === 'allowed' && sandboxPrivacy(x.filter) !== undefined,
+    )) {
       const { departmentShare } = sandboxPrivacy(e.filter)!;
       if (!(departmentShare > 0)) continue;
       const dataset = e.dataset!;
@@ -363,7 +414,13 @@ export class AlertEngine {
         seq: e.seq,
         at,
         message: `${e.actor.dept} spent ε ${round(spent)} on ${dataset} within ${Math.round(windowMs / 3_600_000)} hours, ${Math.round((spent / departmentShare) * 100)}% of its yearly share of ${round(departmentShare)}`,
-        details: { dataset, epsilonSpent: round(spent), departmentShare, burnShare: this.rules.sandboxBurnShare, windowMs },
+        details: {
+          dataset,
+          epsilonSpent: round(spent),
+          departmentShare,
+          burnShare: this.rules.sandboxBurnShare,
+          windowMs,
+        },
       });
     }
   }
@@ -385,7 +442,15 @@ const latestReviewId = sql`(select max(r.id) from alert_reviews r where r.alert_
 
 export async function listAlerts(
   db: Db,
-  q: { kind?: AuditAlertKind; sub?: string; dept?: string; since?: string; status?: 'open' | 'reviewed'; first?: number; after?: string },
+  q: {
+    kind?: AuditAlertKind;
+    sub?: string;
+    dept?: string;
+    since?: string;
+    status?: 'open' | 'reviewed';
+    first?: number;
+    after?: string;
+  },
 ): Promise<AuditAlertPage> {
   const conds: SQL[] = [];
   if (q.kind) conds.push(eq(alerts.kind, q.kind));
@@ -428,7 +493,15 @@ export async function reviewAlert(db: Db, alertId: number, review: AuditAlertRev
   if (!alert) throw new AppError('NOT_FOUND', `alert ${alertId} not found`);
   const [row] = await db
     .insert(alertReviews)
-    .values(storableJson({ alertId, outcome: review.outcome, note: review.note, reviewerSub: review.reviewer.sub, reviewerDept: review.reviewer.dept }))
+    .values(
+      storableJson({
+        alertId,
+        outcome: review.outcome,
+        note: review.note,
+        reviewerSub: review.reviewer.sub,
+        reviewerDept: review.reviewer.dept,
+      }),
+    )
     .returning();
   return toReview(row!);
 }

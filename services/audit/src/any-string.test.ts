@@ -32,20 +32,40 @@ describe.each(backends())('any string, and one bad event among many (%s)', (back
   afterAll(() => a?.stop());
 
   it('an event with NUL (and lone surrogates) among concurrent good ones: all are committed, and it is searchable', async () => {
-    const nul = makeEvent({ dataset: 'legal\u0000persons', purpose: 'x\u0000y', filter: { field: 'name', op: 'eq', value: '\u0000' }, actor: { sub: 'eve\u0000', dept: 'SAMR', roles: [] } });
+    const nul = makeEvent({
+      dataset: 'legal\u0000persons',
+      purpose: 'x\u0000y',
+      filter: { field: 'name', op: 'eq', value: '\u0000' },
+      actor: { sub: 'eve\u0000', dept: 'SAMR', roles: [] },
+    });
     const odd = makeEvent({ dataset: 'half \ud800 surrogate', requestId: 'r\udc00' });
     const good = Array.from({ length: 40 }, () => makeEvent());
-    const posts = [...good.slice(0, 20), nul, odd, ...good.slice(20)].map((e) => a.call('POST', '/events', { events: [e] }));
+    const posts = [...good.slice(0, 20), nul, odd, ...good.slice(20)].map((e) =>
+      a.call('POST', '/events', { events: [e] }),
+    );
     const replies = await Promise.all(posts);
     for (const r of replies) expect(r.status, r.text).toBe(200);
     const found = await a.call('GET', `/events?dataset=${encodeURIComponent('legal\u0000persons')}`);
     expect(found.body.events).toHaveLength(1);
-    expect(found.body.events[0]).toMatchObject({ id: nul.id, dataset: 'legal\u0000persons', purpose: 'x\u0000y', filter: { value: '\u0000' } });
-    expect((await a.call('GET', `/events?sub=${encodeURIComponent('eve\u0000')}`)).body.events.map((e: any) => e.id)).toEqual([nul.id]);
-    const bySurrogate = await searchEvents(a.service.database.db, { dataset: 'half \ud800 surrogate', requestId: 'r\udc00' });
+    expect(found.body.events[0]).toMatchObject({
+      id: nul.id,
+      dataset: 'legal\u0000persons',
+      purpose: 'x\u0000y',
+      filter: { value: '\u0000' },
+    });
+    expect(
+      (await a.call('GET', `/events?sub=${encodeURIComponent('eve\u0000')}`)).body.events.map((e: any) => e.id),
+    ).toEqual([nul.id]);
+    const bySurrogate = await searchEvents(a.service.database.db, {
+      dataset: 'half \ud800 surrogate',
+      requestId: 'r\udc00',
+    });
     expect(bySurrogate.events.map((e) => e.id)).toEqual([odd.id]);
     await a.service.checkpoints.signNow();
-    const report = await verifyExport((await a.call('GET', '/export')).text.trim().split('\n'), (await a.call('GET', '/public-key')).body.keys);
+    const report = await verifyExport(
+      (await a.call('GET', '/export')).text.trim().split('\n'),
+      (await a.call('GET', '/public-key')).body.keys,
+    );
     expect(report).toMatchObject({ ok: true, leaves: 42 });
   });
 
@@ -70,7 +90,10 @@ describe.each(backends())('any string, and one bad event among many (%s)', (back
       const flat = outcomes.flat();
       const failed = flat.filter((o) => 'error' in o);
       expect(failed.map((o) => o.id)).toEqual([poison.id]);
-      expect((failed[0] as any).error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/refused to store it \(SQLSTATE 22021\)/) });
+      expect((failed[0] as any).error).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        message: expect.stringMatching(/refused to store it \(SQLSTATE 22021\)/),
+      });
       const seqs = flat.flatMap((o) => ('seq' in o ? [o.seq] : [])).sort((x, y) => x - y);
       expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => before + i)); // gap-free
       // Over HTTP: the call answers 200 with its good event accepted and the bad one rejected.
@@ -79,13 +102,18 @@ describe.each(backends())('any string, and one bad event among many (%s)', (back
       const r = await a.call('POST', '/events', { events: [ok, again] });
       expect(r.status).toBe(200);
       expect(r.body.accepted.map((x: any) => x.id)).toEqual([ok.id]);
-      expect(r.body.rejected).toEqual([{ id: again.id, code: 'BAD_USER_INPUT', message: expect.stringContaining(again.id) }]);
+      expect(r.body.rejected).toEqual([
+        { id: again.id, code: 'BAD_USER_INPUT', message: expect.stringContaining(again.id) },
+      ]);
       expect((await a.call('POST', '/events', { events: [makeEvent({ purpose: 'POISON' })] })).status).toBe(400);
     } finally {
       log.runStatement = queryPrepared;
     }
     await a.service.checkpoints.signNow();
-    const report = await verifyExport((await a.call('GET', '/export')).text.trim().split('\n'), (await a.call('GET', '/public-key')).body.keys);
+    const report = await verifyExport(
+      (await a.call('GET', '/export')).text.trim().split('\n'),
+      (await a.call('GET', '/public-key')).body.keys,
+    );
     expect(report.ok, report.error).toBe(true);
   });
 });

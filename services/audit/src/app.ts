@@ -1,6 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
-import { createServiceApp, createServiceTokenVerifier, openDatabase, type Database, type Logger } from '@govshare/platform';
+import {
+  createServiceApp,
+  createServiceTokenVerifier,
+  openDatabase,
+  type Database,
+  type Logger,
+} from '@govshare/platform';
 import { AuditLog } from './append.ts';
 import { AlertEngine, defaultAlertRules, type AlertRules } from './alerts.ts';
 import { Checkpointer, keptCheckpointFile, readKeptCheckpoint } from './checkpoints.ts';
@@ -62,14 +68,17 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
     runtimeRole: { name: AUDIT_RUNTIME_ROLE, grants: appendOnlyGrants },
   });
   if (database.kind === 'postgres' && !database.role) {
-    opts.logger.warn('the database user may not create roles: the audit service runs as the owner of its tables (triggers still refuse changes)');
+    opts.logger.warn(
+      'the database user may not create roles: the audit service runs as the owner of its tables (triggers still refuse changes)',
+    );
   }
   const { db } = database;
   try {
     const publicKeys = checkpointPublicKeys(opts.checkpointKeys);
     const integrity = await checkIntegrity(db, { publicKeys, ...opts.integrity });
     const keptFile = keptCheckpointFile(opts.dataDir, database.schema);
-    if (keptFile) await checkKeptCheckpoint(db, integrity.size, await readKeptCheckpoint(keptFile), keptFile, publicKeys);
+    if (keptFile)
+      await checkKeptCheckpoint(db, integrity.size, await readKeptCheckpoint(keptFile), keptFile, publicKeys);
     opts.logger.info({ size: integrity.size, mode: integrity.mode }, 'audit log integrity verified');
     const alerts = new AlertEngine(db, opts.logger, { ...defaultAlertRules, ...opts.alertRules });
     let checkpoints: Checkpointer | undefined;
@@ -86,7 +95,14 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
       },
     });
     await log.load();
-    checkpoints = new Checkpointer({ db, log, privateJwk: opts.checkpointKeys.privateJwk, intervalMs: opts.checkpointIntervalMs ?? 1000, logger: opts.logger, keptFile });
+    checkpoints = new Checkpointer({
+      db,
+      log,
+      privateJwk: opts.checkpointKeys.privateJwk,
+      intervalMs: opts.checkpointIntervalMs ?? 1000,
+      logger: opts.logger,
+      keptFile,
+    });
     await checkpoints.init();
 
     const app = createServiceApp({
@@ -96,7 +112,13 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
       // Ready = can commit: the database answers within a second and the connection is writable.
       ready: () => database.probe({ writable: true }),
     });
-    registerRoutes(app, { db, log, checkpoints, publicKeys: checkpointPublicKeys(opts.checkpointKeys), subjectKey: opts.subjectKey });
+    registerRoutes(app, {
+      db,
+      log,
+      checkpoints,
+      publicKeys: checkpointPublicKeys(opts.checkpointKeys),
+      subjectKey: opts.subjectKey,
+    });
 
     let closing: Promise<void> | undefined;
     const close = () =>

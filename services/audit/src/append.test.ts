@@ -8,7 +8,10 @@ import { backends, makeEvent, startTestAudit, type TestAudit } from './test-help
 
 describe('leaf bytes computed before the seq is known', () => {
   it('head + seq + tail is exactly the canonical JSON of the stored event', () => {
-    const key = fc.oneof(fc.string(), fc.constantFrom('seq', 'se', 'seq0', 'Seq', 'sep', 'ser', 'a', 'z', '\u00e9', '\ud83d\ude00'));
+    const key = fc.oneof(
+      fc.string(),
+      fc.constantFrom('seq', 'se', 'seq0', 'Seq', 'sep', 'ser', 'a', 'z', '\u00e9', '\ud83d\ude00'),
+    );
     fc.assert(
       fc.property(fc.dictionary(key, fc.jsonValue()), fc.nat({ max: 2 ** 40 }), (obj, seq) => {
         const { head, tail } = splitCanonical(obj);
@@ -37,8 +40,17 @@ describe.each(backends())('stored leaf bytes are exactly the hashed bytes (%s)',
   });
 
   it('round-trips backslashes, quotes, control characters and non-ASCII text through the batch statement', async () => {
-    const tricky = ['back\\slash \\\\ \\" \\x41 \\101', 'quote " and {braces}, commas', 'line\nfeed\ttab\u0001\u007f', 'NULL', '', 'caf\u00e9 \u4e2d\u6587 \ud83d\ude00'];
-    const evs = tricky.map((purpose, i) => makeEvent({ purpose, requestId: `r\\"{${i}}`, actor: { sub: `s"${i}\\`, dept: 'SAMR', roles: ['x'] } }));
+    const tricky = [
+      'back\\slash \\\\ \\" \\x41 \\101',
+      'quote " and {braces}, commas',
+      'line\nfeed\ttab\u0001\u007f',
+      'NULL',
+      '',
+      'caf\u00e9 \u4e2d\u6587 \ud83d\ude00',
+    ];
+    const evs = tricky.map((purpose, i) =>
+      makeEvent({ purpose, requestId: `r\\"{${i}}`, actor: { sub: `s"${i}\\`, dept: 'SAMR', roles: ['x'] } }),
+    );
     const acks = await Promise.all(evs.map((e) => a.service.log.append([e])));
     await a.service.checkpoints.signNow();
     for (const [i, e] of evs.entries()) {

@@ -77,8 +77,36 @@ export interface Ready {
   cells: string[];
 }
 
-const CELL_COLUMNS = ['id', 'at', 'request_id', 'actor_sub', 'actor_dept', 'action', 'dataset', 'outcome', 'record_count', 'grant_id', 'purpose', 'access_request_id', 'subject_keys'] as const;
-const CELL_TYPES = ['text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'text', 'bigint', 'text', 'text', 'text', 'text'] as const;
+const CELL_COLUMNS = [
+  'id',
+  'at',
+  'request_id',
+  'actor_sub',
+  'actor_dept',
+  'action',
+  'dataset',
+  'outcome',
+  'record_count',
+  'grant_id',
+  'purpose',
+  'access_request_id',
+  'subject_keys',
+] as const;
+const CELL_TYPES = [
+  'text',
+  'timestamptz',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'bigint',
+  'text',
+  'text',
+  'text',
+  'text',
+] as const;
 
 /**
  * The whole batch as ONE statement with one array parameter per column (fixed text, so it is
@@ -136,7 +164,12 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  * doubled for bytea and again for the array literal, quotes are escaped for the array literal. Any
  * other byte (non-ASCII text) falls back to hex (`\x…`), which is exact whatever the encodings.
  */
-function leafLiteral(head: string, tail: string, headBuf: Buffer, tailBuf: Buffer): { headLit: string; tailLit: string; hexLit: boolean } {
+function leafLiteral(
+  head: string,
+  tail: string,
+  headBuf: Buffer,
+  tailBuf: Buffer,
+): { headLit: string; tailLit: string; hexLit: boolean } {
   if (PRINTABLE_ASCII.test(head) && PRINTABLE_ASCII.test(tail)) {
     const esc = (x: string) => x.replace(/\\/g, '\\\\\\\\').replace(/"/g, '\\"');
     return { headLit: `"${esc(head)}`, tailLit: `${esc(tail)}"`, hexLit: false };
@@ -255,7 +288,10 @@ export function filterSubjectKeys(filter: unknown, out: string[] = []): string[]
 /** Replaces clear subjects (and subject values in the filter) by keyed HMACs; nothing clear survives this function. */
 export function prepareEvent(e: AuditEvent, key: Uint8Array, index = 0): Prepared {
   if (e.subjectKeys !== undefined) {
-    throw new AppError('BAD_USER_INPUT', `events/${index}/subjectKeys: computed by the audit service; send clear identifiers in subjects`);
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `events/${index}/subjectKeys: computed by the audit service; send clear identifiers in subjects`,
+    );
   }
   const { subjects, subjectKeys: _ignored, ...rest } = e;
   const out: Prepared = { ...rest };
@@ -305,7 +341,10 @@ export class AuditLog {
     const [row] = await this.db.select({ n: count(), top: max(events.seq) }).from(events);
     const size = row?.top == null ? 0 : Number(row.top) + 1;
     if (Number(row?.n ?? 0) !== size) {
-      throw new AppError('INTERNAL_SERVER_ERROR', `audit log has ${row?.n} events but its highest seq is ${size - 1}: events are missing`);
+      throw new AppError(
+        'INTERNAL_SERVER_ERROR',
+        `audit log has ${row?.n} events but its highest seq is ${size - 1}: events are missing`,
+      );
     }
     const refs = frontierRefs(size);
     const src = mapSource(await fetchNodes(this.db, refs));
@@ -377,13 +416,17 @@ export class AuditLog {
       if (batch.length === 1) {
         const code = sqlState(err);
         this.opts.logger.warn({ sqlState: code, eventId: batch[0]!.event.id }, 'audit event refused by the database');
-        const refused = new AppError('BAD_USER_INPUT', `event ${batch[0]!.event.id}: the database refused to store it (SQLSTATE ${code}); other events were not affected`);
+        const refused = new AppError(
+          'BAD_USER_INPUT',
+          `event ${batch[0]!.event.id}: the database refused to store it (SQLSTATE ${code}); other events were not affected`,
+        );
         return [{ id: batch[0]!.event.id, error: refused }];
       }
       const mid = batch.length >> 1;
       const left = await this.commitIsolated(batch.slice(0, mid));
       const down = left.find((o) => !isAccepted(o) && o.error.code === 'UNAVAILABLE');
-      if (down && !isAccepted(down)) return [...left, ...batch.slice(mid).map((r) => ({ id: r.event.id, error: down.error }))];
+      if (down && !isAccepted(down))
+        return [...left, ...batch.slice(mid).map((r) => ({ id: r.event.id, error: down.error }))];
       return [...left, ...(await this.commitIsolated(batch.slice(mid)))];
     }
   }
@@ -440,7 +483,10 @@ export class AuditLog {
       if (lookup) {
         const ids = [...new Set(batch.map((r) => r.event.id))].filter((id) => !known.has(id));
         for (let i = 0; i < ids.length; i += 1000) {
-          const rows = await db.select({ id: events.id, seq: events.seq }).from(events).where(inArray(events.id, ids.slice(i, i + 1000)));
+          const rows = await db
+            .select({ id: events.id, seq: events.seq })
+            .from(events)
+            .where(inArray(events.id, ids.slice(i, i + 1000)));
           for (const r of rows) known.set(r.id, Number(r.seq));
         }
       }
@@ -461,7 +507,12 @@ export class AuditLog {
         }
         const seq = next.size;
         const seqText = String(seq);
-        const h = createHash('sha256').update(LEAF_PREFIX).update(r.head).update(seqText, 'latin1').update(r.tail).digest();
+        const h = createHash('sha256')
+          .update(LEAF_PREFIX)
+          .update(r.head)
+          .update(seqText, 'latin1')
+          .update(r.tail)
+          .digest();
         for (const d of next.append(h)) {
           nodeLevels.push(d.level);
           nodeIdx.push(d.index);
@@ -491,7 +542,11 @@ export class AuditLog {
           `{${nodeHashes.join(',')}}`,
         ]);
       } else {
-        const nodeRows = nodeLevels.map((level, i) => ({ level, idx: nodeIdx[i]!, hash: Buffer.from(nodeHashes[i]!, 'hex') }));
+        const nodeRows = nodeLevels.map((level, i) => ({
+          level,
+          idx: nodeIdx[i]!,
+          hash: Buffer.from(nodeHashes[i]!, 'hex'),
+        }));
         for (let i = 0; i < eventRows.length; i += 1000) await db.insert(events).values(eventRows.slice(i, i + 1000));
         for (let i = 0; i < nodeRows.length; i += 5000) await db.insert(treeNodes).values(nodeRows.slice(i, i + 5000));
       }

@@ -98,9 +98,12 @@ describe.each(backends())('audit service (%s)', (backend) => {
     const original = { execute: db.execute, transaction: db.transaction };
     const originalStatement = log.runStatement;
     // Every write fails: the drizzle calls and the prepared batch statement.
-    db.execute = db.transaction = log.runStatement = async () => {
-      throw new Error('disk full');
-    };
+    db.execute =
+      db.transaction =
+      log.runStatement =
+        async () => {
+          throw new Error('disk full');
+        };
     const sizeBefore = log.size;
     const r = await a.call('POST', '/events', { events: [makeEvent()] });
     Object.assign(db, original);
@@ -126,7 +129,8 @@ describe.each(backends())('audit service (%s)', (backend) => {
     db.execute = failing('execute');
     db.transaction = failing('transaction');
     const originalStatement = log.runStatement;
-    log.runStatement = (...args) => (++calls === 4 ? Promise.reject(new Error('disk full')) : originalStatement(...args));
+    log.runStatement = (...args) =>
+      ++calls === 4 ? Promise.reject(new Error('disk full')) : originalStatement(...args);
     const acked = new Map<string, number>();
     const failed: any[] = [];
     const sent: any[] = [];
@@ -187,7 +191,9 @@ describe.each(backends())('audit service (%s)', (backend) => {
     await refused(sql`truncate events`);
     await refused(sql`update tree_nodes set hash = '\\x00' where level = 0 and idx = 0`);
     await refused(sql`delete from checkpoints`);
-    const [row] = await db.execute(sql`select count(*)::int as n from events where action = 'records.nothing'`).then((r: any) => (Array.isArray(r) ? r : r.rows));
+    const [row] = await db
+      .execute(sql`select count(*)::int as n from events where action = 'records.nothing'`)
+      .then((r: any) => (Array.isArray(r) ? r : r.rows));
     expect(Number(row.n)).toBe(0);
     if (a.service.database.kind === 'postgres') {
       // Not the owner either: it cannot switch the triggers off.
@@ -203,7 +209,9 @@ describe.each(backends())('audit service (%s)', (backend) => {
     const r = await a.call('POST', '/events', { events: [e, other] });
     const seq = r.body.accepted[0].seq;
     const db = a.service.database.db;
-    const dump = await db.execute(sql`select encode(leaf, 'escape') as leaf, array_to_string(subject_keys, ',') as keys from events`);
+    const dump = await db.execute(
+      sql`select encode(leaf, 'escape') as leaf, array_to_string(subject_keys, ',') as keys from events`,
+    );
     const text = JSON.stringify(Array.isArray(dump) ? dump : (dump as any).rows);
     expect(text).not.toContain(RESIDENT);
     expect(text).toContain(subjectKeyOf(Buffer.from('k'.repeat(40)), RESIDENT));
@@ -219,7 +227,13 @@ describe.each(backends())('audit service (%s)', (backend) => {
 
   it('searches with filters and cursor pagination', async () => {
     const dept = `D${randomUUID().slice(0, 6).toUpperCase()}`;
-    const evs = Array.from({ length: 7 }, (_, i) => makeEvent({ actor: { sub: `u${i % 2}`, dept, roles: ['consumer'] }, outcome: i === 3 ? 'denied' : 'allowed', requestId: `rq-${dept}-${i}` }));
+    const evs = Array.from({ length: 7 }, (_, i) =>
+      makeEvent({
+        actor: { sub: `u${i % 2}`, dept, roles: ['consumer'] },
+        outcome: i === 3 ? 'denied' : 'allowed',
+        requestId: `rq-${dept}-${i}`,
+      }),
+    );
     await a.call('POST', '/events', { events: evs });
     const pages = async (order: string) => {
       const p1 = await a.call('GET', `/events?dept=${dept}&first=3${order}`);
@@ -234,10 +248,14 @@ describe.each(backends())('audit service (%s)', (backend) => {
     expect(await pages('')).toEqual(evs.map((e) => e.id).reverse());
     expect(await pages('&order=oldest')).toEqual(evs.map((e) => e.id));
     expect((await a.call('GET', `/events?order=sideways`)).status).toBe(400);
-    expect((await a.call('GET', `/events?dept=${dept}&outcome=denied`)).body.events.map((x: any) => x.id)).toEqual([evs[3]!.id]);
+    expect((await a.call('GET', `/events?dept=${dept}&outcome=denied`)).body.events.map((x: any) => x.id)).toEqual([
+      evs[3]!.id,
+    ]);
     expect((await a.call('GET', `/events?dept=${dept}&sub=u1`)).body.events).toHaveLength(3);
     expect((await a.call('GET', `/events?requestId=rq-${dept}-5`)).body.events[0].id).toBe(evs[5]!.id);
-    expect((await a.call('GET', `/events?dept=${dept}&from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z`)).body.events).toEqual([]);
+    expect(
+      (await a.call('GET', `/events?dept=${dept}&from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z`)).body.events,
+    ).toEqual([]);
     expect((await a.call('GET', `/events?first=0`)).status).toBe(400);
   });
 
@@ -273,7 +291,9 @@ describe.each(backends())('audit service (%s)', (backend) => {
 
     const all = (await a.call('GET', `/checkpoints?from=0&to=${latest.treeSize}`)).body.checkpoints;
     expect(all.length).toBeGreaterThanOrEqual(2);
-    expect(all.map((x: any) => x.treeSize)).toEqual([...all.map((x: any) => x.treeSize)].sort((x: number, y: number) => x - y));
+    expect(all.map((x: any) => x.treeSize)).toEqual(
+      [...all.map((x: any) => x.treeSize)].sort((x: number, y: number) => x - y),
+    );
     expect((await a.call('GET', `/proofs/inclusion?seq=${latest.treeSize + 100}`)).status).toBe(404);
     expect((await a.call('GET', `/proofs/inclusion?seq=3&treeSize=2`)).status).toBe(400);
     expect((await a.call('GET', `/proofs/consistency?from=${latest.treeSize + 100}`)).status).toBe(400);
@@ -282,7 +302,9 @@ describe.each(backends())('audit service (%s)', (backend) => {
   it('auditors review alerts: open until reviewed, reviews appended and the latest shown', async () => {
     const sub = `eve-${randomUUID().slice(0, 6)}`;
     const actor = { sub, dept: 'MCA', roles: ['consumer'] };
-    await a.call('POST', '/events', { events: Array.from({ length: 5 }, () => makeEvent({ actor, outcome: 'denied', reason: 'no grant' })) });
+    await a.call('POST', '/events', {
+      events: Array.from({ length: 5 }, () => makeEvent({ actor, outcome: 'denied', reason: 'no grant' })),
+    });
     await a.service.alerts.idle();
     const open = await a.call('GET', `/alerts?sub=${sub}&status=open`);
     assertContract(api('AlertPage'), open.body);
@@ -291,15 +313,27 @@ describe.each(backends())('audit service (%s)', (backend) => {
     expect(alert).toMatchObject({ kind: 'repeated_denials', review: null });
 
     const reviewer = { sub: 'inspector-9', dept: 'NHC' };
-    const first = await a.call('POST', `/alerts/${alert.id}/reviews`, { outcome: 'confirmed', note: 'caller warned', reviewer });
+    const first = await a.call('POST', `/alerts/${alert.id}/reviews`, {
+      outcome: 'confirmed',
+      note: 'caller warned',
+      reviewer,
+    });
     expect(first.status).toBe(201);
     assertContract(api('AlertReview'), first.body);
-    const second = await a.call('POST', `/alerts/${alert.id}/reviews`, { outcome: 'false_positive', note: 'batch job with a stale token', reviewer });
+    const second = await a.call('POST', `/alerts/${alert.id}/reviews`, {
+      outcome: 'false_positive',
+      note: 'batch job with a stale token',
+      reviewer,
+    });
     expect((await a.call('GET', `/alerts?sub=${sub}&status=open`)).body.alerts).toEqual([]);
     const reviewed = (await a.call('GET', `/alerts?sub=${sub}&status=reviewed`)).body.alerts;
-    expect(reviewed.map((x: any) => [x.id, x.review.id, x.review.outcome])).toEqual([[alert.id, second.body.id, 'false_positive']]);
+    expect(reviewed.map((x: any) => [x.id, x.review.id, x.review.outcome])).toEqual([
+      [alert.id, second.body.id, 'false_positive'],
+    ]);
 
-    expect((await a.call('POST', '/alerts/999999/reviews', { outcome: 'confirmed', note: 'nothing here', reviewer })).status).toBe(404);
+    expect(
+      (await a.call('POST', '/alerts/999999/reviews', { outcome: 'confirmed', note: 'nothing here', reviewer })).status,
+    ).toBe(404);
     const bad = await a.call('POST', `/alerts/${alert.id}/reviews`, { outcome: 'maybe', note: 'x', reviewer });
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/outcome/);
@@ -308,7 +342,9 @@ describe.each(backends())('audit service (%s)', (backend) => {
   it('raises alerts: repeated denials, grant misuse and unusually large reads', async () => {
     const sub = `mallory-${randomUUID().slice(0, 6)}`;
     const actor = { sub, dept: 'PSB', roles: ['consumer'] };
-    await a.call('POST', '/events', { events: Array.from({ length: 5 }, () => makeEvent({ actor, outcome: 'denied', reason: 'no grant' })) });
+    await a.call('POST', '/events', {
+      events: Array.from({ length: 5 }, () => makeEvent({ actor, outcome: 'denied', reason: 'no grant' })),
+    });
     await a.call('POST', '/events', { events: [makeEvent({ actor, outcome: 'denied' })] });
     const grantId = randomUUID();
     const steward = { sub: 'steward', dept: 'SAMR', roles: ['steward'] };
@@ -326,33 +362,70 @@ describe.each(backends())('audit service (%s)', (backend) => {
     // A grant from an approved request that expired an hour ago, used now; its creation is not a use.
     const expired = randomUUID();
     await a.call('POST', '/events', {
-      events: [makeEvent({ actor: steward, action: 'access.granted', grantId: expired, purpose: 'pension check', grantExpiresAt: new Date(Date.now() - 3_600_000).toISOString() })],
+      events: [
+        makeEvent({
+          actor: steward,
+          action: 'access.granted',
+          grantId: expired,
+          purpose: 'pension check',
+          grantExpiresAt: new Date(Date.now() - 3_600_000).toISOString(),
+        }),
+      ],
     });
     await a.service.alerts.idle();
-    await a.call('POST', '/events', { events: [makeEvent({ actor, grantId: expired, purpose: 'pension check', recordCount: 3 })] });
+    await a.call('POST', '/events', {
+      events: [makeEvent({ actor, grantId: expired, purpose: 'pension check', recordCount: 3 })],
+    });
     // A grant whose creation and revocation were recorded late, by the gateway's sweep of the catalog.
     const swept = randomUUID();
     const sweeper = { sub: 'govshare-gateway', dept: 'HUB', roles: ['system'] };
     await a.call('POST', '/events', {
       events: [
-        makeEvent({ actor: sweeper, action: 'grants.created', grantId: swept, purpose: 'licence check', grantExpiresAt: inAYear, accessRequestId: randomUUID() }),
+        makeEvent({
+          actor: sweeper,
+          action: 'grants.created',
+          grantId: swept,
+          purpose: 'licence check',
+          grantExpiresAt: inAYear,
+          accessRequestId: randomUUID(),
+        }),
         makeEvent({ actor: sweeper, action: 'grants.revoked', grantId: swept }),
       ],
     });
     // Stored lifecycle events (expiry, access request) are what the StoredEvent contract says.
     const lifecycle = await a.call('GET', `/events?sub=govshare-gateway&action=grants.created`);
     assertContract(api('EventPage'), lifecycle.body);
-    expect(lifecycle.body.events.at(-1)).toMatchObject({ grantId: swept, grantExpiresAt: inAYear, accessRequestId: expect.any(String) });
-    await a.call('POST', '/events', { events: [makeEvent({ actor, grantId: swept, purpose: 'licence check', recordCount: 4 })] });
+    expect(lifecycle.body.events.at(-1)).toMatchObject({
+      grantId: swept,
+      grantExpiresAt: inAYear,
+      accessRequestId: expect.any(String),
+    });
+    await a.call('POST', '/events', {
+      events: [makeEvent({ actor, grantId: swept, purpose: 'licence check', recordCount: 4 })],
+    });
     await a.service.alerts.idle();
     const res = await a.call('GET', `/alerts?sub=${sub}`);
     assertContract(api('AlertPage'), res.body);
     const kinds = res.body.alerts.map((x: any) => x.kind).sort();
-    expect(kinds).toEqual(['grant_purpose_mismatch', 'grant_used_after_expiry', 'grant_used_after_revoke', 'grant_used_after_revoke', 'large_read', 'repeated_denials']);
-    expect(res.body.alerts.find((x: any) => x.kind === 'grant_used_after_expiry').details).toMatchObject({ grantId: expired });
-    const revokedUses = res.body.alerts.filter((x: any) => x.kind === 'grant_used_after_revoke').map((x: any) => x.details.grantId);
+    expect(kinds).toEqual([
+      'grant_purpose_mismatch',
+      'grant_used_after_expiry',
+      'grant_used_after_revoke',
+      'grant_used_after_revoke',
+      'large_read',
+      'repeated_denials',
+    ]);
+    expect(res.body.alerts.find((x: any) => x.kind === 'grant_used_after_expiry').details).toMatchObject({
+      grantId: expired,
+    });
+    const revokedUses = res.body.alerts
+      .filter((x: any) => x.kind === 'grant_used_after_revoke')
+      .map((x: any) => x.details.grantId);
     expect(revokedUses.sort()).toEqual([grantId, swept].sort());
-    expect((await a.call('GET', `/alerts?sub=${sub}&kind=large_read`)).body.alerts[0].details).toMatchObject({ recordCount: 50_000, median: 20 });
+    expect((await a.call('GET', `/alerts?sub=${sub}&kind=large_read`)).body.alerts[0].details).toMatchObject({
+      recordCount: 50_000,
+      median: 20,
+    });
   });
 });
 

@@ -30,13 +30,18 @@ export async function signCheckpoint(privateJwk: JWK, payload: CheckpointPayload
  * and the retired ones) and returns the signed payload. The plain fields next to the JWS are only
  * trusted if they equal the signed ones.
  */
-export async function verifyCheckpoint(cp: Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>, keys: JWK | JWK[]): Promise<CheckpointPayload> {
+export async function verifyCheckpoint(
+  cp: Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>,
+  keys: JWK | JWK[],
+): Promise<CheckpointPayload> {
   let payload: CheckpointPayload;
   try {
     const set = Array.isArray(keys) ? keys : [keys];
     const { kid } = decodeProtectedHeader(cp.jws);
     // A lone key without a kid (an old export's key file) is used as it is.
-    const publicJwk = set.find((k) => k.kid !== undefined && k.kid === kid) ?? (set.length === 1 && set[0]!.kid === undefined ? set[0] : undefined);
+    const publicJwk =
+      set.find((k) => k.kid !== undefined && k.kid === kid) ??
+      (set.length === 1 && set[0]!.kid === undefined ? set[0] : undefined);
     if (!publicJwk) throw new Error(`signed with key "${kid ?? '(none)'}", which is not among the audit public keys`);
     const key = await importJWK(publicJwk, 'EdDSA');
     const res = await compactVerify(cp.jws, key, { algorithms: ['EdDSA'] });
@@ -45,18 +50,28 @@ export async function verifyCheckpoint(cp: Pick<AuditCheckpoint, 'jws'> & Partia
   } catch (err) {
     throw new Error(`checkpoint signature is not valid: ${(err as Error).message}`);
   }
-  if (!Number.isInteger(payload.treeSize) || typeof payload.rootHash !== 'string' || Buffer.from(payload.rootHash, 'base64').length !== 32) {
+  if (
+    !Number.isInteger(payload.treeSize) ||
+    typeof payload.rootHash !== 'string' ||
+    Buffer.from(payload.rootHash, 'base64').length !== 32
+  ) {
     throw new Error('checkpoint payload is malformed');
   }
   for (const k of ['treeSize', 'rootHash', 'timestamp'] as const) {
-    if (cp[k] !== undefined && cp[k] !== payload[k]) throw new Error(`checkpoint ${k} does not match its signed payload`);
+    if (cp[k] !== undefined && cp[k] !== payload[k])
+      throw new Error(`checkpoint ${k} does not match its signed payload`);
   }
   return payload;
 }
 
 type Row = typeof checkpoints.$inferSelect;
 export function toCheckpoint(r: Row): AuditCheckpoint {
-  return { treeSize: Number(r.treeSize), rootHash: Buffer.from(r.rootHash).toString('base64'), timestamp: r.timestamp.toISOString(), jws: r.jws };
+  return {
+    treeSize: Number(r.treeSize),
+    rootHash: Buffer.from(r.rootHash).toString('base64'),
+    timestamp: r.timestamp.toISOString(),
+    jws: r.jws,
+  };
 }
 
 export interface CheckpointerOptions {
@@ -154,14 +169,22 @@ export class Checkpointer {
     const run = this.chain.then(async () => {
       const { size, root } = this.opts.log.head();
       if (this.latest && this.latest.treeSize === size) return this.latest;
-      if (this.latest && this.latest.treeSize > size) throw new AppError('INTERNAL_SERVER_ERROR', 'tree is smaller than its latest checkpoint');
-      const timestamp = new Date(Math.max(Date.now(), this.latest ? Date.parse(this.latest.timestamp) : 0)).toISOString();
+      if (this.latest && this.latest.treeSize > size)
+        throw new AppError('INTERNAL_SERVER_ERROR', 'tree is smaller than its latest checkpoint');
+      const timestamp = new Date(
+        Math.max(Date.now(), this.latest ? Date.parse(this.latest.timestamp) : 0),
+      ).toISOString();
       const payload: CheckpointPayload = { treeSize: size, rootHash: Buffer.from(root).toString('base64'), timestamp };
       const jws = await signCheckpoint(this.opts.privateJwk, payload);
-      await this.opts.db.insert(checkpoints).values({ treeSize: size, rootHash: root, timestamp: new Date(timestamp), jws });
+      await this.opts.db
+        .insert(checkpoints)
+        .values({ treeSize: size, rootHash: root, timestamp: new Date(timestamp), jws });
       this.latest = { ...payload, jws };
       // After the database commit, so the kept file is never ahead of the database.
-      if (this.opts.keptFile) await writeKeptCheckpoint(this.opts.keptFile, this.latest).catch((err) => this.opts.logger.error({ err }, 'could not keep the checkpoint outside the database'));
+      if (this.opts.keptFile)
+        await writeKeptCheckpoint(this.opts.keptFile, this.latest).catch((err) =>
+          this.opts.logger.error({ err }, 'could not keep the checkpoint outside the database'),
+        );
       this.remember(size, this.latest);
       this.lastSignedAt = Date.now();
       return this.latest;
@@ -174,7 +197,8 @@ export class Checkpointer {
   async covering(size: number): Promise<AuditCheckpoint> {
     if (this.latest && this.latest.treeSize >= size) return this.latest;
     const cp = await this.signNow();
-    if (cp.treeSize < size) throw new AppError('BAD_USER_INPUT', `tree size ${size} is larger than the log (${cp.treeSize})`);
+    if (cp.treeSize < size)
+      throw new AppError('BAD_USER_INPUT', `tree size ${size} is larger than the log (${cp.treeSize})`);
     return cp;
   }
 

@@ -61,7 +61,10 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
     // done); no deadline of our own, so a loaded machine only makes it slower, not red.
     const boot = () =>
       new Promise<void>((resolveBoot, rejectBoot) => {
-        child = spawn(process.execPath, ['--import', tsxLoader, main], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+        child = spawn(process.execPath, ['--import', tsxLoader, main], {
+          env,
+          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        });
         exited = new Promise((r) => child!.once('exit', r));
         child.stderr!.on('data', (d) => (stderr += d));
         child.on('message', (m: any) => m?.type === 'listening' && resolveBoot());
@@ -70,10 +73,16 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
     const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(url + path, {
         method,
-        headers: { authorization: `Bearer ${await signer.tokenFor('audit')}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${await signer.tokenFor('audit')}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
       });
-      return { status: res.status, body: res.headers.get('content-type')?.startsWith('application/json') ? await res.json() : await res.text() };
+      return {
+        status: res.status,
+        body: res.headers.get('content-type')?.startsWith('application/json') ? await res.json() : await res.text(),
+      };
     };
 
     await boot();
@@ -84,8 +93,9 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
     // Waiters for "n events acknowledged", woken by the workers' progress (no polling deadline).
     const waiters: { n: number; wake: () => void; fail: (e: Error) => void }[] = [];
     const progress = () => {
-      for (const w of waiters.splice(0)) if (acked.size >= w.n) w.wake();
-      else waiters.push(w);
+      for (const w of waiters.splice(0))
+        if (acked.size >= w.n) w.wake();
+        else waiters.push(w);
     };
     let running = 32;
     const worker = async (w: number) => {
@@ -103,13 +113,16 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
           }
         }
       } finally {
-        if (--running === 0) for (const x of waiters.splice(0)) x.fail(new Error(`only ${acked.size} events acknowledged; ${unacked.length} failed; ${stderr}`));
+        if (--running === 0)
+          for (const x of waiters.splice(0))
+            x.fail(new Error(`only ${acked.size} events acknowledged; ${unacked.length} failed; ${stderr}`));
       }
     };
     const workers = Array.from({ length: 32 }, (_, w) => worker(w));
     const until = (n: number) =>
       new Promise<void>((wake, fail) => {
-        if (running === 0 && acked.size < n) return fail(new Error(`only ${acked.size} events acknowledged: ${stderr}`));
+        if (running === 0 && acked.size < n)
+          return fail(new Error(`only ${acked.size} events acknowledged: ${stderr}`));
         waiters.push({ n, wake, fail });
         progress();
       });

@@ -2,18 +2,26 @@ import { commonEnvSpec, loadEnv } from '@govshare/platform';
 
 export const auditEnvSpec = {
   ...commonEnvSpec,
-  AUDIT_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 4102, description: 'Port the audit service listens on' },
+  AUDIT_PORT: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 4102,
+    description: 'Port the audit service listens on',
+  },
   AUDIT_SUBJECT_KEY: {
     type: 'string',
     minLength: 32,
-    description: 'Secret key (>= 32 characters) for the keyed HMAC-SHA256 of subject identifiers; unset = dev key file <GOVSHARE_DATA_DIR>/keys/audit-subject.key',
+    description:
+      'Secret key (>= 32 characters) for the keyed HMAC-SHA256 of subject identifiers; unset = dev key file <GOVSHARE_DATA_DIR>/keys/audit-subject.key',
   },
   AUDIT_CHECKPOINT_INTERVAL_MS: {
     type: 'integer',
     minimum: 10,
     maximum: 600000,
     default: 1000,
-    description: 'Longest wait between a committed batch and the signed checkpoint covering it (also the minimum spacing of checkpoints)',
+    description:
+      'Longest wait between a committed batch and the signed checkpoint covering it (also the minimum spacing of checkpoints)',
   },
 } as const;
 

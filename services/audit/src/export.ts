@@ -26,23 +26,44 @@ export interface ExportQuery {
 }
 
 /** Checks the range and signs a fresh checkpoint if needed; returns the line generator. */
-export async function prepareExport(db: Db, log: AuditLog, cps: Checkpointer, q: ExportQuery): Promise<AsyncGenerator<string>> {
+export async function prepareExport(
+  db: Db,
+  log: AuditLog,
+  cps: Checkpointer,
+  q: ExportQuery,
+): Promise<AsyncGenerator<string>> {
   const cp = await cps.covering(log.size);
   const fromSeq = q.fromSeq ?? 0;
   const toSeq = q.toSeq ?? cp.treeSize - 1;
   if (cp.treeSize === 0) throw new AppError('NOT_FOUND', 'the audit log is empty');
   if (fromSeq > toSeq) throw new AppError('BAD_USER_INPUT', `fromSeq ${fromSeq} is larger than toSeq ${toSeq}`);
-  if (toSeq >= cp.treeSize) throw new AppError('BAD_USER_INPUT', `toSeq ${toSeq} is beyond the log (size ${cp.treeSize})`);
+  if (toSeq >= cp.treeSize)
+    throw new AppError('BAD_USER_INPUT', `toSeq ${toSeq} is beyond the log (size ${cp.treeSize})`);
   if (q.consistencyFrom !== undefined && q.consistencyFrom > cp.treeSize) {
-    throw new AppError('BAD_USER_INPUT', `consistencyFrom ${q.consistencyFrom} is beyond the log (size ${cp.treeSize})`);
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `consistencyFrom ${q.consistencyFrom} is beyond the log (size ${cp.treeSize})`,
+    );
   }
   return lines(db, cp, fromSeq, toSeq, q.consistencyFrom);
 }
 
-async function* lines(db: Db, cp: AuditCheckpoint, fromSeq: number, toSeq: number, consistencyFrom?: number): AsyncGenerator<string> {
+async function* lines(
+  db: Db,
+  cp: AuditCheckpoint,
+  fromSeq: number,
+  toSeq: number,
+  consistencyFrom?: number,
+): AsyncGenerator<string> {
   const refs = frontierRefs(fromSeq);
   const left = mapSource(await fetchNodes(db, refs));
-  yield JSON.stringify({ type: 'header', format: EXPORT_FORMAT, fromSeq, toSeq, leftFrontier: refs.map((r) => toHex(left.node(r.level, r.index))) }) + '\n';
+  yield JSON.stringify({
+    type: 'header',
+    format: EXPORT_FORMAT,
+    fromSeq,
+    toSeq,
+    leftFrontier: refs.map((r) => toHex(left.node(r.level, r.index))),
+  }) + '\n';
 
   let lastEmitted = -1;
   const CHUNK = 2000;
@@ -67,7 +88,13 @@ async function* lines(db: Db, cp: AuditCheckpoint, fromSeq: number, toSeq: numbe
     let out = '';
     for (const r of rows) {
       const seq = Number(r.seq);
-      out += JSON.stringify({ type: 'leaf', seq, leaf: Buffer.from(r.leaf).toString('base64'), leafHash: r.hash ? toHex(r.hash) : null }) + '\n';
+      out +=
+        JSON.stringify({
+          type: 'leaf',
+          seq,
+          leaf: Buffer.from(r.leaf).toString('base64'),
+          leafHash: r.hash ? toHex(r.hash) : null,
+        }) + '\n';
       while (ci < inRange.length && Number(inRange[ci]!.treeSize) <= seq + 1) {
         const c = toCheckpoint(inRange[ci++]!);
         if (c.treeSize === seq + 1) {
@@ -86,4 +113,3 @@ async function* lines(db: Db, cp: AuditCheckpoint, fromSeq: number, toSeq: numbe
     yield JSON.stringify({ type: 'consistency', from, to: cp.treeSize, proof: proof.map(toHex) }) + '\n';
   }
 }
-

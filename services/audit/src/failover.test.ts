@@ -26,7 +26,8 @@ describe.skipIf(!url)('read-only and terminated connections (postgres)', () => {
     await admin.end();
   });
 
-  const terminate = () => admin.unsafe(`select pg_terminate_backend(pid) from pg_stat_activity where usename = '${role}'`);
+  const terminate = () =>
+    admin.unsafe(`select pg_terminate_backend(pid) from pg_stat_activity where usename = '${role}'`);
   const ready = async () => (await fetch(`${a.url}/readyz`)).status;
   const write = async () => (await a.call('POST', '/events', { events: [makeEvent()] })).status;
   /** Polls until `probe` gives `want` (a condition, not a deadline: the test timeout is the cap). */

@@ -19,7 +19,11 @@ export class IntegrityError extends Error {
     readonly seq: number | null,
     reason: string,
   ) {
-    super(seq === null ? `audit log integrity check failed: ${reason}` : `audit log integrity check failed at seq ${seq}: ${reason}`);
+    super(
+      seq === null
+        ? `audit log integrity check failed: ${reason}`
+        : `audit log integrity check failed at seq ${seq}: ${reason}`,
+    );
     this.name = 'IntegrityError';
   }
 }
@@ -43,7 +47,9 @@ export interface IntegrityResult {
 type EventRow = typeof events.$inferSelect;
 
 const sameColumn = (a: unknown, b: unknown): boolean =>
-  a instanceof Date || b instanceof Date ? a instanceof Date && b instanceof Date && a.getTime() === b.getTime() : JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  a instanceof Date || b instanceof Date
+    ? a instanceof Date && b instanceof Date && a.getTime() === b.getTime()
+    : JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /**
  * The search columns must be what the leaf says (append.ts derives them with searchColumns): an owner
@@ -54,7 +60,10 @@ function checkColumns(seq: number, row: EventRow, parsed: AuditStoredEvent): voi
   const want = searchColumns(parsed);
   for (const [name, value] of Object.entries(want)) {
     if (!sameColumn((row as Record<string, unknown>)[name], value)) {
-      throw new IntegrityError(seq, `search column ${name} differs from the stored event: the row was edited (auditors' searches would miss or misplace it)`);
+      throw new IntegrityError(
+        seq,
+        `search column ${name} differs from the stored event: the row was edited (auditors' searches would miss or misplace it)`,
+      );
     }
   }
 }
@@ -69,9 +78,11 @@ function checkLeafRow(seq: number, row: EventRow): { hash: Buffer; parsed: Audit
   } catch {
     throw new IntegrityError(seq, 'stored event is not valid JSON');
   }
-  if (canonicalJson(parsed) !== bytes.toString('utf8')) throw new IntegrityError(seq, 'stored event is not canonical JSON');
+  if (canonicalJson(parsed) !== bytes.toString('utf8'))
+    throw new IntegrityError(seq, 'stored event is not canonical JSON');
   if (parsed.seq !== seq) throw new IntegrityError(seq, `stored event carries seq ${parsed.seq}`);
-  if (storableText(parsed.id) !== id) throw new IntegrityError(seq, `stored event id ${parsed.id} differs from its row id ${id}`);
+  if (storableText(parsed.id) !== id)
+    throw new IntegrityError(seq, `stored event id ${parsed.id} differs from its row id ${id}`);
   return { hash: leafHash(bytes), parsed };
 }
 
@@ -81,7 +92,10 @@ async function firstGap(db: Db, size: number): Promise<number> {
   let hi = size - 1;
   while (lo < hi) {
     const mid = Math.floor((lo + hi) / 2);
-    const [r] = await db.select({ n: count() }).from(events).where(lt(events.seq, mid + 1));
+    const [r] = await db
+      .select({ n: count() })
+      .from(events)
+      .where(lt(events.seq, mid + 1));
     if (Number(r!.n) < mid + 1) hi = mid;
     else lo = mid + 1;
   }
@@ -99,11 +113,17 @@ export async function checkIntegrity(db: Db, opts: IntegrityOptions): Promise<In
     : (await db.select().from(checkpoints).orderBy(desc(checkpoints.treeSize)).limit(20)).reverse();
   const latestCp = cps[cps.length - 1];
   if (latestCp && Number(latestCp.treeSize) > size) {
-    throw new IntegrityError(size, `the log has ${size} events but checkpoint ${latestCp.treeSize} was signed: events were removed`);
+    throw new IntegrityError(
+      size,
+      `the log has ${size} events but checkpoint ${latestCp.treeSize} was signed: events were removed`,
+    );
   }
   for (const c of cps.slice(-1)) {
     try {
-      await verifyCheckpoint({ jws: c.jws, treeSize: Number(c.treeSize), rootHash: Buffer.from(c.rootHash).toString('base64') }, opts.publicKeys);
+      await verifyCheckpoint(
+        { jws: c.jws, treeSize: Number(c.treeSize), rootHash: Buffer.from(c.rootHash).toString('base64') },
+        opts.publicKeys,
+      );
     } catch (e) {
       throw new IntegrityError(null, `checkpoint at size ${c.treeSize}: ${(e as Error).message}`);
     }
@@ -116,7 +136,11 @@ export async function checkIntegrity(db: Db, opts: IntegrityOptions): Promise<In
     const checked = await sampledCheck(db, size, cps, opts);
     return { size, mode: 'sampled', checkpointsChecked: checked };
   } catch (e) {
-    if (e instanceof MissingNodeError) throw new IntegrityError(e.ref.index * 2 ** e.ref.level, `stored tree node (level ${e.ref.level}, index ${e.ref.index}) is missing`);
+    if (e instanceof MissingNodeError)
+      throw new IntegrityError(
+        e.ref.index * 2 ** e.ref.level,
+        `stored tree node (level ${e.ref.level}, index ${e.ref.index}) is missing`,
+      );
     throw e;
   }
 }
@@ -128,7 +152,8 @@ async function fullCheck(db: Db, size: number, cps: CpRow[]): Promise<void> {
   const cpAt = new Map(cps.map((c) => [Number(c.treeSize), Buffer.from(c.rootHash)]));
   const checkCp = () => {
     const want = cpAt.get(f.size);
-    if (want && !want.equals(Buffer.from(f.root()))) throw new IntegrityError(f.size - 1, `root at tree size ${f.size} differs from its signed checkpoint`);
+    if (want && !want.equals(Buffer.from(f.root())))
+      throw new IntegrityError(f.size - 1, `root at tree size ${f.size} differs from its signed checkpoint`);
   };
   checkCp();
   const CHUNK = 5000;
@@ -172,7 +197,12 @@ async function fullCheck(db: Db, size: number, cps: CpRow[]): Promise<void> {
         const first = d.index * 2 ** level;
         if (!s) throw new IntegrityError(first, `stored tree node (level ${level}, index ${d.index}) is missing`);
         if (!s.equals(Buffer.from(d.hash))) {
-          throw new IntegrityError(first, level === 0 ? 'stored event does not match its stored leaf hash' : `stored tree node (level ${level}, index ${d.index}) covering seq ${first}..${first + 2 ** level - 1} does not match the events`);
+          throw new IntegrityError(
+            first,
+            level === 0
+              ? 'stored event does not match its stored leaf hash'
+              : `stored tree node (level ${level}, index ${d.index}) covering seq ${first}..${first + 2 ** level - 1} does not match the events`,
+          );
         }
       }
     }
@@ -184,7 +214,8 @@ async function sampledCheck(db: Db, size: number, cps: CpRow[], opts: IntegrityO
   for (const c of recent) {
     const n = Number(c.treeSize);
     const root = await withStoredNodes(db, (src) => rootOf(src, n));
-    if (!Buffer.from(root).equals(Buffer.from(c.rootHash))) throw new IntegrityError(n - 1, `stored tree at size ${n} differs from its signed checkpoint`);
+    if (!Buffer.from(root).equals(Buffer.from(c.rootHash)))
+      throw new IntegrityError(n - 1, `stored tree at size ${n} differs from its signed checkpoint`);
   }
   const root = await withStoredNodes(db, (src) => rootOf(src, size));
   const seqs = new Set<number>();
@@ -194,7 +225,8 @@ async function sampledCheck(db: Db, size: number, cps: CpRow[], opts: IntegrityO
   for (let i = 0; i < list.length; i += 1000) {
     const chunk = list.slice(i, i + 1000);
     const rows = await db.select().from(events).where(inArray(events.seq, chunk)).orderBy(asc(events.seq));
-    if (rows.length !== chunk.length) throw new IntegrityError(chunk.find((s, j) => Number(rows[j]?.seq) !== s) ?? chunk[0]!, 'event is missing');
+    if (rows.length !== chunk.length)
+      throw new IntegrityError(chunk.find((s, j) => Number(rows[j]?.seq) !== s) ?? chunk[0]!, 'event is missing');
     for (const r of rows) {
       const seq = Number(r.seq);
       const { hash: h, parsed } = checkLeafRow(seq, r);
@@ -205,7 +237,8 @@ async function sampledCheck(db: Db, size: number, cps: CpRow[], opts: IntegrityO
         const proof = inclusionProof(src, seq, size);
         return Buffer.from(stored).equals(h) && verifyInclusion(seq, size, h, proof, root);
       });
-      if (!ok) throw new IntegrityError(seq, `stored event or its tree path does not match the tree (leaf hash ${toHex(h)})`);
+      if (!ok)
+        throw new IntegrityError(seq, `stored event or its tree path does not match the tree (leaf hash ${toHex(h)})`);
       checkColumns(seq, r, parsed);
     }
   }
@@ -217,7 +250,13 @@ async function sampledCheck(db: Db, size: number, cps: CpRow[], opts: IntegrityO
  * least as many events, and the same root at that size. Deleting the newest events (and their
  * checkpoint rows) or rewriting history is then refused at start instead of being signed over.
  */
-export async function checkKeptCheckpoint(db: Db, size: number, kept: AuditCheckpoint | null, file: string, publicKeys: JWK[]): Promise<void> {
+export async function checkKeptCheckpoint(
+  db: Db,
+  size: number,
+  kept: AuditCheckpoint | null,
+  file: string,
+  publicKeys: JWK[],
+): Promise<void> {
   if (!kept) return;
   let payload: Awaited<ReturnType<typeof verifyCheckpoint>>;
   try {
@@ -226,10 +265,16 @@ export async function checkKeptCheckpoint(db: Db, size: number, kept: AuditCheck
     throw new IntegrityError(null, `the checkpoint kept in ${file}: ${(e as Error).message}`);
   }
   if (payload.treeSize > size) {
-    throw new IntegrityError(size, `the log has ${size} events but the checkpoint kept in ${file} covers ${payload.treeSize}: events were removed`);
+    throw new IntegrityError(
+      size,
+      `the log has ${size} events but the checkpoint kept in ${file} covers ${payload.treeSize}: events were removed`,
+    );
   }
   const root = await withStoredNodes(db, (src) => rootOf(src, payload.treeSize));
   if (!Buffer.from(root).equals(Buffer.from(payload.rootHash, 'base64'))) {
-    throw new IntegrityError(null, `the stored log at tree size ${payload.treeSize} differs from the checkpoint kept in ${file}: history was rewritten`);
+    throw new IntegrityError(
+      null,
+      `the stored log at tree size ${payload.treeSize} differs from the checkpoint kept in ${file}: history was rewritten`,
+    );
   }
 }

@@ -35,13 +35,17 @@ export async function loadCheckpointKeys(dataDir: string): Promise<CheckpointKey
  * place. The running service picks the new key up at its next start. Writes go to temporary files
  * renamed into place, the retired list first, so an interruption never loses a public key.
  */
-export async function rotateCheckpointKey(dataDir: string, now = new Date()): Promise<{ retiredKid: string; currentKid: string }> {
+export async function rotateCheckpointKey(
+  dataDir: string,
+  now = new Date(),
+): Promise<{ retiredKid: string; currentKid: string }> {
   const file = keyFile(dataDir, 'audit-checkpoint');
   if (!existsSync(file)) throw new Error(`no checkpoint key at ${file}: start the audit service once first`);
   const old = JSON.parse(readFileSync(file, 'utf8')) as KeyPairJwk;
   const retired = readRetired(dataDir).filter((k) => k.kid !== old.publicJwk.kid);
   const kid = `govshare-audit-checkpoint-${now.toISOString().replace(/[-:.]/g, '')}`;
-  if (kid === old.publicJwk.kid || retired.some((k) => k.kid === kid)) throw new Error(`key id ${kid} is already in use`);
+  if (kid === old.publicJwk.kid || retired.some((k) => k.kid === kid))
+    throw new Error(`key id ${kid} is already in use`);
   const replace = (target: string, text: string) => {
     const tmp = `${target}.${process.pid}.tmp`;
     writeFileSync(tmp, text, { mode: 0o600 });

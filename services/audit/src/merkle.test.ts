@@ -16,7 +16,9 @@ import {
 } from './merkle.ts';
 
 // Certificate Transparency's standard test leaves and expected values (merkle_tree_test.cc / RFC 6962 vectors).
-const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map((h) => Buffer.from(h, 'hex'));
+const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(
+  (h) => Buffer.from(h, 'hex'),
+);
 const ROOTS = [
   '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
   'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
@@ -30,17 +32,64 @@ const ROOTS = [
 // [leaf index (0-based), tree size, proof]
 const INCLUSION: [number, number, string[]][] = [
   [0, 1, []],
-  [0, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
-  [5, 8, ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
+  [
+    0,
+    8,
+    [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  ],
+  [
+    5,
+    8,
+    [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  ],
   [2, 3, ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125']],
-  [1, 5, ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
+  [
+    1,
+    5,
+    [
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  ],
 ];
 // [old size, new size, proof]
 const CONSISTENCY: [number, number, string[]][] = [
   [1, 1, []],
-  [1, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
-  [6, 8, ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
-  [2, 5, ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
+  [
+    1,
+    8,
+    [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  ],
+  [
+    6,
+    8,
+    [
+      '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  ],
+  [
+    2,
+    5,
+    [
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  ],
 ];
 
 const tree8 = MemoryTree.fromLeaves(LEAVES);
@@ -64,13 +113,17 @@ describe('RFC 6962 known answers (Certificate Transparency vectors)', () => {
   it.each(INCLUSION)('inclusion proof of leaf %i in tree of size %i', (index, size, expected) => {
     const proof = inclusionProof(tree8, index, size);
     expect(hex(proof)).toEqual(expected);
-    expect(verifyInclusion(index, size, leafHash(LEAVES[index]!), proof, Buffer.from(ROOTS[size - 1]!, 'hex'))).toBe(true);
+    expect(verifyInclusion(index, size, leafHash(LEAVES[index]!), proof, Buffer.from(ROOTS[size - 1]!, 'hex'))).toBe(
+      true,
+    );
   });
 
   it.each(CONSISTENCY)('consistency proof %i -> %i', (m, n, expected) => {
     const proof = consistencyProof(tree8, m, n);
     expect(hex(proof)).toEqual(expected);
-    expect(verifyConsistency(m, n, Buffer.from(ROOTS[m - 1]!, 'hex'), Buffer.from(ROOTS[n - 1]!, 'hex'), proof)).toBe(true);
+    expect(verifyConsistency(m, n, Buffer.from(ROOTS[m - 1]!, 'hex'), Buffer.from(ROOTS[n - 1]!, 'hex'), proof)).toBe(
+      true,
+    );
   });
 
   it('rejects proofs for the wrong leaf, index, size or root', () => {
@@ -101,7 +154,9 @@ function tamper(proof: Uint8Array[], which: number, bit: number): Uint8Array[] {
 }
 
 describe('properties (fast-check)', () => {
-  const sizeAndIndex = fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 3000 })).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 })));
+  const sizeAndIndex = fc
+    .oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 3000 }))
+    .chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 })));
 
   it('every inclusion proof verifies; every tampered proof, leaf or index fails', () => {
     fc.assert(
@@ -125,7 +180,9 @@ describe('properties (fast-check)', () => {
   });
 
   it('every consistency proof verifies; every tampered proof or root fails', () => {
-    const sizes = fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 3000 })).chain((n) => fc.tuple(fc.integer({ min: 1, max: n }), fc.constant(n)));
+    const sizes = fc
+      .oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 3000 }))
+      .chain((n) => fc.tuple(fc.integer({ min: 1, max: n }), fc.constant(n)));
     fc.assert(
       fc.property(sizes, fc.nat(), fc.nat(), ([m, n], which, bit) => {
         const mr = rootOf(BIG, m);
@@ -149,10 +206,11 @@ describe('properties (fast-check)', () => {
       fc.property(fc.integer({ min: 0, max: 300 }), (n) => {
         const f = new Frontier();
         const made = new Set<string>();
-        for (let i = 0; i < n; i++) for (const d of f.append(BIG.node(0, i))) {
-          expect(toHex(d.hash)).toBe(toHex(BIG.node(d.level, d.index)));
-          made.add(`${d.level}:${d.index}`);
-        }
+        for (let i = 0; i < n; i++)
+          for (const d of f.append(BIG.node(0, i))) {
+            expect(toHex(d.hash)).toBe(toHex(BIG.node(d.level, d.index)));
+            made.add(`${d.level}:${d.index}`);
+          }
         expect(toHex(f.root())).toBe(toHex(rootOf(BIG, n)));
         // Proofs for this size only read nodes the frontier has finished.
         for (const r of nodesNeeded((src) => rootOf(src, n))) expect(made.has(`${r.level}:${r.index}`)).toBe(true);

@@ -105,7 +105,13 @@ export function consistencyProof(src: NodeSource, m: number, n: number): Uint8Ar
 const eq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
 
 /** RFC 9162 §2.1.3.2. */
-export function verifyInclusion(index: number, size: number, leafHashValue: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): boolean {
+export function verifyInclusion(
+  index: number,
+  size: number,
+  leafHashValue: Uint8Array,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
   if (!(Number.isInteger(index) && Number.isInteger(size) && index >= 0 && index < size)) return false;
   let fn = index;
   let sn = size - 1;
@@ -131,7 +137,13 @@ export function verifyInclusion(index: number, size: number, leafHashValue: Uint
 }
 
 /** RFC 9162 §2.1.4.2. */
-export function verifyConsistency(m: number, n: number, mRoot: Uint8Array, nRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
+export function verifyConsistency(
+  m: number,
+  n: number,
+  mRoot: Uint8Array,
+  nRoot: Uint8Array,
+  proof: readonly Uint8Array[],
+): boolean {
   if (!(Number.isInteger(m) && Number.isInteger(n) && m >= 0 && m <= n)) return false;
   if (m === n) return proof.length === 0 && eq(mRoot, nRoot);
   if (m === 0) return proof.length === 0 && eq(mRoot, EMPTY_ROOT);

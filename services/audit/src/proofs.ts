@@ -8,7 +8,13 @@ import type { AuditLog } from './append.ts';
 import type { Checkpointer } from './checkpoints.ts';
 
 /** Fetches the nodes `fn` reads, the leaf and the checkpoints of `sizes` not known in memory, in one query. */
-async function load<T>(db: Db, cps: Checkpointer, fn: (src: NodeSource) => T, leafSeq: number | null, sizes: number[]): Promise<{ value: T; data: ProofData; checkpoint: (size: number) => AuditCheckpoint | null }> {
+async function load<T>(
+  db: Db,
+  cps: Checkpointer,
+  fn: (src: NodeSource) => T,
+  leafSeq: number | null,
+  sizes: number[],
+): Promise<{ value: T; data: ProofData; checkpoint: (size: number) => AuditCheckpoint | null }> {
   const unknown = [...new Set(sizes)].filter((s) => cps.cached(s) === undefined);
   const data = await fetchProofData(db, nodesNeeded(fn), leafSeq, unknown);
   for (const s of unknown) cps.remember(s, data.checkpoints.get(s) ?? null);
@@ -19,16 +25,28 @@ async function load<T>(db: Db, cps: Checkpointer, fn: (src: NodeSource) => T, le
   return { value: fn(data.src), data, checkpoint };
 }
 
-export async function getInclusionProof(db: Db, log: AuditLog, cps: Checkpointer, q: { seq: number; treeSize?: number }): Promise<AuditInclusionProof> {
+export async function getInclusionProof(
+  db: Db,
+  log: AuditLog,
+  cps: Checkpointer,
+  q: { seq: number; treeSize?: number },
+): Promise<AuditInclusionProof> {
   let treeSize = q.treeSize;
   if (treeSize === undefined) {
     if (q.seq >= log.size) throw new AppError('NOT_FOUND', `seq ${q.seq} is not in the log (size ${log.size})`);
     treeSize = (await cps.covering(q.seq + 1)).treeSize;
   }
-  if (treeSize > log.size) throw new AppError('BAD_USER_INPUT', `treeSize ${treeSize} is larger than the log (${log.size})`);
+  if (treeSize > log.size)
+    throw new AppError('BAD_USER_INPUT', `treeSize ${treeSize} is larger than the log (${log.size})`);
   if (q.seq >= treeSize) throw new AppError('BAD_USER_INPUT', `seq ${q.seq} is not below treeSize ${treeSize}`);
   const size = treeSize;
-  const { value, data, checkpoint } = await load(db, cps, (src) => ({ proof: inclusionProof(src, q.seq, size), root: rootOf(src, size) }), q.seq, [size]);
+  const { value, data, checkpoint } = await load(
+    db,
+    cps,
+    (src) => ({ proof: inclusionProof(src, q.seq, size), root: rootOf(src, size) }),
+    q.seq,
+    [size],
+  );
   if (!data.leaf) throw new AppError('NOT_FOUND', `seq ${q.seq} is not in the log`);
   return {
     leafIndex: q.seq,
@@ -41,7 +59,12 @@ export async function getInclusionProof(db: Db, log: AuditLog, cps: Checkpointer
   };
 }
 
-export async function getConsistencyProof(db: Db, log: AuditLog, cps: Checkpointer, q: { from: number; to?: number }): Promise<AuditConsistencyProof> {
+export async function getConsistencyProof(
+  db: Db,
+  log: AuditLog,
+  cps: Checkpointer,
+  q: { from: number; to?: number },
+): Promise<AuditConsistencyProof> {
   const to = q.to ?? (await cps.covering(q.from)).treeSize;
   if (to > log.size) throw new AppError('BAD_USER_INPUT', `to ${to} is larger than the log (${log.size})`);
   if (q.from > to) throw new AppError('BAD_USER_INPUT', `from ${q.from} is larger than to ${to}`);

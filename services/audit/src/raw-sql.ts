@@ -20,13 +20,18 @@ export function pgArrayElement(v: string | number | null | undefined): string {
  * Runs one statement with positional parameters and returns its rows. On the Postgres server the
  * statement is prepared (named, cached per connection by postgres.js); PGlite runs it directly.
  */
-export async function queryPrepared<T = Record<string, unknown>>(db: Db, text: string, params: unknown[]): Promise<T[]> {
+export async function queryPrepared<T = Record<string, unknown>>(
+  db: Db,
+  text: string,
+  params: unknown[],
+): Promise<T[]> {
   const client = (db as any).$client;
-  if (client && typeof client.unsafe === 'function') return (await client.unsafe(text, params, { prepare: true })) as T[];
+  if (client && typeof client.unsafe === 'function')
+    return (await client.unsafe(text, params, { prepare: true })) as T[];
   if (client && typeof client.query === 'function') return (await client.query(text, params)).rows as T[];
   throw new Error('unsupported database client');
 }
 
 /** Bytes from a bytea column (Buffer from postgres.js, Uint8Array from PGlite). */
-export const bytesOf = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-
+export const bytesOf = (v: Uint8Array): Buffer =>
+  Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);

@@ -65,13 +65,23 @@ describe.each(backends())('sandbox alerts (%s)', (backend) => {
     assertContract(api('AlertPage'), res.body);
     return res.body.alerts;
   }
-  const many = (n: number, o: SandboxOpts) => Array.from({ length: n }, (_, i) => sandboxEvent({ ...o, narrow: o.narrow ?? (i % 3 === 0 ? 'join' : 'where'), outcome: o.outcome ?? (i % 4 === 0 ? 'denied' : 'allowed') }));
+  const many = (n: number, o: SandboxOpts) =>
+    Array.from({ length: n }, (_, i) =>
+      sandboxEvent({
+        ...o,
+        narrow: o.narrow ?? (i % 3 === 0 ? 'join' : 'where'),
+        outcome: o.outcome ?? (i % 4 === 0 ? 'denied' : 'allowed'),
+      }),
+    );
 
   it('sandbox_probing: the 20th narrowed query of a department on a dataset within the hour raises one alert', async () => {
     const dept = unique('PROBE');
     const dataset = unique('households');
     // Unnarrowed queries (no where, or a join without one) never count.
-    await append([...many(30, { dept, dataset, narrow: 'none' }), ...many(10, { dept, dataset, narrow: 'none', outcome: 'denied' })]);
+    await append([
+      ...many(30, { dept, dataset, narrow: 'none' }),
+      ...many(10, { dept, dataset, narrow: 'none', outcome: 'denied' }),
+    ]);
     // Narrowed queries older than the window do not count either.
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000).toISOString();
     await append(many(10, { dept, dataset, at: twoHoursAgo }));
@@ -81,7 +91,12 @@ describe.each(backends())('sandbox alerts (%s)', (backend) => {
     await append([sandboxEvent({ dept, dataset })]);
     const [alert, ...rest] = await alertsOf('sandbox_probing', dept);
     expect(rest).toEqual([]);
-    expect(alert).toMatchObject({ kind: 'sandbox_probing', actor: { dept }, details: { dataset, queries: 20, windowMs: 3_600_000 }, review: null });
+    expect(alert).toMatchObject({
+      kind: 'sandbox_probing',
+      actor: { dept },
+      details: { dataset, queries: 20, windowMs: 3_600_000 },
+      review: null,
+    });
     expect(alert.message).toContain(dept);
     expect(alert.message).toContain(dataset);
     expect(alert.message).toContain('20');
@@ -98,42 +113,58 @@ describe.each(backends())('sandbox alerts (%s)', (backend) => {
     const dataset = unique('households');
     const second = unique('vehicles');
     // 20 narrowed queries, but split: 19 of dept on dataset, 19 of dept on second, 19 of other on dataset.
-    await append([...many(19, { dept, dataset }), ...many(19, { dept, dataset: second }), ...many(19, { dept: other, dataset })], 11);
+    await append(
+      [...many(19, { dept, dataset }), ...many(19, { dept, dataset: second }), ...many(19, { dept: other, dataset })],
+      11,
+    );
     expect(await alertsOf('sandbox_probing', dept)).toEqual([]);
     expect(await alertsOf('sandbox_probing', other)).toEqual([]);
 
     // A whole burst in one batch counts too: the 20th of each pair raises its own alert.
-    await append([sandboxEvent({ dept, dataset: second }), sandboxEvent({ dept: other, dataset, narrow: 'join', outcome: 'denied' })]);
+    await append([
+      sandboxEvent({ dept, dataset: second }),
+      sandboxEvent({ dept: other, dataset, narrow: 'join', outcome: 'denied' }),
+    ]);
     const mine = await alertsOf('sandbox_probing', dept);
     expect(mine.map((x) => x.details)).toEqual([{ dataset: second, queries: 20, windowMs: 3_600_000 }]);
     const theirs = await alertsOf('sandbox_probing', other);
     expect(theirs.map((x) => x.details)).toEqual([{ dataset, queries: 20, windowMs: 3_600_000 }]);
 
     await append([sandboxEvent({ dept, dataset })]);
-    expect((await alertsOf('sandbox_probing', dept)).map((x) => x.details.dataset).sort()).toEqual([dataset, second].sort());
+    expect((await alertsOf('sandbox_probing', dept)).map((x) => x.details.dataset).sort()).toEqual(
+      [dataset, second].sort(),
+    );
   });
 
   it('sandbox_budget_burn: spending half of the department share within a day raises one alert', async () => {
     const dept = unique('BURN');
     const dataset = unique('pensions');
-    const spend = (epsilon: number, over: Partial<SandboxOpts> = {}) => sandboxEvent({ dept, dataset, narrow: 'none', privacy: { epsilon, departmentShare: 2 }, ...over });
-    await append([
-      spend(0.3),
-      spend(0.3),
-      spend(0.3),
-      spend(0), // cached or exact: spends nothing
-      spend(0.5, { outcome: 'denied' }), // refused: spent nothing
-      spend(0.8, { at: new Date(Date.now() - 25 * 3_600_000).toISOString() }), // outside the day
-      sandboxEvent({ dept: unique('BURN'), dataset, privacy: { epsilon: 0.9, departmentShare: 2 } }), // another department
-      sandboxEvent({ dept, dataset: unique('pensions'), privacy: { epsilon: 0.9, departmentShare: 2 } }), // another dataset
-    ], 2);
+    const spend = (epsilon: number, over: Partial<SandboxOpts> = {}) =>
+      sandboxEvent({ dept, dataset, narrow: 'none', privacy: { epsilon, departmentShare: 2 }, ...over });
+    await append(
+      [
+        spend(0.3),
+        spend(0.3),
+        spend(0.3),
+        spend(0), // cached or exact: spends nothing
+        spend(0.5, { outcome: 'denied' }), // refused: spent nothing
+        spend(0.8, { at: new Date(Date.now() - 25 * 3_600_000).toISOString() }), // outside the day
+        sandboxEvent({ dept: unique('BURN'), dataset, privacy: { epsilon: 0.9, departmentShare: 2 } }), // another department
+        sandboxEvent({ dept, dataset: unique('pensions'), privacy: { epsilon: 0.9, departmentShare: 2 } }), // another dataset
+      ],
+      2,
+    );
     expect(await alertsOf('sandbox_budget_burn', dept)).toEqual([]);
 
     // 0.3 + 0.3 + 0.3 + 0.1 reaches 1 (= 0.5 × 2), whatever the rounding of the sum.
     await append([spend(0.1)]);
     const [alert, ...rest] = await alertsOf('sandbox_budget_burn', dept);
     expect(rest).toEqual([]);
-    expect(alert).toMatchObject({ kind: 'sandbox_budget_burn', actor: { dept }, details: { dataset, epsilonSpent: 1, departmentShare: 2, burnShare: 0.5 } });
+    expect(alert).toMatchObject({
+      kind: 'sandbox_budget_burn',
+      actor: { dept },
+      details: { dataset, epsilonSpent: 1, departmentShare: 2, burnShare: 0.5 },
+    });
     expect(alert.message).toContain(dept);
     expect(alert.message).toContain(dataset);
     expect(JSON.stringify(alert)).not.toContain(SECRET);

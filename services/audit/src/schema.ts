@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { bigint, customType, index, integer, jsonb, pgTable, primaryKey, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
 
 // Tables are unqualified: the Postgres schema is chosen at run time (search_path).
 // events, tree_nodes and checkpoints are append-only: a migration adds triggers that raise on
@@ -43,7 +54,9 @@ export const events = pgTable(
     // GRANT_LIFECYCLE_PREDICATE in alerts.ts (a test checks they agree).
     index('events_grant_lifecycle_idx')
       .on(t.grantId, t.seq)
-      .where(sql`action in ('grants.created', 'access.granted', 'grants.revoked', 'access.grantRevoked') and outcome = 'allowed'`),
+      .where(
+        sql`action in ('grants.created', 'access.granted', 'grants.revoked', 'access.grantRevoked') and outcome = 'allowed'`,
+      ),
     // The sandbox alert rules count one department's sandbox queries on one dataset within a window
     // after every batch that has some: this partial index keeps that to the queries in the window.
     // Its predicate is SANDBOX_PREDICATE in alerts.ts (a test checks they agree).

@@ -8,8 +8,15 @@ import { events } from './schema.ts';
 import { storableText } from './stored-text.ts';
 
 /** Newest first unless asked otherwise: an auditor's first question is what happened lately. */
-async function page(db: Db, conds: SQL[], first: number, after?: string, order: 'newest' | 'oldest' = 'newest'): Promise<AuditEventPage> {
-  if (after !== undefined) conds.push(order === 'newest' ? lt(events.seq, Number(after)) : gt(events.seq, Number(after)));
+async function page(
+  db: Db,
+  conds: SQL[],
+  first: number,
+  after?: string,
+  order: 'newest' | 'oldest' = 'newest',
+): Promise<AuditEventPage> {
+  if (after !== undefined)
+    conds.push(order === 'newest' ? lt(events.seq, Number(after)) : gt(events.seq, Number(after)));
   const rows = await db
     .select({ seq: events.seq, leaf: events.leaf })
     .from(events)
@@ -40,7 +47,11 @@ export function searchEvents(db: Db, q: AuditEventsQuery): Promise<AuditEventPag
 }
 
 /** Events whose subjectKeys contain HMAC(identifier). The identifier itself is not stored or logged. */
-export async function lookupSubject(db: Db, key: Uint8Array, q: { identifier: string; first?: number; after?: string }): Promise<AuditEventPage> {
+export async function lookupSubject(
+  db: Db,
+  key: Uint8Array,
+  q: { identifier: string; first?: number; after?: string },
+): Promise<AuditEventPage> {
   const subjectKey = subjectKeyOf(key, q.identifier);
   const res = await page(db, [sql`${events.subjectKeys} @> array[${subjectKey}]::text[]`], q.first ?? 50, q.after);
   return { ...res, subjectKey };

@@ -9,7 +9,12 @@
 const SPECIAL = /[\u0000\u0001]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const ANY_SPECIAL = /[\u0000\u0001\ud800-\udfff]/;
 
-const escapeOne = (c: string): string => (c === '\u0001' ? '\u0001\u0001' : c === '\u0000' ? '\u00010' : `\u0001u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const escapeOne = (c: string): string =>
+  c === '\u0001'
+    ? '\u0001\u0001'
+    : c === '\u0000'
+      ? '\u00010'
+      : `\u0001u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** The stored (column) form of a string taken from an event. */
 export function storableText(s: string): string {
@@ -20,6 +25,7 @@ export function storableText(s: string): string {
 export function storableJson<T>(v: T): T {
   if (typeof v === 'string') return storableText(v) as T;
   if (Array.isArray(v)) return v.map(storableJson) as T;
-  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [storableText(k), storableJson(x)])) as T;
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [storableText(k), storableJson(x)])) as T;
   return v;
 }

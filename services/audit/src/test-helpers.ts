@@ -1,6 +1,12 @@
 // Shared by this service's tests: a real audit service on a real port, called with real service tokens.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase, type KeyPairJwk } from '@govshare/platform';
+import {
+  createLogger,
+  createServiceTokenSigner,
+  generateEd25519,
+  openDatabase,
+  type KeyPairJwk,
+} from '@govshare/platform';
 import type { AuditEvent } from '@govshare/contracts';
 import { startAudit, type StartAuditOptions, type StartedAudit } from './index.ts';
 import { migrationsFolder } from './app.ts';
@@ -13,7 +19,12 @@ export interface TestAudit extends StartedAudit {
   backend: Backend;
   gatewayKeys: KeyPairJwk;
   token(aud?: string): Promise<string>;
-  call(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any; text: string }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; body: any; text: string }>;
   /** Closes and (Postgres) drops the schema. */
   stop(): Promise<void>;
   options: StartAuditOptions;
@@ -23,7 +34,10 @@ export function uniquePrefix(): string {
   return `t${process.pid}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
 }
 
-export async function startTestAudit(backend: Backend, extra: Partial<StartAuditOptions> & { gatewayKeys?: KeyPairJwk } = {}): Promise<TestAudit> {
+export async function startTestAudit(
+  backend: Backend,
+  extra: Partial<StartAuditOptions> & { gatewayKeys?: KeyPairJwk } = {},
+): Promise<TestAudit> {
   const gatewayKeys = extra.gatewayKeys ?? (await generateEd25519('svc-test'));
   const options: StartAuditOptions = {
     databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
@@ -50,7 +64,11 @@ export async function startTestAudit(backend: Backend, extra: Partial<StartAudit
       const t = tok === undefined ? await token() : tok;
       if (t) headers.authorization = `Bearer ${t}`;
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const res = await fetch(started.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(started.url + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await res.text();
       let parsed: any;
       try {
@@ -69,7 +87,14 @@ export async function startTestAudit(backend: Backend, extra: Partial<StartAudit
 
 export async function dropSchema(options: Pick<StartAuditOptions, 'databaseUrl' | 'schemaPrefix'>): Promise<void> {
   if (!options.databaseUrl) return;
-  const db = await openDatabase({ service: 'audit', tables, migrationsFolder, databaseUrl: options.databaseUrl, schemaPrefix: options.schemaPrefix, poolSize: 1 });
+  const db = await openDatabase({
+    service: 'audit',
+    tables,
+    migrationsFolder,
+    databaseUrl: options.databaseUrl,
+    schemaPrefix: options.schemaPrefix,
+    poolSize: 1,
+  });
   await db.drop();
   await db.close();
 }

@@ -65,8 +65,20 @@ export interface ProofData {
   checkpoints: Map<number, AuditCheckpoint>;
 }
 
-export async function fetchProofData(db: Db, refs: NodeRef[], leafSeq: number | null, checkpointSizes: number[]): Promise<ProofData> {
-  const rows = await queryPrepared<{ kind: number; level: number; num: number; bytes: Uint8Array; jws: string | null; ts: string | null }>(db, PROOF_SQL, [
+export async function fetchProofData(
+  db: Db,
+  refs: NodeRef[],
+  leafSeq: number | null,
+  checkpointSizes: number[],
+): Promise<ProofData> {
+  const rows = await queryPrepared<{
+    kind: number;
+    level: number;
+    num: number;
+    bytes: Uint8Array;
+    jws: string | null;
+    ts: string | null;
+  }>(db, PROOF_SQL, [
     `{${refs.map((r) => r.level).join(',')}}`,
     `{${refs.map((r) => r.index).join(',')}}`,
     leafSeq ?? -1,
@@ -80,7 +92,13 @@ export async function fetchProofData(db: Db, refs: NodeRef[], leafSeq: number | 
     const num = Number(r.num);
     if (kind === 0) nodes.set(`${Number(r.level)}:${num}`, bytesOf(r.bytes));
     else if (kind === 1) leaf = bytesOf(r.bytes);
-    else checkpoints.set(num, { treeSize: num, rootHash: bytesOf(r.bytes).toString('base64'), timestamp: r.ts!, jws: r.jws! });
+    else
+      checkpoints.set(num, {
+        treeSize: num,
+        rootHash: bytesOf(r.bytes).toString('base64'),
+        timestamp: r.ts!,
+        jws: r.jws!,
+      });
   }
   return { src: mapSource(nodes), leaf, checkpoints };
 }

@@ -54,12 +54,24 @@ export async function verifyExport(
  * --previous awaited the previous checkpoint's signature first and then saw no header, in 5 of 31 runs).
  */
 function iterateNow(input: AsyncIterable<string> | Iterable<string>): AsyncIterable<string> {
-  const it = Symbol.asyncIterator in input ? (input as AsyncIterable<string>)[Symbol.asyncIterator]() : (input as Iterable<string>)[Symbol.iterator]();
+  const it =
+    Symbol.asyncIterator in input
+      ? (input as AsyncIterable<string>)[Symbol.asyncIterator]()
+      : (input as Iterable<string>)[Symbol.iterator]();
   return { [Symbol.asyncIterator]: () => it as AsyncIterator<string> };
 }
 
-async function run(input: AsyncIterable<string>, publicKeys: JWK | JWK[], previous: (Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>) | undefined, report: VerifyReport) {
-  const prev = previous ? await verifyCheckpoint(previous, publicKeys).catch((e) => { throw new Failure(`previous checkpoint: ${e.message}`); }) : undefined;
+async function run(
+  input: AsyncIterable<string>,
+  publicKeys: JWK | JWK[],
+  previous: (Pick<AuditCheckpoint, 'jws'> & Partial<AuditCheckpoint>) | undefined,
+  report: VerifyReport,
+) {
+  const prev = previous
+    ? await verifyCheckpoint(previous, publicKeys).catch((e) => {
+        throw new Failure(`previous checkpoint: ${e.message}`);
+      })
+    : undefined;
   let header: { fromSeq: number; toSeq: number } | undefined;
   let frontier: Frontier | undefined;
   let expected = 0;
@@ -96,12 +108,18 @@ async function run(input: AsyncIterable<string>, publicKeys: JWK | JWK[], previo
       throw new Failure(`line ${lineNo} is not JSON`, header ? expected : undefined);
     }
     if (!header) {
-      if (line.type !== 'header' || line.format !== EXPORT_FORMAT) throw new Failure(`line ${lineNo}: expected a ${EXPORT_FORMAT} header`);
+      if (line.type !== 'header' || line.format !== EXPORT_FORMAT)
+        throw new Failure(`line ${lineNo}: expected a ${EXPORT_FORMAT} header`);
       header = { fromSeq: line.fromSeq, toSeq: line.toSeq };
-      if (!Number.isInteger(header.fromSeq) || !Number.isInteger(header.toSeq) || header.fromSeq > header.toSeq) throw new Failure('header has a bad seq range');
+      if (!Number.isInteger(header.fromSeq) || !Number.isInteger(header.toSeq) || header.fromSeq > header.toSeq)
+        throw new Failure('header has a bad seq range');
       const refs = frontierRefs(header.fromSeq);
-      if (!Array.isArray(line.leftFrontier) || line.leftFrontier.length !== refs.length) throw new Failure('header leftFrontier does not fit fromSeq');
-      frontier = new Frontier(header.fromSeq, refs.map((r, i) => ({ level: r.level, hash: fromHex(line.leftFrontier[i]) })));
+      if (!Array.isArray(line.leftFrontier) || line.leftFrontier.length !== refs.length)
+        throw new Failure('header leftFrontier does not fit fromSeq');
+      frontier = new Frontier(
+        header.fromSeq,
+        refs.map((r, i) => ({ level: r.level, hash: fromHex(line.leftFrontier[i]) })),
+      );
       expected = header.fromSeq;
       report.fromSeq = header.fromSeq;
       report.toSeq = header.toSeq;
@@ -112,10 +130,18 @@ async function run(input: AsyncIterable<string>, publicKeys: JWK | JWK[], previo
     if (line.type === 'leaf') {
       if (leavesDone) throw new Failure(`line ${lineNo}: leaf seq ${line.seq} after the export's checkpoint`, line.seq);
       if (line.seq !== expected) {
-        if (typeof line.seq === 'number' && line.seq > expected) throw new Failure(`event seq ${expected} is missing (deleted): the next event in the export is seq ${line.seq}`, expected);
-        throw new Failure(`event seq ${line.seq} appears where seq ${expected} was expected (reordered or duplicated)`, expected);
+        if (typeof line.seq === 'number' && line.seq > expected)
+          throw new Failure(
+            `event seq ${expected} is missing (deleted): the next event in the export is seq ${line.seq}`,
+            expected,
+          );
+        throw new Failure(
+          `event seq ${line.seq} appears where seq ${expected} was expected (reordered or duplicated)`,
+          expected,
+        );
       }
-      if (expected > header.toSeq) throw new Failure(`event seq ${expected} is beyond the header's toSeq ${header.toSeq}`, expected);
+      if (expected > header.toSeq)
+        throw new Failure(`event seq ${expected} is beyond the header's toSeq ${header.toSeq}`, expected);
       const bytes = Buffer.from(String(line.leaf), 'base64');
       let parsed: any;
       try {
@@ -123,10 +149,16 @@ async function run(input: AsyncIterable<string>, publicKeys: JWK | JWK[], previo
       } catch {
         throw new Failure(`event seq ${expected} is not valid JSON: it was altered`, expected);
       }
-      if (canonicalJson(parsed) !== bytes.toString('utf8')) throw new Failure(`event seq ${expected} is not in canonical form: it was altered`, expected);
-      if (parsed.seq !== expected) throw new Failure(`event at position ${expected} carries seq ${parsed.seq}: it was moved or altered`, expected);
+      if (canonicalJson(parsed) !== bytes.toString('utf8'))
+        throw new Failure(`event seq ${expected} is not in canonical form: it was altered`, expected);
+      if (parsed.seq !== expected)
+        throw new Failure(`event at position ${expected} carries seq ${parsed.seq}: it was moved or altered`, expected);
       const h = leafHash(bytes);
-      if (line.leafHash && line.leafHash !== toHex(h)) throw new Failure(`event seq ${expected} does not match the hash the log recorded for it: it was altered`, expected);
+      if (line.leafHash && line.leafHash !== toHex(h))
+        throw new Failure(
+          `event seq ${expected} does not match the hash the log recorded for it: it was altered`,
+          expected,
+        );
       f.append(h);
       expected++;
       report.leaves++;
@@ -153,7 +185,9 @@ async function run(input: AsyncIterable<string>, publicKeys: JWK | JWK[], previo
         lastGood = f.size;
         rootsAt.set(f.size, root);
       } else if (payload.treeSize < f.size) {
-        throw new Failure(`checkpoint at tree size ${payload.treeSize} appears after seq ${f.size - 1}: the export was reordered`);
+        throw new Failure(
+          `checkpoint at tree size ${payload.treeSize} appears after seq ${f.size - 1}: the export was reordered`,
+        );
       } else if (f.size !== header.toSeq + 1) {
         // Only the export's own checkpoint may be larger than the leaves read so far, and it comes
         // after all of them. One that comes earlier closed a stretch of leaves that is now shorter:
@@ -164,10 +198,13 @@ async function run(input: AsyncIterable<string>, publicKeys: JWK | JWK[], previo
           from === f.size ? from : undefined,
         );
       }
-      if (final && payload.treeSize < final.treeSize) throw new Failure(`checkpoints go backwards (${final.treeSize} then ${payload.treeSize})`);
+      if (final && payload.treeSize < final.treeSize)
+        throw new Failure(`checkpoints go backwards (${final.treeSize} then ${payload.treeSize})`);
       if (prev && payload.treeSize === prev.treeSize) {
         if (!root.equals(Buffer.from(prev.rootHash, 'base64'))) {
-          throw new Failure(`checkpoint at tree size ${payload.treeSize} contradicts the previous checkpoint of the same size: the log forked`);
+          throw new Failure(
+            `checkpoint at tree size ${payload.treeSize} contradicts the previous checkpoint of the same size: the log forked`,
+          );
         }
         prevChecked = true;
       }
@@ -177,18 +214,29 @@ async function run(input: AsyncIterable<string>, publicKeys: JWK | JWK[], previo
     }
     if (line.type === 'consistency') {
       if (!final) throw new Failure('consistency proof before the checkpoint');
-      if (line.to !== final.treeSize) throw new Failure(`consistency proof ends at ${line.to}, not at the checkpoint's size ${final.treeSize}`);
+      if (line.to !== final.treeSize)
+        throw new Failure(`consistency proof ends at ${line.to}, not at the checkpoint's size ${final.treeSize}`);
       const proof = (line.proof as string[]).map(fromHex);
       if (line.from === f.size) {
-        if (f.size !== header.toSeq + 1) throw new Failure(`the export is truncated: it ends at seq ${f.size - 1}, the header promised seq ${header.toSeq}`, f.size);
+        if (f.size !== header.toSeq + 1)
+          throw new Failure(
+            `the export is truncated: it ends at seq ${f.size - 1}, the header promised seq ${header.toSeq}`,
+            f.size,
+          );
         if (!verifyConsistency(f.size, final.treeSize, f.root(), final.root, proof)) {
-          throw new Failure(`the exported events (sizes up to ${f.size}) are not a prefix of the checkpointed log of size ${final.treeSize}: events were altered, removed or the log truncated`);
+          throw new Failure(
+            `the exported events (sizes up to ${f.size}) are not a prefix of the checkpointed log of size ${final.treeSize}: events were altered, removed or the log truncated`,
+          );
         }
         consistencyToFinal = true;
         leavesDone = true;
       } else if (prev && line.from === prev.treeSize) {
-        if (!verifyConsistency(prev.treeSize, final.treeSize, Buffer.from(prev.rootHash, 'base64'), final.root, proof)) {
-          throw new Failure(`the log is not consistent with the previous checkpoint (size ${prev.treeSize}): history was rewritten`);
+        if (
+          !verifyConsistency(prev.treeSize, final.treeSize, Buffer.from(prev.rootHash, 'base64'), final.root, proof)
+        ) {
+          throw new Failure(
+            `the log is not consistent with the previous checkpoint (size ${prev.treeSize}): history was rewritten`,
+          );
         }
         prevChecked = true;
       }
@@ -197,11 +245,21 @@ async function run(input: AsyncIterable<string>, publicKeys: JWK | JWK[], previo
     throw new Failure(`line ${lineNo}: unknown line type ${JSON.stringify(line.type)}`);
   }
   if (!header) throw new Failure('the export is empty');
-  if (expected !== header.toSeq + 1) throw new Failure(`the export is truncated: events end at seq ${expected - 1}, the header promised seq ${header.toSeq}`, expected);
+  if (expected !== header.toSeq + 1)
+    throw new Failure(
+      `the export is truncated: events end at seq ${expected - 1}, the header promised seq ${header.toSeq}`,
+      expected,
+    );
   if (!final) throw new Failure('the export is truncated: no signed checkpoint');
   if (!consistencyToFinal) throw new Failure('the export is truncated: no consistency proof to its checkpoint');
-  if (prev && prev.treeSize > final.treeSize) throw new Failure(`the previous checkpoint (size ${prev.treeSize}) is newer than the export's (size ${final.treeSize}): the log was truncated`);
-  if (!prevChecked) throw new Failure(`cannot check the previous checkpoint (size ${prev!.treeSize}): export with consistencyFrom=${prev!.treeSize} or a range covering it`);
+  if (prev && prev.treeSize > final.treeSize)
+    throw new Failure(
+      `the previous checkpoint (size ${prev.treeSize}) is newer than the export's (size ${final.treeSize}): the log was truncated`,
+    );
+  if (!prevChecked)
+    throw new Failure(
+      `cannot check the previous checkpoint (size ${prev!.treeSize}): export with consistencyFrom=${prev!.treeSize} or a range covering it`,
+    );
   report.treeSize = final.treeSize;
   report.rootHash = final.root.toString('base64');
 }

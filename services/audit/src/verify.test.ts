@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { sql } from 'drizzle-orm';
-import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase, type KeyPairJwk } from '@govshare/platform';
+import {
+  createLogger,
+  createServiceTokenSigner,
+  generateEd25519,
+  openDatabase,
+  type KeyPairJwk,
+} from '@govshare/platform';
 import { canonicalJson } from './canonical.ts';
 import { leafHash, toHex } from './merkle.ts';
 import { signCheckpoint } from './checkpoints.ts';
@@ -25,7 +31,9 @@ describe('export and offline verification', () => {
   beforeAll(async () => {
     a = await startTestAudit('pglite', { checkpointIntervalMs: 20 });
     for (let b = 0; b < 4; b++) {
-      await a.call('POST', '/events', { events: Array.from({ length: 10 }, (_, i) => makeEvent({ subjects: [`id-${b}-${i}`] })) });
+      await a.call('POST', '/events', {
+        events: Array.from({ length: 10 }, (_, i) => makeEvent({ subjects: [`id-${b}-${i}`] })),
+      });
       await wait(60);
       if (b === 0) prev = (await a.call('GET', '/checkpoints/latest')).body;
     }
@@ -34,7 +42,8 @@ describe('export and offline verification', () => {
   });
   afterAll(() => a?.stop());
 
-  const leafLine = (lines: string[], seq: number) => lines.findIndex((l) => l.includes('"type":"leaf"') && JSON.parse(l).seq === seq);
+  const leafLine = (lines: string[], seq: number) =>
+    lines.findIndex((l) => l.includes('"type":"leaf"') && JSON.parse(l).seq === seq);
   const mutateLeaf = (lines: string[], seq: number, fixHash: boolean) => {
     const out = lines.slice();
     const i = leafLine(out, seq);
@@ -52,7 +61,9 @@ describe('export and offline verification', () => {
     expect(full.filter((l) => l.includes('"type":"checkpoint"')).length).toBeGreaterThanOrEqual(4);
     const r = await verifyExport(full, jwk, prev);
     expect(r).toMatchObject({ ok: true, leaves: 40, fromSeq: 0, toSeq: 39, treeSize: 40 });
-    const range = (await a.call('GET', `/export?fromSeq=15&toSeq=27&consistencyFrom=${prev.treeSize}`)).text.trim().split('\n');
+    const range = (await a.call('GET', `/export?fromSeq=15&toSeq=27&consistencyFrom=${prev.treeSize}`)).text
+      .trim()
+      .split('\n');
     expect(await verifyExport(range, jwk, prev)).toMatchObject({ ok: true, leaves: 13, fromSeq: 15, toSeq: 27 });
     expect((await verifyExport(range, jwk)).ok).toBe(true);
   });
@@ -65,11 +76,25 @@ describe('export and offline verification', () => {
       writeFileSync(join(dir, 'prev.json'), JSON.stringify(prev));
       writeFileSync(join(dir, 'bad.ndjson'), mutateLeaf(full, 12, false).join('\n') + '\n');
       const cli = join(import.meta.dirname, 'cli', 'verify.ts');
-      const ok = execFileSync('npx', ['tsx', cli, join(dir, 'export.ndjson'), '--public-key', join(dir, 'jwks.json'), '--previous', join(dir, 'prev.json')], { encoding: 'utf8' });
+      const ok = execFileSync(
+        'npx',
+        [
+          'tsx',
+          cli,
+          join(dir, 'export.ndjson'),
+          '--public-key',
+          join(dir, 'jwks.json'),
+          '--previous',
+          join(dir, 'prev.json'),
+        ],
+        { encoding: 'utf8' },
+      );
       expect(ok).toMatch(/^OK: 40 events/);
       let out = '';
       try {
-        execFileSync('npx', ['tsx', cli, join(dir, 'bad.ndjson'), '--public-key', join(dir, 'jwks.json')], { encoding: 'utf8' });
+        execFileSync('npx', ['tsx', cli, join(dir, 'bad.ndjson'), '--public-key', join(dir, 'jwks.json')], {
+          encoding: 'utf8',
+        });
       } catch (e: any) {
         out = e.stdout;
         expect(e.status).toBe(1);
@@ -122,8 +147,14 @@ describe('export and offline verification', () => {
     expect((await verifyExport(full.slice(0, 20), jwk)).error).toMatch(/truncated/);
     // A shortened log presented as complete (header edited, last checkpoint of the short log dropped):
     const header = JSON.parse(full[0]!);
-    const short = [JSON.stringify({ ...header, toSeq: 29 }), ...full.slice(1).filter((l) => !(l.includes('"type":"leaf"') && JSON.parse(l).seq >= 30))];
-    const r3 = await verifyExport(short.filter((l) => !l.includes('"type":"consistency"')), jwk);
+    const short = [
+      JSON.stringify({ ...header, toSeq: 29 }),
+      ...full.slice(1).filter((l) => !(l.includes('"type":"leaf"') && JSON.parse(l).seq >= 30)),
+    ];
+    const r3 = await verifyExport(
+      short.filter((l) => !l.includes('"type":"consistency"')),
+      jwk,
+    );
     expect(r3.ok).toBe(false);
     // ... and against a previous checkpoint that was larger than what is left.
     const bigger = (await a.call('GET', '/checkpoints/latest')).body;
@@ -134,7 +165,10 @@ describe('export and offline verification', () => {
   });
 
   it('detects a forged checkpoint', async () => {
-    const lastCp = full.map((l, i) => [l, i] as const).filter(([l]) => l.includes('"type":"checkpoint"')).pop()![1];
+    const lastCp = full
+      .map((l, i) => [l, i] as const)
+      .filter(([l]) => l.includes('"type":"checkpoint"'))
+      .pop()![1];
     const cp = JSON.parse(full[lastCp]!);
     // Plain fields edited next to a genuine signature.
     const edited = full.slice();
@@ -142,14 +176,25 @@ describe('export and offline verification', () => {
     expect((await verifyExport(edited, jwk)).error).toMatch(/forged|does not match/);
     // Signed by someone else's key.
     const other = await generateEd25519('govshare-audit-checkpoint-1');
-    const payload = { treeSize: cp.treeSize, rootHash: Buffer.alloc(32, 7).toString('base64'), timestamp: cp.timestamp };
+    const payload = {
+      treeSize: cp.treeSize,
+      rootHash: Buffer.alloc(32, 7).toString('base64'),
+      timestamp: cp.timestamp,
+    };
     const forged = full.slice();
-    forged[lastCp] = JSON.stringify({ type: 'checkpoint', ...payload, jws: await signCheckpoint(other.privateJwk, payload) });
+    forged[lastCp] = JSON.stringify({
+      type: 'checkpoint',
+      ...payload,
+      jws: await signCheckpoint(other.privateJwk, payload),
+    });
     expect((await verifyExport(forged, jwk)).error).toMatch(/forged/);
     // Payload swapped under the genuine signature.
     const [h, , s] = cp.jws.split('.');
     const swapped = full.slice();
-    swapped[lastCp] = JSON.stringify({ ...cp, jws: `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}` });
+    swapped[lastCp] = JSON.stringify({
+      ...cp,
+      jws: `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`,
+    });
     expect((await verifyExport(swapped, jwk)).error).toMatch(/forged/);
     // A previous checkpoint from another log (a fork) is refused.
     const b = await startTestAudit('pglite');
@@ -170,10 +215,16 @@ describe('export and offline verification', () => {
         await b.service.log.append(Array.from({ length: n }, () => makeEvent()));
         signed.push((await b.service.checkpoints.signNow()).treeSize);
       }
-      const lines = (await b.call('GET', '/export')).text.trim().split('\n').map((l) => JSON.parse(l));
+      const lines = (await b.call('GET', '/export')).text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const at = (size: number) => lines.findIndex((l) => l.type === 'checkpoint' && l.treeSize === size);
       for (const size of signed) expect(lines[at(size) - 1]).toMatchObject({ type: 'leaf', seq: size - 1 });
-      const report = await verifyExport(lines.map((l) => JSON.stringify(l)), (await b.call('GET', '/public-key')).body.keys);
+      const report = await verifyExport(
+        lines.map((l) => JSON.stringify(l)),
+        (await b.call('GET', '/public-key')).body.keys,
+      );
       expect(report).toMatchObject({ ok: true, leaves: 2750, checkpointsVerified: signed.length });
     } finally {
       await b.stop();
@@ -188,7 +239,11 @@ describe('export and offline verification', () => {
       // As verify.ts does: a readline interface over a file stream, and a previous checkpoint whose
       // signature is checked (awaited) before the first line is read.
       for (let run = 0; run < 50; run++) {
-        const report = await verifyExport(createInterface({ input: createReadStream(file), crlfDelay: Infinity }), [jwk], prev);
+        const report = await verifyExport(
+          createInterface({ input: createReadStream(file), crlfDelay: Infinity }),
+          [jwk],
+          prev,
+        );
         expect(report.error, `run ${run}`).toBeUndefined();
       }
     } finally {
@@ -206,21 +261,35 @@ describe('export and offline verification', () => {
       }
       const keys = (await b.call('GET', '/public-key')).body.keys;
       const lines = (await b.call('GET', '/export')).text.trim().split('\n');
-      const leafAt = (ls: string[], seq: number) => ls.findIndex((l) => l.includes('"type":"leaf"') && JSON.parse(l).seq === seq);
+      const leafAt = (ls: string[], seq: number) =>
+        ls.findIndex((l) => l.includes('"type":"leaf"') && JSON.parse(l).seq === seq);
       const leafLineOf = (event: any) => {
         const text = canonicalJson(event);
-        return JSON.stringify({ type: 'leaf', seq: event.seq, leaf: Buffer.from(text).toString('base64'), leafHash: toHex(leafHash(Buffer.from(text))) });
+        return JSON.stringify({
+          type: 'leaf',
+          seq: event.seq,
+          leaf: Buffer.from(text).toString('base64'),
+          leafHash: toHex(leafHash(Buffer.from(text))),
+        });
       };
       const eventOf = (l: string) => JSON.parse(Buffer.from(JSON.parse(l).leaf, 'base64').toString('utf8'));
       for (let k = 0; k < 7; k++) {
         const deleted = lines.slice();
         deleted.splice(leafAt(deleted, k), 1);
         // Deleted and the later events renumbered, leaf bytes and hashes rewritten to match.
-        const renumbered = deleted.map((l) => (l.includes('"type":"leaf"') && JSON.parse(l).seq > k ? leafLineOf({ ...eventOf(l), seq: JSON.parse(l).seq - 1 }) : l));
+        const renumbered = deleted.map((l) =>
+          l.includes('"type":"leaf"') && JSON.parse(l).seq > k
+            ? leafLineOf({ ...eventOf(l), seq: JSON.parse(l).seq - 1 })
+            : l,
+        );
         const changed = lines.slice();
         changed[leafAt(changed, k)] = leafLineOf({ ...eventOf(lines[leafAt(lines, k)]!), action: 'records.other' });
         const previous = k > 0 ? cps[k - 1] : undefined; // the checkpoint right before event k
-        for (const [what, ls] of [['deleted', deleted], ['renumbered', renumbered], ['changed', changed]] as const) {
+        for (const [what, ls] of [
+          ['deleted', deleted],
+          ['renumbered', renumbered],
+          ['changed', changed],
+        ] as const) {
           for (const p of [undefined, previous]) {
             const r = await verifyExport(ls, keys, p);
             expect(r.ok, `${what} ${k}`).toBe(false);
@@ -271,7 +340,15 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
   });
 
   const tamper = async (...statements: ReturnType<typeof sql>[]) => {
-    const d = await openDatabase({ service: 'audit', tables, migrationsFolder, databaseUrl: options.databaseUrl, dataDir: dir, schemaPrefix: options.schemaPrefix, poolSize: 1 });
+    const d = await openDatabase({
+      service: 'audit',
+      tables,
+      migrationsFolder,
+      databaseUrl: options.databaseUrl,
+      dataDir: dir,
+      schemaPrefix: options.schemaPrefix,
+      poolSize: 1,
+    });
     try {
       await d.db.transaction(async (tx) => {
         for (const s of statements) await tx.execute(s);
@@ -291,8 +368,19 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
       const after = await s.service.checkpoints.signNow();
       const { verifyConsistency } = await import('./merkle.ts');
       const { getConsistencyProof } = await import('./proofs.ts');
-      const p = await getConsistencyProof(s.service.database.db, s.service.log, s.service.checkpoints, { from: before.treeSize, to: after.treeSize });
-      expect(verifyConsistency(before.treeSize, after.treeSize, Buffer.from(before.rootHash, 'base64'), Buffer.from(after.rootHash, 'base64'), p.proof.map((h) => Buffer.from(h, 'hex')))).toBe(true);
+      const p = await getConsistencyProof(s.service.database.db, s.service.log, s.service.checkpoints, {
+        from: before.treeSize,
+        to: after.treeSize,
+      });
+      expect(
+        verifyConsistency(
+          before.treeSize,
+          after.treeSize,
+          Buffer.from(before.rootHash, 'base64'),
+          Buffer.from(after.rootHash, 'base64'),
+          p.proof.map((h) => Buffer.from(h, 'hex')),
+        ),
+      ).toBe(true);
     } finally {
       await s.close();
     }
@@ -316,7 +404,9 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
       sql.raw(`alter table events enable trigger events_append_only`),
     );
     await expect(startAudit(options)).rejects.toThrow(/at seq 12: search column dataset differs from the stored event/);
-    await expect(startAudit({ ...options, integrity: { fullCheckLimit: 0, tail: 100, sample: 0 } })).rejects.toThrow(/at seq 12: search column dataset/);
+    await expect(startAudit({ ...options, integrity: { fullCheckLimit: 0, tail: 100, sample: 0 } })).rejects.toThrow(
+      /at seq 12: search column dataset/,
+    );
     await tamper(
       sql.raw(`alter table events disable trigger events_append_only`),
       sql.raw(`update events set dataset = 'legal-persons' where seq = 12`),
@@ -328,16 +418,24 @@ describe.each(backends())('start-up integrity check (%s)', (backend) => {
   it('refuses to start when a stored event was changed, naming the seq', async () => {
     await tamper(
       sql.raw(`alter table events disable trigger events_append_only`),
-      sql.raw(`update events set leaf = convert_to(replace(convert_from(leaf, 'UTF8'), 'records.read', 'records.reae'), 'UTF8') where seq = 7`),
+      sql.raw(
+        `update events set leaf = convert_to(replace(convert_from(leaf, 'UTF8'), 'records.read', 'records.reae'), 'UTF8') where seq = 7`,
+      ),
       sql.raw(`alter table events enable trigger events_append_only`),
     );
     await expect(startAudit(options)).rejects.toThrow(/at seq 7: stored event does not match its stored leaf hash/);
     // The sampled check finds it too when it samples that event.
-    await expect(startAudit({ ...options, integrity: { fullCheckLimit: 0, tail: 100, sample: 0 } })).rejects.toThrow(/at seq 7: stored event or its tree path does not match/);
+    await expect(startAudit({ ...options, integrity: { fullCheckLimit: 0, tail: 100, sample: 0 } })).rejects.toThrow(
+      /at seq 7: stored event or its tree path does not match/,
+    );
   });
 
   it('refuses to start when a stored event was deleted, naming the seq', async () => {
-    await tamper(sql.raw(`alter table events disable trigger events_append_only`), sql.raw(`delete from events where seq = 4`), sql.raw(`alter table events enable trigger events_append_only`));
+    await tamper(
+      sql.raw(`alter table events disable trigger events_append_only`),
+      sql.raw(`delete from events where seq = 4`),
+      sql.raw(`alter table events enable trigger events_append_only`),
+    );
     await expect(startAudit(options)).rejects.toThrow(/at seq 4: event is missing/);
   });
 });
@@ -355,7 +453,15 @@ describe.each(backends())('the latest checkpoint kept outside the database (%s)'
   });
 
   const edit = async (...statements: string[]) => {
-    const d = await openDatabase({ service: 'audit', tables, migrationsFolder, databaseUrl: options.databaseUrl, dataDir: dir, schemaPrefix: options.schemaPrefix, poolSize: 1 });
+    const d = await openDatabase({
+      service: 'audit',
+      tables,
+      migrationsFolder,
+      databaseUrl: options.databaseUrl,
+      dataDir: dir,
+      schemaPrefix: options.schemaPrefix,
+      poolSize: 1,
+    });
     const t = ['events', 'tree_nodes', 'checkpoints'];
     try {
       await d.db.transaction(async (tx) => {
@@ -370,7 +476,11 @@ describe.each(backends())('the latest checkpoint kept outside the database (%s)'
   };
   /** Removes the events from `n` on with every tree node and checkpoint covering them: a self-consistent shorter log. */
   const cutAt = (n: number) =>
-    edit(`delete from events where seq >= ${n}`, `delete from tree_nodes where (idx + 1) * (1::bigint << level) > ${n}`, `delete from checkpoints where tree_size > ${n}`);
+    edit(
+      `delete from events where seq >= ${n}`,
+      `delete from tree_nodes where (idx + 1) * (1::bigint << level) > ${n}`,
+      `delete from checkpoints where tree_size > ${n}`,
+    );
 
   it('refuses to start when the newest events were deleted cleanly, or history was rewritten after them', async () => {
     const s = await startAudit(options);
@@ -381,7 +491,9 @@ describe.each(backends())('the latest checkpoint kept outside the database (%s)'
     const file = join(dir, 'audit', `${schema}.latest-checkpoint.json`);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ treeSize: 30, jws: kept.jws });
     // Before: the cut log passed the check and was signed over. Now the kept checkpoint refuses it.
-    await expect(startAudit(options)).rejects.toThrow(/at seq 20: the log has 20 events but the checkpoint kept in .* covers 30: events were removed/);
+    await expect(startAudit(options)).rejects.toThrow(
+      /at seq 20: the log has 20 events but the checkpoint kept in .* covers 30: events were removed/,
+    );
 
     // Rewritten: the cut log grown past the kept size with other events (as if the file had been moved away).
     renameSync(file, `${file}.aside`);
@@ -389,7 +501,9 @@ describe.each(backends())('the latest checkpoint kept outside the database (%s)'
     await r.service.log.append(Array.from({ length: 15 }, () => makeEvent({ action: 'records.other' })));
     await r.close();
     renameSync(`${file}.aside`, file);
-    await expect(startAudit(options)).rejects.toThrow(/stored log at tree size 30 differs from the checkpoint kept in .*: history was rewritten/);
+    await expect(startAudit(options)).rejects.toThrow(
+      /stored log at tree size 30 differs from the checkpoint kept in .*: history was rewritten/,
+    );
   });
 });
 
@@ -416,7 +530,10 @@ describe.each(backends())('checkpoint key rotation (%s)', (backend) => {
 
     // The operator's command, as a real process on the service's data directory.
     const cli = join(import.meta.dirname, 'cli', 'rotate-key.ts');
-    const out = execFileSync('npx', ['tsx', cli], { encoding: 'utf8', env: { ...process.env, GOVSHARE_DATA_DIR: dir } });
+    const out = execFileSync('npx', ['tsx', cli], {
+      encoding: 'utf8',
+      env: { ...process.env, GOVSHARE_DATA_DIR: dir },
+    });
     expect(out).toMatch(new RegExp(`${kidOf(before.jws)} retired`));
 
     // The start-up integrity check verifies the old checkpoints with the retired key.
@@ -433,11 +550,15 @@ describe.each(backends())('checkpoint key rotation (%s)', (backend) => {
       expect(keys.map((k) => k.kid)).toEqual([kidOf(after.jws), kidOf(before.jws)]);
 
       const lines = (await (await get('/export')).text()).trim().split('\n');
-      expect(new Set(lines.filter((l) => l.includes('"type":"checkpoint"')).map((l) => kidOf(JSON.parse(l).jws)))).toEqual(new Set([kidOf(before.jws), kidOf(after.jws)]));
+      expect(
+        new Set(lines.filter((l) => l.includes('"type":"checkpoint"')).map((l) => kidOf(JSON.parse(l).jws))),
+      ).toEqual(new Set([kidOf(before.jws), kidOf(after.jws)]));
       const report = await verifyExport(lines, keys as any, before);
       expect(report).toMatchObject({ ok: true, leaves: 15, treeSize: 15 });
       // Without the retired key the old checkpoint is refused, and says which key it needs.
-      expect((await verifyExport(lines, [keys[0] as any], before)).error).toMatch(new RegExp(`previous checkpoint: .*${kidOf(before.jws)}.* not among the audit public keys`));
+      expect((await verifyExport(lines, [keys[0] as any], before)).error).toMatch(
+        new RegExp(`previous checkpoint: .*${kidOf(before.jws)}.* not among the audit public keys`),
+      );
     } finally {
       await second.close();
     }

@@ -22,8 +22,24 @@ import type {
 } from '@govshare/contracts';
 import { compiledFor, type CatalogDb } from './datasets.ts';
 import { toGrant } from './grants.ts';
-import { accessRequestEvents, accessRequests, datasets, departmentAccessSettings, departments, grants } from './schema.ts';
-import { addWorkingDays, DAY_MS, deadlineStatus, systemClock, WEEKENDS_ONLY, workingDaysLeft, type Clock, type WorkingCalendar } from './deadlines.ts';
+import {
+  accessRequestEvents,
+  accessRequests,
+  datasets,
+  departmentAccessSettings,
+  departments,
+  grants,
+} from './schema.ts';
+import {
+  addWorkingDays,
+  DAY_MS,
+  deadlineStatus,
+  systemClock,
+  WEEKENDS_ONLY,
+  workingDaysLeft,
+  type Clock,
+  type WorkingCalendar,
+} from './deadlines.ts';
 import type { FieldInfo } from './data-dictionary.ts';
 import { grantCacheFor } from './read-cache.ts';
 
@@ -45,7 +61,13 @@ const forbid = (message: string, rule: string): never => {
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 const actorName = (a: { sub: string; dept: string }) => `${a.sub}@${a.dept}`;
 
-export function toAccessRequest(r: RequestRow, events: EventRow[], grant: GrantRow | null, now: Date, cal: WorkingCalendar = WEEKENDS_ONLY): AccessRequest {
+export function toAccessRequest(
+  r: RequestRow,
+  events: EventRow[],
+  grant: GrantRow | null,
+  now: Date,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): AccessRequest {
   const closed = r.status !== 'pending';
   return {
     id: r.id,
@@ -72,22 +94,38 @@ export function toAccessRequest(r: RequestRow, events: EventRow[], grant: GrantR
     rejectText: r.rejectText,
     grantId: r.grantId,
     grant: grant ? toGrant(grant) : null,
-    history: events.map((e) => ({ at: e.at.toISOString(), actor: e.actor, kind: e.kind as AccessRequestEvent['kind'], details: e.details })),
+    history: events.map((e) => ({
+      at: e.at.toISOString(),
+      actor: e.actor,
+      kind: e.kind as AccessRequestEvent['kind'],
+      details: e.details,
+    })),
   };
 }
 
-async function loadViews(q: Q, rows: RequestRow[], now: Date, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest[]> {
+async function loadViews(
+  q: Q,
+  rows: RequestRow[],
+  now: Date,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<AccessRequest[]> {
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
   const grantIds = rows.map((r) => r.grantId).filter((g): g is string => !!g);
   const [events, grantRows] = await Promise.all([
-    q.select().from(accessRequestEvents).where(inArray(accessRequestEvents.requestId, ids)).orderBy(asc(accessRequestEvents.id)),
+    q
+      .select()
+      .from(accessRequestEvents)
+      .where(inArray(accessRequestEvents.requestId, ids))
+      .orderBy(asc(accessRequestEvents.id)),
     grantIds.length ? q.select().from(grants).where(inArray(grants.id, grantIds)) : Promise.resolve([] as GrantRow[]),
   ]);
   const byReq = new Map<string, EventRow[]>();
   for (const e of events) (byReq.get(e.requestId) ?? byReq.set(e.requestId, []).get(e.requestId)!).push(e);
   const gById = new Map(grantRows.map((g) => [g.id, g]));
-  return rows.map((r) => toAccessRequest(r, byReq.get(r.id) ?? [], r.grantId ? (gById.get(r.grantId) ?? null) : null, now, cal));
+  return rows.map((r) =>
+    toAccessRequest(r, byReq.get(r.id) ?? [], r.grantId ? (gById.get(r.grantId) ?? null) : null, now, cal),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,15 +143,34 @@ export async function getAccessSettings(q: Q, dept: string): Promise<AccessSetti
   };
 }
 
-export async function setAccessSettings(db: CatalogDb, dept: string, update: Partial<Omit<AccessSettings, 'dept'>>, now = new Date()): Promise<AccessSettings> {
+export async function setAccessSettings(
+  db: CatalogDb,
+  dept: string,
+  update: Partial<Omit<AccessSettings, 'dept'>>,
+  now = new Date(),
+): Promise<AccessSettings> {
   const current = await getAccessSettings(db, dept);
-  const next = { ...current, ...Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined)) } as AccessSettings;
+  const next = {
+    ...current,
+    ...Object.fromEntries(Object.entries(update).filter(([, v]) => v !== undefined)),
+  } as AccessSettings;
   await db
     .insert(departmentAccessSettings)
-    .values({ dept, deadlineWorkingDays: next.deadlineWorkingDays, stewards: next.stewards, refusalRateTarget: next.refusalRateTarget, updatedAt: now })
+    .values({
+      dept,
+      deadlineWorkingDays: next.deadlineWorkingDays,
+      stewards: next.stewards,
+      refusalRateTarget: next.refusalRateTarget,
+      updatedAt: now,
+    })
     .onConflictDoUpdate({
       target: departmentAccessSettings.dept,
-      set: { deadlineWorkingDays: next.deadlineWorkingDays, stewards: next.stewards, refusalRateTarget: next.refusalRateTarget, updatedAt: now },
+      set: {
+        deadlineWorkingDays: next.deadlineWorkingDays,
+        stewards: next.stewards,
+        refusalRateTarget: next.refusalRateTarget,
+        updatedAt: now,
+      },
     });
   return next;
 }
@@ -125,7 +182,8 @@ function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
@@ -157,12 +215,22 @@ function suggest(declared: DeclaredField, fields: FieldInfo[]): string[] {
  * dictionary's nearest names), types and formats that differ, titles that do not match the
  * dictionary's meaning (a warning), unmasked fields that were not requested.
  */
-export function checkDeclaredFields(fieldsInfo: FieldInfo[], declared: DeclaredField[], unmasked: string[] = []): FieldProblem[] {
+export function checkDeclaredFields(
+  fieldsInfo: FieldInfo[],
+  declared: DeclaredField[],
+  unmasked: string[] = [],
+): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const byName = new Map(fieldsInfo.map((f) => [f.name, f]));
   const seen = new Set<string>();
   for (const d of declared) {
-    if (seen.has(d.name)) problems.push({ field: d.name, rule: 'field-duplicate', severity: 'error', message: `field "${d.name}" is named twice` });
+    if (seen.has(d.name))
+      problems.push({
+        field: d.name,
+        rule: 'field-duplicate',
+        severity: 'error',
+        message: `field "${d.name}" is named twice`,
+      });
     seen.add(d.name);
     const info = byName.get(d.name);
     if (!info) {
@@ -177,7 +245,14 @@ export function checkDeclaredFields(fieldsInfo: FieldInfo[], declared: DeclaredF
       continue;
     }
     if (d.type && d.type !== info.type && !(d.type === 'integer' && info.type === 'number')) {
-      problems.push({ field: d.name, rule: 'type-mismatch', severity: 'error', declared: d.type, actual: info.type, message: `field "${d.name}" is ${info.type} in the data dictionary, not ${d.type}` });
+      problems.push({
+        field: d.name,
+        rule: 'type-mismatch',
+        severity: 'error',
+        declared: d.type,
+        actual: info.type,
+        message: `field "${d.name}" is ${info.type} in the data dictionary, not ${d.type}`,
+      });
     }
     if (d.format && d.format !== (info.format ?? '')) {
       problems.push({
@@ -205,12 +280,23 @@ export function checkDeclaredFields(fieldsInfo: FieldInfo[], declared: DeclaredF
     }
   }
   for (const u of unmasked) {
-    if (!seen.has(u)) problems.push({ field: u, rule: 'unmasked-not-requested', severity: 'error', message: `field "${u}" is asked unmasked but is not among the requested fields` });
+    if (!seen.has(u))
+      problems.push({
+        field: u,
+        rule: 'unmasked-not-requested',
+        severity: 'error',
+        message: `field "${u}" is asked unmasked but is not among the requested fields`,
+      });
   }
   return problems;
 }
 
-export async function checkRequestFields(db: CatalogDb, datasetId: string, declared: DeclaredField[], unmasked: string[] = []): Promise<{ ok: boolean; problems: FieldProblem[] }> {
+export async function checkRequestFields(
+  db: CatalogDb,
+  datasetId: string,
+  declared: DeclaredField[],
+  unmasked: string[] = [],
+): Promise<{ ok: boolean; problems: FieldProblem[] }> {
   const [ds] = await db.select().from(datasets).where(eq(datasets.id, datasetId));
   if (!ds) throw new AppError('NOT_FOUND', `dataset "${datasetId}" not found`);
   const problems = checkDeclaredFields(compiledFor(ds).fields, declared, unmasked);
@@ -220,7 +306,12 @@ export async function checkRequestFields(db: CatalogDb, datasetId: string, decla
 // ---------------------------------------------------------------------------------------------
 // Reads
 
-export async function getAccessRequest(q: Q, id: string, now: Date, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
+export async function getAccessRequest(
+  q: Q,
+  id: string,
+  now: Date,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<AccessRequest> {
   if (!isUuid(id)) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
   const [row] = await q.select().from(accessRequests).where(eq(accessRequests.id, id));
   if (!row) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
@@ -240,11 +331,19 @@ export interface AccessRequestListQuery {
 }
 
 /** Newest first; `overdue` = pending and past the deadline (most overdue first). */
-export async function listAccessRequests(db: CatalogDb, qry: AccessRequestListQuery, now: Date, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<{ requests: AccessRequest[] }> {
+export async function listAccessRequests(
+  db: CatalogDb,
+  qry: AccessRequestListQuery,
+  now: Date,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<{ requests: AccessRequest[] }> {
   const conds: SQL[] = [];
   if (qry.ownerDept) conds.push(eq(accessRequests.ownerDept, qry.ownerDept));
   if (qry.requesterDept) conds.push(eq(accessRequests.requesterDept, qry.requesterDept));
-  if (qry.involvingDept) conds.push(or(eq(accessRequests.ownerDept, qry.involvingDept), eq(accessRequests.requesterDept, qry.involvingDept))!);
+  if (qry.involvingDept)
+    conds.push(
+      or(eq(accessRequests.ownerDept, qry.involvingDept), eq(accessRequests.requesterDept, qry.involvingDept))!,
+    );
   if (qry.datasetId) conds.push(eq(accessRequests.datasetId, qry.datasetId));
   if (qry.status) conds.push(eq(accessRequests.status, qry.status));
   if (qry.assignee) conds.push(eq(accessRequests.assignee, qry.assignee));
@@ -268,10 +367,18 @@ async function pickFirstResponder(tx: Tx, dept: string): Promise<string | null> 
   const load = await tx
     .select({ assignee: accessRequests.assignee, n: sql<number>`count(*)::int` })
     .from(accessRequests)
-    .where(and(eq(accessRequests.ownerDept, dept), eq(accessRequests.status, 'pending'), inArray(accessRequests.assignee, stewards)))
+    .where(
+      and(
+        eq(accessRequests.ownerDept, dept),
+        eq(accessRequests.status, 'pending'),
+        inArray(accessRequests.assignee, stewards),
+      ),
+    )
     .groupBy(accessRequests.assignee);
   const n = new Map(load.map((l) => [l.assignee, Number(l.n)]));
-  return [...stewards].sort((a, b) => (n.get(a) ?? 0) - (n.get(b) ?? 0) || stewards.indexOf(a) - stewards.indexOf(b))[0];
+  return [...stewards].sort(
+    (a, b) => (n.get(a) ?? 0) - (n.get(b) ?? 0) || stewards.indexOf(a) - stewards.indexOf(b),
+  )[0];
 }
 
 export async function fileAccessRequest(
@@ -285,28 +392,51 @@ export async function fileAccessRequest(
     const [prior] = await db
       .select()
       .from(accessRequests)
-      .where(and(eq(accessRequests.requesterDept, input.requesterDept), eq(accessRequests.idempotencyKey, input.idempotencyKey)));
+      .where(
+        and(
+          eq(accessRequests.requesterDept, input.requesterDept),
+          eq(accessRequests.idempotencyKey, input.idempotencyKey),
+        ),
+      );
     if (prior) return { request: (await loadViews(db, [prior], now, cal))[0], created: false };
   }
   const [ds] = await db.select().from(datasets).where(eq(datasets.id, input.datasetId));
   if (!ds) throw new AppError('NOT_FOUND', `dataset "${input.datasetId}" not found`);
   if (ds.tier !== 'RESTRICTED') {
-    const hint = ds.tier === 'SECRET' ? '; SECRET data is only analysed through the sandbox (aggregates)' : '; it can be read without a grant';
-    refuse('datasetId', 'tier-not-restricted', `dataset "${ds.id}" is ${ds.tier}: access requests are for RESTRICTED datasets${hint}`);
+    const hint =
+      ds.tier === 'SECRET'
+        ? '; SECRET data is only analysed through the sandbox (aggregates)'
+        : '; it can be read without a grant';
+    refuse(
+      'datasetId',
+      'tier-not-restricted',
+      `dataset "${ds.id}" is ${ds.tier}: access requests are for RESTRICTED datasets${hint}`,
+    );
   }
   const [dept] = await db.select().from(departments).where(eq(departments.code, input.requesterDept));
   if (!dept) refuse('requesterDept', 'department-unknown', `department "${input.requesterDept}" does not exist`);
-  if (input.requesterDept === ds.ownerDept) refuse('requesterDept', 'own-dataset', `department ${ds.ownerDept} owns "${ds.id}" and needs no grant`);
+  if (input.requesterDept === ds.ownerDept)
+    refuse('requesterDept', 'own-dataset', `department ${ds.ownerDept} owns "${ds.id}" and needs no grant`);
   const unmasked = input.unmaskedFields ?? [];
   const problems = checkDeclaredFields(compiledFor(ds).fields, input.fields, unmasked);
   const errors = problems.filter((p) => p.severity === 'error');
   if (errors.length) {
-    throw new AppError('BAD_USER_INPUT', `fields: ${errors.map((p) => p.message).join('; ')} (standards-mismatch)`, { path: 'fields', rule: 'standards-mismatch', problems });
+    throw new AppError('BAD_USER_INPUT', `fields: ${errors.map((p) => p.message).join('; ')} (standards-mismatch)`, {
+      path: 'fields',
+      rule: 'standards-mismatch',
+      problems,
+    });
   }
   if (input.renewsGrantId) {
-    const [g] = isUuid(input.renewsGrantId) ? await db.select().from(grants).where(eq(grants.id, input.renewsGrantId)) : [];
+    const [g] = isUuid(input.renewsGrantId)
+      ? await db.select().from(grants).where(eq(grants.id, input.renewsGrantId))
+      : [];
     if (!g || g.datasetId !== ds.id || g.granteeDept !== input.requesterDept) {
-      refuse('renewsGrantId', 'grant-unknown', `grant "${input.renewsGrantId}" is not a grant of ${input.requesterDept} on "${ds.id}"`);
+      refuse(
+        'renewsGrantId',
+        'grant-unknown',
+        `grant "${input.renewsGrantId}" is not a grant of ${input.requesterDept} on "${ds.id}"`,
+      );
     }
   }
   const id = input.id ?? randomUUID();
@@ -340,12 +470,25 @@ export async function fileAccessRequest(
       const [prior] = await tx
         .select()
         .from(accessRequests)
-        .where(input.idempotencyKey ? and(eq(accessRequests.requesterDept, input.requesterDept), eq(accessRequests.idempotencyKey, input.idempotencyKey)) : eq(accessRequests.id, id));
+        .where(
+          input.idempotencyKey
+            ? and(
+                eq(accessRequests.requesterDept, input.requesterDept),
+                eq(accessRequests.idempotencyKey, input.idempotencyKey),
+              )
+            : eq(accessRequests.id, id),
+        );
       if (!prior) throw new AppError('CONFLICT', `access request "${id}" exists already`);
       return { request: (await loadViews(tx, [prior], now, cal))[0], created: false };
     }
     await tx.insert(accessRequestEvents).values([
-      { requestId: id, at: now, actor: `${input.requestedBy}@${input.requesterDept}`, kind: 'filed', details: { deadline: inserted[0].deadline.toISOString(), workingDays: settings.deadlineWorkingDays } },
+      {
+        requestId: id,
+        at: now,
+        actor: `${input.requestedBy}@${input.requesterDept}`,
+        kind: 'filed',
+        details: { deadline: inserted[0].deadline.toISOString(), workingDays: settings.deadlineWorkingDays },
+      },
       { requestId: id, at: now, actor: 'hub', kind: 'assigned', details: { to: assignee } },
     ]);
     return { request: (await loadViews(tx, inserted, now, cal))[0], created: true };
@@ -361,31 +504,55 @@ async function transition(
   id: string,
   t: AccessTransition,
   clock: Clock,
-  change: (tx: Tx, row: RequestRow, now: Date) => Promise<{ set: Partial<typeof accessRequests.$inferInsert>; kind: AccessRequestEvent['kind']; details: Record<string, unknown> }>,
+  change: (
+    tx: Tx,
+    row: RequestRow,
+    now: Date,
+  ) => Promise<{
+    set: Partial<typeof accessRequests.$inferInsert>;
+    kind: AccessRequestEvent['kind'];
+    details: Record<string, unknown>;
+  }>,
   cal: WorkingCalendar,
 ): Promise<AccessRequest> {
   if (!isUuid(id)) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
   const now = clock();
   // Approvals create grants and revocations end them: the catalog's grant cache must not outlive them.
-  return grantCacheFor(db).aroundWrite(() => db.transaction(async (tx) => {
-    const [row] = await tx.select().from(accessRequests).where(eq(accessRequests.id, id)).for('update');
-    if (!row) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
-    if (t.idempotencyKey) {
-      const [done] = await tx
-        .select({ actor: accessRequestEvents.actor })
-        .from(accessRequestEvents)
-        .where(and(eq(accessRequestEvents.requestId, id), eq(accessRequestEvents.idempotencyKey, t.idempotencyKey)));
-      if (done) {
-        // A key belongs to whoever used it first: a replay by someone else learns nothing.
-        if (done.actor !== actorName(t.actor)) throw new AppError('CONFLICT', `idempotencyKey: already used by someone else on access request ${id} (idempotency-key-reused)`, { rule: 'idempotency-key-reused' });
-        return (await loadViews(tx, [row], now, cal))[0];
+  return grantCacheFor(db).aroundWrite(() =>
+    db.transaction(async (tx) => {
+      const [row] = await tx.select().from(accessRequests).where(eq(accessRequests.id, id)).for('update');
+      if (!row) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
+      if (t.idempotencyKey) {
+        const [done] = await tx
+          .select({ actor: accessRequestEvents.actor })
+          .from(accessRequestEvents)
+          .where(and(eq(accessRequestEvents.requestId, id), eq(accessRequestEvents.idempotencyKey, t.idempotencyKey)));
+        if (done) {
+          // A key belongs to whoever used it first: a replay by someone else learns nothing.
+          if (done.actor !== actorName(t.actor))
+            throw new AppError(
+              'CONFLICT',
+              `idempotencyKey: already used by someone else on access request ${id} (idempotency-key-reused)`,
+              { rule: 'idempotency-key-reused' },
+            );
+          return (await loadViews(tx, [row], now, cal))[0];
+        }
       }
-    }
-    const { set, kind, details } = await change(tx, row, now);
-    const [updated] = Object.keys(set).length ? await tx.update(accessRequests).set(set).where(eq(accessRequests.id, id)).returning() : [row];
-    await tx.insert(accessRequestEvents).values({ requestId: id, at: now, actor: actorName(t.actor), kind, details, idempotencyKey: t.idempotencyKey ?? null });
-    return (await loadViews(tx, [updated], now, cal))[0];
-  }));
+      const { set, kind, details } = await change(tx, row, now);
+      const [updated] = Object.keys(set).length
+        ? await tx.update(accessRequests).set(set).where(eq(accessRequests.id, id)).returning()
+        : [row];
+      await tx.insert(accessRequestEvents).values({
+        requestId: id,
+        at: now,
+        actor: actorName(t.actor),
+        kind,
+        details,
+        idempotencyKey: t.idempotencyKey ?? null,
+      });
+      return (await loadViews(tx, [updated], now, cal))[0];
+    }),
+  );
 }
 
 const isAdmin = (a: AccessActor) => a.roles.includes('admin');
@@ -394,100 +561,237 @@ const isAdmin = (a: AccessActor) => a.roles.includes('admin');
 function mustHandle(row: RequestRow, actor: AccessActor): void {
   if (isAdmin(actor)) return;
   if (actor.dept !== row.ownerDept || !actor.roles.includes('steward')) {
-    forbid(`only a steward of ${row.ownerDept} (the owner of "${row.datasetId}") or an admin may handle access request ${row.id}`, 'not-owner-steward');
+    forbid(
+      `only a steward of ${row.ownerDept} (the owner of "${row.datasetId}") or an admin may handle access request ${row.id}`,
+      'not-owner-steward',
+    );
   }
   if (row.assignee && row.assignee !== actor.sub) {
-    forbid(`access request ${row.id} is assigned to ${row.assignee} (first responder); they may transfer it to you`, 'not-assignee');
+    forbid(
+      `access request ${row.id} is assigned to ${row.assignee} (first responder); they may transfer it to you`,
+      'not-assignee',
+    );
   }
 }
 
 function mustBePending(row: RequestRow): void {
-  if (row.status !== 'pending') throw new AppError('CONFLICT', `access request ${row.id} is ${row.status}, not pending (request-closed)`, { rule: 'request-closed', status: row.status });
+  if (row.status !== 'pending')
+    throw new AppError('CONFLICT', `access request ${row.id} is ${row.status}, not pending (request-closed)`, {
+      rule: 'request-closed',
+      status: row.status,
+    });
 }
 
-export function transferAccessRequest(db: CatalogDb, id: string, t: AccessTransfer, clock: Clock = systemClock, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
-  return transition(db, id, t, clock, async (tx, row) => {
-    mustHandle(row, t.actor);
-    mustBePending(row);
-    const { stewards } = await getAccessSettings(tx, row.ownerDept);
-    if (!stewards.includes(t.to)) refuse('to', 'steward-unknown', `"${t.to}" is not a named steward of ${row.ownerDept} (stewards: ${stewards.join(', ') || 'none'})`);
-    if (t.to === row.assignee) refuse('to', 'same-assignee', `request ${row.id} is already assigned to ${t.to}`);
-    // The deadline stays: a transfer does not restart the clock.
-    return { set: { assignee: t.to }, kind: 'transferred', details: { from: row.assignee, to: t.to, reason: t.reason } };
-  }, cal);
+export function transferAccessRequest(
+  db: CatalogDb,
+  id: string,
+  t: AccessTransfer,
+  clock: Clock = systemClock,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<AccessRequest> {
+  return transition(
+    db,
+    id,
+    t,
+    clock,
+    async (tx, row) => {
+      mustHandle(row, t.actor);
+      mustBePending(row);
+      const { stewards } = await getAccessSettings(tx, row.ownerDept);
+      if (!stewards.includes(t.to))
+        refuse(
+          'to',
+          'steward-unknown',
+          `"${t.to}" is not a named steward of ${row.ownerDept} (stewards: ${stewards.join(', ') || 'none'})`,
+        );
+      if (t.to === row.assignee) refuse('to', 'same-assignee', `request ${row.id} is already assigned to ${t.to}`);
+      // The deadline stays: a transfer does not restart the clock.
+      return {
+        set: { assignee: t.to },
+        kind: 'transferred',
+        details: { from: row.assignee, to: t.to, reason: t.reason },
+      };
+    },
+    cal,
+  );
 }
 
-export function approveAccessRequest(db: CatalogDb, id: string, t: AccessApprove, clock: Clock = systemClock, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
-  return transition(db, id, t, clock, async (tx, row, now) => {
-    mustHandle(row, t.actor);
-    mustBePending(row);
-    const requested = row.fields.map((f) => f.name);
-    const fields = t.fields ?? requested;
-    const wider = fields.filter((f) => !requested.includes(f));
-    if (wider.length) refuse('fields', 'wider-than-requested', `field(s) ${wider.join(', ')} were not requested; an approval may only narrow`);
-    const unmasked = t.unmaskedFields ?? row.unmaskedFields.filter((f) => fields.includes(f));
-    const widerU = unmasked.filter((f) => !row.unmaskedFields.includes(f) || !fields.includes(f));
-    if (widerU.length) refuse('unmaskedFields', 'wider-than-requested', `field(s) ${widerU.join(', ')} were not requested unmasked or are not approved`);
-    const durationDays = t.durationDays ?? row.durationDays;
-    if (durationDays > row.durationDays) refuse('durationDays', 'wider-than-requested', `${durationDays} days is longer than the ${row.durationDays} requested`);
-    const [ds] = await tx.select().from(datasets).where(eq(datasets.id, row.datasetId));
-    if (!ds || ds.tier !== 'RESTRICTED') throw new AppError('CONFLICT', `dataset "${row.datasetId}" is no longer RESTRICTED (tier-not-restricted)`, { rule: 'tier-not-restricted' });
-    const known = new Set(Object.keys(ds.schema.properties));
-    const gone = fields.filter((f) => !known.has(f));
-    if (gone.length) refuse('fields', 'field-unknown', `field(s) ${gone.join(', ')} are no longer in "${ds.id}"`);
-    const [grant] = await tx
-      .insert(grants)
-      .values({
-        datasetId: row.datasetId,
-        granteeDept: row.requesterDept,
-        fields,
-        unmaskedFields: unmasked,
-        purpose: `${row.purpose} [access request ${row.id}]`,
-        expiresAt: new Date(now.getTime() + durationDays * DAY_MS),
-        createdAt: now,
-        createdBy: actorName(t.actor),
-      })
-      .returning();
-    const decision = { fields, unmaskedFields: unmasked, durationDays, ...(t.note ? { note: t.note } : {}) };
-    const narrower = fields.length < requested.length || unmasked.length < row.unmaskedFields.length || durationDays < row.durationDays;
-    return {
-      set: { status: 'approved', decidedAt: now, decidedBy: actorName(t.actor), decision, grantId: grant.id, assignee: row.assignee ?? t.actor.sub },
-      kind: 'approved',
-      details: { grantId: grant.id, narrower, ...decision },
-    };
-  }, cal);
+export function approveAccessRequest(
+  db: CatalogDb,
+  id: string,
+  t: AccessApprove,
+  clock: Clock = systemClock,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<AccessRequest> {
+  return transition(
+    db,
+    id,
+    t,
+    clock,
+    async (tx, row, now) => {
+      mustHandle(row, t.actor);
+      mustBePending(row);
+      const requested = row.fields.map((f) => f.name);
+      const fields = t.fields ?? requested;
+      const wider = fields.filter((f) => !requested.includes(f));
+      if (wider.length)
+        refuse(
+          'fields',
+          'wider-than-requested',
+          `field(s) ${wider.join(', ')} were not requested; an approval may only narrow`,
+        );
+      const unmasked = t.unmaskedFields ?? row.unmaskedFields.filter((f) => fields.includes(f));
+      const widerU = unmasked.filter((f) => !row.unmaskedFields.includes(f) || !fields.includes(f));
+      if (widerU.length)
+        refuse(
+          'unmaskedFields',
+          'wider-than-requested',
+          `field(s) ${widerU.join(', ')} were not requested unmasked or are not approved`,
+        );
+      const durationDays = t.durationDays ?? row.durationDays;
+      if (durationDays > row.durationDays)
+        refuse(
+          'durationDays',
+          'wider-than-requested',
+          `${durationDays} days is longer than the ${row.durationDays} requested`,
+        );
+      const [ds] = await tx.select().from(datasets).where(eq(datasets.id, row.datasetId));
+      if (!ds || ds.tier !== 'RESTRICTED')
+        throw new AppError('CONFLICT', `dataset "${row.datasetId}" is no longer RESTRICTED (tier-not-restricted)`, {
+          rule: 'tier-not-restricted',
+        });
+      const known = new Set(Object.keys(ds.schema.properties));
+      const gone = fields.filter((f) => !known.has(f));
+      if (gone.length) refuse('fields', 'field-unknown', `field(s) ${gone.join(', ')} are no longer in "${ds.id}"`);
+      const [grant] = await tx
+        .insert(grants)
+        .values({
+          datasetId: row.datasetId,
+          granteeDept: row.requesterDept,
+          fields,
+          unmaskedFields: unmasked,
+          purpose: `${row.purpose} [access request ${row.id}]`,
+          expiresAt: new Date(now.getTime() + durationDays * DAY_MS),
+          createdAt: now,
+          createdBy: actorName(t.actor),
+        })
+        .returning();
+      const decision = { fields, unmaskedFields: unmasked, durationDays, ...(t.note ? { note: t.note } : {}) };
+      const narrower =
+        fields.length < requested.length ||
+        unmasked.length < row.unmaskedFields.length ||
+        durationDays < row.durationDays;
+      return {
+        set: {
+          status: 'approved',
+          decidedAt: now,
+          decidedBy: actorName(t.actor),
+          decision,
+          grantId: grant.id,
+          assignee: row.assignee ?? t.actor.sub,
+        },
+        kind: 'approved',
+        details: { grantId: grant.id, narrower, ...decision },
+      };
+    },
+    cal,
+  );
 }
 
-export function rejectAccessRequest(db: CatalogDb, id: string, t: AccessReject, clock: Clock = systemClock, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
-  return transition(db, id, t, clock, async (_tx, row, now) => {
-    mustHandle(row, t.actor);
-    mustBePending(row);
-    return {
-      set: { status: 'rejected', decidedAt: now, decidedBy: actorName(t.actor), rejectCode: t.code, rejectText: t.text, assignee: row.assignee ?? t.actor.sub },
-      kind: 'rejected',
-      details: { code: t.code, text: t.text },
-    };
-  }, cal);
+export function rejectAccessRequest(
+  db: CatalogDb,
+  id: string,
+  t: AccessReject,
+  clock: Clock = systemClock,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<AccessRequest> {
+  return transition(
+    db,
+    id,
+    t,
+    clock,
+    async (_tx, row, now) => {
+      mustHandle(row, t.actor);
+      mustBePending(row);
+      return {
+        set: {
+          status: 'rejected',
+          decidedAt: now,
+          decidedBy: actorName(t.actor),
+          rejectCode: t.code,
+          rejectText: t.text,
+          assignee: row.assignee ?? t.actor.sub,
+        },
+        kind: 'rejected',
+        details: { code: t.code, text: t.text },
+      };
+    },
+    cal,
+  );
 }
 
-export function withdrawAccessRequest(db: CatalogDb, id: string, t: AccessTransition, clock: Clock = systemClock, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
-  return transition(db, id, t, clock, async (_tx, row, now) => {
-    if (!isAdmin(t.actor) && t.actor.dept !== row.requesterDept) forbid(`only ${row.requesterDept}, which filed access request ${row.id}, may withdraw it`, 'not-requester');
-    mustBePending(row);
-    return { set: { status: 'withdrawn', decidedAt: now, decidedBy: actorName(t.actor) }, kind: 'withdrawn', details: {} };
-  }, cal);
+export function withdrawAccessRequest(
+  db: CatalogDb,
+  id: string,
+  t: AccessTransition,
+  clock: Clock = systemClock,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<AccessRequest> {
+  return transition(
+    db,
+    id,
+    t,
+    clock,
+    async (_tx, row, now) => {
+      if (!isAdmin(t.actor) && t.actor.dept !== row.requesterDept)
+        forbid(`only ${row.requesterDept}, which filed access request ${row.id}, may withdraw it`, 'not-requester');
+      mustBePending(row);
+      return {
+        set: { status: 'withdrawn', decidedAt: now, decidedBy: actorName(t.actor) },
+        kind: 'withdrawn',
+        details: {},
+      };
+    },
+    cal,
+  );
 }
 
 /** Revokes the grant an approved request created: any steward of the owner department, or an admin. Immediate. */
-export function revokeRequestGrant(db: CatalogDb, id: string, t: AccessRevoke, clock: Clock = systemClock, cal: WorkingCalendar = WEEKENDS_ONLY): Promise<AccessRequest> {
-  return transition(db, id, t, clock, async (tx, row, now) => {
-    if (!isAdmin(t.actor) && !(t.actor.dept === row.ownerDept && t.actor.roles.includes('steward'))) {
-      forbid(`only a steward of ${row.ownerDept} or an admin may revoke the grant of access request ${row.id}`, 'not-owner-steward');
-    }
-    if (row.status !== 'approved' || !row.grantId) throw new AppError('CONFLICT', `access request ${row.id} is ${row.status} and has no grant (no-grant)`, { rule: 'no-grant' });
-    const ended = await tx.update(grants).set({ revokedAt: now }).where(and(eq(grants.id, row.grantId), isNull(grants.revokedAt))).returning({ id: grants.id });
-    // Like approving or rejecting a closed request: a second revocation is refused, not recorded again.
-    if (!ended.length) throw new AppError('CONFLICT', `the grant of access request ${row.id} is revoked already (grant-revoked)`, { rule: 'grant-revoked' });
-    return { set: {}, kind: 'grant-revoked', details: { grantId: row.grantId, reason: t.reason } };
-  }, cal);
+export function revokeRequestGrant(
+  db: CatalogDb,
+  id: string,
+  t: AccessRevoke,
+  clock: Clock = systemClock,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): Promise<AccessRequest> {
+  return transition(
+    db,
+    id,
+    t,
+    clock,
+    async (tx, row, now) => {
+      if (!isAdmin(t.actor) && !(t.actor.dept === row.ownerDept && t.actor.roles.includes('steward'))) {
+        forbid(
+          `only a steward of ${row.ownerDept} or an admin may revoke the grant of access request ${row.id}`,
+          'not-owner-steward',
+        );
+      }
+      if (row.status !== 'approved' || !row.grantId)
+        throw new AppError('CONFLICT', `access request ${row.id} is ${row.status} and has no grant (no-grant)`, {
+          rule: 'no-grant',
+        });
+      const ended = await tx
+        .update(grants)
+        .set({ revokedAt: now })
+        .where(and(eq(grants.id, row.grantId), isNull(grants.revokedAt)))
+        .returning({ id: grants.id });
+      // Like approving or rejecting a closed request: a second revocation is refused, not recorded again.
+      if (!ended.length)
+        throw new AppError('CONFLICT', `the grant of access request ${row.id} is revoked already (grant-revoked)`, {
+          rule: 'grant-revoked',
+        });
+      return { set: {}, kind: 'grant-revoked', details: { grantId: row.grantId, reason: t.reason } };
+    },
+    cal,
+  );
 }

@@ -5,7 +5,15 @@ import { addDepartment, openTestDb, testTargets } from './test-support.ts';
 import type { CatalogDb } from './datasets.ts';
 import { createDataset, datasetAccess } from './datasets.ts';
 import { batchItems, ingest } from './ingest.ts';
-import { addWorkingDays, DAY_MS, deadlineStatus, HOUR_MS, manualClock, workingCalendar, workingMsBetween } from './deadlines.ts';
+import {
+  addWorkingDays,
+  DAY_MS,
+  deadlineStatus,
+  HOUR_MS,
+  manualClock,
+  workingCalendar,
+  workingMsBetween,
+} from './deadlines.ts';
 import {
   approveAccessRequest,
   checkRequestFields,
@@ -77,20 +85,47 @@ describe('deadlines (working days, CST)', () => {
 
   it('x-dimension is allowed on public fields only', async () => {
     const { compileDatasetSchema } = await import('./data-dictionary.ts');
-    const ok = compileDatasetSchema({ type: 'object', properties: { k: { type: 'string', 'x-key': true }, region: { type: 'string', 'x-dimension': true } }, required: ['k'] });
+    const ok = compileDatasetSchema({
+      type: 'object',
+      properties: { k: { type: 'string', 'x-key': true }, region: { type: 'string', 'x-dimension': true } },
+      required: ['k'],
+    });
     expect(ok.schema.properties.region['x-dimension']).toBe(true);
     const bad = (() => {
       try {
-        compileDatasetSchema({ type: 'object', properties: { k: { type: 'string', 'x-key': true }, name: { type: 'string', 'x-sensitivity': 'personal', 'x-dimension': true } }, required: ['k'] });
+        compileDatasetSchema({
+          type: 'object',
+          properties: {
+            k: { type: 'string', 'x-key': true },
+            name: { type: 'string', 'x-sensitivity': 'personal', 'x-dimension': true },
+          },
+          required: ['k'],
+        });
       } catch (e) {
         return e as any;
       }
     })();
     expect(JSON.stringify(bad.details)).toMatch(/dimension-sensitive/);
     // A subject identifier is a string (it is compared as text across datasets).
-    expect(compileDatasetSchema({ type: 'object', properties: { k: { type: 'string', 'x-key': true, 'x-subject': true } }, required: ['k'] }).fields[0]!.subject).toBe(true);
-    expect(() => compileDatasetSchema({ type: 'object', properties: { k: { type: 'string', 'x-key': true }, n: { type: 'integer', 'x-subject': true } }, required: ['k'] })).toThrow(
-      expect.objectContaining({ details: expect.objectContaining({ problems: expect.arrayContaining([expect.objectContaining({ rule: 'subject-type' })]) }) }),
+    expect(
+      compileDatasetSchema({
+        type: 'object',
+        properties: { k: { type: 'string', 'x-key': true, 'x-subject': true } },
+        required: ['k'],
+      }).fields[0]!.subject,
+    ).toBe(true);
+    expect(() =>
+      compileDatasetSchema({
+        type: 'object',
+        properties: { k: { type: 'string', 'x-key': true }, n: { type: 'integer', 'x-subject': true } },
+        required: ['k'],
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        details: expect.objectContaining({
+          problems: expect.arrayContaining([expect.objectContaining({ rule: 'subject-type' })]),
+        }),
+      }),
     );
   });
 
@@ -105,7 +140,12 @@ const SCHEMA = {
   type: 'object',
   properties: {
     id: { type: 'string', 'x-key': true },
-    personId: { type: 'string', title: '公民身份号码 / Resident ID number', 'x-sensitivity': 'sensitive', 'x-mask': 'hash' },
+    personId: {
+      type: 'string',
+      title: '公民身份号码 / Resident ID number',
+      'x-sensitivity': 'sensitive',
+      'x-mask': 'hash',
+    },
     name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal' },
     region: { type: 'string', title: '区域 / Region', 'x-dimension': true },
     amount: { type: 'number', title: '金额 / Amount' },
@@ -125,7 +165,13 @@ describe.each(testTargets)('access workflow on $name', ({ url }) => {
   beforeAll(async () => {
     ({ db, close } = await openTestDb(url));
     for (const d of ['OWN', 'REQ', 'OTH', 'TWO']) await addDepartment(db, d);
-    await createDataset(db, { id: 'benefits', title: 'Benefits', ownerDept: 'OWN', tier: 'RESTRICTED', schema: SCHEMA as any });
+    await createDataset(db, {
+      id: 'benefits',
+      title: 'Benefits',
+      ownerDept: 'OWN',
+      tier: 'RESTRICTED',
+      schema: SCHEMA as any,
+    });
     await createDataset(db, { id: 'claims', title: 'Claims', ownerDept: 'TWO', tier: 'SECRET', schema: SCHEMA as any });
     await setAccessSettings(db, 'OWN', { stewards: ['own-a', 'own-b'], deadlineWorkingDays: 5 });
   });
@@ -140,7 +186,12 @@ describe.each(testTargets)('access workflow on $name', ({ url }) => {
         requestedBy: 'req-clerk',
         purpose: 'eligibility check',
         legalBasis: 'Social Assistance Measures art. 11',
-        fields: [{ name: 'id' }, { name: 'personId', type: 'string' }, { name: 'name' }, { name: 'amount', type: 'number' }],
+        fields: [
+          { name: 'id' },
+          { name: 'personId', type: 'string' },
+          { name: 'name' },
+          { name: 'amount', type: 'number' },
+        ],
         unmaskedFields: ['name'],
         durationDays: 90,
         ...over,
@@ -152,13 +203,22 @@ describe.each(testTargets)('access workflow on $name', ({ url }) => {
     clock.set(MONDAY_9);
     const a = await file();
     expect(a.created).toBe(true);
-    expect(a.request).toMatchObject({ status: 'pending', assignee: 'own-a', ownerDept: 'OWN', deadline: '2026-11-09T01:00:00.000Z', deadlineStatus: 'green' });
+    expect(a.request).toMatchObject({
+      status: 'pending',
+      assignee: 'own-a',
+      ownerDept: 'OWN',
+      deadline: '2026-11-09T01:00:00.000Z',
+      deadlineStatus: 'green',
+    });
     expect(a.request.history.map((h) => h.kind)).toEqual(['filed', 'assigned']);
     const b = await file();
     expect(b.request.assignee).toBe('own-b');
     await withdrawAccessRequest(db, b.request.id, { actor: { sub: 'x', dept: 'REQ', roles: ['consumer'] } }, clock);
 
-    const bad = await file({ fields: [{ name: 'personID' }, { name: 'amount', type: 'string' }, { name: 'paidOn', format: 'date-time' }], unmaskedFields: [] }).catch((e) => e);
+    const bad = await file({
+      fields: [{ name: 'personID' }, { name: 'amount', type: 'string' }, { name: 'paidOn', format: 'date-time' }],
+      unmaskedFields: [],
+    }).catch((e) => e);
     expect(bad.code).toBe('BAD_USER_INPUT');
     expect(bad.details.rule).toBe('standards-mismatch');
     expect(bad.details.problems).toEqual([
@@ -168,7 +228,10 @@ describe.each(testTargets)('access workflow on $name', ({ url }) => {
     ]);
     expect(bad.message).toMatch(/did you mean "personId"/);
     const check = await checkRequestFields(db, 'benefits', [{ name: 'name', title: 'Address' }, { name: 'region' }]);
-    expect(check).toEqual({ ok: true, problems: [expect.objectContaining({ field: 'name', rule: 'meaning-differs', severity: 'warning' })] });
+    expect(check).toEqual({
+      ok: true,
+      problems: [expect.objectContaining({ field: 'name', rule: 'meaning-differs', severity: 'warning' })],
+    });
     expect((await file({ datasetId: 'claims' }).catch((e) => e)).details.rule).toBe('tier-not-restricted');
     expect((await file({ requesterDept: 'OWN' }).catch((e) => e)).details.rule).toBe('own-dataset');
   });
@@ -183,29 +246,82 @@ describe.each(testTargets)('access workflow on $name', ({ url }) => {
 
     const notMine = await approveAccessRequest(db, request.id, { actor: steward('OWN', other) }, clock).catch((e) => e);
     expect(notMine).toMatchObject({ code: 'FORBIDDEN', details: { rule: 'not-assignee' } });
-    expect((await approveAccessRequest(db, request.id, { actor: steward('OTH', first) }, clock).catch((e) => e)).details.rule).toBe('not-owner-steward');
+    expect(
+      (await approveAccessRequest(db, request.id, { actor: steward('OTH', first) }, clock).catch((e) => e)).details
+        .rule,
+    ).toBe('not-owner-steward');
 
     clock.advance(HOUR_MS);
-    const moved = await transferAccessRequest(db, request.id, { actor: steward('OWN', first), to: other, reason: 'handles benefits data', idempotencyKey: 't-1' }, clock);
+    const moved = await transferAccessRequest(
+      db,
+      request.id,
+      { actor: steward('OWN', first), to: other, reason: 'handles benefits data', idempotencyKey: 't-1' },
+      clock,
+    );
     expect(moved.assignee).toBe(other);
     expect(moved.deadline).toBe(request.deadline);
-    expect((await transferAccessRequest(db, request.id, { actor: steward('OWN', other), to: 'nobody', reason: 'xyz' }, clock).catch((e) => e)).details.rule).toBe('steward-unknown');
+    expect(
+      (
+        await transferAccessRequest(
+          db,
+          request.id,
+          { actor: steward('OWN', other), to: 'nobody', reason: 'xyz' },
+          clock,
+        ).catch((e) => e)
+      ).details.rule,
+    ).toBe('steward-unknown');
 
-    const wider = await approveAccessRequest(db, request.id, { actor: steward('OWN', other), fields: ['id', 'region'] }, clock).catch((e) => e);
+    const wider = await approveAccessRequest(
+      db,
+      request.id,
+      { actor: steward('OWN', other), fields: ['id', 'region'] },
+      clock,
+    ).catch((e) => e);
     expect(wider.details.rule).toBe('wider-than-requested');
-    expect((await approveAccessRequest(db, request.id, { actor: steward('OWN', other), durationDays: 400 }, clock).catch((e) => e)).details.rule).toBe('wider-than-requested');
+    expect(
+      (
+        await approveAccessRequest(db, request.id, { actor: steward('OWN', other), durationDays: 400 }, clock).catch(
+          (e) => e,
+        )
+      ).details.rule,
+    ).toBe('wider-than-requested');
 
     clock.advance(HOUR_MS);
-    const approve = () => approveAccessRequest(db, request.id, { actor: steward('OWN', other), fields: ['id', 'name', 'amount'], unmaskedFields: [], durationDays: 10, idempotencyKey: 'a-1' }, clock);
+    const approve = () =>
+      approveAccessRequest(
+        db,
+        request.id,
+        {
+          actor: steward('OWN', other),
+          fields: ['id', 'name', 'amount'],
+          unmaskedFields: [],
+          durationDays: 10,
+          idempotencyKey: 'a-1',
+        },
+        clock,
+      );
     const [x, y] = await Promise.all([approve(), approve()]);
     expect(x).toEqual(y);
-    expect(x).toMatchObject({ status: 'approved', deadlineStatus: 'closed', decidedBy: `${other}@OWN`, decision: { fields: ['id', 'name', 'amount'], unmaskedFields: [], durationDays: 10 } });
-    expect(x.grant).toMatchObject({ id: x.grantId, granteeDept: 'REQ', fields: ['id', 'name', 'amount'], unmaskedFields: [], expiresAt: new Date(MONDAY_9.getTime() + 2 * HOUR_MS + 10 * DAY_MS).toISOString() });
+    expect(x).toMatchObject({
+      status: 'approved',
+      deadlineStatus: 'closed',
+      decidedBy: `${other}@OWN`,
+      decision: { fields: ['id', 'name', 'amount'], unmaskedFields: [], durationDays: 10 },
+    });
+    expect(x.grant).toMatchObject({
+      id: x.grantId,
+      granteeDept: 'REQ',
+      fields: ['id', 'name', 'amount'],
+      unmaskedFields: [],
+      expiresAt: new Date(MONDAY_9.getTime() + 2 * HOUR_MS + 10 * DAY_MS).toISOString(),
+    });
     expect(x.history.map((h) => h.kind)).toEqual(['filed', 'assigned', 'transferred', 'approved']);
     const grantRows = await db.select().from(grants);
     expect(grantRows.filter((g) => g.purpose.includes(request.id))).toHaveLength(1);
     // Without the key, a second approval is a conflict, not a second grant.
-    expect((await approveAccessRequest(db, request.id, { actor: steward('OWN', other) }, clock).catch((e) => e)).code).toBe('CONFLICT');
+    expect(
+      (await approveAccessRequest(db, request.id, { actor: steward('OWN', other) }, clock).catch((e) => e)).code,
+    ).toBe('CONFLICT');
 
     expect((await datasetAccess(db, 'benefits', 'REQ', clock())).grants.map((g) => g.id)).toEqual([x.grantId]);
     clock.advance(10 * DAY_MS);
@@ -214,24 +330,52 @@ describe.each(testTargets)('access workflow on $name', ({ url }) => {
     // Renewal goes through a new request naming the old grant.
     const renewal = await file({ renewsGrantId: x.grantId });
     expect(renewal.request.renewsGrantId).toBe(x.grantId);
-    expect((await file({ renewsGrantId: '00000000-0000-4000-8000-000000000000' }).catch((e) => e)).details.rule).toBe('grant-unknown');
+    expect((await file({ renewsGrantId: '00000000-0000-4000-8000-000000000000' }).catch((e) => e)).details.rule).toBe(
+      'grant-unknown',
+    );
   });
 
   it('reject with a reason code; revoke an approved grant at once; overdue lists', async () => {
     clock.set(MONDAY_9);
     const { request } = await file();
-    const rejected = await rejectAccessRequest(db, request.id, { actor: { sub: 'root', dept: 'PSB', roles: ['admin'] }, code: 'security', text: 'unmasked names are not needed' }, clock);
-    expect(rejected).toMatchObject({ status: 'rejected', rejectCode: 'security', rejectText: 'unmasked names are not needed', grantId: null });
+    const rejected = await rejectAccessRequest(
+      db,
+      request.id,
+      {
+        actor: { sub: 'root', dept: 'PSB', roles: ['admin'] },
+        code: 'security',
+        text: 'unmasked names are not needed',
+      },
+      clock,
+    );
+    expect(rejected).toMatchObject({
+      status: 'rejected',
+      rejectCode: 'security',
+      rejectText: 'unmasked names are not needed',
+      grantId: null,
+    });
 
     const two = (await file()).request;
     const ok = await approveAccessRequest(db, two.id, { actor: steward('OWN', two.assignee!) }, clock);
     expect((await datasetAccess(db, 'benefits', 'REQ', clock())).grants.map((g) => g.id)).toContain(ok.grantId);
-    const revoked = await revokeRequestGrant(db, two.id, { actor: steward('OWN', 'own-z'), reason: 'purpose ended' }, clock);
+    const revoked = await revokeRequestGrant(
+      db,
+      two.id,
+      { actor: steward('OWN', 'own-z'), reason: 'purpose ended' },
+      clock,
+    );
     expect(revoked.grant!.revokedAt).not.toBeNull();
     // A second revocation is refused like a second decision, and leaves no second history event.
-    const again = await revokeRequestGrant(db, two.id, { actor: steward('OWN', 'own-z'), reason: 'again' }, clock).catch((e) => e);
+    const again = await revokeRequestGrant(
+      db,
+      two.id,
+      { actor: steward('OWN', 'own-z'), reason: 'again' },
+      clock,
+    ).catch((e) => e);
     expect(again).toMatchObject({ code: 'CONFLICT', details: { rule: 'grant-revoked' } });
-    expect((await getAccessRequest(db, two.id, clock())).history.filter((h) => h.kind === 'grant-revoked')).toHaveLength(1);
+    expect(
+      (await getAccessRequest(db, two.id, clock())).history.filter((h) => h.kind === 'grant-revoked'),
+    ).toHaveLength(1);
     expect((await datasetAccess(db, 'benefits', 'REQ', clock())).grants.map((g) => g.id)).not.toContain(ok.grantId);
 
     const pending = (await file()).request;
@@ -247,13 +391,23 @@ describe.each(testTargets)('access workflow on $name', ({ url }) => {
   it('idempotent state changes leave one history event per key', async () => {
     clock.set(MONDAY_9);
     const { request } = await file();
-    const t = { actor: steward('OWN', request.assignee!), code: 'other' as const, text: 'please explain', idempotencyKey: 'r-1' };
+    const t = {
+      actor: steward('OWN', request.assignee!),
+      code: 'other' as const,
+      text: 'please explain',
+      idempotencyKey: 'r-1',
+    };
     await rejectAccessRequest(db, request.id, t, clock);
     await rejectAccessRequest(db, request.id, t, clock);
-    const events = (await db.select().from(accessRequestEvents)).filter((e) => e.requestId === request.id && e.kind === 'rejected');
+    const events = (await db.select().from(accessRequestEvents)).filter(
+      (e) => e.requestId === request.id && e.kind === 'rejected',
+    );
     expect(events).toHaveLength(1);
     // Someone else replaying the key gets nothing back.
-    expect((await rejectAccessRequest(db, request.id, { ...t, actor: steward('OTH', 'x') }, clock).catch((e) => e)).details.rule).toBe('idempotency-key-reused');
+    expect(
+      (await rejectAccessRequest(db, request.id, { ...t, actor: steward('OTH', 'x') }, clock).catch((e) => e)).details
+        .rule,
+    ).toBe('idempotency-key-reused');
   });
 });
 
@@ -264,7 +418,13 @@ describe.each(testTargets)('governance figures on a known history ($name)', ({ u
   beforeAll(async () => {
     ({ db, close } = await openTestDb(url));
     for (const d of ['OWN', 'REQ']) await addDepartment(db, d);
-    await createDataset(db, { id: 'benefits', title: 'Benefits', ownerDept: 'OWN', tier: 'RESTRICTED', schema: SCHEMA as any });
+    await createDataset(db, {
+      id: 'benefits',
+      title: 'Benefits',
+      ownerDept: 'OWN',
+      tier: 'RESTRICTED',
+      schema: SCHEMA as any,
+    });
     await setAccessSettings(db, 'OWN', { stewards: ['own-a'] });
   });
   afterAll(() => close?.());
@@ -274,21 +434,38 @@ describe.each(testTargets)('governance figures on a known history ($name)', ({ u
     const ids: string[] = [];
     clock.set(MONDAY_9);
     for (let i = 0; i < 10; i++) {
-      const r = await fileAccessRequest(db, { datasetId: 'benefits', requesterDept: 'REQ', requestedBy: 'c', purpose: 'check', legalBasis: 'law', fields: [{ name: 'id' }], durationDays: 30 }, clock);
+      const r = await fileAccessRequest(
+        db,
+        {
+          datasetId: 'benefits',
+          requesterDept: 'REQ',
+          requestedBy: 'c',
+          purpose: 'check',
+          legalBasis: 'law',
+          fields: [{ name: 'id' }],
+          durationDays: 30,
+        },
+        clock,
+      );
       ids.push(r.request.id);
     }
     // Decision times (calendar days after Monday 09:00): 1,1,2,2,3,3,4 working days, and one on the next Monday 10:00 (5.04, late).
     const after = [1, 1, 2, 2, 3, 3, 4];
     for (let i = 0; i < 8; i++) {
       clock.set(new Date(MONDAY_9.getTime() + (i < 7 ? after[i] * DAY_MS : 7 * DAY_MS + HOUR_MS)));
-      if (i === 2) await rejectAccessRequest(db, ids[i], { actor, code: 'standards_mismatch', text: 'field names differ' }, clock);
+      if (i === 2)
+        await rejectAccessRequest(db, ids[i], { actor, code: 'standards_mismatch', text: 'field names differ' }, clock);
       else if (i === 5) await rejectAccessRequest(db, ids[i], { actor, code: 'security', text: 'too wide' }, clock);
-      else if (i === 1) await approveAccessRequest(db, ids[i], { actor, durationDays: 10 }, clock); // narrower: shorter
+      else if (i === 1)
+        await approveAccessRequest(db, ids[i], { actor, durationDays: 10 }, clock); // narrower: shorter
       else await approveAccessRequest(db, ids[i], { actor }, clock);
     }
     await revokeRequestGrant(db, ids[0], { actor, reason: 'done' }, clock);
     clock.set(new Date(MONDAY_9.getTime() + 8 * DAY_MS));
-    const period = { from: new Date(MONDAY_9.getTime() - DAY_MS).toISOString(), to: new Date(MONDAY_9.getTime() + 10 * DAY_MS).toISOString() };
+    const period = {
+      from: new Date(MONDAY_9.getTime() - DAY_MS).toISOString(),
+      to: new Date(MONDAY_9.getTime() + 10 * DAY_MS).toISOString(),
+    };
     const f = await governanceFigures(db, 'OWN', period, clock);
     expect(f).toMatchObject({
       received: 10,
@@ -314,8 +491,19 @@ describe.each(testTargets)('governance figures on a known history ($name)', ({ u
     expect(f.warnings.map((w) => w.figure)).toEqual(['refusalRate', 'overdue']);
     expect((await governanceFigures(db, 'REQ', period, clock)).filed).toBe(10);
     // A period before all this: nothing decided, no refusal rate, still the overdue ones now.
-    const early = await governanceFigures(db, 'OWN', { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' }, clock);
-    expect(early).toMatchObject({ received: 0, decided: 0, refusalRate: null, decisionDaysMedian: null, overdueNow: 2 });
+    const early = await governanceFigures(
+      db,
+      'OWN',
+      { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' },
+      clock,
+    );
+    expect(early).toMatchObject({
+      received: 0,
+      decided: 0,
+      refusalRate: null,
+      decisionDaysMedian: null,
+      overdueNow: 2,
+    });
   });
 });
 
@@ -351,7 +539,9 @@ describe.each(testTargets)('demo access history ($name)', ({ url }) => {
       for (const r of all) {
         const days = r.history[0].details.workingDays as number;
         expect(r.deadline).toBe(addWorkingDays(new Date(r.filedAt), days, cal).toISOString());
-        expect(holidays).not.toContain(new Date(new Date(r.deadline).getTime() + 8 * HOUR_MS).toISOString().slice(0, 10));
+        expect(holidays).not.toContain(
+          new Date(new Date(r.deadline).getTime() + 8 * HOUR_MS).toISOString().slice(0, 10),
+        );
       }
     } finally {
       await other.close();

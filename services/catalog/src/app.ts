@@ -1,6 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import { createLogger, createServiceApp, createServiceTokenVerifier, GATEWAY_CALLER, openDatabase, QUALITY_CALLER, type Logger } from '@govshare/platform';
+import {
+  createLogger,
+  createServiceApp,
+  createServiceTokenVerifier,
+  GATEWAY_CALLER,
+  openDatabase,
+  QUALITY_CALLER,
+  type Logger,
+} from '@govshare/platform';
 import type { ServiceStartOptions } from '@govshare/platform';
 import { tables } from './schema.ts';
 import { JSON_BODY_LIMIT, registerRoutes } from './routes.ts';
@@ -65,7 +73,8 @@ export async function buildCatalog(opts: CatalogOptions) {
     // A failed build does not stop the catalog: filters on the field scan until the next start-up or schema change.
     await ensureAllRecordIndexes(db).then(
       (indexes) => {
-        if (indexes.created.length + indexes.dropped.length + indexes.rebuilt.length) logger.info({ indexes }, 'x-index indexes brought up to date');
+        if (indexes.created.length + indexes.dropped.length + indexes.rebuilt.length)
+          logger.info({ indexes }, 'x-index indexes brought up to date');
       },
       (err) => logger.warn({ err }, 'x-index: bringing the indexes up to date failed'),
     );
@@ -77,7 +86,10 @@ export async function buildCatalog(opts: CatalogOptions) {
     logger,
     bodyLimit: JSON_BODY_LIMIT,
     verifyServiceToken: createServiceTokenVerifier(
-      [{ publicJwk: opts.servicePublicJwk, issuer: GATEWAY_CALLER.issuer }, ...(opts.qualityPublicJwk ? [{ publicJwk: opts.qualityPublicJwk, issuer: QUALITY_CALLER.issuer }] : [])],
+      [
+        { publicJwk: opts.servicePublicJwk, issuer: GATEWAY_CALLER.issuer },
+        ...(opts.qualityPublicJwk ? [{ publicJwk: opts.qualityPublicJwk, issuer: QUALITY_CALLER.issuer }] : []),
+      ],
       CATALOG_SERVICE,
     ),
     mayCall: catalogCallerMay,
@@ -85,7 +97,13 @@ export async function buildCatalog(opts: CatalogOptions) {
       await db.execute(sql`select 1`);
     },
   });
-  registerRoutes(app, db, { clock: opts.clock, sandboxK: opts.sandboxK, sandboxDailyBudget: opts.sandboxDailyBudget, calendar, maxCellBytes: opts.maxCellBytes });
+  registerRoutes(app, db, {
+    clock: opts.clock,
+    sandboxK: opts.sandboxK,
+    sandboxDailyBudget: opts.sandboxDailyBudget,
+    calendar,
+    maxCellBytes: opts.maxCellBytes,
+  });
   return {
     app,
     db,
@@ -98,7 +116,9 @@ export async function buildCatalog(opts: CatalogOptions) {
 }
 
 /** Builds and listens; for in-process use by tests and benchmarks. */
-export async function startCatalog(opts: CatalogOptions): Promise<{ url: string; close: () => Promise<void>; db: CatalogDb }> {
+export async function startCatalog(
+  opts: CatalogOptions,
+): Promise<{ url: string; close: () => Promise<void>; db: CatalogDb }> {
   const built = await buildCatalog(opts);
   try {
     await built.app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4101 });

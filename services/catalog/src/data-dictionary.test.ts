@@ -30,12 +30,19 @@ function refusal(schema: unknown): { path: string; rule: string } {
 
 describe('compileDatasetSchema', () => {
   it('compiles every demo schema and derives keys and fields', () => {
-    for (const { schema } of Object.values(DEMO_SCHEMAS)) expect(compileDatasetSchema(schema).keyFields.length).toBeGreaterThan(0);
+    for (const { schema } of Object.values(DEMO_SCHEMAS))
+      expect(compileDatasetSchema(schema).keyFields.length).toBeGreaterThan(0);
     const c = compileDatasetSchema(base());
     expect(c.keyFields).toEqual(['id']);
     expect(keyFieldsOf(c.schema)).toEqual(['id']);
     const name = fieldsOf(c.schema).find((f) => f.name === 'name')!;
-    expect(name).toMatchObject({ type: 'string', sensitivity: 'personal', mask: 'partial', required: true, key: false });
+    expect(name).toMatchObject({
+      type: 'string',
+      sensitivity: 'personal',
+      mask: 'partial',
+      required: true,
+      key: false,
+    });
     expect(c.schema.properties.name['x-mask']).toBe('partial'); // defaulted and stored
     expect(fieldsOf(c.schema).find((f) => f.name === 'age')).toMatchObject({ type: 'integer', nullable: true });
     expect(c.validate({ id: 'x', name: 'n', age: null, status: 'a' })).toBe(true);
@@ -70,7 +77,10 @@ describe('compileDatasetSchema', () => {
     badEnum.properties.status.enum = ['a', 3];
     expect(refusal(badEnum)).toMatchObject({ path: 'schema/properties/status/enum/1', rule: 'enum-type' });
 
-    expect(refusal({ ...base(), additionalProperties: true })).toMatchObject({ path: 'schema/additionalProperties', rule: 'const' });
+    expect(refusal({ ...base(), additionalProperties: true })).toMatchObject({
+      path: 'schema/additionalProperties',
+      rule: 'const',
+    });
     expect(refusal({ ...base(), required: ['id', 'nope'] })).toMatchObject({ rule: 'required-unknown-field' });
     const badPattern = base();
     (badPattern.properties.name as Record<string, unknown>).pattern = '([';
@@ -84,13 +94,31 @@ describe('compileDatasetSchema', () => {
     const c = compileDatasetSchema(s);
     expect(c.fields.filter((f) => f.indexed).map((f) => f.name)).toEqual(['age', 'status']);
     expect(fieldsOf(c.schema).find((f) => f.name === 'age')!.indexed).toBe(true);
-    expect(refusal({ ...s, properties: { ...s.properties, flag: { type: 'boolean', 'x-index': true } } })).toMatchObject({ path: 'schema/properties/flag/x-index', rule: 'index-boolean' });
-    expect(refusal({ ...s, properties: { ...s.properties, id: { type: 'string', 'x-key': true, 'x-index': true } } })).toMatchObject({ path: 'schema/properties/id/x-index', rule: 'index-key' });
-    expect(refusal({ ...s, properties: { ...s.properties, status: { type: 'string', 'x-index': 'yes' } } })).toMatchObject({ path: 'schema/properties/status/x-index', rule: 'type' });
+    expect(
+      refusal({ ...s, properties: { ...s.properties, flag: { type: 'boolean', 'x-index': true } } }),
+    ).toMatchObject({ path: 'schema/properties/flag/x-index', rule: 'index-boolean' });
+    expect(
+      refusal({ ...s, properties: { ...s.properties, id: { type: 'string', 'x-key': true, 'x-index': true } } }),
+    ).toMatchObject({ path: 'schema/properties/id/x-index', rule: 'index-key' });
+    expect(
+      refusal({ ...s, properties: { ...s.properties, status: { type: 'string', 'x-index': 'yes' } } }),
+    ).toMatchObject({ path: 'schema/properties/status/x-index', rule: 'type' });
     // A part of a compound key, or a numeric key, is filtered on the data, not the key column: it may be indexed.
-    compileDatasetSchema({ type: 'object', properties: { a: { type: 'string', 'x-key': true, 'x-index': true }, b: { type: 'string', 'x-key': true } }, required: ['a', 'b'] });
-    compileDatasetSchema({ type: 'object', properties: { n: { type: 'integer', 'x-key': true, 'x-index': true } }, required: ['n'] });
-    const many: DatasetSchema = { type: 'object', properties: { id: { type: 'string', 'x-key': true } }, required: ['id'] };
+    compileDatasetSchema({
+      type: 'object',
+      properties: { a: { type: 'string', 'x-key': true, 'x-index': true }, b: { type: 'string', 'x-key': true } },
+      required: ['a', 'b'],
+    });
+    compileDatasetSchema({
+      type: 'object',
+      properties: { n: { type: 'integer', 'x-key': true, 'x-index': true } },
+      required: ['n'],
+    });
+    const many: DatasetSchema = {
+      type: 'object',
+      properties: { id: { type: 'string', 'x-key': true } },
+      required: ['id'],
+    };
     for (let i = 0; i < 9; i++) many.properties[`f${i}`] = { type: 'string', 'x-index': true };
     expect(refusal(many)).toMatchObject({ path: 'schema/properties/f8/x-index', rule: 'index-too-many' });
     delete many.properties.f8;
@@ -144,7 +172,14 @@ describe('checkCompatibility', () => {
   const fieldName = fc.stringMatching(/^[a-z][a-zA-Z0-9_]{0,10}$/);
   const fieldSchema = fc.record(
     {
-      type: fc.constantFrom<string | string[]>('string', 'integer', 'number', 'boolean', ['string', 'null'], ['integer', 'null']),
+      type: fc.constantFrom<string | string[]>(
+        'string',
+        'integer',
+        'number',
+        'boolean',
+        ['string', 'null'],
+        ['integer', 'null'],
+      ),
       title: fc.string({ maxLength: 10 }),
       'x-sensitivity': fc.constantFrom('public', 'personal', 'sensitive'),
     },
@@ -155,7 +190,12 @@ describe('checkCompatibility', () => {
     .chain((props) => fc.tuple(fc.constant(props), fc.subarray(Object.keys(props))))
     .map(([props, req]): DatasetSchema => {
       const properties = { key_: { type: 'string', 'x-key': true }, ...props };
-      return compileDatasetSchema({ type: 'object', properties, required: ['key_', ...req.filter((r) => r !== 'key_')], additionalProperties: false }).schema;
+      return compileDatasetSchema({
+        type: 'object',
+        properties,
+        required: ['key_', ...req.filter((r) => r !== 'key_')],
+        additionalProperties: false,
+      }).schema;
     });
 
   it('property: adding optional fields is always compatible', () => {
@@ -163,7 +203,10 @@ describe('checkCompatibility', () => {
       fc.property(schemaArb, fc.dictionary(fieldName, fieldSchema, { minKeys: 1, maxKeys: 4 }), (schema, extra) => {
         const next = structuredClone(schema);
         for (const [n, f] of Object.entries(extra)) if (!(n in next.properties)) next.properties[n] = f;
-        expect(checkCompatibility(schema, compileDatasetSchema(next).schema)).toEqual({ compatible: true, problems: [] });
+        expect(checkCompatibility(schema, compileDatasetSchema(next).schema)).toEqual({
+          compatible: true,
+          problems: [],
+        });
       }),
     );
   });

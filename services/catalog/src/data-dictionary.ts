@@ -73,7 +73,13 @@ const fieldMetaSchema = {
     },
     title: { type: 'string', maxLength: 200 },
     description: { type: 'string', maxLength: 2000 },
-    enum: { type: 'array', minItems: 1, maxItems: 1000, uniqueItems: true, items: { type: ['string', 'number', 'boolean', 'null'] } },
+    enum: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 1000,
+      uniqueItems: true,
+      items: { type: ['string', 'number', 'boolean', 'null'] },
+    },
     format: { enum: ['date', 'date-time'] },
     pattern: { type: 'string', maxLength: 500 },
     minimum: { type: 'number' },
@@ -116,7 +122,18 @@ function newAjv() {
   const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
   addFormats(ajv, ['date', 'date-time']);
   // govshare keywords: annotations for ajv (their values are checked by the meta schema above).
-  for (const keyword of ['x-sensitivity', 'x-mask', 'x-key', 'x-rule', 'x-expected', 'x-dimension', 'x-subject', 'x-contribution-bound', 'x-index']) ajv.addKeyword({ keyword });
+  for (const keyword of [
+    'x-sensitivity',
+    'x-mask',
+    'x-key',
+    'x-rule',
+    'x-expected',
+    'x-dimension',
+    'x-subject',
+    'x-contribution-bound',
+    'x-index',
+  ])
+    ajv.addKeyword({ keyword });
   return ajv;
 }
 const metaAjv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
@@ -125,7 +142,10 @@ const ajv = newAjv();
 
 function bad(path: string, rule: string, message: string, extra: CompatibilityProblem[] = []): never {
   throw new AppError('BAD_USER_INPUT', `schema${path} ${message} (${rule})`, {
-    problems: [{ path: `schema${path}`, rule, message }, ...extra.map((p) => ({ path: `schema/properties/${p.field}`, rule: p.rule, message: p.message }))],
+    problems: [
+      { path: `schema${path}`, rule, message },
+      ...extra.map((p) => ({ path: `schema/properties/${p.field}`, rule: p.rule, message: p.message })),
+    ],
   });
 }
 
@@ -166,18 +186,22 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
   }
   schema.additionalProperties = false;
   const required = new Set(schema.required ?? []);
-  for (const r of required) if (!(r in schema.properties)) bad(`/required`, 'required-unknown-field', `names "${r}" which is not a property`);
+  for (const r of required)
+    if (!(r in schema.properties)) bad(`/required`, 'required-unknown-field', `names "${r}" which is not a property`);
 
   const fields: FieldInfo[] = [];
   for (const [name, f] of Object.entries(schema.properties)) {
     const p = `/properties/${name}`;
     const { type, nullable } = typesOf(f);
     const scalarCount = (Array.isArray(f.type) ? (f.type as string[]) : [f.type]).filter((t) => t !== 'null').length;
-    if (scalarCount !== 1) bad(`${p}/type`, 'type', 'must name exactly one of string, integer, number, boolean (plus "null" if allowed)');
+    if (scalarCount !== 1)
+      bad(`${p}/type`, 'type', 'must name exactly one of string, integer, number, boolean (plus "null" if allowed)');
     const isString = type === 'string';
     const isNumeric = type === 'integer' || type === 'number';
-    for (const kw of ['format', 'pattern', 'maxLength'] as const) if (f[kw] !== undefined && !isString) bad(`${p}/${kw}`, kw, `only applies to string fields`);
-    for (const kw of ['minimum', 'maximum'] as const) if (f[kw] !== undefined && !isNumeric) bad(`${p}/${kw}`, kw, `only applies to integer or number fields`);
+    for (const kw of ['format', 'pattern', 'maxLength'] as const)
+      if (f[kw] !== undefined && !isString) bad(`${p}/${kw}`, kw, `only applies to string fields`);
+    for (const kw of ['minimum', 'maximum'] as const)
+      if (f[kw] !== undefined && !isNumeric) bad(`${p}/${kw}`, kw, `only applies to integer or number fields`);
     if (typeof f.pattern === 'string') {
       try {
         new RegExp(f.pattern, 'u');
@@ -187,7 +211,14 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
     }
     if (Array.isArray(f.enum)) {
       f.enum.forEach((v, i) => {
-        const ok = v === null ? nullable : isString ? typeof v === 'string' : isNumeric ? typeof v === 'number' && (type === 'number' || Number.isInteger(v)) : typeof v === 'boolean';
+        const ok =
+          v === null
+            ? nullable
+            : isString
+              ? typeof v === 'string'
+              : isNumeric
+                ? typeof v === 'number' && (type === 'number' || Number.isInteger(v))
+                : typeof v === 'boolean';
         if (!ok) bad(`${p}/enum/${i}`, 'enum-type', `value ${JSON.stringify(v)} does not match the field type ${type}`);
       });
     }
@@ -195,15 +226,37 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
     if (sensitivity !== 'public' && !f['x-mask']) f['x-mask'] = 'partial';
     const key = f['x-key'] === true;
     // A sandbox dimension is shown as a group label: never a personal or sensitive value.
-    if (f['x-dimension'] === true && sensitivity !== 'public') bad(`${p}/x-dimension`, 'dimension-sensitive', `field "${name}" is ${sensitivity}; a sandbox dimension must be public`);
+    if (f['x-dimension'] === true && sensitivity !== 'public')
+      bad(
+        `${p}/x-dimension`,
+        'dimension-sensitive',
+        `field "${name}" is ${sensitivity}; a sandbox dimension must be public`,
+      );
     // Dimensions are what sandbox filters and groups may use: never a way to single out a record.
-    if (f['x-dimension'] === true && f['x-subject'] === true) bad(`${p}/x-dimension`, 'dimension-identifier', `field "${name}" identifies records or subjects; a sandbox dimension cannot`);
-    if (f['x-dimension'] === true && typeof f.format === 'string') bad(`${p}/x-dimension`, 'dimension-date', `field "${name}" is a ${f.format}; dates single out people (a birth date), so a sandbox dimension cannot be one`);
-    if (f['x-contribution-bound'] !== undefined && !isNumeric) bad(`${p}/x-contribution-bound`, 'contribution-bound-type', `only applies to integer or number fields`);
-    if (f['x-subject'] === true && !isString) bad(`${p}/x-subject`, 'subject-type', `field "${name}" is ${type}; a subject identifier must be a string`);
+    if (f['x-dimension'] === true && f['x-subject'] === true)
+      bad(
+        `${p}/x-dimension`,
+        'dimension-identifier',
+        `field "${name}" identifies records or subjects; a sandbox dimension cannot`,
+      );
+    if (f['x-dimension'] === true && typeof f.format === 'string')
+      bad(
+        `${p}/x-dimension`,
+        'dimension-date',
+        `field "${name}" is a ${f.format}; dates single out people (a birth date), so a sandbox dimension cannot be one`,
+      );
+    if (f['x-contribution-bound'] !== undefined && !isNumeric)
+      bad(`${p}/x-contribution-bound`, 'contribution-bound-type', `only applies to integer or number fields`);
+    if (f['x-subject'] === true && !isString)
+      bad(`${p}/x-subject`, 'subject-type', `field "${name}" is ${type}; a subject identifier must be a string`);
     if (f['x-index'] === true) {
       // true or false is half the rows each: scanning the dataset is what Postgres would do anyway.
-      if (type === 'boolean') bad(`${p}/x-index`, 'index-boolean', `field "${name}" is boolean; an index cannot narrow a filter on two values, so none is kept`);
+      if (type === 'boolean')
+        bad(
+          `${p}/x-index`,
+          'index-boolean',
+          `field "${name}" is boolean; an index cannot narrow a filter on two values, so none is kept`,
+        );
     }
     if (key) {
       if (!required.has(name)) bad(`${p}/x-key`, 'key-required', `key field "${name}" must be listed in required`);
@@ -231,16 +284,32 @@ export function compileDatasetSchema(input: unknown): CompiledDatasetSchema {
   const keyFields = fields.filter((f) => f.key).map((f) => f.name);
   if (keyFields.length === 0) bad('/properties', 'key-missing', 'must declare at least one key field ("x-key": true)');
   // A single string key is the records.key column, indexed already (records-query filters on it).
-  if (keyFields.length === 1 && schema.properties[keyFields[0]!]!['x-index'] === true && fields.find((f) => f.key)!.type === 'string') {
-    bad(`/properties/${keyFields[0]}/x-index`, 'index-key', `field "${keyFields[0]}" is the key; filters on it use the key column's index already`);
+  if (
+    keyFields.length === 1 &&
+    schema.properties[keyFields[0]!]!['x-index'] === true &&
+    fields.find((f) => f.key)!.type === 'string'
+  ) {
+    bad(
+      `/properties/${keyFields[0]}/x-index`,
+      'index-key',
+      `field "${keyFields[0]}" is the key; filters on it use the key column's index already`,
+    );
   }
   const indexed = fields.filter((f) => f.indexed);
   if (indexed.length > MAX_INDEXED_FIELDS) {
-    bad(`/properties/${indexed[MAX_INDEXED_FIELDS]!.name}/x-index`, 'index-too-many', `at most ${MAX_INDEXED_FIELDS} fields may declare x-index (each index slows every ingest of the dataset)`);
+    bad(
+      `/properties/${indexed[MAX_INDEXED_FIELDS]!.name}/x-index`,
+      'index-too-many',
+      `at most ${MAX_INDEXED_FIELDS} fields may declare x-index (each index slows every ingest of the dataset)`,
+    );
   }
   // A key of one field names one record; a part of a compound key (insurance type) may be a dimension.
   if (keyFields.length === 1 && schema.properties[keyFields[0]!]!['x-dimension'] === true) {
-    bad(`/properties/${keyFields[0]}/x-dimension`, 'dimension-identifier', `field "${keyFields[0]}" is the key and identifies records; a sandbox dimension cannot`);
+    bad(
+      `/properties/${keyFields[0]}/x-dimension`,
+      'dimension-identifier',
+      `field "${keyFields[0]}" is the key and identifies records; a sandbox dimension cannot`,
+    );
   }
 
   let validate: ValidateFunction;
@@ -291,7 +360,10 @@ const typeSet = (f: FieldSchema) => new Set(Array.isArray(f.type) ? (f.type as s
  * fields changed, enum values removed (or an enum added), a value constraint tightened.
  * Compatible: new optional fields, titles/descriptions, enum widened, sensitivity/mask changes.
  */
-export function checkCompatibility(oldSchema: DatasetSchema, newSchema: DatasetSchema): { compatible: boolean; problems: CompatibilityProblem[] } {
+export function checkCompatibility(
+  oldSchema: DatasetSchema,
+  newSchema: DatasetSchema,
+): { compatible: boolean; problems: CompatibilityProblem[] } {
   const problems: CompatibilityProblem[] = [];
   const oldReq = new Set(oldSchema.required ?? []);
   const newReq = new Set(newSchema.required ?? []);
@@ -305,16 +377,36 @@ export function checkCompatibility(oldSchema: DatasetSchema, newSchema: DatasetS
     const nt = typeSet(nf);
     // integer -> number widens; anything else the old schema allowed must still be allowed.
     const lost = [...ot].filter((t) => !nt.has(t) && !(t === 'integer' && nt.has('number')));
-    if (lost.length) problems.push({ field: name, rule: 'type-changed', message: `field "${name}" no longer accepts ${lost.join(', ')}` });
+    if (lost.length)
+      problems.push({
+        field: name,
+        rule: 'type-changed',
+        message: `field "${name}" no longer accepts ${lost.join(', ')}`,
+      });
     if (Array.isArray(nf.enum)) {
-      if (!Array.isArray(of.enum)) problems.push({ field: name, rule: 'enum-added', message: `field "${name}" gained an enum, restricting values` });
+      if (!Array.isArray(of.enum))
+        problems.push({
+          field: name,
+          rule: 'enum-added',
+          message: `field "${name}" gained an enum, restricting values`,
+        });
       else {
         const removed = of.enum.filter((v) => !(nf.enum as unknown[]).includes(v));
-        if (removed.length) problems.push({ field: name, rule: 'enum-narrowed', message: `field "${name}" lost enum values ${JSON.stringify(removed)}` });
+        if (removed.length)
+          problems.push({
+            field: name,
+            rule: 'enum-narrowed',
+            message: `field "${name}" lost enum values ${JSON.stringify(removed)}`,
+          });
       }
     }
     for (const kw of ['format', 'pattern'] as const) {
-      if (nf[kw] !== undefined && nf[kw] !== of[kw]) problems.push({ field: name, rule: `${kw}-changed`, message: `field "${name}" ${kw} changed from ${JSON.stringify(of[kw] ?? null)} to ${JSON.stringify(nf[kw])}` });
+      if (nf[kw] !== undefined && nf[kw] !== of[kw])
+        problems.push({
+          field: name,
+          rule: `${kw}-changed`,
+          message: `field "${name}" ${kw} changed from ${JSON.stringify(of[kw] ?? null)} to ${JSON.stringify(nf[kw])}`,
+        });
     }
     const tighter = (kw: 'maxLength' | 'maximum' | 'minimum') => {
       const o = of[kw] as number | undefined;
@@ -324,17 +416,23 @@ export function checkCompatibility(oldSchema: DatasetSchema, newSchema: DatasetS
       return kw === 'minimum' ? n > o : n < o;
     };
     for (const kw of ['maxLength', 'maximum', 'minimum'] as const) {
-      if (tighter(kw)) problems.push({ field: name, rule: `${kw}-narrowed`, message: `field "${name}" ${kw} tightened to ${nf[kw]}` });
+      if (tighter(kw))
+        problems.push({ field: name, rule: `${kw}-narrowed`, message: `field "${name}" ${kw} tightened to ${nf[kw]}` });
     }
   }
   for (const name of newReq) {
-    if (!oldReq.has(name)) problems.push({ field: name, rule: 'required-added', message: `field "${name}" became required` });
+    if (!oldReq.has(name))
+      problems.push({ field: name, rule: 'required-added', message: `field "${name}" became required` });
   }
   // Compared as sets: a JSONB round trip does not keep property order.
   const ok = keyFieldsOf(oldSchema).sort();
   const nk = keyFieldsOf(newSchema).sort();
   if (ok.join('\u001f') !== nk.join('\u001f')) {
-    problems.push({ field: [...new Set([...ok, ...nk])].join(','), rule: 'key-changed', message: `key fields changed from [${ok.join(', ')}] to [${nk.join(', ')}]` });
+    problems.push({
+      field: [...new Set([...ok, ...nk])].join(','),
+      rule: 'key-changed',
+      message: `key fields changed from [${ok.join(', ')}] to [${nk.join(', ')}]`,
+    });
   }
   return { compatible: problems.length === 0, problems };
 }
@@ -348,13 +446,22 @@ export function recordKey(keyFields: string[], data: Record<string, unknown>): s
 /** JSON with object keys sorted: equality of schemas regardless of property order (JSONB reorders keys). */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
   );
 }
 
 /** The schema with its properties in `order` (declared order, kept beside the JSONB column). */
 export function withFieldOrder(schema: DatasetSchema, order: string[] | null | undefined): DatasetSchema {
   if (!order?.length) return schema;
-  const names = [...order.filter((n) => n in schema.properties), ...Object.keys(schema.properties).filter((n) => !order.includes(n))];
+  const names = [
+    ...order.filter((n) => n in schema.properties),
+    ...Object.keys(schema.properties).filter((n) => !order.includes(n)),
+  ];
   return { ...schema, properties: Object.fromEntries(names.map((n) => [n, schema.properties[n]])) };
 }

@@ -1,7 +1,22 @@
 import { and, asc, count, eq, gt, ilike, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { AppError, type Db } from '@govshare/platform';
-import type { Dataset, DatasetCreate, DatasetListQuery, DatasetPage, DatasetSchema, Department, Grant, Tier } from '@govshare/contracts';
-import { canonicalJson, checkCompatibility, compileDatasetSchema, withFieldOrder, type CompiledDatasetSchema } from './data-dictionary.ts';
+import type {
+  Dataset,
+  DatasetCreate,
+  DatasetListQuery,
+  DatasetPage,
+  DatasetSchema,
+  Department,
+  Grant,
+  Tier,
+} from '@govshare/contracts';
+import {
+  canonicalJson,
+  checkCompatibility,
+  compileDatasetSchema,
+  withFieldOrder,
+  type CompiledDatasetSchema,
+} from './data-dictionary.ts';
 import { datasets, datasetVersions, departments, grants, type CatalogTables } from './schema.ts';
 import { toGrant } from './grants.ts';
 import { accessVersion, datasetCacheFor, grantCacheFor } from './read-cache.ts';
@@ -58,7 +73,10 @@ export async function listDepartments(db: CatalogDb): Promise<{ departments: Dep
 }
 
 export async function getDatasetRow(db: CatalogDb, id: string): Promise<DatasetRow> {
-  const row = await datasetCacheFor(db).get(id, async () => (await db.select().from(datasets).where(eq(datasets.id, id)))[0]);
+  const row = await datasetCacheFor(db).get(
+    id,
+    async () => (await db.select().from(datasets).where(eq(datasets.id, id)))[0],
+  );
   if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
   return row;
 }
@@ -111,7 +129,12 @@ export async function createDataset(db: CatalogDb, input: DatasetCreate): Promis
   const compiled = compileDatasetSchema(input.schema);
   const created = await db.transaction(async (tx) => {
     const [dept] = await tx.select().from(departments).where(eq(departments.code, input.ownerDept));
-    if (!dept) throw new AppError('BAD_USER_INPUT', `ownerDept: department "${input.ownerDept}" does not exist (department-unknown)`, { path: 'ownerDept', rule: 'department-unknown' });
+    if (!dept)
+      throw new AppError(
+        'BAD_USER_INPUT',
+        `ownerDept: department "${input.ownerDept}" does not exist (department-unknown)`,
+        { path: 'ownerDept', rule: 'department-unknown' },
+      );
     const inserted = await tx
       .insert(datasets)
       .values({
@@ -129,10 +152,16 @@ export async function createDataset(db: CatalogDb, input: DatasetCreate): Promis
       .onConflictDoNothing()
       .returning();
     if (!inserted.length) throw new AppError('CONFLICT', `dataset "${input.id}" already exists`);
-    await tx.insert(datasetVersions).values({ datasetId: input.id, version: 1, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
+    await tx.insert(datasetVersions).values({
+      datasetId: input.id,
+      version: 1,
+      schema: compiled.schema,
+      fieldOrder: Object.keys(compiled.schema.properties),
+    });
     return toDataset(inserted[0]);
   });
-  if (declaredRecordIndexes(input.id, compiled.schema).length) await syncRecordIndexesAfterWrite(db, input.id, compiled.schema);
+  if (declaredRecordIndexes(input.id, compiled.schema).length)
+    await syncRecordIndexesAfterWrite(db, input.id, compiled.schema);
   return created;
 }
 
@@ -148,19 +177,34 @@ export async function changeSchema(db: CatalogDb, id: string, schema: unknown): 
       db.transaction(async (tx) => {
         const [row] = await tx.select().from(datasets).where(eq(datasets.id, id)).for('no key update');
         if (!row) throw new AppError('NOT_FOUND', `dataset "${id}" not found`);
-        const sameOrder = !row.fieldOrder || row.fieldOrder.join(',') === Object.keys(compiled.schema.properties).join(',');
+        const sameOrder =
+          !row.fieldOrder || row.fieldOrder.join(',') === Object.keys(compiled.schema.properties).join(',');
         if (canonicalJson(row.schema) === canonicalJson(compiled.schema) && sameOrder) return toDataset(row);
         const { compatible, problems } = checkCompatibility(row.schema, compiled.schema);
         if (!compatible) {
-          throw new AppError('CONFLICT', `schema change is incompatible: ${problems.map((p) => `${p.field} (${p.rule})`).join(', ')}`, { problems });
+          throw new AppError(
+            'CONFLICT',
+            `schema change is incompatible: ${problems.map((p) => `${p.field} (${p.rule})`).join(', ')}`,
+            { problems },
+          );
         }
         const version = row.version + 1;
         const [updated] = await tx
           .update(datasets)
-          .set({ schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties), version, updatedAt: sql`now()` })
+          .set({
+            schema: compiled.schema,
+            fieldOrder: Object.keys(compiled.schema.properties),
+            version,
+            updatedAt: sql`now()`,
+          })
           .where(eq(datasets.id, id))
           .returning();
-        await tx.insert(datasetVersions).values({ datasetId: id, version, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
+        await tx.insert(datasetVersions).values({
+          datasetId: id,
+          version,
+          schema: compiled.schema,
+          fieldOrder: Object.keys(compiled.schema.properties),
+        });
         return toDataset(updated);
       }),
     id,
@@ -169,14 +213,32 @@ export async function changeSchema(db: CatalogDb, id: string, schema: unknown): 
   return changed;
 }
 
-export async function listVersions(db: CatalogDb, id: string): Promise<{ versions: { version: number; schema: DatasetSchema; createdAt: string }[] }> {
+export async function listVersions(
+  db: CatalogDb,
+  id: string,
+): Promise<{ versions: { version: number; schema: DatasetSchema; createdAt: string }[] }> {
   await getDatasetRow(db, id);
-  const rows = await db.select().from(datasetVersions).where(eq(datasetVersions.datasetId, id)).orderBy(asc(datasetVersions.version));
-  return { versions: rows.map((r) => ({ version: r.version, schema: withFieldOrder(r.schema, r.fieldOrder), createdAt: r.createdAt.toISOString() })) };
+  const rows = await db
+    .select()
+    .from(datasetVersions)
+    .where(eq(datasetVersions.datasetId, id))
+    .orderBy(asc(datasetVersions.version));
+  return {
+    versions: rows.map((r) => ({
+      version: r.version,
+      schema: withFieldOrder(r.schema, r.fieldOrder),
+      createdAt: r.createdAt.toISOString(),
+    })),
+  };
 }
 
 /** What the gateway needs to decide one request: the dataset and the dept's grants in force now. */
-export async function datasetAccess(db: CatalogDb, id: string, dept: string, now: Date = new Date()): Promise<{ dataset: Dataset; grants: Grant[]; version: string }> {
+export async function datasetAccess(
+  db: CatalogDb,
+  id: string,
+  dept: string,
+  now: Date = new Date(),
+): Promise<{ dataset: Dataset; grants: Grant[]; version: string }> {
   const version = accessVersion(db, id); // before the reads: see accessVersion
   const [row, unrevoked] = await Promise.all([getDatasetRow(db, id), unrevokedGrants(db, id)]);
   const active = unrevoked.filter((g) => g.granteeDept === dept && g.expiresAt.getTime() > now.getTime());
@@ -186,7 +248,11 @@ export async function datasetAccess(db: CatalogDb, id: string, dept: string, now
 /** The dataset's grants that are not revoked (cached; forgotten around every grant write). */
 export async function unrevokedGrants(db: CatalogDb, datasetId: string) {
   const rows = await grantCacheFor(db).get(datasetId, () =>
-    db.select().from(grants).where(and(eq(grants.datasetId, datasetId), isNull(grants.revokedAt))).orderBy(asc(grants.createdAt)),
+    db
+      .select()
+      .from(grants)
+      .where(and(eq(grants.datasetId, datasetId), isNull(grants.revokedAt)))
+      .orderBy(asc(grants.createdAt)),
   );
   return rows ?? [];
 }

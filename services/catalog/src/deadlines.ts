@@ -41,12 +41,14 @@ export function workingCalendar(opts: { holidays?: string[]; workdays?: string[]
   const check = (d: string) => {
     // A well-shaped impossible date (2026-13-01) parses to NaN; 2026-02-30 rolls over to March.
     const parsed = new Date(`${d}T00:00:00Z`);
-    if (!DATE_RE.test(d) || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== d) throw new Error(`working calendar: "${d}" is not a date (YYYY-MM-DD)`);
+    if (!DATE_RE.test(d) || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== d)
+      throw new Error(`working calendar: "${d}" is not a date (YYYY-MM-DD)`);
     return d;
   };
   const holidays = new Set((opts.holidays ?? []).map(check));
   const workdays = new Set((opts.workdays ?? []).map(check));
-  for (const d of holidays) if (workdays.has(d)) throw new Error(`working calendar: ${d} is both a holiday and a working day`);
+  for (const d of holidays)
+    if (workdays.has(d)) throw new Error(`working calendar: ${d} is both a holiday and a working day`);
   return { holidays, workdays };
 }
 
@@ -99,7 +101,11 @@ export function workingMsBetween(from: Date, to: Date, cal: WorkingCalendar = WE
  * green: at least half of the working time left; yellow: under half left; red: past the deadline.
  * Decided (closed) requests are `closed`.
  */
-export function deadlineStatus(r: { filedAt: Date; deadline: Date; closed: boolean }, now: Date, cal: WorkingCalendar = WEEKENDS_ONLY): DeadlineStatus {
+export function deadlineStatus(
+  r: { filedAt: Date; deadline: Date; closed: boolean },
+  now: Date,
+  cal: WorkingCalendar = WEEKENDS_ONLY,
+): DeadlineStatus {
   if (r.closed) return 'closed';
   if (now.getTime() > r.deadline.getTime()) return 'red';
   const total = workingMsBetween(r.filedAt, r.deadline, cal);

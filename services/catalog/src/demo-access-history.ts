@@ -22,10 +22,25 @@ export const DEMO_ACCESS_SETTINGS = [
 ] as const;
 
 const PURPOSES: Record<string, string[]> = {
-  'social-insurance': ['低保资格核查 / subsidy eligibility check', '就业困难人员认定 / hardship employment status', '医保待遇比对 / benefit reconciliation', '企业用工监管 / employer compliance'],
-  subsidies: ['重复救助核查 / duplicate assistance check', '医疗救助对象比对 / medical assistance matching', '困难群众就业帮扶 / employment support', '户籍迁移核验 / residence transfer check'],
+  'social-insurance': [
+    '低保资格核查 / subsidy eligibility check',
+    '就业困难人员认定 / hardship employment status',
+    '医保待遇比对 / benefit reconciliation',
+    '企业用工监管 / employer compliance',
+  ],
+  subsidies: [
+    '重复救助核查 / duplicate assistance check',
+    '医疗救助对象比对 / medical assistance matching',
+    '困难群众就业帮扶 / employment support',
+    '户籍迁移核验 / residence transfer check',
+  ],
 };
-const LEGAL_BASES = ['《社会救助暂行办法》第十一条', '《社会保险法》第八十一条', '《政务数据共享管理办法》第十二条', '市政府〔2024〕17号文'];
+const LEGAL_BASES = [
+  '《社会救助暂行办法》第十一条',
+  '《社会保险法》第八十一条',
+  '《政务数据共享管理办法》第十二条',
+  '市政府〔2024〕17号文',
+];
 const REJECT_TEXT: Record<RejectReasonCode, string> = {
   standards_mismatch: '申请字段与数据字典不一致（字段名或类型不同）/ requested fields do not match the data dictionary',
   security: '申请范围超出用途所需，存在敏感信息泄露风险 / scope wider than the purpose needs',
@@ -48,12 +63,19 @@ export async function seedAccessHistory(
   demoGrants: { mcaOnSocialInsurance: string; nhcOnSubsidies: string },
   calendar: WorkingCalendar = WEEKENDS_ONLY,
 ): Promise<number> {
-  await tx.insert(departmentAccessSettings).values(DEMO_ACCESS_SETTINGS.map((s) => ({ ...s, stewards: [...s.stewards], refusalRateTarget: 0.1, updatedAt: now })));
+  await tx
+    .insert(departmentAccessSettings)
+    .values(
+      DEMO_ACCESS_SETTINGS.map((s) => ({ ...s, stewards: [...s.stewards], refusalRateTarget: 0.1, updatedAt: now })),
+    );
   const rng = createRng(6);
   const stewardsOf = (dept: string) => [...DEMO_ACCESS_SETTINGS.find((s) => s.dept === dept)!.stewards];
   const daysOf = (dept: string) => DEMO_ACCESS_SETTINGS.find((s) => s.dept === dept)!.deadlineWorkingDays;
   const owners: Record<string, string> = { 'social-insurance': 'HRSS', subsidies: 'MCA' };
-  const requesters: Record<string, string[]> = { 'social-insurance': ['MCA', 'NHC', 'PSB', 'SAMR'], subsidies: ['HRSS', 'NHC', 'PSB'] };
+  const requesters: Record<string, string[]> = {
+    'social-insurance': ['MCA', 'NHC', 'PSB', 'SAMR'],
+    subsidies: ['HRSS', 'NHC', 'PSB'],
+  };
   const at = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
 
   type Plan = {
@@ -69,18 +91,54 @@ export async function seedAccessHistory(
   };
   const plans: Plan[] = [
     // The requests behind the two demo grants.
-    { datasetId: 'subsidies', requesterDept: 'NHC', filedAt: at(now.getTime() - 399 * DAY_MS), outcome: 'approved', decidedAt: at(now.getTime() - 395 * DAY_MS), grantId: demoGrants.nhcOnSubsidies, durationDays: 365 },
-    { datasetId: 'social-insurance', requesterDept: 'MCA', filedAt: at(now.getTime() - 3 * DAY_MS), outcome: 'approved', decidedAt: now, grantId: demoGrants.mcaOnSocialInsurance, durationDays: 365 },
+    {
+      datasetId: 'subsidies',
+      requesterDept: 'NHC',
+      filedAt: at(now.getTime() - 399 * DAY_MS),
+      outcome: 'approved',
+      decidedAt: at(now.getTime() - 395 * DAY_MS),
+      grantId: demoGrants.nhcOnSubsidies,
+      durationDays: 365,
+    },
+    {
+      datasetId: 'social-insurance',
+      requesterDept: 'MCA',
+      filedAt: at(now.getTime() - 3 * DAY_MS),
+      outcome: 'approved',
+      decidedAt: now,
+      grantId: demoGrants.mcaOnSocialInsurance,
+      durationDays: 365,
+    },
     // Pending: one overdue, one with under half its time left, one just filed.
-    { datasetId: 'social-insurance', requesterDept: 'NHC', filedAt: at(now.getTime() - 12 * DAY_MS), outcome: 'pending', durationDays: 180 },
-    { datasetId: 'subsidies', requesterDept: 'PSB', filedAt: at(now.getTime() - 6 * DAY_MS), outcome: 'pending', durationDays: 90 },
-    { datasetId: 'social-insurance', requesterDept: 'SAMR', filedAt: at(now.getTime() - 2 * HOUR_MS), outcome: 'pending', durationDays: 90 },
+    {
+      datasetId: 'social-insurance',
+      requesterDept: 'NHC',
+      filedAt: at(now.getTime() - 12 * DAY_MS),
+      outcome: 'pending',
+      durationDays: 180,
+    },
+    {
+      datasetId: 'subsidies',
+      requesterDept: 'PSB',
+      filedAt: at(now.getTime() - 6 * DAY_MS),
+      outcome: 'pending',
+      durationDays: 90,
+    },
+    {
+      datasetId: 'social-insurance',
+      requesterDept: 'SAMR',
+      filedAt: at(now.getTime() - 2 * HOUR_MS),
+      outcome: 'pending',
+      durationDays: 90,
+    },
   ];
   for (let i = 0; i < 56; i++) {
     const datasetId = rng.chance(0.6) ? 'social-insurance' : 'subsidies';
     const filedAt = at(now.getTime() - rng.int(8, 170) * DAY_MS - rng.int(0, 9) * HOUR_MS);
     // Most decisions within the time limit; a long tail is late.
-    const hours = rng.chance(0.85) ? rng.int(3, daysOf(owners[datasetId]) * 24) : rng.int(daysOf(owners[datasetId]) * 30, daysOf(owners[datasetId]) * 60);
+    const hours = rng.chance(0.85)
+      ? rng.int(3, daysOf(owners[datasetId]) * 24)
+      : rng.int(daysOf(owners[datasetId]) * 30, daysOf(owners[datasetId]) * 60);
     const decidedAt = at(Math.min(filedAt.getTime() + hours * HOUR_MS, now.getTime() - HOUR_MS));
     const refused = rng.chance(0.33);
     let outcome: Plan['outcome'] = refused ? 'rejected' : rng.chance(0.05) ? 'withdrawn' : 'approved';
@@ -91,7 +149,16 @@ export async function seedAccessHistory(
       let x = rng.next();
       code = REASON_WEIGHTS.find(([, w]) => (x -= w) < 0)?.[0] ?? 'other';
     }
-    plans.push({ datasetId, requesterDept: rng.pick(requesters[datasetId]), filedAt, outcome, decidedAt, code, transfer: rng.chance(0.15), durationDays: rng.pick([14, 30, 60, 90]) });
+    plans.push({
+      datasetId,
+      requesterDept: rng.pick(requesters[datasetId]),
+      filedAt,
+      outcome,
+      decidedAt,
+      code,
+      transfer: rng.chance(0.15),
+      durationDays: rng.pick([14, 30, 60, 90]),
+    });
   }
 
   let n = 0;
@@ -101,8 +168,13 @@ export async function seedAccessHistory(
     const assignee = stewards[n % stewards.length];
     const props = Object.entries(DEMO_SCHEMAS[p.datasetId as 'subsidies'].schema.properties);
     const chosen = props.filter(([name], i) => i === 0 || name === 'idNumber' || rng.chance(0.5));
-    const fields = chosen.map(([name, f]) => ({ name, type: (Array.isArray(f.type) ? f.type[0] : f.type) as 'string' }));
-    const unmasked = chosen.filter(([, f]) => f['x-sensitivity'] === 'personal' && rng.chance(0.5)).map(([name]) => name);
+    const fields = chosen.map(([name, f]) => ({
+      name,
+      type: (Array.isArray(f.type) ? f.type[0] : f.type) as 'string',
+    }));
+    const unmasked = chosen
+      .filter(([, f]) => f['x-sensitivity'] === 'personal' && rng.chance(0.5))
+      .map(([name]) => name);
     const id = randomUUID();
     const finalAssignee = p.transfer ? stewards[(n + 1) % stewards.length] : assignee;
     const deadline = addWorkingDays(p.filedAt, daysOf(owner), calendar);
@@ -111,13 +183,18 @@ export async function seedAccessHistory(
     if (p.outcome === 'approved') {
       // Some approvals were narrower than asked (fewer unmasked fields, shorter).
       const narrow = !p.grantId && rng.chance(0.3);
-      decision = { fields: fields.map((f) => f.name), unmaskedFields: narrow ? [] : unmasked, durationDays: narrow ? Math.min(p.durationDays, 14) : p.durationDays };
+      decision = {
+        fields: fields.map((f) => f.name),
+        unmaskedFields: narrow ? [] : unmasked,
+        durationDays: narrow ? Math.min(p.durationDays, 14) : p.durationDays,
+      };
       if (p.grantId) {
         const [g] = await tx.select().from(grants).where(eq(grants.id, p.grantId));
         decision = { fields: g.fields, unmaskedFields: g.unmaskedFields, durationDays: p.durationDays };
       } else {
         const expiresAt = new Date(p.decidedAt!.getTime() + decision.durationDays * DAY_MS);
-        const revokedAt = expiresAt < now ? null : new Date(Math.min(now.getTime() - HOUR_MS, p.decidedAt!.getTime() + 7 * DAY_MS));
+        const revokedAt =
+          expiresAt < now ? null : new Date(Math.min(now.getTime() - HOUR_MS, p.decidedAt!.getTime() + 7 * DAY_MS));
         const [g] = await tx
           .insert(grants)
           .values({
@@ -153,24 +230,48 @@ export async function seedAccessHistory(
       filedAt: p.filedAt,
       deadline,
       decidedAt: decided ? p.decidedAt! : null,
-      decidedBy: p.outcome === 'withdrawn' ? `${requestedBy}@${p.requesterDept}` : decided ? `${finalAssignee}@${owner}` : null,
+      decidedBy:
+        p.outcome === 'withdrawn' ? `${requestedBy}@${p.requesterDept}` : decided ? `${finalAssignee}@${owner}` : null,
       decision,
       rejectCode: p.code ?? null,
       rejectText: p.code ? REJECT_TEXT[p.code] : null,
       grantId,
     });
     const events: (typeof accessRequestEvents.$inferInsert)[] = [
-      { requestId: id, at: p.filedAt, actor: `${requestedBy}@${p.requesterDept}`, kind: 'filed', details: { deadline: deadline.toISOString(), workingDays: daysOf(owner) } },
+      {
+        requestId: id,
+        at: p.filedAt,
+        actor: `${requestedBy}@${p.requesterDept}`,
+        kind: 'filed',
+        details: { deadline: deadline.toISOString(), workingDays: daysOf(owner) },
+      },
       { requestId: id, at: p.filedAt, actor: 'hub', kind: 'assigned', details: { to: assignee } },
     ];
     if (p.transfer) {
       const t = new Date(p.filedAt.getTime() + HOUR_MS);
-      events.push({ requestId: id, at: t, actor: `${assignee}@${owner}`, kind: 'transferred', details: { from: assignee, to: finalAssignee, reason: '同事负责该业务 / colleague handles this area' } });
+      events.push({
+        requestId: id,
+        at: t,
+        actor: `${assignee}@${owner}`,
+        kind: 'transferred',
+        details: { from: assignee, to: finalAssignee, reason: '同事负责该业务 / colleague handles this area' },
+      });
     }
     if (decided) {
       const kind = p.outcome as 'approved' | 'rejected' | 'withdrawn';
-      const details = kind === 'rejected' ? { code: p.code, text: REJECT_TEXT[p.code!] } : kind === 'approved' ? { grantId, ...decision } : {};
-      events.push({ requestId: id, at: p.decidedAt!, actor: kind === 'withdrawn' ? `${requestedBy}@${p.requesterDept}` : `${finalAssignee}@${owner}`, kind, details });
+      const details =
+        kind === 'rejected'
+          ? { code: p.code, text: REJECT_TEXT[p.code!] }
+          : kind === 'approved'
+            ? { grantId, ...decision }
+            : {};
+      events.push({
+        requestId: id,
+        at: p.decidedAt!,
+        actor: kind === 'withdrawn' ? `${requestedBy}@${p.requesterDept}` : `${finalAssignee}@${owner}`,
+        kind,
+        details,
+      });
     }
     await tx.insert(accessRequestEvents).values(events);
     n++;

@@ -73,10 +73,14 @@ describe('demo rows', () => {
     const badIds = residents.filter((r) => !isValidResidentId(r.idNumber as string)).length / residents.length;
     expect(badIds).toBeGreaterThan(0.015);
     expect(badIds).toBeLessThan(0.06);
-    const genderMismatch = residents.filter((r) => (Number((r.idNumber as string)[16]) % 2 === 1 ? '男' : '女') !== r.gender).length / residents.length;
+    const genderMismatch =
+      residents.filter((r) => (Number((r.idNumber as string)[16]) % 2 === 1 ? '男' : '女') !== r.gender).length /
+      residents.length;
     expect(genderMismatch).toBeGreaterThan(0.005);
     expect(genderMismatch).toBeLessThan(0.05);
-    const birthMismatch = residents.filter((r) => (r.idNumber as string).slice(6, 14) !== (r.birthDate as string).replaceAll('-', '')).length / residents.length;
+    const birthMismatch =
+      residents.filter((r) => (r.idNumber as string).slice(6, 14) !== (r.birthDate as string).replaceAll('-', ''))
+        .length / residents.length;
     expect(birthMismatch).toBeGreaterThan(0.01);
     expect(birthMismatch).toBeLessThan(0.08);
     // ~15% of addresses are another row's address written differently.
@@ -85,17 +89,21 @@ describe('demo rows', () => {
       const n = normalizeAddress(r.address as string);
       byNormal.set(n, (byNormal.get(n) ?? new Set()).add(r.address as string));
     }
-    const variants = [...byNormal.values()].filter((s) => s.size > 1).reduce((n, s) => n + s.size - 1, 0) / residents.length;
+    const variants =
+      [...byNormal.values()].filter((s) => s.size > 1).reduce((n, s) => n + s.size - 1, 0) / residents.length;
     expect(variants).toBeGreaterThan(0.08);
     expect(variants).toBeLessThan(0.25);
     expect(residents.some((r) => /[０-９]/.test(r.address as string))).toBe(true);
     expect(residents.some((r) => (r.address as string).includes('\u3000'))).toBe(true);
-    const blankMobiles = residents.filter((r) => typeof r.mobile !== 'string' || !r.mobile.trim()).length / residents.length;
+    const blankMobiles =
+      residents.filter((r) => typeof r.mobile !== 'string' || !r.mobile.trim()).length / residents.length;
     expect(blankMobiles).toBeGreaterThan(0.03);
     expect(blankMobiles).toBeLessThan(0.08);
     const keys = residents.map((r) => r.idNumber);
     expect(new Set(keys).size).toBeLessThan(keys.length); // duplicate registrations
-    const badCodes = rows['legal-persons'].filter((r) => !isValidCreditCode(r.creditCode as string)).length / rows['legal-persons'].length;
+    const badCodes =
+      rows['legal-persons'].filter((r) => !isValidCreditCode(r.creditCode as string)).length /
+      rows['legal-persons'].length;
     expect(badCodes).toBeGreaterThan(0.015);
     expect(badCodes).toBeLessThan(0.06);
   });
@@ -120,6 +128,8 @@ describe('demo rows', () => {
       expect(shared).toBeLessThan(1);
     }
     const companies = new Set(rows['legal-persons'].map((r) => r.creditCode));
-    expect(rows['business-licences'].filter((r) => companies.has(r.creditCode)).length / rows['business-licences'].length).toBeGreaterThan(0.9);
+    expect(
+      rows['business-licences'].filter((r) => companies.has(r.creditCode)).length / rows['business-licences'].length,
+    ).toBeGreaterThan(0.9);
   });
 });

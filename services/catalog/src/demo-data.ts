@@ -84,7 +84,11 @@ export function creditCodeCheckChar(first17: string): string {
 }
 
 export function isValidCreditCode(code: string): boolean {
-  return code.length === 18 && [...code].every((c) => USCC_CHARS.includes(c)) && creditCodeCheckChar(code.slice(0, 17)) === code[17];
+  return (
+    code.length === 18 &&
+    [...code].every((c) => USCC_CHARS.includes(c)) &&
+    creditCodeCheckChar(code.slice(0, 17)) === code[17]
+  );
 }
 
 const ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2];
@@ -120,18 +124,73 @@ const DISTRICTS = [
   { code: '330109', name: '萧山区', streets: ['市心中路', '人民路', '金城路', '通惠路', '育才路'] },
   { code: '330110', name: '余杭区', streets: ['文一西路', '五常大道', '良睦路', '临平大道', '迎宾路'] },
 ] as const;
-const COMMUNITIES = ['和园', '锦绣苑', '翠苑', '嘉绿苑', '春江花月', '金色家园', '阳光城', '紫金港', '桂花城', '青枫墅园'];
-const SURNAMES = [...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈'];
-const GIVEN = [...'伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红文辉玲丹萍鑫宇浩然子涵雨欣梓轩一诺思远嘉怡佳琪'];
+const COMMUNITIES = [
+  '和园',
+  '锦绣苑',
+  '翠苑',
+  '嘉绿苑',
+  '春江花月',
+  '金色家园',
+  '阳光城',
+  '紫金港',
+  '桂花城',
+  '青枫墅园',
+];
+const SURNAMES = [
+  ...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈',
+];
+const GIVEN = [
+  ...'伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红文辉玲丹萍鑫宇浩然子涵雨欣梓轩一诺思远嘉怡佳琪',
+];
 const ETHNICITIES = ['汉族', '回族', '满族', '壮族', '蒙古族', '畲族', '土家族', '苗族'] as const;
-const COMPANY_WORDS = ['恒达', '信诚', '华瑞', '天成', '中誉', '万通', '盛世', '钱江', '西溪', '之江', '宏远', '君安', '云栖', '博雅', '九和'];
-const COMPANY_TRADES = ['科技', '网络技术', '贸易', '餐饮管理', '建设工程', '物业服务', '医药', '电子商务', '文化传媒', '物流'];
+const COMPANY_WORDS = [
+  '恒达',
+  '信诚',
+  '华瑞',
+  '天成',
+  '中誉',
+  '万通',
+  '盛世',
+  '钱江',
+  '西溪',
+  '之江',
+  '宏远',
+  '君安',
+  '云栖',
+  '博雅',
+  '九和',
+];
+const COMPANY_TRADES = [
+  '科技',
+  '网络技术',
+  '贸易',
+  '餐饮管理',
+  '建设工程',
+  '物业服务',
+  '医药',
+  '电子商务',
+  '文化传媒',
+  '物流',
+];
 const COMPANY_STATUS = ['存续', '在业', '吊销', '注销', '迁出'] as const;
-const LICENCE_TYPES = ['食品经营许可证', '药品经营许可证', '医疗器械经营许可证', '道路运输经营许可证', '排污许可证'] as const;
+const LICENCE_TYPES = [
+  '食品经营许可证',
+  '药品经营许可证',
+  '医疗器械经营许可证',
+  '道路运输经营许可证',
+  '排污许可证',
+] as const;
 const INSURANCE_TYPES = ['养老保险', '医疗保险', '失业保险', '工伤保险', '生育保险'] as const;
 const INSURANCE_STATUS = ['参保缴费', '暂停缴费', '终止参保'] as const;
 const SUBSIDY_TYPES = ['最低生活保障', '特困人员救助供养', '临时救助', '残疾人两项补贴', '高龄津贴'] as const;
-const HOSPITALS = ['浙江大学医学院附属第一医院', '浙江省人民医院', '杭州市第一人民医院', '杭州市中医院', '西湖区社区卫生服务中心', '滨江区人民医院'];
+const HOSPITALS = [
+  '浙江大学医学院附属第一医院',
+  '浙江省人民医院',
+  '杭州市第一人民医院',
+  '杭州市中医院',
+  '西湖区社区卫生服务中心',
+  '滨江区人民医院',
+];
 const DIAGNOSES = ['J06.9', 'I10', 'E11.9', 'K29.7', 'M54.5', 'J18.9', 'N39.0', 'I25.1', 'C34.9', 'F32.9', 'Z00.0'];
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -149,7 +208,9 @@ const chineseName = (rng: Rng) => rng.pick(SURNAMES) + rng.pick(GIVEN) + (rng.ch
 
 function address(rng: Rng, district: (typeof DISTRICTS)[number]): string {
   const base = `浙江省杭州市${district.name}${rng.pick(district.streets)}${rng.int(1, 899)}号`;
-  return rng.chance(0.6) ? `${base}${rng.pick(COMMUNITIES)}${rng.int(1, 30)}幢${rng.int(1, 4)}单元${rng.int(1, 28)}${pad(rng.int(1, 4))}室` : base;
+  return rng.chance(0.6)
+    ? `${base}${rng.pick(COMMUNITIES)}${rng.int(1, 30)}幢${rng.int(1, 4)}单元${rng.int(1, 28)}${pad(rng.int(1, 4))}室`
+    : base;
 }
 
 const FULL_WIDTH_DIGITS = '０１２３４５６７８９';
@@ -188,7 +249,12 @@ export const DEMO_DATASETS = [
 
 export type DemoDatasetId = (typeof DEMO_DATASETS)[number]['id'];
 
-const ID_NUMBER = { type: 'string', pattern: '^[0-9]{17}[0-9X]$', title: '公民身份号码 / Resident ID number', 'x-subject': true };
+const ID_NUMBER = {
+  type: 'string',
+  pattern: '^[0-9]{17}[0-9X]$',
+  title: '公民身份号码 / Resident ID number',
+  'x-subject': true,
+};
 const DATE = { type: 'string', format: 'date' };
 const schemaOf = (properties: Record<string, Record<string, unknown>>, required: string[]): DatasetSchema => ({
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -204,13 +270,37 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
     description: '公安局户籍人口基础信息 / Registered residents of the city',
     schema: schemaOf(
       {
-        idNumber: { ...ID_NUMBER, 'x-key': true, 'x-sensitivity': 'sensitive', 'x-mask': 'partial', 'x-rule': 'gb11643-check' },
+        idNumber: {
+          ...ID_NUMBER,
+          'x-key': true,
+          'x-sensitivity': 'sensitive',
+          'x-mask': 'partial',
+          'x-rule': 'gb11643-check',
+        },
         name: { type: 'string', title: '姓名 / Name', maxLength: 50, 'x-sensitivity': 'personal', 'x-mask': 'partial' },
-        gender: { type: 'string', title: '性别 / Gender', enum: ['男', '女'], 'x-dimension': true, 'x-rule': { consistentWith: 'idNumber', digit: 17 } },
+        gender: {
+          type: 'string',
+          title: '性别 / Gender',
+          enum: ['男', '女'],
+          'x-dimension': true,
+          'x-rule': { consistentWith: 'idNumber', digit: 17 },
+        },
         birthDate: { ...DATE, title: '出生日期 / Birth date', 'x-rule': { consistentWith: 'idNumber' } },
         address: { type: 'string', title: '住址 / Address', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
-        mobile: { type: ['string', 'null'], title: '手机号码 / Mobile', 'x-sensitivity': 'personal', 'x-mask': 'partial', 'x-expected': true },
-        ethnicity: { type: 'string', title: '民族 / Ethnicity', enum: [...ETHNICITIES], 'x-dimension': true, 'x-index': true },
+        mobile: {
+          type: ['string', 'null'],
+          title: '手机号码 / Mobile',
+          'x-sensitivity': 'personal',
+          'x-mask': 'partial',
+          'x-expected': true,
+        },
+        ethnicity: {
+          type: 'string',
+          title: '民族 / Ethnicity',
+          enum: [...ETHNICITIES],
+          'x-dimension': true,
+          'x-index': true,
+        },
         registeredOn: { ...DATE, title: '登记日期 / Registered on', 'x-index': true },
       },
       ['idNumber', 'name', 'gender', 'birthDate', 'address', 'ethnicity', 'registeredOn'],
@@ -221,12 +311,30 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
     description: '市场主体登记信息 / Registered companies and their legal representatives',
     schema: schemaOf(
       {
-        creditCode: { type: 'string', title: '统一社会信用代码 / Unified social credit code', pattern: '^[0-9A-HJ-NPQRTUWXY]{18}$', 'x-key': true, 'x-subject': true, 'x-rule': 'gb32100-check' },
+        creditCode: {
+          type: 'string',
+          title: '统一社会信用代码 / Unified social credit code',
+          pattern: '^[0-9A-HJ-NPQRTUWXY]{18}$',
+          'x-key': true,
+          'x-subject': true,
+          'x-rule': 'gb32100-check',
+        },
         companyName: { type: 'string', title: '企业名称 / Company name', maxLength: 200 },
-        legalRepresentative: { type: 'string', title: '法定代表人 / Legal representative', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
+        legalRepresentative: {
+          type: 'string',
+          title: '法定代表人 / Legal representative',
+          'x-sensitivity': 'personal',
+          'x-mask': 'partial',
+        },
         registeredCapital: { type: 'number', title: '注册资本（元）/ Registered capital (CNY)', minimum: 0 },
         establishedOn: { ...DATE, title: '成立日期 / Established on', 'x-index': true },
-        status: { type: 'string', title: '登记状态 / Status', enum: [...COMPANY_STATUS], 'x-dimension': true, 'x-index': true },
+        status: {
+          type: 'string',
+          title: '登记状态 / Status',
+          enum: [...COMPANY_STATUS],
+          'x-dimension': true,
+          'x-index': true,
+        },
         address: { type: 'string', title: '住所 / Registered address' },
       },
       ['creditCode', 'companyName', 'legalRepresentative', 'establishedOn', 'status'],
@@ -238,8 +346,20 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
     schema: schemaOf(
       {
         licenceNo: { type: 'string', title: '许可证编号 / Licence number', 'x-key': true },
-        creditCode: { type: 'string', title: '统一社会信用代码 / Credit code of the holder', 'x-subject': true, 'x-rule': { references: 'legal-persons.creditCode' }, 'x-index': true },
-        licenceType: { type: 'string', title: '许可类型 / Licence type', enum: [...LICENCE_TYPES], 'x-dimension': true, 'x-index': true },
+        creditCode: {
+          type: 'string',
+          title: '统一社会信用代码 / Credit code of the holder',
+          'x-subject': true,
+          'x-rule': { references: 'legal-persons.creditCode' },
+          'x-index': true,
+        },
+        licenceType: {
+          type: 'string',
+          title: '许可类型 / Licence type',
+          enum: [...LICENCE_TYPES],
+          'x-dimension': true,
+          'x-index': true,
+        },
         issuedOn: { ...DATE, title: '发证日期 / Issued on' },
         expiresOn: { ...DATE, title: '有效期至 / Expires on', 'x-index': true },
       },
@@ -255,10 +375,29 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
         idNumber: { ...ID_NUMBER, 'x-key': true, 'x-sensitivity': 'sensitive', 'x-mask': 'hash', 'x-index': true },
         name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
         employerCreditCode: { type: ['string', 'null'], title: '单位信用代码 / Employer credit code' },
-        insuranceType: { type: 'string', title: '险种 / Insurance type', enum: [...INSURANCE_TYPES], 'x-key': true, 'x-dimension': true },
-        monthlyBase: { type: 'number', title: '月缴费基数 / Monthly contribution base', minimum: 0, 'x-sensitivity': 'sensitive', 'x-mask': 'redact', 'x-contribution-bound': 25000 },
+        insuranceType: {
+          type: 'string',
+          title: '险种 / Insurance type',
+          enum: [...INSURANCE_TYPES],
+          'x-key': true,
+          'x-dimension': true,
+        },
+        monthlyBase: {
+          type: 'number',
+          title: '月缴费基数 / Monthly contribution base',
+          minimum: 0,
+          'x-sensitivity': 'sensitive',
+          'x-mask': 'redact',
+          'x-contribution-bound': 25000,
+        },
         startDate: { ...DATE, title: '参保日期 / Start date' },
-        status: { type: 'string', title: '参保状态 / Status', enum: [...INSURANCE_STATUS], 'x-dimension': true, 'x-index': true },
+        status: {
+          type: 'string',
+          title: '参保状态 / Status',
+          enum: [...INSURANCE_STATUS],
+          'x-dimension': true,
+          'x-index': true,
+        },
       },
       ['idNumber', 'name', 'insuranceType', 'monthlyBase', 'startDate', 'status'],
     ),
@@ -271,7 +410,13 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
         recordNo: { type: 'string', title: '发放记录号 / Record number', 'x-key': true },
         idNumber: { ...ID_NUMBER, 'x-sensitivity': 'sensitive', 'x-mask': 'partial', 'x-index': true },
         name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
-        subsidyType: { type: 'string', title: '救助类型 / Subsidy type', enum: [...SUBSIDY_TYPES], 'x-dimension': true, 'x-index': true },
+        subsidyType: {
+          type: 'string',
+          title: '救助类型 / Subsidy type',
+          enum: [...SUBSIDY_TYPES],
+          'x-dimension': true,
+          'x-index': true,
+        },
         amount: { type: 'number', title: '金额（元）/ Amount (CNY)', minimum: 0, 'x-contribution-bound': 6000 },
         grantedOn: { ...DATE, title: '发放日期 / Granted on', 'x-index': true },
         address: { type: 'string', title: '住址 / Address', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
@@ -287,9 +432,25 @@ export const DEMO_SCHEMAS: Record<DemoDatasetId, { title: string; description: s
         claimNo: { type: 'string', title: '结算单号 / Claim number', 'x-key': true },
         idNumber: { ...ID_NUMBER, 'x-sensitivity': 'sensitive', 'x-mask': 'hash', 'x-index': true },
         name: { type: 'string', title: '姓名 / Name', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
-        diagnosisCode: { type: 'string', title: '诊断编码（ICD-10）/ Diagnosis code', 'x-sensitivity': 'sensitive', 'x-mask': 'redact' },
-        hospital: { type: 'string', title: '医疗机构 / Hospital', enum: [...HOSPITALS], 'x-dimension': true, 'x-index': true },
-        claimAmount: { type: 'number', title: '结算金额（元）/ Claim amount (CNY)', minimum: 0, 'x-contribution-bound': 80000 },
+        diagnosisCode: {
+          type: 'string',
+          title: '诊断编码（ICD-10）/ Diagnosis code',
+          'x-sensitivity': 'sensitive',
+          'x-mask': 'redact',
+        },
+        hospital: {
+          type: 'string',
+          title: '医疗机构 / Hospital',
+          enum: [...HOSPITALS],
+          'x-dimension': true,
+          'x-index': true,
+        },
+        claimAmount: {
+          type: 'number',
+          title: '结算金额（元）/ Claim amount (CNY)',
+          minimum: 0,
+          'x-contribution-bound': 80000,
+        },
         visitDate: { ...DATE, title: '就诊日期 / Visit date', 'x-index': true },
       },
       ['claimNo', 'idNumber', 'name', 'diagnosisCode', 'hospital', 'claimAmount', 'visitDate'],
@@ -325,7 +486,8 @@ export function generateDemoRows(scale = 1, seed = 20240601): Record<DemoDataset
     let idNumber = makeResidentId(district.code, birth, rng.int(0, 999), male);
     if (rng.chance(0.03)) idNumber = corruptLast(idNumber, '0123456789X', rng);
     const name = chineseName(rng);
-    const addr = people.length > 20 && rng.chance(0.15) ? rewriteAddress(rng, rng.pick(people).address) : address(rng, district);
+    const addr =
+      people.length > 20 && rng.chance(0.15) ? rewriteAddress(rng, rng.pick(people).address) : address(rng, district);
     const row: Record<string, unknown> = {
       idNumber,
       name,
@@ -346,7 +508,8 @@ export function generateDemoRows(scale = 1, seed = 20240601): Record<DemoDataset
     people.push({ idNumber, name, address: addr });
   }
   // A few duplicated registrations (same key, re-entered).
-  for (let i = 0; i < Math.round(residents.length * 0.01); i++) residents.push({ ...rng.pick(residents), registeredOn: randomDate(rng, 2020, 2024) });
+  for (let i = 0; i < Math.round(residents.length * 0.01); i++)
+    residents.push({ ...rng.pick(residents), registeredOn: randomDate(rng, 2020, 2024) });
 
   // Somebody from the registry, now and then somebody the registry does not know.
   const someone = (): Person => {
@@ -355,7 +518,11 @@ export function generateDemoRows(scale = 1, seed = 20240601): Record<DemoDataset
       return rng.chance(0.02) ? { ...p, name: p.name.slice(0, -1) + rng.pick(GIVEN) } : p;
     }
     const d = rng.pick(DISTRICTS);
-    return { idNumber: makeResidentId(d.code, randomDate(rng, 1940, 2005), rng.int(0, 999), rng.chance(0.5)), name: chineseName(rng), address: address(rng, d) };
+    return {
+      idNumber: makeResidentId(d.code, randomDate(rng, 1940, 2005), rng.int(0, 999), rng.chance(0.5)),
+      name: chineseName(rng),
+      address: address(rng, d),
+    };
   };
 
   // Legal persons
@@ -401,7 +568,14 @@ export function generateDemoRows(scale = 1, seed = 20240601): Record<DemoDataset
   const notYetEnrolled = (p: Person): Person => {
     for (let tries = 0; enrolled.has(p.idNumber); tries++) {
       const d = spare.pick(DISTRICTS);
-      p = tries < 100 ? spare.pick(people) : { idNumber: makeResidentId(d.code, randomDate(spare, 1940, 2005), spare.int(0, 999), spare.chance(0.5)), name: chineseName(spare), address: address(spare, d) };
+      p =
+        tries < 100
+          ? spare.pick(people)
+          : {
+              idNumber: makeResidentId(d.code, randomDate(spare, 1940, 2005), spare.int(0, 999), spare.chance(0.5)),
+              name: chineseName(spare),
+              address: address(spare, d),
+            };
     }
     enrolled.add(p.idNumber);
     return p;
@@ -475,76 +649,109 @@ export function generateDemoRows(scale = 1, seed = 20240601): Record<DemoDataset
  * transaction. Does nothing (returns null) when any department exists already.
  */
 /** `calendar`: the operator's working calendar, so the demo history's deadlines are the ones the hub would set. */
-export async function seedDemoData(db: CatalogDb, opts: { scale?: number; now?: Date; calendar?: WorkingCalendar } = {}): Promise<{ records: number } | null> {
+export async function seedDemoData(
+  db: CatalogDb,
+  opts: { scale?: number; now?: Date; calendar?: WorkingCalendar } = {},
+): Promise<{ records: number } | null> {
   const [{ n }] = await db.select({ n: count() }).from(departments);
   if (Number(n) > 0) return null;
   const scale = opts.scale ?? 1;
   const now = opts.now ?? new Date();
   const generated = generateDemoRows(scale);
-  return grantCacheFor(db).aroundWrite(() => db.transaction(async (tx) => {
-    const inserted = await tx.insert(departments).values([...DEMO_DEPARTMENTS]).onConflictDoNothing().returning();
-    if (inserted.length < DEMO_DEPARTMENTS.length) {
-      tx.rollback(); // someone else is seeding
-    }
-    let total = 0;
-    for (const d of DEMO_DATASETS) {
-      const meta = DEMO_SCHEMAS[d.id];
-      const compiled = compileDatasetSchema(meta.schema);
-      const rows = generated[d.id];
-      await tx.insert(datasets).values({
-        id: d.id,
-        title: meta.title,
-        description: meta.description,
-        ownerDept: d.ownerDept,
-        tier: d.tier,
-        keyFields: compiled.keyFields,
-        version: 1,
-        schema: compiled.schema,
-        fieldOrder: Object.keys(compiled.schema.properties),
-        recordCount: rows.length,
-      });
-      await tx.insert(datasetVersions).values({ datasetId: d.id, version: 1, schema: compiled.schema, fieldOrder: Object.keys(compiled.schema.properties) });
-      for (let i = 0; i < rows.length; i += 1000) {
-        const chunk = rows.slice(i, i + 1000).map((data, j) => {
-          if (!compiled.validate(data)) throw new Error(`demo row ${d.id}#${i + j + 1} is not well-shaped: ${JSON.stringify(compiled.validate.errors)}`);
-          return { datasetId: d.id, key: recordKey(compiled.keyFields, data), data, version: 1 };
-        });
-        await tx.insert(records).values(chunk);
-      }
-      total += rows.length;
-    }
-    const day = 86_400_000;
-    const demoGrants = await tx.insert(grants).values([
-      {
-        datasetId: 'social-insurance',
-        granteeDept: 'MCA',
-        fields: ['idNumber', 'name', 'insuranceType', 'status'],
-        unmaskedFields: ['name'],
-        purpose: '低保资格核查 / subsidy eligibility check',
-        expiresAt: new Date(now.getTime() + 365 * day),
-        createdAt: now,
-        createdBy: 'demo-seed',
-      },
-      {
-        datasetId: 'subsidies',
-        granteeDept: 'NHC',
-        fields: ['recordNo', 'idNumber', 'subsidyType', 'grantedOn'],
-        unmaskedFields: [],
-        purpose: '医疗救助对象比对 / medical assistance matching (expired)',
-        expiresAt: new Date(now.getTime() - 30 * day),
-        createdAt: new Date(now.getTime() - 395 * day),
-        createdBy: 'demo-seed',
-      },
-    ]).returning({ id: grants.id });
-    await seedAccessHistory(tx, now, { mcaOnSocialInsurance: demoGrants[0].id, nhcOnSubsidies: demoGrants[1].id }, opts.calendar);
-    return { records: total };
-  }).then(async (seeded) => {
-    // The rows bypass createDataset: their x-index indexes are built here, after the commit.
-    if (seeded) for (const d of DEMO_DATASETS) await syncRecordIndexesAfterWrite(db, d.id, compileDatasetSchema(DEMO_SCHEMAS[d.id].schema).schema);
-    return seeded;
-  }, (err) => {
-    // tx.rollback() throws a TransactionRollbackError: another process seeded first.
-    if ((err as Error)?.name === 'TransactionRollbackError' || /Rollback/i.test(String((err as Error)?.message))) return null;
-    throw err;
-  }));
+  return grantCacheFor(db).aroundWrite(() =>
+    db
+      .transaction(async (tx) => {
+        const inserted = await tx
+          .insert(departments)
+          .values([...DEMO_DEPARTMENTS])
+          .onConflictDoNothing()
+          .returning();
+        if (inserted.length < DEMO_DEPARTMENTS.length) {
+          tx.rollback(); // someone else is seeding
+        }
+        let total = 0;
+        for (const d of DEMO_DATASETS) {
+          const meta = DEMO_SCHEMAS[d.id];
+          const compiled = compileDatasetSchema(meta.schema);
+          const rows = generated[d.id];
+          await tx.insert(datasets).values({
+            id: d.id,
+            title: meta.title,
+            description: meta.description,
+            ownerDept: d.ownerDept,
+            tier: d.tier,
+            keyFields: compiled.keyFields,
+            version: 1,
+            schema: compiled.schema,
+            fieldOrder: Object.keys(compiled.schema.properties),
+            recordCount: rows.length,
+          });
+          await tx.insert(datasetVersions).values({
+            datasetId: d.id,
+            version: 1,
+            schema: compiled.schema,
+            fieldOrder: Object.keys(compiled.schema.properties),
+          });
+          for (let i = 0; i < rows.length; i += 1000) {
+            const chunk = rows.slice(i, i + 1000).map((data, j) => {
+              if (!compiled.validate(data))
+                throw new Error(
+                  `demo row ${d.id}#${i + j + 1} is not well-shaped: ${JSON.stringify(compiled.validate.errors)}`,
+                );
+              return { datasetId: d.id, key: recordKey(compiled.keyFields, data), data, version: 1 };
+            });
+            await tx.insert(records).values(chunk);
+          }
+          total += rows.length;
+        }
+        const day = 86_400_000;
+        const demoGrants = await tx
+          .insert(grants)
+          .values([
+            {
+              datasetId: 'social-insurance',
+              granteeDept: 'MCA',
+              fields: ['idNumber', 'name', 'insuranceType', 'status'],
+              unmaskedFields: ['name'],
+              purpose: '低保资格核查 / subsidy eligibility check',
+              expiresAt: new Date(now.getTime() + 365 * day),
+              createdAt: now,
+              createdBy: 'demo-seed',
+            },
+            {
+              datasetId: 'subsidies',
+              granteeDept: 'NHC',
+              fields: ['recordNo', 'idNumber', 'subsidyType', 'grantedOn'],
+              unmaskedFields: [],
+              purpose: '医疗救助对象比对 / medical assistance matching (expired)',
+              expiresAt: new Date(now.getTime() - 30 * day),
+              createdAt: new Date(now.getTime() - 395 * day),
+              createdBy: 'demo-seed',
+            },
+          ])
+          .returning({ id: grants.id });
+        await seedAccessHistory(
+          tx,
+          now,
+          { mcaOnSocialInsurance: demoGrants[0].id, nhcOnSubsidies: demoGrants[1].id },
+          opts.calendar,
+        );
+        return { records: total };
+      })
+      .then(
+        async (seeded) => {
+          // The rows bypass createDataset: their x-index indexes are built here, after the commit.
+          if (seeded)
+            for (const d of DEMO_DATASETS)
+              await syncRecordIndexesAfterWrite(db, d.id, compileDatasetSchema(DEMO_SCHEMAS[d.id].schema).schema);
+          return seeded;
+        },
+        (err) => {
+          // tx.rollback() throws a TransactionRollbackError: another process seeded first.
+          if ((err as Error)?.name === 'TransactionRollbackError' || /Rollback/i.test(String((err as Error)?.message)))
+            return null;
+          throw err;
+        },
+      ),
+  );
 }

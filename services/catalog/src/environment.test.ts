@@ -4,16 +4,27 @@ import { loadCatalogEnv } from './environment.ts';
 
 describe('catalog environment', () => {
   it('defaults, coerces and names bad variables', () => {
-    expect(loadCatalogEnv({})).toMatchObject({ CATALOG_PORT: 4101, GOVSHARE_DEMO_DATA: true, GOVSHARE_HOST: '127.0.0.1' });
-    expect(loadCatalogEnv({ CATALOG_PORT: '5000', GOVSHARE_DEMO_DATA: 'false' })).toMatchObject({ CATALOG_PORT: 5000, GOVSHARE_DEMO_DATA: false });
+    expect(loadCatalogEnv({})).toMatchObject({
+      CATALOG_PORT: 4101,
+      GOVSHARE_DEMO_DATA: true,
+      GOVSHARE_HOST: '127.0.0.1',
+    });
+    expect(loadCatalogEnv({ CATALOG_PORT: '5000', GOVSHARE_DEMO_DATA: 'false' })).toMatchObject({
+      CATALOG_PORT: 5000,
+      GOVSHARE_DEMO_DATA: false,
+    });
     expect(() => loadCatalogEnv({ CATALOG_PORT: 'http' })).toThrow(ConfigError);
     expect(() => loadCatalogEnv({ CATALOG_PORT: 'http' })).toThrow(/CATALOG_PORT/);
   });
 
   it('refuses a well-shaped impossible date in the working calendar, naming the variable', () => {
     expect(() => loadCatalogEnv({ GOVSHARE_HOLIDAYS: '2026-10-01,2026-13-01' })).toThrow(ConfigError);
-    expect(() => loadCatalogEnv({ GOVSHARE_HOLIDAYS: '2026-10-01,2026-13-01' })).toThrow(/GOVSHARE_HOLIDAYS="2026-10-01,2026-13-01": "2026-13-01" is not a date/);
-    expect(() => loadCatalogEnv({ GOVSHARE_MAKEUP_WORKDAYS: '2026-02-30' })).toThrow(/GOVSHARE_MAKEUP_WORKDAYS=.*"2026-02-30" is not a date/);
+    expect(() => loadCatalogEnv({ GOVSHARE_HOLIDAYS: '2026-10-01,2026-13-01' })).toThrow(
+      /GOVSHARE_HOLIDAYS="2026-10-01,2026-13-01": "2026-13-01" is not a date/,
+    );
+    expect(() => loadCatalogEnv({ GOVSHARE_MAKEUP_WORKDAYS: '2026-02-30' })).toThrow(
+      /GOVSHARE_MAKEUP_WORKDAYS=.*"2026-02-30" is not a date/,
+    );
     expect(loadCatalogEnv({ GOVSHARE_HOLIDAYS: '2026-10-01' }).GOVSHARE_HOLIDAYS).toBe('2026-10-01');
   });
 

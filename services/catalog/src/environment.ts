@@ -5,11 +5,37 @@ const DATE_LIST = '^(\\d{4}-\\d{2}-\\d{2}(,\\d{4}-\\d{2}-\\d{2})*)?$';
 
 export const catalogEnvSpec = {
   ...commonEnvSpec,
-  CATALOG_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 4101, description: 'Port the catalog listens on' },
-  GOVSHARE_DEMO_DATA: { type: 'boolean', default: true, description: 'Load the demo departments, datasets and records into an empty catalog' },
-  GOVSHARE_HOLIDAYS: { type: 'string', pattern: DATE_LIST, default: '', description: 'Public holidays for access request deadlines: comma-separated YYYY-MM-DD (China Standard Time)' },
-  GOVSHARE_MAKEUP_WORKDAYS: { type: 'string', pattern: DATE_LIST, default: '', description: 'Make-up working days (调休) on weekends: comma-separated YYYY-MM-DD' },
-  GOVSHARE_SANDBOX_K: { type: 'integer', minimum: 2, maximum: 1000, default: 10, description: 'Sandbox: groups with fewer subjects are suppressed' },
+  CATALOG_PORT: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 4101,
+    description: 'Port the catalog listens on',
+  },
+  GOVSHARE_DEMO_DATA: {
+    type: 'boolean',
+    default: true,
+    description: 'Load the demo departments, datasets and records into an empty catalog',
+  },
+  GOVSHARE_HOLIDAYS: {
+    type: 'string',
+    pattern: DATE_LIST,
+    default: '',
+    description: 'Public holidays for access request deadlines: comma-separated YYYY-MM-DD (China Standard Time)',
+  },
+  GOVSHARE_MAKEUP_WORKDAYS: {
+    type: 'string',
+    pattern: DATE_LIST,
+    default: '',
+    description: 'Make-up working days (调休) on weekends: comma-separated YYYY-MM-DD',
+  },
+  GOVSHARE_SANDBOX_K: {
+    type: 'integer',
+    minimum: 2,
+    maximum: 1000,
+    default: 10,
+    description: 'Sandbox: groups with fewer subjects are suppressed',
+  },
   GOVSHARE_INGEST_MAX_CELL_BYTES: {
     type: 'integer',
     minimum: 1024,
@@ -41,7 +67,9 @@ export function loadCatalogEnv(source: Record<string, string | undefined> = proc
     try {
       workingCalendar({ holidays: dateList(env[name]) });
     } catch (err) {
-      problems.push(`${name}=${JSON.stringify(env[name])}: ${(err as Error).message.replace(/^working calendar: /, '')}`);
+      problems.push(
+        `${name}=${JSON.stringify(env[name])}: ${(err as Error).message.replace(/^working calendar: /, '')}`,
+      );
     }
   }
   if (problems.length) throw new ConfigError(problems);

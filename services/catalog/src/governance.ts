@@ -9,7 +9,13 @@ import { DAY_MS, systemClock, WEEKENDS_ONLY, workingMsBetween, type Clock, type 
 
 /** A figure warns when it is more than this fraction above its target (a target of 0: any excess). */
 export const WARNING_TOLERANCE = 0.1;
-export const REJECT_CODES: RejectReasonCode[] = ['standards_mismatch', 'security', 'no_legal_basis', 'data_not_held', 'other'];
+export const REJECT_CODES: RejectReasonCode[] = [
+  'standards_mismatch',
+  'security',
+  'no_legal_basis',
+  'data_not_held',
+  'other',
+];
 
 /** Nearest-rank percentile of an ascending array. */
 export function percentile(sorted: number[], p: number): number | null {
@@ -25,7 +31,9 @@ export function exceeds(value: number, target: number): boolean {
 
 type RequestRow = typeof accessRequests.$inferSelect;
 /** Fewer fields, fewer unmasked fields or a shorter duration than the request asked for. */
-export function approvedNarrower(r: Pick<RequestRow, 'fields' | 'unmaskedFields' | 'durationDays' | 'decision'>): boolean {
+export function approvedNarrower(
+  r: Pick<RequestRow, 'fields' | 'unmaskedFields' | 'durationDays' | 'decision'>,
+): boolean {
   const d = r.decision as { fields?: string[]; unmaskedFields?: string[]; durationDays?: number } | null;
   if (!d) return false;
   const asked = new Set((r.fields as { name: string }[]).map((f) => f.name));
@@ -59,12 +67,18 @@ export async function governanceFigures(
     .where(
       and(
         or(eq(accessRequests.ownerDept, dept), eq(accessRequests.requesterDept, dept)),
-        or(and(gte(accessRequests.filedAt, from), lt(accessRequests.filedAt, to)), and(gte(accessRequests.decidedAt, from), lt(accessRequests.decidedAt, to)), eq(accessRequests.status, 'pending')),
+        or(
+          and(gte(accessRequests.filedAt, from), lt(accessRequests.filedAt, to)),
+          and(gte(accessRequests.decidedAt, from), lt(accessRequests.decidedAt, to)),
+          eq(accessRequests.status, 'pending'),
+        ),
       ),
     );
   const received = rows.filter((r) => r.ownerDept === dept && inPeriod(r.filedAt)).length;
   const filed = rows.filter((r) => r.requesterDept === dept && inPeriod(r.filedAt)).length;
-  const decidedRows = rows.filter((r) => r.ownerDept === dept && (r.status === 'approved' || r.status === 'rejected') && inPeriod(r.decidedAt));
+  const decidedRows = rows.filter(
+    (r) => r.ownerDept === dept && (r.status === 'approved' || r.status === 'rejected') && inPeriod(r.decidedAt),
+  );
   const approved = decidedRows.filter((r) => r.status === 'approved').length;
   const rejectedRows = decidedRows.filter((r) => r.status === 'rejected');
   const refusalRate = decidedRows.length ? rejectedRows.length / decidedRows.length : null;
@@ -79,12 +93,23 @@ export async function governanceFigures(
   const overdueNow = pending.filter((r) => r.deadline < now).length;
   const decidedLate = decidedRows.filter((r) => r.decidedAt! > r.deadline).length;
 
-  const owned = (await db.select({ id: datasets.id }).from(datasets).where(eq(datasets.ownerDept, dept))).map((d) => d.id);
+  const owned = (await db.select({ id: datasets.id }).from(datasets).where(eq(datasets.ownerDept, dept))).map(
+    (d) => d.id,
+  );
   const activeGrants = owned.length
-    ? (await db.select({ id: grants.id }).from(grants).where(and(inArray(grants.datasetId, owned), isNull(grants.revokedAt), gt(grants.expiresAt, now)))).length
+    ? (
+        await db
+          .select({ id: grants.id })
+          .from(grants)
+          .where(and(inArray(grants.datasetId, owned), isNull(grants.revokedAt), gt(grants.expiresAt, now)))
+      ).length
     : 0;
 
-  const targets = { refusalRate: settings.refusalRateTarget, decisionDaysP90: settings.deadlineWorkingDays, overdue: 0 };
+  const targets = {
+    refusalRate: settings.refusalRateTarget,
+    decisionDaysP90: settings.deadlineWorkingDays,
+    overdue: 0,
+  };
   const p90 = round(percentile(days, 90));
   const warnings: GovernanceWarning[] = [];
   if (refusalRate !== null && exceeds(refusalRate, targets.refusalRate)) {
@@ -96,10 +121,20 @@ export async function governanceFigures(
     });
   }
   if (p90 !== null && exceeds(p90, targets.decisionDaysP90)) {
-    warnings.push({ figure: 'decisionDaysP90', value: p90, target: targets.decisionDaysP90, message: `90% of decisions took up to ${p90} working days; the time limit is ${targets.decisionDaysP90}` });
+    warnings.push({
+      figure: 'decisionDaysP90',
+      value: p90,
+      target: targets.decisionDaysP90,
+      message: `90% of decisions took up to ${p90} working days; the time limit is ${targets.decisionDaysP90}`,
+    });
   }
   if (exceeds(overdueNow, targets.overdue)) {
-    warnings.push({ figure: 'overdue', value: overdueNow, target: 0, message: `${overdueNow} request(s) are past their deadline` });
+    warnings.push({
+      figure: 'overdue',
+      value: overdueNow,
+      target: 0,
+      message: `${overdueNow} request(s) are past their deadline`,
+    });
   }
   return {
     dept,

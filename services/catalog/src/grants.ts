@@ -28,28 +28,50 @@ const refuse = (path: string, rule: string, message: string): never => {
 export async function createGrant(db: CatalogDb, input: GrantCreate, now = new Date()): Promise<Grant> {
   const [ds] = await db.select().from(datasets).where(eq(datasets.id, input.datasetId));
   if (!ds) throw new AppError('NOT_FOUND', `dataset "${input.datasetId}" not found`);
-  if (ds.tier !== 'RESTRICTED') refuse('datasetId', 'tier-not-restricted', `dataset "${ds.id}" is ${ds.tier}; grants are only for RESTRICTED datasets`);
+  if (ds.tier !== 'RESTRICTED')
+    refuse(
+      'datasetId',
+      'tier-not-restricted',
+      `dataset "${ds.id}" is ${ds.tier}; grants are only for RESTRICTED datasets`,
+    );
   const [dept] = await db.select().from(departments).where(eq(departments.code, input.granteeDept));
   if (!dept) refuse('granteeDept', 'department-unknown', `department "${input.granteeDept}" does not exist`);
   const known = new Set(Object.keys(ds.schema.properties));
-  for (const f of input.fields) if (!known.has(f)) refuse('fields', 'field-unknown', `field "${f}" is not in dataset "${ds.id}"`);
+  for (const f of input.fields)
+    if (!known.has(f)) refuse('fields', 'field-unknown', `field "${f}" is not in dataset "${ds.id}"`);
   const unmasked = input.unmaskedFields ?? [];
-  for (const f of unmasked) if (!input.fields.includes(f)) refuse('unmaskedFields', 'unmasked-not-granted', `field "${f}" is not among the granted fields`);
+  for (const f of unmasked)
+    if (!input.fields.includes(f))
+      refuse('unmaskedFields', 'unmasked-not-granted', `field "${f}" is not among the granted fields`);
   const expiresAt = new Date(input.expiresAt);
   if (!(expiresAt.getTime() > now.getTime())) refuse('expiresAt', 'expiry-in-past', `must be in the future`);
   const [row] = await grantCacheFor(db).aroundWrite(() =>
     db
       .insert(grants)
-      .values({ datasetId: ds.id, granteeDept: input.granteeDept, fields: input.fields, unmaskedFields: unmasked, purpose: input.purpose, expiresAt, createdBy: input.createdBy, createdAt: now })
+      .values({
+        datasetId: ds.id,
+        granteeDept: input.granteeDept,
+        fields: input.fields,
+        unmaskedFields: unmasked,
+        purpose: input.purpose,
+        expiresAt,
+        createdBy: input.createdBy,
+        createdAt: now,
+      })
       .returning(),
   );
   return toGrant(row);
 }
 
-export async function listGrants(db: CatalogDb, q: { datasetId?: string; granteeDept?: string; active?: boolean; changedSince?: string }, now: Date = new Date()): Promise<{ grants: Grant[] }> {
+export async function listGrants(
+  db: CatalogDb,
+  q: { datasetId?: string; granteeDept?: string; active?: boolean; changedSince?: string },
+  now: Date = new Date(),
+): Promise<{ grants: Grant[] }> {
   const conds: SQL[] = [];
   // Created or revoked at or after the time (the gateway's sweep of grant facts asks for recent changes).
-  if (q.changedSince) conds.push(or(gte(grants.createdAt, new Date(q.changedSince)), gte(grants.revokedAt, new Date(q.changedSince)))!);
+  if (q.changedSince)
+    conds.push(or(gte(grants.createdAt, new Date(q.changedSince)), gte(grants.revokedAt, new Date(q.changedSince)))!);
   if (q.datasetId) conds.push(eq(grants.datasetId, q.datasetId));
   if (q.granteeDept) conds.push(eq(grants.granteeDept, q.granteeDept));
   if (q.active === true) conds.push(and(isNull(grants.revokedAt), gt(grants.expiresAt, now))!);
@@ -78,6 +100,11 @@ export async function getGrant(db: CatalogDb, id: string): Promise<Grant> {
  */
 export async function revokeGrant(db: CatalogDb, id: string, now: Date = new Date()): Promise<Grant> {
   if (!isUuid(id)) throw new AppError('NOT_FOUND', `grant "${id}" not found`);
-  await grantCacheFor(db).aroundWrite(() => db.update(grants).set({ revokedAt: now }).where(and(eq(grants.id, id), isNull(grants.revokedAt))));
+  await grantCacheFor(db).aroundWrite(() =>
+    db
+      .update(grants)
+      .set({ revokedAt: now })
+      .where(and(eq(grants.id, id), isNull(grants.revokedAt))),
+  );
   return getGrant(db, id);
 }

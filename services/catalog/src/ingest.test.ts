@@ -25,9 +25,19 @@ const schema: DatasetSchema = {
   additionalProperties: false,
 };
 
-const good = (i: number) => ({ pid: `P${i}`, name: `name ${i}`, age: i % 90, score: i / 4, active: i % 2 === 0, born: '1990-01-02', kind: i % 3 ? 'a' : 'b' });
+const good = (i: number) => ({
+  pid: `P${i}`,
+  name: `name ${i}`,
+  age: i % 90,
+  score: i / 4,
+  active: i % 2 === 0,
+  born: '1990-01-02',
+  kind: i % 3 ? 'a' : 'b',
+});
 
-async function refused(p: Promise<unknown>): Promise<{ errors: { row: number; field: string; rule: string; message: string }[]; errorCount: number }> {
+async function refused(
+  p: Promise<unknown>,
+): Promise<{ errors: { row: number; field: string; rule: string; message: string }[]; errorCount: number }> {
   const e = await p.then(
     () => {
       throw new Error('batch was accepted');
@@ -48,7 +58,8 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
     await createDataset(db, { id, title: 'People', ownerDept: 'TST', tier: 'INTERNAL', schema });
     return id;
   };
-  const stored = async (id: string) => Number((await db.select({ n: count() }).from(records).where(eq(records.datasetId, id)))[0].n);
+  const stored = async (id: string) =>
+    Number((await db.select({ n: count() }).from(records).where(eq(records.datasetId, id)))[0].n);
 
   beforeAll(async () => {
     ({ db, close } = await openTestDb(url));
@@ -59,10 +70,17 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
   it('appends well-shaped rows, dirty ones included (duplicate keys, blank strings)', async () => {
     const id = await newDataset();
     const rows = [good(1), good(2), { ...good(2), name: '   ' }, { pid: 'P3', name: '' }];
-    expect(await ingest(db, id, 'append', batchItems(rows))).toEqual({ datasetId: id, mode: 'append', accepted: 4, recordCount: 4 });
+    expect(await ingest(db, id, 'append', batchItems(rows))).toEqual({
+      datasetId: id,
+      mode: 'append',
+      accepted: 4,
+      recordCount: 4,
+    });
     expect(await ingest(db, id, 'append', batchItems([good(4)]))).toMatchObject({ accepted: 1, recordCount: 5 });
     expect(await stored(id)).toBe(5);
-    const keys = (await db.select({ key: records.key }).from(records).where(eq(records.datasetId, id))).map((r) => r.key);
+    const keys = (await db.select({ key: records.key }).from(records).where(eq(records.datasetId, id))).map(
+      (r) => r.key,
+    );
     expect(keys.filter((k) => k === 'P2')).toHaveLength(2);
   });
 
@@ -135,9 +153,14 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
   it('converts CSV cells per declared type; an empty cell is an absent field', async () => {
     const id = await newDataset();
     const compiled = compiledFor(await getDatasetRow(db, id));
-    const csv = '\ufeffpid,name,age,score,active,born,kind\nP1,"Li, Lei",42,3.5,true,1990-01-02,a\nP2,王芳,,-1e2,FALSE,,\n';
+    const csv =
+      '\ufeffpid,name,age,score,active,born,kind\nP1,"Li, Lei",42,3.5,true,1990-01-02,a\nP2,王芳,,-1e2,FALSE,,\n';
     expect(await ingest(db, id, 'append', csvItems(Readable.from([csv]), compiled))).toMatchObject({ accepted: 2 });
-    const rows = await db.select({ data: records.data }).from(records).where(eq(records.datasetId, id)).orderBy(records.id);
+    const rows = await db
+      .select({ data: records.data })
+      .from(records)
+      .where(eq(records.datasetId, id))
+      .orderBy(records.id);
     expect(rows.map((r) => r.data)).toEqual([
       { pid: 'P1', name: 'Li, Lei', age: 42, score: 3.5, active: true, born: '1990-01-02', kind: 'a' },
       { pid: 'P2', name: '王芳', score: -100, active: false },
@@ -161,14 +184,23 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
     const bad = [good(100), { ...good(101), score: 'high' }];
     await refused(ingest(db, id, 'replace', batchItems(bad)));
     expect(await stored(id)).toBe(30); // the delete was rolled back too
-    expect(await ingest(db, id, 'replace', batchItems([good(200), good(201)]))).toMatchObject({ mode: 'replace', accepted: 2, recordCount: 2 });
-    const keys = (await db.select({ key: records.key }).from(records).where(eq(records.datasetId, id))).map((r) => r.key).sort();
+    expect(await ingest(db, id, 'replace', batchItems([good(200), good(201)]))).toMatchObject({
+      mode: 'replace',
+      accepted: 2,
+      recordCount: 2,
+    });
+    const keys = (await db.select({ key: records.key }).from(records).where(eq(records.datasetId, id)))
+      .map((r) => r.key)
+      .sort();
     expect(keys).toEqual(['P200', 'P201']);
     // An empty replace empties the dataset only when confirmed.
     const empty = await ingest(db, id, 'replace', batchItems([])).catch((e) => e);
     expect(empty).toMatchObject({ code: 'BAD_USER_INPUT', details: { rule: 'empty-replace' } });
     expect(await stored(id)).toBe(2);
-    expect(await ingest(db, id, 'replace', batchItems([]), { confirmEmpty: true })).toMatchObject({ accepted: 0, recordCount: 0 });
+    expect(await ingest(db, id, 'replace', batchItems([]), { confirmEmpty: true })).toMatchObject({
+      accepted: 0,
+      recordCount: 0,
+    });
   });
 
   it('concurrent ingests of one dataset keep record_count equal to the stored rows', async () => {
@@ -191,11 +223,22 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
   it('refuses NUL (U+0000) in any value as a row error naming the field, in every input format', async () => {
     const id = await newDataset();
     const compiled = compiledFor(await getDatasetRow(db, id));
-    const batch = await refused(ingest(db, id, 'append', batchItems([good(1), { ...good(2), name: 'Wang\u0000Fang' }])));
+    const batch = await refused(
+      ingest(db, id, 'append', batchItems([good(1), { ...good(2), name: 'Wang\u0000Fang' }])),
+    );
     expect(batch.errors).toEqual([expect.objectContaining({ row: 2, field: 'name', rule: 'nul-character' })]);
-    const nd = await refused(ingest(db, id, 'append', ndjsonItems(Readable.from([`${JSON.stringify(good(1))}\n{"pid":"P2","name":"x\\u0000"}\n`]))));
+    const nd = await refused(
+      ingest(
+        db,
+        id,
+        'append',
+        ndjsonItems(Readable.from([`${JSON.stringify(good(1))}\n{"pid":"P2","name":"x\\u0000"}\n`])),
+      ),
+    );
     expect(nd.errors).toEqual([expect.objectContaining({ row: 2, field: 'name', rule: 'nul-character' })]);
-    const csv = await refused(ingest(db, id, 'append', csvItems(Readable.from(['pid,name,kind\nP1,x,a\nP2,y,\u0000b\n']), compiled)));
+    const csv = await refused(
+      ingest(db, id, 'append', csvItems(Readable.from(['pid,name,kind\nP1,x,a\nP2,y,\u0000b\n']), compiled)),
+    );
     expect(csv.errors.map((e) => [e.row, e.field, e.rule])).toEqual([
       [2, 'kind', 'enum'],
       [2, 'kind', 'nul-character'],
@@ -217,19 +260,35 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
       }
       yield suffix;
     }
-    const csv = await refused(ingest(db, id, 'append', csvItems(Readable.from(hugeCell('pid,name\nP1,a\nP2,', '\n')), compiled, limit), { maxCellBytes: limit }));
+    const csv = await refused(
+      ingest(db, id, 'append', csvItems(Readable.from(hugeCell('pid,name\nP1,a\nP2,', '\n')), compiled, limit), {
+        maxCellBytes: limit,
+      }),
+    );
     expect(csv.errors).toEqual([expect.objectContaining({ row: 2, field: 'name', rule: 'size-limit' })]);
     expect(produced).toBeLessThan(1024 * 1024);
     produced = 0;
-    const nd = await refused(ingest(db, id, 'append', ndjsonItems(hugeCell('{"pid":"P1","name":"a"}\n{"pid":"P2","name":"', '"}\n'), limit), { maxCellBytes: limit }));
+    const nd = await refused(
+      ingest(db, id, 'append', ndjsonItems(hugeCell('{"pid":"P1","name":"a"}\n{"pid":"P2","name":"', '"}\n'), limit), {
+        maxCellBytes: limit,
+      }),
+    );
     expect(nd.errors).toEqual([expect.objectContaining({ row: 2, rule: 'size-limit' })]);
     expect(produced).toBeLessThan(1024 * 1024);
     // Exactly at the limit (in UTF-8 bytes: 3 per character here) goes in; one byte more does not.
     const atLimit = '王'.repeat(limit / 4) + 'x'.repeat(limit / 4);
-    expect(await ingest(db, id, 'append', batchItems([{ pid: 'P3', name: atLimit }]), { maxCellBytes: limit })).toMatchObject({ accepted: 1 });
-    const over = await refused(ingest(db, id, 'append', batchItems([{ pid: 'P4', name: atLimit + 'x' }]), { maxCellBytes: limit }));
+    expect(
+      await ingest(db, id, 'append', batchItems([{ pid: 'P3', name: atLimit }]), { maxCellBytes: limit }),
+    ).toMatchObject({ accepted: 1 });
+    const over = await refused(
+      ingest(db, id, 'append', batchItems([{ pid: 'P4', name: atLimit + 'x' }]), { maxCellBytes: limit }),
+    );
     expect(over.errors).toEqual([expect.objectContaining({ row: 1, field: 'name', rule: 'size-limit' })]);
-    const cell = await refused(ingest(db, id, 'append', csvItems(Readable.from([`pid,name\nP5,${atLimit}x\n`]), compiled, limit), { maxCellBytes: limit }));
+    const cell = await refused(
+      ingest(db, id, 'append', csvItems(Readable.from([`pid,name\nP5,${atLimit}x\n`]), compiled, limit), {
+        maxCellBytes: limit,
+      }),
+    );
     expect(cell.errors).toEqual([expect.objectContaining({ row: 1, field: 'name', rule: 'size-limit' })]);
   });
 
@@ -243,7 +302,9 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
       ['pid,name,constructor', 'constructor', 'reserved-name'],
       ['prototype,pid,name', 'prototype', 'reserved-name'],
     ]) {
-      const e = await ingest(db, id, 'append', csvItems(Readable.from([`${header}\nP1,x,y\n`]), compiled)).catch((err) => err);
+      const e = await ingest(db, id, 'append', csvItems(Readable.from([`${header}\nP1,x,y\n`]), compiled)).catch(
+        (err) => err,
+      );
       expect(e).toMatchObject({ code: 'BAD_USER_INPUT', details: { field, rule } });
       expect(e.message).toContain(`"${field}"`);
     }
@@ -254,10 +315,17 @@ describe.each(testTargets)('ingest on $name', ({ url }) => {
     const id = await newDataset();
     const compiled = compiledFor(await getDatasetRow(db, id));
     const text = 'pid,name\nP1,王芳\nP2,"欧阳, 𠀀娜"\n';
-    const upload = (body: Buffer, contentType: string) => streamItems(Readable.from([body]), streamUpload(contentType), compiled);
-    expect(await ingest(db, id, 'append', upload(iconv.encode(text, 'gb18030'), 'text/csv; charset=GB18030'))).toMatchObject({ accepted: 2 });
-    expect(await ingest(db, id, 'append', upload(iconv.encode(text, 'gbk'), 'text/csv;charset="gbk"'))).toMatchObject({ accepted: 2 });
-    const names = (await db.select({ data: records.data }).from(records).where(eq(records.datasetId, id)).orderBy(records.id)).map((r) => r.data.name);
+    const upload = (body: Buffer, contentType: string) =>
+      streamItems(Readable.from([body]), streamUpload(contentType), compiled);
+    expect(
+      await ingest(db, id, 'append', upload(iconv.encode(text, 'gb18030'), 'text/csv; charset=GB18030')),
+    ).toMatchObject({ accepted: 2 });
+    expect(await ingest(db, id, 'append', upload(iconv.encode(text, 'gbk'), 'text/csv;charset="gbk"'))).toMatchObject({
+      accepted: 2,
+    });
+    const names = (
+      await db.select({ data: records.data }).from(records).where(eq(records.datasetId, id)).orderBy(records.id)
+    ).map((r) => r.data.name);
     expect(names).toEqual(['王芳', '欧阳, 𠀀娜', '王芳', '欧阳, ?娜']); // GBK has no U+20000: iconv-lite wrote '?'
     // The same GB18030 bytes read as UTF-8 (the default) are refused, not stored as mojibake.
     const wrong = await ingest(db, id, 'append', upload(iconv.encode(text, 'gb18030'), 'text/csv')).catch((e) => e);
@@ -285,18 +353,28 @@ describe('decodeText', () => {
 
   it('gives back the text whatever the chunk boundaries, in GB18030 and UTF-8', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.array(fc.nat(), { maxLength: 8 }), async (text, cuts) => {
-        for (const charset of ['gb18030', 'utf-8']) {
-          const bytes = charset === 'utf-8' ? Buffer.from(text) : iconv.encode(text, charset);
-          expect(await decode(splitAt(bytes, cuts), charset)).toBe(text.replace(/^\uFEFF/, ''));
-        }
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'grapheme', maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        async (text, cuts) => {
+          for (const charset of ['gb18030', 'utf-8']) {
+            const bytes = charset === 'utf-8' ? Buffer.from(text) : iconv.encode(text, charset);
+            expect(await decode(splitAt(bytes, cuts), charset)).toBe(text.replace(/^\uFEFF/, ''));
+          }
+        },
+      ),
     );
   });
 
   it('refuses invalid bytes, a truncated last character included', async () => {
-    await expect(decode([Buffer.from([0x50, 0x81, 0x20])], 'gb18030')).rejects.toMatchObject({ details: { rule: 'encoding' } });
-    await expect(decode([Buffer.from('王'), Buffer.from('王').subarray(0, 2)], 'utf-8')).rejects.toMatchObject({ details: { rule: 'encoding' } });
-    await expect(decode([Buffer.from('a\nb\n'), Buffer.from([0xff])], 'utf-8')).rejects.toMatchObject({ details: { line: 3 } });
+    await expect(decode([Buffer.from([0x50, 0x81, 0x20])], 'gb18030')).rejects.toMatchObject({
+      details: { rule: 'encoding' },
+    });
+    await expect(decode([Buffer.from('王'), Buffer.from('王').subarray(0, 2)], 'utf-8')).rejects.toMatchObject({
+      details: { rule: 'encoding' },
+    });
+    await expect(decode([Buffer.from('a\nb\n'), Buffer.from([0xff])], 'utf-8')).rejects.toMatchObject({
+      details: { line: 3 },
+    });
   });
 });

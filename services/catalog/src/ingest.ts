@@ -28,14 +28,22 @@ export interface IngestOptions {
 export type IngestItem = { row: number; data: unknown } | { row: number; error: RowError };
 
 /** Structural check of one row against the dataset's data dictionary. Empty array = well-shaped. */
-export function validateRow(compiled: CompiledDatasetSchema, row: number, data: unknown, maxCellBytes = DEFAULT_MAX_CELL_BYTES): RowError[] {
+export function validateRow(
+  compiled: CompiledDatasetSchema,
+  row: number,
+  data: unknown,
+  maxCellBytes = DEFAULT_MAX_CELL_BYTES,
+): RowError[] {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return [{ row, field: '', rule: 'type', message: 'a record must be a JSON object' }];
   }
   const problems = valueProblems(row, data as Record<string, unknown>, maxCellBytes);
   if (compiled.validate(data)) return problems;
   const byName = new Map(compiled.fields.map((f) => [f.name, f]));
-  return [...(compiled.validate.errors ?? []).map((e) => rowError(row, e, byName, data as Record<string, unknown>)), ...problems];
+  return [
+    ...(compiled.validate.errors ?? []).map((e) => rowError(row, e, byName, data as Record<string, unknown>)),
+    ...problems,
+  ];
 }
 
 /**
@@ -46,7 +54,13 @@ function valueProblems(row: number, data: Record<string, unknown>, maxCellBytes:
   const problems: RowError[] = [];
   for (const [field, value] of Object.entries(data)) {
     if (typeof value !== 'string') continue;
-    if (value.includes('\0')) problems.push({ row, field, rule: 'nul-character', message: `field "${field}" contains a NUL character (U+0000), which cannot be stored` });
+    if (value.includes('\0'))
+      problems.push({
+        row,
+        field,
+        rule: 'nul-character',
+        message: `field "${field}" contains a NUL character (U+0000), which cannot be stored`,
+      });
     const tooLarge = cellTooLarge(row, field, value, maxCellBytes);
     if (tooLarge) problems.push(tooLarge);
   }
@@ -67,7 +81,12 @@ const tooLargeError = (row: number, field: string, maxCellBytes: number): RowErr
   message: `row ${row}${field ? ` field "${field}"` : ''}: ${field ? 'value' : 'line'} is larger than ${maxCellBytes} bytes`,
 });
 
-function rowError(row: number, e: ErrorObject, fields: Map<string, FieldInfo>, data: Record<string, unknown>): RowError {
+function rowError(
+  row: number,
+  e: ErrorObject,
+  fields: Map<string, FieldInfo>,
+  data: Record<string, unknown>,
+): RowError {
   if (e.keyword === 'additionalProperties') {
     const field = String(e.params.additionalProperty);
     return { row, field, rule: 'unknown-field', message: `field "${field}" is not in the dataset schema` };
@@ -75,7 +94,12 @@ function rowError(row: number, e: ErrorObject, fields: Map<string, FieldInfo>, d
   if (e.keyword === 'required') {
     const field = String(e.params.missingProperty);
     const key = fields.get(field)?.key;
-    return { row, field, rule: key ? 'key-missing' : 'required', message: `${key ? 'key ' : ''}field "${field}" is missing` };
+    return {
+      row,
+      field,
+      rule: key ? 'key-missing' : 'required',
+      message: `${key ? 'key ' : ''}field "${field}" is missing`,
+    };
   }
   const field = e.instancePath.replace(/^\//, '').replace(/~1/g, '/').replace(/~0/g, '~');
   const info = fields.get(field);
@@ -101,12 +125,24 @@ function rowError(row: number, e: ErrorObject, fields: Map<string, FieldInfo>, d
  * dataset's records in the same transaction. Semantic quality (duplicates, check digits, blank
  * optional values) is not checked here: dirty but well-shaped rows go in.
  */
-export async function ingest(db: CatalogDb, datasetId: string, mode: IngestMode, items: Iterable<IngestItem> | AsyncIterable<IngestItem>, opts: IngestOptions = {}): Promise<IngestResult> {
+export async function ingest(
+  db: CatalogDb,
+  datasetId: string,
+  mode: IngestMode,
+  items: Iterable<IngestItem> | AsyncIterable<IngestItem>,
+  opts: IngestOptions = {},
+): Promise<IngestResult> {
   // The dataset row (record count, updatedAt) changes: the cached copy must not outlive the write.
   return datasetCacheFor(db).aroundWrite(() => ingestInTransaction(db, datasetId, mode, items, opts), datasetId);
 }
 
-function ingestInTransaction(db: CatalogDb, datasetId: string, mode: IngestMode, items: Iterable<IngestItem> | AsyncIterable<IngestItem>, opts: IngestOptions): Promise<IngestResult> {
+function ingestInTransaction(
+  db: CatalogDb,
+  datasetId: string,
+  mode: IngestMode,
+  items: Iterable<IngestItem> | AsyncIterable<IngestItem>,
+  opts: IngestOptions,
+): Promise<IngestResult> {
   const maxCellBytes = opts.maxCellBytes ?? DEFAULT_MAX_CELL_BYTES;
   return db.transaction(async (tx) => {
     // Row lock (FOR NO KEY UPDATE): ingests and schema changes of one dataset run one at a time, while
@@ -145,10 +181,14 @@ function ingestInTransaction(db: CatalogDb, datasetId: string, mode: IngestMode,
       // The message names where, not what: it is copied into the audit log, which holds no record values
       // (the per-row messages in details, for the uploader, quote them).
       const where = `row ${first.row}${first.field ? ` field "${first.field}"` : ''}`;
-      throw new AppError('BAD_USER_INPUT', `batch refused, nothing written: ${errorCount}${errors.length >= MAX_ROW_ERRORS ? '+' : ''} error(s); first: ${where} (${first.rule})`, {
-        errors,
-        errorCount,
-      });
+      throw new AppError(
+        'BAD_USER_INPUT',
+        `batch refused, nothing written: ${errorCount}${errors.length >= MAX_ROW_ERRORS ? '+' : ''} error(s); first: ${where} (${first.rule})`,
+        {
+          errors,
+          errorCount,
+        },
+      );
     }
     if (mode === 'replace' && accepted === 0 && !opts.confirmEmpty) {
       throw new AppError(
@@ -160,7 +200,10 @@ function ingestInTransaction(db: CatalogDb, datasetId: string, mode: IngestMode,
     await flush();
     const [updated] = await tx
       .update(datasets)
-      .set({ recordCount: mode === 'replace' ? accepted : sql`${datasets.recordCount} + ${accepted}`, updatedAt: sql`now()` })
+      .set({
+        recordCount: mode === 'replace' ? accepted : sql`${datasets.recordCount} + ${accepted}`,
+        updatedAt: sql`now()`,
+      })
       .where(eq(datasets.id, datasetId))
       .returning({ recordCount: datasets.recordCount });
     return { datasetId, mode, accepted, recordCount: updated.recordCount };
@@ -205,7 +248,11 @@ export function streamUpload(contentType: string | undefined): StreamUpload {
   }
   const format = mime?.essence === 'text/csv' ? 'csv' : mime?.essence === 'application/x-ndjson' ? 'ndjson' : undefined;
   if (!mime || !format) {
-    throw new AppError('BAD_USER_INPUT', 'content-type: must be text/csv or application/x-ndjson, optionally with a charset (content-type)', { field: 'content-type', rule: 'content-type' });
+    throw new AppError(
+      'BAD_USER_INPUT',
+      'content-type: must be text/csv or application/x-ndjson, optionally with a charset (content-type)',
+      { field: 'content-type', rule: 'content-type' },
+    );
   }
   const label = mime.params.get('charset') ?? 'utf-8';
   let charset: string | undefined;
@@ -215,7 +262,11 @@ export function streamUpload(contentType: string | undefined): StreamUpload {
     charset = undefined; // not an encoding label at all
   }
   if (!charset || !CHARSETS.has(charset)) {
-    throw new AppError('BAD_USER_INPUT', `content-type: charset "${label}" is not supported; declare utf-8, gb18030 or gbk (charset)`, { field: 'charset', rule: 'charset' });
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `content-type: charset "${label}" is not supported; declare utf-8, gb18030 or gbk (charset)`,
+      { field: 'charset', rule: 'charset' },
+    );
   }
   return { format, charset };
 }
@@ -225,7 +276,12 @@ export function streamUpload(contentType: string | undefined): StreamUpload {
  * The request is piped, not pipelined: a refusal must not destroy it, so the route can still read
  * the rest and answer.
  */
-export function streamItems(request: Readable, upload: StreamUpload, compiled: CompiledDatasetSchema, maxCellBytes = DEFAULT_MAX_CELL_BYTES): AsyncIterable<IngestItem> {
+export function streamItems(
+  request: Readable,
+  upload: StreamUpload,
+  compiled: CompiledDatasetSchema,
+  maxCellBytes = DEFAULT_MAX_CELL_BYTES,
+): AsyncIterable<IngestItem> {
   const text = pipeline(request.pipe(limitBytes(STREAM_BODY_LIMIT)), decodeText(upload.charset), () => {});
   return upload.format === 'csv' ? csvItems(text, compiled, maxCellBytes) : ndjsonItems(text, maxCellBytes);
 }
@@ -239,11 +295,15 @@ export function decodeText(charset: string): Transform {
   let lines = 0;
   let bytes = 0;
   const refusal = (chunkBytes: number) =>
-    new AppError('BAD_USER_INPUT', `body: bytes ${bytes}–${bytes + chunkBytes} (from line ${lines + 1}) are not valid ${charset}; declare the file's encoding in content-type, e.g. text/csv; charset=gb18030 (encoding)`, {
-      rule: 'encoding',
-      charset,
-      line: lines + 1,
-    });
+    new AppError(
+      'BAD_USER_INPUT',
+      `body: bytes ${bytes}–${bytes + chunkBytes} (from line ${lines + 1}) are not valid ${charset}; declare the file's encoding in content-type, e.g. text/csv; charset=gb18030 (encoding)`,
+      {
+        rule: 'encoding',
+        charset,
+        line: lines + 1,
+      },
+    );
   return new Transform({
     readableObjectMode: true,
     transform(chunk: Buffer, _enc, cb) {
@@ -272,7 +332,10 @@ export function decodeText(charset: string): Transform {
  * NDJSON: one JSON object per line; row = line number; blank lines are skipped. A line longer than
  * `maxLineBytes` (UTF-8) is refused as soon as it crosses the limit, without reading the rest of it.
  */
-export async function* ndjsonItems(stream: AsyncIterable<Buffer | string>, maxLineBytes = DEFAULT_MAX_CELL_BYTES): AsyncIterable<IngestItem> {
+export async function* ndjsonItems(
+  stream: AsyncIterable<Buffer | string>,
+  maxLineBytes = DEFAULT_MAX_CELL_BYTES,
+): AsyncIterable<IngestItem> {
   const decoder = new StringDecoder('utf8');
   let parts: string[] = []; // the current line, as it arrived
   let lineBytes = 0;
@@ -334,7 +397,8 @@ export function convertCell(field: FieldInfo | undefined, cell: string): unknown
 /** Column names that would reach or shadow Object.prototype when used as keys of a record. */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-const headerError = (field: string, rule: string, message: string) => new AppError('BAD_USER_INPUT', `CSV header: ${message}, nothing written (${rule})`, { field, rule });
+const headerError = (field: string, rule: string, message: string) =>
+  new AppError('BAD_USER_INPUT', `CSV header: ${message}, nothing written (${rule})`, { field, rule });
 
 /** Refuses a header whose columns could not each become one field of a record. */
 function checkHeader(names: string[]): void {
@@ -352,7 +416,11 @@ function checkHeader(names: string[]): void {
  * `maxCellBytes` is refused with its row and field; the parser's record limit (one full-size cell
  * per schema field, and one more) stops a huge cell while it streams instead of after it is read.
  */
-export async function* csvItems(stream: Readable, compiled: CompiledDatasetSchema, maxCellBytes = DEFAULT_MAX_CELL_BYTES): AsyncIterable<IngestItem> {
+export async function* csvItems(
+  stream: Readable,
+  compiled: CompiledDatasetSchema,
+  maxCellBytes = DEFAULT_MAX_CELL_BYTES,
+): AsyncIterable<IngestItem> {
   const recordLimit = maxCellBytes * (compiled.fields.length + 1);
   // The parser reads the header itself (`columns`), so its errors can name the column, and the checks
   // run before any record is built from the names.
@@ -361,7 +429,13 @@ export async function* csvItems(stream: Readable, compiled: CompiledDatasetSchem
     checkHeader(header);
     return header;
   };
-  const options = { bom: true, skip_empty_lines: true, relax_column_count: false, max_record_size: recordLimit, columns };
+  const options = {
+    bom: true,
+    skip_empty_lines: true,
+    relax_column_count: false,
+    max_record_size: recordLimit,
+    columns,
+  };
   const parser = pipeline(stream, parseCsv(options), () => {});
   const byName = new Map(compiled.fields.map((f) => [f.name, f]));
   let row = 0;
@@ -387,7 +461,10 @@ export async function* csvItems(stream: Readable, compiled: CompiledDatasetSchem
       yield { row: r, error: tooLargeError(r, typeof e.column === 'string' ? e.column : '', maxCellBytes) };
       return;
     }
-    yield { row: r, error: { row: r, field: '', rule: 'csv', message: `CSV could not be parsed: ${(err as Error).message}` } };
+    yield {
+      row: r,
+      error: { row: r, field: '', rule: 'csv', message: `CSV could not be parsed: ${(err as Error).message}` },
+    };
   } finally {
     parser.destroy();
   }

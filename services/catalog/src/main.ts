@@ -1,6 +1,12 @@
 // Boots the catalog: env -> keys -> build -> listen -> close on signals.
 // Run: tsx services/catalog/src/main.ts
-import { ConfigError, closeOnSignals, createLogger, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
+import {
+  ConfigError,
+  closeOnSignals,
+  createLogger,
+  loadQualitySigningKeys,
+  loadServiceSigningKeys,
+} from '@govshare/platform';
 import { dateList, loadCatalogEnv, type CatalogEnv } from './environment.ts';
 import { startCatalog } from './app.ts';
 

@@ -23,7 +23,8 @@ export class WriteInvalidatedCache<V> {
     const generation = this.generations.get(key) ?? 0;
     const epoch = this.epoch;
     const value = await load();
-    if (value !== undefined && (this.generations.get(key) ?? 0) === generation && this.epoch === epoch) this.values.set(key, value);
+    if (value !== undefined && (this.generations.get(key) ?? 0) === generation && this.epoch === epoch)
+      this.values.set(key, value);
     return value;
   }
 

@@ -39,7 +39,12 @@ const row = (i: number) => ({
 
 async function insertRows(db: CatalogDb, datasetId: string, n: number): Promise<void> {
   for (let i = 0; i < n; i += 1000) {
-    const chunk = Array.from({ length: Math.min(1000, n - i) }, (_, j) => row(i + j)).map((data) => ({ datasetId, key: recordKey(['id'], data), data, version: 1 }));
+    const chunk = Array.from({ length: Math.min(1000, n - i) }, (_, j) => row(i + j)).map((data) => ({
+      datasetId,
+      key: recordKey(['id'], data),
+      data,
+      version: 1,
+    }));
     await db.insert(records).values(chunk);
   }
 }
@@ -51,11 +56,14 @@ async function explain(db: CatalogDb, query: SQLWrapper): Promise<string> {
 }
 
 async function indexNames(db: CatalogDb): Promise<string[]> {
-  const res = (await db.execute(sql`select c.relname::text as name from pg_index i join pg_class c on c.oid = i.indexrelid where i.indrelid = 'records'::regclass and i.indisvalid order by 1`)) as unknown;
+  const res = (await db.execute(
+    sql`select c.relname::text as name from pg_index i join pg_class c on c.oid = i.indexrelid where i.indrelid = 'records'::regclass and i.indisvalid order by 1`,
+  )) as unknown;
   return ((Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as { name: string }[]).map((r) => r.name);
 }
 
-const nameOf = (datasetId: string, field: string, indexed: string[]) => declaredRecordIndexes(datasetId, schemaWith(indexed)).find((i) => i.field === field)!.name;
+const nameOf = (datasetId: string, field: string, indexed: string[]) =>
+  declaredRecordIndexes(datasetId, schemaWith(indexed)).find((i) => i.field === field)!.name;
 
 describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
   let db: CatalogDb;
@@ -64,9 +72,21 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
     ({ db, close } = await openTestDb(url));
     await addDepartment(db);
     // "ix" declares indexes; "twin" holds the same rows without any; "noise" is another dataset's rows.
-    await createDataset(db, { id: 'ix', title: 'ix', ownerDept: 'TST', tier: 'PUBLIC', schema: schemaWith(['district', 'age', 'note']) });
+    await createDataset(db, {
+      id: 'ix',
+      title: 'ix',
+      ownerDept: 'TST',
+      tier: 'PUBLIC',
+      schema: schemaWith(['district', 'age', 'note']),
+    });
     await createDataset(db, { id: 'twin', title: 'twin', ownerDept: 'TST', tier: 'PUBLIC', schema: schemaWith([]) });
-    await createDataset(db, { id: 'noise', title: 'noise', ownerDept: 'TST', tier: 'PUBLIC', schema: schemaWith(['district']) });
+    await createDataset(db, {
+      id: 'noise',
+      title: 'noise',
+      ownerDept: 'TST',
+      tier: 'PUBLIC',
+      schema: schemaWith(['district']),
+    });
     for (const id of ['ix', 'twin', 'noise']) await insertRows(db, id, ROWS);
     await db.execute(sql`analyze records`);
   }, 120_000);
@@ -74,10 +94,16 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
 
   it('names are deterministic, ≤ 63 bytes, distinct per dataset and field', () => {
     const a = declaredRecordIndexes('ix', schemaWith(['district', 'age']));
-    expect(a.map((i) => i.name)).toEqual(declaredRecordIndexes('ix', schemaWith(['age', 'district'])).map((i) => i.name).sort((x, y) => (x === a[0]!.name ? -1 : y === a[0]!.name ? 1 : 0)));
+    expect(a.map((i) => i.name)).toEqual(
+      declaredRecordIndexes('ix', schemaWith(['age', 'district']))
+        .map((i) => i.name)
+        .sort((x, y) => (x === a[0]!.name ? -1 : y === a[0]!.name ? 1 : 0)),
+    );
     const long = declaredRecordIndexes('x'.repeat(200), schemaWith(['district']))[0]!;
     expect(Buffer.byteLength(long.name)).toBeLessThanOrEqual(63);
-    expect(new Set([...a, ...declaredRecordIndexes('noise', schemaWith(['district', 'age']))].map((i) => i.name)).size).toBe(4);
+    expect(
+      new Set([...a, ...declaredRecordIndexes('noise', schemaWith(['district', 'age']))].map((i) => i.name)).size,
+    ).toBe(4);
     expect(a.find((i) => i.field === 'district')!.expression).toBe(`((data ->> 'district'::text) collate "C")`);
     expect(a.find((i) => i.field === 'age')!.expression).toBe(`(((data ->> 'age'::text))::numeric)`);
   });
@@ -92,8 +118,26 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
   const cases: [string, Filter, string][] = [
     ['eq on a string', { field: 'district', op: 'eq', value: 'D007' }, 'district'],
     ['in on a string', { field: 'district', op: 'in', value: ['D001', 'D123', 'D499'] }, 'district'],
-    ['a range on an integer', { and: [{ field: 'age', op: 'gte', value: 100 }, { field: 'age', op: 'lt', value: 102 }] }, 'age'],
-    ['a string range', { and: [{ field: 'district', op: 'gt', value: 'D010' }, { field: 'district', op: 'lte', value: 'D011' }] }, 'district'],
+    [
+      'a range on an integer',
+      {
+        and: [
+          { field: 'age', op: 'gte', value: 100 },
+          { field: 'age', op: 'lt', value: 102 },
+        ],
+      },
+      'age',
+    ],
+    [
+      'a string range',
+      {
+        and: [
+          { field: 'district', op: 'gt', value: 'D010' },
+          { field: 'district', op: 'lte', value: 'D011' },
+        ],
+      },
+      'district',
+    ],
     ['prefix on a string', { field: 'district', op: 'prefix', value: 'D01' }, 'district'],
   ];
   it.each(cases)('EXPLAIN of the queries queryRecords runs for %s names the index', async (_what, where, field) => {
@@ -114,17 +158,50 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
     const str = fc.constantFrom(...NOTES, 'D007', 'D0', 'D1', 'D499', 'D5', 'a', 'b');
     const district = fc.integer({ min: -1, max: 501 }).map((i) => `D${String(i).padStart(3, '0')}`);
     const leaf: fc.Arbitrary<Filter> = fc.oneof(
-      fc.record({ field: fc.constant('district'), op: fc.constantFrom('eq', 'lt', 'lte', 'gt', 'gte', 'ne'), value: district }) as fc.Arbitrary<Filter>,
-      fc.record({ field: fc.constant('district'), op: fc.constant('prefix'), value: fc.oneof(district.map((d) => d.slice(0, 3)), str) }) as fc.Arbitrary<Filter>,
-      fc.record({ field: fc.constant('district'), op: fc.constant('in'), value: fc.array(district, { maxLength: 4 }) }) as fc.Arbitrary<Filter>,
-      fc.record({ field: fc.constant('age'), op: fc.constantFrom('eq', 'lt', 'lte', 'gt', 'gte'), value: fc.oneof(fc.integer({ min: -1, max: 1001 }), fc.double({ min: -1, max: 1001, noNaN: true })) }) as fc.Arbitrary<Filter>,
-      fc.record({ field: fc.constant('age'), op: fc.constant('in'), value: fc.array(fc.integer({ min: 0, max: 999 }), { maxLength: 4 }) }) as fc.Arbitrary<Filter>,
-      fc.record({ field: fc.constant('note'), op: fc.constantFrom('eq', 'lt', 'gte', 'prefix'), value: str }) as fc.Arbitrary<Filter>,
+      fc.record({
+        field: fc.constant('district'),
+        op: fc.constantFrom('eq', 'lt', 'lte', 'gt', 'gte', 'ne'),
+        value: district,
+      }) as fc.Arbitrary<Filter>,
+      fc.record({
+        field: fc.constant('district'),
+        op: fc.constant('prefix'),
+        value: fc.oneof(
+          district.map((d) => d.slice(0, 3)),
+          str,
+        ),
+      }) as fc.Arbitrary<Filter>,
+      fc.record({
+        field: fc.constant('district'),
+        op: fc.constant('in'),
+        value: fc.array(district, { maxLength: 4 }),
+      }) as fc.Arbitrary<Filter>,
+      fc.record({
+        field: fc.constant('age'),
+        op: fc.constantFrom('eq', 'lt', 'lte', 'gt', 'gte'),
+        value: fc.oneof(fc.integer({ min: -1, max: 1001 }), fc.double({ min: -1, max: 1001, noNaN: true })),
+      }) as fc.Arbitrary<Filter>,
+      fc.record({
+        field: fc.constant('age'),
+        op: fc.constant('in'),
+        value: fc.array(fc.integer({ min: 0, max: 999 }), { maxLength: 4 }),
+      }) as fc.Arbitrary<Filter>,
+      fc.record({
+        field: fc.constant('note'),
+        op: fc.constantFrom('eq', 'lt', 'gte', 'prefix'),
+        value: str,
+      }) as fc.Arbitrary<Filter>,
     );
-    const filter = fc.oneof(leaf, fc.array(leaf, { minLength: 2, maxLength: 3 }).map((and) => ({ and })));
+    const filter = fc.oneof(
+      leaf,
+      fc.array(leaf, { minLength: 2, maxLength: 3 }).map((and) => ({ and })),
+    );
     await fc.assert(
       fc.asyncProperty(filter, async (where) => {
-        const [a, b] = await Promise.all([queryRecords(db, 'ix', { fields: ['id'], where, first: 50 }), queryRecords(db, 'twin', { fields: ['id'], where, first: 50 })]);
+        const [a, b] = await Promise.all([
+          queryRecords(db, 'ix', { fields: ['id'], where, first: 50 }),
+          queryRecords(db, 'twin', { fields: ['id'], where, first: 50 }),
+        ]);
         expect(a.totalCount).toBe(b.totalCount);
         expect(a.records.map((r) => r.key)).toEqual(b.records.map((r) => r.key));
       }),
@@ -147,7 +224,11 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
   it('start-up brings every dataset up to date: a missing index is built, a stray one dropped (idempotent)', async () => {
     const missing = nameOf('noise', 'district', ['district']);
     await db.execute(sql.raw(`drop index "${missing}"`));
-    await db.execute(sql.raw(`create index "records_x_000000000000_000000000000" on records ((data ->> 'x')) where dataset_id = 'gone'`));
+    await db.execute(
+      sql.raw(
+        `create index "records_x_000000000000_000000000000" on records ((data ->> 'x')) where dataset_id = 'gone'`,
+      ),
+    );
     const report = await ensureAllRecordIndexes(db);
     expect(report.created).toEqual([missing]);
     expect(report.dropped).toEqual(['records_x_000000000000_000000000000']);
@@ -159,8 +240,16 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
     // A unique concurrent build over duplicate values fails and leaves its index behind, invalid.
     const ix = declaredRecordIndexes('twin', schemaWith(['district']))[0]!;
     await db.execute(sql.raw(`drop index "${ix.name}"`));
-    await db.execute(sql.raw(`create unique index concurrently "${ix.name}" on records (${ix.expression}) where dataset_id = 'twin'`)).catch(() => {});
-    const res = (await db.execute(sql`select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = ${ix.name}`)) as unknown as { valid: boolean }[];
+    await db
+      .execute(
+        sql.raw(
+          `create unique index concurrently "${ix.name}" on records (${ix.expression}) where dataset_id = 'twin'`,
+        ),
+      )
+      .catch(() => {});
+    const res = (await db.execute(
+      sql`select i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid where c.relname = ${ix.name}`,
+    )) as unknown as { valid: boolean }[];
     expect(res.map((r) => r.valid)).toEqual([false]);
     const report = await syncRecordIndexes(db, 'twin', (await getDatasetRow(db, 'twin')).schema);
     expect(report.rebuilt).toEqual([ix.name]);
@@ -173,7 +262,9 @@ describe.each(testTargets)('demo data indexes ($name)', ({ url }) => {
     const { db, close } = await openTestDb(url);
     try {
       await seedDemoData(db, { scale: 0.02 });
-      const want = DEMO_DATASETS.flatMap((d) => declaredRecordIndexes(d.id, DEMO_SCHEMAS[d.id].schema).map((i) => i.name));
+      const want = DEMO_DATASETS.flatMap((d) =>
+        declaredRecordIndexes(d.id, DEMO_SCHEMAS[d.id].schema).map((i) => i.name),
+      );
       expect(want.length).toBeGreaterThanOrEqual(DEMO_DATASETS.length * 2);
       const names = await indexNames(db);
       for (const n of want) expect(names).toContain(n);

@@ -18,7 +18,10 @@ export function registerDatabaseKind(db: CatalogDb, kind: DatabaseKind): void {
   kinds.set(db, kind);
 }
 export function databaseKind(db: CatalogDb): DatabaseKind {
-  return kinds.get(db) ?? (typeof (db as { $client?: { reserve?: unknown } }).$client?.reserve === 'function' ? 'postgres' : 'pglite');
+  return (
+    kinds.get(db) ??
+    (typeof (db as { $client?: { reserve?: unknown } }).$client?.reserve === 'function' ? 'postgres' : 'pglite')
+  );
 }
 
 /** Every x-index index is named records_x_<12 hex of the dataset id>_<12 hex of field and expression>: 35 bytes. */
@@ -58,13 +61,21 @@ export function declaredRecordIndexes(datasetId: string, schema: DatasetSchema):
     if (f.key && keys.length === 1 && f.type === 'string') continue;
     const expression = indexExpression(f);
     if (!expression) continue;
-    out.push({ name: `${datasetIndexPrefix(datasetId)}${hex(`${f.name}\u0000${expression}`)}`, datasetId, field: f.name, expression });
+    out.push({
+      name: `${datasetIndexPrefix(datasetId)}${hex(`${f.name}\u0000${expression}`)}`,
+      datasetId,
+      field: f.name,
+      expression,
+    });
   }
   return out;
 }
 
 /** Does a filter on this field use an index: the single string key (records.key) or an x-index field. */
-export function fieldIsIndexed(field: Pick<FieldInfo, 'name' | 'type' | 'key' | 'indexed'>, keyFields: string[]): boolean {
+export function fieldIsIndexed(
+  field: Pick<FieldInfo, 'name' | 'type' | 'key' | 'indexed'>,
+  keyFields: string[],
+): boolean {
   if (field.key && keyFields.length === 1 && field.type === 'string') return true;
   return field.indexed === true && indexExpression(field) !== null;
 }
@@ -82,7 +93,11 @@ async function existingIndexes(db: CatalogDb, prefix: string): Promise<ExistingI
       exists (select 1 from pg_stat_progress_create_index p where p.index_relid = c.oid) as building
     from pg_index i join pg_class c on c.oid = i.indexrelid
     where i.indrelid = 'records'::regclass and starts_with(c.relname::text, ${prefix})`)) as unknown;
-  const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { name: string; valid: boolean; building: boolean }[];
+  const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as {
+    name: string;
+    valid: boolean;
+    building: boolean;
+  }[];
   return list.map((r) => ({ name: r.name, valid: r.valid === true, building: r.building === true }));
 }
 
@@ -148,7 +163,9 @@ async function apply(db: CatalogDb, want: RecordIndex[], have: ExistingIndex[]):
       await runDdl(db, createIndexStatement(w, server));
     } catch (err) {
       // Another process started the same build between our look and ours: it finishes it.
-      const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+      const code =
+        (err as { code?: string; cause?: { code?: string } }).code ??
+        (err as { cause?: { code?: string } }).cause?.code;
       if (code !== '42P07' && code !== '23505') throw err;
     }
     (h ? report.rebuilt : report.created).push(w.name);
@@ -161,14 +178,20 @@ async function apply(db: CatalogDb, want: RecordIndex[], have: ExistingIndex[]):
  * Postgres server, so ingest goes on), drops those no longer declared, rebuilds invalid leftovers.
  */
 export function syncRecordIndexes(db: CatalogDb, datasetId: string, schema: DatasetSchema): Promise<IndexSyncReport> {
-  return serialized(db, async () => apply(db, declaredRecordIndexes(datasetId, schema), await existingIndexes(db, datasetIndexPrefix(datasetId))));
+  return serialized(db, async () =>
+    apply(db, declaredRecordIndexes(datasetId, schema), await existingIndexes(db, datasetIndexPrefix(datasetId))),
+  );
 }
 
 /** At start-up: every dataset's declared indexes exist and are valid, and no other x-index index is left. Idempotent. */
 export function ensureAllRecordIndexes(db: CatalogDb): Promise<IndexSyncReport> {
   return serialized(db, async () => {
     const rows = await db.select({ id: datasets.id, schema: datasets.schema }).from(datasets);
-    return apply(db, rows.flatMap((r) => declaredRecordIndexes(r.id, r.schema)), await existingIndexes(db, RECORD_INDEX_PREFIX));
+    return apply(
+      db,
+      rows.flatMap((r) => declaredRecordIndexes(r.id, r.schema)),
+      await existingIndexes(db, RECORD_INDEX_PREFIX),
+    );
   });
 }
 
@@ -177,10 +200,18 @@ let defaultLogger: Logger | undefined;
  * After a committed dataset write: an index that fails to build does not undo the write. It is
  * logged, and built at the next schema change or start-up (filters work meanwhile, by a scan).
  */
-export async function syncRecordIndexesAfterWrite(db: CatalogDb, datasetId: string, schema: DatasetSchema, logger?: Logger): Promise<void> {
+export async function syncRecordIndexesAfterWrite(
+  db: CatalogDb,
+  datasetId: string,
+  schema: DatasetSchema,
+  logger?: Logger,
+): Promise<void> {
   try {
     await syncRecordIndexes(db, datasetId, schema);
   } catch (err) {
-    (logger ?? (defaultLogger ??= createLogger('catalog'))).warn({ err, datasetId }, 'x-index: building the dataset indexes failed; retried at the next schema change or start-up');
+    (logger ?? (defaultLogger ??= createLogger('catalog'))).warn(
+      { err, datasetId },
+      'x-index: building the dataset indexes failed; retried at the next schema change or start-up',
+    );
   }
 }

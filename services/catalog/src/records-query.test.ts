@@ -23,10 +23,29 @@ const TYPES: Record<string, FieldType> = { id: 'string', s: 'string', n: 'intege
 
 // Small value pools so that filters actually match; strings exercise LIKE wildcards, backslashes,
 // Chinese text and an astral character (code point order vs UTF-16 order).
-const STRINGS = ['', 'a', 'ab', 'abc', 'b', 'B', 'a%', 'a_c', 'a\\b', '%', '_', '北京', '北京市', '上海', '𠀀x', 'ｚ', ' a'];
+const STRINGS = [
+  '',
+  'a',
+  'ab',
+  'abc',
+  'b',
+  'B',
+  'a%',
+  'a_c',
+  'a\\b',
+  '%',
+  '_',
+  '北京',
+  '北京市',
+  '上海',
+  '𠀀x',
+  'ｚ',
+  ' a',
+];
 const INTS = [-3, -1, 0, 1, 2, 7, 1000];
 const NUMS = [-2.5, -1, 0, 0.1, 0.25, 1, 3.75, 1e6];
-const pool = (t: FieldType): Scalar[] => (t === 'string' ? STRINGS : t === 'integer' ? INTS : t === 'number' ? NUMS : [true, false]);
+const pool = (t: FieldType): Scalar[] =>
+  t === 'string' ? STRINGS : t === 'integer' ? INTS : t === 'number' ? NUMS : [true, false];
 const valueArb = (t: FieldType) => fc.constantFrom(...pool(t));
 
 const recordArb = fc.record(
@@ -42,7 +61,14 @@ const recordArb = fc.record(
 
 const leafArb: fc.Arbitrary<Filter> = fc.constantFrom(...Object.keys(TYPES)).chain((field) => {
   const t = TYPES[field];
-  const ops: FilterOp[] = ['eq', 'ne', 'in', 'isNull', ...(t === 'boolean' ? [] : (['lt', 'lte', 'gt', 'gte'] as const)), ...(t === 'string' ? (['prefix'] as const) : [])];
+  const ops: FilterOp[] = [
+    'eq',
+    'ne',
+    'in',
+    'isNull',
+    ...(t === 'boolean' ? [] : (['lt', 'lte', 'gt', 'gte'] as const)),
+    ...(t === 'string' ? (['prefix'] as const) : []),
+  ];
   return fc.constantFrom(...ops).chain((op): fc.Arbitrary<Filter> => {
     if (op === 'isNull') return fc.boolean().map((value) => ({ field, op, value }));
     if (op === 'in') return fc.array(valueArb(t), { maxLength: 4 }).map((value) => ({ field, op, value }));
@@ -117,13 +143,22 @@ describe.each(testTargets)('record queries on $name', ({ url }) => {
   afterAll(async () => close?.());
 
   /** Every matching record through pagination; checks order and that no page repeats a record. */
-  async function all(where: Filter | undefined, first: number): Promise<{ data: Record<string, unknown>[]; total: number; cursors: string[] }> {
+  async function all(
+    where: Filter | undefined,
+    first: number,
+  ): Promise<{ data: Record<string, unknown>[]; total: number; cursors: string[] }> {
     const out: Record<string, unknown>[] = [];
     const cursors: string[] = [];
     let after: string | undefined;
     let total = -1;
     for (let guard = 0; guard < 1000; guard++) {
-      const page = await queryRecords(db, 'things', { fields: ['id', 's', 'n', 'x', 'b'], where, first, after, withTotal: guard === 0 });
+      const page = await queryRecords(db, 'things', {
+        fields: ['id', 's', 'n', 'x', 'b'],
+        where,
+        first,
+        after,
+        withTotal: guard === 0,
+      });
       if (guard === 0) total = page.totalCount!;
       else expect(page.totalCount).toBeNull();
       out.push(...page.records.map((r) => r.data));
@@ -144,7 +179,10 @@ describe.each(testTargets)('record queries on $name', ({ url }) => {
         expect(got.total).toBe(expected.length);
         // The total is the same from any page, the empty one past the end included.
         for (const at of new Set([got.cursors[0], got.cursors.at(-1)])) {
-          if (at) expect((await queryRecords(db, 'things', { fields: ['id'], where, first, after: at })).totalCount).toBe(expected.length);
+          if (at)
+            expect((await queryRecords(db, 'things', { fields: ['id'], where, first, after: at })).totalCount).toBe(
+              expected.length,
+            );
         }
       }),
       { numRuns: 120 },
@@ -181,14 +219,31 @@ describe.each(testTargets)('record queries on $name', ({ url }) => {
 
   it('refuses unknown fields, mismatched value types and misapplied ops, naming the field', async () => {
     const q = (where: Filter, fields = ['id']) => queryRecords(db, 'things', { fields, where });
-    await expect(queryRecords(db, 'things', { fields: ['id', 'nope'] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('"nope"') });
-    await expect(q({ field: 'ghost', op: 'eq', value: 1 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('"ghost"') });
-    await expect(q({ field: 'n', op: 'eq', value: '1' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', details: { field: 'n', rule: 'filter-value-type' } });
-    await expect(q({ field: 'x', op: 'prefix', value: '1' })).rejects.toMatchObject({ details: { rule: 'filter-op-type' } });
-    await expect(q({ field: 'b', op: 'lt', value: true })).rejects.toMatchObject({ details: { rule: 'filter-op-type' } });
-    await expect(q({ field: 's', op: 'in', value: 'a' })).rejects.toMatchObject({ details: { rule: 'filter-value-type' } });
+    await expect(queryRecords(db, 'things', { fields: ['id', 'nope'] })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining('"nope"'),
+    });
+    await expect(q({ field: 'ghost', op: 'eq', value: 1 })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining('"ghost"'),
+    });
+    await expect(q({ field: 'n', op: 'eq', value: '1' })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      details: { field: 'n', rule: 'filter-value-type' },
+    });
+    await expect(q({ field: 'x', op: 'prefix', value: '1' })).rejects.toMatchObject({
+      details: { rule: 'filter-op-type' },
+    });
+    await expect(q({ field: 'b', op: 'lt', value: true })).rejects.toMatchObject({
+      details: { rule: 'filter-op-type' },
+    });
+    await expect(q({ field: 's', op: 'in', value: 'a' })).rejects.toMatchObject({
+      details: { rule: 'filter-value-type' },
+    });
     await expect(q({ field: 's', op: 'isNull' })).rejects.toMatchObject({ details: { rule: 'filter-value-type' } });
-    await expect(queryRecords(db, 'things', { fields: ['id'], after: 'garbage' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect(queryRecords(db, 'things', { fields: ['id'], after: 'garbage' })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
     let deep: Filter = { field: 'id', op: 'eq', value: 'a' };
     for (let i = 0; i < 10; i++) deep = { and: [deep] };
     await expect(q(deep)).rejects.toMatchObject({ code: 'QUERY_TOO_COMPLEX' });
@@ -203,14 +258,16 @@ describe.each(testTargets)('record queries on $name', ({ url }) => {
 
   it('exports every record in id order in bounded batches, resumable with after', async () => {
     const lines: { id: string; data: Record<string, unknown> }[] = [];
-    for await (const chunk of exportRecords(db, 'things', { batchSize: 64 })) for (const l of chunk.split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+    for await (const chunk of exportRecords(db, 'things', { batchSize: 64 }))
+      for (const l of chunk.split('\n').filter(Boolean)) lines.push(JSON.parse(l));
     const total = (await queryRecords(db, 'things', { fields: ['id'], first: 1 })).totalCount!;
     expect(lines).toHaveLength(total);
     const ids = lines.map((l) => Number(l.id));
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
     expect(lines.slice(0, rows.length).map((l) => l.data)).toEqual(rows);
     const rest: string[] = [];
-    for await (const chunk of exportRecords(db, 'things', { after: ids[99], limit: 50, batchSize: 16 })) rest.push(...chunk.split('\n').filter(Boolean));
+    for await (const chunk of exportRecords(db, 'things', { after: ids[99], limit: 50, batchSize: 16 }))
+      rest.push(...chunk.split('\n').filter(Boolean));
     expect(rest.map((l) => JSON.parse(l).id)).toEqual(lines.slice(100, 150).map((l) => l.id));
   });
 });

@@ -23,7 +23,8 @@ function valueMatches(f: FieldInfo, v: unknown): boolean {
 
 /** No stored text holds U+0000 (Postgres cannot store it): a filter value with one is a mistake, not a query. */
 function refuseNul(at: string, v: unknown, field: string): void {
-  if (typeof v === 'string' && v.includes('\0')) refuse(`${at}: the value contains a NUL character (U+0000), which no stored value holds`, 'nul-character', field);
+  if (typeof v === 'string' && v.includes('\0'))
+    refuse(`${at}: the value contains a NUL character (U+0000), which no stored value holds`, 'nul-character', field);
 }
 
 /** Which fields a filter may use (the sandbox: declared dimensions only), and the refusal otherwise. */
@@ -36,12 +37,14 @@ export interface FilterFieldRule {
 export function checkFilter(filter: Filter, fields: Map<string, FieldInfo>, only?: FilterFieldRule): void {
   let leaves = 0;
   const walk = (f: Filter, depth: number) => {
-    if (depth > MAX_FILTER_DEPTH) throw new AppError('QUERY_TOO_COMPLEX', `where: filter nested deeper than ${MAX_FILTER_DEPTH} levels`);
+    if (depth > MAX_FILTER_DEPTH)
+      throw new AppError('QUERY_TOO_COMPLEX', `where: filter nested deeper than ${MAX_FILTER_DEPTH} levels`);
     if ('and' in f || 'or' in f) {
       for (const c of 'and' in f ? f.and : f.or) walk(c, depth + 1);
       return;
     }
-    if (++leaves > MAX_FILTER_LEAVES) throw new AppError('QUERY_TOO_COMPLEX', `where: more than ${MAX_FILTER_LEAVES} conditions`);
+    if (++leaves > MAX_FILTER_LEAVES)
+      throw new AppError('QUERY_TOO_COMPLEX', `where: more than ${MAX_FILTER_LEAVES} conditions`);
     const leaf = f as Leaf;
     const info = fields.get(leaf.field);
     if (!info) refuse(`where: field "${leaf.field}" is not in the dataset schema`, 'field-unknown', leaf.field);
@@ -56,9 +59,11 @@ export function checkFilter(filter: Filter, fields: Map<string, FieldInfo>, only
         if (typeof v !== 'boolean') refuse(`${at} expects value true or false`, 'filter-value-type', leaf.field);
         return;
       case 'in':
-        if (!Array.isArray(v)) refuse(`${at} expects an array of ${info!.type} values`, 'filter-value-type', leaf.field);
+        if (!Array.isArray(v))
+          refuse(`${at} expects an array of ${info!.type} values`, 'filter-value-type', leaf.field);
         for (const x of v as Scalar[]) {
-          if (!valueMatches(info!, x)) refuse(`${at} expects ${info!.type} values, got ${JSON.stringify(x)}`, 'filter-value-type', leaf.field);
+          if (!valueMatches(info!, x))
+            refuse(`${at} expects ${info!.type} values, got ${JSON.stringify(x)}`, 'filter-value-type', leaf.field);
           refuseNul(at, x, leaf.field);
         }
         return;
@@ -72,7 +77,8 @@ export function checkFilter(filter: Filter, fields: Map<string, FieldInfo>, only
         if (info!.type === 'boolean') refuse(`${at} does not apply to boolean fields`, 'filter-op-type', leaf.field);
         break;
     }
-    if (Array.isArray(v) || v === undefined || !valueMatches(info!, v)) refuse(`${at} expects one ${info!.type} value, got ${JSON.stringify(v)}`, 'filter-value-type', leaf.field);
+    if (Array.isArray(v) || v === undefined || !valueMatches(info!, v))
+      refuse(`${at} expects one ${info!.type} value, got ${JSON.stringify(v)}`, 'filter-value-type', leaf.field);
     refuseNul(at, v, leaf.field);
   };
   walk(filter, 1);
@@ -88,8 +94,16 @@ export const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
  * With one string key field, eq/in/prefix on it use the indexed key column.
  */
 export function filterToSql(filter: Filter, fields: Map<string, FieldInfo>, keyFields: string[]): SQL {
-  if ('and' in filter) return sql`(${sql.join(filter.and.map((f) => filterToSql(f, fields, keyFields)), sql` and `)})`;
-  if ('or' in filter) return sql`(${sql.join(filter.or.map((f) => filterToSql(f, fields, keyFields)), sql` or `)})`;
+  if ('and' in filter)
+    return sql`(${sql.join(
+      filter.and.map((f) => filterToSql(f, fields, keyFields)),
+      sql` and `,
+    )})`;
+  if ('or' in filter)
+    return sql`(${sql.join(
+      filter.or.map((f) => filterToSql(f, fields, keyFields)),
+      sql` or `,
+    )})`;
   const leaf = filter as Leaf;
   const info = fields.get(leaf.field)!;
   const raw = sql`(${records.data} ->> ${leaf.field}::text)`;
@@ -129,7 +143,10 @@ export function filterToSql(filter: Filter, fields: Map<string, FieldInfo>, keyF
   throw new AppError('BAD_USER_INPUT', `where: unknown op "${leaf.op}"`);
 }
 
-const toStored = (r: { key: string; version: number; ingestedAt: Date; data: Record<string, unknown> }, pick?: string[]): StoredRecord => {
+const toStored = (
+  r: { key: string; version: number; ingestedAt: Date; data: Record<string, unknown> },
+  pick?: string[],
+): StoredRecord => {
   let data = r.data;
   if (pick) {
     data = {};
@@ -141,27 +158,50 @@ const toStored = (r: { key: string; version: number; ingestedAt: Date; data: Rec
 const RECORD_CURSOR = 'r:';
 
 /** The two statements of queryRecords (a page of first+1 rows after `afterId`, and the count), unprepared: tests EXPLAIN them. */
-export function recordsQueries(db: CatalogDb, datasetId: string, where: Filter | undefined, fields: Map<string, FieldInfo>, keyFields: string[], afterId: number, first: number) {
+export function recordsQueries(
+  db: CatalogDb,
+  datasetId: string,
+  where: Filter | undefined,
+  fields: Map<string, FieldInfo>,
+  keyFields: string[],
+  afterId: number,
+  first: number,
+) {
   const base = [eq(records.datasetId, datasetId)];
   if (where) base.push(filterToSql(where, fields, keyFields));
   return {
     page: db
-      .select({ id: records.id, key: records.key, version: records.version, ingestedAt: records.ingestedAt, data: records.data })
+      .select({
+        id: records.id,
+        key: records.key,
+        version: records.version,
+        ingestedAt: records.ingestedAt,
+        data: records.data,
+      })
       .from(records)
       .where(and(...base, gt(records.id, afterId)))
       .orderBy(asc(records.id))
       .limit(first + 1),
-    count: db.select({ n: count() }).from(records).where(and(...base)),
+    count: db
+      .select({ n: count() })
+      .from(records)
+      .where(and(...base)),
   };
 }
 
 /** One page of records in id order (stable under concurrent appends), only the requested fields. */
-export async function queryRecords(db: CatalogDb, datasetId: string, q: RecordsQuery, now: Date = new Date()): Promise<RecordsPage> {
+export async function queryRecords(
+  db: CatalogDb,
+  datasetId: string,
+  q: RecordsQuery,
+  now: Date = new Date(),
+): Promise<RecordsPage> {
   if (q.access) await assertAccessCurrent(db, datasetId, q.access, now);
   const ds = await getDatasetRow(db, datasetId);
   const compiled = compiledFor(ds);
   const fields = new Map(compiled.fields.map((f) => [f.name, f]));
-  for (const f of q.fields) if (!fields.has(f)) refuse(`fields: field "${f}" is not in the dataset schema`, 'field-unknown', f);
+  for (const f of q.fields)
+    if (!fields.has(f)) refuse(`fields: field "${f}" is not in the dataset schema`, 'field-unknown', f);
   if (q.where) checkFilter(q.where, fields);
   const first = q.first ?? 20;
   let afterId = 0;
@@ -170,7 +210,15 @@ export async function queryRecords(db: CatalogDb, datasetId: string, q: RecordsQ
     if (!/^\d{1,18}$/.test(s)) refuse('after: not a valid cursor', 'cursor');
     afterId = Number(s);
   }
-  const { page: pageQuery, count: countQuery } = recordsQueries(db, datasetId, q.where, fields, compiled.keyFields, afterId, first);
+  const { page: pageQuery, count: countQuery } = recordsQueries(
+    db,
+    datasetId,
+    q.where,
+    fields,
+    compiled.keyFields,
+    afterId,
+    first,
+  );
   // Named (server-side prepared) statements: Postgres parses and plans each filter shape once per
   // connection instead of on every page, which was most of its CPU per query.
   const [rows, total] = await Promise.all([
@@ -191,9 +239,16 @@ export async function queryRecords(db: CatalogDb, datasetId: string, q: RecordsQ
  * The caller decided on an access context it may have kept: refuse the query if the dataset or its
  * grants changed since (version), or the grant it relies on has been revoked or has expired.
  */
-async function assertAccessCurrent(db: CatalogDb, datasetId: string, access: NonNullable<RecordsQuery['access']>, now: Date): Promise<void> {
+async function assertAccessCurrent(
+  db: CatalogDb,
+  datasetId: string,
+  access: NonNullable<RecordsQuery['access']>,
+  now: Date,
+): Promise<void> {
   const stale = (why: string) => {
-    throw new AppError('CONFLICT', `access: ${why}; fetch the access context again (access-stale)`, { rule: 'access-stale' });
+    throw new AppError('CONFLICT', `access: ${why}; fetch the access context again (access-stale)`, {
+      rule: 'access-stale',
+    });
   };
   if (access.version !== accessVersion(db, datasetId)) stale('the dataset or its grants changed');
   if (access.grantId) {
@@ -206,14 +261,24 @@ async function assertAccessCurrent(db: CatalogDb, datasetId: string, access: Non
  * Every record of a dataset in id order as NDJSON lines (StoredRecord plus `id`, the resume point
  * for `after`), read in batches so memory stays bounded whatever the dataset size.
  */
-export async function* exportRecords(db: CatalogDb, datasetId: string, opts: { after?: number; limit?: number; batchSize?: number } = {}): AsyncGenerator<string> {
+export async function* exportRecords(
+  db: CatalogDb,
+  datasetId: string,
+  opts: { after?: number; limit?: number; batchSize?: number } = {},
+): AsyncGenerator<string> {
   await getDatasetRow(db, datasetId);
   let after = opts.after ?? 0;
   let left = opts.limit ?? Number.POSITIVE_INFINITY;
   const batch = opts.batchSize ?? 1000;
   while (left > 0) {
     const rows = await db
-      .select({ id: records.id, key: records.key, version: records.version, ingestedAt: records.ingestedAt, data: records.data })
+      .select({
+        id: records.id,
+        key: records.key,
+        version: records.version,
+        ingestedAt: records.ingestedAt,
+        data: records.data,
+      })
       .from(records)
       .where(and(eq(records.datasetId, datasetId), gt(records.id, after)))
       .orderBy(asc(records.id))

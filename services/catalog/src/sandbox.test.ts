@@ -49,14 +49,24 @@ function rowsFor(prefix: string, n: number, seedShift: number): Row[] {
   }));
 }
 const round2 = (x: number) => Math.round(x * 100) / 100;
-const rule = (p: Promise<unknown>) => p.then(() => 'answered', (e) => e.details?.rule ?? e.message);
+const rule = (p: Promise<unknown>) =>
+  p.then(
+    () => 'answered',
+    (e) => e.details?.rule ?? e.message,
+  );
 
 describe.each(testTargets)('sandbox on $name', ({ url }) => {
   let db: CatalogDb;
   let close: () => Promise<void>;
   const rows = rowsFor('b', 120, 0);
   const other = rowsFor('c', 80, 3);
-  const datasetOf = async (id: string, ownerDept: string, tier: 'INTERNAL' | 'RESTRICTED' | 'SECRET', schema: object, data: Row[]) => {
+  const datasetOf = async (
+    id: string,
+    ownerDept: string,
+    tier: 'INTERNAL' | 'RESTRICTED' | 'SECRET',
+    schema: object,
+    data: Row[],
+  ) => {
     await createDataset(db, { id, title: id, ownerDept, tier, schema: schema as any });
     await ingest(db, id, 'append', batchItems(data));
   };
@@ -94,42 +104,63 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, xs]) => {
         const sum = xs.reduce((a, r) => a + r.amount, 0);
-        return { key: grouped ? { region: key } : {}, count: xs.length, subjects: persons(xs).size, values: [xs.length, round2(sum), Math.min(...xs.map((r) => r.amount))], margins: [0, 0, 0] };
+        return {
+          key: grouped ? { region: key } : {},
+          count: xs.length,
+          subjects: persons(xs).size,
+          values: [xs.length, round2(sum), Math.min(...xs.map((r) => r.amount))],
+          margins: [0, 0, 0],
+        };
       });
   }
 
   it('property: exact answers equal an evaluation of the raw rows; small groups are left out unannounced', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.boolean(), fc.option(fc.subarray(REGIONS, { minLength: 1 }), { nil: undefined }), async (grouped, regions) => {
-        // The owner's own data: exact, and no differencing history to get in the way.
-        const q: SandboxQuery = { callerDept: 'OWN', dataset: 'open', groupBy: grouped ? ['region'] : [], measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }, { fn: 'min', field: 'amount' }] };
-        if (regions) q.where = { field: 'region', op: 'in', value: regions };
-        const want = exactly(rows, regions, grouped);
-        const got = await runSandboxQuery(db, q).catch((e) => e.details?.rule);
-        if (want === 'query-set-size') return void expect(got).toBe('query-set-size');
-        expect(got.groups).toEqual(want);
-        expect(got.privacy).toMatchObject({ mode: 'exact', epsilon: 0 });
-        expect(Object.keys(got)).not.toContain('suppressedGroups');
-      }),
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.option(fc.subarray(REGIONS, { minLength: 1 }), { nil: undefined }),
+        async (grouped, regions) => {
+          // The owner's own data: exact, and no differencing history to get in the way.
+          const q: SandboxQuery = {
+            callerDept: 'OWN',
+            dataset: 'open',
+            groupBy: grouped ? ['region'] : [],
+            measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }, { fn: 'min', field: 'amount' }],
+          };
+          if (regions) q.where = { field: 'region', op: 'in', value: regions };
+          const want = exactly(rows, regions, grouped);
+          const got = await runSandboxQuery(db, q).catch((e) => e.details?.rule);
+          if (want === 'query-set-size') return void expect(got).toBe('query-set-size');
+          expect(got.groups).toEqual(want);
+          expect(got.privacy).toMatchObject({ mode: 'exact', epsilon: 0 });
+          expect(Object.keys(got)).not.toContain('suppressedGroups');
+        },
+      ),
       { numRuns: 30 },
     );
   });
 
   it('refuses what would single out a subject: non-dimensions, identifiers, MIN/MAX and unbounded sums of private data; generic reasons', async () => {
-    const q = (o: Partial<SandboxQuery>, dept = 'ANA') => runSandboxQuery(db, { callerDept: dept, dataset: 'private', measures: [{ fn: 'count' }], ...o });
+    const q = (o: Partial<SandboxQuery>, dept = 'ANA') =>
+      runSandboxQuery(db, { callerDept: dept, dataset: 'private', measures: [{ fn: 'count' }], ...o });
     expect(await rule(q({ groupBy: ['name'] }))).toBe('not-a-dimension');
-    for (const field of ['personId', 'amount', 'id']) expect(await rule(q({ where: { field, op: 'eq', value: 'x' } as Filter }))).toBe('sandbox-filter-field');
+    for (const field of ['personId', 'amount', 'id'])
+      expect(await rule(q({ where: { field, op: 'eq', value: 'x' } as Filter }))).toBe('sandbox-filter-field');
     expect(await rule(q({ measures: [{ fn: 'sum', field: 'region' }] }))).toBe('measure-type');
     expect(await rule(q({ measures: [{ fn: 'min', field: 'amount' }] }))).toBe('sandbox-min-max');
     expect(await rule(q({ measures: [{ fn: 'max', field: 'amount' }] }))).toBe('sandbox-min-max');
-    expect(await rule(q({ dataset: 'unbounded', measures: [{ fn: 'sum', field: 'amount' }] }))).toBe('contribution-bound');
+    expect(await rule(q({ dataset: 'unbounded', measures: [{ fn: 'sum', field: 'amount' }] }))).toBe(
+      'contribution-bound',
+    );
     expect(await rule(q({ dataset: 'unbounded', groupBy: ['region'] }))).toBe('dimension-domain');
     expect(await rule(q({ join: { dataset: 'private-b', on: 'personId' } }))).toBe('join-same-department');
     // The owner may take MIN of its own data (it reads the rows anyway).
     expect(await rule(q({ measures: [{ fn: 'min', field: 'amount' }] }, 'OWN'))).toBe('answered');
     // A filter that leaves fewer than k subjects in, or out: refused, saying nothing of how many.
     const tiny = await q({ where: { field: 'region', op: 'eq', value: 'tiny' } }).catch((e) => e);
-    const allButTiny = await q({ where: { field: 'region', op: 'in', value: ['north', 'south', 'east', 'west'] } }).catch((e) => e);
+    const allButTiny = await q({
+      where: { field: 'region', op: 'in', value: ['north', 'south', 'east', 'west'] },
+    }).catch((e) => e);
     for (const e of [tiny, allButTiny]) {
       expect(e.details.rule).toBe('query-set-size');
       expect(e.message).not.toMatch(/\d/);
@@ -137,13 +168,19 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
     // The data dictionary refuses dimensions that identify: a subject, the only key, a date.
     const dictionaryRule = (props: Record<string, unknown>) => {
       try {
-        compileDatasetSchema({ type: 'object', properties: { id: { type: 'string', 'x-key': true }, ...props }, required: ['id'] });
+        compileDatasetSchema({
+          type: 'object',
+          properties: { id: { type: 'string', 'x-key': true }, ...props },
+          required: ['id'],
+        });
         return 'accepted';
       } catch (e: any) {
         return e.details.problems[0].rule;
       }
     };
-    expect(dictionaryRule({ pid: { type: 'string', 'x-subject': true, 'x-dimension': true } })).toBe('dimension-identifier');
+    expect(dictionaryRule({ pid: { type: 'string', 'x-subject': true, 'x-dimension': true } })).toBe(
+      'dimension-identifier',
+    );
     expect(dictionaryRule({ id: { type: 'string', 'x-key': true, 'x-dimension': true } })).toBe('dimension-identifier');
     expect(dictionaryRule({ born: { type: 'string', format: 'date', 'x-dimension': true } })).toBe('dimension-date');
     expect(dictionaryRule({ n: { type: 'string', 'x-contribution-bound': 5 } })).toBe('contribution-bound-type');
@@ -152,20 +189,49 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
   it('exact answers: overlap control compares answers across departments (two departments cooperating are one attacker)', async () => {
     // ANA asks the total; ANB asks by region, whose released groups add up to the total minus the
     // small "tiny" group: together they would tell that group's figures.
-    expect(await rule(runSandboxQuery(db, { callerDept: 'ANA', dataset: 'open-3', measures: [{ fn: 'count' }] }))).toBe('answered');
-    expect(await rule(runSandboxQuery(db, { callerDept: 'ANB', dataset: 'open-3', groupBy: ['region'], measures: [{ fn: 'count' }] }))).toBe('differencing');
+    expect(await rule(runSandboxQuery(db, { callerDept: 'ANA', dataset: 'open-3', measures: [{ fn: 'count' }] }))).toBe(
+      'answered',
+    );
+    expect(
+      await rule(
+        runSandboxQuery(db, { callerDept: 'ANB', dataset: 'open-3', groupBy: ['region'], measures: [{ fn: 'count' }] }),
+      ),
+    ).toBe('differencing');
     // The same question again is answered, to anyone.
-    expect(await rule(runSandboxQuery(db, { callerDept: 'ANC', dataset: 'open-3', measures: [{ fn: 'count' }] }))).toBe('answered');
+    expect(await rule(runSandboxQuery(db, { callerDept: 'ANC', dataset: 'open-3', measures: [{ fn: 'count' }] }))).toBe(
+      'answered',
+    );
     // People (x-subject) are compared across datasets and joins: everyone in one dataset, then
     // everyone in it who is also in another, would name the few who are not.
     // (open holds 90 people, of whom 80 are in open-2: a difference of 10, under k = 11.)
-    expect(await rule(runSandboxQuery(db, { callerDept: 'ANA', dataset: 'open', measures: [{ fn: 'count' }] }, { k: 11 }))).toBe('answered');
-    expect(await rule(runSandboxQuery(db, { callerDept: 'ANB', dataset: 'open-2', join: { dataset: 'open', on: 'personId' }, measures: [{ fn: 'count' }] }, { k: 11 }))).toBe('differencing');
+    expect(
+      await rule(runSandboxQuery(db, { callerDept: 'ANA', dataset: 'open', measures: [{ fn: 'count' }] }, { k: 11 })),
+    ).toBe('answered');
+    expect(
+      await rule(
+        runSandboxQuery(
+          db,
+          {
+            callerDept: 'ANB',
+            dataset: 'open-2',
+            join: { dataset: 'open', on: 'personId' },
+            measures: [{ fn: 'count' }],
+          },
+          { k: 11 },
+        ),
+      ),
+    ).toBe('differencing');
   });
 
   it('joint analysis of public data across departments matches the raw rows', async () => {
     // Neither names a subject: the join's answers are compared within its own scope only.
-    const res = await runSandboxQuery(db, { callerDept: 'ANA', dataset: 'open-3', join: { dataset: 'open-4', on: 'personId' }, groupBy: ['open-4.region'], measures: [{ fn: 'count' }, { fn: 'sum', field: 'open-3.amount' }] });
+    const res = await runSandboxQuery(db, {
+      callerDept: 'ANA',
+      dataset: 'open-3',
+      join: { dataset: 'open-4', on: 'personId' },
+      groupBy: ['open-4.region'],
+      measures: [{ fn: 'count' }, { fn: 'sum', field: 'open-3.amount' }],
+    });
     const byRegion = new Map<string, { pairs: number; persons: Set<string>; sum: number; per: Map<string, number> }>();
     for (const l of other)
       for (const r of rows) {
@@ -177,18 +243,45 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
         g.per.set(l.personId, (g.per.get(l.personId) ?? 0) + l.amount);
         byRegion.set(r.region, g);
       }
-    const released = [...byRegion].filter(([, g]) => g.persons.size >= 10 && Math.max(...g.per.values()) <= 0.5 * g.sum).sort(([a], [b]) => a.localeCompare(b));
+    const released = [...byRegion]
+      .filter(([, g]) => g.persons.size >= 10 && Math.max(...g.per.values()) <= 0.5 * g.sum)
+      .sort(([a], [b]) => a.localeCompare(b));
     expect(released.length).toBeGreaterThan(0);
     expect(res.scope).toBe('open-3×open-4:personId');
-    expect(res.groups).toEqual(released.map(([region, g]) => ({ key: { 'open-4.region': region }, count: g.pairs, subjects: g.persons.size, values: [g.pairs, round2(g.sum)], margins: [0, 0] })));
+    expect(res.groups).toEqual(
+      released.map(([region, g]) => ({
+        key: { 'open-4.region': region },
+        count: g.pairs,
+        subjects: g.persons.size,
+        values: [g.pairs, round2(g.sum)],
+        margins: [0, 0],
+      })),
+    );
   });
 
   it('private answers: noisy over every declared group, stored and repeated free, paid from a yearly budget per dataset with a share per department', async () => {
     const clock = manualClock(new Date('2026-06-01T00:00:00Z'));
-    await setSandboxBudget(db, 'private', { by: 'admin', epsilonPerYear: 10, epsilonPerQuery: 2, departmentShare: 0.4 }, clock());
-    const grouped: Omit<SandboxQuery, 'callerDept'> = { dataset: 'private', groupBy: ['region'], measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }] };
+    await setSandboxBudget(
+      db,
+      'private',
+      { by: 'admin', epsilonPerYear: 10, epsilonPerQuery: 2, departmentShare: 0.4 },
+      clock(),
+    );
+    const grouped: Omit<SandboxQuery, 'callerDept'> = {
+      dataset: 'private',
+      groupBy: ['region'],
+      measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }],
+    };
     const first = await runSandboxQuery(db, { ...grouped, callerDept: 'ANA' }, { clock });
-    expect(first.privacy).toMatchObject({ mode: 'differential', mechanism: 'discrete-laplace', epsilon: 2, cached: false, epsilonPerStatistic: 1, datasetEpsilonLeft: 8, departmentEpsilonLeft: 2 });
+    expect(first.privacy).toMatchObject({
+      mode: 'differential',
+      mechanism: 'discrete-laplace',
+      epsilon: 2,
+      cached: false,
+      epsilonPerStatistic: 1,
+      datasetEpsilonLeft: 8,
+      departmentEpsilonLeft: 2,
+    });
     for (const g of first.groups) {
       expect(REGIONS).toContain(g.key.region);
       expect(g.subjects).toBeGreaterThanOrEqual(10);
@@ -201,7 +294,19 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
     expect(again.groups).toEqual(first.groups);
     expect(again.privacy).toMatchObject({ epsilon: 0, cached: true });
     // Fresh questions: ANA's share (0.4 x 10 = 4) pays for two; then the dataset's 10 runs out for all.
-    const fresh = (dept: string, regions: string[]) => rule(runSandboxQuery(db, { dataset: 'private', where: { field: 'region', op: 'in', value: regions }, measures: [{ fn: 'count' }], callerDept: dept }, { clock }));
+    const fresh = (dept: string, regions: string[]) =>
+      rule(
+        runSandboxQuery(
+          db,
+          {
+            dataset: 'private',
+            where: { field: 'region', op: 'in', value: regions },
+            measures: [{ fn: 'count' }],
+            callerDept: dept,
+          },
+          { clock },
+        ),
+      );
     expect(await fresh('ANA', ['north', 'south', 'east'])).toBe('answered');
     expect(await fresh('ANA', ['south', 'east', 'north'])).toBe('privacy-budget');
     expect(await fresh('ANB', ['south', 'east', 'north'])).toBe('answered');
@@ -218,9 +323,36 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
 
   it('spending is atomic: concurrent fresh questions get exactly what the budget pays for', async () => {
     const clock = manualClock(new Date('2026-06-01T00:00:00Z'));
-    await setSandboxBudget(db, 'private-b', { by: 'admin', epsilonPerYear: 6, epsilonPerQuery: 2, departmentShare: 1 }, clock());
-    const orders = [['north', 'south', 'east'], ['north', 'east', 'south'], ['south', 'north', 'east'], ['south', 'east', 'north'], ['east', 'north', 'south'], ['east', 'south', 'north']];
-    const outcomes = await Promise.all(orders.map((o) => rule(runSandboxQuery(db, { callerDept: 'ANA', dataset: 'private-b', where: { field: 'region', op: 'in', value: o }, measures: [{ fn: 'count' }] }, { clock }))));
+    await setSandboxBudget(
+      db,
+      'private-b',
+      { by: 'admin', epsilonPerYear: 6, epsilonPerQuery: 2, departmentShare: 1 },
+      clock(),
+    );
+    const orders = [
+      ['north', 'south', 'east'],
+      ['north', 'east', 'south'],
+      ['south', 'north', 'east'],
+      ['south', 'east', 'north'],
+      ['east', 'north', 'south'],
+      ['east', 'south', 'north'],
+    ];
+    const outcomes = await Promise.all(
+      orders.map((o) =>
+        rule(
+          runSandboxQuery(
+            db,
+            {
+              callerDept: 'ANA',
+              dataset: 'private-b',
+              where: { field: 'region', op: 'in', value: o },
+              measures: [{ fn: 'count' }],
+            },
+            { clock },
+          ),
+        ),
+      ),
+    );
     expect(outcomes.filter((o) => o === 'answered')).toHaveLength(3);
     expect(outcomes.filter((o) => o === 'privacy-budget')).toHaveLength(3);
     expect(await db.select().from(sandboxSpends).where(eq(sandboxSpends.datasetId, 'private-b'))).toHaveLength(3);
@@ -228,7 +360,11 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
 
   it('a standard table: published by the owner from the dataset’s budget, then free for everyone', async () => {
     const clock = manualClock(new Date('2026-06-01T00:00:00Z'));
-    const table: Omit<SandboxQuery, 'callerDept'> = { dataset: 'private-c', groupBy: ['region'], measures: [{ fn: 'count' }, { fn: 'avg', field: 'amount' }] };
+    const table: Omit<SandboxQuery, 'callerDept'> = {
+      dataset: 'private-c',
+      groupBy: ['region'],
+      measures: [{ fn: 'count' }, { fn: 'avg', field: 'amount' }],
+    };
     const published = await runSandboxQuery(db, { ...table, callerDept: 'OWN' }, { clock, release: true });
     expect(published.privacy).toMatchObject({ mode: 'differential', epsilon: 2, departmentEpsilonLeft: null });
     const [listed] = await listStandardReleases(db, 'private-c');
@@ -240,21 +376,48 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
   });
 
   it('noisy answers are unbiased and 95% of them fall within the margin they state', async () => {
-    await setSandboxBudget(db, 'private-c', { by: 'admin', epsilonPerYear: 10_000, epsilonPerQuery: 1, departmentShare: 1 }, new Date());
+    await setSandboxBudget(
+      db,
+      'private-c',
+      { by: 'admin', epsilonPerYear: 10_000, epsilonPerQuery: 1, departmentShare: 1 },
+      new Date(),
+    );
     const truth = exactly(rows, ['north', 'south', 'east'], false) as { values: number[] }[];
     const [count, sum] = [truth[0]!.values[0]!, truth[0]!.values[1]!];
     const persons = new Set(rows.filter((r) => r.region !== 'west' && r.region !== 'tiny').map((r) => r.personId)).size;
     // Equivalent filters written differently: distinct questions, so each gets fresh noise.
-    const orders = [['north', 'south', 'east'], ['north', 'east', 'south'], ['south', 'north', 'east'], ['south', 'east', 'north'], ['east', 'north', 'south'], ['east', 'south', 'north']];
-    const wraps = [(f: Filter): Filter => f, (f: Filter): Filter => ({ and: [f] }), (f: Filter): Filter => ({ or: [f] }), (f: Filter): Filter => ({ and: [{ or: [f] }] })];
+    const orders = [
+      ['north', 'south', 'east'],
+      ['north', 'east', 'south'],
+      ['south', 'north', 'east'],
+      ['south', 'east', 'north'],
+      ['east', 'north', 'south'],
+      ['east', 'south', 'north'],
+    ];
+    const wraps = [
+      (f: Filter): Filter => f,
+      (f: Filter): Filter => ({ and: [f] }),
+      (f: Filter): Filter => ({ or: [f] }),
+      (f: Filter): Filter => ({ and: [{ or: [f] }] }),
+    ];
     const errors: { c: number; s: number; inC: boolean; inS: boolean }[] = [];
     for (const o of orders)
       for (const w of wraps)
         for (const dup of [false, true]) {
           const where = w({ field: 'region', op: 'in', value: dup ? [...o, o[0]!] : o });
-          const res = await runSandboxQuery(db, { callerDept: 'ANA', dataset: 'private-c', where, measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }] });
+          const res = await runSandboxQuery(db, {
+            callerDept: 'ANA',
+            dataset: 'private-c',
+            where,
+            measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }],
+          });
           const g = res.groups[0]!;
-          errors.push({ c: g.values[0]! - persons, s: g.values[1]! - sum, inC: Math.abs(g.values[0]! - persons) <= g.margins[0]!, inS: Math.abs(g.values[1]! - sum) <= g.margins[1]! + 0.01 });
+          errors.push({
+            c: g.values[0]! - persons,
+            s: g.values[1]! - sum,
+            inC: Math.abs(g.values[0]! - persons) <= g.margins[0]!,
+            inS: Math.abs(g.values[1]! - sum) <= g.margins[1]! + 0.01,
+          });
         }
     expect(count).toBeGreaterThan(persons); // the sandbox counts people, not records
     expect(errors).toHaveLength(48);
@@ -268,11 +431,20 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
   });
 
   it('a filtered query reports the subjects it touched (for the audit log), when few', async () => {
-    const res = await runSandboxQuery(db, { callerDept: 'OWN', dataset: 'open', where: { field: 'region', op: 'in', value: ['north', 'south'] }, measures: [{ fn: 'count' }] });
-    const want = [...new Set(rows.filter((r) => r.region === 'north' || r.region === 'south').map((r) => r.personId.toUpperCase()))].sort();
+    const res = await runSandboxQuery(db, {
+      callerDept: 'OWN',
+      dataset: 'open',
+      where: { field: 'region', op: 'in', value: ['north', 'south'] },
+      measures: [{ fn: 'count' }],
+    });
+    const want = [
+      ...new Set(rows.filter((r) => r.region === 'north' || r.region === 'south').map((r) => r.personId.toUpperCase())),
+    ].sort();
     expect(want.length).toBeLessThanOrEqual(TOUCHED_SUBJECTS_CAP);
     expect(res.touchedSubjects).toEqual(want);
-    expect((await runSandboxQuery(db, { callerDept: 'OWN', dataset: 'open', measures: [{ fn: 'count' }] })).touchedSubjects).toBeUndefined();
+    expect(
+      (await runSandboxQuery(db, { callerDept: 'OWN', dataset: 'open', measures: [{ fn: 'count' }] })).touchedSubjects,
+    ).toBeUndefined();
   });
 
   it('a department gets a bounded number of sandbox queries per 24 hours', async () => {
@@ -280,9 +452,14 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
     const q: SandboxQuery = { callerDept: 'QUOTA', dataset: 'open', measures: [{ fn: 'count' }] };
     await addDepartment(db, 'QUOTA');
     for (let i = 0; i < 3; i++) await runSandboxQuery(db, q, { clock, dailyBudget: 3 });
-    expect(await runSandboxQuery(db, q, { clock, dailyBudget: 3 }).catch((e) => e.details)).toEqual({ rule: 'sandbox-budget', budget: 3 });
+    expect(await runSandboxQuery(db, q, { clock, dailyBudget: 3 }).catch((e) => e.details)).toEqual({
+      rule: 'sandbox-budget',
+      budget: 3,
+    });
     // Malformed queries do not count; a day later the quota is back.
-    expect(await rule(runSandboxQuery(db, { ...q, groupBy: ['name'] }, { clock, dailyBudget: 3 }))).toBe('not-a-dimension');
+    expect(await rule(runSandboxQuery(db, { ...q, groupBy: ['name'] }, { clock, dailyBudget: 3 }))).toBe(
+      'not-a-dimension',
+    );
     clock.advance(DAY_MS + 1);
     expect((await runSandboxQuery(db, q, { clock, dailyBudget: 3 })).groups[0]!.count).toBe(120);
   });

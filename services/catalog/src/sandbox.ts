@@ -32,7 +32,11 @@ const refuse = (path: string, rule: string, message: string): never => {
 };
 /** A refusal that depends on the data says nothing about it: one message whatever the cause. */
 const refuseGenerically = (rule: string): never => {
-  throw new AppError('FORBIDDEN', `sandbox: this query is not answered: its population is too small, too close to the whole, or would single out subjects with earlier answers (${rule})`, { rule });
+  throw new AppError(
+    'FORBIDDEN',
+    `sandbox: this query is not answered: its population is too small, too close to the whole, or would single out subjects with earlier answers (${rule})`,
+    { rule },
+  );
 };
 
 export interface Side {
@@ -56,7 +60,11 @@ export interface Measure {
 
 function sideOf(ds: DatasetRow, alias: 'l' | 'r'): Side {
   const compiled = compiledFor(ds);
-  const dims = new Set(Object.entries(ds.schema.properties).filter(([, f]) => f['x-dimension'] === true).map(([n]) => n));
+  const dims = new Set(
+    Object.entries(ds.schema.properties)
+      .filter(([, f]) => f['x-dimension'] === true)
+      .map(([n]) => n),
+  );
   return { alias, ds, fields: new Map(compiled.fields.map((f) => [f.name, f])), dimensions: dims };
 }
 
@@ -66,24 +74,39 @@ function resolve(name: string, sides: Side[], path: string): FieldRef {
   if (dot > 0) {
     const side = sides.find((s) => s.ds.id === name.slice(0, dot));
     const f = side?.fields.get(name.slice(dot + 1));
-    if (!side || !f) refuse(path, 'field-unknown', `field "${name}" is not in ${sides.map((s) => `"${s.ds.id}"`).join(' or ')}`);
+    if (!side || !f)
+      refuse(path, 'field-unknown', `field "${name}" is not in ${sides.map((s) => `"${s.ds.id}"`).join(' or ')}`);
     return { side: side!, info: f!, label: sides.length > 1 ? name : f!.name };
   }
   const hits = sides.filter((s) => s.fields.has(name));
-  if (!hits.length) refuse(path, 'field-unknown', `field "${name}" is not in ${sides.map((s) => `"${s.ds.id}"`).join(' or ')}`);
-  if (hits.length > 1) refuse(path, 'field-ambiguous', `field "${name}" is in both datasets; write "${hits[0].ds.id}.${name}" or "${hits[1].ds.id}.${name}"`);
-  return { side: hits[0], info: hits[0].fields.get(name)!, label: sides.length > 1 ? `${hits[0].ds.id}.${name}` : name };
+  if (!hits.length)
+    refuse(path, 'field-unknown', `field "${name}" is not in ${sides.map((s) => `"${s.ds.id}"`).join(' or ')}`);
+  if (hits.length > 1)
+    refuse(
+      path,
+      'field-ambiguous',
+      `field "${name}" is in both datasets; write "${hits[0].ds.id}.${name}" or "${hits[1].ds.id}.${name}"`,
+    );
+  return {
+    side: hits[0],
+    info: hits[0].fields.get(name)!,
+    label: sides.length > 1 ? `${hits[0].ds.id}.${name}` : name,
+  };
 }
 
 /** Filters may use declared dimensions only: a filter on anything else is a way of reading it. */
 function checkSandboxFilter(where: Filter, side: Side, path: string): void {
-  checkFilter(where, side.fields, { allowField: (name) => side.dimensions.has(name), refusal: (name) => [
-    'sandbox-filter-field',
-    `field "${name}" of "${side.ds.id}" is not a declared dimension (x-dimension); sandbox filters may use dimensions only: ${[...side.dimensions].join(', ') || 'none'}`,
-  ] });
+  checkFilter(where, side.fields, {
+    allowField: (name) => side.dimensions.has(name),
+    refusal: (name) => [
+      'sandbox-filter-field',
+      `field "${name}" of "${side.ds.id}" is not a declared dimension (x-dimension); sandbox filters may use dimensions only: ${[...side.dimensions].join(', ') || 'none'}`,
+    ],
+  });
 }
 
-export const rowsOf = (res: unknown): Record<string, unknown>[] => (Array.isArray(res) ? res : ((res as { rows: Record<string, unknown>[] }).rows ?? []));
+export const rowsOf = (res: unknown): Record<string, unknown>[] =>
+  Array.isArray(res) ? res : ((res as { rows: Record<string, unknown>[] }).rows ?? []);
 
 export function keyValue(info: FieldInfo, v: unknown): Scalar | null {
   if (v === null || v === undefined) return null;
@@ -121,39 +144,68 @@ async function loadDataset(db: CatalogDb, id: string): Promise<DatasetRow> {
   return ds;
 }
 
-export async function planSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: { forcePrivate?: boolean } = {}): Promise<SandboxPlan> {
+export async function planSandboxQuery(
+  db: CatalogDb,
+  q: SandboxQuery,
+  opts: { forcePrivate?: boolean } = {},
+): Promise<SandboxPlan> {
   const left = sideOf(await loadDataset(db, q.dataset), 'l');
   const sides: Side[] = [left];
   let right: Side | undefined;
   if (q.join) {
     right = sideOf(await loadDataset(db, q.join.dataset), 'r');
     if (right.ds.ownerDept === left.ds.ownerDept) {
-      refuse('join.dataset', 'join-same-department', `"${left.ds.id}" and "${right.ds.id}" both belong to ${left.ds.ownerDept}; joint analysis is across departments`);
+      refuse(
+        'join.dataset',
+        'join-same-department',
+        `"${left.ds.id}" and "${right.ds.id}" both belong to ${left.ds.ownerDept}; joint analysis is across departments`,
+      );
     }
     const lk = left.fields.get(q.join.on);
     const rk = right.fields.get(q.join.on);
-    if (!lk || !rk) refuse('join.on', 'field-unknown', `join field "${q.join.on}" must be in both "${left.ds.id}" and "${right.ds.id}"`);
-    if (lk!.type !== rk!.type) refuse('join.on', 'type-mismatch', `join field "${q.join.on}" is ${lk!.type} in "${left.ds.id}" but ${rk!.type} in "${right.ds.id}"`);
+    if (!lk || !rk)
+      refuse(
+        'join.on',
+        'field-unknown',
+        `join field "${q.join.on}" must be in both "${left.ds.id}" and "${right.ds.id}"`,
+      );
+    if (lk!.type !== rk!.type)
+      refuse(
+        'join.on',
+        'type-mismatch',
+        `join field "${q.join.on}" is ${lk!.type} in "${left.ds.id}" but ${rk!.type} in "${right.ds.id}"`,
+      );
     sides.push(right);
   }
   const groupBy = (q.groupBy ?? []).map((g, i) => {
     const ref = resolve(g, sides, `groupBy[${i}]`);
     if (!ref.side.dimensions.has(ref.info.name)) {
-      refuse(`groupBy[${i}]`, 'not-a-dimension', `field "${g}" is not a declared dimension (x-dimension) of "${ref.side.ds.id}"; dimensions: ${[...ref.side.dimensions].join(', ') || 'none'}`);
+      refuse(
+        `groupBy[${i}]`,
+        'not-a-dimension',
+        `field "${g}" is not a declared dimension (x-dimension) of "${ref.side.ds.id}"; dimensions: ${[...ref.side.dimensions].join(', ') || 'none'}`,
+      );
     }
     return ref;
   });
   const numeric: FieldRef[] = [];
   const measures: Measure[] = q.measures.map((m, i) => {
-    if (!['count', 'sum', 'avg', 'min', 'max'].includes(m.fn)) refuse(`measures[${i}].fn`, 'measure-fn', `unknown aggregate "${m.fn}"`);
+    if (!['count', 'sum', 'avg', 'min', 'max'].includes(m.fn))
+      refuse(`measures[${i}].fn`, 'measure-fn', `unknown aggregate "${m.fn}"`);
     if (m.fn === 'count') {
       if (m.field) refuse(`measures[${i}].field`, 'measure-field', 'count counts subjects and takes no field');
       return { fn: 'count', label: 'count' };
     }
     if (!m.field) refuse(`measures[${i}].field`, 'measure-field', `${m.fn} needs a numeric field`);
     const ref = resolve(m.field!, sides, `measures[${i}].field`);
-    if (ref.info.type !== 'integer' && ref.info.type !== 'number') refuse(`measures[${i}].field`, 'measure-type', `${m.fn} needs a numeric field; "${m.field}" is ${ref.info.type}`);
-    if (ref.side.dimensions.has(ref.info.name)) refuse(`measures[${i}].field`, 'measure-dimension', `"${m.field}" is a dimension; a measured field cannot also be a filter or group`);
+    if (ref.info.type !== 'integer' && ref.info.type !== 'number')
+      refuse(`measures[${i}].field`, 'measure-type', `${m.fn} needs a numeric field; "${m.field}" is ${ref.info.type}`);
+    if (ref.side.dimensions.has(ref.info.name))
+      refuse(
+        `measures[${i}].field`,
+        'measure-dimension',
+        `"${m.field}" is a dimension; a measured field cannot also be a filter or group`,
+      );
     let idx = numeric.findIndex((n) => n.side === ref.side && n.info.name === ref.info.name);
     if (idx < 0) idx = numeric.push(ref) - 1;
     return { fn: m.fn, ref, label: `${m.fn}(${ref.label})`, field: idx };
@@ -161,20 +213,43 @@ export async function planSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: { f
   if (q.where) checkSandboxFilter(q.where, left, 'where');
   if (q.join?.where) checkSandboxFilter(q.join.where, right!, 'join.where');
 
-  const priv = opts.forcePrivate || sides.some((s) => isPrivateFor(s, q.callerDept, numeric.filter((n) => n.side === s).map((n) => n.info)));
+  const priv =
+    opts.forcePrivate ||
+    sides.some((s) =>
+      isPrivateFor(
+        s,
+        q.callerDept,
+        numeric.filter((n) => n.side === s).map((n) => n.info),
+      ),
+    );
   if (priv) {
     measures.forEach((m, i) => {
-      if (m.fn === 'min' || m.fn === 'max') refuse(`measures[${i}].fn`, 'sandbox-min-max', `${m.fn} of private data would show one subject's value; use count, sum or avg`);
+      if (m.fn === 'min' || m.fn === 'max')
+        refuse(
+          `measures[${i}].fn`,
+          'sandbox-min-max',
+          `${m.fn} of private data would show one subject's value; use count, sum or avg`,
+        );
       if (m.ref && m.ref.info.contributionBound === undefined) {
-        refuse(`measures[${i}].field`, 'contribution-bound', `"${m.ref.label}" declares no x-contribution-bound in the data dictionary; sums of private data need one`);
+        refuse(
+          `measures[${i}].field`,
+          'contribution-bound',
+          `"${m.ref.label}" declares no x-contribution-bound in the data dictionary; sums of private data need one`,
+        );
       }
     });
     let domain = 1;
     groupBy.forEach((g, i) => {
-      if (!g.info.enum) refuse(`groupBy[${i}]`, 'dimension-domain', `dimension "${g.label}" declares no values (enum); groups of private data are every declared value, shown or not`);
+      if (!g.info.enum)
+        refuse(
+          `groupBy[${i}]`,
+          'dimension-domain',
+          `dimension "${g.label}" declares no values (enum); groups of private data are every declared value, shown or not`,
+        );
       domain *= g.info.enum!.length;
     });
-    if (domain > MAX_DOMAIN) refuse('groupBy', 'dimension-domain', `${domain} combinations of declared values; at most ${MAX_DOMAIN}`);
+    if (domain > MAX_DOMAIN)
+      refuse('groupBy', 'dimension-domain', `${domain} combinations of declared values; at most ${MAX_DOMAIN}`);
   }
   const scope = right ? `${[left.ds.id, right.ds.id].sort().join('×')}:${q.join!.on}` : left.ds.id;
   const owned = sides.every((s) => s.ds.ownerDept === q.callerDept);
@@ -189,10 +264,24 @@ const normalized = (e: SQL): SQL => sql`upper(btrim(${e}))`;
 function subjectOf(sides: Side[], q: SandboxQuery): SandboxPlan['subject'] {
   if (q.join) {
     const identifies = sides.some((s) => s.fields.get(q.join!.on)?.subject);
-    return { expr: sql`jk`, overlapScope: identifies ? `subject:${q.join.on}` : `${sides.map((s) => s.ds.id).sort().join('×')}:${q.join.on}`, identifies };
+    return {
+      expr: sql`jk`,
+      overlapScope: identifies
+        ? `subject:${q.join.on}`
+        : `${sides
+            .map((s) => s.ds.id)
+            .sort()
+            .join('×')}:${q.join.on}`,
+      identifies,
+    };
   }
   const f = [...sides[0]!.fields.values()].find((x) => x.subject);
-  if (f) return { expr: normalized(sql`(${records.data} ->> ${f.name}::text)`), overlapScope: `subject:${f.name}`, identifies: true };
+  if (f)
+    return {
+      expr: normalized(sql`(${records.data} ->> ${f.name}::text)`),
+      overlapScope: `subject:${f.name}`,
+      identifies: true,
+    };
   return { expr: sql`(${records.id})::text`, overlapScope: sides[0]!.ds.id, identifies: false };
 }
 
@@ -235,7 +324,11 @@ export function perSubjectCte(plan: SandboxPlan): SQL {
   const cols: SQL[] = [sql`subj`, ...g, sql`count(*)::int as nrec`];
   plan.numeric.forEach((_, i) => {
     const f = ident(`f${i}`);
-    cols.push(sql`coalesce(sum(${f}), 0) as ${sql.identifier(`s${i}`)}`, sql`min(${f}) as ${sql.identifier(`mn${i}`)}`, sql`max(${f}) as ${sql.identifier(`mx${i}`)}`);
+    cols.push(
+      sql`coalesce(sum(${f}), 0) as ${sql.identifier(`s${i}`)}`,
+      sql`min(${f}) as ${sql.identifier(`mn${i}`)}`,
+      sql`max(${f}) as ${sql.identifier(`mx${i}`)}`,
+    );
   });
   return sql`per as (select ${sql.join(cols, sql`, `)} from src group by ${sql.join([sql`subj`, ...g], sql`, `)})`;
 }
@@ -260,7 +353,10 @@ export interface SandboxOptions {
 }
 
 /** Sizes of the filtered set and the whole population, and the filtered subjects when few. */
-async function populationOf(db: CatalogDb, plan: SandboxPlan): Promise<{ filtered: number; whole: number; touched: string[] }> {
+async function populationOf(
+  db: CatalogDb,
+  plan: SandboxPlan,
+): Promise<{ filtered: number; whole: number; touched: string[] }> {
   const narrowed = !!(plan.q.where || plan.q.join?.where);
   const [f] = rowsOf(await db.execute(sql`${sourceCte(plan)} select count(distinct subj)::int as n from src`));
   const filtered = Number(f!.n);
@@ -268,12 +364,18 @@ async function populationOf(db: CatalogDb, plan: SandboxPlan): Promise<{ filtere
   const [w] = rowsOf(await db.execute(sql`${sourceCte(plan, false)} select count(distinct subj)::int as n from src`));
   let touched: string[] = [];
   if (plan.subject.identifies && filtered <= TOUCHED_SUBJECTS_CAP) {
-    touched = rowsOf(await db.execute(sql`${sourceCte(plan)} select distinct subj from src order by 1`)).map((r) => String(r.subj));
+    touched = rowsOf(await db.execute(sql`${sourceCte(plan)} select distinct subj from src order by 1`)).map((r) =>
+      String(r.subj),
+    );
   }
   return { filtered, whole: Number(w!.n), touched };
 }
 
-export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: SandboxOptions = {}): Promise<SandboxResult> {
+export async function runSandboxQuery(
+  db: CatalogDb,
+  q: SandboxQuery,
+  opts: SandboxOptions = {},
+): Promise<SandboxResult> {
   const k = opts.k ?? DEFAULT_K;
   const now = (opts.clock ?? systemClock)();
   const plan = await planSandboxQuery(db, q, { forcePrivate: opts.release });
@@ -285,16 +387,37 @@ export async function runSandboxQuery(db: CatalogDb, q: SandboxQuery, opts: Sand
   const touched = pop.touched.length ? { touchedSubjects: pop.touched } : {};
   if (plan.private) {
     const account = opts.release ? RELEASE_ACCOUNT : q.callerDept;
-    const result = await answerPrivately(db, plan, { k, now, account, defaults: { ...DEFAULT_PRIVACY, ...opts.privacy }, rng: opts.rng, standard: opts.release });
+    const result = await answerPrivately(db, plan, {
+      k,
+      now,
+      account,
+      defaults: { ...DEFAULT_PRIVACY, ...opts.privacy },
+      rng: opts.rng,
+      standard: opts.release,
+    });
     return { ...result, ...touched };
   }
-  return { ...(await answerExactly(db, plan, k, now, { ...DEFAULT_PRIVACY, ...opts.privacy }.dominanceShare)), ...touched };
+  return {
+    ...(await answerExactly(db, plan, k, now, { ...DEFAULT_PRIVACY, ...opts.privacy }.dominanceShare)),
+    ...touched,
+  };
 }
 
 /** Exact answers (public data, or the owner's): groups under k left out, dominance for sums, overlap control. */
-async function answerExactly(db: CatalogDb, plan: SandboxPlan, k: number, now: Date, dominanceShare: number): Promise<SandboxResult> {
+async function answerExactly(
+  db: CatalogDb,
+  plan: SandboxPlan,
+  k: number,
+  now: Date,
+  dominanceShare: number,
+): Promise<SandboxResult> {
   const g = plan.groupBy.map((_, i) => ident(`g${i}`));
-  const selects: SQL[] = [...g, sql`count(*)::int as subjects`, sql`sum(nrec)::int as n`, sql`string_agg(md5(subj), ',') as members`];
+  const selects: SQL[] = [
+    ...g,
+    sql`count(*)::int as subjects`,
+    sql`sum(nrec)::int as n`,
+    sql`string_agg(md5(subj), ',') as members`,
+  ];
   plan.numeric.forEach((_, i) => {
     const s = ident(`s${i}`);
     selects.push(
@@ -305,22 +428,40 @@ async function answerExactly(db: CatalogDb, plan: SandboxPlan, k: number, now: D
     );
   });
   const groupClause = g.length ? sql` group by ${sql.join(g, sql`, `)}` : sql``;
-  const rows = rowsOf(await db.execute(sql`${sourceCte(plan)}, ${perSubjectCte(plan)} select ${sql.join(selects, sql`, `)} from per${groupClause}`));
+  const rows = rowsOf(
+    await db.execute(
+      sql`${sourceCte(plan)}, ${perSubjectCte(plan)} select ${sql.join(selects, sql`, `)} from per${groupClause}`,
+    ),
+  );
   const round = (v: number) => Math.round(v * 100) / 100;
   const released: (SandboxGroup & { members: string[] })[] = [];
   for (const row of rows) {
     const subjects = Number(row.subjects);
     if (subjects < k) continue;
     // Dominance: a sum where one subject is most of the total tells that subject's value.
-    const dominated = plan.measures.some((m) => (m.fn === 'sum' || m.fn === 'avg') && Math.abs(Number(row[`top${m.field}`])) > dominanceShare * Math.abs(Number(row[`sum${m.field}`])));
+    const dominated = plan.measures.some(
+      (m) =>
+        (m.fn === 'sum' || m.fn === 'avg') &&
+        Math.abs(Number(row[`top${m.field}`])) > dominanceShare * Math.abs(Number(row[`sum${m.field}`])),
+    );
     if (dominated) continue;
     const values = plan.measures.map((m) => {
       if (m.fn === 'count') return Number(row.n);
       const v = m.fn === 'avg' ? Number(row[`sum${m.field}`]) / Number(row.n) : Number(row[`${m.fn}${m.field}`]);
       return Number.isFinite(v) ? round(v) : null;
     });
-    const members = String(row.members ?? '').split(',').filter(Boolean).sort();
-    released.push({ key: groupKeyOf(plan, row), count: Number(row.n), subjects, values, margins: plan.measures.map(() => 0), members });
+    const members = String(row.members ?? '')
+      .split(',')
+      .filter(Boolean)
+      .sort();
+    released.push({
+      key: groupKeyOf(plan, row),
+      count: Number(row.n),
+      subjects,
+      values,
+      margins: plan.measures.map(() => 0),
+      members,
+    });
   }
   sortGroups(released);
   // Each released group's subject set and, for a grouped answer, their union (the implicit total).
@@ -346,7 +487,11 @@ async function spendDailyQuota(db: CatalogDb, dept: string, scope: string, budge
     .from(sandboxQueries)
     .where(and(eq(sandboxQueries.callerDept, dept), gt(sandboxQueries.at, new Date(now.getTime() - DAY_MS))));
   if (Number(n) >= budget) {
-    throw new AppError('FORBIDDEN', `sandbox: department ${dept} has used its ${budget} queries of the last 24 hours (sandbox-budget)`, { rule: 'sandbox-budget', budget });
+    throw new AppError(
+      'FORBIDDEN',
+      `sandbox: department ${dept} has used its ${budget} queries of the last 24 hours (sandbox-budget)`,
+      { rule: 'sandbox-budget', budget },
+    );
   }
   await db.insert(sandboxQueries).values({ callerDept: dept, scope, at: now });
 }
@@ -378,7 +523,12 @@ async function guardDifferencing(db: CatalogDb, scope: string, sets: string[][],
       const prior = await tx
         .select({ members: sandboxReleases.members, digest: sandboxReleases.digest })
         .from(sandboxReleases)
-        .where(and(eq(sandboxReleases.scope, scope), sql`${sandboxReleases.size} between ${set.size - k + 1} and ${set.size + k - 1}`));
+        .where(
+          and(
+            eq(sandboxReleases.scope, scope),
+            sql`${sandboxReleases.size} between ${set.size - k + 1} and ${set.size + k - 1}`,
+          ),
+        );
       let known = false;
       for (const p of prior) {
         if (p.digest === digest) {
@@ -391,6 +541,11 @@ async function guardDifferencing(db: CatalogDb, scope: string, sets: string[][],
       if (!known && !fresh.some((f) => f.digest === digest)) fresh.push({ size: set.size, members, digest });
     }
     // caller_dept is kept for the record; comparison is across departments.
-    if (fresh.length) await tx.insert(sandboxReleases).values(fresh.map((f) => ({ callerDept: '*', scope, size: f.size, members: f.members, digest: f.digest, at: now })));
+    if (fresh.length)
+      await tx
+        .insert(sandboxReleases)
+        .values(
+          fresh.map((f) => ({ callerDept: '*', scope, size: f.size, members: f.members, digest: f.digest, at: now })),
+        );
   });
 }

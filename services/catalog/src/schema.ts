@@ -1,4 +1,18 @@
-import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import type { DatasetSchema } from '@govshare/contracts';
 
 // Tables are unqualified: the Postgres schema is chosen at run time (search_path).
@@ -126,7 +140,12 @@ export const accessRequests = pgTable(
     deadline: timestamp('deadline', { withTimezone: true, mode: 'date' }).notNull(),
     decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
     decidedBy: text('decided_by'),
-    decision: jsonb('decision').$type<{ fields: string[]; unmaskedFields: string[]; durationDays: number; note?: string }>(),
+    decision: jsonb('decision').$type<{
+      fields: string[];
+      unmaskedFields: string[];
+      durationDays: number;
+      note?: string;
+    }>(),
     rejectCode: text('reject_code'),
     rejectText: text('reject_text'),
     grantId: uuid('grant_id'),
@@ -153,7 +172,10 @@ export const accessRequestEvents = pgTable(
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     idempotencyKey: text('idempotency_key'),
   },
-  (t) => [index('access_request_events_request_idx').on(t.requestId, t.id), uniqueIndex('access_request_events_idem_idx').on(t.requestId, t.idempotencyKey)],
+  (t) => [
+    index('access_request_events_request_idx').on(t.requestId, t.id),
+    uniqueIndex('access_request_events_idem_idx').on(t.requestId, t.idempotencyKey),
+  ],
 );
 
 /** Subject sets the sandbox released to a caller department (for the differencing defence). */
@@ -170,7 +192,10 @@ export const sandboxReleases = pgTable(
     digest: text('digest').notNull(),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [index('sandbox_releases_caller_idx').on(t.callerDept, t.scope, t.size), index('sandbox_releases_at_idx').on(t.callerDept, t.at)],
+  (t) => [
+    index('sandbox_releases_caller_idx').on(t.callerDept, t.scope, t.size),
+    index('sandbox_releases_at_idx').on(t.callerDept, t.at),
+  ],
 );
 
 /** Every sandbox query a department asked (answered or refused), for its daily query budget. */

@@ -9,14 +9,23 @@ import { registerDatabaseKind } from './record-indexes.ts';
 
 export const testTargets: { name: 'pglite' | 'postgres'; url?: string }[] = [
   { name: 'pglite' },
-  ...(process.env.GOVSHARE_TEST_DATABASE_URL ? [{ name: 'postgres' as const, url: process.env.GOVSHARE_TEST_DATABASE_URL }] : []),
+  ...(process.env.GOVSHARE_TEST_DATABASE_URL
+    ? [{ name: 'postgres' as const, url: process.env.GOVSHARE_TEST_DATABASE_URL }]
+    : []),
 ];
 
 let counter = 0;
 export const freshSchemaPrefix = () => `t_${process.pid}_${Date.now()}_${counter++}`;
 
 export async function openTestDb(url?: string): Promise<{ db: CatalogDb; close: () => Promise<void> }> {
-  const database = await openDatabase({ service: 'catalog', tables, migrationsFolder, databaseUrl: url, dataDir: ':memory:', schemaPrefix: freshSchemaPrefix() });
+  const database = await openDatabase({
+    service: 'catalog',
+    tables,
+    migrationsFolder,
+    databaseUrl: url,
+    dataDir: ':memory:',
+    schemaPrefix: freshSchemaPrefix(),
+  });
   registerDatabaseKind(database.db as CatalogDb, database.kind);
   return {
     db: database.db as CatalogDb,

@@ -1,7 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { JWK } from 'jose';
-import { createLogger, createServiceApp, createServiceTokenVerifier, openDatabase, type Logger } from '@govshare/platform';
+import {
+  createLogger,
+  createServiceApp,
+  createServiceTokenVerifier,
+  openDatabase,
+  type Logger,
+} from '@govshare/platform';
 import { tables } from './schema.ts';
 import { RunManager } from './runs.ts';
 import { catalogSource, type RecordSource } from './source.ts';
@@ -43,19 +49,39 @@ export interface QualityOptions {
 export async function buildQuality(opts: QualityOptions) {
   const logger = opts.logger ?? createLogger('quality');
   const now = opts.now ?? (() => new Date());
-  const database = await openDatabase({ service: 'quality', tables, migrationsFolder, databaseUrl: opts.databaseUrl, dataDir: opts.dataDir, schemaPrefix: opts.schemaPrefix });
+  const database = await openDatabase({
+    service: 'quality',
+    tables,
+    migrationsFolder,
+    databaseUrl: opts.databaseUrl,
+    dataDir: opts.dataDir,
+    schemaPrefix: opts.schemaPrefix,
+  });
   const db = database.db;
   let closeSource: (() => Promise<void>) | undefined;
   let source = opts.source;
   if (!source) {
-    if (!opts.catalogUrl || !opts.qualityPrivateJwk) throw new Error('quality: catalogUrl and qualityPrivateJwk are required without a custom source');
-    const cs = catalogSource({ baseUrl: opts.catalogUrl, privateJwk: opts.qualityPrivateJwk, pageSize: opts.catalogPageSize });
+    if (!opts.catalogUrl || !opts.qualityPrivateJwk)
+      throw new Error('quality: catalogUrl and qualityPrivateJwk are required without a custom source');
+    const cs = catalogSource({
+      baseUrl: opts.catalogUrl,
+      privateJwk: opts.qualityPrivateJwk,
+      pageSize: opts.catalogPageSize,
+    });
     source = cs;
     closeSource = cs.close;
   }
   const publicationKeys = await loadPublicationKeys(opts.dataDir);
   await currentPolicy(db, now); // seeds policy version 1
-  const runs = new RunManager({ db, source, logger, debounceMs: opts.debounceMs, concurrency: opts.concurrency, now, maskKey: opts.maskKey });
+  const runs = new RunManager({
+    db,
+    source,
+    logger,
+    debounceMs: opts.debounceMs,
+    concurrency: opts.concurrency,
+    now,
+    maskKey: opts.maskKey,
+  });
   const app = createServiceApp({
     logger,
     verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'quality'),

@@ -18,18 +18,46 @@ for (const backend of backends.slice(0, 1)) {
       const keys = await generateEd25519('svc');
       const own = await generateEd25519('quality');
       const signer = createServiceTokenSigner(keys.privateJwk);
-      catalog = await startCatalog({ dataDir: ':memory:', servicePublicJwk: keys.publicJwk, qualityPublicJwk: own.publicJwk, port: 0, logger: createLogger('catalog', 'silent'), demoData: { scale: 0.2 } });
+      catalog = await startCatalog({
+        dataDir: ':memory:',
+        servicePublicJwk: keys.publicJwk,
+        qualityPublicJwk: own.publicJwk,
+        port: 0,
+        logger: createLogger('catalog', 'silent'),
+        demoData: { scale: 0.2 },
+      });
       quality = await startQuality({
-        dataDir: ':memory:', databaseUrl: backend.databaseUrl, schemaPrefix: uniquePrefix(), servicePublicJwk: keys.publicJwk, qualityPrivateJwk: own.privateJwk,
-        catalogUrl: catalog.url, catalogPageSize: 97, debounceMs: 10, logger: createLogger('quality', 'silent'), now: testClock('2026-11-20T00:00:00Z'), maskKey: randomBytes(32),
+        dataDir: ':memory:',
+        databaseUrl: backend.databaseUrl,
+        schemaPrefix: uniquePrefix(),
+        servicePublicJwk: keys.publicJwk,
+        qualityPrivateJwk: own.privateJwk,
+        catalogUrl: catalog.url,
+        catalogPageSize: 97,
+        debounceMs: 10,
+        logger: createLogger('quality', 'silent'),
+        now: testClock('2026-11-20T00:00:00Z'),
+        maskKey: randomBytes(32),
       });
       call = async (method, path, body) => {
-        const res = await fetch(quality.url + path, { method, headers: { authorization: `Bearer ${await signer.tokenFor('quality')}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+        const res = await fetch(quality.url + path, {
+          method,
+          headers: {
+            authorization: `Bearer ${await signer.tokenFor('quality')}`,
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
+          body: body ? JSON.stringify(body) : undefined,
+        });
         return { status: res.status, body: await res.json() };
       };
       exportLines = async (id) => {
-        const res = await fetch(`${catalog.url}/datasets/${id}/records/export`, { headers: { authorization: `Bearer ${await signer.tokenFor('catalog')}` } });
-        return (await res.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+        const res = await fetch(`${catalog.url}/datasets/${id}/records/export`, {
+          headers: { authorization: `Bearer ${await signer.tokenFor('catalog')}` },
+        });
+        return (await res.text())
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l));
       };
     });
     afterAll(async () => {
@@ -55,7 +83,9 @@ for (const backend of backends.slice(0, 1)) {
       expect(rep.metrics.records).toBe(lines.length);
       const rules = Object.fromEntries(rep.metrics.accuracy.rules.map((x: any) => [x.id, x]));
       // Independent check: the catalog's own check-character function over the raw export.
-      expect(rules['idNumber:cn-resident-id'].failed).toBe(lines.filter((l) => !isValidResidentId(l.data.idNumber)).length);
+      expect(rules['idNumber:cn-resident-id'].failed).toBe(
+        lines.filter((l) => !isValidResidentId(l.data.idNumber)).length,
+      );
       expect(rules['idNumber:cn-resident-id'].failureRate).toBeGreaterThan(0.01);
       expect(rules['idNumber:cross-field'].failed).toBeGreaterThan(0);
       const blank = (v: unknown) => v == null || (typeof v === 'string' && v.trim() === '');
@@ -76,11 +106,19 @@ for (const backend of backends.slice(0, 1)) {
       const blRep = (await call('GET', '/datasets/business-licences/report')).body;
       const ref = blRep.metrics.accuracy.rules.find((x: any) => x.kind === 'reference');
       expect(ref).toMatchObject({ id: 'creditCode:reference' });
-      expect(ref.failed).toBe(bl.filter((l) => l.data.creditCode != null && String(l.data.creditCode).trim() !== '' && !codes.has(String(l.data.creditCode).trim().toUpperCase())).length);
+      expect(ref.failed).toBe(
+        bl.filter(
+          (l) =>
+            l.data.creditCode != null &&
+            String(l.data.creditCode).trim() !== '' &&
+            !codes.has(String(l.data.creditCode).trim().toUpperCase()),
+        ).length,
+      );
     });
 
     it('scores every demo dataset and publishes a verifiable list for all five departments', async () => {
-      for (const id of ['social-insurance', 'subsidies', 'medical-insurance']) expect((await run(id)).status).toBe('succeeded');
+      for (const id of ['social-insurance', 'subsidies', 'medical-insurance'])
+        expect((await run(id)).status).toBe('succeeded');
       const period = '2026-11'; // the quality service's clock
       const scores = (await call('GET', `/departments/scores?period=${period}`)).body;
       expect(scores.departments.map((d: any) => d.dept)).toEqual(['HRSS', 'MCA', 'NHC', 'PSB', 'SAMR']);

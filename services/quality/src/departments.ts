@@ -52,10 +52,23 @@ export interface DepartmentScore {
  * Department scores for a period: for every dataset, its latest successful run finished before the
  * period's end; department score = sum(score x records) / sum(records), rounded to 2 decimals.
  */
-export async function departmentScores(db: QualityDb, period: string): Promise<{ period: string; start: string; end: string; departments: DepartmentScore[] }> {
+export async function departmentScores(
+  db: QualityDb,
+  period: string,
+): Promise<{ period: string; start: string; end: string; departments: DepartmentScore[] }> {
   const { start, end } = periodBounds(period);
   const rows = await db
-    .select({ id: runs.id, datasetId: runs.datasetId, dept: runs.dept, finishedAt: runs.finishedAt, records: runs.records, score: runs.score, metrics: runs.metrics, datasetVersion: runs.datasetVersion, ruleSetVersion: runs.ruleSetVersion })
+    .select({
+      id: runs.id,
+      datasetId: runs.datasetId,
+      dept: runs.dept,
+      finishedAt: runs.finishedAt,
+      records: runs.records,
+      score: runs.score,
+      metrics: runs.metrics,
+      datasetVersion: runs.datasetVersion,
+      ruleSetVersion: runs.ruleSetVersion,
+    })
     .from(runs)
     .where(and(eq(runs.status, 'succeeded'), lt(runs.finishedAt, end)))
     .orderBy(desc(runs.finishedAt));
@@ -65,9 +78,18 @@ export async function departmentScores(db: QualityDb, period: string): Promise<{
   for (const r of latest.values()) {
     const h = headline(r.metrics);
     const fig: DatasetFigure = {
-      datasetId: r.datasetId, runId: r.id, finishedAt: r.finishedAt!.toISOString(), datasetVersion: r.datasetVersion, ruleSetVersion: r.ruleSetVersion,
-      records: r.records ?? 0, score: r.score ?? 0, completeness: h.completeness, uniqueness: h.uniqueness, accuracy: h.accuracy,
-      ...(h.consistency !== undefined ? { consistency: h.consistency } : {}), ...(h.timeliness !== undefined ? { timeliness: h.timeliness } : {}),
+      datasetId: r.datasetId,
+      runId: r.id,
+      finishedAt: r.finishedAt!.toISOString(),
+      datasetVersion: r.datasetVersion,
+      ruleSetVersion: r.ruleSetVersion,
+      records: r.records ?? 0,
+      score: r.score ?? 0,
+      completeness: h.completeness,
+      uniqueness: h.uniqueness,
+      accuracy: h.accuracy,
+      ...(h.consistency !== undefined ? { consistency: h.consistency } : {}),
+      ...(h.timeliness !== undefined ? { timeliness: h.timeliness } : {}),
     };
     const dept = r.dept ?? 'UNKNOWN';
     byDept.set(dept, [...(byDept.get(dept) ?? []), fig]);
@@ -76,7 +98,10 @@ export async function departmentScores(db: QualityDb, period: string): Promise<{
     .map(([dept, datasets]) => {
       datasets.sort((a, b) => a.datasetId.localeCompare(b.datasetId));
       const records = datasets.reduce((s, d) => s + d.records, 0);
-      const score = records === 0 ? null : Math.round((datasets.reduce((s, d) => s + d.score * d.records, 0) / records) * 100) / 100;
+      const score =
+        records === 0
+          ? null
+          : Math.round((datasets.reduce((s, d) => s + d.score * d.records, 0) / records) * 100) / 100;
       return { dept, score, records, datasets };
     })
     .sort((a, b) => a.dept.localeCompare(b.dept));
@@ -84,20 +109,43 @@ export async function departmentScores(db: QualityDb, period: string): Promise<{
 }
 
 /** Alerts, and red/yellow/green status per dataset (latest run) and per department (worst of its datasets). */
-export async function alertOverview(db: QualityDb, filter: { status?: 'open' | 'all'; datasetId?: string; dept?: string }) {
+export async function alertOverview(
+  db: QualityDb,
+  filter: { status?: 'open' | 'all'; datasetId?: string; dept?: string },
+) {
   const conds = [];
   if (filter.status !== 'all') conds.push(isNull(alerts.resolvedAt));
   if (filter.datasetId) conds.push(eq(alerts.datasetId, filter.datasetId));
   if (filter.dept) conds.push(eq(alerts.dept, filter.dept));
-  const list = (await db.select().from(alerts).where(conds.length ? and(...conds) : undefined).orderBy(desc(alerts.raisedAt))).map(alertView);
+  const list = (
+    await db
+      .select()
+      .from(alerts)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(desc(alerts.raisedAt))
+  ).map(alertView);
   const openAll = (await db.select().from(alerts).where(isNull(alerts.resolvedAt))).map(alertView);
   const runRows = await db
-    .select({ id: runs.id, datasetId: runs.datasetId, dept: runs.dept, metrics: runs.metrics, score: runs.score, finishedAt: runs.finishedAt })
+    .select({
+      id: runs.id,
+      datasetId: runs.datasetId,
+      dept: runs.dept,
+      metrics: runs.metrics,
+      score: runs.score,
+      finishedAt: runs.finishedAt,
+    })
     .from(runs)
     .where(eq(runs.status, 'succeeded'))
     .orderBy(desc(runs.finishedAt));
   const seen = new Set<string>();
-  const datasets: { datasetId: string; dept: string | null; status: Status; runId: string; score: number | null; openAlerts: number }[] = [];
+  const datasets: {
+    datasetId: string;
+    dept: string | null;
+    status: Status;
+    runId: string;
+    score: number | null;
+    openAlerts: number;
+  }[] = [];
   for (const r of runRows) {
     if (seen.has(r.datasetId)) continue;
     seen.add(r.datasetId);
@@ -105,13 +153,22 @@ export async function alertOverview(db: QualityDb, filter: { status?: 'open' | '
     if (filter.dept && r.dept !== filter.dept) continue;
     const open = openAll.filter((a: AlertView) => a.datasetId === r.datasetId).length;
     const targets = targetsOf((await getRuleSet(db, r.datasetId)).body.targets);
-    datasets.push({ datasetId: r.datasetId, dept: r.dept, status: datasetStatus(open, headline(r.metrics), targets), runId: r.id, score: r.score, openAlerts: open });
+    datasets.push({
+      datasetId: r.datasetId,
+      dept: r.dept,
+      status: datasetStatus(open, headline(r.metrics), targets),
+      runId: r.id,
+      score: r.score,
+      openAlerts: open,
+    });
   }
   const depts = new Map<string, Status[]>();
   for (const d of datasets) depts.set(d.dept ?? 'UNKNOWN', [...(depts.get(d.dept ?? 'UNKNOWN') ?? []), d.status]);
   return {
     alerts: list,
     datasets: datasets.sort((a, b) => a.datasetId.localeCompare(b.datasetId)),
-    departments: [...depts.entries()].map(([dept, s]) => ({ dept, status: worst(s) })).sort((a, b) => a.dept.localeCompare(b.dept)),
+    departments: [...depts.entries()]
+      .map(([dept, s]) => ({ dept, status: worst(s) }))
+      .sort((a, b) => a.dept.localeCompare(b.dept)),
   };
 }

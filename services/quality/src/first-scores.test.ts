@@ -23,7 +23,10 @@ const maskKey = randomBytes(32);
 for (const backend of backends) {
   describe(`scoring at start over the real catalog (${backend.name})`, () => {
     let catalog: Awaited<ReturnType<typeof startCatalog>>;
-    let keys: { gateway: Awaited<ReturnType<typeof generateEd25519>>; quality: Awaited<ReturnType<typeof generateEd25519>> };
+    let keys: {
+      gateway: Awaited<ReturnType<typeof generateEd25519>>;
+      quality: Awaited<ReturnType<typeof generateEd25519>>;
+    };
     const dataDir = mkdtempSync(join(tmpdir(), 'quality-start-'));
     const schemaPrefix = uniquePrefix();
     const clock = testClock('2026-11-20T00:00:00Z');
@@ -31,13 +34,26 @@ for (const backend of backends) {
 
     beforeAll(async () => {
       keys = { gateway: await generateEd25519('svc'), quality: await generateEd25519('quality') };
-      catalog = await startCatalog({ dataDir: ':memory:', servicePublicJwk: keys.gateway.publicJwk, qualityPublicJwk: keys.quality.publicJwk, port: 0, logger, demoData: { scale: SCALE } });
+      catalog = await startCatalog({
+        dataDir: ':memory:',
+        servicePublicJwk: keys.gateway.publicJwk,
+        qualityPublicJwk: keys.quality.publicJwk,
+        port: 0,
+        logger,
+        demoData: { scale: SCALE },
+      });
     });
     afterAll(async () => {
       await running?.close();
       await catalog?.close();
       if (backend.databaseUrl) {
-        const d = await openDatabase({ service: 'quality', tables, migrationsFolder, databaseUrl: backend.databaseUrl, schemaPrefix });
+        const d = await openDatabase({
+          service: 'quality',
+          tables,
+          migrationsFolder,
+          databaseUrl: backend.databaseUrl,
+          schemaPrefix,
+        });
         await d.drop();
         await d.close();
       }
@@ -47,15 +63,31 @@ for (const backend of backends) {
     /** A quality service on the same database each time (PGlite in dataDir, or the same Postgres schema). */
     async function startQ() {
       running = await startQuality({
-        dataDir, databaseUrl: backend.databaseUrl, schemaPrefix, servicePublicJwk: keys.gateway.publicJwk, qualityPrivateJwk: keys.quality.privateJwk,
-        catalogUrl: catalog.url, debounceMs: 0, logger, now: clock, maskKey,
+        dataDir,
+        databaseUrl: backend.databaseUrl,
+        schemaPrefix,
+        servicePublicJwk: keys.gateway.publicJwk,
+        qualityPrivateJwk: keys.quality.privateJwk,
+        catalogUrl: catalog.url,
+        debounceMs: 0,
+        logger,
+        now: clock,
+        maskKey,
       });
       const q = running.quality;
-      return { q, scoreAtStart: async () => (await scoreChangedDatasets({ db: q.db, runs: q.runs, source: q.source, logger }, { attempts: 1 })).sort() };
+      return {
+        q,
+        scoreAtStart: async () =>
+          (await scoreChangedDatasets({ db: q.db, runs: q.runs, source: q.source, logger }, { attempts: 1 })).sort(),
+      };
     }
     async function asGateway(method: string, path: string, body: unknown) {
       const token = await createServiceTokenSigner(keys.gateway.privateJwk).tokenFor('catalog');
-      const res = await fetch(catalog.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(catalog.url + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       expect(res.status, `${method} ${path}`).toBeLessThan(300);
       return res.json() as Promise<any>;
     }
@@ -72,8 +104,17 @@ for (const backend of backends) {
       // While the quality service is down: an ingest (the gateway's rescore request fails) and a schema change.
       const subsidy = { ...generateDemoRows(SCALE).subsidies[0], recordNo: 'MZ20269999999' };
       const ingested = await asGateway('POST', '/datasets/subsidies/records', { mode: 'append', records: [subsidy] });
-      const legal = await (await fetch(`${catalog.url}/datasets/legal-persons`, { headers: { authorization: `Bearer ${await createServiceTokenSigner(keys.gateway.privateJwk).tokenFor('catalog')}` } })).json();
-      const schema = { ...legal.schema, properties: { ...legal.schema.properties, website: { type: 'string', title: '网址 / Website' } } };
+      const legal = await (
+        await fetch(`${catalog.url}/datasets/legal-persons`, {
+          headers: {
+            authorization: `Bearer ${await createServiceTokenSigner(keys.gateway.privateJwk).tokenFor('catalog')}`,
+          },
+        })
+      ).json();
+      const schema = {
+        ...legal.schema,
+        properties: { ...legal.schema.properties, website: { type: 'string', title: '网址 / Website' } },
+      };
       expect((await asGateway('PUT', '/datasets/legal-persons/schema', { schema })).version).toBe(2);
 
       ({ q, scoreAtStart } = await startQ());

@@ -10,10 +10,15 @@ import type { QualityDb } from './rule-sets.ts';
  * run keeps the `updatedAt` it read and any other value means the data changed since (the catalog's
  * clock, compared only with itself).
  */
-export function rescoreReason(dataset: Dataset, last: { datasetVersion: number | null; datasetUpdatedAt: string | null } | undefined): string | null {
+export function rescoreReason(
+  dataset: Dataset,
+  last: { datasetVersion: number | null; datasetUpdatedAt: string | null } | undefined,
+): string | null {
   if (!last) return 'first score of a dataset never scored';
-  if (last.datasetVersion === null || dataset.version > last.datasetVersion) return `dataset version ${dataset.version} is newer than the last run's (${last.datasetVersion})`;
-  if (last.datasetUpdatedAt !== dataset.updatedAt) return `dataset changed at ${dataset.updatedAt}, after the last run read it (${last.datasetUpdatedAt ?? 'unknown'})`;
+  if (last.datasetVersion === null || dataset.version > last.datasetVersion)
+    return `dataset version ${dataset.version} is newer than the last run's (${last.datasetVersion})`;
+  if (last.datasetUpdatedAt !== dataset.updatedAt)
+    return `dataset changed at ${dataset.updatedAt}, after the last run read it (${last.datasetUpdatedAt ?? 'unknown'})`;
   return null;
 }
 
@@ -38,7 +43,8 @@ export async function scoreChangedDatasets(
         await deps.runs.request(d.id, 'quality', reason, 'quality-start-scores');
         queued.push(d.id);
       }
-      if (queued.length) deps.logger.info({ datasets: queued }, 'queued quality runs for datasets never scored or changed');
+      if (queued.length)
+        deps.logger.info({ datasets: queued }, 'queued quality runs for datasets never scored or changed');
       return queued;
     } catch (err) {
       if (i >= attempts) {

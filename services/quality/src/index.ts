@@ -16,7 +16,9 @@ export interface StartQualityOptions extends QualityOptions {
 }
 
 /** Builds and listens; returns the URL and a close function (tests, benchmarks, the start script). */
-export async function startQuality(opts: StartQualityOptions): Promise<{ url: string; close: () => Promise<void>; quality: Awaited<ReturnType<typeof buildQuality>> }> {
+export async function startQuality(
+  opts: StartQualityOptions,
+): Promise<{ url: string; close: () => Promise<void>; quality: Awaited<ReturnType<typeof buildQuality>> }> {
   const quality = await buildQuality(opts);
   const address = await quality.app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
   return { url: address.replace('[::1]', '127.0.0.1'), close: quality.close, quality };

@@ -1,4 +1,10 @@
-import { closeOnSignals, createLogger, loadMaskKey, loadQualitySigningKeys, loadServiceSigningKeys } from '@govshare/platform';
+import {
+  closeOnSignals,
+  createLogger,
+  loadMaskKey,
+  loadQualitySigningKeys,
+  loadServiceSigningKeys,
+} from '@govshare/platform';
 import { loadQualityEnv } from './environment.ts';
 import { startQuality } from './index.ts';
 import { scoreChangedDatasets } from './first-scores.ts';
@@ -24,4 +30,5 @@ const { url, close, quality } = await startQuality({
 });
 logger.info({ url }, 'quality service listening');
 closeOnSignals(close, logger);
-if (env.QUALITY_SCORE_ON_START) void scoreChangedDatasets({ db: quality.db, runs: quality.runs, source: quality.source, logger });
+if (env.QUALITY_SCORE_ON_START)
+  void scoreChangedDatasets({ db: quality.db, runs: quality.runs, source: quality.source, logger });

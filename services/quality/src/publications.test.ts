@@ -6,11 +6,37 @@ import { alerts, runs } from './schema.ts';
 import { verifyPublication } from './signing.ts';
 
 /** A finished run with chosen figures (the policy only reads headline figures). */
-async function fakeRun(db: any, o: { datasetId: string; dept: string; score: number; accuracy?: number; records?: number; finishedAt: string }) {
+async function fakeRun(
+  db: any,
+  o: { datasetId: string; dept: string; score: number; accuracy?: number; records?: number; finishedAt: string },
+) {
   const id = randomUUID();
   const at = new Date(o.finishedAt);
-  const metrics = { records: o.records ?? 100, completeness: { value: 1 }, uniqueness: { value: 1 }, accuracy: { value: o.accuracy ?? 1 }, score: { value: o.score } };
-  await db.insert(runs).values({ id, datasetId: o.datasetId, dept: o.dept, status: 'succeeded', requestedBy: 'test', notBefore: at, processed: o.records ?? 100, total: o.records ?? 100, datasetVersion: 1, ruleSetVersion: 0, records: o.records ?? 100, score: o.score, metrics, createdAt: at, startedAt: at, finishedAt: at });
+  const metrics = {
+    records: o.records ?? 100,
+    completeness: { value: 1 },
+    uniqueness: { value: 1 },
+    accuracy: { value: o.accuracy ?? 1 },
+    score: { value: o.score },
+  };
+  await db.insert(runs).values({
+    id,
+    datasetId: o.datasetId,
+    dept: o.dept,
+    status: 'succeeded',
+    requestedBy: 'test',
+    notBefore: at,
+    processed: o.records ?? 100,
+    total: o.records ?? 100,
+    datasetVersion: 1,
+    ruleSetVersion: 0,
+    records: o.records ?? 100,
+    score: o.score,
+    metrics,
+    createdAt: at,
+    startedAt: at,
+    finishedAt: at,
+  });
   return id;
 }
 
@@ -34,8 +60,28 @@ for (const backend of backends) {
       await fakeRun(db, { datasetId: 'z-1', dept: 'ZZZ', score: 0, records: 0, finishedAt: nov });
       // Alerts: FFF's open 31 days at the period end (beyond the 30 allowed), GGG's exactly 30.
       const end = new Date('2026-12-01T00:00:00Z').getTime();
-      await db.insert(alerts).values({ id: randomUUID(), datasetId: 'f-1', dept: 'FFF', runId: f1, metric: 'accuracy', kind: 'drop', reference: 0.99, value: 0.8, raisedAt: new Date(end - 31 * 86_400_000) });
-      await db.insert(alerts).values({ id: randomUUID(), datasetId: 'g-1', dept: 'GGG', runId: g1, metric: 'accuracy', kind: 'drop', reference: 0.99, value: 0.8, raisedAt: new Date(end - 30 * 86_400_000) });
+      await db.insert(alerts).values({
+        id: randomUUID(),
+        datasetId: 'f-1',
+        dept: 'FFF',
+        runId: f1,
+        metric: 'accuracy',
+        kind: 'drop',
+        reference: 0.99,
+        value: 0.8,
+        raisedAt: new Date(end - 31 * 86_400_000),
+      });
+      await db.insert(alerts).values({
+        id: randomUUID(),
+        datasetId: 'g-1',
+        dept: 'GGG',
+        runId: g1,
+        metric: 'accuracy',
+        kind: 'drop',
+        reference: 0.99,
+        value: 0.8,
+        raisedAt: new Date(end - 30 * 86_400_000),
+      });
       // HHH: black in October (score 50), recovering from November on.
       await fakeRun(db, { datasetId: 'h-1', dept: 'HHH', score: 50, finishedAt: '2026-10-10T00:00:00Z' });
     });
@@ -67,7 +113,10 @@ for (const backend of backends) {
       expect(p.ZZZ).toMatchObject({ list: 'none', score: null });
       // Remediation: 70 in November is not enough after a black October (two periods >= 60 needed).
       expect(p.HHH.list).toBe('black');
-      expect(p.HHH.history).toEqual([{ period: '2026-10', score: 50 }, { period: '2026-11', score: 70 }]);
+      expect(p.HHH.history).toEqual([
+        { period: '2026-10', score: 50 },
+        { period: '2026-11', score: 70 },
+      ]);
       expect(p.HHH.reasons[0]).toMatch(/^remediation/);
       expect(p.AAA.datasets.map((d: any) => d.runId)).toHaveLength(2);
     });
@@ -77,7 +126,14 @@ for (const backend of backends) {
       clock.set('2027-01-01T01:00:00Z');
       const dec = (await q.call('POST', '/publications', { period: '2026-12' })).body.publication;
       const h = dec.departments.find((d: any) => d.dept === 'HHH');
-      expect(h).toMatchObject({ list: 'none', score: 71, history: [{ period: '2026-11', score: 70 }, { period: '2026-12', score: 71 }] });
+      expect(h).toMatchObject({
+        list: 'none',
+        score: 71,
+        history: [
+          { period: '2026-11', score: 70 },
+          { period: '2026-12', score: 71 },
+        ],
+      });
     });
 
     it('policy changes are versioned and named by later publications', async () => {
@@ -91,42 +147,119 @@ for (const backend of backends) {
     it('appeals: rejected leaves the publication; accepted issues a signed correction that supersedes it', async () => {
       const key = (await q.call('GET', '/public-key')).body.jwk;
       const pubId = nov.publication.id;
-      expect((await q.call('POST', '/appeals', { publicationId: pubId, dept: 'XXX', reason: 'r', filedBy: 'x' })).status).toBe(400);
-      const a1 = (await q.call('POST', '/appeals', { publicationId: pubId, dept: 'DDD', reason: 'score wrong', filedBy: 'ddd-head' })).body.appeal;
+      expect(
+        (await q.call('POST', '/appeals', { publicationId: pubId, dept: 'XXX', reason: 'r', filedBy: 'x' })).status,
+      ).toBe(400);
+      const a1 = (
+        await q.call('POST', '/appeals', {
+          publicationId: pubId,
+          dept: 'DDD',
+          reason: 'score wrong',
+          filedBy: 'ddd-head',
+        })
+      ).body.appeal;
       expect(a1.status).toBe('pending');
       expect(a1.filedAt.slice(0, 10)).toBe('2027-01-01'); // the service's clock
       // Separation of duties: an admin of DDD may not decide DDD's appeal; the decider's department is required.
-      const own = await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'ours', decidedBy: 'ddd-admin', deciderDept: 'DDD' });
+      const own = await q.call('POST', `/appeals/${a1.id}/decision`, {
+        accept: true,
+        reason: 'ours',
+        decidedBy: 'ddd-admin',
+        deciderDept: 'DDD',
+      });
       expect(own.status).toBe(403);
-      expect(own.body.error).toMatchObject({ code: 'FORBIDDEN', details: { rule: 'separation-of-duties', appellantDept: 'DDD', deciderDept: 'DDD' } });
-      expect(own.body.error.message).toMatch(/^separation of duties: appeal .* of DDD must be decided by an admin of another department, not of DDD$/);
-      expect((await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'r', decidedBy: 'someone' })).status).toBe(400);
+      expect(own.body.error).toMatchObject({
+        code: 'FORBIDDEN',
+        details: { rule: 'separation-of-duties', appellantDept: 'DDD', deciderDept: 'DDD' },
+      });
+      expect(own.body.error.message).toMatch(
+        /^separation of duties: appeal .* of DDD must be decided by an admin of another department, not of DDD$/,
+      );
+      expect(
+        (await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'r', decidedBy: 'someone' }))
+          .status,
+      ).toBe(400);
       expect((await q.call('GET', `/appeals/${a1.id}`)).body.appeal.status).toBe('pending');
-      const rej = await q.call('POST', `/appeals/${a1.id}/decision`, { accept: false, reason: 'figures stand', decidedBy: 'board', deciderDept: 'SAMR' });
+      const rej = await q.call('POST', `/appeals/${a1.id}/decision`, {
+        accept: false,
+        reason: 'figures stand',
+        decidedBy: 'board',
+        deciderDept: 'SAMR',
+      });
       expect(rej.body.appeal).toMatchObject({ status: 'rejected', correctedPublicationId: null });
       expect(rej.body.publication).toBeUndefined();
-      expect((await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'again', decidedBy: 'board', deciderDept: 'SAMR' })).status).toBe(409);
+      expect(
+        (
+          await q.call('POST', `/appeals/${a1.id}/decision`, {
+            accept: true,
+            reason: 'again',
+            decidedBy: 'board',
+            deciderDept: 'SAMR',
+          })
+        ).status,
+      ).toBe(409);
 
       // DDD fixed its data and was re-scored within the period: the accepted appeal re-places it.
       await fakeRun(q.quality.db, { datasetId: 'd-1', dept: 'DDD', score: 65, finishedAt: '2026-11-29T00:00:00Z' });
-      const a2 = (await q.call('POST', '/appeals', { publicationId: pubId, dept: 'DDD', reason: 'data corrected on 11-29', filedBy: 'ddd-head' })).body.appeal;
-      const acc = (await q.call('POST', `/appeals/${a2.id}/decision`, { accept: true, reason: 're-scored run counts', decidedBy: 'board', deciderDept: 'SAMR' })).body;
+      const a2 = (
+        await q.call('POST', '/appeals', {
+          publicationId: pubId,
+          dept: 'DDD',
+          reason: 'data corrected on 11-29',
+          filedBy: 'ddd-head',
+        })
+      ).body.appeal;
+      const acc = (
+        await q.call('POST', `/appeals/${a2.id}/decision`, {
+          accept: true,
+          reason: 're-scored run counts',
+          decidedBy: 'board',
+          deciderDept: 'SAMR',
+        })
+      ).body;
       expect(acc.appeal).toMatchObject({ status: 'accepted', correctedPublicationId: acc.publication.id });
       expect(acc.publication).toMatchObject({ supersedes: pubId, period: '2026-11', policy: { version: 1 } });
-      expect(acc.publication.changes).toEqual([{ dept: 'DDD', from: { list: 'black', score: 59.99 }, to: { list: 'none', score: 65 }, appealId: a2.id, reason: 're-scored run counts' }]);
+      expect(acc.publication.changes).toEqual([
+        {
+          dept: 'DDD',
+          from: { list: 'black', score: 59.99 },
+          to: { list: 'none', score: 65 },
+          appealId: a2.id,
+          reason: 're-scored run counts',
+        },
+      ]);
       const others = (p: any) => p.departments.filter((d: any) => d.dept !== 'DDD');
       expect(others(acc.publication)).toEqual(others(nov.publication));
       expect(await verifyPublication(acc.publication, acc.jws, key)).toBe(true);
       const old = (await q.call('GET', `/publications/${pubId}`)).body;
       expect(old.supersededBy).toBe(acc.publication.id);
       expect(await verifyPublication(old.publication, old.jws, key)).toBe(true); // unchanged
-      expect((await q.call('POST', '/appeals', { publicationId: pubId, dept: 'EEE', reason: 'r', filedBy: 'e' })).status).toBe(409);
+      expect(
+        (await q.call('POST', '/appeals', { publicationId: pubId, dept: 'EEE', reason: 'r', filedBy: 'e' })).status,
+      ).toBe(409);
 
       // An accepted appeal may name the list outright.
-      const a3 = (await q.call('POST', '/appeals', { publicationId: acc.publication.id, dept: 'FFF', reason: 'alert was a false alarm', filedBy: 'fff' })).body.appeal;
-      const acc3 = (await q.call('POST', `/appeals/${a3.id}/decision`, { accept: true, reason: 'alert raised by a catalog outage', decidedBy: 'board', deciderDept: 'SAMR', list: 'red' })).body;
+      const a3 = (
+        await q.call('POST', '/appeals', {
+          publicationId: acc.publication.id,
+          dept: 'FFF',
+          reason: 'alert was a false alarm',
+          filedBy: 'fff',
+        })
+      ).body.appeal;
+      const acc3 = (
+        await q.call('POST', `/appeals/${a3.id}/decision`, {
+          accept: true,
+          reason: 'alert raised by a catalog outage',
+          decidedBy: 'board',
+          deciderDept: 'SAMR',
+          list: 'red',
+        })
+      ).body;
       expect(acc3.publication.changes[0]).toMatchObject({ dept: 'FFF', from: { list: 'black' }, to: { list: 'red' } });
-      expect(acc3.publication.departments.find((d: any) => d.dept === 'FFF').reasons.at(-1)).toMatch(/appeal .* accepted/);
+      expect(acc3.publication.departments.find((d: any) => d.dept === 'FFF').reasons.at(-1)).toMatch(
+        /appeal .* accepted/,
+      );
       const list = (await q.call('GET', '/publications?period=2026-11')).body.publications;
       // Newest first: the current one, then each that it superseded.
       expect(list.map((p: any) => p.id)).toEqual([acc3.publication.id, acc.publication.id, pubId]);

@@ -19,19 +19,36 @@ export async function getRuleSet(db: QualityDb, datasetId: string, version?: num
   const rows = await db
     .select()
     .from(ruleSets)
-    .where(version === undefined ? eq(ruleSets.datasetId, datasetId) : and(eq(ruleSets.datasetId, datasetId), eq(ruleSets.version, version)))
+    .where(
+      version === undefined
+        ? eq(ruleSets.datasetId, datasetId)
+        : and(eq(ruleSets.datasetId, datasetId), eq(ruleSets.version, version)),
+    )
     .orderBy(desc(ruleSets.version))
     .limit(1);
   if (!rows.length) {
-    if (version !== undefined && version !== 0) throw new AppError('NOT_FOUND', `dataset ${datasetId} has no rule set version ${version}`);
+    if (version !== undefined && version !== 0)
+      throw new AppError('NOT_FOUND', `dataset ${datasetId} has no rule set version ${version}`);
     return { datasetId, version: 0, body: {}, createdBy: 'default', createdAt: new Date(0).toISOString() };
   }
   const r = rows[0];
-  return { datasetId, version: r.version, body: r.body as RuleSetBody, createdBy: r.createdBy, createdAt: r.createdAt.toISOString() };
+  return {
+    datasetId,
+    version: r.version,
+    body: r.body as RuleSetBody,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt.toISOString(),
+  };
 }
 
 /** Stores a new version of the dataset's rule set. Concurrent writers: the primary key makes one of them retry. */
-export async function putRuleSet(db: QualityDb, datasetId: string, body: RuleSetBody, createdBy: string, now: () => Date): Promise<RuleSetRecord> {
+export async function putRuleSet(
+  db: QualityDb,
+  datasetId: string,
+  body: RuleSetBody,
+  createdBy: string,
+  now: () => Date,
+): Promise<RuleSetRecord> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const cur = await getRuleSet(db, datasetId);
     const version = cur.version + 1;
@@ -56,7 +73,11 @@ const refuse = (path: string, rule: string, message: string): never => {
  * (the dataset's own fields, and the other dataset and field of reference and consistency rules).
  * Without this a typo would only show up at run time, as a skipped rule.
  */
-export async function checkRuleSet(body: RuleSetBody, datasetId: string, getDataset: (id: string) => Promise<Dataset | undefined>): Promise<void> {
+export async function checkRuleSet(
+  body: RuleSetBody,
+  datasetId: string,
+  getDataset: (id: string) => Promise<Dataset | undefined>,
+): Promise<void> {
   const known = new Map<string, Set<string> | undefined>();
   const fieldsOf = async (id: string) => {
     if (!known.has(id)) {
@@ -65,7 +86,11 @@ export async function checkRuleSet(body: RuleSetBody, datasetId: string, getData
         ds = await getDataset(id);
       } catch (err) {
         if (isAppError(err) && err.code === 'NOT_FOUND') ds = undefined;
-        else throw new AppError('UNAVAILABLE', 'the catalog did not answer, so the rules cannot be checked against the data dictionary; nothing was stored');
+        else
+          throw new AppError(
+            'UNAVAILABLE',
+            'the catalog did not answer, so the rules cannot be checked against the data dictionary; nothing was stored',
+          );
       }
       known.set(id, ds ? new Set(Object.keys(ds.schema.properties)) : undefined);
     }
@@ -74,7 +99,8 @@ export async function checkRuleSet(body: RuleSetBody, datasetId: string, getData
   const own = await fieldsOf(datasetId);
   if (!own) throw new AppError('NOT_FOUND', `dataset "${datasetId}" not found`);
   const ownField = (path: string, name: string | undefined) => {
-    if (name !== undefined && !own.has(name)) refuse(path, 'field-unknown', `"${name}" is not a field of dataset "${datasetId}"`);
+    if (name !== undefined && !own.has(name))
+      refuse(path, 'field-unknown', `"${name}" is not a field of dataset "${datasetId}"`);
   };
   const otherField = async (path: string, id: string, name: string) => {
     const fields = await fieldsOf(id);
@@ -93,13 +119,15 @@ export async function checkRuleSet(body: RuleSetBody, datasetId: string, getData
         refuse(`${at}.pattern`, 'regex-invalid', `/${r.pattern}/ does not compile`);
       }
     }
-    if (r.kind === 'enum' && !r.values?.length) refuse(`${at}.values`, 'enum-values', 'an enum rule needs the allowed values');
+    if (r.kind === 'enum' && !r.values?.length)
+      refuse(`${at}.values`, 'enum-values', 'an enum rule needs the allowed values');
     if (r.kind === 'cross-field') {
       ownField(`${at}.birthDateField`, r.birthDateField);
       ownField(`${at}.genderField`, r.genderField);
     }
     if (r.kind === 'reference') {
-      if (!r.dataset) refuse(`${at}.dataset`, 'reference-dataset', 'a reference rule needs the dataset holding the allowed values');
+      if (!r.dataset)
+        refuse(`${at}.dataset`, 'reference-dataset', 'a reference rule needs the dataset holding the allowed values');
       await otherField(`${at}.targetField`, r.dataset!, r.targetField ?? r.field);
     }
   }

@@ -32,10 +32,25 @@ type RunRow = typeof runs.$inferSelect;
 
 export function runView(r: RunRow): RunView {
   return {
-    id: r.id, datasetId: r.datasetId, dept: r.dept, status: r.status as RunView['status'], reason: r.reason, requestedBy: r.requestedBy,
-    progress: { processed: r.processed, total: r.total, fraction: r.total ? Math.min(1, r.processed / r.total) : r.status === 'succeeded' ? 1 : null },
-    datasetVersion: r.datasetVersion, ruleSetVersion: r.ruleSetVersion, score: r.score, error: r.error,
-    createdAt: r.createdAt.toISOString(), notBefore: r.notBefore.toISOString(), startedAt: r.startedAt?.toISOString() ?? null, finishedAt: r.finishedAt?.toISOString() ?? null,
+    id: r.id,
+    datasetId: r.datasetId,
+    dept: r.dept,
+    status: r.status as RunView['status'],
+    reason: r.reason,
+    requestedBy: r.requestedBy,
+    progress: {
+      processed: r.processed,
+      total: r.total,
+      fraction: r.total ? Math.min(1, r.processed / r.total) : r.status === 'succeeded' ? 1 : null,
+    },
+    datasetVersion: r.datasetVersion,
+    ruleSetVersion: r.ruleSetVersion,
+    score: r.score,
+    error: r.error,
+    createdAt: r.createdAt.toISOString(),
+    notBefore: r.notBefore.toISOString(),
+    startedAt: r.startedAt?.toISOString() ?? null,
+    finishedAt: r.finishedAt?.toISOString() ?? null,
   };
 }
 
@@ -58,7 +73,11 @@ export interface RunManagerOptions {
 
 const isUniqueViolation = (err: unknown) => {
   const e = err as any;
-  return e?.code === '23505' || e?.cause?.code === '23505' || /duplicate key|unique/i.test(String(e?.message ?? '') + String(e?.cause?.message ?? ''));
+  return (
+    e?.code === '23505' ||
+    e?.cause?.code === '23505' ||
+    /duplicate key|unique/i.test(String(e?.message ?? '') + String(e?.cause?.message ?? ''))
+  );
 };
 
 /**
@@ -87,22 +106,43 @@ export class RunManager {
 
   /** At boot: runs left running by a stopped process failed; queued ones go on. */
   async start(): Promise<void> {
-    const interrupted = { status: 'failed', error: 'interrupted: the quality service stopped during the run', finishedAt: this.opts.now() };
+    const interrupted = {
+      status: 'failed',
+      error: 'interrupted: the quality service stopped during the run',
+      finishedAt: this.opts.now(),
+    };
     await this.opts.db.update(runs).set(interrupted).where(eq(runs.status, 'running'));
     void this.pump();
   }
 
-  async request(datasetId: string, requestedBy: string, reason: string | undefined, requestId: string): Promise<{ run: RunView; coalesced: boolean }> {
+  async request(
+    datasetId: string,
+    requestedBy: string,
+    reason: string | undefined,
+    requestId: string,
+  ): Promise<{ run: RunView; coalesced: boolean }> {
     const { db } = this.opts;
     const dataset = await this.opts.source.getDataset(datasetId, requestId);
     if (!dataset) throw new AppError('NOT_FOUND', `dataset ${datasetId} not found in the catalog`);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const queued = await db.select().from(runs).where(and(eq(runs.datasetId, datasetId), eq(runs.status, 'queued'))).limit(1);
+      const queued = await db
+        .select()
+        .from(runs)
+        .where(and(eq(runs.datasetId, datasetId), eq(runs.status, 'queued')))
+        .limit(1);
       if (queued.length) return { run: runView(queued[0]), coalesced: true };
       const now = this.opts.now();
       const row = {
-        id: randomUUID(), datasetId, dept: dataset.ownerDept, status: 'queued', reason: reason ?? null, requestedBy,
-        notBefore: new Date(now.getTime() + this.debounceMs), createdAt: now, total: dataset.recordCount, processed: 0,
+        id: randomUUID(),
+        datasetId,
+        dept: dataset.ownerDept,
+        status: 'queued',
+        reason: reason ?? null,
+        requestedBy,
+        notBefore: new Date(now.getTime() + this.debounceMs),
+        createdAt: now,
+        total: dataset.recordCount,
+        processed: 0,
       };
       // Before the insert: a pump between the insert and this line would otherwise start it at once.
       this.dueAt.set(row.id, performance.now() + this.debounceMs);
@@ -130,7 +170,11 @@ export class RunManager {
   async idle(timeoutMs = 60_000): Promise<void> {
     const until = performance.now() + timeoutMs;
     while (performance.now() < until) {
-      const busy = await this.opts.db.select({ id: runs.id }).from(runs).where(inArray(runs.status, ['queued', 'running'])).limit(1);
+      const busy = await this.opts.db
+        .select({ id: runs.id })
+        .from(runs)
+        .where(inArray(runs.status, ['queued', 'running']))
+        .limit(1);
       if (!busy.length && this.active.size === 0) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -166,10 +210,17 @@ export class RunManager {
         for (const r of due) {
           if (this.active.size >= this.concurrency) break;
           if (this.active.has(r.datasetId)) continue;
-          const running = await db.select({ id: runs.id }).from(runs).where(and(eq(runs.datasetId, r.datasetId), eq(runs.status, 'running'))).limit(1);
+          const running = await db
+            .select({ id: runs.id })
+            .from(runs)
+            .where(and(eq(runs.datasetId, r.datasetId), eq(runs.status, 'running')))
+            .limit(1);
           if (running.length) continue;
           try {
-            await db.update(runs).set({ status: 'running', startedAt: this.opts.now() }).where(and(eq(runs.id, r.id), eq(runs.status, 'queued')));
+            await db
+              .update(runs)
+              .set({ status: 'running', startedAt: this.opts.now() })
+              .where(and(eq(runs.id, r.id), eq(runs.status, 'queued')));
           } catch (err) {
             if (isUniqueViolation(err)) continue;
             throw err;
@@ -209,9 +260,25 @@ export class RunManager {
       const rules = effectiveRules(dataset.schema, ruleSet.body.rules);
       const { refs, skipped } = await loadReferenceData(source, rules, ruleSet.body, requestId);
       const asOf = this.opts.now().toISOString();
-      const seen = { dept: dataset.ownerDept, datasetVersion: dataset.version, datasetUpdatedAt: dataset.updatedAt, ruleSetVersion: ruleSet.version, total: dataset.recordCount };
-      await db.update(runs).set({ ...seen, rules: { rules, skipped } }).where(eq(runs.id, row.id));
-      const input = { schema: dataset.schema, keyFields: dataset.keyFields, ruleSet: ruleSet.body, refs, asOf, maskKey: this.opts.maskKey };
+      const seen = {
+        dept: dataset.ownerDept,
+        datasetVersion: dataset.version,
+        datasetUpdatedAt: dataset.updatedAt,
+        ruleSetVersion: ruleSet.version,
+        total: dataset.recordCount,
+      };
+      await db
+        .update(runs)
+        .set({ ...seen, rules: { rules, skipped } })
+        .where(eq(runs.id, row.id));
+      const input = {
+        schema: dataset.schema,
+        keyFields: dataset.keyFields,
+        ruleSet: ruleSet.body,
+        refs,
+        asOf,
+        maskKey: this.opts.maskKey,
+      };
       let lastWrite = performance.now();
       const progress = async (processed: number) => {
         if (this.closed) throw new Error('interrupted: the quality service is shutting down');
@@ -245,7 +312,10 @@ export class RunManager {
       log.info({ records: metrics.records, score: metrics.score.value }, 'quality run finished');
     } catch (err) {
       log.warn({ err }, 'quality run failed');
-      await db.update(runs).set({ status: 'failed', error: (err as Error).message, finishedAt: this.opts.now() }).where(eq(runs.id, row.id));
+      await db
+        .update(runs)
+        .set({ status: 'failed', error: (err as Error).message, finishedAt: this.opts.now() })
+        .where(eq(runs.id, row.id));
     }
   }
 
@@ -253,22 +323,71 @@ export class RunManager {
     const { db } = this.opts;
     const finishedAt = this.opts.now();
     const values = headline(metrics);
-    const metricRows = Object.entries(values).map(([metric, value]) => ({ runId: row.id, datasetId: row.datasetId, metric, field: '', value }));
-    for (const [f, v] of Object.entries(metrics.completeness.fields)) metricRows.push({ runId: row.id, datasetId: row.datasetId, metric: 'field-completeness', field: f, value: v.completeness });
-    for (const [f, v] of Object.entries(metrics.nearDuplicates)) metricRows.push({ runId: row.id, datasetId: row.datasetId, metric: 'near-duplicate-rate', field: f, value: v.rate });
-    for (const r of metrics.accuracy.rules) metricRows.push({ runId: row.id, datasetId: row.datasetId, metric: 'rule-failure-rate', field: r.id, value: r.failureRate });
-    const exampleRows = Object.entries(metrics.examples).flatMap(([ruleId, list]) => list.map((e, seq) => ({ runId: row.id, ruleId, seq, recordKey: e.key, problem: e.problem, values: e.values })));
+    const metricRows = Object.entries(values).map(([metric, value]) => ({
+      runId: row.id,
+      datasetId: row.datasetId,
+      metric,
+      field: '',
+      value,
+    }));
+    for (const [f, v] of Object.entries(metrics.completeness.fields))
+      metricRows.push({
+        runId: row.id,
+        datasetId: row.datasetId,
+        metric: 'field-completeness',
+        field: f,
+        value: v.completeness,
+      });
+    for (const [f, v] of Object.entries(metrics.nearDuplicates))
+      metricRows.push({
+        runId: row.id,
+        datasetId: row.datasetId,
+        metric: 'near-duplicate-rate',
+        field: f,
+        value: v.rate,
+      });
+    for (const r of metrics.accuracy.rules)
+      metricRows.push({
+        runId: row.id,
+        datasetId: row.datasetId,
+        metric: 'rule-failure-rate',
+        field: r.id,
+        value: r.failureRate,
+      });
+    const exampleRows = Object.entries(metrics.examples).flatMap(([ruleId, list]) =>
+      list.map((e, seq) => ({ runId: row.id, ruleId, seq, recordKey: e.key, problem: e.problem, values: e.values })),
+    );
     // Alerts are evaluated in the same transaction: a run is never seen succeeded without its alerts.
     await db.transaction(async (tx) => {
       if (metricRows.length) await tx.insert(runMetrics).values(metricRows);
       if (exampleRows.length) await tx.insert(examples).values(exampleRows);
-      await evaluateAlerts(tx as unknown as QualityDb, { id: row.id, datasetId: row.datasetId, dept, finishedAt }, values, targets);
-      await tx.update(runs).set({ status: 'succeeded', processed: metrics.records, records: metrics.records, score: metrics.score.value, metrics: { ...metrics, examples: undefined }, finishedAt }).where(eq(runs.id, row.id));
+      await evaluateAlerts(
+        tx as unknown as QualityDb,
+        { id: row.id, datasetId: row.datasetId, dept, finishedAt },
+        values,
+        targets,
+      );
+      await tx
+        .update(runs)
+        .set({
+          status: 'succeeded',
+          processed: metrics.records,
+          records: metrics.records,
+          score: metrics.score.value,
+          metrics: { ...metrics, examples: undefined },
+          finishedAt,
+        })
+        .where(eq(runs.id, row.id));
     });
   }
 }
 
 export async function latestRun(db: QualityDb, datasetId: string): Promise<RunRow | undefined> {
-  const rows = await db.select().from(runs).where(and(eq(runs.datasetId, datasetId), eq(runs.status, 'succeeded'))).orderBy(desc(runs.finishedAt)).limit(1);
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.datasetId, datasetId), eq(runs.status, 'succeeded')))
+    .orderBy(desc(runs.finishedAt))
+    .limit(1);
   return rows[0];
 }

@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /** One scoring job of one dataset. At most one queued and one running run per dataset (partial unique indexes). */
 export const runs = pgTable(
@@ -38,7 +50,9 @@ export const runs = pgTable(
 export const runMetrics = pgTable(
   'run_metrics',
   {
-    runId: uuid('run_id').notNull().references(() => runs.id),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
     datasetId: text('dataset_id').notNull(),
     metric: text('metric').notNull(),
     field: text('field').notNull().default(''),
@@ -51,7 +65,9 @@ export const runMetrics = pgTable(
 export const examples = pgTable(
   'examples',
   {
-    runId: uuid('run_id').notNull().references(() => runs.id),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
     ruleId: text('rule_id').notNull(),
     seq: integer('seq').notNull(),
     recordKey: text('record_key').notNull(),
@@ -80,7 +96,9 @@ export const alerts = pgTable(
     id: uuid('id').primaryKey(),
     datasetId: text('dataset_id').notNull(),
     dept: text('dept'),
-    runId: uuid('run_id').notNull().references(() => runs.id),
+    runId: uuid('run_id')
+      .notNull()
+      .references(() => runs.id),
     metric: text('metric').notNull(),
     kind: text('kind').notNull(), // drop | target
     reference: doublePrecision('reference').notNull(),
@@ -114,12 +132,17 @@ export const publications = pgTable(
     jws: text('jws').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [index('publications_period').on(t.period), uniqueIndex('publications_one_current').on(t.period).where(sql`superseded_by is null`)],
+  (t) => [
+    index('publications_period').on(t.period),
+    uniqueIndex('publications_one_current').on(t.period).where(sql`superseded_by is null`),
+  ],
 );
 
 export const appeals = pgTable('appeals', {
   id: uuid('id').primaryKey(),
-  publicationId: uuid('publication_id').notNull().references(() => publications.id),
+  publicationId: uuid('publication_id')
+    .notNull()
+    .references(() => publications.id),
   dept: text('dept').notNull(),
   reason: text('reason').notNull(),
   filedBy: text('filed_by').notNull(),

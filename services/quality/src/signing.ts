@@ -2,7 +2,9 @@ import canonicalizeModule from 'canonicalize';
 import { CompactSign, compactVerify, importJWK, type JWK } from 'jose';
 import { generateEd25519, keyFile, loadOrCreateKeyPair, type KeyPairJwk } from '@govshare/platform';
 
-const canonicalizeFn = ((canonicalizeModule as any).default ?? canonicalizeModule) as (v: unknown) => string | undefined;
+const canonicalizeFn = ((canonicalizeModule as any).default ?? canonicalizeModule) as (
+  v: unknown,
+) => string | undefined;
 
 /** RFC 8785 (JCS) canonical JSON. */
 export function canonicalJson(value: unknown): string {
@@ -23,7 +25,9 @@ export async function loadPublicationKeys(dataDir: string): Promise<KeyPairJwk> 
 export async function signCanonical(body: unknown, privateJwk: JWK): Promise<{ canonical: string; jws: string }> {
   const canonical = canonicalJson(body);
   const key = await importJWK(privateJwk, 'EdDSA');
-  const jws = await new CompactSign(new TextEncoder().encode(canonical)).setProtectedHeader({ alg: 'EdDSA', kid: privateJwk.kid, typ: 'govshare-publication+jws', cty: 'json' }).sign(key);
+  const jws = await new CompactSign(new TextEncoder().encode(canonical))
+    .setProtectedHeader({ alg: 'EdDSA', kid: privateJwk.kid, typ: 'govshare-publication+jws', cty: 'json' })
+    .sign(key);
   return { canonical, jws };
 }
 

@@ -1,5 +1,11 @@
 import { Agent, request } from 'undici';
-import { AppError, createServiceTokenSigner, QUALITY_CALLER, REQUEST_ID_HEADER, type ServiceTokenSigner } from '@govshare/platform';
+import {
+  AppError,
+  createServiceTokenSigner,
+  QUALITY_CALLER,
+  REQUEST_ID_HEADER,
+  type ServiceTokenSigner,
+} from '@govshare/platform';
 import type { Dataset, DatasetPage, StoredRecord } from '@govshare/contracts';
 import type { JWK } from 'jose';
 import { HashMap53, HashSet53 } from './metrics/hash-set.ts';
@@ -21,7 +27,9 @@ export interface RecordSource {
 }
 
 /** A RecordSource over data held in memory or produced by generators (re-iterable factories). */
-export function memorySource(datasets: { dataset: Dataset; batches: () => Iterable<StoredRecord[]> | AsyncIterable<StoredRecord[]> }[]): RecordSource & { set(d: Dataset, b: () => Iterable<StoredRecord[]>): void } {
+export function memorySource(
+  datasets: { dataset: Dataset; batches: () => Iterable<StoredRecord[]> | AsyncIterable<StoredRecord[]> }[],
+): RecordSource & { set(d: Dataset, b: () => Iterable<StoredRecord[]>): void } {
   const byId = new Map(datasets.map((d) => [d.dataset.id, d]));
   return {
     async listDatasets() {
@@ -65,7 +73,10 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
     let res: Awaited<ReturnType<typeof request>>;
     try {
       res = await request(opts.baseUrl + path, {
-        method: 'GET', dispatcher, headersTimeout: timeout, bodyTimeout: timeout,
+        method: 'GET',
+        dispatcher,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
         headers: { authorization: `Bearer ${await signer.tokenFor('catalog')}`, [REQUEST_ID_HEADER]: requestId },
       });
     } catch (err) {
@@ -78,7 +89,10 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
         err = JSON.parse(text)?.error;
       } catch {}
       if (res.statusCode === 404) throw new AppError('NOT_FOUND', err?.message ?? `catalog: ${path} not found`);
-      throw new AppError(res.statusCode === 401 ? 'INTERNAL_SERVER_ERROR' : 'UNAVAILABLE', `catalog ${res.statusCode}: ${err?.message ?? text.slice(0, 200)}`);
+      throw new AppError(
+        res.statusCode === 401 ? 'INTERNAL_SERVER_ERROR' : 'UNAVAILABLE',
+        `catalog ${res.statusCode}: ${err?.message ?? text.slice(0, 200)}`,
+      );
     }
     return res;
   }
@@ -168,7 +182,10 @@ export async function* utf8Text(body: AsyncIterable<Uint8Array>): AsyncGenerator
 }
 
 /** The records of an NDJSON byte stream, in batches of up to `batchSize`; blank lines are skipped. */
-export async function* ndjsonRecords(body: AsyncIterable<Uint8Array>, batchSize = 1000): AsyncGenerator<StoredRecord[]> {
+export async function* ndjsonRecords(
+  body: AsyncIterable<Uint8Array>,
+  batchSize = 1000,
+): AsyncGenerator<StoredRecord[]> {
   let buf = '';
   let batch: StoredRecord[] = [];
   for await (const text of utf8Text(body)) {
@@ -193,7 +210,10 @@ export async function* ndjsonRecords(body: AsyncIterable<Uint8Array>, batchSize 
  * The same stream as text in pieces of whole lines (cut after a newline once `minChars` have
  * gathered), each with its count of non-blank lines; the last piece gets a closing newline.
  */
-export async function* ndjsonText(body: AsyncIterable<Uint8Array>, minChars = 256 * 1024): AsyncGenerator<{ text: string; lines: number }> {
+export async function* ndjsonText(
+  body: AsyncIterable<Uint8Array>,
+  minChars = 256 * 1024,
+): AsyncGenerator<{ text: string; lines: number }> {
   let buf = '';
   const take = (text: string) => {
     const lines = countLines(text);
@@ -237,7 +257,12 @@ function lastNonBlankLine(text: string): string {
 }
 
 /** Builds the key sets of reference rules and the value maps of consistency checks by reading the other datasets. */
-export async function loadReferenceData(source: RecordSource, rules: RuleSpec[], ruleSet: RuleSetBody, requestId?: string): Promise<{ refs: ReferenceData; skipped: Record<string, string> }> {
+export async function loadReferenceData(
+  source: RecordSource,
+  rules: RuleSpec[],
+  ruleSet: RuleSetBody,
+  requestId?: string,
+): Promise<{ refs: ReferenceData; skipped: Record<string, string> }> {
   const refs: ReferenceData = { sets: new Map(), consistency: new Map() };
   const skipped: Record<string, string> = {};
   for (const r of rules) {
@@ -259,7 +284,8 @@ export async function loadReferenceData(source: RecordSource, rules: RuleSpec[],
   }
   for (const [i, c] of (ruleSet.consistency ?? []).entries()) {
     const map = new HashMap53(1 << 14);
-    const mf = c.targetMatchField ?? c.matchField, tf = c.targetField ?? c.field;
+    const mf = c.targetMatchField ?? c.matchField,
+      tf = c.targetField ?? c.field;
     try {
       for await (const batch of source.batches(c.dataset, requestId)) {
         for (const rec of batch) {

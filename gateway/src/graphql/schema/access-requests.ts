@@ -1,4 +1,12 @@
-import type { AccessRequest, AccessRequestEvent, AccessSettings, FieldProblem, GovernanceFigures, GovernanceWarning, Grant } from '@govshare/contracts';
+import type {
+  AccessRequest,
+  AccessRequestEvent,
+  AccessSettings,
+  FieldProblem,
+  GovernanceFigures,
+  GovernanceWarning,
+  Grant,
+} from '@govshare/contracts';
 import { AUDIT_ACCESS_REQUEST_ARG, builder } from '../builder.ts';
 import {
   changeAccessRequest,
@@ -16,7 +24,12 @@ import {
 const namesAccessRequest = { extensions: { [AUDIT_ACCESS_REQUEST_ARG]: 'id' } };
 
 const AccessRequestStatusEnum = builder.enumType('AccessRequestStatus', {
-  values: { PENDING: { value: 'pending' }, APPROVED: { value: 'approved' }, REJECTED: { value: 'rejected' }, WITHDRAWN: { value: 'withdrawn' } } as const,
+  values: {
+    PENDING: { value: 'pending' },
+    APPROVED: { value: 'approved' },
+    REJECTED: { value: 'rejected' },
+    WITHDRAWN: { value: 'withdrawn' },
+  } as const,
 });
 const DeadlineStatusEnum = builder.enumType('DeadlineStatus', {
   description: 'Time limit (限时办结) status of a request',
@@ -36,7 +49,9 @@ const RejectReasonEnum = builder.enumType('RejectReason', {
     OTHER: { value: 'other' },
   } as const,
 });
-const FieldTypeEnum = builder.enumType('DeclaredFieldType', { values: ['string', 'integer', 'number', 'boolean'] as const });
+const FieldTypeEnum = builder.enumType('DeclaredFieldType', {
+  values: ['string', 'integer', 'number', 'boolean'] as const,
+});
 const AccessRequestBoxEnum = builder.enumType('AccessRequestBox', {
   values: {
     FILED: { value: 'filed', description: 'Filed by the department' },
@@ -63,9 +78,19 @@ const DeclaredFieldInput = builder.inputType('DeclaredFieldInput', {
     title: t.string({ required: false }),
   }),
 });
-type DeclaredIn = { name: string; type?: 'string' | 'integer' | 'number' | 'boolean' | null; format?: string | null; title?: string | null };
+type DeclaredIn = {
+  name: string;
+  type?: 'string' | 'integer' | 'number' | 'boolean' | null;
+  format?: string | null;
+  title?: string | null;
+};
 const toDeclared = (fs: DeclaredIn[]) =>
-  fs.map((f) => ({ name: f.name, ...(f.type ? { type: f.type } : {}), ...(f.format ? { format: f.format } : {}), ...(f.title ? { title: f.title } : {}) }));
+  fs.map((f) => ({
+    name: f.name,
+    ...(f.type ? { type: f.type } : {}),
+    ...(f.format ? { format: f.format } : {}),
+    ...(f.title ? { title: f.title } : {}),
+  }));
 
 const AccessGrantRef = builder.objectRef<Grant>('AccessRequestGrant').implement({
   description: 'The grant an approved request created',
@@ -92,7 +117,9 @@ const HistoryRef = builder.objectRef<AccessRequestEvent>('AccessRequestEvent').i
   fields: (t) => ({
     at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
     actor: t.exposeString('actor'),
-    kind: t.exposeString('kind', { description: 'filed, assigned, transferred, approved, rejected, withdrawn, grant-revoked' }),
+    kind: t.exposeString('kind', {
+      description: 'filed, assigned, transferred, approved, rejected, withdrawn, grant-revoked',
+    }),
     details: t.field({ type: 'JSON', resolve: (e) => e.details }),
   }),
 });
@@ -112,11 +139,18 @@ const AccessRequestRef = builder.objectRef<AccessRequest>('AccessRequest').imple
     durationDays: t.exposeInt('durationDays'),
     renewsGrantId: t.exposeString('renewsGrantId', { nullable: true }),
     status: t.field({ type: AccessRequestStatusEnum, resolve: (r) => r.status }),
-    assignee: t.exposeString('assignee', { nullable: true, description: 'The steward handling it (first responder, 首问负责)' }),
+    assignee: t.exposeString('assignee', {
+      nullable: true,
+      description: 'The steward handling it (first responder, 首问负责)',
+    }),
     filedAt: t.field({ type: 'DateTime', resolve: (r) => r.filedAt }),
     deadline: t.field({ type: 'DateTime', resolve: (r) => r.deadline }),
     deadlineStatus: t.field({ type: DeadlineStatusEnum, resolve: (r) => r.deadlineStatus }),
-    workingDaysLeft: t.float({ nullable: true, description: 'Negative when overdue; null once closed', resolve: (r) => r.workingDaysLeft }),
+    workingDaysLeft: t.float({
+      nullable: true,
+      description: 'Negative when overdue; null once closed',
+      resolve: (r) => r.workingDaysLeft,
+    }),
     decidedAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.decidedAt }),
     decidedBy: t.exposeString('decidedBy', { nullable: true }),
     decision: t.field({ type: DecisionRef, nullable: true, resolve: (r) => r.decision }),
@@ -140,29 +174,48 @@ const FieldProblemRef = builder.objectRef<FieldProblem>('FieldProblem').implemen
   }),
 });
 const FieldCheckRef = builder.objectRef<{ ok: boolean; problems: FieldProblem[] }>('FieldCheck').implement({
-  fields: (t) => ({ ok: t.exposeBoolean('ok'), problems: t.field({ type: [FieldProblemRef], resolve: (c) => c.problems }) }),
+  fields: (t) => ({
+    ok: t.exposeBoolean('ok'),
+    problems: t.field({ type: [FieldProblemRef], resolve: (c) => c.problems }),
+  }),
 });
 
 const AccessSettingsRef = builder.objectRef<AccessSettings>('AccessSettings').implement({
   fields: (t) => ({
     dept: t.exposeString('dept'),
     deadlineWorkingDays: t.exposeInt('deadlineWorkingDays'),
-    stewards: t.exposeStringList('stewards', { description: 'Named stewards (token subjects) requests are assigned to' }),
+    stewards: t.exposeStringList('stewards', {
+      description: 'Named stewards (token subjects) requests are assigned to',
+    }),
     refusalRateTarget: t.exposeFloat('refusalRateTarget'),
   }),
 });
 
 const ReasonShareRef = builder.objectRef<GovernanceFigures['refusalReasons'][number]>('RefusalReasonShare').implement({
-  fields: (t) => ({ reason: t.field({ type: RejectReasonEnum, resolve: (r) => r.code }), count: t.exposeInt('count'), share: t.exposeFloat('share') }),
+  fields: (t) => ({
+    reason: t.field({ type: RejectReasonEnum, resolve: (r) => r.code }),
+    count: t.exposeInt('count'),
+    share: t.exposeFloat('share'),
+  }),
 });
 const WarningRef = builder.objectRef<GovernanceWarning>('GovernanceWarning').implement({
-  fields: (t) => ({ figure: t.exposeString('figure'), value: t.exposeFloat('value'), target: t.exposeFloat('target'), message: t.exposeString('message') }),
+  fields: (t) => ({
+    figure: t.exposeString('figure'),
+    value: t.exposeFloat('value'),
+    target: t.exposeFloat('target'),
+    message: t.exposeString('message'),
+  }),
 });
 const TargetsRef = builder.objectRef<GovernanceFigures['targets']>('GovernanceTargets').implement({
-  fields: (t) => ({ refusalRate: t.exposeFloat('refusalRate'), decisionDaysP90: t.exposeFloat('decisionDaysP90'), overdue: t.exposeFloat('overdue') }),
+  fields: (t) => ({
+    refusalRate: t.exposeFloat('refusalRate'),
+    decisionDaysP90: t.exposeFloat('decisionDaysP90'),
+    overdue: t.exposeFloat('overdue'),
+  }),
 });
 const GovernanceRef = builder.objectRef<GovernanceFigures>('GovernanceFigures').implement({
-  description: 'The access workflow of one department over the period [from, to) (from inclusive, to exclusive), against the plans’ targets',
+  description:
+    'The access workflow of one department over the period [from, to) (from inclusive, to exclusive), against the plans’ targets',
   fields: (t) => ({
     dept: t.exposeString('dept'),
     from: t.field({ type: 'DateTime', resolve: (g) => g.from }),
@@ -172,25 +225,44 @@ const GovernanceRef = builder.objectRef<GovernanceFigures>('GovernanceFigures').
     decided: t.exposeInt('decided'),
     approved: t.exposeInt('approved'),
     rejected: t.exposeInt('rejected'),
-    refusalRate: t.float({ nullable: true, description: 'Rejected / decided in the period', resolve: (g) => g.refusalRate }),
-    approvedNarrower: t.exposeInt('approvedNarrower', { description: 'Approvals narrower than asked (fewer fields or unmasked fields, shorter); counted in approved' }),
-    narrowedRate: t.float({ nullable: true, description: 'Approved narrower / decided in the period, beside refusalRate', resolve: (g) => g.narrowedRate }),
+    refusalRate: t.float({
+      nullable: true,
+      description: 'Rejected / decided in the period',
+      resolve: (g) => g.refusalRate,
+    }),
+    approvedNarrower: t.exposeInt('approvedNarrower', {
+      description: 'Approvals narrower than asked (fewer fields or unmasked fields, shorter); counted in approved',
+    }),
+    narrowedRate: t.float({
+      nullable: true,
+      description: 'Approved narrower / decided in the period, beside refusalRate',
+      resolve: (g) => g.narrowedRate,
+    }),
     refusalReasons: t.field({ type: [ReasonShareRef], resolve: (g) => g.refusalReasons }),
-    decisionDaysMedian: t.float({ nullable: true, description: 'Working days from filing to decision', resolve: (g) => g.decisionDaysMedian }),
+    decisionDaysMedian: t.float({
+      nullable: true,
+      description: 'Working days from filing to decision',
+      resolve: (g) => g.decisionDaysMedian,
+    }),
     decisionDaysP90: t.float({ nullable: true, resolve: (g) => g.decisionDaysP90 }),
     decidedLate: t.exposeInt('decidedLate'),
     overdueNow: t.exposeInt('overdueNow'),
     pendingNow: t.exposeInt('pendingNow'),
     activeGrants: t.exposeInt('activeGrants', { description: 'Grants on the department’s datasets in force now' }),
     targets: t.field({ type: TargetsRef, resolve: (g) => g.targets }),
-    warnings: t.field({ type: [WarningRef], description: 'Figures more than 10% off their target', resolve: (g) => g.warnings }),
+    warnings: t.field({
+      type: [WarningRef],
+      description: 'Figures more than 10% off their target',
+      resolve: (g) => g.warnings,
+    }),
   }),
 });
 
 builder.queryFields((t) => ({
   accessRequests: t.field({
     type: [AccessRequestRef],
-    description: 'Access requests your department filed, or (stewards) received; admins may name any department or see all',
+    description:
+      'Access requests your department filed, or (stewards) received; admins may name any department or see all',
     authScopes: { consumer: true, steward: true, admin: true },
     args: {
       box: t.arg({ type: AccessRequestBoxEnum, required: false, defaultValue: 'all' }),
@@ -222,7 +294,8 @@ builder.queryFields((t) => ({
   }),
   overdueAccessRequests: t.field({
     type: [AccessRequestRef],
-    description: 'Pending requests past their deadline, most overdue first: your department’s (stewards), any or all (admins)',
+    description:
+      'Pending requests past their deadline, most overdue first: your department’s (stewards), any or all (admins)',
     authScopes: { steward: true, admin: true },
     args: { dept: t.arg.string({ required: false }) },
     complexity: { field: 2, multiplier: 20 },
@@ -232,8 +305,13 @@ builder.queryFields((t) => ({
     type: FieldCheckRef,
     description: 'Compares the fields you would request with the data dictionary before you file',
     authScopes: { consumer: true, steward: true, admin: true },
-    args: { dataset: t.arg.id({ required: true }), fields: t.arg({ type: [DeclaredFieldInput], required: true }), unmaskedFields: t.arg.stringList({ required: false }) },
-    resolve: (_r, a, ctx) => checkAccessFields(ctx.deps, ctx.scope, String(a.dataset), toDeclared(a.fields), a.unmaskedFields ?? []),
+    args: {
+      dataset: t.arg.id({ required: true }),
+      fields: t.arg({ type: [DeclaredFieldInput], required: true }),
+      unmaskedFields: t.arg.stringList({ required: false }),
+    },
+    resolve: (_r, a, ctx) =>
+      checkAccessFields(ctx.deps, ctx.scope, String(a.dataset), toDeclared(a.fields), a.unmaskedFields ?? []),
   }),
   accessSettings: t.field({
     type: AccessSettingsRef,
@@ -243,10 +321,19 @@ builder.queryFields((t) => ({
   }),
   governanceFigures: t.field({
     type: GovernanceRef,
-    description: 'Requests received and filed, refusal rate and reasons, decision time, overdue, grants, with warnings against the targets',
+    description:
+      'Requests received and filed, refusal rate and reasons, decision time, overdue, grants, with warnings against the targets',
     authScopes: { steward: true, admin: true },
-    args: { dept: t.arg.string({ required: false, description: 'Default: your department' }), from: t.arg({ type: 'DateTime', required: false }), to: t.arg({ type: 'DateTime', required: false }) },
-    resolve: (_r, a, ctx) => governanceFigures(ctx.deps, ctx.scope, a.dept ?? undefined, { from: a.from?.toISOString(), to: a.to?.toISOString() }),
+    args: {
+      dept: t.arg.string({ required: false, description: 'Default: your department' }),
+      from: t.arg({ type: 'DateTime', required: false }),
+      to: t.arg({ type: 'DateTime', required: false }),
+    },
+    resolve: (_r, a, ctx) =>
+      governanceFigures(ctx.deps, ctx.scope, a.dept ?? undefined, {
+        from: a.from?.toISOString(),
+        to: a.to?.toISOString(),
+      }),
   }),
 }));
 
@@ -278,7 +365,10 @@ builder.mutationFields((t) => ({
   fileAccessRequest: t.field({
     type: AccessRequestRef,
     authScopes: { consumer: true, steward: true },
-    args: { input: t.arg({ type: FileAccessRequestInput, required: true }), idempotencyKey: t.arg.string({ required: false, ...idem }) },
+    args: {
+      input: t.arg({ type: FileAccessRequestInput, required: true }),
+      idempotencyKey: t.arg.string({ required: false, ...idem }),
+    },
     resolve: (_r, { input, idempotencyKey }, ctx) =>
       fileAccessRequest(ctx.deps, ctx.scope, {
         datasetId: input.datasetId,
@@ -296,15 +386,31 @@ builder.mutationFields((t) => ({
     type: AccessRequestRef,
     description: 'Hands the request to another named steward of the owner department; the deadline stays',
     authScopes: { steward: true, admin: true },
-    args: { id: t.arg.id({ required: true }), to: t.arg.string({ required: true }), reason: t.arg.string({ required: true }), idempotencyKey: t.arg.string({ required: false, ...idem }) },
-    resolve: (_r, a, ctx) => changeAccessRequest(ctx.deps, ctx.scope, String(a.id), { kind: 'transfer', to: a.to, reason: a.reason }, a.idempotencyKey ?? undefined),
+    args: {
+      id: t.arg.id({ required: true }),
+      to: t.arg.string({ required: true }),
+      reason: t.arg.string({ required: true }),
+      idempotencyKey: t.arg.string({ required: false, ...idem }),
+    },
+    resolve: (_r, a, ctx) =>
+      changeAccessRequest(
+        ctx.deps,
+        ctx.scope,
+        String(a.id),
+        { kind: 'transfer', to: a.to, reason: a.reason },
+        a.idempotencyKey ?? undefined,
+      ),
   }),
   approveAccessRequest: t.field({
     ...namesAccessRequest,
     type: AccessRequestRef,
     description: 'Creates the grant (possibly narrower than requested)',
     authScopes: { steward: true, admin: true },
-    args: { id: t.arg.id({ required: true }), input: t.arg({ type: ApproveAccessInput, required: false }), idempotencyKey: t.arg.string({ required: false, ...idem }) },
+    args: {
+      id: t.arg.id({ required: true }),
+      input: t.arg({ type: ApproveAccessInput, required: false }),
+      idempotencyKey: t.arg.string({ required: false, ...idem }),
+    },
     resolve: (_r, a, ctx) =>
       changeAccessRequest(
         ctx.deps,
@@ -324,23 +430,48 @@ builder.mutationFields((t) => ({
     ...namesAccessRequest,
     type: AccessRequestRef,
     authScopes: { steward: true, admin: true },
-    args: { id: t.arg.id({ required: true }), reason: t.arg({ type: RejectReasonEnum, required: true }), text: t.arg.string({ required: true }), idempotencyKey: t.arg.string({ required: false, ...idem }) },
-    resolve: (_r, a, ctx) => changeAccessRequest(ctx.deps, ctx.scope, String(a.id), { kind: 'reject', code: a.reason, text: a.text }, a.idempotencyKey ?? undefined),
+    args: {
+      id: t.arg.id({ required: true }),
+      reason: t.arg({ type: RejectReasonEnum, required: true }),
+      text: t.arg.string({ required: true }),
+      idempotencyKey: t.arg.string({ required: false, ...idem }),
+    },
+    resolve: (_r, a, ctx) =>
+      changeAccessRequest(
+        ctx.deps,
+        ctx.scope,
+        String(a.id),
+        { kind: 'reject', code: a.reason, text: a.text },
+        a.idempotencyKey ?? undefined,
+      ),
   }),
   withdrawAccessRequest: t.field({
     ...namesAccessRequest,
     type: AccessRequestRef,
     authScopes: { consumer: true, steward: true, admin: true },
     args: { id: t.arg.id({ required: true }), idempotencyKey: t.arg.string({ required: false, ...idem }) },
-    resolve: (_r, a, ctx) => changeAccessRequest(ctx.deps, ctx.scope, String(a.id), { kind: 'withdraw' }, a.idempotencyKey ?? undefined),
+    resolve: (_r, a, ctx) =>
+      changeAccessRequest(ctx.deps, ctx.scope, String(a.id), { kind: 'withdraw' }, a.idempotencyKey ?? undefined),
   }),
   revokeAccessRequestGrant: t.field({
     ...namesAccessRequest,
     type: AccessRequestRef,
-    description: 'Revokes the grant an approved request created (owner’s stewards, admins); takes effect on the next query',
+    description:
+      'Revokes the grant an approved request created (owner’s stewards, admins); takes effect on the next query',
     authScopes: { steward: true, admin: true },
-    args: { id: t.arg.id({ required: true }), reason: t.arg.string({ required: true }), idempotencyKey: t.arg.string({ required: false, ...idem }) },
-    resolve: (_r, a, ctx) => changeAccessRequest(ctx.deps, ctx.scope, String(a.id), { kind: 'revoke-grant', reason: a.reason }, a.idempotencyKey ?? undefined),
+    args: {
+      id: t.arg.id({ required: true }),
+      reason: t.arg.string({ required: true }),
+      idempotencyKey: t.arg.string({ required: false, ...idem }),
+    },
+    resolve: (_r, a, ctx) =>
+      changeAccessRequest(
+        ctx.deps,
+        ctx.scope,
+        String(a.id),
+        { kind: 'revoke-grant', reason: a.reason },
+        a.idempotencyKey ?? undefined,
+      ),
   }),
   setAccessSettings: t.field({
     type: AccessSettingsRef,

@@ -1,4 +1,11 @@
-import type { AuditAlert, AuditAlertReview, AuditCheckpoint, AuditConsistencyProof, AuditInclusionProof, AuditStoredEvent } from '@govshare/contracts';
+import type {
+  AuditAlert,
+  AuditAlertReview,
+  AuditCheckpoint,
+  AuditConsistencyProof,
+  AuditInclusionProof,
+  AuditStoredEvent,
+} from '@govshare/contracts';
 import { builder, PageInfoRef } from '../builder.ts';
 import {
   auditAlerts,
@@ -33,7 +40,11 @@ const AuditEventRef = builder.objectRef<AuditStoredEvent>('AuditEvent').implemen
     outcome: t.field({ type: OutcomeEnum, resolve: (e) => e.outcome }),
     reason: t.string({ nullable: true, resolve: (e) => e.reason ?? null }),
     errorCode: t.string({ nullable: true, resolve: (e) => e.errorCode ?? null }),
-    withholds: t.string({ nullable: true, description: 'On a <area>.withheld event: the id of the earlier allowed event whose data was not delivered', resolve: (e) => e.withholds ?? null }),
+    withholds: t.string({
+      nullable: true,
+      description: 'On a <area>.withheld event: the id of the earlier allowed event whose data was not delivered',
+      resolve: (e) => e.withholds ?? null,
+    }),
     dataset: t.string({ nullable: true, resolve: (e) => e.dataset ?? null }),
     datasetVersion: t.int({ nullable: true, resolve: (e) => e.datasetVersion ?? null }),
     fields: t.stringList({ nullable: true, resolve: (e) => e.fields ?? null }),
@@ -42,9 +53,22 @@ const AuditEventRef = builder.objectRef<AuditStoredEvent>('AuditEvent').implemen
     recordCount: t.int({ nullable: true, resolve: (e) => e.recordCount ?? null }),
     grantId: t.string({ nullable: true, resolve: (e) => e.grantId ?? null }),
     purpose: t.string({ nullable: true, resolve: (e) => e.purpose ?? null }),
-    grantExpiresAt: t.field({ type: 'DateTime', nullable: true, description: 'On a grant creation: when the grant expires', resolve: (e) => e.grantExpiresAt ?? null }),
-    accessRequestId: t.string({ nullable: true, description: 'The access request the event concerns', resolve: (e) => e.accessRequestId ?? null }),
-    subjectKeys: t.stringList({ nullable: true, description: 'Keyed HMACs of the people or companies whose records were returned', resolve: (e) => e.subjectKeys ?? null }),
+    grantExpiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'On a grant creation: when the grant expires',
+      resolve: (e) => e.grantExpiresAt ?? null,
+    }),
+    accessRequestId: t.string({
+      nullable: true,
+      description: 'The access request the event concerns',
+      resolve: (e) => e.accessRequestId ?? null,
+    }),
+    subjectKeys: t.stringList({
+      nullable: true,
+      description: 'Keyed HMACs of the people or companies whose records were returned',
+      resolve: (e) => e.subjectKeys ?? null,
+    }),
     client: t.string({ nullable: true, resolve: (e) => e.client ?? null }),
   }),
 });
@@ -54,13 +78,19 @@ const AuditEventConnectionRef = builder
   .implement({
     fields: (t) => ({
       nodes: t.field({ type: [AuditEventRef], resolve: (p) => p.events }),
-      pageInfo: t.field({ type: PageInfoRef, resolve: (p) => ({ endCursor: p.endCursor, hasNextPage: p.hasNextPage }) }),
+      pageInfo: t.field({
+        type: PageInfoRef,
+        resolve: (p) => ({ endCursor: p.endCursor, hasNextPage: p.hasNextPage }),
+      }),
     }),
   });
 
 const AlertStatusEnum = builder.enumType('AuditAlertStatus', { values: ['open', 'reviewed'] as const });
 const ReviewOutcomeEnum = builder.enumType('AuditAlertReviewOutcome', {
-  values: { confirmed: { description: 'real misuse, followed up' }, false_positive: { description: 'the access was legitimate' } } as const,
+  values: {
+    confirmed: { description: 'real misuse, followed up' },
+    false_positive: { description: 'the access was legitimate' },
+  } as const,
 });
 
 const ReviewerRef = builder.objectRef<AuditAlertReview['reviewer']>('AuditReviewer').implement({
@@ -81,23 +111,36 @@ const AuditAlertReviewRef = builder.objectRef<AuditAlertReview>('AuditAlertRevie
 const AuditAlertRef = builder.objectRef<AuditAlert>('AuditAlert').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
-    kind: t.exposeString('kind', { description: 'repeated_denials, grant_purpose_mismatch, grant_used_after_revoke, grant_used_after_expiry, large_read, sandbox_probing or sandbox_budget_burn (the sandbox kinds concern a department and details.dataset)' }),
+    kind: t.exposeString('kind', {
+      description:
+        'repeated_denials, grant_purpose_mismatch, grant_used_after_revoke, grant_used_after_expiry, large_read, sandbox_probing or sandbox_budget_burn (the sandbox kinds concern a department and details.dataset)',
+    }),
     sub: t.string({ resolve: (a) => a.actor.sub }),
     dept: t.string({ resolve: (a) => a.actor.dept }),
     seq: t.exposeInt('seq', { description: 'The event that raised it' }),
     at: t.field({ type: 'DateTime', resolve: (a) => a.at }),
     message: t.exposeString('message'),
     details: t.field({ type: 'JSON', resolve: (a) => a.details }),
-    review: t.field({ type: AuditAlertReviewRef, nullable: true, description: 'The latest review; null while the alert is open', resolve: (a) => a.review }),
+    review: t.field({
+      type: AuditAlertReviewRef,
+      nullable: true,
+      description: 'The latest review; null while the alert is open',
+      resolve: (a) => a.review,
+    }),
   }),
 });
 
-const AuditAlertConnectionRef = builder.objectRef<{ alerts: AuditAlert[]; endCursor: string | null; hasNextPage: boolean }>('AuditAlertConnection').implement({
-  fields: (t) => ({
-    nodes: t.field({ type: [AuditAlertRef], resolve: (p) => p.alerts }),
-    pageInfo: t.field({ type: PageInfoRef, resolve: (p) => ({ endCursor: p.endCursor, hasNextPage: p.hasNextPage }) }),
-  }),
-});
+const AuditAlertConnectionRef = builder
+  .objectRef<{ alerts: AuditAlert[]; endCursor: string | null; hasNextPage: boolean }>('AuditAlertConnection')
+  .implement({
+    fields: (t) => ({
+      nodes: t.field({ type: [AuditAlertRef], resolve: (p) => p.alerts }),
+      pageInfo: t.field({
+        type: PageInfoRef,
+        resolve: (p) => ({ endCursor: p.endCursor, hasNextPage: p.hasNextPage }),
+      }),
+    }),
+  });
 
 const CheckpointRef = builder.objectRef<AuditCheckpoint>('AuditCheckpoint').implement({
   description: 'A signed statement of the log: its size and Merkle root at a time (JWS, EdDSA)',
@@ -143,7 +186,10 @@ const AuditEventFilterInput = builder.inputType('AuditEventFilter', {
     from: t.field({ type: 'DateTime', required: false }),
     to: t.field({ type: 'DateTime', required: false }),
     requestId: t.string({ required: false }),
-    accessRequestId: t.string({ required: false, description: 'Every event of one access request: filing, decisions, the grant it created or ended, reads of it' }),
+    accessRequestId: t.string({
+      required: false,
+      description: 'Every event of one access request: filing, decisions, the grant it created or ended, reads of it',
+    }),
   }),
 });
 
@@ -160,7 +206,12 @@ builder.queryFields((t) => ({
     authScopes: auditors,
     args: {
       filter: t.arg({ type: AuditEventFilterInput, required: false }),
-      order: t.arg({ type: AuditEventOrderEnum, required: false, defaultValue: 'newest', description: 'By seq; newest first unless asked' }),
+      order: t.arg({
+        type: AuditEventOrderEnum,
+        required: false,
+        defaultValue: 'newest',
+        description: 'By seq; newest first unless asked',
+      }),
       first: t.arg.int({ required: false, defaultValue: 50 }),
       after: t.arg.string({ required: false }),
     },
@@ -187,13 +238,19 @@ builder.queryFields((t) => ({
     type: AuditEventConnectionRef,
     description: 'Who accessed the records of this person or company (resident ID, credit code or dataset key)?',
     authScopes: auditors,
-    args: { identifier: t.arg.string({ required: true }), first: t.arg.int({ required: false, defaultValue: 50 }), after: t.arg.string({ required: false }) },
+    args: {
+      identifier: t.arg.string({ required: true }),
+      first: t.arg.int({ required: false, defaultValue: 50 }),
+      after: t.arg.string({ required: false }),
+    },
     complexity: (args) => ({ field: 5, multiplier: Math.min(args.first ?? 50, 200) }),
-    resolve: (_r, args, ctx) => auditSubjectAccess(ctx.deps, ctx.scope, args.identifier, args.first ?? 50, args.after ?? undefined),
+    resolve: (_r, args, ctx) =>
+      auditSubjectAccess(ctx.deps, ctx.scope, args.identifier, args.first ?? 50, args.after ?? undefined),
   }),
   auditAlerts: t.field({
     type: AuditAlertConnectionRef,
-    description: 'Unusual access: repeated denials, grant misuse, unusually large reads, sandbox probing and privacy-budget burn',
+    description:
+      'Unusual access: repeated denials, grant misuse, unusually large reads, sandbox probing and privacy-budget burn',
     authScopes: auditors,
     args: {
       kind: t.arg.string({ required: false }),
@@ -204,7 +261,13 @@ builder.queryFields((t) => ({
     },
     complexity: (args) => ({ field: 5, multiplier: Math.min(args.first ?? 50, 200) }),
     resolve: (_r, args, ctx) =>
-      auditAlerts(ctx.deps, ctx.scope, { kind: args.kind ?? undefined, dept: args.dept ?? undefined, status: args.status ?? undefined, first: args.first ?? 50, after: args.after ?? undefined }),
+      auditAlerts(ctx.deps, ctx.scope, {
+        kind: args.kind ?? undefined,
+        dept: args.dept ?? undefined,
+        status: args.status ?? undefined,
+        first: args.first ?? 50,
+        after: args.after ?? undefined,
+      }),
   }),
   auditCheckpoint: t.field({
     type: CheckpointRef,
@@ -232,7 +295,11 @@ builder.mutationFields((t) => ({
     type: AuditAlertReviewRef,
     description: 'Closes an alert with what it turned out to be (auditors, admins); appended, never changed; audited',
     authScopes: auditors,
-    args: { id: t.arg.id({ required: true }), outcome: t.arg({ type: ReviewOutcomeEnum, required: true }), note: t.arg.string({ required: true }) },
+    args: {
+      id: t.arg.id({ required: true }),
+      outcome: t.arg({ type: ReviewOutcomeEnum, required: true }),
+      note: t.arg.string({ required: true }),
+    },
     resolve: (_r, a, ctx) => reviewAuditAlert(ctx.deps, ctx.scope, String(a.id), a.outcome, a.note),
   }),
 }));

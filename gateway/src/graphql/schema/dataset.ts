@@ -1,7 +1,13 @@
 import type { DatasetSchema, FieldSchema } from '@govshare/contracts';
 import { AppError } from '@govshare/platform';
 import { AccessLevelEnum, builder, MaskStyleEnum, PageInfoRef, SensitivityEnum, TierEnum } from '../builder.ts';
-import { createDataset, getDataset, listDatasets, updateDatasetSchema, type DatasetView } from '../../operations/datasets.ts';
+import {
+  createDataset,
+  getDataset,
+  listDatasets,
+  updateDatasetSchema,
+  type DatasetView,
+} from '../../operations/datasets.ts';
 
 interface FieldView {
   name: string;
@@ -20,16 +26,29 @@ const DatasetFieldRef = builder.objectRef<FieldView>('DatasetField').implement({
     title: t.string({ nullable: true, resolve: (f) => f.schema.title ?? null }),
     description: t.string({ nullable: true, resolve: (f) => f.schema.description ?? null }),
     sensitivity: t.field({ type: SensitivityEnum, resolve: (f) => f.schema['x-sensitivity'] ?? 'public' }),
-    mask: t.field({ type: MaskStyleEnum, nullable: true, resolve: (f) => (f.schema['x-sensitivity'] && f.schema['x-sensitivity'] !== 'public' ? (f.schema['x-mask'] ?? 'partial') : null) }),
+    mask: t.field({
+      type: MaskStyleEnum,
+      nullable: true,
+      resolve: (f) =>
+        f.schema['x-sensitivity'] && f.schema['x-sensitivity'] !== 'public' ? (f.schema['x-mask'] ?? 'partial') : null,
+    }),
     isKey: t.exposeBoolean('isKey'),
     required: t.exposeBoolean('required'),
     indexed: t.boolean({
       description:
         'Filters on this field use an index: declared x-index, or the key when it is a single string field (the key column is indexed). A filter on any other field is allowed but scans the whole dataset: slow on large datasets',
-      resolve: (f) => (f.soleKey && [f.schema.type].flat().includes('string')) || (f.schema['x-index'] === true && ![f.schema.type].flat().includes('boolean')),
+      resolve: (f) =>
+        (f.soleKey && [f.schema.type].flat().includes('string')) ||
+        (f.schema['x-index'] === true && ![f.schema.type].flat().includes('boolean')),
     }),
-    dimension: t.boolean({ description: 'Declared x-dimension: the sandbox may group aggregates by it', resolve: (f) => f.schema['x-dimension'] === true }),
-    subject: t.boolean({ description: 'Declared x-subject: identifies the person or company a record is about', resolve: (f) => f.schema['x-subject'] === true }),
+    dimension: t.boolean({
+      description: 'Declared x-dimension: the sandbox may group aggregates by it',
+      resolve: (f) => f.schema['x-dimension'] === true,
+    }),
+    subject: t.boolean({
+      description: 'Declared x-subject: identifies the person or company a record is about',
+      resolve: (f) => f.schema['x-subject'] === true,
+    }),
   }),
 });
 
@@ -45,8 +64,16 @@ export const DatasetRef = builder.objectRef<DatasetView>('Dataset').implement({
     version: t.exposeInt('version'),
     recordCount: t.exposeInt('recordCount'),
     updatedAt: t.field({ type: 'DateTime', resolve: (d) => d.updatedAt }),
-    access: t.field({ type: AccessLevelEnum, description: 'What the caller may read of this dataset', resolve: (d) => d.access }),
-    schema: t.field({ type: 'JSON', description: 'The JSON Schema (draft 2020-12) data dictionary', resolve: (d) => d.schema }),
+    access: t.field({
+      type: AccessLevelEnum,
+      description: 'What the caller may read of this dataset',
+      resolve: (d) => d.access,
+    }),
+    schema: t.field({
+      type: 'JSON',
+      description: 'The JSON Schema (draft 2020-12) data dictionary',
+      resolve: (d) => d.schema,
+    }),
     fields: t.field({
       type: [DatasetFieldRef],
       complexity: { field: 1, multiplier: 10 },
@@ -63,12 +90,17 @@ export const DatasetRef = builder.objectRef<DatasetView>('Dataset').implement({
 });
 
 const DatasetConnectionRef = builder
-  .objectRef<{ datasets: DatasetView[]; totalCount: number; endCursor?: string | null; hasNextPage: boolean }>('DatasetConnection')
+  .objectRef<{ datasets: DatasetView[]; totalCount: number; endCursor?: string | null; hasNextPage: boolean }>(
+    'DatasetConnection',
+  )
   .implement({
     fields: (t) => ({
       nodes: t.field({ type: [DatasetRef], resolve: (p) => p.datasets }),
       totalCount: t.exposeInt('totalCount'),
-      pageInfo: t.field({ type: PageInfoRef, resolve: (p) => ({ endCursor: p.endCursor ?? null, hasNextPage: p.hasNextPage }) }),
+      pageInfo: t.field({
+        type: PageInfoRef,
+        resolve: (p) => ({ endCursor: p.endCursor ?? null, hasNextPage: p.hasNextPage }),
+      }),
     }),
   });
 
@@ -90,7 +122,8 @@ builder.queryFields((t) => ({
     },
     complexity: (args) => ({ field: 2, multiplier: Math.min(args.first ?? 20, 100) }),
     resolve: (_r, args, ctx) => {
-      if (args.first! < 1 || args.first! > 100) throw new AppError('BAD_USER_INPUT', 'first: must be between 1 and 100');
+      if (args.first! < 1 || args.first! > 100)
+        throw new AppError('BAD_USER_INPUT', 'first: must be between 1 and 100');
       return listDatasets(ctx.deps, ctx.scope, {
         tier: args.filter?.tier ?? undefined,
         ownerDept: args.filter?.ownerDept ?? undefined,
@@ -115,7 +148,11 @@ const CreateDatasetInput = builder.inputType('CreateDatasetInput', {
     description: t.string({ required: false }),
     ownerDept: t.string({ required: true }),
     tier: t.field({ type: TierEnum, required: true }),
-    schema: t.field({ type: 'JSON', required: true, description: 'JSON Schema (draft 2020-12) with x-sensitivity, x-mask, x-key, x-dimension, x-subject, x-index' }),
+    schema: t.field({
+      type: 'JSON',
+      required: true,
+      description: 'JSON Schema (draft 2020-12) with x-sensitivity, x-mask, x-key, x-dimension, x-subject, x-index',
+    }),
   }),
 });
 
@@ -141,6 +178,9 @@ builder.mutationFields((t) => ({
     description: 'A compatible change makes a new version; an incompatible one is refused with the reasons',
     authScopes: { steward: true, admin: true },
     args: { id: t.arg.id({ required: true }), schema: t.arg({ type: 'JSON', required: true }) },
-    resolve: async (_r, args, ctx) => ({ ...(await updateDatasetSchema(ctx.deps, ctx.scope, String(args.id), args.schema as DatasetSchema)), access: 'FULL' as const }),
+    resolve: async (_r, args, ctx) => ({
+      ...(await updateDatasetSchema(ctx.deps, ctx.scope, String(args.id), args.schema as DatasetSchema)),
+      access: 'FULL' as const,
+    }),
   }),
 }));

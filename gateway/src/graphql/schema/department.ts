@@ -10,4 +10,6 @@ export const DepartmentRef = builder.objectRef<Department>('Department').impleme
   }),
 });
 
-builder.queryField('departments', (t) => t.field({ type: [DepartmentRef], resolve: (_r, _a, ctx) => listDepartments(ctx.deps, ctx.scope) }));
+builder.queryField('departments', (t) =>
+  t.field({ type: [DepartmentRef], resolve: (_r, _a, ctx) => listDepartments(ctx.deps, ctx.scope) }),
+);

@@ -23,9 +23,16 @@ builder.queryField('grants', (t) =>
   t.field({
     type: [GrantRef],
     description: 'Grants your department holds, or (stewards) gave on its data; admins see all',
-    args: { dataset: t.arg.id({ required: false }), activeOnly: t.arg.boolean({ required: false, defaultValue: false }) },
+    args: {
+      dataset: t.arg.id({ required: false }),
+      activeOnly: t.arg.boolean({ required: false, defaultValue: false }),
+    },
     complexity: { field: 2, multiplier: 10 },
-    resolve: (_r, args, ctx) => listGrants(ctx.deps, ctx.scope, { datasetId: args.dataset ? String(args.dataset) : undefined, activeOnly: args.activeOnly ?? false }),
+    resolve: (_r, args, ctx) =>
+      listGrants(ctx.deps, ctx.scope, {
+        datasetId: args.dataset ? String(args.dataset) : undefined,
+        activeOnly: args.activeOnly ?? false,
+      }),
   }),
 );
 

@@ -13,7 +13,8 @@ const MeRef = builder.objectRef<Caller>('Me').implement({
     department: t.field({
       type: DepartmentRef,
       nullable: true,
-      resolve: async (c, _a, ctx) => (await listDepartments(ctx.deps, ctx.scope)).find((d) => d.code === c.dept) ?? null,
+      resolve: async (c, _a, ctx) =>
+        (await listDepartments(ctx.deps, ctx.scope)).find((d) => d.code === c.dept) ?? null,
     }),
   }),
 });

@@ -21,15 +21,30 @@ import {
 type Obj = Record<string, any>;
 
 const QualityReportRef = builder.objectRef<QualityReportView>('QualityReport').implement({
-  description: 'The latest quality run of a dataset. Stewards of the owner and admins get the detail; everyone else the score and status.',
+  description:
+    'The latest quality run of a dataset. Stewards of the owner and admins get the detail; everyone else the score and status.',
   fields: (t) => ({
     datasetId: t.exposeString('datasetId'),
-    score: t.float({ nullable: true, description: '0–100; null until the dataset was scored', resolve: (r) => r.score }),
+    score: t.float({
+      nullable: true,
+      description: '0–100; null until the dataset was scored',
+      resolve: (r) => r.score,
+    }),
     status: t.string({ nullable: true, description: 'green, yellow or red', resolve: (r) => r.status }),
     scoredAt: t.field({ type: 'DateTime', nullable: true, resolve: (r) => r.scoredAt }),
     detailed: t.exposeBoolean('detail'),
-    metrics: t.field({ type: 'JSON', nullable: true, description: 'completeness, uniqueness, accuracy, near duplicates, per field and per rule', resolve: (r) => r.report?.metrics ?? null }),
-    examples: t.field({ type: 'JSON', nullable: true, description: 'Up to five failing records per rule, masked', resolve: (r) => r.report?.examples ?? null }),
+    metrics: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'completeness, uniqueness, accuracy, near duplicates, per field and per rule',
+      resolve: (r) => r.report?.metrics ?? null,
+    }),
+    examples: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'Up to five failing records per rule, masked',
+      resolve: (r) => r.report?.examples ?? null,
+    }),
     datasetVersion: t.int({ nullable: true, resolve: (r) => r.report?.datasetVersion ?? null }),
     ruleSetVersion: t.int({ nullable: true, resolve: (r) => r.report?.ruleSetVersion ?? null }),
     openAlerts: t.field({ type: 'JSON', nullable: true, resolve: (r) => r.report?.openAlerts ?? null }),
@@ -66,7 +81,11 @@ const PlacementRef = builder.objectRef<Obj>('RedBlackPlacement').implement({
     list: t.string({ description: 'red (红榜), black (黑榜) or none', resolve: (p) => p.list }),
     score: t.float({ nullable: true, resolve: (p) => p.score ?? null }),
     reasons: t.stringList({ resolve: (p) => p.reasons ?? [] }),
-    figures: t.field({ type: 'JSON', description: 'The datasets, runs and alerts behind the placement', resolve: (p) => ({ datasets: p.datasets, unresolvedAlerts: p.unresolvedAlerts, history: p.history }) }),
+    figures: t.field({
+      type: 'JSON',
+      description: 'The datasets, runs and alerts behind the placement',
+      resolve: (p) => ({ datasets: p.datasets, unresolvedAlerts: p.unresolvedAlerts, history: p.history }),
+    }),
   }),
 });
 
@@ -75,14 +94,27 @@ const PublicationRef = builder.objectRef<Obj>('RedBlackList').implement({
   fields: (t) => ({
     id: t.id({ resolve: (p) => p.publication?.id ?? p.id }),
     period: t.string({ resolve: (p) => p.publication?.period ?? p.period }),
-    issuedAt: t.field({ type: 'DateTime', nullable: true, resolve: (p) => p.publication?.issuedAt ?? p.createdAt ?? null }),
+    issuedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      resolve: (p) => p.publication?.issuedAt ?? p.createdAt ?? null,
+    }),
     policy: t.field({ type: 'JSON', nullable: true, resolve: (p) => p.publication?.policy ?? null }),
     supersedes: t.string({ nullable: true, resolve: (p) => p.publication?.supersedes ?? p.supersedes ?? null }),
     supersededBy: t.string({ nullable: true, resolve: (p) => p.supersededBy ?? null }),
     changes: t.field({ type: 'JSON', nullable: true, resolve: (p) => p.publication?.changes ?? null }),
     departments: t.field({ type: [PlacementRef], resolve: (p) => p.publication?.departments ?? [] }),
-    jws: t.string({ nullable: true, description: 'Compact JWS (EdDSA) over the RFC 8785 canonical JSON of `body`', resolve: (p) => p.jws ?? null }),
-    body: t.field({ type: 'JSON', nullable: true, description: 'The signed publication exactly as signed', resolve: (p) => p.publication ?? null }),
+    jws: t.string({
+      nullable: true,
+      description: 'Compact JWS (EdDSA) over the RFC 8785 canonical JSON of `body`',
+      resolve: (p) => p.jws ?? null,
+    }),
+    body: t.field({
+      type: 'JSON',
+      nullable: true,
+      description: 'The signed publication exactly as signed',
+      resolve: (p) => p.publication ?? null,
+    }),
   }),
 });
 
@@ -92,7 +124,9 @@ const AppealRef = builder.objectRef<Obj>('QualityAppeal').implement({
     publicationId: t.string({ resolve: (a) => a.publicationId }),
     dept: t.string({ resolve: (a) => a.dept }),
     reason: t.string({ resolve: (a) => a.reason }),
-    status: t.string({ resolve: (a) => a.status ?? (a.decision ? (a.decision.accept ? 'accepted' : 'rejected') : 'open') }),
+    status: t.string({
+      resolve: (a) => a.status ?? (a.decision ? (a.decision.accept ? 'accepted' : 'rejected') : 'open'),
+    }),
     detail: t.field({ type: 'JSON', resolve: (a) => a }),
   }),
 });
@@ -111,7 +145,8 @@ builder.queryFields((t) => ({
     authScopes: { steward: true, admin: true },
     args: { dataset: t.arg.id({ required: true }), limit: t.arg.int({ required: false, defaultValue: 20 }) },
     complexity: (args) => ({ field: 2, multiplier: Math.min(args.limit ?? 20, 100) }),
-    resolve: (_r, args, ctx) => qualityHistory(ctx.deps, ctx.scope, String(args.dataset), Math.min(Math.max(args.limit ?? 20, 1), 100)),
+    resolve: (_r, args, ctx) =>
+      qualityHistory(ctx.deps, ctx.scope, String(args.dataset), Math.min(Math.max(args.limit ?? 20, 1), 100)),
   }),
   qualityAlerts: t.field({
     type: 'JSON',
@@ -128,13 +163,15 @@ builder.queryFields((t) => ({
   departmentScores: t.field({
     type: [DepartmentScoreRef],
     args: { period: t.arg.string({ required: false, description: 'YYYY-MM; this month by default' }) },
-    resolve: async (_r, args, ctx) => (await departmentScores(ctx.deps, ctx.scope, checkPeriod(args.period ?? currentPeriod()))).departments ?? [],
+    resolve: async (_r, args, ctx) =>
+      (await departmentScores(ctx.deps, ctx.scope, checkPeriod(args.period ?? currentPeriod()))).departments ?? [],
   }),
   redBlackLists: t.field({
     type: [PublicationRef],
     description: 'Published red/black lists, newest first (the list entries: use redBlackList(id))',
     args: { period: t.arg.string({ required: false }) },
-    resolve: (_r, args, ctx) => listPublications(ctx.deps, ctx.scope, args.period ? checkPeriod(args.period) : undefined),
+    resolve: (_r, args, ctx) =>
+      listPublications(ctx.deps, ctx.scope, args.period ? checkPeriod(args.period) : undefined),
   }),
   redBlackList: t.field({
     type: PublicationRef,
@@ -150,7 +187,8 @@ builder.queryFields((t) => ({
     type: [AppealRef],
     authScopes: { steward: true, admin: true },
     args: { publicationId: t.arg.id({ required: false }) },
-    resolve: (_r, args, ctx) => listAppeals(ctx.deps, ctx.scope, args.publicationId ? String(args.publicationId) : undefined),
+    resolve: (_r, args, ctx) =>
+      listAppeals(ctx.deps, ctx.scope, args.publicationId ? String(args.publicationId) : undefined),
   }),
 }));
 
@@ -172,7 +210,8 @@ builder.mutationFields((t) => ({
     description: 'Replace the dataset’s rule set (a new version): rules, expected fields, weights, targets',
     authScopes: { steward: true, admin: true },
     args: { dataset: t.arg.id({ required: true }), rules: t.arg({ type: 'JSON', required: true }) },
-    resolve: (_r, args, ctx) => setQualityRules(ctx.deps, ctx.scope, String(args.dataset), args.rules as Record<string, unknown>),
+    resolve: (_r, args, ctx) =>
+      setQualityRules(ctx.deps, ctx.scope, String(args.dataset), args.rules as Record<string, unknown>),
   }),
   publishRedBlackList: t.field({
     type: PublicationRef,
@@ -189,9 +228,14 @@ builder.mutationFields((t) => ({
   }),
   decideQualityAppeal: t.field({
     type: 'JSON',
-    description: 'Accept (issues a corrected, signed publication) or reject an appeal, with a reason; by an admin of another department than the appellant’s',
+    description:
+      'Accept (issues a corrected, signed publication) or reject an appeal, with a reason; by an admin of another department than the appellant’s',
     authScopes: { admin: true },
-    args: { id: t.arg.id({ required: true }), accept: t.arg.boolean({ required: true }), reason: t.arg.string({ required: true }) },
+    args: {
+      id: t.arg.id({ required: true }),
+      accept: t.arg.boolean({ required: true }),
+      reason: t.arg.string({ required: true }),
+    },
     resolve: (_r, args, ctx) => decideAppeal(ctx.deps, ctx.scope, String(args.id), args.accept, args.reason),
   }),
 }));

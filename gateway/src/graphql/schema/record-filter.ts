@@ -18,7 +18,8 @@ export interface RecordFilterShape {
 }
 
 export const RecordFilterInput = builder.inputRef<RecordFilterShape>('RecordFilter').implement({
-  description: 'Either and/or of filters, or one field with exactly one operator. Values are typed by the dataset schema.',
+  description:
+    'Either and/or of filters, or one field with exactly one operator. Values are typed by the dataset schema.',
   fields: (t) => ({
     and: t.field({ type: [RecordFilterInput], required: false }),
     or: t.field({ type: [RecordFilterInput], required: false }),
@@ -46,10 +47,13 @@ function scalar(v: unknown, path: string): Scalar {
 /** GraphQL filter input → the contract's Filter, rejecting ambiguous shapes with the path at fault. */
 export function toContractFilter(input: RecordFilterShape, path = 'where', counter = { n: 0 }): Filter {
   if (++counter.n > MAX_NODES) throw new AppError('BAD_USER_INPUT', `where: at most ${MAX_NODES} filter nodes`);
-  const present = (Object.keys(input) as (keyof RecordFilterShape)[]).filter((k) => input[k] !== undefined && input[k] !== null);
+  const present = (Object.keys(input) as (keyof RecordFilterShape)[]).filter(
+    (k) => input[k] !== undefined && input[k] !== null,
+  );
   const combinators = present.filter((k) => k === 'and' || k === 'or');
   if (combinators.length) {
-    if (present.length !== 1) throw new AppError('BAD_USER_INPUT', `${path}: and/or must stand alone in their filter object`);
+    if (present.length !== 1)
+      throw new AppError('BAD_USER_INPUT', `${path}: and/or must stand alone in their filter object`);
     const k = combinators[0] as 'and' | 'or';
     const list = input[k]!;
     if (list.length === 0) throw new AppError('BAD_USER_INPUT', `${path}.${k}: must not be empty`);
@@ -58,7 +62,11 @@ export function toContractFilter(input: RecordFilterShape, path = 'where', count
   }
   if (!input.field) throw new AppError('BAD_USER_INPUT', `${path}: needs a field and one operator, or and/or`);
   const ops = present.filter((k) => (OPS as string[]).includes(k)) as FilterOp[];
-  if (ops.length !== 1) throw new AppError('BAD_USER_INPUT', `${path}: exactly one operator (${OPS.join(', ')}) per field filter, got ${ops.length}`);
+  if (ops.length !== 1)
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `${path}: exactly one operator (${OPS.join(', ')}) per field filter, got ${ops.length}`,
+    );
   const op = ops[0];
   const raw = input[op];
   if (op === 'in') {

@@ -18,7 +18,11 @@ const RecordRef = builder.objectRef<RecordView>('Record').implement({
     key: t.exposeString('key', { description: 'The record key; a keyed hash when a key field is masked for you' }),
     version: t.exposeInt('version', { description: 'Dataset schema version the record was ingested under' }),
     ingestedAt: t.field({ type: 'DateTime', resolve: (r) => r.ingestedAt }),
-    data: t.field({ type: 'JSON', description: 'The selected fields, masked as maskedFields says', resolve: (r) => r.data }),
+    data: t.field({
+      type: 'JSON',
+      description: 'The selected fields, masked as maskedFields says',
+      resolve: (r) => r.data,
+    }),
   }),
 });
 
@@ -62,7 +66,9 @@ builder.queryField('records', (t) =>
   }),
 );
 
-const IngestModeEnum = builder.enumType('IngestMode', { values: { APPEND: { value: 'append' }, REPLACE: { value: 'replace' } } as const });
+const IngestModeEnum = builder.enumType('IngestMode', {
+  values: { APPEND: { value: 'append' }, REPLACE: { value: 'replace' } } as const,
+});
 
 const IngestResultRef = builder
   .objectRef<{ datasetId: string; mode: string; accepted: number; recordCount: number }>('IngestResult')
@@ -84,15 +90,25 @@ builder.mutationField('ingestRecords', (t) =>
       dataset: t.arg.id({ required: true }),
       mode: t.arg({ type: IngestModeEnum, required: false, defaultValue: 'append' }),
       records: t.arg({ type: ['JSON'], required: true }),
-      confirmEmpty: t.arg.boolean({ required: false, defaultValue: false, description: 'REPLACE with no records empties the dataset only when true' }),
+      confirmEmpty: t.arg.boolean({
+        required: false,
+        defaultValue: false,
+        description: 'REPLACE with no records empties the dataset only when true',
+      }),
     },
     resolve: (_r, args, ctx) => {
-      if (args.records.length > 1000) throw new AppError('BAD_USER_INPUT', 'records: at most 1000 rows per mutation; upload files over HTTP');
+      if (args.records.length > 1000)
+        throw new AppError('BAD_USER_INPUT', 'records: at most 1000 rows per mutation; upload files over HTTP');
       const rows = args.records.map((r, i) => {
-        if (!r || typeof r !== 'object' || Array.isArray(r)) throw new AppError('BAD_USER_INPUT', `records[${i}]: must be an object`);
+        if (!r || typeof r !== 'object' || Array.isArray(r))
+          throw new AppError('BAD_USER_INPUT', `records[${i}]: must be an object`);
         return r as Record<string, unknown>;
       });
-      return ingestRecords(ctx.deps, ctx.scope, String(args.dataset), assertMode(args.mode), { kind: 'json', records: rows, confirmEmpty: args.confirmEmpty === true });
+      return ingestRecords(ctx.deps, ctx.scope, String(args.dataset), assertMode(args.mode), {
+        kind: 'json',
+        records: rows,
+        confirmEmpty: args.confirmEmpty === true,
+      });
     },
   }),
 );

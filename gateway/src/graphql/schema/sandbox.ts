@@ -1,9 +1,30 @@
-import type { SandboxBudget, SandboxGroup, SandboxPrivacy, SandboxResult, SandboxStandardRelease } from '@govshare/contracts';
+import type {
+  SandboxBudget,
+  SandboxGroup,
+  SandboxPrivacy,
+  SandboxResult,
+  SandboxStandardRelease,
+} from '@govshare/contracts';
 import { builder } from '../builder.ts';
-import { publishSandboxRelease, sandboxAggregate, sandboxBudget, sandboxReleases, setSandboxBudget, type SandboxRequest } from '../../operations/sandbox.ts';
+import {
+  publishSandboxRelease,
+  sandboxAggregate,
+  sandboxBudget,
+  sandboxReleases,
+  setSandboxBudget,
+  type SandboxRequest,
+} from '../../operations/sandbox.ts';
 import { RecordFilterInput, toContractFilter } from './record-filter.ts';
 
-const AggregateFnEnum = builder.enumType('AggregateFn', { values: { COUNT: { value: 'count' }, SUM: { value: 'sum' }, AVG: { value: 'avg' }, MIN: { value: 'min' }, MAX: { value: 'max' } } as const });
+const AggregateFnEnum = builder.enumType('AggregateFn', {
+  values: {
+    COUNT: { value: 'count' },
+    SUM: { value: 'sum' },
+    AVG: { value: 'avg' },
+    MIN: { value: 'min' },
+    MAX: { value: 'max' },
+  } as const,
+});
 
 const MeasureInput = builder.inputType('SandboxMeasure', {
   fields: (t) => ({
@@ -24,9 +45,16 @@ const JoinInput = builder.inputType('SandboxJoin', {
 const SandboxInput = builder.inputType('SandboxQuery', {
   fields: (t) => ({
     dataset: t.id({ required: true }),
-    where: t.field({ type: RecordFilterInput, required: false, description: 'On declared dimensions only; must leave at least k subjects in and k out' }),
+    where: t.field({
+      type: RecordFilterInput,
+      required: false,
+      description: 'On declared dimensions only; must leave at least k subjects in and k out',
+    }),
     join: t.field({ type: JoinInput, required: false }),
-    groupBy: t.stringList({ required: false, description: 'Declared dimensions (x-dimension), at most 3; in a join, "dataset.field"' }),
+    groupBy: t.stringList({
+      required: false,
+      description: 'Declared dimensions (x-dimension), at most 3; in a join, "dataset.field"',
+    }),
     measures: t.field({ type: [MeasureInput], required: true }),
   }),
 });
@@ -34,17 +62,34 @@ const SandboxInput = builder.inputType('SandboxQuery', {
 const GroupRef = builder.objectRef<SandboxGroup>('SandboxGroup').implement({
   fields: (t) => ({
     key: t.field({ type: 'JSON', description: 'The group’s dimension values', resolve: (g) => g.key }),
-    count: t.exposeInt('count', { description: 'Records (exact answers); the noisy number of subjects (differential privacy)' }),
-    subjects: t.exposeInt('subjects', { description: 'Subjects (people or companies by x-subject; else records; in a join, join keys) — at least k; noisy under differential privacy' }),
-    values: t.field({ type: ['Float'], nullable: { list: false, items: true }, description: 'One value per measure, in order', resolve: (g) => g.values }),
-    margins: t.field({ type: ['Float'], description: 'Per measure, the half-width of a 95% interval around the value (0 when exact)', resolve: (g) => g.margins }),
+    count: t.exposeInt('count', {
+      description: 'Records (exact answers); the noisy number of subjects (differential privacy)',
+    }),
+    subjects: t.exposeInt('subjects', {
+      description:
+        'Subjects (people or companies by x-subject; else records; in a join, join keys) — at least k; noisy under differential privacy',
+    }),
+    values: t.field({
+      type: ['Float'],
+      nullable: { list: false, items: true },
+      description: 'One value per measure, in order',
+      resolve: (g) => g.values,
+    }),
+    margins: t.field({
+      type: ['Float'],
+      description: 'Per measure, the half-width of a 95% interval around the value (0 when exact)',
+      resolve: (g) => g.margins,
+    }),
   }),
 });
 
 const SandboxModeEnum = builder.enumType('SandboxMode', {
   values: {
     EXACT: { value: 'exact', description: 'Public data or the caller’s own: exact figures' },
-    DIFFERENTIAL: { value: 'differential', description: 'Private data: discrete Laplace noise, paid from the dataset’s privacy budget' },
+    DIFFERENTIAL: {
+      value: 'differential',
+      description: 'Private data: discrete Laplace noise, paid from the dataset’s privacy budget',
+    },
   } as const,
 });
 
@@ -52,11 +97,21 @@ const PrivacyRef = builder.objectRef<SandboxPrivacy>('SandboxPrivacy').implement
   fields: (t) => ({
     mode: t.field({ type: SandboxModeEnum, resolve: (p) => p.mode }),
     mechanism: t.exposeString('mechanism', { description: 'none or discrete-laplace' }),
-    epsilon: t.exposeFloat('epsilon', { description: 'ε this answer spent: 0 when exact, or when the same query over the same data was answered before' }),
+    epsilon: t.exposeFloat('epsilon', {
+      description: 'ε this answer spent: 0 when exact, or when the same query over the same data was answered before',
+    }),
     cached: t.exposeBoolean('cached'),
     epsilonPerStatistic: t.float({ nullable: true, resolve: (p) => p.epsilonPerStatistic ?? null }),
-    datasetEpsilonLeft: t.float({ nullable: true, description: 'ε left this year for the dataset (all departments)', resolve: (p) => p.datasetEpsilonLeft ?? null }),
-    departmentEpsilonLeft: t.float({ nullable: true, description: 'ε left this year for the asking department on this dataset', resolve: (p) => p.departmentEpsilonLeft ?? null }),
+    datasetEpsilonLeft: t.float({
+      nullable: true,
+      description: 'ε left this year for the dataset (all departments)',
+      resolve: (p) => p.datasetEpsilonLeft ?? null,
+    }),
+    departmentEpsilonLeft: t.float({
+      nullable: true,
+      description: 'ε left this year for the asking department on this dataset',
+      resolve: (p) => p.departmentEpsilonLeft ?? null,
+    }),
   }),
 });
 
@@ -83,7 +138,10 @@ const ReleaseRef = builder.objectRef<SandboxStandardRelease>('SandboxStandardRel
 });
 
 const BudgetSpendRef = builder.objectRef<SandboxBudget['byAccount'][number]>('SandboxBudgetSpend').implement({
-  fields: (t) => ({ account: t.exposeString('account', { description: 'A department code, or "release" for standard tables' }), spent: t.exposeFloat('spent') }),
+  fields: (t) => ({
+    account: t.exposeString('account', { description: 'A department code, or "release" for standard tables' }),
+    spent: t.exposeFloat('spent'),
+  }),
 });
 
 const BudgetRef = builder.objectRef<SandboxBudget>('SandboxBudget').implement({
@@ -92,8 +150,12 @@ const BudgetRef = builder.objectRef<SandboxBudget>('SandboxBudget').implement({
     dataset: t.exposeID('dataset'),
     epsilonPerYear: t.exposeFloat('epsilonPerYear'),
     epsilonPerQuery: t.exposeFloat('epsilonPerQuery'),
-    departmentShare: t.exposeFloat('departmentShare', { description: 'Share of epsilonPerYear one department may spend' }),
-    dominanceShare: t.exposeFloat('dominanceShare', { description: 'Exact sums: a group is left out when one subject is more than this share of its total' }),
+    departmentShare: t.exposeFloat('departmentShare', {
+      description: 'Share of epsilonPerYear one department may spend',
+    }),
+    dominanceShare: t.exposeFloat('dominanceShare', {
+      description: 'Exact sums: a group is left out when one subject is more than this share of its total',
+    }),
     spent: t.exposeFloat('spent'),
     left: t.exposeFloat('left'),
     byAccount: t.field({ type: [BudgetSpendRef], resolve: (b) => b.byAccount }),
@@ -137,7 +199,8 @@ builder.queryField('sandboxBudget', (t) =>
 builder.mutationFields((t) => ({
   setSandboxBudget: t.field({
     type: BudgetRef,
-    description: 'Sets a dataset’s privacy budget (stewards of the owner department, admins); unset arguments keep their value',
+    description:
+      'Sets a dataset’s privacy budget (stewards of the owner department, admins); unset arguments keep their value',
     authScopes: { steward: true, admin: true },
     args: {
       dataset: t.arg.id({ required: true }),
@@ -156,7 +219,8 @@ builder.mutationFields((t) => ({
   }),
   publishSandboxRelease: t.field({
     type: ResultRef,
-    description: 'Publishes a standard table of the dataset (stewards of the owner department, admins): computed with differential privacy from the dataset’s budget, then free for everyone',
+    description:
+      'Publishes a standard table of the dataset (stewards of the owner department, admins): computed with differential privacy from the dataset’s budget, then free for everyone',
     authScopes: { steward: true, admin: true },
     args: { query: t.arg({ type: SandboxInput, required: true }) },
     complexity: { field: 20, multiplier: 1 },
@@ -168,7 +232,15 @@ function toRequest(q: typeof SandboxInput.$inferInput): SandboxRequest {
   return {
     dataset: String(q.dataset),
     ...(q.where ? { where: toContractFilter(q.where) } : {}),
-    ...(q.join ? { join: { dataset: String(q.join.dataset), on: q.join.on, ...(q.join.where ? { where: toContractFilter(q.join.where, 'join.where') } : {}) } } : {}),
+    ...(q.join
+      ? {
+          join: {
+            dataset: String(q.join.dataset),
+            on: q.join.on,
+            ...(q.join.where ? { where: toContractFilter(q.join.where, 'join.where') } : {}),
+          },
+        }
+      : {}),
     groupBy: q.groupBy ?? [],
     measures: q.measures.map((m) => ({ fn: m.fn, ...(m.field ? { field: m.field } : {}) })),
   };

@@ -8,7 +8,9 @@ import { rotateCheckpointKey } from '../keys.ts';
 const { GOVSHARE_DATA_DIR: dataDir } = loadAuditEnv();
 try {
   const { retiredKid, currentKid } = await rotateCheckpointKey(dataDir);
-  console.log(`audit checkpoint key rotated in ${dataDir}/keys: ${retiredKid} retired (still published), ${currentKid} signs from the next start`);
+  console.log(
+    `audit checkpoint key rotated in ${dataDir}/keys: ${retiredKid} retired (still published), ${currentKid} signs from the next start`,
+  );
 } catch (err) {
   console.error(`audit:rotate-key: ${(err as Error).message}`);
   process.exit(1);

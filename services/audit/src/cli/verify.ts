@@ -10,7 +10,11 @@ import { verifyExport } from '../verify-export.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'public-key': { type: 'string' }, previous: { type: 'string' }, json: { type: 'boolean', default: false } },
+  options: {
+    'public-key': { type: 'string' },
+    previous: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
 });
 const file = positionals[0];
 if (!file || !values['public-key']) {
@@ -24,7 +28,9 @@ const lines = createInterface({ input: createReadStream(file), crlfDelay: Infini
 const report = await verifyExport(lines, keys, previous);
 if (values.json) console.log(JSON.stringify(report, null, 2));
 else if (report.ok) {
-  console.log(`OK: ${report.leaves} events (seq ${report.fromSeq}..${report.toSeq}) match the signed checkpoint of tree size ${report.treeSize} (root ${report.rootHash}); ${report.checkpointsVerified} checkpoint signature(s) verified${previous ? '; consistent with the previous checkpoint' : ''}.`);
+  console.log(
+    `OK: ${report.leaves} events (seq ${report.fromSeq}..${report.toSeq}) match the signed checkpoint of tree size ${report.treeSize} (root ${report.rootHash}); ${report.checkpointsVerified} checkpoint signature(s) verified${previous ? '; consistent with the previous checkpoint' : ''}.`,
+  );
 } else {
   console.log(`FAILED${report.firstBadSeq !== undefined ? ` at seq ${report.firstBadSeq}` : ''}: ${report.error}`);
 }

@@ -109,7 +109,9 @@ describe('sampleDiscreteLaplace', () => {
   });
 
   it('rejects a scale that is not a positive rational', () => {
-    expect(() => sampleDiscreteLaplace({ num: 0n, den: 1n })).toThrow(/scale must be a Rational with num > 0n and den > 0n/);
+    expect(() => sampleDiscreteLaplace({ num: 0n, den: 1n })).toThrow(
+      /scale must be a Rational with num > 0n and den > 0n/,
+    );
     expect(() => sampleDiscreteLaplace({ num: 1n, den: 0n })).toThrow(RangeError);
     expect(() => sampleDiscreteLaplace({ num: -2n, den: 1n })).toThrow(RangeError);
   });

@@ -67,7 +67,9 @@ function checkRational(r: Rational, what: string, allowZero: boolean): void {
   const ok =
     typeof r?.num === 'bigint' && typeof r?.den === 'bigint' && r.den > 0n && (allowZero ? r.num >= 0n : r.num > 0n);
   if (!ok) {
-    throw new RangeError(`${what} must be a Rational with num ${allowZero ? '≥' : '>'} 0n and den > 0n (got ${r?.num}/${r?.den})`);
+    throw new RangeError(
+      `${what} must be a Rational with num ${allowZero ? '≥' : '>'} 0n and den > 0n (got ${r?.num}/${r?.den})`,
+    );
   }
 }
 

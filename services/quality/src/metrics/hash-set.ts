@@ -110,7 +110,8 @@ export class HashMap53 {
     return m;
   }
   private grow() {
-    const ok = this.keys, ov = this.vals;
+    const ok = this.keys,
+      ov = this.vals;
     this.keys = new Float64Array(ok.length * 2);
     this.vals = new Float64Array(ok.length * 2);
     this.mask = this.keys.length - 1;

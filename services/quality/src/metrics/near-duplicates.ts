@@ -116,7 +116,9 @@ export class NumberSlots {
     this.vals[i] = slot;
   }
   delete(k: number): void {
-    const keys = this.keys, vals = this.vals, mask = this.mask;
+    const keys = this.keys,
+      vals = this.vals,
+      mask = this.mask;
     let i = this.home(k);
     while (keys[i] !== k) {
       if (keys[i] === 0) return;
@@ -136,7 +138,8 @@ export class NumberSlots {
     keys[i] = 0;
   }
   private grow() {
-    const ok = this.keys, ov = this.vals;
+    const ok = this.keys,
+      ov = this.vals;
     this.keys = new Float64Array(ok.length * 2);
     this.vals = new Int32Array(ok.length * 2);
     this.mask = this.keys.length - 1;

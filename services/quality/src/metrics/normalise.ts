@@ -44,10 +44,45 @@ export function normaliseValue(v: unknown): string {
 
 /** Variant (traditional / old-form) characters common in addresses, mapped to the standard form. */
 export const VARIANT_CHARS: Record<string, string> = {
-  號: '号', 樓: '楼', 區: '区', 縣: '县', 鎮: '镇', 鄉: '乡', 門: '门', 單: '单', 棟: '栋', 層: '层',
-  東: '东', 廣: '广', 場: '场', 園: '园', 莊: '庄', 灣: '湾', 濱: '滨', 橋: '桥', 廈: '厦', 國: '国',
-  華: '华', 陽: '阳', 衚: '胡', 衕: '同', 裡: '里', 裏: '里', 臺: '台', 雲: '云', 嶺: '岭', 龍: '龙',
-  興: '兴', 豐: '丰', 寧: '宁', 長: '长', 關: '关', 業: '业', 開: '开', 發: '发', 〇: '0',
+  號: '号',
+  樓: '楼',
+  區: '区',
+  縣: '县',
+  鎮: '镇',
+  鄉: '乡',
+  門: '门',
+  單: '单',
+  棟: '栋',
+  層: '层',
+  東: '东',
+  廣: '广',
+  場: '场',
+  園: '园',
+  莊: '庄',
+  灣: '湾',
+  濱: '滨',
+  橋: '桥',
+  廈: '厦',
+  國: '国',
+  華: '华',
+  陽: '阳',
+  衚: '胡',
+  衕: '同',
+  裡: '里',
+  裏: '里',
+  臺: '台',
+  雲: '云',
+  嶺: '岭',
+  龍: '龙',
+  興: '兴',
+  豐: '丰',
+  寧: '宁',
+  長: '长',
+  關: '关',
+  業: '业',
+  開: '开',
+  發: '发',
+  〇: '0',
 };
 const VARIANT_RE = new RegExp(`[${Object.keys(VARIANT_CHARS).join('')}]`, 'g');
 const STRIP_RE = /[\s\p{P}\p{S}]/gu;
@@ -59,7 +94,20 @@ const STRIP_RE = /[\s\p{P}\p{S}]/gu;
 const NUMERAL_CHARS = '零〇一二两三四五六七八九十百千';
 export const ADDRESS_UNITS = '号號栋棟幢楼樓层層单單室弄巷排组組座';
 const ADDRESS_NUMERAL_RE = new RegExp(`[${NUMERAL_CHARS}]+(?=[${ADDRESS_UNITS}])`, 'g');
-const CN_DIGIT: Record<string, string> = { 零: '0', 〇: '0', 一: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 八: '8', 九: '9' };
+const CN_DIGIT: Record<string, string> = {
+  零: '0',
+  〇: '0',
+  一: '1',
+  二: '2',
+  两: '2',
+  三: '3',
+  四: '4',
+  五: '5',
+  六: '6',
+  七: '7',
+  八: '8',
+  九: '9',
+};
 
 /**
  * 五〇一 -> 501 (digit by digit); 八十八 -> 88, 一百零三 -> 103, 两百 -> 200 (place value, read by nzh,
@@ -108,7 +156,10 @@ export function normaliseText(v: unknown): string {
   let s = typeof v === 'string' ? v : String(v);
   s = (NEEDS_NFKC.test(s) ? s.normalize('NFKC') : s).toUpperCase();
   // Strip first, so that 八十八 号 and 八十八号 convert alike.
-  return s.replace(STRIP_RE, '').replace(ADDRESS_NUMERAL_RE, chineseNumeralToDigits).replace(VARIANT_RE, (c) => VARIANT_CHARS[c]);
+  return s
+    .replace(STRIP_RE, '')
+    .replace(ADDRESS_NUMERAL_RE, chineseNumeralToDigits)
+    .replace(VARIANT_RE, (c) => VARIANT_CHARS[c]);
 }
 
 /**
@@ -123,7 +174,8 @@ export class Hash53Stream {
     this.h2 = 0x41c6ce57 ^ seed;
   }
   update(str: string): void {
-    let h1 = this.h1, h2 = this.h2;
+    let h1 = this.h1,
+      h2 = this.h2;
     for (let i = 0; i < str.length; i++) {
       const ch = str.charCodeAt(i);
       h1 = Math.imul(h1 ^ ch, 2654435761);
@@ -138,7 +190,8 @@ export class Hash53Stream {
     this.h2 = Math.imul(this.h2 ^ ch, 1597334677);
   }
   digest(): number {
-    let h1 = this.h1, h2 = this.h2;
+    let h1 = this.h1,
+      h2 = this.h2;
     h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
     h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);

@@ -24,11 +24,20 @@ describe('normalisation', () => {
   });
   it('skipping normalize() for ASCII and CJK unified ideographs is exact (they are NFKC-stable)', async () => {
     const fc = (await import('fast-check')).default;
-    fc.assert(fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x4e00, max: 0x9fff })), { maxLength: 40 }), (codes) => {
-      const s = String.fromCharCode(...codes);
-      expect(s.normalize('NFKC')).toBe(s);
-    }), { numRuns: 2000 });
-    for (let c = 0x4e00; c <= 0x9fff; c++) expect(String.fromCharCode(c).normalize('NFKC')).toBe(String.fromCharCode(c));
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: 0, max: 0x7f }), fc.integer({ min: 0x4e00, max: 0x9fff })), {
+          maxLength: 40,
+        }),
+        (codes) => {
+          const s = String.fromCharCode(...codes);
+          expect(s.normalize('NFKC')).toBe(s);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    for (let c = 0x4e00; c <= 0x9fff; c++)
+      expect(String.fromCharCode(c).normalize('NFKC')).toBe(String.fromCharCode(c));
   });
 
   it('normalises width, case and surrounding blanks; near-dup text also variants and punctuation', () => {
@@ -43,14 +52,26 @@ describe('DatasetScorer on generated resident records', () => {
     const { records } = generate(n, 5);
     const missing = (f: string) => records.filter((r) => isMissing(r.data[f])).length;
     // mobile is not expected (x-expected: false); name is expected by the rule set, as is a field outside the schema.
-    const schema = { ...residentSchema, properties: { ...residentSchema.properties, mobile: { ...residentSchema.properties.mobile, 'x-expected': false } } };
+    const schema = {
+      ...residentSchema,
+      properties: {
+        ...residentSchema.properties,
+        mobile: { ...residentSchema.properties.mobile, 'x-expected': false },
+      },
+    };
     const bySchema = await scoreBatches({ ...input, schema }, [records]);
     expect(bySchema.completeness.expectedFields).not.toContain('mobile');
-    expect(bySchema.completeness.fields.mobile).toEqual({ missing: missing('mobile'), completeness: Math.round((1 - missing('mobile') / n) * 1e6) / 1e6 });
+    expect(bySchema.completeness.fields.mobile).toEqual({
+      missing: missing('mobile'),
+      completeness: Math.round((1 - missing('mobile') / n) * 1e6) / 1e6,
+    });
     expect(missing('mobile')).toBeGreaterThan(0);
     const byRules = await scoreBatches({ ...input, ruleSet: { expectedFields: ['name', 'faxNumber'] } }, [records]);
-    expect(Object.keys(byRules.completeness.fields).sort()).toEqual([...Object.keys(residentSchema.properties), 'faxNumber'].sort());
-    for (const f of Object.keys(residentSchema.properties)) expect(byRules.completeness.fields[f].missing, f).toBe(missing(f));
+    expect(Object.keys(byRules.completeness.fields).sort()).toEqual(
+      [...Object.keys(residentSchema.properties), 'faxNumber'].sort(),
+    );
+    for (const f of Object.keys(residentSchema.properties))
+      expect(byRules.completeness.fields[f].missing, f).toBe(missing(f));
     expect(byRules.completeness.fields.faxNumber).toEqual({ missing: n, completeness: 0 });
     expect(byRules.completeness.value).toBeCloseTo((1 - missing('name') / n + 0) / 2, 6);
   });
@@ -64,7 +85,11 @@ describe('DatasetScorer on generated resident records', () => {
 
       // Completeness: recomputed naively per field.
       const fields = Object.keys(residentSchema.properties);
-      const missing = (f: string) => records.filter((r) => { const v = r.data[f]; return v == null || (typeof v === 'string' && v.replace(/[\s\u3000]/g, '') === ''); }).length;
+      const missing = (f: string) =>
+        records.filter((r) => {
+          const v = r.data[f];
+          return v == null || (typeof v === 'string' && v.replace(/[\s\u3000]/g, '') === '');
+        }).length;
       for (const f of fields) expect(m.completeness.fields[f].missing, f).toBe(missing(f));
       expect(m.completeness.fields.name.missing).toBe(truth.filter((t) => t.missingName).length);
       expect(m.completeness.fields.mobile.missing).toBe(truth.filter((t) => t.missingMobile).length);
@@ -73,13 +98,17 @@ describe('DatasetScorer on generated resident records', () => {
 
       // Key and exact duplicates: plain string sets of normalised values.
       const norm = (v: unknown) => (v == null ? '' : String(v).normalize('NFKC').trim().toUpperCase());
-      const seenKeys = new Set<string>(), seenRows = new Set<string>();
-      let keyDup = 0, exactDup = 0;
+      const seenKeys = new Set<string>(),
+        seenRows = new Set<string>();
+      let keyDup = 0,
+        exactDup = 0;
       for (const r of records) {
         const k = norm(r.data.idNumber);
-        if (seenKeys.has(k)) keyDup++; else seenKeys.add(k);
+        if (seenKeys.has(k)) keyDup++;
+        else seenKeys.add(k);
         const row = JSON.stringify(fields.map((f) => norm(r.data[f])));
-        if (seenRows.has(row)) exactDup++; else seenRows.add(row);
+        if (seenRows.has(row)) exactDup++;
+        else seenRows.add(row);
       }
       expect(m.uniqueness.keyDuplicates).toBe(keyDup);
       expect(m.uniqueness.keyDuplicates).toBeGreaterThanOrEqual(truth.filter((t) => t.keyDuplicate).length);
@@ -118,9 +147,21 @@ describe('DatasetScorer on generated resident records', () => {
 
   it('a missing optional value is not invalid; cross-field judges only what is present', () => {
     const s = new DatasetScorer(input);
-    const rec = (data: Record<string, unknown>): StoredRecord => ({ key: String(data.idNumber), version: 1, ingestedAt: '2026-01-01T00:00:00Z', data });
+    const rec = (data: Record<string, unknown>): StoredRecord => ({
+      key: String(data.idNumber),
+      version: 1,
+      ingestedAt: '2026-01-01T00:00:00Z',
+      data,
+    });
     s.add([
-      rec({ idNumber: '11010519491231002X', name: '张三', gender: null, birthDate: '\u3000', address: '', mobile: null }),
+      rec({
+        idNumber: '11010519491231002X',
+        name: '张三',
+        gender: null,
+        birthDate: '\u3000',
+        address: '',
+        mobile: null,
+      }),
       rec({ idNumber: '11010519491231002X', name: '张三', gender: '女', birthDate: '1949-12-31' }),
       rec({ idNumber: '11010519491231002X', name: '张三', gender: '女', birthDate: '1949-12-30' }),
       rec({ idNumber: '110105194912310021', name: '张三', gender: '女', birthDate: '1949-12-30' }),
@@ -135,14 +176,28 @@ describe('DatasetScorer on generated resident records', () => {
   it('reference, consistency and timeliness dimensions', async () => {
     const refSet = new HashSet53();
     refSet.add(hash53('A1'));
-    const schema = { type: 'object' as const, properties: { id: { type: 'string' }, owner: { type: 'string', 'x-rule': { reference: { dataset: 'legal-persons', field: 'creditCode' } } }, name: { type: 'string' } } };
+    const schema = {
+      type: 'object' as const,
+      properties: {
+        id: { type: 'string' },
+        owner: { type: 'string', 'x-rule': { reference: { dataset: 'legal-persons', field: 'creditCode' } } },
+        name: { type: 'string' },
+      },
+    };
     const { HashMap53 } = await import('./hash-set.ts');
     const cons = new HashMap53();
     cons.setIfAbsent(hash53('1'), hash53('ALICE'));
     cons.setIfAbsent(hash53('2'), hash53('BOB'));
     const s = new DatasetScorer({
-      schema, keyFields: ['id'], asOf: '2026-11-26T00:00:00Z', maskKey,
-      ruleSet: { consistency: [{ field: 'name', dataset: 'people', matchField: 'id' }], timeliness: { maxAgeDays: 30 }, weights: { consistency: 20 } },
+      schema,
+      keyFields: ['id'],
+      asOf: '2026-11-26T00:00:00Z',
+      maskKey,
+      ruleSet: {
+        consistency: [{ field: 'name', dataset: 'people', matchField: 'id' }],
+        timeliness: { maxAgeDays: 30 },
+        weights: { consistency: 20 },
+      },
       refs: { sets: new Map([['owner:reference', refSet]]), consistency: new Map([[0, cons]]) },
     });
     s.add([
@@ -155,7 +210,14 @@ describe('DatasetScorer on generated resident records', () => {
     expect(m.consistency).toMatchObject({ compared: 2, inconsistent: 1, value: 0.5 });
     expect(m.timeliness).toMatchObject({ stale: 1 });
     const d = m.score.dimensions;
-    expect(m.score.value).toBeCloseTo(Math.round((100 * (30 * d.completeness + 30 * d.uniqueness + 40 * d.accuracy + 20 * d.consistency + 10 * d.timeliness)) / 130 * 100) / 100, 6);
+    expect(m.score.value).toBeCloseTo(
+      Math.round(
+        ((100 * (30 * d.completeness + 30 * d.uniqueness + 40 * d.accuracy + 20 * d.consistency + 10 * d.timeliness)) /
+          130) *
+          100,
+      ) / 100,
+      6,
+    );
   });
 });
 

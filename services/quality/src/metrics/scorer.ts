@@ -3,7 +3,16 @@ import { HashMap53, HashSet53 } from './hash-set.ts';
 import { Hash53Stream, hash53, isMissing, isNormalForm, normaliseValue } from './normalise.ts';
 import { DEFAULT_NEAR_DUP, NearDuplicateIndex, type ClusterSummary, type NearDupResult } from './near-duplicates.ts';
 import {
-  compileRule, DEFAULT_EXTRA_WEIGHT, DEFAULT_WEIGHTS, effectiveRules, ruleFields, type Check, type ConsistencySpec, type RuleSetBody, type RuleSpec, type Weights,
+  compileRule,
+  DEFAULT_EXTRA_WEIGHT,
+  DEFAULT_WEIGHTS,
+  effectiveRules,
+  ruleFields,
+  type Check,
+  type ConsistencySpec,
+  type RuleSetBody,
+  type RuleSpec,
+  type Weights,
 } from '../rules/rules.ts';
 import { maskPartial } from '@govshare/platform';
 import { maskExample } from '../rules/mask.ts';
@@ -43,11 +52,34 @@ export interface RuleResult {
 
 export interface QualityMetrics {
   records: number;
-  completeness: { value: number; expectedFields: string[]; fields: Record<string, { missing: number; completeness: number }> };
-  uniqueness: { value: number; keyFields: string[]; keyDuplicates: number; duplicateRate: number; keyMissing: number; exactDuplicates: number; exactDuplicateRate: number };
+  completeness: {
+    value: number;
+    expectedFields: string[];
+    fields: Record<string, { missing: number; completeness: number }>;
+  };
+  uniqueness: {
+    value: number;
+    keyFields: string[];
+    keyDuplicates: number;
+    duplicateRate: number;
+    keyMissing: number;
+    exactDuplicates: number;
+    exactDuplicateRate: number;
+  };
   nearDuplicates: Record<string, Omit<NearDupResult, 'topClusters'> & { rate: number; topClusters: ClusterSummary[] }>;
-  accuracy: { value: number; validRecords: number; invalidRecords: number; rules: RuleResult[]; skippedRules: string[] };
-  consistency?: { value: number; compared: number; inconsistent: number; checks: { field: string; dataset: string; compared: number; inconsistent: number }[] };
+  accuracy: {
+    value: number;
+    validRecords: number;
+    invalidRecords: number;
+    rules: RuleResult[];
+    skippedRules: string[];
+  };
+  consistency?: {
+    value: number;
+    compared: number;
+    inconsistent: number;
+    checks: { field: string; dataset: string; compared: number; inconsistent: number }[];
+  };
   timeliness?: { value: number; stale: number; field: string; maxAgeDays: number; asOf: string };
   examples: Record<string, FailureExample[]>;
   score: { value: number; weights: Weights; dimensions: Record<string, number> };
@@ -59,18 +91,23 @@ const ratio = (num: number, den: number) => (den === 0 ? 1 : num / den);
 
 export function expectedFieldsOf(schema: DatasetSchema, ruleSet: RuleSetBody): string[] {
   if (ruleSet.expectedFields?.length) return ruleSet.expectedFields;
-  return Object.entries(schema.properties ?? {}).filter(([, f]) => (f as FieldSchema)['x-expected'] !== false).map(([n]) => n);
+  return Object.entries(schema.properties ?? {})
+    .filter(([, f]) => (f as FieldSchema)['x-expected'] !== false)
+    .map(([n]) => n);
 }
 
 export function nearDupFieldsOf(schema: DatasetSchema, ruleSet: RuleSetBody): string[] {
   if (ruleSet.nearDuplicates?.enabled === false) return [];
   if (ruleSet.nearDuplicates?.fields) return ruleSet.nearDuplicates.fields;
-  return Object.entries(schema.properties ?? {}).filter(([n, f]) => (f as FieldSchema)['x-rule'] === 'address' || /^address$|Address$/.test(n)).map(([n]) => n);
+  return Object.entries(schema.properties ?? {})
+    .filter(([n, f]) => (f as FieldSchema)['x-rule'] === 'address' || /^address$|Address$/.test(n))
+    .map(([n]) => n);
 }
 
 /** Score 0-100: weighted mean of the dimensions present (weights of absent extra dimensions are ignored). */
 export function combineScore(dimensions: Record<string, number>, weights: Weights): number {
-  let sum = 0, wsum = 0;
+  let sum = 0,
+    wsum = 0;
   for (const [name, value] of Object.entries(dimensions)) {
     const w = (weights as any)[name] ?? 0;
     sum += w * value;
@@ -147,7 +184,14 @@ export class DatasetScorer {
     this.examples = this.rules.map(() => []);
     const nd = { ...DEFAULT_NEAR_DUP, ...ruleSet.nearDuplicates };
     this.nearFields = nearDupFieldsOf(schema, ruleSet);
-    this.near = this.nearFields.map(() => new NearDuplicateIndex({ threshold: nd.threshold, maxBlocks: nd.maxBlocks, maxRepsPerBlock: nd.maxRepsPerBlock }));
+    this.near = this.nearFields.map(
+      () =>
+        new NearDuplicateIndex({
+          threshold: nd.threshold,
+          maxBlocks: nd.maxBlocks,
+          maxRepsPerBlock: nd.maxRepsPerBlock,
+        }),
+    );
     this.consistencySpecs = ruleSet.consistency ?? [];
     this.consByCheck = this.consistencySpecs.map(() => ({ compared: 0, inconsistent: 0 }));
   }
@@ -158,7 +202,9 @@ export class DatasetScorer {
 
   private maskKey(data: Record<string, unknown>, rec: StoredRecord): string {
     if (this.input.keyFields.length === 0) return maskPartial(rec.key);
-    return this.input.keyFields.map((k) => String(maskExample(data[k] ?? '', this.props[k], this.input.maskKey))).join('|');
+    return this.input.keyFields
+      .map((k) => String(maskExample(data[k] ?? '', this.props[k], this.input.maskKey)))
+      .join('|');
   }
 
   add(batch: StoredRecord[]): void {
@@ -215,14 +261,16 @@ export class DatasetScorer {
         this.problems[r][problem] = (this.problems[r][problem] ?? 0) + 1;
         if (this.examples[r].length < MAX_EXAMPLES) {
           const values: Record<string, unknown> = {};
-          for (const f of ruleFields(this.rules[r])) values[f] = maskExample(data[f] ?? null, this.props[f], this.input.maskKey);
+          for (const f of ruleFields(this.rules[r]))
+            values[f] = maskExample(data[f] ?? null, this.props[f], this.input.maskKey);
           this.examples[r].push({ key: this.maskKey(data, rec), problem, values });
         }
       }
       if (!ok) this.invalid++;
       // Consistency across datasets.
       if (this.consistencySpecs.length) {
-        let compared = false, inconsistent = false;
+        let compared = false,
+          inconsistent = false;
         for (let c = 0; c < this.consistencySpecs.length; c++) {
           const spec = this.consistencySpecs[c];
           const map = this.input.refs?.consistency.get(c);
@@ -255,11 +303,17 @@ export class DatasetScorer {
     const { ruleSet } = this.input;
     // Every field, expected or not; the mean is over the expected ones.
     const fields: QualityMetrics['completeness']['fields'] = {};
-    const report = (f: string, missing: number) => (fields[f] = { missing, completeness: round(1 - ratio(missing, N)) });
+    const report = (f: string, missing: number) =>
+      (fields[f] = { missing, completeness: round(1 - ratio(missing, N)) });
     this.fields.forEach((f, j) => report(f, this.fieldMissing[j]));
-    const expectedMissing = this.expected.map((f, i) => (this.expectedIdx[i] >= 0 ? this.fieldMissing[this.expectedIdx[i]] : this.missing[i]));
+    const expectedMissing = this.expected.map((f, i) =>
+      this.expectedIdx[i] >= 0 ? this.fieldMissing[this.expectedIdx[i]] : this.missing[i],
+    );
     this.expected.forEach((f, i) => report(f, expectedMissing[i]));
-    const completeness = this.expected.length === 0 ? 1 : expectedMissing.reduce((s, m) => s + (1 - ratio(m, N)), 0) / this.expected.length;
+    const completeness =
+      this.expected.length === 0
+        ? 1
+        : expectedMissing.reduce((s, m) => s + (1 - ratio(m, N)), 0) / this.expected.length;
     const duplicateRate = N === 0 ? 0 : this.keyDup / N;
     const accuracy = N === 0 ? 1 : (N - this.invalid) / N;
     const nearDuplicates: QualityMetrics['nearDuplicates'] = {};
@@ -268,32 +322,63 @@ export class DatasetScorer {
       nearDuplicates[f] = {
         ...r,
         rate: round(N === 0 ? 0 : r.nearDuplicates / N),
-        topClusters: r.topClusters.map((c) => ({ ...c, firstKey: this.input.keyFields.length === 1 ? String(maskExample(c.firstKey, this.props[this.input.keyFields[0]], this.input.maskKey)) : maskPartial(c.firstKey), firstValue: String(maskExample(c.firstValue, this.props[f], this.input.maskKey)) })),
+        topClusters: r.topClusters.map((c) => ({
+          ...c,
+          firstKey:
+            this.input.keyFields.length === 1
+              ? String(maskExample(c.firstKey, this.props[this.input.keyFields[0]], this.input.maskKey))
+              : maskPartial(c.firstKey),
+          firstValue: String(maskExample(c.firstValue, this.props[f], this.input.maskKey)),
+        })),
       };
     });
     const examples: Record<string, FailureExample[]> = {};
     const rules: RuleResult[] = this.rules.map((r, i) => {
       if (this.examples[i].length) examples[r.id!] = this.examples[i];
-      return { id: r.id!, kind: r.kind, field: r.field, failed: this.failed[i], failureRate: round(N === 0 ? 0 : this.failed[i] / N), problems: this.problems[i] };
+      return {
+        id: r.id!,
+        kind: r.kind,
+        field: r.field,
+        failed: this.failed[i],
+        failureRate: round(N === 0 ? 0 : this.failed[i] / N),
+        problems: this.problems[i],
+      };
     });
-    const dimensions: Record<string, number> = { completeness: round(completeness), uniqueness: round(1 - duplicateRate), accuracy: round(accuracy) };
+    const dimensions: Record<string, number> = {
+      completeness: round(completeness),
+      uniqueness: round(1 - duplicateRate),
+      accuracy: round(accuracy),
+    };
     const weights: Weights = { ...DEFAULT_WEIGHTS, ...ruleSet.weights } as Weights;
     const out: QualityMetrics = {
       records: N,
       completeness: { value: round(completeness), expectedFields: this.expected, fields },
       uniqueness: {
-        value: round(1 - duplicateRate), keyFields: this.input.keyFields, keyDuplicates: this.keyDup, duplicateRate: round(duplicateRate), keyMissing: this.keyMissing,
-        exactDuplicates: this.exactDup, exactDuplicateRate: round(N === 0 ? 0 : this.exactDup / N),
+        value: round(1 - duplicateRate),
+        keyFields: this.input.keyFields,
+        keyDuplicates: this.keyDup,
+        duplicateRate: round(duplicateRate),
+        keyMissing: this.keyMissing,
+        exactDuplicates: this.exactDup,
+        exactDuplicateRate: round(N === 0 ? 0 : this.exactDup / N),
       },
       nearDuplicates,
-      accuracy: { value: round(accuracy), validRecords: N - this.invalid, invalidRecords: this.invalid, rules, skippedRules: this.skippedRules },
+      accuracy: {
+        value: round(accuracy),
+        validRecords: N - this.invalid,
+        invalidRecords: this.invalid,
+        rules,
+        skippedRules: this.skippedRules,
+      },
       examples,
       score: { value: 0, weights, dimensions },
     };
     if (this.consistencySpecs.length) {
       const v = 1 - ratio(this.consInconsistent, this.consCompared);
       out.consistency = {
-        value: round(v), compared: this.consCompared, inconsistent: this.consInconsistent,
+        value: round(v),
+        compared: this.consCompared,
+        inconsistent: this.consInconsistent,
         checks: this.consistencySpecs.map((s, c) => ({ field: s.field, dataset: s.dataset, ...this.consByCheck[c] })),
       };
       dimensions.consistency = round(v);
@@ -302,7 +387,13 @@ export class DatasetScorer {
     const tl = ruleSet.timeliness;
     if (tl) {
       const v = N === 0 ? 1 : 1 - this.stale / N;
-      out.timeliness = { value: round(v), stale: this.stale, field: tl.field ?? 'ingestedAt', maxAgeDays: tl.maxAgeDays, asOf: new Date(this.asOfMs).toISOString() };
+      out.timeliness = {
+        value: round(v),
+        stale: this.stale,
+        field: tl.field ?? 'ingestedAt',
+        maxAgeDays: tl.maxAgeDays,
+        asOf: new Date(this.asOfMs).toISOString(),
+      };
       dimensions.timeliness = round(v);
       weights.timeliness ??= DEFAULT_EXTRA_WEIGHT;
     }
@@ -312,7 +403,11 @@ export class DatasetScorer {
 }
 
 /** Scores an async iterable of record batches. `onProgress` is called after each batch. */
-export async function scoreBatches(input: ScoringInput, batches: AsyncIterable<StoredRecord[]> | Iterable<StoredRecord[]>, onProgress?: (processed: number) => void | Promise<void>): Promise<QualityMetrics> {
+export async function scoreBatches(
+  input: ScoringInput,
+  batches: AsyncIterable<StoredRecord[]> | Iterable<StoredRecord[]>,
+  onProgress?: (processed: number) => void | Promise<void>,
+): Promise<QualityMetrics> {
   const scorer = new DatasetScorer(input);
   for await (const batch of batches as AsyncIterable<StoredRecord[]>) {
     scorer.add(batch);

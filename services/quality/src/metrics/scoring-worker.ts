@@ -30,7 +30,8 @@ function parseLines(text: string): StoredRecord[] {
 
 function fromColumns(c: RecordColumns): StoredRecord[] {
   const out = new Array<StoredRecord>(c.keys.length);
-  for (let i = 0; i < out.length; i++) out[i] = { key: c.keys[i], version: c.versions[i], ingestedAt: c.ingestedAt[i], data: JSON.parse(c.data[i]) };
+  for (let i = 0; i < out.length; i++)
+    out[i] = { key: c.keys[i], version: c.versions[i], ingestedAt: c.ingestedAt[i], data: JSON.parse(c.data[i]) };
   return out;
 }
 
@@ -41,7 +42,11 @@ port.on('message', (m: WorkerMessage) => {
       return;
     }
     scorer.add(m.kind === 'records' ? m.records : m.kind === 'columns' ? fromColumns(m) : parseLines(m.text));
-    port.postMessage({ kind: 'ack', processed: scorer.processed, heapUsed: getHeapStatistics().used_heap_size } satisfies WorkerReply);
+    port.postMessage({
+      kind: 'ack',
+      processed: scorer.processed,
+      heapUsed: getHeapStatistics().used_heap_size,
+    } satisfies WorkerReply);
   } catch (err) {
     port.postMessage({ kind: 'error', message: (err as Error).message } satisfies WorkerReply);
   }

@@ -15,8 +15,15 @@ export interface RecordColumns {
   ingestedAt: string[];
   data: string[];
 }
-export type WorkerMessage = { kind: 'records'; records: StoredRecord[] } | { kind: 'ndjson'; text: string } | ({ kind: 'columns' } & RecordColumns) | { kind: 'finish' };
-export type WorkerReply = { kind: 'ack'; processed: number; heapUsed: number } | { kind: 'done'; metrics: QualityMetrics } | { kind: 'error'; message: string };
+export type WorkerMessage =
+  | { kind: 'records'; records: StoredRecord[] }
+  | { kind: 'ndjson'; text: string }
+  | ({ kind: 'columns' } & RecordColumns)
+  | { kind: 'finish' };
+export type WorkerReply =
+  | { kind: 'ack'; processed: number; heapUsed: number }
+  | { kind: 'done'; metrics: QualityMetrics }
+  | { kind: 'error'; message: string };
 
 interface InputData extends Omit<ScoringInput, 'refs'> {
   refs?: { sets: [string, ReturnType<HashSet53['state']>][]; consistency: [number, ReturnType<HashMap53['state']>][] };
@@ -25,13 +32,22 @@ interface InputData extends Omit<ScoringInput, 'refs'> {
 function inputToWorkerData(input: ScoringInput): InputData {
   const { refs, ...rest } = input;
   if (!refs) return rest;
-  return { ...rest, refs: { sets: [...refs.sets].map(([k, s]) => [k, s.state()]), consistency: [...refs.consistency].map(([k, m]) => [k, m.state()]) } };
+  return {
+    ...rest,
+    refs: {
+      sets: [...refs.sets].map(([k, s]) => [k, s.state()]),
+      consistency: [...refs.consistency].map(([k, m]) => [k, m.state()]),
+    },
+  };
 }
 
 export function inputFromWorkerData(data: InputData): ScoringInput {
   const { refs, ...rest } = data;
   if (!refs) return rest;
-  const r: ReferenceData = { sets: new Map(refs.sets.map(([k, s]) => [k, HashSet53.from(s)])), consistency: new Map(refs.consistency.map(([k, m]) => [k, HashMap53.from(m)])) };
+  const r: ReferenceData = {
+    sets: new Map(refs.sets.map(([k, s]) => [k, HashSet53.from(s)])),
+    consistency: new Map(refs.consistency.map(([k, m]) => [k, HashMap53.from(m)])),
+  };
   return { ...rest, refs: r };
 }
 
@@ -42,7 +58,14 @@ export function inputFromWorkerData(data: InputData): ScoringInput {
 function startWorker(workerData: InputData): Worker {
   const entry = new URL('./scoring-worker.ts', import.meta.url);
   // The ESM build of tsx's API (require.resolve finds the CommonJS one next to it).
-  const api = typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const api =
+    typeof import.meta.resolve === 'function'
+      ? import.meta.resolve('tsx/esm/api')
+      : pathToFileURL(
+          createRequire(import.meta.url)
+            .resolve('tsx/esm/api')
+            .replace(/\.cjs$/, '.mjs'),
+        ).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(boot, { eval: true, workerData });
 }

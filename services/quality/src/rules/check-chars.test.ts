@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isValidMobile, residentIdCheckChar, residentIdProblem, usccCheckChar, usccProblem, USCC_ALPHABET } from './check-chars.ts';
+import {
+  isValidMobile,
+  residentIdCheckChar,
+  residentIdProblem,
+  usccCheckChar,
+  usccProblem,
+  USCC_ALPHABET,
+} from './check-chars.ts';
 
 describe('resident ID (GB 11643, ISO 7064 MOD 11-2)', () => {
   it('accepts published examples and rejects altered ones', () => {
@@ -18,20 +25,26 @@ describe('resident ID (GB 11643, ISO 7064 MOD 11-2)', () => {
 
   it('detects every single-character change of the check character', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 99999 }), fc.integer({ min: 0, max: 20000 }), fc.integer({ min: 0, max: 999 }), (region, day, seq) => {
-        const date = new Date(Date.UTC(1950, 0, 1) + day * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
-        const body = `1${String(region).padStart(5, '0')}${date}${String(seq).padStart(3, '0')}`;
-        const good = residentIdCheckChar(body);
-        expect(residentIdProblem(body + good)).toBeNull();
-        for (const c of '0123456789X') if (c !== good) expect(residentIdProblem(body + c)).toBe('check-char');
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 99999 }),
+        fc.integer({ min: 0, max: 20000 }),
+        fc.integer({ min: 0, max: 999 }),
+        (region, day, seq) => {
+          const date = new Date(Date.UTC(1950, 0, 1) + day * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+          const body = `1${String(region).padStart(5, '0')}${date}${String(seq).padStart(3, '0')}`;
+          const good = residentIdCheckChar(body);
+          expect(residentIdProblem(body + good)).toBeNull();
+          for (const c of '0123456789X') if (c !== good) expect(residentIdProblem(body + c)).toBe('check-char');
+        },
+      ),
     );
   });
 });
 
 describe('unified social credit code (GB 32100)', () => {
   it('accepts real codes and rejects altered ones', () => {
-    for (const c of ['91350100M000100Y43', '91110108551385082Q', '91440300708461136T', '914403001922038216']) expect(usccProblem(c)).toBeNull();
+    for (const c of ['91350100M000100Y43', '91110108551385082Q', '91440300708461136T', '914403001922038216'])
+      expect(usccProblem(c)).toBeNull();
     expect(usccProblem('91350100M000100Y44')).toBe('check-char');
     expect(usccProblem('91110108551385082R')).toBe('check-char');
     expect(usccProblem('91350100M000100Y4')).toBe('length');
@@ -42,13 +55,17 @@ describe('unified social credit code (GB 32100)', () => {
 
   it('check character is always in the alphabet and any other last character fails', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 9, maxLength: 9 }), fc.integer({ min: 100000, max: 999999 }), (org, region) => {
-        const body = `91${region}${org.map((i) => USCC_ALPHABET[i]).join('')}`;
-        const good = usccCheckChar(body);
-        expect(USCC_ALPHABET).toContain(good);
-        expect(usccProblem(body + good)).toBeNull();
-        for (const c of USCC_ALPHABET) if (c !== good) expect(usccProblem(body + c)).toBe('check-char');
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 9, maxLength: 9 }),
+        fc.integer({ min: 100000, max: 999999 }),
+        (org, region) => {
+          const body = `91${region}${org.map((i) => USCC_ALPHABET[i]).join('')}`;
+          const good = usccCheckChar(body);
+          expect(USCC_ALPHABET).toContain(good);
+          expect(usccProblem(body + good)).toBeNull();
+          for (const c of USCC_ALPHABET) if (c !== good) expect(usccProblem(body + c)).toBe('check-char');
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -45,9 +45,12 @@ export function residentIdProblem(value: string, today?: string): ResidentIdProb
   if (last === 'x') last = 'X';
   if (last !== 'X' && (last < '0' || last > '9')) return 'charset';
   // Positions 0-16 are digits (checked above).
-  const y = digits(value, 6, 4), m = digits(value, 10, 2), d = digits(value, 12, 2);
+  const y = digits(value, 6, 4),
+    m = digits(value, 10, 2),
+    d = digits(value, 12, 2);
   // A year before the (cached, possibly older) current year cannot be in the future: skip the clock.
-  const future = today !== undefined ? value.slice(6, 14) > today : y >= todayYear && value.slice(6, 14) > todayCompact();
+  const future =
+    today !== undefined ? value.slice(6, 14) > today : y >= todayYear && value.slice(6, 14) > todayCompact();
   if (y < 1800 || !isValidCalendarDate(y, m, d) || future) return 'birth-date';
   if (ID_CHECK[sum % 11] !== last) return 'check-char';
   return null;

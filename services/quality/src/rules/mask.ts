@@ -8,6 +8,8 @@ import { maskValue } from '@govshare/platform';
  */
 export function maskExample(value: unknown, field: FieldSchema | undefined, key: Uint8Array): unknown {
   if (value === undefined || value === null) return null;
-  const style = field?.['x-mask'] ?? (field?.['x-sensitivity'] === 'personal' || field?.['x-sensitivity'] === 'sensitive' ? 'partial' : undefined);
+  const style =
+    field?.['x-mask'] ??
+    (field?.['x-sensitivity'] === 'personal' || field?.['x-sensitivity'] === 'sensitive' ? 'partial' : undefined);
   return style ? maskValue(value, style, key) : value;
 }

@@ -3,8 +3,27 @@ import { isMissing, normaliseValue, hash53 } from '../metrics/normalise.ts';
 import type { HashSet53 } from '../metrics/hash-set.ts';
 import { isValidCalendarDate, isValidMobile, residentIdProblem, usccProblem } from './check-chars.ts';
 
-export type RuleKind = 'cn-resident-id' | 'cn-uscc' | 'cn-mobile' | 'date' | 'enum' | 'range' | 'regex' | 'cross-field' | 'reference';
-export const RULE_KINDS: RuleKind[] = ['cn-resident-id', 'cn-uscc', 'cn-mobile', 'date', 'enum', 'range', 'regex', 'cross-field', 'reference'];
+export type RuleKind =
+  | 'cn-resident-id'
+  | 'cn-uscc'
+  | 'cn-mobile'
+  | 'date'
+  | 'enum'
+  | 'range'
+  | 'regex'
+  | 'cross-field'
+  | 'reference';
+export const RULE_KINDS: RuleKind[] = [
+  'cn-resident-id',
+  'cn-uscc',
+  'cn-mobile',
+  'date',
+  'enum',
+  'range',
+  'regex',
+  'cross-field',
+  'reference',
+];
 
 /** One validity rule on one field. Rules only judge present values: a missing value counts against completeness, never accuracy. */
 export interface RuleSpec {
@@ -55,7 +74,13 @@ export interface RuleSetBody {
   weights?: Partial<Weights>;
   /** Targets per metric (ratios 0-1, score 0-100). Default accuracy 0.95. */
   targets?: Record<string, number>;
-  nearDuplicates?: { enabled?: boolean; fields?: string[]; threshold?: number; maxBlocks?: number; maxRepsPerBlock?: number };
+  nearDuplicates?: {
+    enabled?: boolean;
+    fields?: string[];
+    threshold?: number;
+    maxBlocks?: number;
+    maxRepsPerBlock?: number;
+  };
   consistency?: ConsistencySpec[];
   /** Records whose timestamp (`ingestedAt` of the stored record, or a data field) is older than maxAgeDays are stale. */
   timeliness?: { field?: string; maxAgeDays: number };
@@ -72,9 +97,15 @@ const BIRTH_FIELD = /^(birthDate|birthday|dateOfBirth|dob)$/i;
 
 /** x-rule names accepted for the built-in kinds (the catalog's demo schemas use the gb… spellings). */
 export const RULE_ALIASES: Record<string, RuleKind> = {
-  'cn-resident-id': 'cn-resident-id', 'gb11643-check': 'cn-resident-id', 'resident-id': 'cn-resident-id',
-  'cn-uscc': 'cn-uscc', 'gb32100-check': 'cn-uscc', uscc: 'cn-uscc',
-  'cn-mobile': 'cn-mobile', mobile: 'cn-mobile', date: 'date',
+  'cn-resident-id': 'cn-resident-id',
+  'gb11643-check': 'cn-resident-id',
+  'resident-id': 'cn-resident-id',
+  'cn-uscc': 'cn-uscc',
+  'gb32100-check': 'cn-uscc',
+  uscc: 'cn-uscc',
+  'cn-mobile': 'cn-mobile',
+  mobile: 'cn-mobile',
+  date: 'date',
 };
 
 /**
@@ -103,23 +134,40 @@ export function rulesFromSchema(schema: DatasetSchema): RuleSpec[] {
     const kind = typeof xr === 'string' ? RULE_ALIASES[xr] : undefined;
     if (kind) out.push({ kind, field });
     else if (xr && typeof xr === 'object') {
-      if (xr.reference && typeof xr.reference === 'object') out.push({ kind: 'reference', field, dataset: xr.reference.dataset, targetField: xr.reference.field ?? field });
+      if (xr.reference && typeof xr.reference === 'object')
+        out.push({ kind: 'reference', field, dataset: xr.reference.dataset, targetField: xr.reference.field ?? field });
       else if (typeof xr.references === 'string' && xr.references.includes('.')) {
         const [dataset, target] = xr.references.split('.');
         out.push({ kind: 'reference', field, dataset, targetField: target });
-      } else if (typeof xr.kind === 'string' && (RULE_KINDS as string[]).includes(xr.kind)) out.push({ ...xr, field } as RuleSpec);
+      } else if (typeof xr.kind === 'string' && (RULE_KINDS as string[]).includes(xr.kind))
+        out.push({ ...xr, field } as RuleSpec);
     }
     if (fs.format === 'date' && kind !== 'date') out.push({ kind: 'date', field });
     if (Array.isArray(fs.enum)) out.push({ kind: 'enum', field, values: fs.enum as any });
     if (typeof fs.minimum === 'number' || typeof fs.maximum === 'number') {
-      out.push({ kind: 'range', field, ...(typeof fs.minimum === 'number' ? { minimum: fs.minimum } : {}), ...(typeof fs.maximum === 'number' ? { maximum: fs.maximum } : {}) });
+      out.push({
+        kind: 'range',
+        field,
+        ...(typeof fs.minimum === 'number' ? { minimum: fs.minimum } : {}),
+        ...(typeof fs.maximum === 'number' ? { maximum: fs.maximum } : {}),
+      });
     }
     if (typeof fs.pattern === 'string') out.push({ kind: 'regex', field, pattern: fs.pattern });
     if (kind === 'cn-resident-id') {
       const declared = consistentWith.get(field);
-      const birthDateField = declared ? declared.birthDateField : names.find((n) => props[n]['x-rule'] === 'birth-date') ?? names.find((n) => BIRTH_FIELD.test(n));
-      const genderField = declared ? declared.genderField : names.find((n) => props[n]['x-rule'] === 'gender') ?? names.find((n) => GENDER_FIELD.test(n));
-      if (birthDateField || genderField) out.push({ kind: 'cross-field', field, ...(birthDateField ? { birthDateField } : {}), ...(genderField ? { genderField } : {}) });
+      const birthDateField = declared
+        ? declared.birthDateField
+        : (names.find((n) => props[n]['x-rule'] === 'birth-date') ?? names.find((n) => BIRTH_FIELD.test(n)));
+      const genderField = declared
+        ? declared.genderField
+        : (names.find((n) => props[n]['x-rule'] === 'gender') ?? names.find((n) => GENDER_FIELD.test(n)));
+      if (birthDateField || genderField)
+        out.push({
+          kind: 'cross-field',
+          field,
+          ...(birthDateField ? { birthDateField } : {}),
+          ...(genderField ? { genderField } : {}),
+        });
     }
   }
   return out;
@@ -184,7 +232,12 @@ function mobileOk(s: string): boolean {
 function idBirthDateIs(id: string, bd: string): boolean {
   if (bd.length !== 10 || bd.charCodeAt(4) !== 45 || bd.charCodeAt(7) !== 45) return false;
   for (let i = 0; i < 4; i++) if (id.charCodeAt(6 + i) !== bd.charCodeAt(i)) return false;
-  return id.charCodeAt(10) === bd.charCodeAt(5) && id.charCodeAt(11) === bd.charCodeAt(6) && id.charCodeAt(12) === bd.charCodeAt(8) && id.charCodeAt(13) === bd.charCodeAt(9);
+  return (
+    id.charCodeAt(10) === bd.charCodeAt(5) &&
+    id.charCodeAt(11) === bd.charCodeAt(6) &&
+    id.charCodeAt(12) === bd.charCodeAt(8) &&
+    id.charCodeAt(13) === bd.charCodeAt(9)
+  );
 }
 
 /**
@@ -192,10 +245,16 @@ function idBirthDateIs(id: string, bd: string): boolean {
  * `fieldIndex` (field -> index into the `norm` array the scorer passes) lets checks reuse normalised values.
  * `today` (YYYYMMDD, the run's reference date) bounds birth dates in resident IDs.
  */
-export function compileRule(rule: RuleSpec, refSet?: HashSet53, fieldIndex?: ReadonlyMap<string, number>, today?: string): Check {
+export function compileRule(
+  rule: RuleSpec,
+  refSet?: HashSet53,
+  fieldIndex?: ReadonlyMap<string, number>,
+  today?: string,
+): Check {
   const f = rule.field;
   const fi = fieldIndex?.get(f) ?? -1;
-  const normOf = (d: Record<string, unknown>, norm: readonly string[] | undefined, field: string, i: number) => (i >= 0 && norm ? norm[i] : normaliseValue(d[field]));
+  const normOf = (d: Record<string, unknown>, norm: readonly string[] | undefined, field: string, i: number) =>
+    i >= 0 && norm ? norm[i] : normaliseValue(d[field]);
   switch (rule.kind) {
     case 'cn-resident-id':
       return (d, norm) => (isMissing(d[f]) ? null : residentIdProblem(normOf(d, norm, f, fi), today));
@@ -235,8 +294,9 @@ export function compileRule(rule: RuleSpec, refSet?: HashSet53, fieldIndex?: Rea
       return (d) => (isMissing(d[f]) || re.test(str(d[f])) ? null : 'pattern');
     }
     case 'cross-field': {
-      const bf = rule.birthDateField, gf = rule.genderField;
-      const gi = gf ? fieldIndex?.get(gf) ?? -1 : -1;
+      const bf = rule.birthDateField,
+        gf = rule.genderField;
+      const gi = gf ? (fieldIndex?.get(gf) ?? -1) : -1;
       return (d, norm) => {
         if (isMissing(d[f])) return null;
         const id = normOf(d, norm, f, fi);
@@ -262,5 +322,9 @@ export function compileRule(rule: RuleSpec, refSet?: HashSet53, fieldIndex?: Rea
 
 /** Fields a rule reads (for example records). */
 export function ruleFields(rule: RuleSpec): string[] {
-  return [rule.field, ...(rule.birthDateField ? [rule.birthDateField] : []), ...(rule.genderField ? [rule.genderField] : [])];
+  return [
+    rule.field,
+    ...(rule.birthDateField ? [rule.birthDateField] : []),
+    ...(rule.genderField ? [rule.genderField] : []),
+  ];
 }

@@ -18,7 +18,13 @@ export const residentSchema: DatasetSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
   properties: {
-    idNumber: { type: 'string', 'x-key': true, 'x-sensitivity': 'sensitive', 'x-mask': 'partial', 'x-rule': 'cn-resident-id' },
+    idNumber: {
+      type: 'string',
+      'x-key': true,
+      'x-sensitivity': 'sensitive',
+      'x-mask': 'partial',
+      'x-rule': 'cn-resident-id',
+    },
     name: { type: 'string', 'x-sensitivity': 'personal', 'x-mask': 'partial' },
     gender: { type: 'string', enum: ['男', '女'], 'x-sensitivity': 'personal' },
     birthDate: { type: 'string', format: 'date', 'x-sensitivity': 'personal' },
@@ -29,7 +35,18 @@ export const residentSchema: DatasetSchema = {
 };
 
 export function residentDataset(id = 'resident-registry', ownerDept = 'PSB', recordCount = 0): Dataset {
-  return { id, title: 'Resident registry', description: '', ownerDept, tier: 'RESTRICTED', keyFields: ['idNumber'], version: 1, schema: residentSchema, recordCount, updatedAt: new Date(0).toISOString() };
+  return {
+    id,
+    title: 'Resident registry',
+    description: '',
+    ownerDept,
+    tier: 'RESTRICTED',
+    keyFields: ['idNumber'],
+    version: 1,
+    schema: residentSchema,
+    recordCount,
+    updatedAt: new Date(0).toISOString(),
+  };
 }
 
 export interface ResidentRates {
@@ -42,7 +59,16 @@ export interface ResidentRates {
   exactDuplicate: number;
   addressVariant: number;
 }
-export const DEFAULT_RATES: ResidentRates = { missingName: 0.02, missingMobile: 0.05, badCheck: 0.03, crossGender: 0.01, crossBirth: 0.01, keyDuplicate: 0.01, exactDuplicate: 0.005, addressVariant: 0.15 };
+export const DEFAULT_RATES: ResidentRates = {
+  missingName: 0.02,
+  missingMobile: 0.05,
+  badCheck: 0.03,
+  crossGender: 0.01,
+  crossBirth: 0.01,
+  keyDuplicate: 0.01,
+  exactDuplicate: 0.005,
+  addressVariant: 0.15,
+};
 
 export interface Truth {
   missingName: boolean;
@@ -66,7 +92,14 @@ const FULLWIDTH = (s: string) => s.replace(/[0-9]/g, (d) => String.fromCharCode(
  * Generates resident-register records with injected defects, batch by batch, holding only a ring
  * of recent records to copy duplicates from. `onTruth` receives what was injected in each record.
  */
-export function* residentBatches(n: number, seed = 1, rates: ResidentRates = DEFAULT_RATES, batchSize = 1000, onTruth?: (t: Truth) => void, track = n <= 300_000): Generator<StoredRecord[]> {
+export function* residentBatches(
+  n: number,
+  seed = 1,
+  rates: ResidentRates = DEFAULT_RATES,
+  batchSize = 1000,
+  onTruth?: (t: Truth) => void,
+  track = n <= 300_000,
+): Generator<StoredRecord[]> {
   const rnd = mulberry32(seed);
   const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)];
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
@@ -77,15 +110,32 @@ export function* residentBatches(n: number, seed = 1, rates: ResidentRates = DEF
   const ingestedAt = '2026-11-01T00:00:00.000Z';
   // `track`: fresh IDs and addresses are kept unique (exact tests); without it rare chance collisions are accepted.
   for (let i = 0; i < n; i++) {
-    const t: Truth = { missingName: false, missingMobile: false, badCheck: false, crossMismatch: false, keyDuplicate: false, exactDuplicate: false, addressCopy: false };
+    const t: Truth = {
+      missingName: false,
+      missingMobile: false,
+      badCheck: false,
+      crossMismatch: false,
+      keyDuplicate: false,
+      exactDuplicate: false,
+      addressCopy: false,
+    };
     let data: Record<string, unknown>;
     const r = rnd();
     if (ring.length > 0 && r < rates.exactDuplicate) {
       // Same record again, written with different width/case/spacing: equal after normalisation.
       const src = pick(ring);
-      data = { ...src, name: typeof src.name === 'string' && src.name.trim() ? ` ${src.name}\u3000` : src.name, address: typeof src.address === 'string' ? FULLWIDTH(src.address as string) : src.address };
+      data = {
+        ...src,
+        name: typeof src.name === 'string' && src.name.trim() ? ` ${src.name}\u3000` : src.name,
+        address: typeof src.address === 'string' ? FULLWIDTH(src.address as string) : src.address,
+      };
       t.exactDuplicate = t.keyDuplicate = t.addressCopy = true;
-      Object.assign(t, { missingName: BLANKS.includes(src.name), missingMobile: BLANKS.includes(src.mobile), badCheck: (src as any).__bad, crossMismatch: (src as any).__cross });
+      Object.assign(t, {
+        missingName: BLANKS.includes(src.name),
+        missingMobile: BLANKS.includes(src.mobile),
+        badCheck: (src as any).__bad,
+        crossMismatch: (src as any).__cross,
+      });
       Object.defineProperty(data, '__bad', { value: t.badCheck, enumerable: false });
       Object.defineProperty(data, '__cross', { value: t.crossMismatch, enumerable: false });
     } else {
@@ -93,7 +143,9 @@ export function* residentBatches(n: number, seed = 1, rates: ResidentRates = DEF
       let region: number, y: number, m: number, d: number, sexMale: boolean;
       do {
         region = int(0, REGIONS.length - 1);
-        y = int(1940, 2005); m = int(1, 12); d = int(1, 28);
+        y = int(1940, 2005);
+        m = int(1, 12);
+        d = int(1, 28);
         sexMale = rnd() < 0.5;
         const seq = String(int(0, 99)).padStart(2, '0') + String(int(0, 4) * 2 + (sexMale ? 1 : 0));
         const body = `${REGIONS[region]}${y}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}${seq}`;
@@ -128,18 +180,23 @@ export function* residentBatches(n: number, seed = 1, rates: ResidentRates = DEF
         birthDate = `${src.slice(6, 10)}-${src.slice(10, 12)}-${src.slice(12, 14)}`;
         t.badCheck = residentIdCheckChar(src.slice(0, 17)) !== src[17];
       }
-      const name = rnd() < rates.missingName ? pick(BLANKS) : pick(SURNAMES) + pick(GIVEN) + (rnd() < 0.5 ? pick(GIVEN) : '');
+      const name =
+        rnd() < rates.missingName ? pick(BLANKS) : pick(SURNAMES) + pick(GIVEN) + (rnd() < 0.5 ? pick(GIVEN) : '');
       t.missingName = BLANKS.includes(name);
       let address: string;
       if (ring.length > 0 && rnd() < rates.addressVariant) {
         const src = pick(ring).address as string;
         const v = int(0, 4);
         address =
-          v === 0 ? src.replace(/号/g, '號').replace(/区/g, '區')
-          : v === 1 ? FULLWIDTH(src)
-          : v === 2 ? src.replace(/(\d+)号/, '$1 号，')
-          : v === 3 ? src.replace(/路|街|巷|大道/, (s) => (s === '路' ? '道' : '路'))
-          : src.replace(/(\d+)(号|单元)/g, (_, n: string, unit: string) => nzhcn.encodeS(Number(n)) + unit); // 88号 -> 八十八号
+          v === 0
+            ? src.replace(/号/g, '號').replace(/区/g, '區')
+            : v === 1
+              ? FULLWIDTH(src)
+              : v === 2
+                ? src.replace(/(\d+)号/, '$1 号，')
+                : v === 3
+                  ? src.replace(/路|街|巷|大道/, (s) => (s === '路' ? '道' : '路'))
+                  : src.replace(/(\d+)(号|单元)/g, (_, n: string, unit: string) => nzhcn.encodeS(Number(n)) + unit); // 88号 -> 八十八号
         t.addressCopy = true;
       } else {
         let sig: string;
@@ -150,7 +207,10 @@ export function* residentBatches(n: number, seed = 1, rates: ResidentRates = DEF
         } while (track && usedSig.has(sig));
         if (track) usedSig.add(sig);
       }
-      const mobile = rnd() < rates.missingMobile ? pick(BLANKS) : '1' + String(int(3, 9)) + String(int(0, 999_999_999)).padStart(9, '0');
+      const mobile =
+        rnd() < rates.missingMobile
+          ? pick(BLANKS)
+          : '1' + String(int(3, 9)) + String(int(0, 999_999_999)).padStart(9, '0');
       t.missingMobile = BLANKS.includes(mobile);
       data = { idNumber: id, name, gender, birthDate, address, mobile };
       if (data.name === undefined) delete data.name;
@@ -180,6 +240,9 @@ export const legalPersonSchema: DatasetSchema = {
 };
 
 export function randomUscc(rnd: () => number): string {
-  const body = '91' + String(Math.floor(rnd() * 900000) + 100000) + Array.from({ length: 9 }, () => USCC_ALPHABET[Math.floor(rnd() * 31)]).join('');
+  const body =
+    '91' +
+    String(Math.floor(rnd() * 900000) + 100000) +
+    Array.from({ length: 9 }, () => USCC_ALPHABET[Math.floor(rnd() * 31)]).join('');
   return body + usccCheckChar(body);
 }

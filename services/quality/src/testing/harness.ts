@@ -8,7 +8,9 @@ import type { RecordSource } from '../source.ts';
 
 export const backends: { name: string; databaseUrl?: string }[] = [
   { name: 'pglite' },
-  ...(process.env.GOVSHARE_TEST_DATABASE_URL ? [{ name: 'postgres', databaseUrl: process.env.GOVSHARE_TEST_DATABASE_URL }] : []),
+  ...(process.env.GOVSHARE_TEST_DATABASE_URL
+    ? [{ name: 'postgres', databaseUrl: process.env.GOVSHARE_TEST_DATABASE_URL }]
+    : []),
 ];
 
 /**
@@ -29,17 +31,36 @@ export function testClock(iso: string): (() => Date) & { set(iso: string): void 
 
 export const uniquePrefix = () => `t_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
 
-export async function startTestQuality(opts: { databaseUrl?: string; source: RecordSource; now?: () => Date; debounceMs?: number; maskKey?: Uint8Array }) {
+export async function startTestQuality(opts: {
+  databaseUrl?: string;
+  source: RecordSource;
+  now?: () => Date;
+  debounceMs?: number;
+  maskKey?: Uint8Array;
+}) {
   const keys = await generateEd25519('test-service');
   const maskKey = opts.maskKey ?? randomBytes(32);
   const schemaPrefix = uniquePrefix();
   const logger = createLogger('quality', 'silent');
-  const started = await startQuality({ dataDir: ':memory:', databaseUrl: opts.databaseUrl, schemaPrefix, servicePublicJwk: keys.publicJwk, source: opts.source, logger, debounceMs: opts.debounceMs ?? 50, now: opts.now, maskKey });
+  const started = await startQuality({
+    dataDir: ':memory:',
+    databaseUrl: opts.databaseUrl,
+    schemaPrefix,
+    servicePublicJwk: keys.publicJwk,
+    source: opts.source,
+    logger,
+    debounceMs: opts.debounceMs ?? 50,
+    now: opts.now,
+    maskKey,
+  });
   const signer = createServiceTokenSigner(keys.privateJwk);
   async function call(method: string, path: string, body?: unknown, aud = 'quality') {
     const res = await fetch(started.url + path, {
       method,
-      headers: { authorization: `Bearer ${await signer.tokenFor(aud)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${await signer.tokenFor(aud)}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
     return { status: res.status, body: (await res.json()) as any };
@@ -60,7 +81,13 @@ export async function startTestQuality(opts: { databaseUrl?: string; source: Rec
     close: async () => {
       await started.close();
       if (opts.databaseUrl) {
-        const d = await openDatabase({ service: 'quality', tables, migrationsFolder, databaseUrl: opts.databaseUrl, schemaPrefix });
+        const d = await openDatabase({
+          service: 'quality',
+          tables,
+          migrationsFolder,
+          databaseUrl: opts.databaseUrl,
+          schemaPrefix,
+        });
         await d.drop();
         await d.close();
       }
