@@ -15,6 +15,8 @@ type GrantRow = typeof grants.$inferSelect;
 export class WriteInvalidatedCache<V> {
   private values = new Map<string, V>();
   private generations = new Map<string, number>();
+  /** Bumped only by writes that may change what an access decision rests on (not by ingests). */
+  private decisionGenerations = new Map<string, number>();
   private epoch = 0;
 
   async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
@@ -28,14 +30,18 @@ export class WriteInvalidatedCache<V> {
     return value;
   }
 
-  /** Changes whenever the value under `key` may have changed (any forget of it, any forgetAll). */
+  /**
+   * Changes whenever the part of the value under `key` that access decisions read may have changed:
+   * any forget of it that says so, any forgetAll.
+   */
   version(key: string): string {
-    return `${this.generations.get(key) ?? 0}.${this.epoch}`;
+    return `${this.decisionGenerations.get(key) ?? 0}.${this.epoch}`;
   }
 
-  forget(key: string): void {
+  forget(key: string, affectsDecisions = true): void {
     this.values.delete(key);
     this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+    if (affectsDecisions) this.decisionGenerations.set(key, (this.decisionGenerations.get(key) ?? 0) + 1);
   }
 
   forgetAll(): void {
@@ -47,8 +53,8 @@ export class WriteInvalidatedCache<V> {
    * Runs a write that may change the value under `key` (or, without a key, any value), forgetting it
    * before and after the write, whether the write commits or fails.
    */
-  async aroundWrite<T>(write: () => Promise<T>, key?: string): Promise<T> {
-    const forget = () => (key === undefined ? this.forgetAll() : this.forget(key));
+  async aroundWrite<T>(write: () => Promise<T>, key?: string, opts: { affectsDecisions?: boolean } = {}): Promise<T> {
+    const forget = () => (key === undefined ? this.forgetAll() : this.forget(key, opts.affectsDecisions ?? true));
     forget();
     try {
       return await write();
