@@ -154,6 +154,39 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
     expect(await explain(db, twin.count)).not.toMatch(/records_x_/);
   });
 
+  it.runIf(url)(
+    'a prepared statement keeps the index in its generic plan (the dataset id is in the text)',
+    async () => {
+      const compiled = compiledFor(await getDatasetRow(db, 'ix'));
+      const fields = new Map(compiled.fields.map((f) => [f.name, f]));
+      const { page } = recordsQueries(
+        db,
+        'ix',
+        { field: 'district', op: 'eq', value: 'D007' },
+        fields,
+        compiled.keyFields,
+        0,
+        20,
+      );
+      // The statement as the driver prepares it, planned generically (as Postgres does for a prepared
+      // statement after five executions when the generic plan looks no worse).
+      const { sql: text, params } = page.toSQL();
+      const arg = (v: unknown) => (typeof v === 'number' ? String(v) : `'${String(v).replaceAll("'", "''")}'`);
+      const plan = await db.transaction(async (tx) => {
+        await tx.execute(sql.raw('set local plan_cache_mode = force_generic_plan'));
+        await tx.execute(sql.raw(`prepare generic_page as ${text}`));
+        const res = (await tx.execute(
+          sql.raw(`explain execute generic_page(${params.map(arg).join(', ')})`),
+        )) as unknown;
+        await tx.execute(sql.raw('deallocate generic_page'));
+        const rows = (Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as Record<string, string>[];
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan, plan).toMatch(/\$\d/); // generic: the filter value is a parameter
+      expect(plan, plan).toContain(nameOf('ix', 'district', ['district']));
+    },
+  );
+
   it('results with the index equal results without (property)', async () => {
     const str = fc.constantFrom(...NOTES, 'D007', 'D0', 'D1', 'D499', 'D5', 'a', 'b');
     const district = fc.integer({ min: -1, max: 501 }).map((i) => `D${String(i).padStart(3, '0')}`);

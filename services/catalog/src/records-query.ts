@@ -4,6 +4,7 @@ import type { Filter, RecordsPage, RecordsQuery, Scalar, StoredRecord } from '@g
 import type { FieldInfo } from './data-dictionary.ts';
 import { compiledFor, decodeCursor, encodeCursor, getDatasetRow, unrevokedGrants, type CatalogDb } from './datasets.ts';
 import { accessVersion } from './read-cache.ts';
+import { literal } from './record-indexes.ts';
 import { records } from './schema.ts';
 
 export const MAX_FILTER_DEPTH = 8;
@@ -106,7 +107,9 @@ export function filterToSql(filter: Filter, fields: Map<string, FieldInfo>, keyF
     )})`;
   const leaf = filter as Leaf;
   const info = fields.get(leaf.field)!;
-  const raw = sql`(${records.data} ->> ${leaf.field}::text)`;
+  // The field name in the text (names are checked identifiers): a generic plan of a prepared statement
+  // matches the x-index expression only if the name is not a parameter.
+  const raw = sql`(${records.data} ->> ${sql.raw(literal(leaf.field))})`;
   if (leaf.op === 'isNull') return leaf.value ? sql`${raw} is null` : sql`${raw} is not null`;
   const onKey = keyFields.length === 1 && keyFields[0] === leaf.field && info.type === 'string';
   const cast = info.type === 'string' ? sql`text` : info.type === 'boolean' ? sql`boolean` : sql`numeric`;
@@ -167,7 +170,9 @@ export function recordsQueries(
   afterId: number,
   first: number,
 ) {
-  const base = [eq(records.datasetId, datasetId)];
+  // The dataset id as a literal, not a parameter: the x-index indexes are partial (where dataset_id =
+  // '<id>'), and a prepared statement's generic plan can only use them when the predicate is in its text.
+  const base = [sql`${records.datasetId} = ${sql.raw(literal(datasetId))}`];
   if (where) base.push(filterToSql(where, fields, keyFields));
   return {
     page: db
