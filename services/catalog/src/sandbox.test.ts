@@ -48,6 +48,15 @@ function rowsFor(prefix: string, n: number, seedShift: number): Row[] {
     amount: ((i * 37) % 500) + 0.5,
   }));
 }
+/** Every order of three regions: one meaning, six distinct questions (each gets fresh noise and pays for it). */
+const ORDERS = [
+  ['north', 'south', 'east'],
+  ['north', 'east', 'south'],
+  ['south', 'north', 'east'],
+  ['south', 'east', 'north'],
+  ['east', 'north', 'south'],
+  ['east', 'south', 'north'],
+];
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const rule = (p: Promise<unknown>) =>
   p.then(
@@ -329,14 +338,7 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
       { by: 'admin', epsilonPerYear: 6, epsilonPerQuery: 2, departmentShare: 1 },
       clock(),
     );
-    const orders = [
-      ['north', 'south', 'east'],
-      ['north', 'east', 'south'],
-      ['south', 'north', 'east'],
-      ['south', 'east', 'north'],
-      ['east', 'north', 'south'],
-      ['east', 'south', 'north'],
-    ];
+    const orders = ORDERS;
     const outcomes = await Promise.all(
       orders.map((o) =>
         rule(
@@ -386,14 +388,7 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
     const [count, sum] = [truth[0]!.values[0]!, truth[0]!.values[1]!];
     const persons = new Set(rows.filter((r) => r.region !== 'west' && r.region !== 'tiny').map((r) => r.personId)).size;
     // Equivalent filters written differently: distinct questions, so each gets fresh noise.
-    const orders = [
-      ['north', 'south', 'east'],
-      ['north', 'east', 'south'],
-      ['south', 'north', 'east'],
-      ['south', 'east', 'north'],
-      ['east', 'north', 'south'],
-      ['east', 'south', 'north'],
-    ];
+    const orders = ORDERS;
     const wraps = [
       (f: Filter): Filter => f,
       (f: Filter): Filter => ({ and: [f] }),
