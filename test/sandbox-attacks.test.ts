@@ -260,7 +260,8 @@ describe.each(backends())('sandbox attacks (%s)', (backend) => {
     // Her amount estimated from a sum: the error is the noise, sd √2·bound/ε per statistic (0.1: a
     // query's ε is split over its count, always computed, and its sum).
     const rmse = Math.sqrt(errors.reduce((a, e) => a + e * e, 0) / errors.length);
-    expect(rmse).toBeGreaterThan(0.5 * ((Math.SQRT2 * bound) / epsStat));
+    // (0.35 of it: 30 draws fall under that with probability below 1 in 20,000, simulated.)
+    expect(rmse).toBeGreaterThan(0.35 * ((Math.SQRT2 * bound) / epsStat));
     console.log(
       `sandbox attack trials (${backend}): membership accuracy ${accuracy.toFixed(2)} over ${questions.length} trials (ε-DP bound 0.55); amount estimate RMSE ${Math.round(rmse)} yuan for a 40000 yuan claim`,
     );
@@ -328,7 +329,11 @@ describe.each(backends())('sandbox attacks (%s)', (backend) => {
         `count error median ${(100 * median(countErr)).toFixed(1)}%, p95 ${(100 * p95(countErr)).toFixed(1)}%; sum error median ${(100 * median(sumErr)).toFixed(1)}%, p95 ${(100 * p95(sumErr)).toFixed(1)}%`,
     );
     expect(countErr.length).toBeGreaterThanOrEqual(45);
-    expect(p95(countErr)).toBeLessThanOrEqual(0.035);
-    expect(p95(sumErr)).toBeLessThanOrEqual(0.2);
+    // Bounds a correct mechanism crosses with probability under 1e-4 (simulated): medians within the
+    // issue's ±2% / ±10%, the 95th percentiles within 5% / 30%.
+    expect(median(countErr)).toBeLessThanOrEqual(0.02);
+    expect(median(sumErr)).toBeLessThanOrEqual(0.1);
+    expect(p95(countErr)).toBeLessThanOrEqual(0.05);
+    expect(p95(sumErr)).toBeLessThanOrEqual(0.3);
   });
 });
