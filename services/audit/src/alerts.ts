@@ -440,18 +440,18 @@ const toReview = (r: ReviewRow): AuditAlertReview => ({
 // The latest review of an alert (reviews are only appended: the highest id is the latest).
 const latestReviewId = sql`(select max(r.id) from alert_reviews r where r.alert_id = ${alerts.id})`;
 
-export async function listAlerts(
-  db: Db,
-  q: {
-    kind?: AuditAlertKind;
-    sub?: string;
-    dept?: string;
-    since?: string;
-    status?: 'open' | 'reviewed';
-    first?: number;
-    after?: string;
-  },
-): Promise<AuditAlertPage> {
+/** The filters of an alert search (GET /alerts). */
+export interface AlertsQuery {
+  kind?: AuditAlertKind;
+  sub?: string;
+  dept?: string;
+  since?: string;
+  status?: 'open' | 'reviewed';
+  first?: number;
+  after?: string;
+}
+
+export async function listAlerts(db: Db, q: AlertsQuery): Promise<AuditAlertPage> {
   const conds: SQL[] = [];
   if (q.kind) conds.push(eq(alerts.kind, q.kind));
   if (q.sub) conds.push(eq(alerts.actorSub, q.sub));

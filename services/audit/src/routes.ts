@@ -1,13 +1,13 @@
 import { Readable } from 'node:stream';
 import { ref } from '@govshare/contracts';
-import type { AuditAlertKind, AuditAlertReviewRequest, AuditEvent, AuditEventsQuery } from '@govshare/contracts';
+import type { AuditAlertReviewRequest, AuditEvent, AuditEventsQuery } from '@govshare/contracts';
 import type { JWK } from 'jose';
 import type { Db, createServiceApp } from '@govshare/platform';
 
 type FastifyInstance = ReturnType<typeof createServiceApp>;
 import { isAccepted, type AuditLog } from './append.ts';
 import type { Checkpointer } from './checkpoints.ts';
-import { listAlerts, reviewAlert } from './alerts.ts';
+import { listAlerts, reviewAlert, type AlertsQuery } from './alerts.ts';
 import { prepareExport, type ExportQuery } from './export.ts';
 import { getConsistencyProof, getInclusionProof } from './proofs.ts';
 import { lookupSubject, searchEvents } from './search.ts';
@@ -77,17 +77,9 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     async (req) => getConsistencyProof(d.db, d.log, d.checkpoints, req.query),
   );
 
-  app.get<{
-    Querystring: {
-      kind?: AuditAlertKind;
-      sub?: string;
-      dept?: string;
-      since?: string;
-      status?: 'open' | 'reviewed';
-      first?: number;
-      after?: string;
-    };
-  }>('/alerts', { schema: { querystring: api('AlertsQuery') } }, async (req) => listAlerts(d.db, req.query));
+  app.get<{ Querystring: AlertsQuery }>('/alerts', { schema: { querystring: api('AlertsQuery') } }, async (req) =>
+    listAlerts(d.db, req.query),
+  );
 
   app.post<{ Params: { id: number }; Body: AuditAlertReviewRequest }>(
     '/alerts/:id/reviews',

@@ -56,7 +56,8 @@ const EPS_SLACK = 1e-9;
 
 type Tx = Pick<CatalogDb, 'select' | 'insert' | 'update' | 'execute'>;
 
-async function settingsOf(
+/** A dataset's sandbox settings (its row in sandbox_budgets, else the defaults). */
+export async function settingsOf(
   db: Tx,
   datasetId: string,
   defaults: PrivacyDefaults,

@@ -97,7 +97,7 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
   afterAll(() => close?.());
 
   /** Exact figures from the raw rows, per subject as the sandbox counts them. */
-  function exactly(data: Row[], regions: string[] | undefined, grouped: boolean, k = 10) {
+  function exactly(data: Row[], regions: string[] | undefined, grouped: boolean, k = 10, dominance = 0.5) {
     const hits = data.filter((r) => !regions || regions.includes(r.region));
     const persons = (xs: Row[]) => new Set(xs.map((r) => r.personId.toUpperCase()));
     if (persons(hits).size < k || (regions && persons(data).size - persons(hits).size < k)) return 'query-set-size';
@@ -108,7 +108,7 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
         const per = new Map<string, number>();
         for (const r of xs) per.set(r.personId, (per.get(r.personId) ?? 0) + r.amount);
         const total = xs.reduce((a, r) => a + r.amount, 0);
-        return persons(xs).size >= k && Math.max(...per.values()) <= 0.5 * total;
+        return persons(xs).size >= k && Math.max(...per.values()) <= dominance * total;
       })
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, xs]) => {
@@ -147,6 +147,22 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
       ),
       { numRuns: 30 },
     );
+  });
+
+  it('exact sums follow the dataset’s dominance share: a group where one person is more of the total is left out', async () => {
+    await datasetOf('open-dominance', 'OWN', 'INTERNAL', PUBLIC, rows);
+    const q: SandboxQuery = {
+      callerDept: 'OWN',
+      dataset: 'open-dominance',
+      groupBy: ['region'],
+      measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }, { fn: 'min', field: 'amount' }],
+    };
+    const before = await runSandboxQuery(db, q);
+    await setSandboxBudget(db, 'open-dominance', { by: 'admin', dominanceShare: 0.05 }, new Date());
+    const after = await runSandboxQuery(db, q);
+    const want = exactly(rows, undefined, true, 10, 0.05) as { key: object }[];
+    expect(after.groups).toEqual(want);
+    expect(after.groups.length).toBeLessThan(before.groups.length); // the share made a difference
   });
 
   it('refuses what would single out a subject: non-dimensions, identifiers, MIN/MAX and unbounded sums of private data; generic reasons', async () => {

@@ -16,7 +16,13 @@ import { compiledFor, type CatalogDb, type DatasetRow } from './datasets.ts';
 import { checkFilter, filterToSql } from './records-query.ts';
 import { datasets, records, sandboxQueries, sandboxReleases } from './schema.ts';
 import { DAY_MS, systemClock, type Clock } from './deadlines.ts';
-import { answerPrivately, DEFAULT_PRIVACY, RELEASE_ACCOUNT, type PrivacyDefaults } from './sandbox-privacy.ts';
+import {
+  answerPrivately,
+  DEFAULT_PRIVACY,
+  RELEASE_ACCOUNT,
+  settingsOf,
+  type PrivacyDefaults,
+} from './sandbox-privacy.ts';
 import type { RandomSource } from './privacy/discrete-laplace.ts';
 
 export const DEFAULT_K = 10;
@@ -385,22 +391,23 @@ export async function runSandboxQuery(
   const narrowed = !!(q.where || q.join?.where);
   if (pop.filtered < k || (narrowed && pop.whole - pop.filtered < k)) refuseGenerically('query-set-size');
   const touched = pop.touched.length ? { touchedSubjects: pop.touched } : {};
+  const defaults = { ...DEFAULT_PRIVACY, ...opts.privacy };
   if (plan.private) {
     const account = opts.release ? RELEASE_ACCOUNT : q.callerDept;
     const result = await answerPrivately(db, plan, {
       k,
       now,
       account,
-      defaults: { ...DEFAULT_PRIVACY, ...opts.privacy },
+      defaults,
       rng: opts.rng,
       standard: opts.release,
     });
     return { ...result, ...touched };
   }
-  return {
-    ...(await answerExactly(db, plan, k, now, { ...DEFAULT_PRIVACY, ...opts.privacy }.dominanceShare)),
-    ...touched,
-  };
+  // The dominance share is the dataset's setting (the strictest of a join's two).
+  const settings = await Promise.all(plan.sides.map((side) => settingsOf(db, side.ds.id, defaults)));
+  const dominanceShare = Math.min(...settings.map((x) => x.dominanceShare));
+  return { ...(await answerExactly(db, plan, k, now, dominanceShare)), ...touched };
 }
 
 /** Exact answers (public data, or the owner's): groups under k left out, dominance for sums, overlap control. */
