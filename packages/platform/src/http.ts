@@ -61,6 +61,7 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
     app.addHook('onRequest', async (req) => {
       if (req.url === '/healthz' || req.url === '/readyz') return;
       const caller = await verify(req.headers.authorization);
+      (req as FastifyRequest & { serviceCaller?: JWTPayload }).serviceCaller = caller;
       if (mayCall && !mayCall(caller, req))
         throw new AppError('FORBIDDEN', `service "${caller.sub}" may not call ${req.method} ${req.url.split('?')[0]}`);
     });

@@ -7,3 +7,4 @@ export * from './http.ts';
 export * from './service-client.ts';
 export * from './keys.ts';
 export * from './masking.ts';
+export * from './module-face.ts';

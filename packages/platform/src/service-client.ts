@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { assertContract, ContractViolation } from '@govshare/contracts';
 import { AppError, codeForStatus } from './errors.ts';
@@ -22,12 +23,14 @@ export interface CallOptions {
   raw?: { body: NodeJS.ReadableStream | Buffer | string; contentType: string };
   /** Contract the response body must satisfy; checked on receipt. */
   responseSchema?: string;
+  /** Extra request headers (a face's caller and upload parameters). */
+  headers?: Record<string, string>;
 }
 
 export interface ServiceClient {
   call<T>(opts: CallOptions): Promise<T>;
   /** Like call, but hands back the reply body as a stream (exports); errors still become AppErrors. */
-  stream(opts: Omit<CallOptions, 'responseSchema'>): Promise<{ contentType: string; body: NodeJS.ReadableStream }>;
+  stream(opts: Omit<CallOptions, 'responseSchema'>): Promise<{ contentType: string; body: Readable }>;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   const timeout = opts.timeoutMs ?? 10_000;
   const send = async (c: Omit<CallOptions, 'responseSchema'>) => {
     const headers: Record<string, string> = {
+      ...c.headers,
       authorization: `Bearer ${await opts.signer.tokenFor(opts.service)}`,
       [REQUEST_ID_HEADER]: c.requestId,
     };
@@ -111,7 +115,10 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
         }
         throw failure(res.statusCode, parsed);
       }
-      return { contentType: String(res.headers['content-type'] ?? 'application/octet-stream'), body: res.body };
+      return {
+        contentType: String(res.headers['content-type'] ?? 'application/octet-stream'),
+        body: res.body as unknown as Readable,
+      };
     },
     close: () => dispatcher.close(),
   };
