@@ -101,12 +101,10 @@ export interface RecordsQuery {
   first?: number;
   after?: string;
   withTotal?: boolean;
-  /** The access context the caller decided on; a stale one is refused (CONFLICT, rule access-stale). */
-  access?: { version: string; grantId?: string };
 }
 
 export interface StoredRecord {
-  /** Catalog record id (decimal string); set on export lines (GET /datasets/:id/records/export), the resume point for ?after=. */
+  /** Catalog record id (decimal string); set on export lines (the catalog's exportRecords), the resume point for `after`. */
   id?: string;
   key: string;
   version: number;
@@ -163,7 +161,6 @@ export interface GrantCreate {
   unmaskedFields?: string[];
   purpose: string;
   expiresAt: string;
-  createdBy: string;
 }
 
 export interface AuditActor {
@@ -336,6 +333,7 @@ export interface FieldProblem {
   message: string;
 }
 
+/** Who acts on an access request: the verified caller (never a field of the request). */
 export interface AccessActor {
   sub: string;
   dept: string;
@@ -381,8 +379,6 @@ export interface AccessRequestCreate {
   /** Optional: the gateway derives it from the idempotency key so the audit names it before filing. */
   id?: string;
   datasetId: string;
-  requesterDept: string;
-  requestedBy: string;
   purpose: string;
   legalBasis: string;
   fields: DeclaredField[];
@@ -392,8 +388,8 @@ export interface AccessRequestCreate {
   idempotencyKey?: string;
 }
 
+/** A state change of an access request; who makes it is the verified caller. */
 export interface AccessTransition {
-  actor: AccessActor;
   idempotencyKey?: string;
 }
 export interface AccessTransfer extends AccessTransition {
@@ -457,8 +453,8 @@ export interface GovernanceFigures {
 
 export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max';
 
+/** An aggregate query; the asking department is the verified caller's. */
 export interface SandboxQuery {
-  callerDept: string;
   dataset: string;
   where?: Filter;
   join?: { dataset: string; on: string; where?: Filter };
@@ -515,8 +511,8 @@ export interface SandboxBudget {
   updatedAt?: string;
 }
 
+/** A change of a dataset's privacy budget; who made it is the verified caller. */
 export interface SandboxBudgetUpdate {
-  by: string;
   epsilonPerYear?: number;
   epsilonPerQuery?: number;
   departmentShare?: number;
@@ -525,7 +521,7 @@ export interface SandboxBudgetUpdate {
 
 export interface SandboxStandardRelease {
   digest: string;
-  query: Omit<SandboxQuery, 'callerDept'>;
+  query: SandboxQuery;
   result: SandboxResult;
   epsilon: number;
   at: string;
