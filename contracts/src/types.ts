@@ -88,6 +88,12 @@ export interface DatasetListQuery {
   after?: string;
 }
 
+/** A dataset and the active grants one department holds on it: what a read is decided on. */
+export interface AccessContext {
+  dataset: Dataset;
+  grants: Grant[];
+}
+
 export interface DatasetPage {
   datasets: Dataset[];
   totalCount: number;

@@ -9,8 +9,10 @@ import {
   createServiceClient,
   createServiceTokenSigner,
   openDatabase,
+  remoteFace,
   type Logger,
 } from '@govshare/platform';
+import { catalogFaceSpec, type CatalogFace } from '@govshare/catalog';
 import { createAuditRecorder } from './audit-recorder.ts';
 import { createGrantFactRecorder } from './operations/grant-facts.ts';
 import type { GatewayDeps } from './deps.ts';
@@ -29,7 +31,12 @@ import { createTokenVerifier } from './tokens/verify-token.ts';
 const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
 export interface GatewayOptions {
-  catalogUrl: string;
+  /** The catalog in this process (openCatalogModule's face); without it, the catalog service at catalogUrl. */
+  catalog?: CatalogFace;
+  /** With `catalog`: its readiness (openCatalogModule's ready), part of the gateway's /readyz. */
+  catalogReady?: () => Promise<void>;
+  /** The catalog service, when it runs as its own process (required without `catalog`). */
+  catalogUrl?: string;
   auditUrl: string;
   /** How long the gateway waits for an audit acknowledgement (default 5000 ms). */
   auditTimeoutMs?: number;
@@ -84,7 +91,10 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   });
   const revocations = await loadRevocations(database.db);
   const signer = createServiceTokenSigner(o.servicePrivateJwk);
-  const catalog = createServiceClient({ service: 'catalog', baseUrl: o.catalogUrl, signer });
+  const catalogUrl = o.catalog ? undefined : o.catalogUrl;
+  if (!o.catalog && !catalogUrl) throw new Error('gateway: a catalog face or catalogUrl is required');
+  const catalogClient = catalogUrl ? createServiceClient({ service: 'catalog', baseUrl: catalogUrl, signer }) : undefined;
+  const catalog: CatalogFace = o.catalog ?? remoteFace(catalogFaceSpec, catalogClient!);
   const auditClient = createServiceClient({
     service: 'audit',
     baseUrl: o.auditUrl,
@@ -130,7 +140,10 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     logger,
     bodyLimit: limits.bodyBytes,
     ready: async () =>
-      void (await Promise.all([dependencyReady('catalog', o.catalogUrl), dependencyReady('audit', o.auditUrl)])),
+      void (await Promise.all([
+        catalogUrl ? dependencyReady('catalog', catalogUrl) : o.catalogReady?.(),
+        dependencyReady('audit', o.auditUrl),
+      ])),
   });
 
   app.get('/.well-known/jwks.json', async () => o.publishedJwks ?? { keys: [] });
@@ -179,7 +192,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
       await app.close();
       revocations.stop();
       deps.grantFacts.stop();
-      await Promise.all([catalog.close(), auditClient.close(), quality?.close()]);
+      await Promise.all([catalogClient?.close(), auditClient.close(), quality?.close()]);
       await database.close();
     },
   };

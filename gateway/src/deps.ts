@@ -1,4 +1,5 @@
-import type { Logger, ServiceClient } from '@govshare/platform';
+import type { CallContext, Logger, ServiceClient } from '@govshare/platform';
+import type { CatalogFace } from '@govshare/catalog';
 import type { AuditRecorder } from './audit-recorder.ts';
 import type { Caller } from './caller.ts';
 import type { GrantFactRecorder } from './operations/grant-facts.ts';
@@ -6,7 +7,8 @@ import type { Revocations } from './tokens/revocations.ts';
 
 /** What the gateway's operations need; built once in app.ts. */
 export interface GatewayDeps {
-  catalog: ServiceClient;
+  /** The catalog's functions: in this process, or the catalog service over HTTP (the same face). */
+  catalog: CatalogFace;
   audit: AuditRecorder;
   /** Records what the audit needs to know of each grant (id, purpose, expiry, revocation), and sweeps for lost ones. */
   grantFacts: GrantFactRecorder;
@@ -26,4 +28,12 @@ export interface RequestScope {
   client?: string;
   /** Aborted when the client closes the request before its response was written. */
   signal?: AbortSignal;
+}
+
+/** What a module is told of the request it serves: its id, and the verified caller it acts for. */
+export function callContext(scope: RequestScope): CallContext {
+  return {
+    requestId: scope.requestId,
+    caller: { sub: scope.caller.sub, dept: scope.caller.dept, roles: [...scope.caller.roles] },
+  };
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../deps.ts';
 import { assertMode, ingestRecords } from '../operations/ingest.ts';
@@ -9,7 +10,8 @@ const STREAM_TYPES = ['application/x-ndjson', 'text/csv'] as const;
 /**
  * File upload for large batches: POST /datasets/:id/records?mode=append|replace[&confirmEmpty=true]
  * with an NDJSON or CSV body (`; charset=gb18030` or `gbk` for files in those encodings, UTF-8
- * otherwise). Streamed through to the catalog, which decodes, checks and applies it all or nothing.
+ * otherwise). Streamed through to the catalog's ingestUpload, which decodes, checks and applies it
+ * all or nothing.
  */
 export function registerIngestRoute(app: FastifyInstance, deps: GatewayDeps, verify: TokenVerifier, maxBytes: number) {
   app.addContentTypeParser([...STREAM_TYPES], (_req, payload, done) => done(null, payload));
@@ -47,7 +49,7 @@ export function registerIngestRoute(app: FastifyInstance, deps: GatewayDeps, ver
       const result = await ingestRecords(deps, scope, req.params.id, assertMode(req.query.mode ?? 'append'), {
         kind: 'stream',
         contentType, // with its charset: the catalog decodes
-        body: req.body as NodeJS.ReadableStream,
+        body: req.body as Readable,
         confirmEmpty: req.query.confirmEmpty === true,
       });
       return reply.send(result);

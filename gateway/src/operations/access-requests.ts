@@ -5,27 +5,19 @@
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5, validate as isUuid } from 'uuid';
 import { AppError } from '@govshare/platform';
-import {
-  ref,
-  type AccessRequest,
-  type AccessRequestCreate,
-  type AccessSettings,
-  type DeclaredField,
-  type FieldProblem,
-  type GovernanceFigures,
-  type RejectReasonCode,
+import type {
+  AccessRequest,
+  AccessRequestCreate,
+  AccessSettings,
+  DeclaredField,
+  FieldProblem,
+  GovernanceFigures,
+  RejectReasonCode,
 } from '@govshare/contracts';
+import type { AccessRequestListQuery } from '@govshare/catalog';
 import { hasRole } from '../caller.ts';
-import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
-
-const AR = (def?: string) => ref('access-request.v1.json', def);
-
-const actorOf = (scope: RequestScope) => ({
-  sub: scope.caller.sub,
-  dept: scope.caller.dept,
-  roles: [...scope.caller.roles],
-});
 
 function needRole(scope: RequestScope, roles: ('consumer' | 'steward' | 'admin')[], what: string): void {
   if (!hasRole(scope.caller, ...roles)) throw new AppError('FORBIDDEN', `${what} needs the role ${roles.join(' or ')}`);
@@ -49,8 +41,8 @@ export function requestIdFor(dept: string, idempotencyKey?: string): string {
 const naming = (id: string): { accessRequestId?: string; filter?: Record<string, unknown> } =>
   isUuid(id) ? { accessRequestId: id } : { filter: { accessRequestId: id } };
 
-/** What a caller files; the requester and the request id come from the token and the idempotency key. */
-export type FileAccessRequestInput = Omit<AccessRequestCreate, 'id' | 'requesterDept' | 'requestedBy'>;
+/** What a caller files; the request id comes from the idempotency key, the requester is the caller (the catalog takes it from the call). */
+export type FileAccessRequestInput = Omit<AccessRequestCreate, 'id'>;
 
 export function fileAccessRequest(
   deps: GatewayDeps,
@@ -75,14 +67,7 @@ export function fileAccessRequest(
       },
     },
     () => needRole(scope, ['consumer', 'steward'], 'filing an access request'),
-    () =>
-      deps.catalog.call<AccessRequest>({
-        method: 'POST',
-        path: '/access-requests',
-        requestId: scope.requestId,
-        body: { ...input, id, requesterDept: scope.caller.dept, requestedBy: scope.caller.sub },
-        responseSchema: AR(),
-      }),
+    () => deps.catalog.fileAccessRequest({ ...input, id }, callContext(scope)),
   );
 }
 
@@ -133,13 +118,8 @@ export function changeAccessRequest(
         `${kind} of an access request`,
       ),
     async () => {
-      const result = await deps.catalog.call<AccessRequest>({
-        method: 'POST',
-        path: `/access-requests/${encodeURIComponent(id)}/${kind}`,
-        requestId: scope.requestId,
-        body: { actor: actorOf(scope), ...body, ...(idempotencyKey ? { idempotencyKey } : {}) },
-        responseSchema: AR(),
-      });
+      // Who makes the change is the caller the catalog is told of, never a field of the change.
+      const result = await applyChange(deps, scope, id, change, idempotencyKey);
       // The grant the approval created or the revocation ended, tied to the request (the intent above
       // could not name the grant); the audit service checks later uses against these.
       if (kind === 'approve' && result.grant) {
@@ -157,6 +137,35 @@ export function changeAccessRequest(
     },
   );
 }
+
+function applyChange(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  id: string,
+  change: Change,
+  idempotencyKey?: string,
+): Promise<AccessRequest> {
+  const ctx = callContext(scope);
+  const key = idempotencyKey ? { idempotencyKey } : {};
+  switch (change.kind) {
+    case 'transfer':
+      return deps.catalog.transferAccessRequest({ id, to: change.to, reason: change.reason, ...key }, ctx);
+    case 'approve': {
+      const { kind: _k, ...decision } = change;
+      return deps.catalog.approveAccessRequest({ id, ...defined(decision), ...key }, ctx);
+    }
+    case 'reject':
+      return deps.catalog.rejectAccessRequest({ id, code: change.code, text: change.text, ...key }, ctx);
+    case 'withdraw':
+      return deps.catalog.withdrawAccessRequest({ id, ...key }, ctx);
+    case 'revoke-grant':
+      return deps.catalog.revokeAccessRequestGrant({ id, reason: change.reason, ...key }, ctx);
+  }
+}
+
+/** The entries that are set (a GraphQL input's absent optional fields arrive as undefined or null). */
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
 
 export type AccessRequestBox = 'filed' | 'received' | 'all';
 
@@ -196,25 +205,20 @@ export function listAccessRequests(
         if (box === 'received')
           throw new AppError('FORBIDDEN', 'requests received by your department are for its stewards');
       }
-      const params = new URLSearchParams();
+      const query: AccessRequestListQuery = {};
       if (dept) {
-        if (box === 'filed' || (!admin && !hasRole(scope.caller, 'steward'))) params.set('requesterDept', dept);
-        else if (box === 'received') params.set('ownerDept', dept);
-        else params.set('involvingDept', dept);
+        if (box === 'filed' || (!admin && !hasRole(scope.caller, 'steward'))) query.requesterDept = dept;
+        else if (box === 'received') query.ownerDept = dept;
+        else query.involvingDept = dept;
       } else if (box !== 'all') {
         throw new AppError('BAD_USER_INPUT', 'dept: name a department to see its filed or received requests');
       }
-      if (q.status) params.set('status', q.status);
-      if (q.overdueOnly) params.set('overdue', 'true');
-      if (q.datasetId) params.set('datasetId', q.datasetId);
-      if (q.assignedToMe) params.set('assignee', scope.caller.sub);
-      params.set('first', String(Math.min(Math.max(q.first ?? 100, 1), 500)));
-      const { requests } = await deps.catalog.call<{ requests: AccessRequest[] }>({
-        method: 'GET',
-        path: `/access-requests?${params}`,
-        requestId: scope.requestId,
-        responseSchema: AR('List'),
-      });
+      if (q.status) query.status = q.status as AccessRequestListQuery['status'];
+      if (q.overdueOnly) query.overdue = true;
+      if (q.datasetId) query.datasetId = q.datasetId;
+      if (q.assignedToMe) query.assignee = scope.caller.sub;
+      query.first = Math.min(Math.max(q.first ?? 100, 1), 500);
+      const { requests } = await deps.catalog.listAccessRequests(query, callContext(scope));
       return { result: requests, details: { recordCount: requests.length } };
     },
   );
@@ -223,12 +227,7 @@ export function listAccessRequests(
 export function getAccessRequest(deps: GatewayDeps, scope: RequestScope, id: string): Promise<AccessRequest> {
   return auditedRead(deps, scope, 'access.read', naming(id), async () => {
     needRole(scope, ['consumer', 'steward', 'admin'], 'reading an access request');
-    const r = await deps.catalog.call<AccessRequest>({
-      method: 'GET',
-      path: `/access-requests/${encodeURIComponent(id)}`,
-      requestId: scope.requestId,
-      responseSchema: AR(),
-    });
+    const r = await deps.catalog.getAccessRequest({ id }, callContext(scope));
     const visible =
       hasRole(scope.caller, 'admin') ||
       r.requesterDept === scope.caller.dept ||
@@ -247,14 +246,10 @@ export function overdueAccessRequests(deps: GatewayDeps, scope: RequestScope, de
     if (dept && !admin && dept !== scope.caller.dept)
       throw new AppError('FORBIDDEN', `only an admin may see another department's overdue requests`);
     const owner = dept ?? (admin ? undefined : scope.caller.dept);
-    const params = new URLSearchParams({ overdue: 'true', first: '500' });
-    if (owner) params.set('ownerDept', owner);
-    const { requests } = await deps.catalog.call<{ requests: AccessRequest[] }>({
-      method: 'GET',
-      path: `/access-requests?${params}`,
-      requestId: scope.requestId,
-      responseSchema: AR('List'),
-    });
+    const { requests } = await deps.catalog.listAccessRequests(
+      { overdue: true, first: 500, ...(owner ? { ownerDept: owner } : {}) },
+      callContext(scope),
+    );
     return { result: requests, details: { recordCount: requests.length } };
   });
 }
@@ -272,13 +267,7 @@ export function checkAccessFields(
     'access.checkFields',
     { dataset: datasetId, fields: fields.map((f) => f.name) },
     async () => {
-      const result = await deps.catalog.call<{ ok: boolean; problems: FieldProblem[] }>({
-        method: 'POST',
-        path: '/access-requests/check',
-        requestId: scope.requestId,
-        body: { datasetId, fields, unmaskedFields },
-        responseSchema: AR('FieldCheckResult'),
-      });
+      const result = await deps.catalog.checkAccessFields({ datasetId, fields, unmaskedFields }, callContext(scope));
       return { result };
     },
   );
@@ -286,12 +275,7 @@ export function checkAccessFields(
 
 export function getAccessSettings(deps: GatewayDeps, scope: RequestScope, dept: string): Promise<AccessSettings> {
   return auditedRead(deps, scope, 'access.settings', { filter: { dept } }, async () => {
-    const result = await deps.catalog.call<AccessSettings>({
-      method: 'GET',
-      path: `/access-settings/${encodeURIComponent(dept)}`,
-      requestId: scope.requestId,
-      responseSchema: AR('Settings'),
-    });
+    const result = await deps.catalog.getAccessSettings({ dept }, callContext(scope));
     return { result };
   });
 }
@@ -308,14 +292,7 @@ export function setAccessSettings(
     'access.setSettings',
     { filter: { dept, ...update } },
     () => needRole(scope, ['admin'], 'changing access settings'),
-    () =>
-      deps.catalog.call<AccessSettings>({
-        method: 'PUT',
-        path: `/access-settings/${encodeURIComponent(dept)}`,
-        requestId: scope.requestId,
-        body: update,
-        responseSchema: AR('Settings'),
-      }),
+    () => deps.catalog.setAccessSettings({ dept, ...defined(update) }, callContext(scope)),
   );
 }
 
@@ -331,15 +308,10 @@ export function governanceFigures(
     needRole(scope, ['steward', 'admin'], 'governance figures');
     if (!hasRole(scope.caller, 'admin') && target !== scope.caller.dept)
       throw new AppError('FORBIDDEN', `only an admin may see another department's governance figures`);
-    const params = new URLSearchParams();
-    if (period.from) params.set('from', period.from);
-    if (period.to) params.set('to', period.to);
-    const result = await deps.catalog.call<GovernanceFigures>({
-      method: 'GET',
-      path: `/governance/${encodeURIComponent(target)}?${params}`,
-      requestId: scope.requestId,
-      responseSchema: AR('Governance'),
-    });
+    const result = await deps.catalog.governanceFigures(
+      { dept: target, ...(period.from ? { from: period.from } : {}), ...(period.to ? { to: period.to } : {}) },
+      callContext(scope),
+    );
     return { result };
   });
 }

@@ -1,15 +1,14 @@
 import { AppError } from '@govshare/platform';
-import {
-  ref,
-  type Dataset,
-  type DatasetCreate,
-  type DatasetListQuery,
-  type DatasetPage,
-  type Department,
-  type DatasetSchema,
+import type {
+  Dataset,
+  DatasetCreate,
+  DatasetListQuery,
+  DatasetPage,
+  Department,
+  DatasetSchema,
 } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
-import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { accessLevel, type AccessLevel } from '../policy/access-policy.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
 import { activeGrantsOf, loadAccessContext } from './catalog-reads.ts';
@@ -21,14 +20,7 @@ export function listDepartments(
   deps: Pick<GatewayDeps, 'catalog'>,
   scope: Pick<RequestScope, 'requestId'>,
 ): Promise<Department[]> {
-  return deps.catalog
-    .call<{ departments: Department[] }>({
-      method: 'GET',
-      path: '/departments',
-      requestId: scope.requestId,
-      responseSchema: ref('department.v1.json', 'List'),
-    })
-    .then((r) => r.departments);
+  return deps.catalog.listDepartments({}, { requestId: scope.requestId }).then((r) => r.departments);
 }
 
 /** The catalog is visible to every department; each entry says what the caller may do with it. */
@@ -37,16 +29,12 @@ export async function listDatasets(
   scope: RequestScope,
   q: DatasetListQuery,
 ): Promise<Omit<DatasetPage, 'datasets'> & { datasets: DatasetView[] }> {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null) params.set(k, String(v));
+  const query = Object.fromEntries(
+    Object.entries(q).filter(([, v]) => v !== undefined && v !== null),
+  ) as DatasetListQuery;
   return auditedRead(deps, scope, 'datasets.list', {}, async () => {
     const [page, grants] = await Promise.all([
-      deps.catalog.call<DatasetPage>({
-        method: 'GET',
-        path: `/datasets?${params}`,
-        requestId: scope.requestId,
-        responseSchema: ref('dataset.v1.json', 'Page'),
-      }),
+      deps.catalog.listDatasets(query, callContext(scope)),
       activeGrantsOf(deps, scope),
     ]);
     const datasets = page.datasets.map((d) => ({
@@ -90,14 +78,7 @@ export function createDataset(deps: GatewayDeps, scope: RequestScope, input: Dat
     'datasets.create',
     { dataset: input.id },
     () => requireStewardOf(scope, input.ownerDept),
-    () =>
-      deps.catalog.call<Dataset>({
-        method: 'POST',
-        path: '/datasets',
-        requestId: scope.requestId,
-        body: input,
-        responseSchema: ref('dataset.v1.json'),
-      }),
+    () => deps.catalog.createDataset(input, callContext(scope)),
   );
 }
 
@@ -114,23 +95,10 @@ export async function updateDatasetSchema(
     'datasets.updateSchema',
     { dataset: id },
     async () => {
-      ownerDept = (
-        await deps.catalog.call<Dataset>({
-          method: 'GET',
-          path: `/datasets/${encodeURIComponent(id)}`,
-          requestId: scope.requestId,
-        })
-      ).ownerDept;
+      ownerDept = (await deps.catalog.getDataset({ id }, callContext(scope))).ownerDept;
       requireStewardOf(scope, ownerDept);
     },
-    () =>
-      deps.catalog.call<Dataset>({
-        method: 'PUT',
-        path: `/datasets/${encodeURIComponent(id)}/schema`,
-        requestId: scope.requestId,
-        body: { schema },
-        responseSchema: ref('dataset.v1.json'),
-      }),
+    () => deps.catalog.changeSchema({ id, schema }, callContext(scope)),
   );
 }
 

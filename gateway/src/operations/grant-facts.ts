@@ -8,7 +8,7 @@
 // 30 s) the grants created or revoked in the last 10 minutes. A lost fact is late, never missing.
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
-import { ref, type AuditEvent, type Grant } from '@govshare/contracts';
+import type { AuditEvent, Grant } from '@govshare/contracts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { auditEvent } from './audited.ts';
 
@@ -117,15 +117,11 @@ export function createGrantFactRecorder(
     const requestId = `grant-facts-sweep-${randomUUID()}`;
     const started = Date.now();
     const full = lastFull === undefined || started - lastFull >= fullEveryMs;
-    const path = full
-      ? '/grants'
-      : `/grants?changedSince=${encodeURIComponent(new Date(started - recentMs).toISOString())}`;
-    const { grants } = await deps.catalog.call<{ grants: Grant[] }>({
-      method: 'GET',
-      path,
-      requestId,
-      responseSchema: ref('grant.v1.json', 'List'),
-    });
+    // The hub's own call: no caller.
+    const { grants } = await deps.catalog.listGrants(
+      full ? {} : { changedSince: new Date(started - recentMs).toISOString() },
+      { requestId },
+    );
     const due = dueGrantFacts(grants, acknowledged, requestId);
     // All at once: the recorder coalesces concurrent events into few calls.
     await Promise.all(due.map((e) => deps.audit.record(e).then(() => acknowledged.add(e.id))));

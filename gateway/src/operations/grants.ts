@@ -1,18 +1,15 @@
 import { AppError } from '@govshare/platform';
-import { ref, type Grant, type GrantCreate } from '@govshare/contracts';
+import type { Grant, GrantCreate } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
-import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
 
 function requireAdmin(scope: RequestScope) {
   if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin may manage grants');
 }
 
-export function createGrant(
-  deps: GatewayDeps,
-  scope: RequestScope,
-  input: Omit<GrantCreate, 'createdBy'>,
-): Promise<Grant> {
+/** The catalog records the caller (`sub@dept`) as the grant's creator. */
+export function createGrant(deps: GatewayDeps, scope: RequestScope, input: GrantCreate): Promise<Grant> {
   return auditedWrite(
     deps,
     scope,
@@ -20,13 +17,7 @@ export function createGrant(
     { dataset: input.datasetId, purpose: input.purpose },
     () => requireAdmin(scope),
     async () => {
-      const grant = await deps.catalog.call<Grant>({
-        method: 'POST',
-        path: '/grants',
-        requestId: scope.requestId,
-        body: { ...input, createdBy: `${scope.caller.sub}@${scope.caller.dept}` },
-        responseSchema: ref('grant.v1.json'),
-      });
+      const grant = await deps.catalog.createGrant(input, callContext(scope));
       // The intent above could not know the grant's id: tie id, purpose and expiry together for the audit's alert rules.
       await deps.grantFacts.created(scope, grant, 'grants.created');
       return grant;
@@ -42,12 +33,7 @@ export function revokeGrant(deps: GatewayDeps, scope: RequestScope, id: string):
     { grantId: id },
     () => requireAdmin(scope),
     async () => {
-      const grant = await deps.catalog.call<Grant>({
-        method: 'POST',
-        path: `/grants/${encodeURIComponent(id)}/revoke`,
-        requestId: scope.requestId,
-        responseSchema: ref('grant.v1.json'),
-      });
+      const grant = await deps.catalog.revokeGrant({ id }, callContext(scope));
       await deps.grantFacts.revoked(scope, grant, 'grants.revoked');
       return grant;
     },
@@ -61,17 +47,16 @@ export function listGrants(
   filter: { datasetId?: string; activeOnly?: boolean },
 ): Promise<Grant[]> {
   return auditedRead(deps, scope, 'grants.list', filter.datasetId ? { dataset: filter.datasetId } : {}, async () => {
-    const params = new URLSearchParams();
-    if (filter.datasetId) params.set('datasetId', filter.datasetId);
-    if (filter.activeOnly) params.set('active', 'true');
-    if (!hasRole(scope.caller, 'admin') && !hasRole(scope.caller, 'steward'))
-      params.set('granteeDept', scope.caller.dept);
-    const { grants } = await deps.catalog.call<{ grants: Grant[] }>({
-      method: 'GET',
-      path: `/grants?${params}`,
-      requestId: scope.requestId,
-      responseSchema: ref('grant.v1.json', 'List'),
-    });
+    const { grants } = await deps.catalog.listGrants(
+      {
+        ...(filter.datasetId ? { datasetId: filter.datasetId } : {}),
+        ...(filter.activeOnly ? { active: true } : {}),
+        ...(!hasRole(scope.caller, 'admin') && !hasRole(scope.caller, 'steward')
+          ? { granteeDept: scope.caller.dept }
+          : {}),
+      },
+      callContext(scope),
+    );
     let visible = grants;
     if (!hasRole(scope.caller, 'admin')) {
       // A steward also sees grants on datasets its department owns; the catalog listing does not say the owner, so ask once.
@@ -80,11 +65,7 @@ export function listGrants(
         const ids = [...new Set(grants.map((g) => g.datasetId))];
         await Promise.all(
           ids.map(async (id) => {
-            const d = await deps.catalog.call<{ ownerDept: string }>({
-              method: 'GET',
-              path: `/datasets/${encodeURIComponent(id)}`,
-              requestId: scope.requestId,
-            });
+            const d = await deps.catalog.getDataset({ id }, callContext(scope));
             if (d.ownerDept === scope.caller.dept) owned.add(id);
           }),
         );

@@ -1,13 +1,14 @@
+import type { Readable } from 'node:stream';
 import { AppError } from '@govshare/platform';
-import { ref, type Dataset, type IngestResult } from '@govshare/contracts';
-import type { GatewayDeps, RequestScope } from '../deps.ts';
+import type { IngestResult } from '@govshare/contracts';
+import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedWrite } from './audited.ts';
 import { requireStewardOf } from './datasets.ts';
 
 export type IngestBody = (
   | { kind: 'json'; records: Record<string, unknown>[] }
   /** contentType: text/csv or application/x-ndjson, optionally with a charset (the catalog decodes). */
-  | { kind: 'stream'; contentType: string; body: NodeJS.ReadableStream }
+  | { kind: 'stream'; contentType: string; body: Readable }
 ) & {
   /** `replace` with no records empties the dataset only when this is true. */
   confirmEmpty?: boolean;
@@ -24,39 +25,26 @@ export async function ingestRecords(
   mode: 'append' | 'replace',
   input: IngestBody,
 ): Promise<IngestResult> {
-  let dataset: Dataset | undefined;
   const result = await auditedWrite(
     deps,
     scope,
     'records.ingest',
     { dataset: datasetId, reason: `mode=${mode}${input.confirmEmpty ? ' confirmEmpty' : ''}` },
     async () => {
-      dataset = await deps.catalog.call<Dataset>({
-        method: 'GET',
-        path: `/datasets/${encodeURIComponent(datasetId)}`,
-        requestId: scope.requestId,
-      });
+      const dataset = await deps.catalog.getDataset({ id: datasetId }, callContext(scope));
       requireStewardOf(scope, dataset.ownerDept);
     },
     () => {
-      const path = `/datasets/${encodeURIComponent(datasetId)}/records`;
-      if (input.kind === 'json') {
-        const body = { mode, records: input.records, ...(input.confirmEmpty ? { confirmEmpty: true } : {}) };
-        return deps.catalog.call<IngestResult>({
-          method: 'POST',
-          path,
-          requestId: scope.requestId,
-          body,
-          responseSchema: ref('records.v1.json', 'IngestResult'),
-        });
-      }
-      return deps.catalog.call<IngestResult>({
-        method: 'POST',
-        path: `${path}?mode=${mode}${input.confirmEmpty ? '&confirmEmpty=true' : ''}`,
-        requestId: scope.requestId,
-        raw: { body: input.body, contentType: input.contentType },
-        responseSchema: ref('records.v1.json', 'IngestResult'),
-      });
+      const confirmEmpty = input.confirmEmpty ? { confirmEmpty: true } : {};
+      if (input.kind === 'json')
+        return deps.catalog.ingestBatch(
+          { id: datasetId, mode, records: input.records, ...confirmEmpty },
+          callContext(scope),
+        );
+      return deps.catalog.ingestUpload(
+        { id: datasetId, mode, ...confirmEmpty, upload: { contentType: input.contentType, body: input.body } },
+        callContext(scope),
+      );
     },
   );
   notifyQuality(deps, scope, datasetId);

@@ -1,7 +1,6 @@
 import { AppError } from '@govshare/platform';
-import type { Dataset } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
-import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
 
 function quality(deps: GatewayDeps) {
@@ -10,12 +9,7 @@ function quality(deps: GatewayDeps) {
 }
 
 async function ownerOf(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<string> {
-  const d = await deps.catalog.call<Dataset>({
-    method: 'GET',
-    path: `/datasets/${encodeURIComponent(datasetId)}`,
-    requestId: scope.requestId,
-  });
-  return d.ownerDept;
+  return (await deps.catalog.getDataset({ id: datasetId }, callContext(scope))).ownerDept;
 }
 
 /** Stewards of the owner department and admins see the whole report; others the score and status. */

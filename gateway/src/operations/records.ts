@@ -1,11 +1,11 @@
-import { AppError, isAppError } from '@govshare/platform';
-import { ref, type Dataset, type Filter, type RecordsPage } from '@govshare/contracts';
-import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { AppError } from '@govshare/platform';
+import type { Dataset, Filter } from '@govshare/contracts';
+import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { decideRecordAccess, type AccessBasis } from '../policy/access-policy.ts';
 import { filterFields } from '../policy/filter.ts';
 import { maskHash, maskRecord, type MaskedField } from '../policy/masking.ts';
 import { auditedRead } from './audited.ts';
-import { loadAccessContext, rememberedAccessContext, type AccessContext } from './catalog-reads.ts';
+import { loadAccessContext } from './catalog-reads.ts';
 
 export interface RecordsRequest {
   datasetId: string;
@@ -49,29 +49,42 @@ export function auditedFilter(filter: Filter, subjectFields: readonly string[] |
 }
 
 /**
- * Reads records under the tier policy: decide, fetch only permitted fields, mask, audit (with the
- * subjects returned), then return. Denials are audited too.
+ * Reads records under the tier policy: decide on a fresh access context, fetch only permitted
+ * fields, mask, audit (with the subjects returned), then return. Denials are audited too.
  */
 export async function readRecords(deps: GatewayDeps, scope: RequestScope, req: RecordsRequest): Promise<RecordsResult> {
   const first = req.first ?? 20;
   if (!Number.isInteger(first) || first < 1 || first > deps.pageSizeMax) {
     throw new AppError('BAD_USER_INPUT', `first: must be an integer between 1 and ${deps.pageSizeMax}`);
   }
-  // The subject fields are known once the dataset is (a remembered context, or the one loaded below).
-  let subjectFields = subjectFieldsOfContext(rememberedAccessContext(deps, scope, req.datasetId));
+  // The subject fields are known once the dataset is (the access context loaded below).
+  let subjectFields: string[] | undefined;
   const baseDetails = () => ({
     dataset: req.datasetId,
     ...(req.where ? { filter: auditedFilter(req.where, subjectFields) } : {}),
   });
   return auditedRead(deps, scope, 'records.read', baseDetails, async () => {
-    const { dataset, decision, page } = await decideAndFetch(
-      deps,
-      scope,
-      req,
-      first,
-      (ctx) => (subjectFields = subjectFieldsOf(ctx.dataset)),
+    const { dataset, grants } = await loadAccessContext(deps, scope, req.datasetId);
+    const subjectFieldsHere = (subjectFields = subjectFieldsOf(dataset));
+    const decision = decideRecordAccess({
+      caller: scope.caller,
+      dataset,
+      grants,
+      requestedFields: req.fields ?? [],
+      filterFields: filterFields(req.where),
+    });
+    if (!decision.allowed) throw new AppError('FORBIDDEN', decision.reason);
+    const page = await deps.catalog.queryRecords(
+      {
+        id: dataset.id,
+        fields: decision.fields,
+        ...(req.where ? { where: req.where } : {}),
+        first,
+        ...(req.after !== undefined ? { after: req.after } : {}),
+        withTotal: req.withTotal ?? true,
+      },
+      callContext(scope),
     );
-    const subjectFieldsHere = subjectFieldsOf(dataset);
 
     const keyMasked =
       decision.masked.some((m) => dataset.keyFields.includes(m.field)) ||
@@ -107,58 +120,4 @@ export async function readRecords(deps: GatewayDeps, scope: RequestScope, req: R
       },
     };
   });
-}
-
-const isStaleAccess = (err: unknown) =>
-  isAppError(err) && err.code === 'CONFLICT' && (err.details as { rule?: string } | undefined)?.rule === 'access-stale';
-
-/**
- * Decides on the remembered access context when there is one, and has the catalog confirm it with the
- * query itself (the context's version and the grant relied on); one catalog call instead of two. A
- * stale context, or a refusal decided on a remembered context, is decided again once on a fresh
- * context, so remembering can neither allow nor refuse what a fresh decision would not.
- */
-const subjectFieldsOfContext = (ctx: AccessContext | undefined) => (ctx ? subjectFieldsOf(ctx.dataset) : undefined);
-
-async function decideAndFetch(
-  deps: GatewayDeps,
-  scope: RequestScope,
-  req: RecordsRequest,
-  first: number,
-  onContext: (ctx: AccessContext) => void,
-) {
-  const attempt = async (ctx: AccessContext) => {
-    onContext(ctx);
-    const decision = decideRecordAccess({
-      caller: scope.caller,
-      dataset: ctx.dataset,
-      grants: ctx.grants,
-      requestedFields: req.fields ?? [],
-      filterFields: filterFields(req.where),
-    });
-    if (!decision.allowed) throw new AppError('FORBIDDEN', decision.reason);
-    const page = await deps.catalog.call<RecordsPage>({
-      method: 'POST',
-      path: `/datasets/${encodeURIComponent(ctx.dataset.id)}/records/query`,
-      requestId: scope.requestId,
-      body: {
-        fields: decision.fields,
-        where: req.where,
-        first,
-        after: req.after,
-        withTotal: req.withTotal ?? true,
-        access: { version: ctx.version, ...(decision.grant ? { grantId: decision.grant.id } : {}) },
-      },
-      responseSchema: ref('records.v1.json', 'Page'),
-    });
-    return { dataset: ctx.dataset, decision, page };
-  };
-  const remembered = rememberedAccessContext(deps, scope, req.datasetId);
-  try {
-    return await attempt(remembered ?? (await loadAccessContext(deps, scope, req.datasetId)));
-  } catch (err) {
-    const retry = isStaleAccess(err) || (remembered !== undefined && isAppError(err) && err.code === 'FORBIDDEN');
-    if (!retry) throw err;
-    return attempt(await loadAccessContext(deps, scope, req.datasetId));
-  }
 }

@@ -4,29 +4,26 @@
 // subjects a filtered query touched (as keyed HMACs, so "who accessed this person" shows probes);
 // refused ones too. The privacy budget and standard tables are the owner's (its stewards) and admins'.
 import { AppError } from '@govshare/platform';
-import {
-  ref,
-  type Filter,
-  type SandboxBudget,
-  type SandboxQuery,
-  type SandboxResult,
-  type SandboxStandardRelease,
+import type {
+  Filter,
+  SandboxBudget,
+  SandboxQuery,
+  SandboxResult,
+  SandboxStandardRelease,
 } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
-import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
-import { loadAccessContext, rememberedAccessContext } from './catalog-reads.ts';
 import { auditedFilter, subjectFieldsOf } from './records.ts';
 
-export type SandboxRequest = Omit<SandboxQuery, 'callerDept'>;
+/** A sandbox query; the catalog takes the asking department from the caller it is told of. */
+export type SandboxRequest = SandboxQuery;
 export type SandboxBudgetChange = {
   epsilonPerYear?: number;
   epsilonPerQuery?: number;
   departmentShare?: number;
   dominanceShare?: number;
 };
-
-const SB = (def: string) => ref('sandbox.v1.json', def);
 
 /** A dataset's x-subject fields, or undefined when it cannot be known (then every filter value is treated as one). */
 async function subjectFieldsFor(
@@ -35,9 +32,7 @@ async function subjectFieldsFor(
   datasetId: string,
 ): Promise<string[] | undefined> {
   try {
-    return subjectFieldsOf(
-      (rememberedAccessContext(deps, scope, datasetId) ?? (await loadAccessContext(deps, scope, datasetId))).dataset,
-    );
+    return subjectFieldsOf(await deps.catalog.getDataset({ id: datasetId }, callContext(scope)));
   } catch {
     return undefined;
   }
@@ -51,8 +46,7 @@ async function needOwnerOrAdmin(
   what: string,
 ): Promise<void> {
   if (hasRole(scope.caller, 'admin')) return;
-  const { dataset } =
-    rememberedAccessContext(deps, scope, datasetId) ?? (await loadAccessContext(deps, scope, datasetId));
+  const dataset = await deps.catalog.getDataset({ id: datasetId }, callContext(scope));
   if (hasRole(scope.caller, 'steward') && dataset.ownerDept === scope.caller.dept) return;
   throw new AppError(
     'FORBIDDEN',
@@ -73,7 +67,7 @@ function audited(
   scope: RequestScope,
   q: SandboxRequest,
   action: string,
-  path: string,
+  op: 'sandboxAggregate' | 'publishSandboxRelease',
   authorise: () => Promise<void>,
 ): Promise<SandboxResult> {
   // Filter values on subject fields (x-subject) are audited as keyed HMACs, as for records reads.
@@ -91,13 +85,7 @@ function audited(
           right: q.join?.where ? await subjectFieldsFor(deps, scope, q.join.dataset) : undefined,
         };
       }
-      const { touchedSubjects, ...result } = await deps.catalog.call<SandboxResult>({
-        method: 'POST',
-        path,
-        requestId: scope.requestId,
-        body: { ...q, callerDept: scope.caller.dept },
-        responseSchema: SB('Result'),
-      });
+      const { touchedSubjects, ...result } = await deps.catalog[op](q, callContext(scope));
       const p = result.privacy;
       return {
         result,
@@ -127,7 +115,7 @@ function audited(
 }
 
 export function sandboxAggregate(deps: GatewayDeps, scope: RequestScope, q: SandboxRequest): Promise<SandboxResult> {
-  return audited(deps, scope, q, 'sandbox.aggregate', '/sandbox/aggregate', async () => {
+  return audited(deps, scope, q, 'sandbox.aggregate', 'sandboxAggregate', async () => {
     if (!hasRole(scope.caller, 'consumer', 'steward', 'admin'))
       throw new AppError('FORBIDDEN', 'the sandbox needs the role consumer, steward or admin');
   });
@@ -139,7 +127,7 @@ export function publishSandboxRelease(
   scope: RequestScope,
   q: SandboxRequest,
 ): Promise<SandboxResult> {
-  return audited(deps, scope, q, 'sandbox.release', '/sandbox/releases', () =>
+  return audited(deps, scope, q, 'sandbox.release', 'publishSandboxRelease', () =>
     needOwnerOrAdmin(deps, scope, q.dataset, 'publishing a standard table'),
   );
 }
@@ -150,12 +138,7 @@ export function sandboxReleases(
   datasetId: string,
 ): Promise<SandboxStandardRelease[]> {
   return auditedRead(deps, scope, 'sandbox.releases', { dataset: datasetId }, async () => {
-    const { releases } = await deps.catalog.call<{ releases: SandboxStandardRelease[] }>({
-      method: 'GET',
-      path: `/sandbox/releases/${encodeURIComponent(datasetId)}`,
-      requestId: scope.requestId,
-      responseSchema: SB('ReleaseList'),
-    });
+    const { releases } = await deps.catalog.listSandboxReleases({ id: datasetId }, callContext(scope));
     return { result: releases, details: { recordCount: releases.length } };
   });
 }
@@ -163,12 +146,7 @@ export function sandboxReleases(
 export function sandboxBudget(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<SandboxBudget> {
   return auditedRead(deps, scope, 'sandbox.budget', { dataset: datasetId }, async () => {
     await needOwnerOrAdmin(deps, scope, datasetId, 'the privacy budget');
-    const result = await deps.catalog.call<SandboxBudget>({
-      method: 'GET',
-      path: `/sandbox/budgets/${encodeURIComponent(datasetId)}`,
-      requestId: scope.requestId,
-      responseSchema: SB('Budget'),
-    });
+    const result = await deps.catalog.getSandboxBudget({ id: datasetId }, callContext(scope));
     return { result };
   });
 }
@@ -185,13 +163,6 @@ export function setSandboxBudget(
     'sandbox.setBudget',
     { dataset: datasetId, filter: change },
     () => needOwnerOrAdmin(deps, scope, datasetId, 'setting the privacy budget'),
-    () =>
-      deps.catalog.call<SandboxBudget>({
-        method: 'PUT',
-        path: `/sandbox/budgets/${encodeURIComponent(datasetId)}`,
-        requestId: scope.requestId,
-        body: { ...change, by: scope.caller.sub },
-        responseSchema: SB('Budget'),
-      }),
+    () => deps.catalog.setSandboxBudget({ id: datasetId, ...change }, callContext(scope)),
   );
 }

@@ -61,6 +61,11 @@ const forbid = (message: string, rule: string): never => {
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 const actorName = (a: { sub: string; dept: string }) => `${a.sub}@${a.dept}`;
 
+/** A change as the catalog applies it: what the contract carries, and who makes it (the verified caller). */
+export type Acting<T extends AccessTransition> = T & { actor: AccessActor };
+/** A filing as the catalog applies it: the contract's fields, and who files (the verified caller's department and name). */
+export type Filing = AccessRequestCreate & { requesterDept: string; requestedBy: string };
+
 export function toAccessRequest(
   r: RequestRow,
   events: EventRow[],
@@ -383,7 +388,7 @@ async function pickFirstResponder(tx: Tx, dept: string): Promise<string | null> 
 
 export async function fileAccessRequest(
   db: CatalogDb,
-  input: AccessRequestCreate,
+  input: Filing,
   clock: Clock = systemClock,
   cal: WorkingCalendar = WEEKENDS_ONLY,
 ): Promise<{ request: AccessRequest; created: boolean }> {
@@ -502,7 +507,7 @@ export async function fileAccessRequest(
 async function transition(
   db: CatalogDb,
   id: string,
-  t: AccessTransition,
+  t: Acting<AccessTransition>,
   clock: Clock,
   change: (
     tx: Tx,
@@ -585,7 +590,7 @@ function mustBePending(row: RequestRow): void {
 export function transferAccessRequest(
   db: CatalogDb,
   id: string,
-  t: AccessTransfer,
+  t: Acting<AccessTransfer>,
   clock: Clock = systemClock,
   cal: WorkingCalendar = WEEKENDS_ONLY,
 ): Promise<AccessRequest> {
@@ -619,7 +624,7 @@ export function transferAccessRequest(
 export function approveAccessRequest(
   db: CatalogDb,
   id: string,
-  t: AccessApprove,
+  t: Acting<AccessApprove>,
   clock: Clock = systemClock,
   cal: WorkingCalendar = WEEKENDS_ONLY,
 ): Promise<AccessRequest> {
@@ -701,7 +706,7 @@ export function approveAccessRequest(
 export function rejectAccessRequest(
   db: CatalogDb,
   id: string,
-  t: AccessReject,
+  t: Acting<AccessReject>,
   clock: Clock = systemClock,
   cal: WorkingCalendar = WEEKENDS_ONLY,
 ): Promise<AccessRequest> {
@@ -733,7 +738,7 @@ export function rejectAccessRequest(
 export function withdrawAccessRequest(
   db: CatalogDb,
   id: string,
-  t: AccessTransition,
+  t: Acting<AccessTransition>,
   clock: Clock = systemClock,
   cal: WorkingCalendar = WEEKENDS_ONLY,
 ): Promise<AccessRequest> {
@@ -760,7 +765,7 @@ export function withdrawAccessRequest(
 export function revokeRequestGrant(
   db: CatalogDb,
   id: string,
-  t: AccessRevoke,
+  t: Acting<AccessRevoke>,
   clock: Clock = systemClock,
   cal: WorkingCalendar = WEEKENDS_ONLY,
 ): Promise<AccessRequest> {

@@ -7,11 +7,12 @@ import {
   GATEWAY_CALLER,
   openDatabase,
   QUALITY_CALLER,
-  type Logger,
+  rpcOperationOf,
+  serveFace,
 } from '@govshare/platform';
 import type { ServiceStartOptions } from '@govshare/platform';
 import { tables } from './schema.ts';
-import { JSON_BODY_LIMIT, registerRoutes } from './routes.ts';
+import { catalogFaceSpec, createCatalogFace, QUALITY_OPERATIONS, type CatalogFace } from './face.ts';
 import { seedDemoData } from './demo-data.ts';
 import type { CatalogDb } from './datasets.ts';
 import { workingCalendar, type Clock } from './deadlines.ts';
@@ -20,6 +21,8 @@ import { ensureAllRecordIndexes, registerDatabaseKind } from './record-indexes.t
 type JWK = ServiceStartOptions['servicePublicJwk'];
 
 export const CATALOG_SERVICE = 'catalog';
+/** JSON inputs (an ingest batch holds up to 10,000 rows). Uploads (NDJSON, CSV) go up to STREAM_BODY_LIMIT. */
+export const JSON_BODY_LIMIT = 32 * 1024 * 1024;
 export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
 export interface CatalogOptions extends ServiceStartOptions {
@@ -40,18 +43,48 @@ export interface CatalogOptions extends ServiceStartOptions {
 }
 
 /**
- * Least privilege between services: the gateway may make any call; the quality service only reads
+ * Least privilege between services: the gateway may call every op; the quality service only reads
  * the dataset list, a dataset, and a dataset's export (what it scores), never writes, grants or
  * access requests.
  */
-const QUALITY_READS = /^\/datasets(\/[^/?]+(\/records\/export)?)?(\?|$)/;
 export function catalogCallerMay(caller: { iss?: string }, req: { method: string; url: string }): boolean {
   if (caller.iss === GATEWAY_CALLER.issuer) return true;
-  if (caller.iss === QUALITY_CALLER.issuer) return req.method === 'GET' && QUALITY_READS.test(req.url);
+  if (caller.iss === QUALITY_CALLER.issuer) {
+    const op = rpcOperationOf(req.url);
+    return req.method === 'POST' && op !== undefined && (QUALITY_OPERATIONS as readonly string[]).includes(op);
+  }
   return false;
 }
 
-export async function buildCatalog(opts: CatalogOptions) {
+export type CatalogModuleOptions = Pick<
+  CatalogOptions,
+  | 'databaseUrl'
+  | 'dataDir'
+  | 'schemaPrefix'
+  | 'logger'
+  | 'demoData'
+  | 'clock'
+  | 'sandboxK'
+  | 'sandboxDailyBudget'
+  | 'workingCalendar'
+  | 'maxCellBytes'
+>;
+
+export interface CatalogModule {
+  /** The catalog's functions, called in this process. */
+  face: CatalogFace;
+  db: CatalogDb;
+  database: Awaited<ReturnType<typeof openDatabase>>;
+  /** Resolves while the catalog can query its database. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The catalog without HTTP: opens its database (migrations), loads the demo data into an empty
+ * catalog, heals the x-index indexes, and gives its face for in-process callers.
+ */
+export async function openCatalogModule(opts: CatalogModuleOptions): Promise<CatalogModule> {
   const logger = opts.logger ?? createLogger(CATALOG_SERVICE);
   const calendar = workingCalendar(opts.workingCalendar); // refuses bad dates before anything opens
   const database = await openDatabase({
@@ -82,8 +115,32 @@ export async function buildCatalog(opts: CatalogOptions) {
     await database.close();
     throw err;
   }
+  const face = createCatalogFace({
+    db,
+    clock: opts.clock,
+    calendar,
+    sandbox: { k: opts.sandboxK, dailyBudget: opts.sandboxDailyBudget },
+    maxCellBytes: opts.maxCellBytes,
+    logger,
+  });
+  return {
+    face,
+    db,
+    database,
+    ready: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: () => database.close(),
+  };
+}
+
+/** The catalog as its own process: the module, and its face served over HTTP to service tokens. */
+export async function buildCatalog(opts: CatalogOptions) {
+  const logger = opts.logger ?? createLogger(CATALOG_SERVICE);
+  const catalog = await openCatalogModule({ ...opts, logger });
   const app = createServiceApp({
     logger,
+    // JSON inputs (a batch holds up to 10,000 rows); uploads are streams, limited to STREAM_BODY_LIMIT as they are read.
     bodyLimit: JSON_BODY_LIMIT,
     verifyServiceToken: createServiceTokenVerifier(
       [
@@ -93,24 +150,17 @@ export async function buildCatalog(opts: CatalogOptions) {
       CATALOG_SERVICE,
     ),
     mayCall: catalogCallerMay,
-    ready: async () => {
-      await db.execute(sql`select 1`);
-    },
+    ready: catalog.ready,
   });
-  registerRoutes(app, db, {
-    clock: opts.clock,
-    sandboxK: opts.sandboxK,
-    sandboxDailyBudget: opts.sandboxDailyBudget,
-    calendar,
-    maxCellBytes: opts.maxCellBytes,
-  });
+  serveFace(app, catalogFaceSpec, catalog.face);
   return {
     app,
-    db,
-    database,
+    face: catalog.face,
+    db: catalog.db,
+    database: catalog.database,
     close: async () => {
       await app.close();
-      await database.close();
+      await catalog.close();
     },
   };
 }
@@ -118,7 +168,7 @@ export async function buildCatalog(opts: CatalogOptions) {
 /** Builds and listens; for in-process use by tests and benchmarks. */
 export async function startCatalog(
   opts: CatalogOptions,
-): Promise<{ url: string; close: () => Promise<void>; db: CatalogDb }> {
+): Promise<{ url: string; close: () => Promise<void>; db: CatalogDb; face: CatalogFace }> {
   const built = await buildCatalog(opts);
   try {
     await built.app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4101 });
@@ -128,5 +178,5 @@ export async function startCatalog(
   }
   const addr = built.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-  return { url: `http://${opts.host ?? '127.0.0.1'}:${port}`, close: built.close, db: built.db };
+  return { url: `http://${opts.host ?? '127.0.0.1'}:${port}`, close: built.close, db: built.db, face: built.face };
 }

@@ -19,7 +19,7 @@ import {
 } from './data-dictionary.ts';
 import { datasets, datasetVersions, departments, grants, type CatalogTables } from './schema.ts';
 import { toGrant } from './grants.ts';
-import { accessVersion, datasetCacheFor, grantCacheFor } from './read-cache.ts';
+import { datasetCacheFor, grantCacheFor } from './read-cache.ts';
 import { declaredRecordIndexes, syncRecordIndexesAfterWrite } from './record-indexes.ts';
 
 export type CatalogDb = Db<CatalogTables>;
@@ -232,17 +232,19 @@ export async function listVersions(
   };
 }
 
-/** What the gateway needs to decide one request: the dataset and the dept's grants in force now. */
+/**
+ * What the gateway needs to decide one request: the dataset and the dept's grants in force now.
+ * Read afresh for every decision (from the caches below, forgotten around every write).
+ */
 export async function datasetAccess(
   db: CatalogDb,
   id: string,
   dept: string,
   now: Date = new Date(),
-): Promise<{ dataset: Dataset; grants: Grant[]; version: string }> {
-  const version = accessVersion(db, id); // before the reads: see accessVersion
+): Promise<{ dataset: Dataset; grants: Grant[] }> {
   const [row, unrevoked] = await Promise.all([getDatasetRow(db, id), unrevokedGrants(db, id)]);
   const active = unrevoked.filter((g) => g.granteeDept === dept && g.expiresAt.getTime() > now.getTime());
-  return { dataset: datasetOf(row), grants: active.map(toGrant), version };
+  return { dataset: datasetOf(row), grants: active.map(toGrant) };
 }
 
 /** The dataset's grants that are not revoked (cached; forgotten around every grant write). */

@@ -24,8 +24,15 @@ const refuse = (path: string, rule: string, message: string): never => {
   throw new AppError('BAD_USER_INPUT', `${path}: ${message} (${rule})`, { path, rule });
 };
 
-/** Grants are for RESTRICTED datasets; fields must exist, unmaskedFields ⊆ fields, expiry in the future. */
-export async function createGrant(db: CatalogDb, input: GrantCreate, now = new Date()): Promise<Grant> {
+/**
+ * Grants are for RESTRICTED datasets; fields must exist, unmaskedFields ⊆ fields, expiry in the future.
+ * `createdBy` is who made it (`sub@dept` of the verified caller, never a field of the request).
+ */
+export async function createGrant(
+  db: CatalogDb,
+  input: GrantCreate & { createdBy: string },
+  now = new Date(),
+): Promise<Grant> {
   const [ds] = await db.select().from(datasets).where(eq(datasets.id, input.datasetId));
   if (!ds) throw new AppError('NOT_FOUND', `dataset "${input.datasetId}" not found`);
   if (ds.tier !== 'RESTRICTED')

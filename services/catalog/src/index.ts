@@ -2,7 +2,25 @@
 // it boots the process through src/main.ts.
 import { pathToFileURL } from 'node:url';
 
-export { buildCatalog, startCatalog, type CatalogOptions } from './app.ts';
+export {
+  buildCatalog,
+  openCatalogModule,
+  startCatalog,
+  type CatalogModule,
+  type CatalogModuleOptions,
+  type CatalogOptions,
+} from './app.ts';
+export {
+  catalogFaceSpec,
+  createCatalogFace,
+  type CatalogFace,
+  type CatalogFaceDeps,
+  type DatasetVersion,
+  type FieldCheckResult,
+  type GrantListQuery,
+  type NoInput,
+} from './face.ts';
+export type { AccessRequestListQuery } from './access-requests.ts';
 export { manualClock, type Clock, type ManualClock } from './deadlines.ts';
 export { loadCatalogEnv, catalogEnvSpec, type CatalogEnv } from './environment.ts';
 export {

@@ -133,10 +133,7 @@ export async function ingest(
   opts: IngestOptions = {},
 ): Promise<IngestResult> {
   // The dataset row (record count, updatedAt) changes: the cached copy must not outlive the write.
-  // Records change, the dataset's tier, schema and grants do not: access decisions made before stay current.
-  return datasetCacheFor(db).aroundWrite(() => ingestInTransaction(db, datasetId, mode, items, opts), datasetId, {
-    affectsDecisions: false,
-  });
+  return datasetCacheFor(db).aroundWrite(() => ingestInTransaction(db, datasetId, mode, items, opts), datasetId);
 }
 
 function ingestInTransaction(

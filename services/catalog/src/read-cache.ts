@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { DatasetRow } from './datasets.ts';
 import type { grants } from './schema.ts';
 
@@ -15,8 +14,6 @@ type GrantRow = typeof grants.$inferSelect;
 export class WriteInvalidatedCache<V> {
   private values = new Map<string, V>();
   private generations = new Map<string, number>();
-  /** Bumped only by writes that may change what an access decision rests on (not by ingests). */
-  private decisionGenerations = new Map<string, number>();
   private epoch = 0;
 
   async get(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
@@ -30,18 +27,9 @@ export class WriteInvalidatedCache<V> {
     return value;
   }
 
-  /**
-   * Changes whenever the part of the value under `key` that access decisions read may have changed:
-   * any forget of it that says so, any forgetAll.
-   */
-  version(key: string): string {
-    return `${this.decisionGenerations.get(key) ?? 0}.${this.epoch}`;
-  }
-
-  forget(key: string, affectsDecisions = true): void {
+  forget(key: string): void {
     this.values.delete(key);
     this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
-    if (affectsDecisions) this.decisionGenerations.set(key, (this.decisionGenerations.get(key) ?? 0) + 1);
   }
 
   forgetAll(): void {
@@ -53,8 +41,8 @@ export class WriteInvalidatedCache<V> {
    * Runs a write that may change the value under `key` (or, without a key, any value), forgetting it
    * before and after the write, whether the write commits or fails.
    */
-  async aroundWrite<T>(write: () => Promise<T>, key?: string, opts: { affectsDecisions?: boolean } = {}): Promise<T> {
-    const forget = () => (key === undefined ? this.forgetAll() : this.forget(key, opts.affectsDecisions ?? true));
+  async aroundWrite<T>(write: () => Promise<T>, key?: string): Promise<T> {
+    const forget = () => (key === undefined ? this.forgetAll() : this.forget(key));
     forget();
     try {
       return await write();
@@ -81,17 +69,3 @@ function cachesFor(db: object): Caches {
 
 export const datasetCacheFor = (db: object) => cachesFor(db).datasets;
 export const grantCacheFor = (db: object) => cachesFor(db).grants;
-
-// Distinguishes this process's versions from a previous run's (counters restart at 0).
-const PROCESS_NONCE = randomBytes(6).toString('hex');
-
-/**
- * A version of everything the gateway's access decision on a dataset rests on (its row and its
- * grants). The gateway may reuse an access context while this is unchanged: it sends the version
- * with each records query, and the catalog refuses a query whose version is stale. Read it before
- * loading the context, so a write that lands in between makes the version it hands out stale.
- */
-export function accessVersion(db: object, datasetId: string): string {
-  const c = cachesFor(db);
-  return `${PROCESS_NONCE}.${c.datasets.version(datasetId)}.${c.grants.version(datasetId)}`;
-}

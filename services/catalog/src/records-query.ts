@@ -2,8 +2,7 @@ import { and, asc, count, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { AppError } from '@govshare/platform';
 import type { Filter, RecordsPage, RecordsQuery, Scalar, StoredRecord } from '@govshare/contracts';
 import type { FieldInfo } from './data-dictionary.ts';
-import { compiledFor, decodeCursor, encodeCursor, getDatasetRow, unrevokedGrants, type CatalogDb } from './datasets.ts';
-import { accessVersion } from './read-cache.ts';
+import { compiledFor, decodeCursor, encodeCursor, getDatasetRow, type CatalogDb } from './datasets.ts';
 import { literal } from './record-indexes.ts';
 import { records } from './schema.ts';
 
@@ -195,13 +194,7 @@ export function recordsQueries(
 }
 
 /** One page of records in id order (stable under concurrent appends), only the requested fields. */
-export async function queryRecords(
-  db: CatalogDb,
-  datasetId: string,
-  q: RecordsQuery,
-  now: Date = new Date(),
-): Promise<RecordsPage> {
-  if (q.access) await assertAccessCurrent(db, datasetId, q.access, now);
+export async function queryRecords(db: CatalogDb, datasetId: string, q: RecordsQuery): Promise<RecordsPage> {
   const ds = await getDatasetRow(db, datasetId);
   const compiled = compiledFor(ds);
   const fields = new Map(compiled.fields.map((f) => [f.name, f]));
@@ -238,28 +231,6 @@ export async function queryRecords(
     hasNextPage: rows.length > first,
     datasetVersion: ds.version,
   };
-}
-
-/**
- * The caller decided on an access context it may have kept: refuse the query if the dataset or its
- * grants changed since (version), or the grant it relies on has been revoked or has expired.
- */
-async function assertAccessCurrent(
-  db: CatalogDb,
-  datasetId: string,
-  access: NonNullable<RecordsQuery['access']>,
-  now: Date,
-): Promise<void> {
-  const stale = (why: string) => {
-    throw new AppError('CONFLICT', `access: ${why}; fetch the access context again (access-stale)`, {
-      rule: 'access-stale',
-    });
-  };
-  if (access.version !== accessVersion(db, datasetId)) stale('the dataset or its grants changed');
-  if (access.grantId) {
-    const grant = (await unrevokedGrants(db, datasetId)).find((g) => g.id === access.grantId);
-    if (!grant || grant.expiresAt.getTime() <= now.getTime()) stale(`grant ${access.grantId} is no longer active`);
-  }
 }
 
 /**

@@ -311,7 +311,8 @@ export async function sandboxBudget(
 export async function setSandboxBudget(
   db: CatalogDb,
   datasetId: string,
-  u: SandboxBudgetUpdate,
+  /** `by`: who changes it (the verified caller). */
+  u: SandboxBudgetUpdate & { by: string },
   now: Date,
   defaults: PrivacyDefaults = DEFAULT_PRIVACY,
 ): Promise<SandboxBudget> {

@@ -9,7 +9,7 @@ import { createDataset, type CatalogDb } from './datasets.ts';
 import { batchItems, ingest } from './ingest.ts';
 import { DAY_MS, manualClock } from './deadlines.ts';
 import { compileDatasetSchema } from './data-dictionary.ts';
-import { runSandboxQuery, TOUCHED_SUBJECTS_CAP } from './sandbox.ts';
+import { runSandboxQuery, TOUCHED_SUBJECTS_CAP, type SandboxAsk } from './sandbox.ts';
 import { listStandardReleases, sandboxBudget, setSandboxBudget } from './sandbox-privacy.ts';
 import { sandboxSpends } from './schema.ts';
 
@@ -130,7 +130,7 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
         fc.option(fc.subarray(REGIONS, { minLength: 1 }), { nil: undefined }),
         async (grouped, regions) => {
           // The owner's own data: exact, and no differencing history to get in the way.
-          const q: SandboxQuery = {
+          const q: SandboxAsk = {
             callerDept: 'OWN',
             dataset: 'open',
             groupBy: grouped ? ['region'] : [],
@@ -151,7 +151,7 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
 
   it('exact sums follow the dataset’s dominance share: a group where one person is more of the total is left out', async () => {
     await datasetOf('open-dominance', 'OWN', 'INTERNAL', PUBLIC, rows);
-    const q: SandboxQuery = {
+    const q: SandboxAsk = {
       callerDept: 'OWN',
       dataset: 'open-dominance',
       groupBy: ['region'],
@@ -166,7 +166,7 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
   });
 
   it('refuses what would single out a subject: non-dimensions, identifiers, MIN/MAX and unbounded sums of private data; generic reasons', async () => {
-    const q = (o: Partial<SandboxQuery>, dept = 'ANA') =>
+    const q = (o: Partial<SandboxAsk>, dept = 'ANA') =>
       runSandboxQuery(db, { callerDept: dept, dataset: 'private', measures: [{ fn: 'count' }], ...o });
     expect(await rule(q({ groupBy: ['name'] }))).toBe('not-a-dimension');
     for (const field of ['personId', 'amount', 'id'])
@@ -292,7 +292,7 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
       { by: 'admin', epsilonPerYear: 10, epsilonPerQuery: 2, departmentShare: 0.4 },
       clock(),
     );
-    const grouped: Omit<SandboxQuery, 'callerDept'> = {
+    const grouped: SandboxQuery = {
       dataset: 'private',
       groupBy: ['region'],
       measures: [{ fn: 'count' }, { fn: 'sum', field: 'amount' }],
@@ -378,7 +378,7 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
 
   it('a standard table: published by the owner from the dataset’s budget, then free for everyone', async () => {
     const clock = manualClock(new Date('2026-06-01T00:00:00Z'));
-    const table: Omit<SandboxQuery, 'callerDept'> = {
+    const table: SandboxQuery = {
       dataset: 'private-c',
       groupBy: ['region'],
       measures: [{ fn: 'count' }, { fn: 'avg', field: 'amount' }],
@@ -461,7 +461,7 @@ describe.each(testTargets)('sandbox on $name', ({ url }) => {
 
   it('a department gets a bounded number of sandbox queries per 24 hours', async () => {
     const clock = manualClock(new Date('2026-11-02T01:00:00Z'));
-    const q: SandboxQuery = { callerDept: 'QUOTA', dataset: 'open', measures: [{ fn: 'count' }] };
+    const q: SandboxAsk = { callerDept: 'QUOTA', dataset: 'open', measures: [{ fn: 'count' }] };
     await addDepartment(db, 'QUOTA');
     for (let i = 0; i < 3; i++) await runSandboxQuery(db, q, { clock, dailyBudget: 3 });
     expect(await runSandboxQuery(db, q, { clock, dailyBudget: 3 }).catch((e) => e.details)).toEqual({

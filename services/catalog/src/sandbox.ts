@@ -25,6 +25,9 @@ import {
 } from './sandbox-privacy.ts';
 import type { RandomSource } from './privacy/discrete-laplace.ts';
 
+/** A query as the catalog runs it: the contract's, and the asking department (the verified caller's). */
+export type SandboxAsk = SandboxQuery & { callerDept: string };
+
 export const DEFAULT_K = 10;
 /** Sandbox queries per department per 24 hours (answered or refused). */
 export const DEFAULT_DAILY_BUDGET = 500;
@@ -130,7 +133,7 @@ function isPrivateFor(side: Side, callerDept: string, measured: FieldInfo[]): bo
 
 /** What a query reads, checked: sides, groups, measures, numeric fields, and how it is answered. */
 export interface SandboxPlan {
-  q: SandboxQuery;
+  q: SandboxAsk;
   sides: Side[];
   groupBy: FieldRef[];
   measures: Measure[];
@@ -152,7 +155,7 @@ async function loadDataset(db: CatalogDb, id: string): Promise<DatasetRow> {
 
 export async function planSandboxQuery(
   db: CatalogDb,
-  q: SandboxQuery,
+  q: SandboxAsk,
   opts: { forcePrivate?: boolean } = {},
 ): Promise<SandboxPlan> {
   const left = sideOf(await loadDataset(db, q.dataset), 'l');
@@ -267,7 +270,7 @@ export const ident = (name: string): SQL => sql`${sql.identifier(name)}`;
 const normalized = (e: SQL): SQL => sql`upper(btrim(${e}))`;
 
 /** People or companies: the first x-subject field (joins: the join key); else each record is its own subject. */
-function subjectOf(sides: Side[], q: SandboxQuery): SandboxPlan['subject'] {
+function subjectOf(sides: Side[], q: SandboxAsk): SandboxPlan['subject'] {
   if (q.join) {
     const identifies = sides.some((s) => s.fields.get(q.join!.on)?.subject);
     return {
@@ -379,7 +382,7 @@ async function populationOf(
 
 export async function runSandboxQuery(
   db: CatalogDb,
-  q: SandboxQuery,
+  q: SandboxAsk,
   opts: SandboxOptions = {},
 ): Promise<SandboxResult> {
   const k = opts.k ?? DEFAULT_K;

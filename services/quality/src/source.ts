@@ -1,12 +1,14 @@
-import { Agent, request } from 'undici';
 import {
   AppError,
+  createServiceClient,
   createServiceTokenSigner,
   QUALITY_CALLER,
-  REQUEST_ID_HEADER,
+  remoteFace,
+  type CallContext,
   type ServiceTokenSigner,
 } from '@govshare/platform';
-import type { Dataset, DatasetPage, StoredRecord } from '@govshare/contracts';
+import type { Dataset, StoredRecord } from '@govshare/contracts';
+import { catalogFaceSpec, type CatalogFace } from '@govshare/catalog';
 import type { JWK } from 'jose';
 import { HashMap53, HashSet53 } from './metrics/hash-set.ts';
 import { hash53, isMissing, normaliseValue } from './metrics/normalise.ts';
@@ -59,53 +61,34 @@ export interface CatalogSourceOptions {
 }
 
 /**
- * Reads the catalog: GET /datasets (paged), GET /datasets/:id, and
- * GET /datasets/:id/records/export?after=<id of the last line>&limit= (NDJSON lines
- * {id, key, version, ingestedAt, data}), page by page until a short page.
+ * Reads the catalog through its face, with the quality service's own service token (which the
+ * catalog accepts for these three only): listDatasets (paged), getDataset, and exportRecords
+ * ({ id, after: <id of the last line>, limit }: NDJSON lines {id, key, version, ingestedAt, data}),
+ * page by page until a short page.
  */
 export function catalogSource(opts: CatalogSourceOptions): RecordSource & { close(): Promise<void> } {
   const signer = opts.signer ?? createServiceTokenSigner(opts.privateJwk!, QUALITY_CALLER);
-  const dispatcher = new Agent({ connections: 8, keepAliveTimeout: 30_000 });
+  const client = createServiceClient({
+    service: 'catalog',
+    baseUrl: opts.baseUrl,
+    signer,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    connections: 8,
+  });
+  const catalog: CatalogFace = remoteFace(catalogFaceSpec, client);
   const pageSize = opts.pageSize ?? 5000;
-  const timeout = opts.timeoutMs ?? 60_000;
+  // The quality service's own calls: no end user.
+  const ctx = (requestId: string): CallContext => ({ requestId });
 
-  async function get(path: string, requestId: string) {
-    let res: Awaited<ReturnType<typeof request>>;
-    try {
-      res = await request(opts.baseUrl + path, {
-        method: 'GET',
-        dispatcher,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-        headers: { authorization: `Bearer ${await signer.tokenFor('catalog')}`, [REQUEST_ID_HEADER]: requestId },
-      });
-    } catch (err) {
-      throw new AppError('UNAVAILABLE', 'catalog service unavailable', { cause: (err as Error).message });
-    }
-    if (res.statusCode >= 400) {
-      const text = await res.body.text();
-      let err: any;
-      try {
-        err = JSON.parse(text)?.error;
-      } catch {}
-      if (res.statusCode === 404) throw new AppError('NOT_FOUND', err?.message ?? `catalog: ${path} not found`);
-      throw new AppError(
-        res.statusCode === 401 ? 'INTERNAL_SERVER_ERROR' : 'UNAVAILABLE',
-        `catalog ${res.statusCode}: ${err?.message ?? text.slice(0, 200)}`,
-      );
-    }
-    return res;
-  }
-
-  const exportPath = (id: string, after: string | undefined) =>
-    `/datasets/${encodeURIComponent(id)}/records/export?limit=${pageSize}${after !== undefined ? `&after=${encodeURIComponent(after)}` : ''}`;
+  const exportPage = async (id: string, after: string | undefined, requestId: string) =>
+    (await catalog.exportRecords({ id, limit: pageSize, ...(after !== undefined ? { after } : {}) }, ctx(requestId)))
+      .body;
 
   async function listDatasets(requestId = 'quality') {
     const out: Dataset[] = [];
     let after: string | null | undefined;
     for (;;) {
-      const res = await get(`/datasets?first=100${after ? `&after=${encodeURIComponent(after)}` : ''}`, requestId);
-      const page = (await res.body.json()) as DatasetPage;
+      const page = await catalog.listDatasets({ first: 100, ...(after ? { after } : {}) }, ctx(requestId));
       out.push(...page.datasets);
       if (!page.hasNextPage || !page.endCursor) return out;
       after = page.endCursor;
@@ -116,8 +99,7 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
     listDatasets,
     async getDataset(id, requestId = 'quality') {
       try {
-        const res = await get(`/datasets/${encodeURIComponent(id)}`, requestId);
-        return (await res.body.json()) as Dataset;
+        return await catalog.getDataset({ id }, ctx(requestId));
       } catch (err) {
         if (err instanceof AppError && err.code === 'NOT_FOUND') return undefined;
         throw err;
@@ -126,10 +108,10 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
     async *batches(id, requestId = 'quality') {
       let after: string | undefined;
       for (;;) {
-        const res = await get(exportPath(id, after), requestId);
+        const body = await exportPage(id, after, requestId);
         let count = 0;
         let last: string | undefined;
-        for await (const batch of ndjsonRecords(res.body)) {
+        for await (const batch of ndjsonRecords(body)) {
           count += batch.length;
           last = batch[batch.length - 1].id;
           yield batch;
@@ -142,10 +124,10 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
       // Same pages as batches(), passed on as text: only the last line of a page is parsed (its id pages on).
       let after: string | undefined;
       for (;;) {
-        const res = await get(exportPath(id, after), requestId);
+        const body = await exportPage(id, after, requestId);
         let count = 0;
         let lastLine = '';
-        for await (const chunk of ndjsonText(res.body)) {
+        for await (const chunk of ndjsonText(body)) {
           count += chunk.lines;
           lastLine = lastNonBlankLine(chunk.text);
           yield chunk;
@@ -155,7 +137,7 @@ export function catalogSource(opts: CatalogSourceOptions): RecordSource & { clos
         after = last;
       }
     },
-    close: () => dispatcher.close(),
+    close: () => client.close(),
   };
 }
 
