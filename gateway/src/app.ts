@@ -93,7 +93,9 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const signer = createServiceTokenSigner(o.servicePrivateJwk);
   const catalogUrl = o.catalog ? undefined : o.catalogUrl;
   if (!o.catalog && !catalogUrl) throw new Error('gateway: a catalog face or catalogUrl is required');
-  const catalogClient = catalogUrl ? createServiceClient({ service: 'catalog', baseUrl: catalogUrl, signer }) : undefined;
+  const catalogClient = catalogUrl
+    ? createServiceClient({ service: 'catalog', baseUrl: catalogUrl, signer })
+    : undefined;
   const catalog: CatalogFace = o.catalog ?? remoteFace(catalogFaceSpec, catalogClient!);
   const auditClient = createServiceClient({
     service: 'audit',

@@ -4,13 +4,7 @@
 // subjects a filtered query touched (as keyed HMACs, so "who accessed this person" shows probes);
 // refused ones too. The privacy budget and standard tables are the owner's (its stewards) and admins'.
 import { AppError } from '@govshare/platform';
-import type {
-  Filter,
-  SandboxBudget,
-  SandboxQuery,
-  SandboxResult,
-  SandboxStandardRelease,
-} from '@govshare/contracts';
+import type { Filter, SandboxBudget, SandboxQuery, SandboxResult, SandboxStandardRelease } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';

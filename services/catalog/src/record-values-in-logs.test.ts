@@ -1,14 +1,15 @@
 // What a caller sends as record values (personal fields included) never reaches a log line: NUL is
 // refused before any query, and a query that fails in the database is logged without its parameters.
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase } from '@govshare/platform';
-import { startCatalog } from './index.ts';
-import { freshSchemaPrefix, testTargets } from './test-support.ts';
+import type { DatasetSchema } from '@govshare/contracts';
+import { startCatalog, type CatalogFace } from './index.ts';
+import { asPerson, freshSchemaPrefix, remoteCatalog, testTargets } from './test-support.ts';
 import { departments } from './schema.ts';
 
-const schema = {
+const schema: DatasetSchema = {
   type: 'object',
   properties: {
     idNumber: { type: 'string', 'x-key': true, 'x-sensitivity': 'personal' },
@@ -31,23 +32,23 @@ describe.each(testTargets)('record values stay out of the catalog log on $name',
       cb();
     },
   });
-  let base: string;
   let started: Awaited<ReturnType<typeof startCatalog>>;
-  let signer: ReturnType<typeof createServiceTokenSigner>;
+  // Over HTTP, as the gateway calls it: the catalog's own log lines are what is checked.
+  let catalog: CatalogFace;
+  let closeClient: () => Promise<void>;
   const prefix = freshSchemaPrefix();
-
-  const call = async (path: string, body: unknown, contentType = 'application/json') => {
-    const res = await fetch(base + path, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await signer.tokenFor('catalog')}`, 'content-type': contentType },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() };
-  };
+  const steward = asPerson('tst-steward', 'TST', ['steward']);
+  /** The error a call ends with (it must fail). */
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => {
+        throw new Error('expected a refusal');
+      },
+      (e) => e,
+    );
 
   beforeAll(async () => {
     const keys = await generateEd25519('test-key');
-    signer = createServiceTokenSigner(keys.privateJwk);
     started = await startCatalog({
       databaseUrl,
       dataDir: ':memory:',
@@ -57,13 +58,19 @@ describe.each(testTargets)('record values stay out of the catalog log on $name',
       demoData: false,
       logger: createLogger('catalog', 'info', sink),
     });
-    base = started.url;
+    ({ face: catalog, close: closeClient } = remoteCatalog(started.url, createServiceTokenSigner(keys.privateJwk)));
     await started.db.insert(departments).values({ code: 'TST', nameZh: '测试局', nameEn: 'Test Bureau' });
     expect(
-      (await call('/datasets', { id: 'people', title: 'People', ownerDept: 'TST', tier: 'INTERNAL', schema })).status,
-    ).toBe(201);
+      (
+        await catalog.createDataset(
+          { id: 'people', title: 'People', ownerDept: 'TST', tier: 'INTERNAL', schema },
+          steward,
+        )
+      ).id,
+    ).toBe('people');
   });
   afterAll(async () => {
+    await closeClient?.();
     await started?.close();
     if (databaseUrl) {
       const d = await openDatabase({
@@ -79,21 +86,25 @@ describe.each(testTargets)('record values stay out of the catalog log on $name',
   });
 
   it('refuses NUL in ingested values (row and field) and in filter values (400 naming the field)', async () => {
-    const batch = await call('/datasets/people/records', {
-      mode: 'append',
-      records: [{ idNumber: ID, name: `${NAME}\u0000` }],
-    });
-    expect(batch.status).toBe(400);
-    expect(batch.body.error.details.errors).toEqual([
-      expect.objectContaining({ row: 1, field: 'name', rule: 'nul-character' }),
-    ]);
-    expect(leaks(batch.body.error.message)).toEqual([]); // the summary is copied into the audit log
+    const batch = await refusal(
+      catalog.ingestBatch(
+        { id: 'people', mode: 'append', records: [{ idNumber: ID, name: `${NAME}\u0000` }] },
+        steward,
+      ),
+    );
+    expect(batch.code).toBe('BAD_USER_INPUT');
+    expect(batch.details.errors).toEqual([expect.objectContaining({ row: 1, field: 'name', rule: 'nul-character' })]);
+    expect(leaks(batch.message)).toEqual([]); // the summary is copied into the audit log
 
-    const csv = await call('/datasets/people/records', `idNumber,name\n${ID},ok\n${ID}\u0000,${NAME}\n`, 'text/csv');
-    expect(csv.status).toBe(400);
-    expect(csv.body.error.details.errors).toEqual([
-      expect.objectContaining({ row: 2, field: 'idNumber', rule: 'nul-character' }),
-    ]);
+    const text = `idNumber,name\n${ID},ok\n${ID}\u0000,${NAME}\n`;
+    const csv = await refusal(
+      catalog.ingestUpload(
+        { id: 'people', upload: { contentType: 'text/csv', body: Readable.from([Buffer.from(text)]) } },
+        steward,
+      ),
+    );
+    expect(csv.code).toBe('BAD_USER_INPUT');
+    expect(csv.details.errors).toEqual([expect.objectContaining({ row: 2, field: 'idNumber', rule: 'nul-character' })]);
 
     for (const where of [
       { field: 'name', op: 'eq', value: `${NAME}\u0000` },
@@ -104,9 +115,8 @@ describe.each(testTargets)('record values stay out of the catalog log on $name',
         ],
       },
     ]) {
-      const q = await call('/datasets/people/records/query', { fields: ['name'], where });
-      expect(q.status).toBe(400);
-      expect(q.body.error).toMatchObject({ code: 'BAD_USER_INPUT', details: { field: 'name', rule: 'nul-character' } });
+      const q = await refusal(catalog.queryRecords({ id: 'people', fields: ['name'], where: where as never }, steward));
+      expect(q).toMatchObject({ code: 'BAD_USER_INPUT', details: { field: 'name', rule: 'nul-character' } });
     }
     expect(lines.length).toBeGreaterThan(0);
     expect(leaks(lines.join(''))).toEqual([]);
@@ -119,10 +129,13 @@ describe.each(testTargets)('record values stay out of the catalog log on $name',
     );
     try {
       lines.length = 0;
-      const res = await call('/datasets/people/records', { mode: 'append', records: [{ idNumber: ID, name: NAME }] });
-      expect(res).toEqual({
-        status: 500,
-        body: { error: { code: 'INTERNAL_SERVER_ERROR', message: 'internal error' } },
+      const res = await refusal(
+        catalog.ingestBatch({ id: 'people', mode: 'append', records: [{ idNumber: ID, name: NAME }] }, steward),
+      );
+      expect({ code: res.code, message: res.message, details: res.details }).toEqual({
+        code: 'INTERNAL_SERVER_ERROR',
+        message: 'internal error',
+        details: undefined,
       });
       expect(leaks(lines.join(''))).toEqual([]);
       const logged = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'unhandled error');

@@ -380,11 +380,7 @@ async function populationOf(
   return { filtered, whole: Number(w!.n), touched };
 }
 
-export async function runSandboxQuery(
-  db: CatalogDb,
-  q: SandboxAsk,
-  opts: SandboxOptions = {},
-): Promise<SandboxResult> {
+export async function runSandboxQuery(db: CatalogDb, q: SandboxAsk, opts: SandboxOptions = {}): Promise<SandboxResult> {
   const k = opts.k ?? DEFAULT_K;
   const now = (opts.clock ?? systemClock)();
   const plan = await planSandboxQuery(db, q, { forcePrivate: opts.release });
