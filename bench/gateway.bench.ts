@@ -24,7 +24,8 @@ import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { request } from 'undici';
 import { loadDevIssuerKeys, mintCallerToken } from '@govshare/gateway';
-import { createServiceClient, createServiceTokenSigner, loadServiceSigningKeys } from '@govshare/platform';
+import { createServiceClient, createServiceTokenSigner, loadServiceSigningKeys, remoteFace } from '@govshare/platform';
+import { catalogFaceSpec } from '@govshare/catalog';
 import { root, startHubProcesses, type HubProcesses } from '../scripts/hub-processes.ts';
 import { benchRows, DISTRICTS, districtCode, recordNo, type BenchRow } from './bench-rows.ts';
 import { percentile, printTable, ratio } from './report.ts';
@@ -461,25 +462,24 @@ async function verify(targets: { name: string; t: Target }[], q: Query) {
  */
 async function internalHops(hub: HubProcesses) {
   const signer = createServiceTokenSigner((await loadServiceSigningKeys(dataDir)).privateJwk);
-  const catalog = createServiceClient({ service: 'catalog', baseUrl: hub.url('catalog'), signer });
+  const catalogClient = createServiceClient({ service: 'catalog', baseUrl: hub.url('catalog'), signer });
+  const catalog = remoteFace(catalogFaceSpec, catalogClient);
   const audit = createServiceClient({ service: 'audit', baseUrl: hub.url('audit'), signer });
   const requestId = 'bench-hops';
+  const ctx = { requestId, caller: { sub: 'bench', dept: OTHER, roles: ['consumer'] } };
   try {
-    const access = await closedLoop(() =>
-      catalog.call({ method: 'GET', path: `/datasets/${DATASET}/access?dept=${OTHER}`, requestId }),
-    );
+    const access = await closedLoop(() => catalog.datasetAccess({ id: DATASET, dept: OTHER }, ctx));
     const records = await closedLoop((i) =>
-      catalog.call({
-        method: 'POST',
-        path: `/datasets/${DATASET}/records/query`,
-        requestId,
-        body: {
-          fields: FIELDS,
+      catalog.queryRecords(
+        {
+          id: DATASET,
+          fields: [...FIELDS],
           where: { field: 'district', op: 'eq', value: queryValue('filter', i) },
           first: 20,
           withTotal: false,
         },
-      }),
+        ctx,
+      ),
     );
     const append = await closedLoop(() =>
       audit.call({
@@ -505,7 +505,7 @@ async function internalHops(hub: HubProcesses) {
     );
     return { access, records, append };
   } finally {
-    await catalog.close();
+    await catalogClient.close();
     await audit.close();
   }
 }

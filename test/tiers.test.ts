@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServiceClient, createServiceTokenSigner } from '@govshare/platform';
+import { createServiceClient, createServiceTokenSigner, remoteFace } from '@govshare/platform';
+import { catalogFaceSpec } from '@govshare/catalog';
 import { backends, codes, startHub, type Hub } from './hub.ts';
 
 const RECORDS = `query R($d: ID!, $f: [String!], $w: RecordFilter, $first: Int) {
@@ -120,11 +121,12 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
 
   it('a grant whose facts never reached the audit log is recorded by the next sweep, once', async () => {
     // Straight to the catalog, as if the gateway had stopped between the catalog's commit and the audit fact.
-    const catalog = createServiceClient({
+    const client = createServiceClient({
       service: 'catalog',
       baseUrl: hub.catalogUrl,
       signer: createServiceTokenSigner(hub.servicePrivateJwk),
     });
+    const catalog = remoteFace(catalogFaceSpec, client);
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
     const body = {
       datasetId: 'subsidies',
@@ -132,9 +134,12 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
       fields: ['recordNo'],
       purpose: 'lost fact check',
       expiresAt,
-      createdBy: 'lost-admin@PSB',
     };
-    const grant = await catalog.call<{ id: string }>({ method: 'POST', path: '/grants', requestId: 'lost-fact', body });
+    // Made for an admin the gateway verified (the catalog records the caller as the creator).
+    const grant = await catalog.createGrant(body, {
+      requestId: 'lost-fact',
+      caller: { sub: 'lost-admin', dept: 'PSB', roles: ['admin'] },
+    });
     const auditor = await hub.token('PSB', ['auditor']);
     const factsOf = async (action: string) =>
       (
@@ -155,15 +160,11 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
     expect(await factsOf('grants.created')).toEqual([created]);
 
     const beforeRevoke = new Date(Date.now() - 1000).toISOString();
-    await catalog.call({ method: 'POST', path: `/grants/${grant.id}/revoke`, requestId: 'lost-fact-revoke' });
+    await catalog.revokeGrant({ id: grant.id }, { requestId: 'lost-fact-revoke' });
     // Between full sweeps the gateway asks only for recent changes.
     type G = { id: string; createdAt: string; revokedAt: string | null };
-    const recent = await catalog.call<{ grants: G[] }>({
-      method: 'GET',
-      path: `/grants?changedSince=${encodeURIComponent(beforeRevoke)}`,
-      requestId: 'recent',
-    });
-    const all = await catalog.call<{ grants: G[] }>({ method: 'GET', path: '/grants', requestId: 'all' });
+    const recent = await catalog.listGrants({ changedSince: beforeRevoke }, { requestId: 'recent' });
+    const all = await catalog.listGrants({}, { requestId: 'all' });
     const changed = (g: G) => g.createdAt >= beforeRevoke || (g.revokedAt !== null && g.revokedAt >= beforeRevoke);
     expect(recent.grants.map((g) => g.id)).toContain(grant.id);
     expect(recent.grants.map((g) => g.id).sort()).toEqual(
@@ -179,7 +180,7 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
     ]);
     expect(await hub.sweepGrantFacts()).toBe(0);
     expect(await factsOf('grants.created')).toEqual([created]);
-    await catalog.close();
+    await client.close();
   });
 
   it('a grant stops working when it expires', async () => {

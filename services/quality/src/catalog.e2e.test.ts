@@ -2,7 +2,7 @@
 // the catalog's export over HTTP with a service token and scores what it finds.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createServiceTokenSigner, generateEd25519 } from '@govshare/platform';
+import { createLogger, createServiceTokenSigner, generateEd25519, readAll } from '@govshare/platform';
 import { startCatalog } from '../../catalog/src/index.ts';
 import { isValidResidentId, isValidCreditCode } from '../../catalog/src/demo-data.ts';
 import { startQuality, verifyPublication } from './index.ts';
@@ -51,10 +51,8 @@ for (const backend of backends.slice(0, 1)) {
         return { status: res.status, body: await res.json() };
       };
       exportLines = async (id) => {
-        const res = await fetch(`${catalog.url}/datasets/${id}/records/export`, {
-          headers: { authorization: `Bearer ${await signer.tokenFor('catalog')}` },
-        });
-        return (await res.text())
+        const { body } = await catalog.face.exportRecords({ id }, { requestId: 'e2e' });
+        return (await readAll(body))
           .split('\n')
           .filter(Boolean)
           .map((l) => JSON.parse(l));

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase } from '@govshare/platform';
+import { createLogger, generateEd25519, openDatabase } from '@govshare/platform';
 import { startCatalog } from '../../catalog/src/index.ts';
 import { DEMO_DATASETS, generateDemoRows } from '../../catalog/src/demo-data.ts';
 import { startQuality } from './index.ts';
@@ -81,16 +81,8 @@ for (const backend of backends) {
           (await scoreChangedDatasets({ db: q.db, runs: q.runs, source: q.source, logger }, { attempts: 1 })).sort(),
       };
     }
-    async function asGateway(method: string, path: string, body: unknown) {
-      const token = await createServiceTokenSigner(keys.gateway.privateJwk).tokenFor('catalog');
-      const res = await fetch(catalog.url + path, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      expect(res.status, `${method} ${path}`).toBeLessThan(300);
-      return res.json() as Promise<any>;
-    }
+    // Changes as the gateway makes them, through the catalog's face (here in this process).
+    const steward = { requestId: 'first-scores', caller: { sub: 'steward', dept: 'PSB', roles: ['steward'] } };
 
     it('scores what was never scored, then what changed while it was down, then nothing', async () => {
       let { q, scoreAtStart } = await startQ();
@@ -103,19 +95,13 @@ for (const backend of backends) {
 
       // While the quality service is down: an ingest (the gateway's rescore request fails) and a schema change.
       const subsidy = { ...generateDemoRows(SCALE).subsidies[0], recordNo: 'MZ20269999999' };
-      const ingested = await asGateway('POST', '/datasets/subsidies/records', { mode: 'append', records: [subsidy] });
-      const legal = await (
-        await fetch(`${catalog.url}/datasets/legal-persons`, {
-          headers: {
-            authorization: `Bearer ${await createServiceTokenSigner(keys.gateway.privateJwk).tokenFor('catalog')}`,
-          },
-        })
-      ).json();
+      const ingested = await catalog.face.ingestBatch({ id: 'subsidies', mode: 'append', records: [subsidy] }, steward);
+      const legal = await catalog.face.getDataset({ id: 'legal-persons' }, steward);
       const schema = {
         ...legal.schema,
         properties: { ...legal.schema.properties, website: { type: 'string', title: '网址 / Website' } },
       };
-      expect((await asGateway('PUT', '/datasets/legal-persons/schema', { schema })).version).toBe(2);
+      expect((await catalog.face.changeSchema({ id: 'legal-persons', schema }, steward)).version).toBe(2);
 
       ({ q, scoreAtStart } = await startQ());
       expect(await scoreAtStart()).toEqual(['legal-persons', 'subsidies']);

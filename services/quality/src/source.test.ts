@@ -111,7 +111,7 @@ describe('catalogSource over HTTP, one byte per write', () => {
   beforeAll(async () => {
     const bytes = ndjsonBytes(records);
     server = createServer(async (req, res) => {
-      if (!req.url?.startsWith('/datasets/people/records/export')) return void res.writeHead(404).end();
+      if (req.url !== '/rpc/exportRecords') return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       // Each byte its own write, the event loop turning in between: the reader gets characters in pieces.
       for (const byte of bytes) {
