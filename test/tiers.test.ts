@@ -73,7 +73,7 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
 
   it('an admin grants, the grantee reads, the admin revokes and the very next query is refused', async () => {
     const admin = await hub.token('PSB', ['admin']);
-    // Refused before the grant (the gateway now remembers an access context without it)...
+    // Refused before the grant (every read is decided on a fresh access context)...
     expect(codes((await read('HRSS', 'subsidies')).body)).toEqual(['FORBIDDEN']);
     const created = await hub.gql(
       admin,
