@@ -7,7 +7,15 @@
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { JWK } from 'jose';
 import { ref } from '@govshare/contracts';
-import { AppError, localFace, type CallContext, type FaceSpec, type Logger, type Principal } from '@govshare/platform';
+import {
+  AppError,
+  localFace,
+  type CallContext,
+  type FaceSpec,
+  type Logger,
+  type Operation,
+  type Principal,
+} from '@govshare/platform';
 import { examples, runs } from './schema.ts';
 import { checkRuleSet, getRuleSet, putRuleSet, type QualityDb, type RuleSetRecord } from './rule-sets.ts';
 import { runView, type RunManager, type RunView } from './runs.ts';
@@ -353,5 +361,14 @@ export function createQualityFace(deps: QualityFaceDeps): QualityFace {
       );
     },
   };
-  return localFace(qualityFaceSpec, impl);
+  const checked = localFace(qualityFaceSpec, impl);
+  // localFace checks an input before any promise exists, so a refused input throws where the call is
+  // made; callers that chain .catch (the gateway's rescore after an ingest) would miss it. Every
+  // function here rejects instead, as the remote face does.
+  const face = {} as Record<keyof QualityFace, Operation>;
+  for (const name of Object.keys(checked) as (keyof QualityFace)[]) {
+    const fn = checked[name] as Operation;
+    face[name] = async (input, ctx) => fn(input, ctx);
+  }
+  return face as unknown as QualityFace;
 }
