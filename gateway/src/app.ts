@@ -9,8 +9,10 @@ import {
   createServiceClient,
   createServiceTokenSigner,
   openDatabase,
+  remoteFace,
   type Logger,
 } from '@govshare/platform';
+import { qualityFaceSpec, type QualityFace } from '@govshare/quality';
 import { createAuditRecorder } from './audit-recorder.ts';
 import { createGrantFactRecorder } from './operations/grant-facts.ts';
 import type { GatewayDeps } from './deps.ts';
@@ -33,6 +35,8 @@ export interface GatewayOptions {
   auditUrl: string;
   /** How long the gateway waits for an audit acknowledgement (default 5000 ms). */
   auditTimeoutMs?: number;
+  /** The quality module in this process; else, with qualityUrl, the quality service there. */
+  quality?: QualityFace;
   qualityUrl?: string;
   dataDir: string;
   databaseUrl?: string;
@@ -91,7 +95,9 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     signer,
     timeoutMs: o.auditTimeoutMs ?? 5000,
   });
-  const quality = o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
+  const qualityClient =
+    !o.quality && o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
+  const quality = o.quality ?? (qualityClient ? remoteFace(qualityFaceSpec, qualityClient) : undefined);
   const audit = createAuditRecorder(auditClient, logger);
   const deps: GatewayDeps = {
     catalog,
@@ -179,7 +185,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
       await app.close();
       revocations.stop();
       deps.grantFacts.stop();
-      await Promise.all([catalog.close(), auditClient.close(), quality?.close()]);
+      await Promise.all([catalog.close(), auditClient.close(), qualityClient?.close()]);
       await database.close();
     },
   };

@@ -1,4 +1,5 @@
 import type { Logger, ServiceClient } from '@govshare/platform';
+import type { QualityFace } from '@govshare/quality';
 import type { AuditRecorder } from './audit-recorder.ts';
 import type { Caller } from './caller.ts';
 import type { GrantFactRecorder } from './operations/grant-facts.ts';
@@ -12,7 +13,7 @@ export interface GatewayDeps {
   grantFacts: GrantFactRecorder;
   /** The audit service itself, for auditors' reads of the log. */
   auditClient: ServiceClient;
-  quality?: ServiceClient;
+  quality?: QualityFace;
   maskKey: Buffer;
   revocations: Revocations;
   logger: Logger;

@@ -3,6 +3,7 @@ import { ref, type Dataset, type IngestResult } from '@govshare/contracts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { auditedWrite } from './audited.ts';
 import { requireStewardOf } from './datasets.ts';
+import { qualityContext } from './quality.ts';
 
 export type IngestBody = (
   | { kind: 'json'; records: Record<string, unknown>[] }
@@ -67,7 +68,7 @@ export async function ingestRecords(
 function notifyQuality(deps: GatewayDeps, scope: RequestScope, datasetId: string) {
   if (!deps.quality) return;
   deps.quality
-    .call({ method: 'POST', path: '/runs', requestId: scope.requestId, body: { datasetId } })
+    .requestRun({ datasetId }, qualityContext(scope))
     .catch((err) =>
       deps.logger.warn({ err: (err as Error).message, reqId: scope.requestId }, 'quality run not started'),
     );
