@@ -1,4 +1,5 @@
 import type { Logger, ServiceClient } from '@govshare/platform';
+import type { AuditFace } from '@govshare/audit';
 import type { AuditRecorder } from './audit-recorder.ts';
 import type { Caller } from './caller.ts';
 import type { GrantFactRecorder } from './operations/grant-facts.ts';
@@ -10,8 +11,8 @@ export interface GatewayDeps {
   audit: AuditRecorder;
   /** Records what the audit needs to know of each grant (id, purpose, expiry, revocation), and sweeps for lost ones. */
   grantFacts: GrantFactRecorder;
-  /** The audit service itself, for auditors' reads of the log. */
-  auditClient: ServiceClient;
+  /** The audit module's face (in process, or remote), for auditors' reads of the log. */
+  auditLog: AuditFace;
   quality?: ServiceClient;
   maskKey: Buffer;
   revocations: Revocations;
