@@ -13,6 +13,7 @@ import {
   type Logger,
 } from '@govshare/platform';
 import { qualityFaceSpec, type QualityFace } from '@govshare/quality';
+import { auditFaceSpec, type AuditFace } from '@govshare/audit';
 import { createAuditRecorder } from './audit-recorder.ts';
 import { createGrantFactRecorder } from './operations/grant-facts.ts';
 import type { GatewayDeps } from './deps.ts';
@@ -32,7 +33,12 @@ const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url)
 
 export interface GatewayOptions {
   catalogUrl: string;
-  auditUrl: string;
+  /** The audit module in this process; when absent, the audit service at auditUrl. */
+  audit?: AuditFace;
+  /** With `audit`: whether the audit log can commit (gateway readiness); by default it is not asked. */
+  auditReady?: () => Promise<void>;
+  /** The audit service's base URL, when the audit module runs as its own service. */
+  auditUrl?: string;
   /** How long the gateway waits for an audit acknowledgement (default 5000 ms). */
   auditTimeoutMs?: number;
   /** The quality module in this process; else, with qualityUrl, the quality service there. */
@@ -89,21 +95,22 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const revocations = await loadRevocations(database.db);
   const signer = createServiceTokenSigner(o.servicePrivateJwk);
   const catalog = createServiceClient({ service: 'catalog', baseUrl: o.catalogUrl, signer });
-  const auditClient = createServiceClient({
-    service: 'audit',
-    baseUrl: o.auditUrl,
-    signer,
-    timeoutMs: o.auditTimeoutMs ?? 5000,
-  });
+  const auditTimeoutMs = o.auditTimeoutMs ?? 5000;
+  if (!o.audit && !o.auditUrl)
+    throw new Error('gateway: give the audit module (audit) or the audit service URL (auditUrl)');
+  const auditClient = o.audit
+    ? undefined
+    : createServiceClient({ service: 'audit', baseUrl: o.auditUrl!, signer, timeoutMs: auditTimeoutMs });
+  const auditLog: AuditFace = o.audit ?? remoteFace(auditFaceSpec, auditClient!);
   const qualityClient =
     !o.quality && o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
   const quality = o.quality ?? (qualityClient ? remoteFace(qualityFaceSpec, qualityClient) : undefined);
-  const audit = createAuditRecorder(auditClient, logger);
+  const audit = createAuditRecorder(auditLog.append, logger, { timeoutMs: auditTimeoutMs });
   const deps: GatewayDeps = {
     catalog,
     audit,
     grantFacts: createGrantFactRecorder({ catalog, audit, logger }, o.grantFactSweepMs ?? 30_000),
-    auditClient,
+    auditLog,
     quality,
     maskKey: o.maskKey,
     revocations,
@@ -132,19 +139,17 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     await res.text();
     if (!res.ok) throw new Error(`${name} is not ready`);
   };
+  const auditReady = () => (o.audit ? (o.auditReady?.() ?? Promise.resolve()) : dependencyReady('audit', o.auditUrl!));
   const app = createServiceApp({
     logger,
     bodyLimit: limits.bodyBytes,
-    ready: async () =>
-      void (await Promise.all([dependencyReady('catalog', o.catalogUrl), dependencyReady('audit', o.auditUrl)])),
+    ready: async () => void (await Promise.all([dependencyReady('catalog', o.catalogUrl), auditReady()])),
   });
 
   app.get('/.well-known/jwks.json', async () => o.publishedJwks ?? { keys: [] });
   // The audit service's checkpoint keys (current, then retired), so auditors verify checkpoints and
   // exports with keys fetched from the hub's public address rather than a key file.
-  app.get('/.well-known/audit-checkpoint-jwks.json', async (req) =>
-    auditClient.call({ method: 'GET', path: '/public-key', requestId: req.id }),
-  );
+  app.get('/.well-known/audit-checkpoint-jwks.json', async (req) => auditLog.publicKeys({}, { requestId: req.id }));
 
   app.route({
     url: '/graphql',
@@ -185,7 +190,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
       await app.close();
       revocations.stop();
       deps.grantFacts.stop();
-      await Promise.all([catalog.close(), auditClient.close(), qualityClient?.close()]);
+      await Promise.all([catalog.close(), auditClient?.close(), qualityClient?.close()]);
       await database.close();
     },
   };

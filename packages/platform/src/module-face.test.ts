@@ -116,7 +116,7 @@ describe('module faces: the same functions, results and errors in-process and ov
           const there = await outcome(remote.add(input as never, ctx));
           expect(there).toEqual(here);
           if (Number.isInteger(input.a) && input.b <= 1000)
-            expect(here).toEqual({ value: { sum: input.a + input.b, who: 'li@MCA' } });
+            expect(here).toEqual({ value: { sum: (input.a as number) + input.b, who: 'li@MCA' } });
           else expect((here as { error: { code: string } }).error.code).toBe('BAD_USER_INPUT');
         },
       ),
