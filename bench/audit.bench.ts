@@ -2,7 +2,7 @@
 // BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test); uses fresh schemas, drops them.
 //
 // 1. Durable appends with group commit, 64 concurrent callers (in-process AuditLog.append and over
-//    HTTP), against baselines on the same Postgres in the same run: a plain batched INSERT of the
+//    HTTP through the remote face), against baselines on the same Postgres in the same run: a plain batched INSERT of the
 //    same rows (1,000 per statement, one transaction each, no tree), and one transaction per event
 //    (64 concurrent callers, no group commit).
 // 2. A 1,000,000-event tree (bulk-generated leaves, COPY-loaded), then inclusion and consistency
@@ -15,9 +15,15 @@ import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
-import { createLogger, createServiceTokenSigner, generateEd25519 } from '@govshare/platform';
+import {
+  createLogger,
+  createServiceClient,
+  createServiceTokenSigner,
+  generateEd25519,
+  remoteFace,
+} from '@govshare/platform';
 import type { AuditEvent } from '@govshare/contracts';
-import { startAudit } from '../services/audit/src/index.ts';
+import { auditFaceSpec, startAudit } from '../services/audit/src/index.ts';
 import { eventRow, leafBytes, prepareEvent } from '../services/audit/src/append.ts';
 import { Frontier, leafHash, verifyConsistency, verifyInclusion, fromHex } from '../services/audit/src/merkle.ts';
 import { getConsistencyProof, getInclusionProof } from '../services/audit/src/proofs.ts';
@@ -130,23 +136,21 @@ async function main() {
     const gcMany = await runCallers(APPEND_EVENTS, MANY_CALLERS, (i) => log.append([manyEvents[i]!]));
     const gcManyBatches = log.stats.batches - b1;
 
-    // over HTTP (the gateway's path), fresh events
-    const signer = createServiceTokenSigner(gw.privateJwk);
-    const token = await signer.tokenFor('audit');
-    const { Agent, request } = await import('undici');
-    const agent = new Agent({ connections: CALLERS, pipelining: 1 });
+    // over HTTP (the gateway's path when the audit module runs as its own service): the remote face,
+    // fresh events
+    const client = createServiceClient({
+      service: 'audit',
+      baseUrl: svc.url,
+      signer: createServiceTokenSigner(gw.privateJwk),
+      connections: CALLERS,
+    });
+    const remote = remoteFace(auditFaceSpec, client);
     const httpEvents = Array.from({ length: APPEND_EVENTS }, (_, i) => event(i));
     const http = await runCallers(APPEND_EVENTS, CALLERS, async (i) => {
-      const res = await request(`${svc.url}/events`, {
-        method: 'POST',
-        dispatcher: agent,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ events: [httpEvents[i]] }),
-      });
-      const body = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(body);
+      const res = await remote.append({ events: [httpEvents[i]!] }, { requestId: `bench-${i}` });
+      if (res.rejected) throw new Error(JSON.stringify(res.rejected));
     });
-    await agent.close();
+    await client.close();
     await svc.close();
 
     // Baselines: the same rows (same leaf bytes and columns), no tree.
@@ -202,7 +206,7 @@ async function main() {
       APPEND_EVENTS / gcMany.seconds,
       gcMany.lat,
     );
-    line(`audit group commit, ${CALLERS} callers, HTTP POST /events`, APPEND_EVENTS / http.seconds, http.lat);
+    line(`audit group commit, ${CALLERS} callers, HTTP (remote face append)`, APPEND_EVENTS / http.seconds, http.lat);
     console.log(
       `  (in-process: ${CALLERS} callers ${gcBatches} transactions, ${(APPEND_EVENTS / gcBatches).toFixed(1)} events per transaction; ${MANY_CALLERS} callers ${gcManyBatches}, ${(APPEND_EVENTS / gcManyBatches).toFixed(1)})`,
     );

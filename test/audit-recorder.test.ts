@@ -1,9 +1,16 @@
-// The gateway's audit recorder against a real audit service: one event the audit service refuses as
-// invalid fails only its own caller, not the others coalesced into the same call.
+// The gateway's audit recorder against a real audit module, in process and over HTTP: one event the
+// audit log refuses as invalid fails only its own caller, not the others coalesced into the same call.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createLogger, createServiceClient, createServiceTokenSigner, generateEd25519 } from '@govshare/platform';
-import { startAudit, type StartedAudit } from '@govshare/audit';
+import {
+  createLogger,
+  createServiceClient,
+  createServiceTokenSigner,
+  generateEd25519,
+  remoteFace,
+  type ServiceClient,
+} from '@govshare/platform';
+import { auditFaceSpec, startAudit, type AuditFace, type StartedAudit } from '@govshare/audit';
 import type { AuditEvent } from '@govshare/contracts';
 import { createAuditRecorder } from '../gateway/src/audit-recorder.ts';
 import { backends } from './hub.ts';
@@ -11,6 +18,7 @@ import { backends } from './hub.ts';
 describe.each(backends())('audit recorder: one invalid event among coalesced ones (%s)', (backend) => {
   let audit: StartedAudit;
   let keys: Awaited<ReturnType<typeof generateEd25519>>;
+  let client: ServiceClient;
   beforeAll(async () => {
     keys = await generateEd25519('svc-test');
     audit = await startAudit({
@@ -21,19 +29,24 @@ describe.each(backends())('audit recorder: one invalid event among coalesced one
       port: 0,
       logger: createLogger('t', 'silent'),
     });
-  });
-  afterAll(async () => {
-    await audit?.close();
-    if (backend === 'postgres') await audit.service.database.drop?.();
-  });
-
-  it('fails only the invalid event; the others of its call are committed', async () => {
-    const client = createServiceClient({
+    client = createServiceClient({
       service: 'audit',
       baseUrl: audit.url,
       signer: createServiceTokenSigner(keys.privateJwk),
     });
-    const recorder = createAuditRecorder(client, createLogger('t', 'silent'));
+  });
+  afterAll(async () => {
+    await client?.close();
+    await audit?.close();
+    if (backend === 'postgres') await audit.service.database.drop?.();
+  });
+
+  const faces: [string, () => AuditFace][] = [
+    ['over HTTP', () => remoteFace(auditFaceSpec, client)],
+    ['in process', () => audit.face],
+  ];
+  it.each(faces)('fails only the invalid event; the others of its call are committed (%s)', async (_, face) => {
+    const recorder = createAuditRecorder(face().append, createLogger('t', 'silent'));
     const event = (subjects: string[]): AuditEvent => ({
       id: randomUUID(),
       at: new Date().toISOString(),
@@ -48,9 +61,9 @@ describe.each(backends())('audit recorder: one invalid event among coalesced one
       event(['a']),
       ...Array.from({ length: 20 }, (_, i) => event(i === 9 ? ['x'.repeat(101)] : [`s${i}`])),
     ];
+    const before = audit.service.log.size;
     const settled = await Promise.allSettled(events.map((e) => recorder.record(e)));
     expect(settled.map((s) => s.status)).toEqual(events.map((_, i) => (i === 10 ? 'rejected' : 'fulfilled')));
-    expect(audit.service.log.size).toBe(20);
-    await client.close();
+    expect(audit.service.log.size - before).toBe(20);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { merkle, verifyExport } from '@govshare/audit';
+import { createServiceClient, createServiceTokenSigner, remoteFace } from '@govshare/platform';
+import { auditFaceSpec, merkle, verifyExport } from '@govshare/audit';
 import { backends, codes, startHub, type Hub } from './hub.ts';
 
 describe.each(backends())('auditors trace access through the gateway (%s)', (backend) => {
@@ -241,9 +242,14 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     const published = await fetch(`${hub.gatewayUrl}/.well-known/audit-checkpoint-jwks.json`);
     expect(published.status).toBe(200);
     const jwks = await published.json();
-    const direct = await (
-      await fetch(`${hub.auditUrl}/public-key`, { headers: { authorization: `Bearer ${await serviceToken(hub)}` } })
-    ).json();
+    // The same keys the audit module gives, asked through its face over HTTP with a service token.
+    const client = createServiceClient({
+      service: 'audit',
+      baseUrl: hub.auditUrl,
+      signer: createServiceTokenSigner(hub.servicePrivateJwk),
+    });
+    const direct = await remoteFace(auditFaceSpec, client).publicKeys({}, { requestId: 'audit-trail-test' });
+    await client.close();
     expect(jwks).toEqual(direct);
     expect(jwks.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
     expect(jwks.keys[0]).not.toHaveProperty('d');
@@ -265,8 +271,3 @@ describe.each(backends())('auditors trace access through the gateway (%s)', (bac
     expect(consumer.status).toBe(403);
   });
 });
-
-async function serviceToken(hub: Hub) {
-  const { createServiceTokenSigner } = await import('@govshare/platform');
-  return createServiceTokenSigner(hub.servicePrivateJwk).tokenFor('audit');
-}

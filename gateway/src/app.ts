@@ -13,6 +13,8 @@ import {
   type Logger,
 } from '@govshare/platform';
 import { catalogFaceSpec, type CatalogFace } from '@govshare/catalog';
+import { qualityFaceSpec, type QualityFace } from '@govshare/quality';
+import { auditFaceSpec, type AuditFace } from '@govshare/audit';
 import { createAuditRecorder } from './audit-recorder.ts';
 import { createGrantFactRecorder } from './operations/grant-facts.ts';
 import type { GatewayDeps } from './deps.ts';
@@ -37,9 +39,16 @@ export interface GatewayOptions {
   catalogReady?: () => Promise<void>;
   /** The catalog service, when it runs as its own process (required without `catalog`). */
   catalogUrl?: string;
-  auditUrl: string;
+  /** The audit module in this process; when absent, the audit service at auditUrl. */
+  audit?: AuditFace;
+  /** With `audit`: whether the audit log can commit (gateway readiness); by default it is not asked. */
+  auditReady?: () => Promise<void>;
+  /** The audit service's base URL, when the audit module runs as its own service. */
+  auditUrl?: string;
   /** How long the gateway waits for an audit acknowledgement (default 5000 ms). */
   auditTimeoutMs?: number;
+  /** The quality module in this process; else, with qualityUrl, the quality service there. */
+  quality?: QualityFace;
   qualityUrl?: string;
   dataDir: string;
   databaseUrl?: string;
@@ -97,19 +106,22 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     ? createServiceClient({ service: 'catalog', baseUrl: catalogUrl, signer })
     : undefined;
   const catalog: CatalogFace = o.catalog ?? remoteFace(catalogFaceSpec, catalogClient!);
-  const auditClient = createServiceClient({
-    service: 'audit',
-    baseUrl: o.auditUrl,
-    signer,
-    timeoutMs: o.auditTimeoutMs ?? 5000,
-  });
-  const quality = o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
-  const audit = createAuditRecorder(auditClient, logger);
+  const auditTimeoutMs = o.auditTimeoutMs ?? 5000;
+  if (!o.audit && !o.auditUrl)
+    throw new Error('gateway: give the audit module (audit) or the audit service URL (auditUrl)');
+  const auditClient = o.audit
+    ? undefined
+    : createServiceClient({ service: 'audit', baseUrl: o.auditUrl!, signer, timeoutMs: auditTimeoutMs });
+  const auditLog: AuditFace = o.audit ?? remoteFace(auditFaceSpec, auditClient!);
+  const qualityClient =
+    !o.quality && o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
+  const quality = o.quality ?? (qualityClient ? remoteFace(qualityFaceSpec, qualityClient) : undefined);
+  const audit = createAuditRecorder(auditLog.append, logger, { timeoutMs: auditTimeoutMs });
   const deps: GatewayDeps = {
     catalog,
     audit,
     grantFacts: createGrantFactRecorder({ catalog, audit, logger }, o.grantFactSweepMs ?? 30_000),
-    auditClient,
+    auditLog,
     quality,
     maskKey: o.maskKey,
     revocations,
@@ -138,22 +150,21 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     await res.text();
     if (!res.ok) throw new Error(`${name} is not ready`);
   };
+  const auditReady = () => (o.audit ? (o.auditReady?.() ?? Promise.resolve()) : dependencyReady('audit', o.auditUrl!));
   const app = createServiceApp({
     logger,
     bodyLimit: limits.bodyBytes,
     ready: async () =>
       void (await Promise.all([
         catalogUrl ? dependencyReady('catalog', catalogUrl) : o.catalogReady?.(),
-        dependencyReady('audit', o.auditUrl),
+        auditReady(),
       ])),
   });
 
   app.get('/.well-known/jwks.json', async () => o.publishedJwks ?? { keys: [] });
   // The audit service's checkpoint keys (current, then retired), so auditors verify checkpoints and
   // exports with keys fetched from the hub's public address rather than a key file.
-  app.get('/.well-known/audit-checkpoint-jwks.json', async (req) =>
-    auditClient.call({ method: 'GET', path: '/public-key', requestId: req.id }),
-  );
+  app.get('/.well-known/audit-checkpoint-jwks.json', async (req) => auditLog.publicKeys({}, { requestId: req.id }));
 
   app.route({
     url: '/graphql',
@@ -194,7 +205,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
       await app.close();
       revocations.stop();
       deps.grantFacts.stop();
-      await Promise.all([catalogClient?.close(), auditClient.close(), quality?.close()]);
+      await Promise.all([catalogClient?.close(), auditClient?.close(), qualityClient?.close()]);
       await database.close();
     },
   };

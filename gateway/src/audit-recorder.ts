@@ -1,6 +1,7 @@
 import { v5 as uuidv5 } from 'uuid';
-import { AppError, isAppError, type ServiceClient, type Logger } from '@govshare/platform';
-import { ref, type AuditAppendResponse, type AuditEvent } from '@govshare/contracts';
+import { AppError, isAppError, type Logger } from '@govshare/platform';
+import type { AuditEvent } from '@govshare/contracts';
+import type { AuditFace } from '@govshare/audit';
 
 export interface AuditRecorder {
   /** Resolves once the audit service has durably committed the event; rejects (UNAVAILABLE) otherwise. */
@@ -56,65 +57,91 @@ interface Pending {
 
 const MAX_BATCH = 500;
 
+/** The audit face's append function: in process, or the remote face's call to the audit service. */
+export type AuditAppend = AuditFace['append'];
+
+export interface AuditRecorderOptions {
+  /** How long an append may go unacknowledged before its events are refused (default 5000 ms). */
+  timeoutMs?: number;
+}
+
 /**
- * Sends events to the audit service, coalescing concurrent events into one call while a previous
- * call is in flight (the audit service group-commits them). Fails closed: an event that is not
- * acknowledged rejects, and the caller must not return data.
+ * The append, settled within `timeoutMs`: an append still pending then (a paused database in process,
+ * a hung connection) rejects UNAVAILABLE, though it may still commit later.
  */
-export function createAuditRecorder(audit: ServiceClient, logger: Logger): AuditRecorder {
+function withTimeout<T>(run: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    // An in-process face checks its input before it returns a promise: a throw becomes a rejection.
+    Promise.resolve().then(run),
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new AppError('UNAVAILABLE', `audit log did not acknowledge within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Sends events to the audit log, coalescing concurrent events into one call while a previous call
+ * is in flight (the audit log group-commits them). Fails closed: an event that is not acknowledged
+ * within the timeout rejects, and the caller must not return data.
+ */
+export function createAuditRecorder(
+  append: AuditAppend,
+  logger: Logger,
+  opts: AuditRecorderOptions = {},
+): AuditRecorder {
+  const timeoutMs = opts.timeoutMs ?? 5000;
   let queue: Pending[] = [];
   let inFlight = 0;
   const maxInFlight = 4;
 
-  /** Posts a batch and settles each of its events; a batch refused as invalid is resent event by event. */
+  /** Appends a batch and settles each of its events; a batch refused as invalid is resent event by event. */
   const post = (batch: Pending[]): Promise<void> =>
-    audit
-      .call<AuditAppendResponse>({
-        method: 'POST',
-        path: '/events',
-        requestId: batch[0].event.requestId,
-        body: { events: batch.map((p) => p.event) },
-        responseSchema: ref('audit-event.v1.json', 'AppendResponse'),
-      })
-      .then(
-        (res) => {
-          const acked = new Set(res.accepted.map((a) => a.id));
-          const refused = new Map((res.rejected ?? []).map((r) => [r.id, r.message]));
-          for (const p of batch) {
-            if (acked.has(p.event.id)) p.resolve();
-            else {
-              // One refused event fails only its own request; the reason says which rule, never values.
-              const why = refused.get(p.event.id);
-              p.reject(
-                new AppError(
-                  'UNAVAILABLE',
-                  why
-                    ? `audit log refused the event (${why}); no data served`
-                    : 'audit service did not acknowledge the access; no data served',
-                ),
-              );
-            }
-          }
-        },
-        (err) => {
-          // The audit service checks the whole call against its contract: one invalid event (say a
-          // subject longer than the contract allows) must not fail the other callers' events with it.
-          if (isAppError(err) && err.code === 'BAD_USER_INPUT' && batch.length > 1)
-            return Promise.all(batch.map((p) => post([p]))).then(() => {});
-          logger.error({ err: (err as Error).message }, 'audit append failed');
-          // No answer: the audit service may still have committed the events (an acknowledgement that
-          // came too late), so a read refused now must be followed by a withheld event.
-          const maybeRecorded = !(isAppError(err) && err.code === 'BAD_USER_INPUT');
-          for (const p of batch)
+    withTimeout(
+      () => append({ events: batch.map((p) => p.event) }, { requestId: batch[0].event.requestId }),
+      timeoutMs,
+    ).then(
+      (res) => {
+        const acked = new Set(res.accepted.map((a) => a.id));
+        const refused = new Map((res.rejected ?? []).map((r) => [r.id, r.message]));
+        for (const p of batch) {
+          if (acked.has(p.event.id)) p.resolve();
+          else {
+            // One refused event fails only its own request; the reason says which rule, never values.
+            const why = refused.get(p.event.id);
             p.reject(
               new AppError(
                 'UNAVAILABLE',
-                'audit service unavailable; no data served',
-                maybeRecorded ? { maybeRecorded } : undefined,
+                why
+                  ? `audit log refused the event (${why}); no data served`
+                  : 'audit service did not acknowledge the access; no data served',
               ),
             );
-        },
-      );
+          }
+        }
+      },
+      (err) => {
+        // The audit log checks the whole call against its contract: one invalid event (say a
+        // subject longer than the contract allows) must not fail the other callers' events with it.
+        if (isAppError(err) && err.code === 'BAD_USER_INPUT' && batch.length > 1)
+          return Promise.all(batch.map((p) => post([p]))).then(() => {});
+        logger.error({ err: (err as Error).message }, 'audit append failed');
+        // No answer: the audit log may still commit the events (an acknowledgement that came too
+        // late), so a read refused now must be followed by a withheld event.
+        const maybeRecorded = !(isAppError(err) && err.code === 'BAD_USER_INPUT');
+        for (const p of batch)
+          p.reject(
+            new AppError(
+              'UNAVAILABLE',
+              'audit service unavailable; no data served',
+              maybeRecorded ? { maybeRecorded } : undefined,
+            ),
+          );
+      },
+    );
 
   const flush = () => {
     if (queue.length === 0 || inFlight >= maxInFlight) return;

@@ -1,5 +1,7 @@
 import type { CallContext, Logger, ServiceClient } from '@govshare/platform';
 import type { CatalogFace } from '@govshare/catalog';
+import type { QualityFace } from '@govshare/quality';
+import type { AuditFace } from '@govshare/audit';
 import type { AuditRecorder } from './audit-recorder.ts';
 import type { Caller } from './caller.ts';
 import type { GrantFactRecorder } from './operations/grant-facts.ts';
@@ -12,9 +14,9 @@ export interface GatewayDeps {
   audit: AuditRecorder;
   /** Records what the audit needs to know of each grant (id, purpose, expiry, revocation), and sweeps for lost ones. */
   grantFacts: GrantFactRecorder;
-  /** The audit service itself, for auditors' reads of the log. */
-  auditClient: ServiceClient;
-  quality?: ServiceClient;
+  /** The audit module's face (in process, or remote), for auditors' reads of the log. */
+  auditLog: AuditFace;
+  quality?: QualityFace;
   maskKey: Buffer;
   revocations: Revocations;
   logger: Logger;

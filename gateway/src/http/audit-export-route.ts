@@ -20,6 +20,7 @@ export function registerAuditExportRoute(app: FastifyInstance, deps: GatewayDeps
     async (req, reply) => {
       const scope = await authenticate(req, deps, verify);
       const out = await exportAuditLog(deps, scope, req.query);
+      out.body.on('error', (err) => req.log.error({ err }, 'audit export failed mid-stream'));
       reply.header('content-type', out.contentType);
       return reply.send(out.body);
     },

@@ -1,14 +1,14 @@
-import { AppError } from '@govshare/platform';
-import {
-  ref,
-  type AuditAlertPage,
-  type AuditAlertReview,
-  type AuditAlertReviewOutcome,
-  type AuditCheckpoint,
-  type AuditConsistencyProof,
-  type AuditEventPage,
-  type AuditEventsQuery,
-  type AuditInclusionProof,
+import { AppError, type ByteStream, type CallContext } from '@govshare/platform';
+import type {
+  AuditAlertKind,
+  AuditAlertPage,
+  AuditAlertReview,
+  AuditAlertReviewOutcome,
+  AuditCheckpoint,
+  AuditConsistencyProof,
+  AuditEventPage,
+  AuditEventsQuery,
+  AuditInclusionProof,
 } from '@govshare/contracts';
 import { hasRole } from '../caller.ts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
@@ -20,12 +20,18 @@ function requireAuditor(scope: RequestScope) {
     throw new AppError('FORBIDDEN', 'only auditors and admins read the audit log');
 }
 
-const qs = (params: Record<string, unknown>) => {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
-  const s = p.toString();
-  return s ? `?${s}` : '';
-};
+/** The audit face's call context for a request: its id and the caller it is made for. */
+const ctxOf = (scope: RequestScope): CallContext => ({
+  requestId: scope.requestId,
+  caller: { sub: scope.caller.sub, dept: scope.caller.dept, roles: scope.caller.roles },
+});
+
+/** Only the parameters given: an unset one (undefined, null, '') is left out, as from a query string. */
+function given<T extends object>(params: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') out[k] = v;
+  return out as T;
+}
 
 function readLog<T>(
   deps: GatewayDeps,
@@ -52,12 +58,7 @@ export function searchAuditEvents(
     scope,
     'audit.search',
     { ...q },
-    () =>
-      deps.auditClient.call<AuditEventPage>({
-        method: 'GET',
-        path: `/events${qs({ ...q })}`,
-        requestId: scope.requestId,
-      }),
+    () => deps.auditLog.searchEvents(given(q), ctxOf(scope)),
     (r) => r.events.length,
   );
 }
@@ -74,12 +75,7 @@ export function auditSubjectAccess(
   // The clear identifier is not written into the log: the lookup's own event carries only its HMAC via subjects.
   return auditedRead(deps, scope, 'audit.subjectLookup', { subjects: [identifier] }, async () => {
     requireAuditor(scope);
-    const result = await deps.auditClient.call<AuditEventPage>({
-      method: 'POST',
-      path: '/subjects/lookup',
-      requestId: scope.requestId,
-      body: { identifier, first, after },
-    });
+    const result = await deps.auditLog.lookupSubject(given({ identifier, first, after }), ctxOf(scope));
     return { result, details: { recordCount: result.events.length } };
   });
 }
@@ -94,7 +90,8 @@ export function auditAlerts(
     scope,
     'audit.alerts',
     { ...q },
-    () => deps.auditClient.call<AuditAlertPage>({ method: 'GET', path: `/alerts${qs(q)}`, requestId: scope.requestId }),
+    // An unknown kind is refused by the face's input check (BAD_USER_INPUT), as the route refused it.
+    () => deps.auditLog.listAlerts(given({ ...q, kind: q.kind as AuditAlertKind | undefined }), ctxOf(scope)),
     (r) => r.alerts.length,
   );
 }
@@ -120,24 +117,18 @@ export function reviewAuditAlert(
         throw new AppError('BAD_USER_INPUT', 'note: must say what was found, in at least 3 characters');
     },
     () =>
-      deps.auditClient.call<AuditAlertReview>({
-        method: 'POST',
-        path: `/alerts/${alertId}/reviews`,
-        requestId: scope.requestId,
-        body: { outcome, note: note.trim(), reviewer: { sub: scope.caller.sub, dept: scope.caller.dept } },
-        responseSchema: ref('audit-api.v1.json', 'AlertReview'),
-      }),
+      deps.auditLog.reviewAlert(
+        {
+          alertId: Number(alertId),
+          review: { outcome, note: note.trim(), reviewer: { sub: scope.caller.sub, dept: scope.caller.dept } },
+        },
+        ctxOf(scope),
+      ),
   );
 }
 
 export function latestAuditCheckpoint(deps: GatewayDeps, scope: RequestScope): Promise<AuditCheckpoint | null> {
-  return readLog(deps, scope, 'audit.checkpoint', {}, () =>
-    deps.auditClient.call<AuditCheckpoint | null>({
-      method: 'GET',
-      path: '/checkpoints/latest',
-      requestId: scope.requestId,
-    }),
-  );
+  return readLog(deps, scope, 'audit.checkpoint', {}, () => deps.auditLog.latestCheckpoint({}, ctxOf(scope)));
 }
 
 export function auditInclusionProof(
@@ -147,11 +138,7 @@ export function auditInclusionProof(
   treeSize?: number,
 ): Promise<AuditInclusionProof> {
   return readLog(deps, scope, 'audit.proof', { seq, treeSize }, () =>
-    deps.auditClient.call<AuditInclusionProof>({
-      method: 'GET',
-      path: `/proofs/inclusion${qs({ seq, treeSize })}`,
-      requestId: scope.requestId,
-    }),
+    deps.auditLog.inclusionProof(given({ seq, treeSize }), ctxOf(scope)),
   );
 }
 
@@ -162,21 +149,27 @@ export function auditConsistencyProof(
   to?: number,
 ): Promise<AuditConsistencyProof> {
   return readLog(deps, scope, 'audit.proof', { from, to }, () =>
-    deps.auditClient.call<AuditConsistencyProof>({
-      method: 'GET',
-      path: `/proofs/consistency${qs({ from, to })}`,
-      requestId: scope.requestId,
-    }),
+    deps.auditLog.consistencyProof(given({ from, to }), ctxOf(scope)),
   );
 }
 
 /** NDJSON export of a range of the log with its checkpoint and proofs, for offline verification. */
-export async function exportAuditLog(deps: GatewayDeps, scope: RequestScope, q: { fromSeq?: number; toSeq?: number }) {
-  let out: { contentType: string; body: NodeJS.ReadableStream } | undefined;
-  await auditedRead(deps, scope, 'audit.export', { filter: q }, async () => {
-    requireAuditor(scope);
-    out = await deps.auditClient.stream({ method: 'GET', path: `/export${qs(q)}`, requestId: scope.requestId });
-    return { result: undefined };
-  });
+export async function exportAuditLog(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  q: { fromSeq?: number; toSeq?: number },
+): Promise<ByteStream> {
+  let out: ByteStream | undefined;
+  try {
+    await auditedRead(deps, scope, 'audit.export', { filter: q }, async () => {
+      requireAuditor(scope);
+      out = await deps.auditLog.exportLog(given(q), ctxOf(scope));
+      return { result: undefined };
+    });
+  } catch (err) {
+    // Not delivered (the export's own event was not acknowledged): nothing of the stream is read.
+    out?.body.destroy();
+    throw err;
+  }
   return out!;
 }

@@ -4,6 +4,7 @@ import type { IngestResult } from '@govshare/contracts';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedWrite } from './audited.ts';
 import { requireStewardOf } from './datasets.ts';
+import { qualityContext } from './quality.ts';
 
 export type IngestBody = (
   | { kind: 'json'; records: Record<string, unknown>[] }
@@ -55,7 +56,7 @@ export async function ingestRecords(
 function notifyQuality(deps: GatewayDeps, scope: RequestScope, datasetId: string) {
   if (!deps.quality) return;
   deps.quality
-    .call({ method: 'POST', path: '/runs', requestId: scope.requestId, body: { datasetId } })
+    .requestRun({ datasetId }, qualityContext(scope))
     .catch((err) =>
       deps.logger.warn({ err: (err as Error).message, reqId: scope.requestId }, 'quality run not started'),
     );

@@ -1,4 +1,4 @@
-import { AppError } from '@govshare/platform';
+import { AppError, type CallContext } from '@govshare/platform';
 import { hasRole } from '../caller.ts';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
@@ -7,6 +7,12 @@ function quality(deps: GatewayDeps) {
   if (!deps.quality) throw new AppError('UNAVAILABLE', 'the quality service is not configured (QUALITY_URL)');
   return deps.quality;
 }
+
+/** The quality module is asked on behalf of the verified caller: its person is the one recorded. */
+export const qualityContext = (scope: RequestScope): CallContext => ({
+  requestId: scope.requestId,
+  caller: { sub: scope.caller.sub, dept: scope.caller.dept, roles: [...scope.caller.roles] },
+});
 
 async function ownerOf(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<string> {
   return (await deps.catalog.getDataset({ id: datasetId }, callContext(scope))).ownerDept;
@@ -35,11 +41,7 @@ export function qualityReport(deps: GatewayDeps, scope: RequestScope, datasetId:
     const owner = await ownerOf(deps, scope, datasetId);
     let report: Record<string, any>;
     try {
-      report = await quality(deps).call<Record<string, any>>({
-        method: 'GET',
-        path: `/datasets/${encodeURIComponent(datasetId)}/report`,
-        requestId: scope.requestId,
-      });
+      report = await quality(deps).report({ datasetId }, qualityContext(scope));
     } catch (err) {
       if (err instanceof AppError && err.code === 'NOT_FOUND')
         return { result: { datasetId, score: null, status: null, scoredAt: null, detail: false, report: null } };
@@ -62,11 +64,7 @@ export function qualityReport(deps: GatewayDeps, scope: RequestScope, datasetId:
 export function qualityHistory(deps: GatewayDeps, scope: RequestScope, datasetId: string, limit: number) {
   return auditedRead(deps, scope, 'quality.history', { dataset: datasetId }, async () => {
     requireOwnerSteward(scope, await ownerOf(deps, scope, datasetId), 'read the quality history');
-    const r = await quality(deps).call<{ runs: Record<string, any>[] }>({
-      method: 'GET',
-      path: `/datasets/${encodeURIComponent(datasetId)}/history?limit=${limit}`,
-      requestId: scope.requestId,
-    });
+    const r = await quality(deps).history({ datasetId, limit }, qualityContext(scope));
     return { result: r.runs, details: { recordCount: r.runs.length } };
   });
 }
@@ -76,44 +74,28 @@ export function qualityAlerts(deps: GatewayDeps, scope: RequestScope, all: boole
   return auditedRead(deps, scope, 'quality.alerts', {}, async () => {
     if (!hasRole(scope.caller, 'admin', 'steward'))
       throw new AppError('FORBIDDEN', 'only stewards and admins read quality alerts');
-    const dept = hasRole(scope.caller, 'admin') ? '' : `&dept=${encodeURIComponent(scope.caller.dept)}`;
-    const r = await quality(deps).call<Record<string, any>>({
-      method: 'GET',
-      path: `/alerts?status=${all ? 'all' : 'open'}${dept}`,
-      requestId: scope.requestId,
-    });
+    const dept = hasRole(scope.caller, 'admin') ? {} : { dept: scope.caller.dept };
+    const r = await quality(deps).alerts({ status: all ? 'all' : 'open', ...dept }, qualityContext(scope));
     return { result: r };
   });
 }
 
 export function departmentScores(deps: GatewayDeps, scope: RequestScope, period: string) {
   return auditedRead(deps, scope, 'quality.departmentScores', { filter: { period } }, async () => ({
-    result: await quality(deps).call<Record<string, any>>({
-      method: 'GET',
-      path: `/departments/scores?period=${encodeURIComponent(period)}`,
-      requestId: scope.requestId,
-    }),
+    result: await quality(deps).departmentScores({ period }, qualityContext(scope)),
   }));
 }
 
 export function listPublications(deps: GatewayDeps, scope: RequestScope, period?: string) {
   return auditedRead(deps, scope, 'quality.publications', { filter: { period } }, async () => {
-    const r = await quality(deps).call<{ publications: Record<string, any>[] }>({
-      method: 'GET',
-      path: `/publications${period ? `?period=${encodeURIComponent(period)}` : ''}`,
-      requestId: scope.requestId,
-    });
+    const r = await quality(deps).listPublications(period ? { period } : {}, qualityContext(scope));
     return { result: r.publications };
   });
 }
 
 export function getPublication(deps: GatewayDeps, scope: RequestScope, id: string) {
   return auditedRead(deps, scope, 'quality.publication', { filter: { id } }, async () => ({
-    result: await quality(deps).call<Record<string, any>>({
-      method: 'GET',
-      path: `/publications/${encodeURIComponent(id)}`,
-      requestId: scope.requestId,
-    }),
+    result: await quality(deps).getPublication({ id }, qualityContext(scope)),
   }));
 }
 
@@ -124,13 +106,7 @@ export function runQuality(deps: GatewayDeps, scope: RequestScope, datasetId: st
     'quality.run',
     { dataset: datasetId },
     async () => requireOwnerSteward(scope, await ownerOf(deps, scope, datasetId), 'start a quality run'),
-    () =>
-      quality(deps).call<{ run: Record<string, any> }>({
-        method: 'POST',
-        path: '/runs',
-        requestId: scope.requestId,
-        body: { datasetId, reason: 'requested by a steward', requestedBy: `${scope.caller.sub}@${scope.caller.dept}` },
-      }),
+    () => quality(deps).requestRun({ datasetId, reason: 'requested by a steward' }, qualityContext(scope)),
   ).then((r) => r.run);
 }
 
@@ -146,23 +122,14 @@ export function setQualityRules(
     'quality.setRules',
     { dataset: datasetId },
     async () => requireOwnerSteward(scope, await ownerOf(deps, scope, datasetId), 'change quality rules'),
-    () =>
-      quality(deps).call<Record<string, any>>({
-        method: 'PUT',
-        path: `/datasets/${encodeURIComponent(datasetId)}/rules`,
-        requestId: scope.requestId,
-        body: { ...body, updatedBy: `${scope.caller.sub}@${scope.caller.dept}` },
-      }),
+    // The author recorded is the caller (the module takes it from the call context, not the body).
+    () => quality(deps).setRules({ datasetId, ruleSet: body }, qualityContext(scope)),
   );
 }
 
 export function qualityRules(deps: GatewayDeps, scope: RequestScope, datasetId: string) {
   return auditedRead(deps, scope, 'quality.rules', { dataset: datasetId }, async () => ({
-    result: await quality(deps).call<Record<string, any>>({
-      method: 'GET',
-      path: `/datasets/${encodeURIComponent(datasetId)}/rules`,
-      requestId: scope.requestId,
-    }),
+    result: await quality(deps).getRules({ datasetId }, qualityContext(scope)),
   }));
 }
 
@@ -176,13 +143,7 @@ export function publishRedBlackList(deps: GatewayDeps, scope: RequestScope, peri
       if (!hasRole(scope.caller, 'admin'))
         throw new AppError('FORBIDDEN', 'only an admin publishes the red/black list');
     },
-    () =>
-      quality(deps).call<Record<string, any>>({
-        method: 'POST',
-        path: '/publications',
-        requestId: scope.requestId,
-        body: { period },
-      }),
+    () => quality(deps).publish({ period }, qualityContext(scope)),
   );
 }
 
@@ -197,14 +158,10 @@ export function fileAppeal(deps: GatewayDeps, scope: RequestScope, publicationId
       if (!hasRole(scope.caller, 'steward'))
         throw new AppError('FORBIDDEN', 'only a steward files an appeal for their department');
     },
+    // The appellant is the caller's department, the filer the caller (both from the call context).
     () =>
       quality(deps)
-        .call<{ appeal: Record<string, any> }>({
-          method: 'POST',
-          path: '/appeals',
-          requestId: scope.requestId,
-          body: { publicationId, dept: scope.caller.dept, reason, filedBy: `${scope.caller.sub}@${scope.caller.dept}` },
-        })
+        .fileAppeal({ publicationId, reason }, qualityContext(scope))
         .then((r) => r.appeal),
   );
 }
@@ -218,29 +175,20 @@ export function decideAppeal(deps: GatewayDeps, scope: RequestScope, id: string,
     () => {
       if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin decides appeals');
     },
-    () =>
-      quality(deps).call<Record<string, any>>({
-        method: 'POST',
-        path: `/appeals/${encodeURIComponent(id)}/decision`,
-        requestId: scope.requestId,
-        // The quality service refuses a decision by the appellant's own department (separation of duties).
-        body: { accept, reason, decidedBy: `${scope.caller.sub}@${scope.caller.dept}`, deciderDept: scope.caller.dept },
-      }),
+    // The quality module refuses a decision by the appellant's own department (separation of duties):
+    // the decider and their department are the caller's, from the call context.
+    () => quality(deps).decideAppeal({ id, accept, reason }, qualityContext(scope)),
   );
 }
 
 export function listAppeals(deps: GatewayDeps, scope: RequestScope, publicationId?: string) {
   return auditedRead(deps, scope, 'quality.appeals', {}, async () => {
-    const r = await quality(deps).call<{ appeals: Record<string, any>[] }>({
-      method: 'GET',
-      path: `/appeals${publicationId ? `?publicationId=${encodeURIComponent(publicationId)}` : ''}`,
-      requestId: scope.requestId,
-    });
+    const r = await quality(deps).listAppeals(publicationId ? { publicationId } : {}, qualityContext(scope));
     return { result: r.appeals };
   });
 }
 
 /** The key that signs red/black lists, so anyone can check a publication without trusting govshare. */
 export function publicationKey(deps: GatewayDeps, scope: RequestScope) {
-  return quality(deps).call<Record<string, any>>({ method: 'GET', path: '/public-key', requestId: scope.requestId });
+  return quality(deps).publicKey({}, qualityContext(scope));
 }

@@ -83,12 +83,13 @@ export function localFace<F extends FaceShape<F>>(spec: FaceSpec<F>, impl: F): F
     const fn = impl[name] as Operation;
     if (typeof fn !== 'function') throw new Error(`face: no function for "${name}"`);
     const check = op.input ? checkerFor(op.input, 'input', 'BAD_USER_INPUT') : undefined;
+    // async: a refused input is a rejected promise, as it is over HTTP, never a synchronous throw.
     face[name] = check
-      ? (input, ctx) => {
+      ? async (input, ctx) => {
           check(op.stream === 'upload' ? withoutUpload(input ?? {}) : (input ?? {}));
           return fn(input ?? {}, ctx);
         }
-      : (input, ctx) => fn(input ?? {}, ctx);
+      : async (input, ctx) => fn(input ?? {}, ctx);
   }
   return face as F;
 }

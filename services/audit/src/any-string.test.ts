@@ -6,7 +6,7 @@ import { queryPrepared } from './raw-sql.ts';
 import { searchEvents } from './search.ts';
 import { storableText } from './stored-text.ts';
 import { verifyExport } from './verify-export.ts';
-import { backends, makeEvent, startTestAudit, type TestAudit } from './test-helpers.ts';
+import { backends, ctx, makeEvent, startTestAudit, text, type TestAudit } from './test-helpers.ts';
 
 describe('storableText', () => {
   it('is the identity on ordinary text and never maps two strings to one stored form', () => {
@@ -40,22 +40,18 @@ describe.each(backends())('any string, and one bad event among many (%s)', (back
     });
     const odd = makeEvent({ dataset: 'half \ud800 surrogate', requestId: 'r\udc00' });
     const good = Array.from({ length: 40 }, () => makeEvent());
-    const posts = [...good.slice(0, 20), nul, odd, ...good.slice(20)].map((e) =>
-      a.call('POST', '/events', { events: [e] }),
-    );
+    const posts = [...good.slice(0, 20), nul, odd, ...good.slice(20)].map((e) => a.remote.append({ events: [e] }, ctx));
     const replies = await Promise.all(posts);
-    for (const r of replies) expect(r.status, r.text).toBe(200);
-    const found = await a.call('GET', `/events?dataset=${encodeURIComponent('legal\u0000persons')}`);
-    expect(found.body.events).toHaveLength(1);
-    expect(found.body.events[0]).toMatchObject({
+    for (const r of replies) expect(r.rejected).toBeUndefined();
+    const found = await a.remote.searchEvents({ dataset: 'legal\u0000persons' }, ctx);
+    expect(found.events).toHaveLength(1);
+    expect(found.events[0]).toMatchObject({
       id: nul.id,
       dataset: 'legal\u0000persons',
       purpose: 'x\u0000y',
       filter: { value: '\u0000' },
     });
-    expect(
-      (await a.call('GET', `/events?sub=${encodeURIComponent('eve\u0000')}`)).body.events.map((e: any) => e.id),
-    ).toEqual([nul.id]);
+    expect((await a.remote.searchEvents({ sub: 'eve\u0000' }, ctx)).events.map((e) => e.id)).toEqual([nul.id]);
     const bySurrogate = await searchEvents(a.service.database.db, {
       dataset: 'half \ud800 surrogate',
       requestId: 'r\udc00',
@@ -63,8 +59,8 @@ describe.each(backends())('any string, and one bad event among many (%s)', (back
     expect(bySurrogate.events.map((e) => e.id)).toEqual([odd.id]);
     await a.service.checkpoints.signNow();
     const report = await verifyExport(
-      (await a.call('GET', '/export')).text.trim().split('\n'),
-      (await a.call('GET', '/public-key')).body.keys,
+      (await text(a.remote.exportLog({}, ctx))).trim().split('\n'),
+      (await a.remote.publicKeys({}, ctx)).keys,
     );
     expect(report).toMatchObject({ ok: true, leaves: 42 });
   });
@@ -96,23 +92,27 @@ describe.each(backends())('any string, and one bad event among many (%s)', (back
       });
       const seqs = flat.flatMap((o) => ('seq' in o ? [o.seq] : [])).sort((x, y) => x - y);
       expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => before + i)); // gap-free
-      // Over HTTP: the call answers 200 with its good event accepted and the bad one rejected.
-      const again = makeEvent({ purpose: 'POISON' });
-      const ok = makeEvent();
-      const r = await a.call('POST', '/events', { events: [ok, again] });
-      expect(r.status).toBe(200);
-      expect(r.body.accepted.map((x: any) => x.id)).toEqual([ok.id]);
-      expect(r.body.rejected).toEqual([
-        { id: again.id, code: 'BAD_USER_INPUT', message: expect.stringContaining(again.id) },
-      ]);
-      expect((await a.call('POST', '/events', { events: [makeEvent({ purpose: 'POISON' })] })).status).toBe(400);
+      // Through the face (over HTTP and in process): the call succeeds with its good event accepted
+      // and the bad one rejected; a call with only the bad one fails.
+      for (const face of [a.remote, a.face]) {
+        const again = makeEvent({ purpose: 'POISON' });
+        const ok = makeEvent();
+        const r = await face.append({ events: [ok, again] }, ctx);
+        expect(r.accepted.map((x) => x.id)).toEqual([ok.id]);
+        expect(r.rejected).toEqual([
+          { id: again.id, code: 'BAD_USER_INPUT', message: expect.stringContaining(again.id) },
+        ]);
+        await expect(face.append({ events: [makeEvent({ purpose: 'POISON' })] }, ctx)).rejects.toMatchObject({
+          code: 'BAD_USER_INPUT',
+        });
+      }
     } finally {
       log.runStatement = queryPrepared;
     }
     await a.service.checkpoints.signNow();
     const report = await verifyExport(
-      (await a.call('GET', '/export')).text.trim().split('\n'),
-      (await a.call('GET', '/public-key')).body.keys,
+      (await text(a.remote.exportLog({}, ctx))).trim().split('\n'),
+      (await a.remote.publicKeys({}, ctx)).keys,
     );
     expect(report.ok, report.error).toBe(true);
   });

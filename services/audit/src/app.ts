@@ -4,32 +4,32 @@ import {
   createServiceApp,
   createServiceTokenVerifier,
   openDatabase,
+  serveFace,
   type Database,
+  type Db,
   type Logger,
 } from '@govshare/platform';
 import { AuditLog } from './append.ts';
 import { AlertEngine, defaultAlertRules, type AlertRules } from './alerts.ts';
 import { Checkpointer, keptCheckpointFile, readKeptCheckpoint } from './checkpoints.ts';
+import { auditFaceSpec, createAuditFace, type AuditFace } from './face.ts';
 import { checkIntegrity, checkKeptCheckpoint, type IntegrityOptions, type IntegrityResult } from './integrity.ts';
-import { checkpointPublicKeys, type CheckpointKeys } from './keys.ts';
-import { registerRoutes } from './routes.ts';
+import { checkpointPublicKeys, loadCheckpointKeys, loadSubjectKey, type CheckpointKeys } from './keys.ts';
 import { tables } from './schema.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 type FastifyInstance = ReturnType<typeof createServiceApp>;
 
-export interface BuildAuditOptions {
+export interface AuditModuleOptions {
   databaseUrl?: string;
   dataDir: string;
   schemaPrefix?: string;
-  /** The gateway's public key: only its service tokens with aud "audit" are accepted. */
-  servicePublicJwk: JWK;
   logger: Logger;
-  /** The audit service's own checkpoint-signing key pair. */
-  checkpointKeys: CheckpointKeys;
-  /** Secret of the subject HMAC. */
-  subjectKey: Uint8Array;
+  /** The audit module's own checkpoint-signing key pair; default: the key files under <dataDir>/keys/. */
+  checkpointKeys?: CheckpointKeys;
+  /** Secret of the subject HMAC (text: AUDIT_SUBJECT_KEY); default: the dev key file under <dataDir>/keys/. */
+  subjectKey?: Uint8Array | string;
   checkpointIntervalMs?: number;
   maxBatch?: number;
   alertRules?: Partial<AlertRules>;
@@ -37,14 +37,34 @@ export interface BuildAuditOptions {
   poolSize?: number;
 }
 
-export interface AuditService {
-  app: FastifyInstance;
+/** The audit module without HTTP: its face and what is behind it. */
+export interface AuditModule {
+  /** What other modules may call (in process; serveFace makes it remote). */
+  face: AuditFace;
   database: Database<typeof tables>;
+  db: Db;
   log: AuditLog;
   checkpoints: Checkpointer;
   alerts: AlertEngine;
   integrity: IntegrityResult;
+  /** The current checkpoint key first, then the retired ones. */
+  publicKeys: JWK[];
+  /** Resolves when the log can commit: the database answers within a second and the connection is writable. */
+  ready(): Promise<void>;
+  /** The subject HMAC's secret (tests compute the keys they look for). */
+  subjectKey: Uint8Array;
+  /** Stops accepting events, commits the queued ones, signs a last checkpoint, closes the database. */
   close(): Promise<void>;
+}
+
+export interface BuildAuditOptions extends AuditModuleOptions {
+  /** The gateway's public key: only its service tokens with aud "audit" are accepted. */
+  servicePublicJwk: JWK;
+}
+
+/** The audit service: the module served over HTTP (POST /rpc/<name> per function of its face). */
+export interface AuditService extends AuditModule {
+  app: FastifyInstance;
 }
 
 export const AUDIT_RUNTIME_ROLE = 'govshare_audit_appender';
@@ -53,8 +73,16 @@ const appendOnlyGrants = (schema: string, role: string) => [
   `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`,
 ];
 
-/** Opens the database, checks the stored log, loads the tree edge and builds the HTTP app. */
-export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService> {
+/**
+ * Opens the database, checks the stored log, loads the tree edge, starts the group-committing log,
+ * the checkpointer and the alert engine: everything of the audit module but HTTP.
+ */
+export async function openAuditModule(opts: AuditModuleOptions): Promise<AuditModule> {
+  const checkpointKeys = opts.checkpointKeys ?? (await loadCheckpointKeys(opts.dataDir));
+  const subjectKey =
+    typeof opts.subjectKey === 'string' || opts.subjectKey === undefined
+      ? loadSubjectKey(opts.dataDir, opts.subjectKey)
+      : opts.subjectKey;
   const database = await openDatabase({
     service: 'audit',
     tables,
@@ -63,18 +91,18 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
     dataDir: opts.dataDir,
     schemaPrefix: opts.schemaPrefix,
     poolSize: opts.poolSize,
-    // In server mode the service does not run as the owner of its tables: it may read and append,
+    // In server mode the module does not run as the owner of its tables: it may read and append,
     // nothing else (it cannot update, delete, truncate, or disable the append-only triggers).
     runtimeRole: { name: AUDIT_RUNTIME_ROLE, grants: appendOnlyGrants },
   });
   if (database.kind === 'postgres' && !database.role) {
     opts.logger.warn(
-      'the database user may not create roles: the audit service runs as the owner of its tables (triggers still refuse changes)',
+      'the database user may not create roles: the audit module runs as the owner of its tables (triggers still refuse changes)',
     );
   }
   const { db } = database;
   try {
-    const publicKeys = checkpointPublicKeys(opts.checkpointKeys);
+    const publicKeys = checkpointPublicKeys(checkpointKeys);
     const integrity = await checkIntegrity(db, { publicKeys, ...opts.integrity });
     const keptFile = keptCheckpointFile(opts.dataDir, database.schema);
     if (keptFile)
@@ -84,7 +112,7 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
     let checkpoints: Checkpointer | undefined;
     const log = new AuditLog({
       db,
-      subjectKey: opts.subjectKey,
+      subjectKey,
       logger: opts.logger,
       maxBatch: opts.maxBatch,
       // Read-only or terminated connections are replaced at once, not kept until their lifetime ends.
@@ -98,41 +126,64 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
     checkpoints = new Checkpointer({
       db,
       log,
-      privateJwk: opts.checkpointKeys.privateJwk,
+      privateJwk: checkpointKeys.privateJwk,
       intervalMs: opts.checkpointIntervalMs ?? 1000,
       logger: opts.logger,
       keptFile,
     });
     await checkpoints.init();
-
-    const app = createServiceApp({
-      logger: opts.logger,
-      verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'audit'),
-      bodyLimit: 8 * 1024 * 1024,
-      // Ready = can commit: the database answers within a second and the connection is writable.
-      ready: () => database.probe({ writable: true }),
-    });
-    registerRoutes(app, {
-      db,
-      log,
-      checkpoints,
-      publicKeys: checkpointPublicKeys(opts.checkpointKeys),
-      subjectKey: opts.subjectKey,
-    });
+    const face = createAuditFace({ db, log, checkpoints, publicKeys, subjectKey });
 
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        await app.close();
         await log.close();
         await checkpoints!.signNow().catch((err) => opts.logger.error({ err }, 'final checkpoint failed'));
         await checkpoints!.close();
         await alerts.idle();
         await database.close();
       })());
-    return { app, database, log, checkpoints, alerts, integrity, close };
+    return {
+      face,
+      database,
+      db,
+      log,
+      checkpoints,
+      alerts,
+      integrity,
+      publicKeys,
+      subjectKey,
+      ready: () => database.probe({ writable: true }),
+      close,
+    };
   } catch (err) {
     await database.close();
+    throw err;
+  }
+}
+
+/** The audit module and its HTTP app: its face served to the gateway's service token only. */
+export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService> {
+  const mod = await openAuditModule(opts);
+  try {
+    const app = createServiceApp({
+      logger: opts.logger,
+      // A bare key: the gateway's tokens only (issuer govshare-gateway, audience audit).
+      verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'audit'),
+      bodyLimit: 8 * 1024 * 1024,
+      ready: mod.ready,
+    });
+    serveFace(app, auditFaceSpec, mod.face);
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        // In-flight requests finish first, then the log drains.
+        await app.close();
+        await mod.close();
+      })());
+    return { ...mod, app, close };
+  } catch (err) {
+    await mod.close();
     throw err;
   }
 }

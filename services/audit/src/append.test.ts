@@ -4,7 +4,7 @@ import { canonicalJson } from './canonical.ts';
 import { leafBytes, splitCanonical } from './append.ts';
 import { pgArray } from './raw-sql.ts';
 import { leafHash, toHex } from './merkle.ts';
-import { backends, makeEvent, startTestAudit, type TestAudit } from './test-helpers.ts';
+import { backends, ctx, makeEvent, startTestAudit, text, type TestAudit } from './test-helpers.ts';
 
 describe('leaf bytes computed before the seq is known', () => {
   it('head + seq + tail is exactly the canonical JSON of the stored event', () => {
@@ -55,15 +55,14 @@ describe.each(backends())('stored leaf bytes are exactly the hashed bytes (%s)',
     await a.service.checkpoints.signNow();
     for (const [i, e] of evs.entries()) {
       const seq = acks[i]![0]!.seq;
-      const r = await a.call('GET', `/proofs/inclusion?seq=${seq}`);
-      expect(r.status).toBe(200);
+      const r = await a.remote.inclusionProof({ seq }, ctx);
       const stored = { ...e, seq };
-      expect(Buffer.from(r.body.leaf, 'base64').equals(leafBytes(stored as any))).toBe(true);
-      expect(r.body.leafHash).toBe(toHex(leafHash(leafBytes(stored as any))));
-      const search = await a.call('GET', `/events?requestId=${encodeURIComponent(e.requestId)}`);
-      expect(search.body.events).toEqual([stored]);
+      expect(Buffer.from(r.leaf, 'base64').equals(leafBytes(stored as any))).toBe(true);
+      expect(r.leafHash).toBe(toHex(leafHash(leafBytes(stored as any))));
+      const search = await a.remote.searchEvents({ requestId: e.requestId }, ctx);
+      expect(search.events).toEqual([stored]);
     }
-    const exported = (await a.call('GET', '/export')).text;
+    const exported = await text(a.remote.exportLog({}, ctx));
     expect(exported).toContain('"type":"consistency"');
   });
 });

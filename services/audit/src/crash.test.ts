@@ -8,9 +8,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createServiceTokenSigner, loadServiceSigningKeys } from '@govshare/platform';
+import {
+  createServiceClient,
+  createServiceTokenSigner,
+  loadServiceSigningKeys,
+  remoteFace,
+  type ServiceClient,
+} from '@govshare/platform';
+import { auditFaceSpec } from './face.ts';
 import { verifyExport } from './verify-export.ts';
-import { backends, dropSchema, makeEvent, uniquePrefix } from './test-helpers.ts';
+import { backends, ctx, dropSchema, makeEvent, text, uniquePrefix } from './test-helpers.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 // Run node itself with tsx as a loader: the child IS the service, so SIGKILL kills the service
@@ -34,8 +41,10 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
   const prefix = uniquePrefix();
   const databaseUrl = backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined;
   let child: ChildProcess | undefined;
+  let client: ServiceClient | undefined;
   afterAll(async () => {
     if (child && child.exitCode === null) child.kill('SIGKILL');
+    await client?.close();
     await dropSchema({ databaseUrl, schemaPrefix: prefix });
     rmSync(dir, { recursive: true, force: true });
   });
@@ -70,20 +79,9 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
         child.on('message', (m: any) => m?.type === 'listening' && resolveBoot());
         child.once('exit', (code) => rejectBoot(new Error(`audit exited ${code} before listening: ${stderr}`)));
       });
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(url + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${await signer.tokenFor('audit')}`,
-          ...(body ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-      return {
-        status: res.status,
-        body: res.headers.get('content-type')?.startsWith('application/json') ? await res.json() : await res.text(),
-      };
-    };
+    // The face as the gateway calls it, over HTTP with the gateway's service token.
+    client = createServiceClient({ service: 'audit', baseUrl: url, signer });
+    const audit = remoteFace(auditFaceSpec, client);
 
     await boot();
     const acked = new Map<string, number>();
@@ -103,9 +101,9 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
         while (!stop) {
           const evs = Array.from({ length: 1 + (w % 3) }, () => makeEvent({ subjects: [`w${w}`] }));
           try {
-            const r = await call('POST', '/events', { events: evs });
-            if (r.status !== 200) throw new Error(String(r.status));
-            for (const x of r.body.accepted) acked.set(x.id, x.seq);
+            const r = await audit.append({ events: evs }, ctx);
+            if (r.rejected) throw new Error(JSON.stringify(r.rejected));
+            for (const x of r.accepted) acked.set(x.id, x.seq);
             progress();
           } catch {
             unacked.push(...evs);
@@ -127,7 +125,7 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
         progress();
       });
     await until(300);
-    cpBefore = (await call('GET', '/checkpoints/latest')).body;
+    cpBefore = await audit.latestCheckpoint({}, ctx);
     await until(600);
     child!.kill('SIGKILL');
     stop = true;
@@ -140,22 +138,22 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
     const seen = new Map<string, number>();
     let after: string | undefined;
     for (;;) {
-      const page = (await call('GET', `/events?first=500${after ? `&after=${after}` : ''}`)).body;
+      const page = await audit.searchEvents({ first: 500, ...(after ? { after } : {}) }, ctx);
       for (const e of page.events) seen.set(e.id, e.seq);
       if (!page.hasNextPage) break;
-      after = page.endCursor;
+      after = page.endCursor!;
     }
     for (const [id, seq] of acked) expect(seen.get(id)).toBe(seq);
     expect([...seen.values()].sort((x, y) => x - y)).toEqual([...Array(seen.size).keys()]);
     // A retried un-acknowledged event is accepted once.
     if (unacked.length) {
-      const r1 = await call('POST', '/events', { events: [unacked[0]] });
-      const r2 = await call('POST', '/events', { events: [unacked[0]] });
-      expect(r2.body.accepted[0].seq).toBe(r1.body.accepted[0].seq);
+      const r1 = await audit.append({ events: [unacked[0]] }, ctx);
+      const r2 = await audit.append({ events: [unacked[0]] }, ctx);
+      expect(r2.accepted[0]!.seq).toBe(r1.accepted[0]!.seq);
     }
     // The tree matches the rows, every checkpoint verifies, and the pre-crash checkpoint is a prefix.
-    const jwk = (await call('GET', '/public-key')).body.keys[0];
-    const exported = (await call('GET', '/export')).body as string;
+    const jwk = (await audit.publicKeys({}, ctx)).keys[0]!;
+    const exported = await text(audit.exportLog({}, ctx));
     const report = await verifyExport(exported.trim().split('\n'), jwk, cpBefore);
     expect(report.error).toBeUndefined();
     expect(report.ok).toBe(true);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { makeEvent, startTestAudit, type TestAudit } from './test-helpers.ts';
+import { ctx, makeEvent, startTestAudit, type TestAudit } from './test-helpers.ts';
 
 const url = process.env.GOVSHARE_TEST_DATABASE_URL;
 
@@ -29,36 +29,42 @@ describe.skipIf(!url)('read-only and terminated connections (postgres)', () => {
   const terminate = () =>
     admin.unsafe(`select pg_terminate_backend(pid) from pg_stat_activity where usename = '${role}'`);
   const ready = async () => (await fetch(`${a.url}/readyz`)).status;
-  const write = async () => (await a.call('POST', '/events', { events: [makeEvent()] })).status;
+  /** An append through the face as the gateway makes it: 'committed', or the error's code. */
+  const write = () =>
+    a.remote.append({ events: [makeEvent()] }, ctx).then(
+      () => 'committed',
+      (err) => String(err.code),
+    );
   /** Polls until `probe` gives `want` (a condition, not a deadline: the test timeout is the cap). */
-  const until = async (probe: () => Promise<number>, want: number) => {
+  const until = async <T>(probe: () => Promise<T>, want: T) => {
     for (let got = await probe(); got !== want; got = await probe()) await new Promise((r) => setTimeout(r, 100));
   };
 
   it('connections left read-only are replaced: writes recover and readiness tells the truth', async () => {
-    expect(await write()).toBe(200);
+    expect(await write()).toBe('committed');
     expect(await ready()).toBe(200);
     // "Failover": every connection the pool has or opens now is read-only.
     await admin.unsafe(`alter role "${role}" set default_transaction_read_only = on`);
     await terminate();
     await until(ready, 503);
-    expect(await write()).toBe(503);
+    expect(await write()).toBe('UNAVAILABLE');
     // The writable primary is back for new connections; the pool's connections are still read-only
     // (before: every write failed until they reached their lifetime, 30-60 min, and /readyz said ready).
     await admin.unsafe(`alter role "${role}" reset default_transaction_read_only`);
-    await until(write, 200);
+    await until(write, 'committed');
     await until(ready, 200);
-    const after = await a.call('POST', '/events', { events: Array.from({ length: 5 }, () => makeEvent()) });
-    expect(after.status).toBe(200);
+    const after = await a.remote.append({ events: Array.from({ length: 5 }, () => makeEvent()) }, ctx);
+    expect(after.accepted).toHaveLength(5);
+    expect(after.rejected).toBeUndefined();
   });
 
   it('terminated connections: writes go on without a restart', async () => {
-    expect(await write()).toBe(200);
+    expect(await write()).toBe('committed');
     await terminate();
-    await until(write, 200);
+    await until(write, 'committed');
     expect(await ready()).toBe(200);
-    const page = await a.call('GET', '/events?first=500&order=oldest');
-    const seqs = page.body.events.map((e: any) => e.seq);
+    const page = await a.remote.searchEvents({ first: 500, order: 'oldest' }, ctx);
+    const seqs = page.events.map((e) => e.seq);
     expect(seqs).toEqual([...seqs.keys()]); // still gap-free
   });
 });

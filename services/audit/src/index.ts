@@ -1,11 +1,12 @@
-import type { JWK } from 'jose';
-import { createLogger, type Logger } from '@govshare/platform';
+import { createLogger } from '@govshare/platform';
 import type { ServiceStartOptions } from '@govshare/platform';
 import { buildAudit, type AuditService, type BuildAuditOptions } from './app.ts';
-import { loadCheckpointKeys, loadSubjectKey } from './keys.ts';
+import type { AuditFace } from './face.ts';
 
-export { buildAudit } from './app.ts';
-export type { AuditService, BuildAuditOptions } from './app.ts';
+export { buildAudit, openAuditModule } from './app.ts';
+export type { AuditModule, AuditModuleOptions, AuditService, BuildAuditOptions } from './app.ts';
+export { auditFaceSpec, createAuditFace, EXPORT_CONTENT_TYPE } from './face.ts';
+export type { AuditFace, AuditFaceDeps } from './face.ts';
 export { verifyExport } from './verify-export.ts';
 export { verifyCheckpoint } from './checkpoints.ts';
 export * as merkle from './merkle.ts';
@@ -21,23 +22,21 @@ export interface StartAuditOptions extends ServiceStartOptions {
 
 export interface StartedAudit {
   url: string;
+  /** The module's in-process face (the one the HTTP routes serve). */
+  face: AuditFace;
   close(): Promise<void>;
   service: AuditService;
 }
 
 /** Builds the audit service and listens; for in-process use by tests, benchmarks and main.ts. */
 export async function startAudit(opts: StartAuditOptions): Promise<StartedAudit> {
-  const logger = opts.logger ?? createLogger('audit');
-  const checkpointKeys = await loadCheckpointKeys(opts.dataDir);
-  const subjectKey = loadSubjectKey(opts.dataDir, opts.subjectKey);
   const service = await buildAudit({
     databaseUrl: opts.databaseUrl,
     dataDir: opts.dataDir,
     schemaPrefix: opts.schemaPrefix,
     servicePublicJwk: opts.servicePublicJwk,
-    logger,
-    checkpointKeys,
-    subjectKey,
+    logger: opts.logger ?? createLogger('audit'),
+    subjectKey: opts.subjectKey,
     checkpointIntervalMs: opts.checkpointIntervalMs,
     maxBatch: opts.maxBatch,
     alertRules: opts.alertRules,
@@ -48,7 +47,7 @@ export async function startAudit(opts: StartAuditOptions): Promise<StartedAudit>
     await service.app.listen({ host, port: opts.port ?? 4102 });
     const addr = service.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-    return { url: `http://${host}:${port}`, close: service.close, service };
+    return { url: `http://${host}:${port}`, face: service.face, close: service.close, service };
   } catch (err) {
     await service.close();
     throw err;

@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { getTableConfig, PgDialect } from 'drizzle-orm/pg-core';
-import { assertContract, ref, type AuditEvent } from '@govshare/contracts';
-import { backends, makeEvent, startTestAudit, type TestAudit } from './test-helpers.ts';
+import { assertContract, ref, type AuditAlertKind, type AuditEvent } from '@govshare/contracts';
+import { backends, ctx, makeEvent, startTestAudit, type TestAudit } from './test-helpers.ts';
 import { SANDBOX_PREDICATE, sandboxNarrowed } from './alerts.ts';
 import { events } from './schema.ts';
 
@@ -53,17 +53,15 @@ describe.each(backends())('sandbox alerts (%s)', (backend) => {
   /** Appends (one call per chunk, so several batches) and waits until every batch is evaluated. */
   async function append(evs: AuditEvent[], chunk = 7): Promise<void> {
     for (let i = 0; i < evs.length; i += chunk) {
-      const r = await a.call('POST', '/events', { events: evs.slice(i, i + chunk) });
-      expect(r.status).toBe(200);
-      expect(r.body.rejected ?? []).toEqual([]);
+      const r = await a.remote.append({ events: evs.slice(i, i + chunk) }, ctx);
+      expect(r.rejected ?? []).toEqual([]);
     }
     await a.service.alerts.idle();
   }
   async function alertsOf(kind: string, dept: string): Promise<any[]> {
-    const res = await a.call('GET', `/alerts?kind=${kind}&dept=${encodeURIComponent(dept)}`);
-    expect(res.status).toBe(200);
-    assertContract(api('AlertPage'), res.body);
-    return res.body.alerts;
+    const res = await a.remote.listAlerts({ kind: kind as AuditAlertKind, dept }, ctx);
+    assertContract(api('AlertPage'), res);
+    return res.alerts;
   }
   const many = (n: number, o: SandboxOpts) =>
     Array.from({ length: n }, (_, i) =>

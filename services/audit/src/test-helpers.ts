@@ -1,16 +1,29 @@
-// Shared by this service's tests: a real audit service on a real port, called with real service tokens.
+// Shared by this service's tests: a real audit service on a real port, called through its remote
+// face (the gateway's client) with real service tokens, or by raw HTTP for what only HTTP shows.
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   createLogger,
+  createServiceClient,
   createServiceTokenSigner,
   generateEd25519,
   openDatabase,
+  readAll,
+  remoteFace,
+  type ByteStream,
+  type CallContext,
   type KeyPairJwk,
 } from '@govshare/platform';
 import type { AuditEvent } from '@govshare/contracts';
 import { startAudit, type StartAuditOptions, type StartedAudit } from './index.ts';
 import { migrationsFolder } from './app.ts';
+import { auditFaceSpec, type AuditFace } from './face.ts';
 import { tables } from './schema.ts';
+
+/** The call context of the tests' calls (the hub's own calls carry no caller). */
+export const ctx: CallContext = { requestId: 'audit-test' };
+
+/** A download's whole text. */
+export const text = async (download: Promise<ByteStream>): Promise<string> => readAll((await download).body);
 
 export type Backend = 'pglite' | 'postgres';
 export const backends = (): Backend[] => (process.env.GOVSHARE_TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite']);
@@ -19,6 +32,9 @@ export interface TestAudit extends StartedAudit {
   backend: Backend;
   gatewayKeys: KeyPairJwk;
   token(aud?: string): Promise<string>;
+  /** The face as the gateway calls it: over HTTP (POST /rpc/<name>) with the gateway's service token. */
+  remote: AuditFace;
+  /** Raw HTTP, for what only HTTP shows (status codes, service tokens). */
   call(
     method: string,
     path: string,
@@ -53,12 +69,14 @@ export async function startTestAudit(
   const started = await startAudit(options);
   const signer = createServiceTokenSigner(gatewayKeys.privateJwk);
   const token = (aud = 'audit') => signer.tokenFor(aud);
+  const client = createServiceClient({ service: 'audit', baseUrl: started.url, signer });
   return {
     ...started,
     backend,
     gatewayKeys,
     options,
     token,
+    remote: remoteFace(auditFaceSpec, client),
     async call(method, path, body, tok) {
       const headers: Record<string, string> = {};
       const t = tok === undefined ? await token() : tok;
@@ -79,6 +97,7 @@ export async function startTestAudit(
       return { status: res.status, body: parsed, text };
     },
     async stop() {
+      await client.close();
       await started.close();
       await dropSchema(options);
     },

@@ -7,9 +7,11 @@ import { createInterface } from 'node:readline';
 import { sql } from 'drizzle-orm';
 import {
   createLogger,
+  createServiceClient,
   createServiceTokenSigner,
   generateEd25519,
   openDatabase,
+  remoteFace,
   type KeyPairJwk,
 } from '@govshare/platform';
 import { canonicalJson } from './canonical.ts';
@@ -18,8 +20,17 @@ import { signCheckpoint } from './checkpoints.ts';
 import { verifyExport } from './verify-export.ts';
 import { migrationsFolder } from './app.ts';
 import { tables } from './schema.ts';
-import { startAudit } from './index.ts';
-import { backends, dropSchema, makeEvent, startTestAudit, uniquePrefix, type TestAudit } from './test-helpers.ts';
+import { auditFaceSpec, startAudit } from './index.ts';
+import {
+  backends,
+  ctx,
+  dropSchema,
+  makeEvent,
+  startTestAudit,
+  text as downloadText,
+  uniquePrefix,
+  type TestAudit,
+} from './test-helpers.ts';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -31,14 +42,15 @@ describe('export and offline verification', () => {
   beforeAll(async () => {
     a = await startTestAudit('pglite', { checkpointIntervalMs: 20 });
     for (let b = 0; b < 4; b++) {
-      await a.call('POST', '/events', {
-        events: Array.from({ length: 10 }, (_, i) => makeEvent({ subjects: [`id-${b}-${i}`] })),
-      });
+      await a.remote.append(
+        { events: Array.from({ length: 10 }, (_, i) => makeEvent({ subjects: [`id-${b}-${i}`] })) },
+        ctx,
+      );
       await wait(60);
-      if (b === 0) prev = (await a.call('GET', '/checkpoints/latest')).body;
+      if (b === 0) prev = await a.remote.latestCheckpoint({}, ctx);
     }
-    jwk = (await a.call('GET', '/public-key')).body.keys[0];
-    full = (await a.call('GET', '/export')).text.trim().split('\n');
+    jwk = (await a.remote.publicKeys({}, ctx)).keys[0];
+    full = (await downloadText(a.remote.exportLog({}, ctx))).trim().split('\n');
   });
   afterAll(() => a?.stop());
 
@@ -61,7 +73,9 @@ describe('export and offline verification', () => {
     expect(full.filter((l) => l.includes('"type":"checkpoint"')).length).toBeGreaterThanOrEqual(4);
     const r = await verifyExport(full, jwk, prev);
     expect(r).toMatchObject({ ok: true, leaves: 40, fromSeq: 0, toSeq: 39, treeSize: 40 });
-    const range = (await a.call('GET', `/export?fromSeq=15&toSeq=27&consistencyFrom=${prev.treeSize}`)).text
+    const range = (
+      await downloadText(a.remote.exportLog({ fromSeq: 15, toSeq: 27, consistencyFrom: prev.treeSize }, ctx))
+    )
       .trim()
       .split('\n');
     expect(await verifyExport(range, jwk, prev)).toMatchObject({ ok: true, leaves: 13, fromSeq: 15, toSeq: 27 });
@@ -157,8 +171,8 @@ describe('export and offline verification', () => {
     );
     expect(r3.ok).toBe(false);
     // ... and against a previous checkpoint that was larger than what is left.
-    const bigger = (await a.call('GET', '/checkpoints/latest')).body;
-    const small = (await a.call('GET', '/export?toSeq=9')).text.trim().split('\n');
+    const bigger = await a.remote.latestCheckpoint({}, ctx);
+    const small = (await downloadText(a.remote.exportLog({ toSeq: 9 }, ctx))).trim().split('\n');
     expect((await verifyExport(small, jwk, bigger)).ok).toBe(true); // consistent prefix: proof to the latest is included
     const noProof = small.filter((l) => !l.includes('"type":"consistency"'));
     expect((await verifyExport(noProof, jwk, bigger)).ok).toBe(false);
@@ -199,7 +213,7 @@ describe('export and offline verification', () => {
     // A previous checkpoint from another log (a fork) is refused.
     const b = await startTestAudit('pglite');
     try {
-      await b.call('POST', '/events', { events: Array.from({ length: 10 }, () => makeEvent()) });
+      await b.remote.append({ events: Array.from({ length: 10 }, () => makeEvent()) }, ctx);
       const foreign = await b.service.checkpoints.signNow();
       expect((await verifyExport(full, jwk, foreign)).ok).toBe(false);
     } finally {
@@ -215,7 +229,7 @@ describe('export and offline verification', () => {
         await b.service.log.append(Array.from({ length: n }, () => makeEvent()));
         signed.push((await b.service.checkpoints.signNow()).treeSize);
       }
-      const lines = (await b.call('GET', '/export')).text
+      const lines = (await downloadText(b.remote.exportLog({}, ctx)))
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l));
@@ -223,7 +237,7 @@ describe('export and offline verification', () => {
       for (const size of signed) expect(lines[at(size) - 1]).toMatchObject({ type: 'leaf', seq: size - 1 });
       const report = await verifyExport(
         lines.map((l) => JSON.stringify(l)),
-        (await b.call('GET', '/public-key')).body.keys,
+        (await b.remote.publicKeys({}, ctx)).keys,
       );
       expect(report).toMatchObject({ ok: true, leaves: 2750, checkpointsVerified: signed.length });
     } finally {
@@ -259,8 +273,8 @@ describe('export and offline verification', () => {
         await b.service.log.append([makeEvent()]);
         cps.push(await b.service.checkpoints.signNow()); // a checkpoint after every event
       }
-      const keys = (await b.call('GET', '/public-key')).body.keys;
-      const lines = (await b.call('GET', '/export')).text.trim().split('\n');
+      const keys = (await b.remote.publicKeys({}, ctx)).keys;
+      const lines = (await downloadText(b.remote.exportLog({}, ctx))).trim().split('\n');
       const leafAt = (ls: string[], seq: number) =>
         ls.findIndex((l) => l.includes('"type":"leaf"') && JSON.parse(l).seq === seq);
       const leafLineOf = (event: any) => {
@@ -542,14 +556,17 @@ describe.each(backends())('checkpoint key rotation (%s)', (backend) => {
       await second.service.log.append(Array.from({ length: 5 }, () => makeEvent()));
       const after = await second.service.checkpoints.signNow();
       expect(kidOf(after.jws)).not.toBe(kidOf(before.jws));
-      const get = async (path: string) => {
-        const token = await createServiceTokenSigner(gateway.privateJwk).tokenFor('audit');
-        return fetch(`${second.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-      };
-      const { keys } = (await (await get('/public-key')).json()) as { keys: { kid: string }[] };
+      const client = createServiceClient({
+        service: 'audit',
+        baseUrl: second.url,
+        signer: createServiceTokenSigner(gateway.privateJwk),
+      });
+      const remote = remoteFace(auditFaceSpec, client);
+      const { keys } = await remote.publicKeys({}, ctx);
+      const lines = (await downloadText(remote.exportLog({}, ctx))).trim().split('\n');
+      await client.close();
       expect(keys.map((k) => k.kid)).toEqual([kidOf(after.jws), kidOf(before.jws)]);
 
-      const lines = (await (await get('/export')).text()).trim().split('\n');
       expect(
         new Set(lines.filter((l) => l.includes('"type":"checkpoint"')).map((l) => kidOf(JSON.parse(l).jws))),
       ).toEqual(new Set([kidOf(before.jws), kidOf(after.jws)]));

@@ -435,15 +435,7 @@ export function createCatalogFace(deps: CatalogFaceDeps): CatalogFace {
     setSandboxBudget: ({ id, ...u }, ctx) =>
       setSandboxBudget(db, id, { ...u, by: callerOf(ctx, 'setting a privacy budget').sub }, clock()),
   };
-  return asPromises(localFace(catalogFaceSpec, withOutagesAnswered(impl, deps.logger)));
-}
-
-/** Every op answers with a promise, a refused input too (as over HTTP), never a synchronous throw. */
-function asPromises(face: CatalogFace): CatalogFace {
-  const out = {} as Record<string, (input: unknown, ctx: Ctx) => Promise<unknown>>;
-  for (const [name, fn] of Object.entries(face) as [string, (input: unknown, ctx: Ctx) => Promise<unknown>][])
-    out[name] = async (input, ctx) => fn(input, ctx);
-  return out as unknown as CatalogFace;
+  return localFace(catalogFaceSpec, withOutagesAnswered(impl, deps.logger));
 }
 
 /**

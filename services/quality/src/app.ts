@@ -1,29 +1,33 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import type { JWK } from 'jose';
+import type { JWK, JWTPayload } from 'jose';
 import {
+  GATEWAY_CALLER,
   createLogger,
   createServiceApp,
   createServiceTokenVerifier,
   openDatabase,
+  serveFace,
+  type Database,
+  type KeyPairJwk,
   type Logger,
 } from '@govshare/platform';
 import { tables } from './schema.ts';
 import { RunManager } from './runs.ts';
 import { catalogSource, type RecordSource } from './source.ts';
-import { registerRoutes } from './routes.ts';
+import { createQualityFace, qualityFaceSpec, type QualityFace } from './face.ts';
+import type { QualityDb } from './rule-sets.ts';
 import { loadPublicationKeys } from './signing.ts';
 import { currentPolicy } from './publications.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
-export interface QualityOptions {
+/** What the module needs, whichever process it runs in. */
+export interface QualityModuleOptions {
   databaseUrl?: string;
   /** ':memory:' for a throwaway PGlite and in-memory publication key. */
   dataDir: string;
   schemaPrefix?: string;
-  /** Public half of the gateway's service-signing key: verifies incoming tokens (aud "quality"). */
-  servicePublicJwk: JWK;
   logger?: Logger;
   /** Catalog base URL, and the quality service's own private key to sign its (read-only) calls there. */
   catalogUrl?: string;
@@ -40,13 +44,39 @@ export interface QualityOptions {
   debounceMs?: number;
   concurrency?: number;
   /**
-   * The service's one clock: every time it stores or compares (runs, rule sets, policies,
+   * The module's one clock: every time it stores or compares (runs, rule sets, policies,
    * publications, appeals, timeliness) comes from it. Default the system clock; tests inject theirs.
    */
   now?: () => Date;
 }
 
-export async function buildQuality(opts: QualityOptions) {
+/** The quality service's options: the module's, and who may call it over HTTP. */
+export interface QualityOptions extends QualityModuleOptions {
+  /** Public half of the gateway's service-signing key: verifies incoming tokens (aud "quality"). */
+  servicePublicJwk: JWK;
+}
+
+export interface QualityModule {
+  /** What other modules call (the gateway, in this process or through serveFace). */
+  face: QualityFace;
+  db: QualityDb;
+  database: Database<typeof tables>;
+  runs: RunManager;
+  source: RecordSource;
+  publicationKeys: KeyPairJwk;
+  now: () => Date;
+  logger: Logger;
+  /** Resolves when the database answers (a readiness probe). */
+  ready(): Promise<void>;
+  /** Stops the run manager, the catalog client and the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The quality module without HTTP: its database (migrated), the catalog source, the run manager and
+ * its scheduler (started: queued runs go on), the publication keys, and the face over them.
+ */
+export async function openQualityModule(opts: QualityModuleOptions): Promise<QualityModule> {
   const logger = opts.logger ?? createLogger('quality');
   const now = opts.now ?? (() => new Date());
   const database = await openDatabase({
@@ -59,51 +89,77 @@ export async function buildQuality(opts: QualityOptions) {
   });
   const db = database.db;
   let closeSource: (() => Promise<void>) | undefined;
-  let source = opts.source;
-  if (!source) {
-    if (!opts.catalogUrl || !opts.qualityPrivateJwk)
-      throw new Error('quality: catalogUrl and qualityPrivateJwk are required without a custom source');
-    const cs = catalogSource({
-      baseUrl: opts.catalogUrl,
-      privateJwk: opts.qualityPrivateJwk,
-      pageSize: opts.catalogPageSize,
+  try {
+    let source = opts.source;
+    if (!source) {
+      if (!opts.catalogUrl || !opts.qualityPrivateJwk)
+        throw new Error('quality: catalogUrl and qualityPrivateJwk are required without a custom source');
+      const cs = catalogSource({
+        baseUrl: opts.catalogUrl,
+        privateJwk: opts.qualityPrivateJwk,
+        pageSize: opts.catalogPageSize,
+      });
+      source = cs;
+      closeSource = cs.close;
+    }
+    const publicationKeys = await loadPublicationKeys(opts.dataDir);
+    await currentPolicy(db, now); // seeds policy version 1
+    const runs = new RunManager({
+      db,
+      source,
+      logger,
+      debounceMs: opts.debounceMs,
+      concurrency: opts.concurrency,
+      now,
+      maskKey: opts.maskKey,
     });
-    source = cs;
-    closeSource = cs.close;
+    const face = createQualityFace({ db, runs, source, publicationKeys, now, logger });
+    await runs.start();
+    return {
+      face,
+      db,
+      database,
+      runs,
+      source,
+      publicationKeys,
+      now,
+      logger,
+      ready: async () => {
+        await db.execute(sql`select 1`);
+      },
+      close: async () => {
+        await runs.close();
+        await closeSource?.();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await closeSource?.();
+    await database.close();
+    throw err;
   }
-  const publicationKeys = await loadPublicationKeys(opts.dataDir);
-  await currentPolicy(db, now); // seeds policy version 1
-  const runs = new RunManager({
-    db,
-    source,
-    logger,
-    debounceMs: opts.debounceMs,
-    concurrency: opts.concurrency,
-    now,
-    maskKey: opts.maskKey,
-  });
+}
+
+/** Only the gateway calls the quality service (for its end users, or for the hub). */
+const gatewayOnly = (caller: JWTPayload) =>
+  caller.iss === GATEWAY_CALLER.issuer && caller.sub === GATEWAY_CALLER.subject;
+
+/** The quality service: the module, served over HTTP (POST /rpc/<name>) to the gateway's service token only. */
+export async function buildQuality(opts: QualityOptions) {
+  const quality = await openQualityModule(opts);
   const app = createServiceApp({
-    logger,
+    logger: quality.logger,
     verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'quality'),
-    ready: async () => {
-      await db.execute(sql`select 1`);
-    },
+    mayCall: gatewayOnly,
+    ready: quality.ready,
   });
-  registerRoutes(app, { db, runs, source, publicationKeys, now });
-  await runs.start();
+  serveFace(app, qualityFaceSpec, quality.face);
   return {
+    ...quality,
     app,
-    db,
-    database,
-    runs,
-    source,
-    publicationKeys,
-    now,
     close: async () => {
       await app.close();
-      await runs.close();
-      await closeSource?.();
-      await database.close();
+      await quality.close();
     },
   };
 }

@@ -2,22 +2,22 @@
 // the catalog's export over HTTP with a service token and scores what it finds.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, createServiceTokenSigner, generateEd25519, readAll } from '@govshare/platform';
+import { createLogger, generateEd25519, readAll } from '@govshare/platform';
 import { startCatalog } from '../../catalog/src/index.ts';
 import { isValidResidentId, isValidCreditCode } from '../../catalog/src/demo-data.ts';
 import { startQuality, verifyPublication } from './index.ts';
-import { backends, testClock, uniquePrefix } from './testing/harness.ts';
+import type { QualityFace } from './face.ts';
+import { as, backends, hubCall, testClock, uniquePrefix } from './testing/harness.ts';
 
 for (const backend of backends.slice(0, 1)) {
   describe('quality over the catalog export (HTTP)', () => {
     let catalog: Awaited<ReturnType<typeof startCatalog>>;
     let quality: Awaited<ReturnType<typeof startQuality>>;
-    let call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+    let face: QualityFace;
     let exportLines: (id: string) => Promise<any[]>;
     beforeAll(async () => {
       const keys = await generateEd25519('svc');
       const own = await generateEd25519('quality');
-      const signer = createServiceTokenSigner(keys.privateJwk);
       catalog = await startCatalog({
         dataDir: ':memory:',
         servicePublicJwk: keys.publicJwk,
@@ -39,17 +39,7 @@ for (const backend of backends.slice(0, 1)) {
         now: testClock('2026-11-20T00:00:00Z'),
         maskKey: randomBytes(32),
       });
-      call = async (method, path, body) => {
-        const res = await fetch(quality.url + path, {
-          method,
-          headers: {
-            authorization: `Bearer ${await signer.tokenFor('quality')}`,
-            ...(body ? { 'content-type': 'application/json' } : {}),
-          },
-          body: body ? JSON.stringify(body) : undefined,
-        });
-        return { status: res.status, body: await res.json() };
-      };
+      face = quality.quality.face;
       exportLines = async (id) => {
         const { body } = await catalog.face.exportRecords({ id }, { requestId: 'e2e' });
         return (await readAll(body))
@@ -64,9 +54,9 @@ for (const backend of backends.slice(0, 1)) {
     });
 
     async function run(datasetId: string) {
-      const { body } = await call('POST', '/runs', { datasetId });
+      const { run: queued } = await face.requestRun({ datasetId }, hubCall());
       for (let i = 0; i < 600; i++) {
-        const r = (await call('GET', `/runs/${body.run.id}`)).body.run;
+        const r = (await face.getRun({ id: queued.id }, hubCall())).run;
         if (r.status === 'succeeded' || r.status === 'failed') return r;
         await new Promise((res) => setTimeout(res, 50));
       }
@@ -77,7 +67,7 @@ for (const backend of backends.slice(0, 1)) {
       const r = await run('resident-registry');
       expect(r.status).toBe('succeeded');
       const lines = await exportLines('resident-registry');
-      const rep = (await call('GET', '/datasets/resident-registry/report')).body;
+      const rep = await face.report({ datasetId: 'resident-registry' }, hubCall());
       expect(rep.metrics.records).toBe(lines.length);
       const rules = Object.fromEntries(rep.metrics.accuracy.rules.map((x: any) => [x.id, x]));
       // Independent check: the catalog's own check-character function over the raw export.
@@ -97,11 +87,11 @@ for (const backend of backends.slice(0, 1)) {
       expect((await run('business-licences')).status).toBe('succeeded');
       const lp = await exportLines('legal-persons');
       const bl = await exportLines('business-licences');
-      const lpRep = (await call('GET', '/datasets/legal-persons/report')).body;
+      const lpRep = await face.report({ datasetId: 'legal-persons' }, hubCall());
       const uscc = lpRep.metrics.accuracy.rules.find((x: any) => x.id === 'creditCode:cn-uscc');
       expect(uscc.failed).toBe(lp.filter((l) => !isValidCreditCode(l.data.creditCode)).length);
       const codes = new Set(lp.map((l) => String(l.data.creditCode).trim().toUpperCase()));
-      const blRep = (await call('GET', '/datasets/business-licences/report')).body;
+      const blRep = await face.report({ datasetId: 'business-licences' }, hubCall());
       const ref = blRep.metrics.accuracy.rules.find((x: any) => x.kind === 'reference');
       expect(ref).toMatchObject({ id: 'creditCode:reference' });
       expect(ref.failed).toBe(
@@ -118,17 +108,16 @@ for (const backend of backends.slice(0, 1)) {
       for (const id of ['social-insurance', 'subsidies', 'medical-insurance'])
         expect((await run(id)).status).toBe('succeeded');
       const period = '2026-11'; // the quality service's clock
-      const scores = (await call('GET', `/departments/scores?period=${period}`)).body;
+      const scores = await face.departmentScores({ period }, hubCall());
       expect(scores.departments.map((d: any) => d.dept)).toEqual(['HRSS', 'MCA', 'NHC', 'PSB', 'SAMR']);
       for (const d of scores.departments) {
         const expected = d.datasets.reduce((s: number, x: any) => s + x.score * x.records, 0) / d.records;
         expect(d.score).toBeCloseTo(expected, 2);
       }
-      const pub = await call('POST', '/publications', { period });
-      expect(pub.status).toBe(201);
-      const key = (await call('GET', '/public-key')).body.jwk;
-      expect(await verifyPublication(pub.body.publication, pub.body.jws, key)).toBe(true);
-      expect(pub.body.publication.departments).toHaveLength(5);
+      const pub = await face.publish({ period }, as('board', 'NHC', ['admin']));
+      const key = (await face.publicKey({}, hubCall())).jwk;
+      expect(await verifyPublication(pub.publication, pub.jws, key)).toBe(true);
+      expect(pub.publication.departments).toHaveLength(5);
     });
   });
 }

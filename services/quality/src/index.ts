@@ -1,7 +1,15 @@
 import { loadQualitySigningKeys, type Logger } from '@govshare/platform';
 import { buildQuality, type QualityOptions } from './app.ts';
 
-export { buildQuality, type QualityOptions } from './app.ts';
+export {
+  buildQuality,
+  openQualityModule,
+  type QualityModule,
+  type QualityModuleOptions,
+  type QualityOptions,
+} from './app.ts';
+export { createQualityFace, qualityFaceSpec, type QualityFace } from './face.ts';
+export type * from './face.ts';
 export type { RecordSource } from './source.ts';
 export { catalogSource, memorySource } from './source.ts';
 export { DatasetScorer, scoreBatches, type QualityMetrics } from './metrics/scorer.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { backends, startTestQuality, testClock } from './testing/harness.ts';
+import { as, backends, hubCall, refusal, startTestQuality, testClock } from './testing/harness.ts';
 import { memorySource } from './source.ts';
 import { alerts, runs } from './schema.ts';
 import { verifyPublication } from './signing.ts';
@@ -86,17 +86,18 @@ for (const backend of backends) {
       await fakeRun(db, { datasetId: 'h-1', dept: 'HHH', score: 50, finishedAt: '2026-10-10T00:00:00Z' });
     });
     afterAll(async () => q?.close());
+    // The module's face in this process, as a gateway in the same process would call it.
+    const face = () => q.face;
+    const admin = as('board', 'SAMR', ['admin']);
 
     let nov: any;
     it('places departments at the policy boundaries', async () => {
       clock.set('2026-10-31T23:00:00Z');
-      const oct = await q.call('POST', '/publications', { period: '2026-10' });
-      expect(oct.body.publication.departments.map((d: any) => [d.dept, d.list])).toEqual([['HHH', 'black']]);
+      const oct = await face().publish({ period: '2026-10' }, admin);
+      expect(oct.publication.departments.map((d: any) => [d.dept, d.list])).toEqual([['HHH', 'black']]);
       await fakeRun(q.quality.db, { datasetId: 'h-1', dept: 'HHH', score: 70, finishedAt: '2026-11-10T00:00:00Z' });
       clock.set('2026-12-02T00:00:00Z');
-      const res = await q.call('POST', '/publications', { period: '2026-11' });
-      expect(res.status).toBe(201);
-      nov = res.body;
+      nov = await face().publish({ period: '2026-11' }, admin);
       const p = Object.fromEntries(nov.publication.departments.map((d: any) => [d.dept, d]));
       expect(nov.publication.asOf).toBe('2026-12-01T00:00:00.000Z');
       expect(p.AAA).toMatchObject({ list: 'red', score: 90, records: 400 });
@@ -124,7 +125,7 @@ for (const backend of backends) {
     it('leaves the black list once the score stayed above the threshold for the policy period', async () => {
       await fakeRun(q.quality.db, { datasetId: 'h-1', dept: 'HHH', score: 71, finishedAt: '2026-12-05T00:00:00Z' });
       clock.set('2027-01-01T01:00:00Z');
-      const dec = (await q.call('POST', '/publications', { period: '2026-12' })).body.publication;
+      const dec = (await face().publish({ period: '2026-12' }, admin)).publication;
       const h = dec.departments.find((d: any) => d.dept === 'HHH');
       expect(h).toMatchObject({
         list: 'none',
@@ -137,86 +138,55 @@ for (const backend of backends) {
     });
 
     it('policy changes are versioned and named by later publications', async () => {
-      const v = await q.call('PUT', '/policy', { redMinScore: 85, updatedBy: 'board' });
-      expect(v.body).toMatchObject({ version: 2, body: { redMinScore: 85, blackBelowScore: 60 } });
-      expect(v.body.createdAt.slice(0, 10)).toBe('2027-01-01');
-      expect((await q.call('GET', '/policy')).body.version).toBe(2);
-      expect((await q.call('PUT', '/policy', { redMinScore: 120 })).status).toBe(400);
+      const v = await face().setPolicy({ redMinScore: 85 }, admin);
+      expect(v).toMatchObject({ version: 2, body: { redMinScore: 85, blackBelowScore: 60 }, createdBy: 'board@SAMR' });
+      expect(v.createdAt.slice(0, 10)).toBe('2027-01-01');
+      expect((await face().getPolicy({}, hubCall())).version).toBe(2);
+      expect((await refusal(face().setPolicy({ redMinScore: 120 }, admin))).code).toBe('BAD_USER_INPUT');
+      expect((await face().getPolicy({}, hubCall())).version).toBe(2);
     });
 
     it('appeals: rejected leaves the publication; accepted issues a signed correction that supersedes it', async () => {
-      const key = (await q.call('GET', '/public-key')).body.jwk;
+      const key = (await face().publicKey({}, hubCall())).jwk;
       const pubId = nov.publication.id;
-      expect(
-        (await q.call('POST', '/appeals', { publicationId: pubId, dept: 'XXX', reason: 'r', filedBy: 'x' })).status,
-      ).toBe(400);
-      const a1 = (
-        await q.call('POST', '/appeals', {
-          publicationId: pubId,
-          dept: 'DDD',
-          reason: 'score wrong',
-          filedBy: 'ddd-head',
-        })
-      ).body.appeal;
-      expect(a1.status).toBe('pending');
+      const dddHead = as('ddd-head', 'DDD');
+      // The appellant is the caller's own department, which must be on the publication.
+      expect((await refusal(face().fileAppeal({ publicationId: pubId, reason: 'r' }, as('x', 'XXX')))).code).toBe(
+        'BAD_USER_INPUT',
+      );
+      const a1 = (await face().fileAppeal({ publicationId: pubId, reason: 'score wrong' }, dddHead)).appeal;
+      expect(a1).toMatchObject({ status: 'pending', dept: 'DDD', filedBy: 'ddd-head@DDD' });
       expect(a1.filedAt.slice(0, 10)).toBe('2027-01-01'); // the service's clock
       // Separation of duties: an admin of DDD may not decide DDD's appeal; the decider's department is required.
-      const own = await q.call('POST', `/appeals/${a1.id}/decision`, {
-        accept: true,
-        reason: 'ours',
-        decidedBy: 'ddd-admin',
-        deciderDept: 'DDD',
-      });
-      expect(own.status).toBe(403);
-      expect(own.body.error).toMatchObject({
+      const own = await refusal(
+        face().decideAppeal({ id: a1.id, accept: true, reason: 'ours' }, as('ddd-admin', 'DDD', ['admin'])),
+      );
+      expect(own).toMatchObject({
         code: 'FORBIDDEN',
         details: { rule: 'separation-of-duties', appellantDept: 'DDD', deciderDept: 'DDD' },
       });
-      expect(own.body.error.message).toMatch(
+      expect(own.message).toMatch(
         /^separation of duties: appeal .* of DDD must be decided by an admin of another department, not of DDD$/,
       );
-      expect(
-        (await q.call('POST', `/appeals/${a1.id}/decision`, { accept: true, reason: 'r', decidedBy: 'someone' }))
-          .status,
-      ).toBe(400);
-      expect((await q.call('GET', `/appeals/${a1.id}`)).body.appeal.status).toBe('pending');
-      const rej = await q.call('POST', `/appeals/${a1.id}/decision`, {
-        accept: false,
-        reason: 'figures stand',
-        decidedBy: 'board',
-        deciderDept: 'SAMR',
-      });
-      expect(rej.body.appeal).toMatchObject({ status: 'rejected', correctedPublicationId: null });
-      expect(rej.body.publication).toBeUndefined();
-      expect(
-        (
-          await q.call('POST', `/appeals/${a1.id}/decision`, {
-            accept: true,
-            reason: 'again',
-            decidedBy: 'board',
-            deciderDept: 'SAMR',
-          })
-        ).status,
-      ).toBe(409);
+      // The decider (and so their department) is required: a call with no end caller decides nothing,
+      // and a decider named in the input is refused by the spec.
+      const nobody = await refusal(face().decideAppeal({ id: a1.id, accept: true, reason: 'r' }, hubCall()));
+      expect(nobody).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/verified end caller/) });
+      const named = { id: a1.id, accept: true, reason: 'r', decidedBy: 'someone', deciderDept: 'SAMR' };
+      expect((await refusal(face().decideAppeal(named as any, hubCall()))).code).toBe('BAD_USER_INPUT');
+      expect((await face().getAppeal({ id: a1.id }, hubCall())).appeal.status).toBe('pending');
+      const rej = await face().decideAppeal({ id: a1.id, accept: false, reason: 'figures stand' }, admin);
+      expect(rej.appeal).toMatchObject({ status: 'rejected', correctedPublicationId: null, decidedBy: 'board@SAMR' });
+      expect(rej.publication).toBeUndefined();
+      expect((await refusal(face().decideAppeal({ id: a1.id, accept: true, reason: 'again' }, admin))).code).toBe(
+        'CONFLICT',
+      );
 
       // DDD fixed its data and was re-scored within the period: the accepted appeal re-places it.
       await fakeRun(q.quality.db, { datasetId: 'd-1', dept: 'DDD', score: 65, finishedAt: '2026-11-29T00:00:00Z' });
-      const a2 = (
-        await q.call('POST', '/appeals', {
-          publicationId: pubId,
-          dept: 'DDD',
-          reason: 'data corrected on 11-29',
-          filedBy: 'ddd-head',
-        })
-      ).body.appeal;
-      const acc = (
-        await q.call('POST', `/appeals/${a2.id}/decision`, {
-          accept: true,
-          reason: 're-scored run counts',
-          decidedBy: 'board',
-          deciderDept: 'SAMR',
-        })
-      ).body;
+      const a2 = (await face().fileAppeal({ publicationId: pubId, reason: 'data corrected on 11-29' }, dddHead)).appeal;
+      const acc = await face().decideAppeal({ id: a2.id, accept: true, reason: 're-scored run counts' }, admin);
+      if (!acc.publication || !acc.jws) throw new Error('an accepted appeal issues a correction');
       expect(acc.appeal).toMatchObject({ status: 'accepted', correctedPublicationId: acc.publication.id });
       expect(acc.publication).toMatchObject({ supersedes: pubId, period: '2026-11', policy: { version: 1 } });
       expect(acc.publication.changes).toEqual([
@@ -231,40 +201,34 @@ for (const backend of backends) {
       const others = (p: any) => p.departments.filter((d: any) => d.dept !== 'DDD');
       expect(others(acc.publication)).toEqual(others(nov.publication));
       expect(await verifyPublication(acc.publication, acc.jws, key)).toBe(true);
-      const old = (await q.call('GET', `/publications/${pubId}`)).body;
+      const old = await face().getPublication({ id: pubId }, hubCall());
       expect(old.supersededBy).toBe(acc.publication.id);
       expect(await verifyPublication(old.publication, old.jws, key)).toBe(true); // unchanged
-      expect(
-        (await q.call('POST', '/appeals', { publicationId: pubId, dept: 'EEE', reason: 'r', filedBy: 'e' })).status,
-      ).toBe(409);
+      expect((await refusal(face().fileAppeal({ publicationId: pubId, reason: 'r' }, as('e', 'EEE')))).code).toBe(
+        'CONFLICT',
+      );
 
       // An accepted appeal may name the list outright.
       const a3 = (
-        await q.call('POST', '/appeals', {
-          publicationId: acc.publication.id,
-          dept: 'FFF',
-          reason: 'alert was a false alarm',
-          filedBy: 'fff',
-        })
-      ).body.appeal;
-      const acc3 = (
-        await q.call('POST', `/appeals/${a3.id}/decision`, {
-          accept: true,
-          reason: 'alert raised by a catalog outage',
-          decidedBy: 'board',
-          deciderDept: 'SAMR',
-          list: 'red',
-        })
-      ).body;
+        await face().fileAppeal(
+          { publicationId: acc.publication.id, reason: 'alert was a false alarm' },
+          as('fff', 'FFF'),
+        )
+      ).appeal;
+      const acc3 = await face().decideAppeal(
+        { id: a3.id, accept: true, reason: 'alert raised by a catalog outage', list: 'red' },
+        admin,
+      );
+      if (!acc3.publication) throw new Error('an accepted appeal issues a correction');
       expect(acc3.publication.changes[0]).toMatchObject({ dept: 'FFF', from: { list: 'black' }, to: { list: 'red' } });
-      expect(acc3.publication.departments.find((d: any) => d.dept === 'FFF').reasons.at(-1)).toMatch(
+      expect(acc3.publication.departments.find((d: any) => d.dept === 'FFF')!.reasons.at(-1)).toMatch(
         /appeal .* accepted/,
       );
-      const list = (await q.call('GET', '/publications?period=2026-11')).body.publications;
+      const list = (await face().listPublications({ period: '2026-11' }, hubCall())).publications;
       // Newest first: the current one, then each that it superseded.
       expect(list.map((p: any) => p.id)).toEqual([acc3.publication.id, acc.publication.id, pubId]);
       expect(list.map((p: any) => p.supersededBy)).toEqual([null, acc3.publication.id, acc.publication.id]);
-      expect((await q.call('GET', `/appeals?publicationId=${pubId}`)).body.appeals).toHaveLength(2);
+      expect((await face().listAppeals({ publicationId: pubId }, hubCall())).appeals).toHaveLength(2);
     });
   });
 }

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, StoredRecord } from '@govshare/contracts';
-import { backends, startTestQuality, testClock } from './testing/harness.ts';
+import {
+  createServiceClient,
+  createServiceTokenSigner,
+  generateEd25519,
+  QUALITY_CALLER,
+  remoteFace,
+} from '@govshare/platform';
+import { as, backends, hubCall, refusal, startTestQuality, testClock } from './testing/harness.ts';
+import { qualityFaceSpec } from './face.ts';
 import { memorySource } from './source.ts';
 import {
   DEFAULT_RATES,
@@ -101,34 +109,85 @@ for (const backend of backends) {
       q = await startTestQuality({ databaseUrl: backend.databaseUrl, source, now: clock, debounceMs: 400 });
     });
     afterAll(async () => q?.close());
+    // Every call below goes over HTTP, as the gateway's calls do when quality is its own process:
+    // remoteFace -> POST /rpc/<name> with the gateway's service token -> serveFace -> the module.
+    const face = () => q.remote;
+    const steward = () => as('psb-steward', 'PSB');
 
-    it('accepts only service tokens for aud "quality"', async () => {
-      const noToken = await fetch(q.url + '/alerts');
-      expect(noToken.status).toBe(401);
-      expect((await q.call('GET', '/alerts', undefined, 'catalog')).status).toBe(401);
+    it('serves its face to the gateway’s service token for aud "quality" only', async () => {
+      const post = async (path: string, signer?: { tokenFor(aud: string): Promise<string> }, aud = 'quality') =>
+        (
+          await fetch(q.url + path, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              ...(signer ? { authorization: `Bearer ${await signer.tokenFor(aud)}` } : {}),
+            },
+            body: '{}',
+          })
+        ).status;
+      const gateway = createServiceTokenSigner(q.gatewayKeys.privateJwk);
+      expect(await post('/rpc/alerts', gateway)).toBe(200);
+      expect(await post('/rpc/alerts')).toBe(401);
+      expect(await post('/rpc/alerts', gateway, 'catalog')).toBe(401);
+      // Another issuer's token: the quality service's own kind (it signs its catalog reads so), with
+      // a key of its own or even with the gateway's key: the issuer must be the key's caller.
+      const own = await generateEd25519('quality-own');
+      const otherIssuer = createServiceTokenSigner(own.privateJwk, QUALITY_CALLER);
+      expect(await post('/rpc/alerts', otherIssuer)).toBe(401);
+      expect(await post('/rpc/alerts', createServiceTokenSigner(q.gatewayKeys.privateJwk, QUALITY_CALLER))).toBe(401);
+      // The generated client with that token is refused too (a refused service token is the caller's bug).
+      const client = createServiceClient({ service: 'quality', baseUrl: q.url, signer: otherIssuer });
+      try {
+        const refused = await refusal(remoteFace(qualityFaceSpec, client).alerts({}, hubCall()));
+        expect(refused).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', message: expect.stringMatching(/refused/) });
+      } finally {
+        await client.close();
+      }
+      // The hand-written routes are gone; health stays open.
+      const old = await fetch(q.url + '/alerts', {
+        headers: { authorization: `Bearer ${await gateway.tokenFor('quality')}` },
+      });
+      expect(old.status).toBe(404);
       expect((await fetch(q.url + '/healthz')).status).toBe(200);
     });
 
+    it('checks inputs against the spec; the person recorded is the verified caller, never a name in the input', async () => {
+      const bad = (input: unknown) => refusal(face().requestRun(input as any, steward()));
+      expect((await bad({ datasetId: 'Not An Id' })).code).toBe('BAD_USER_INPUT');
+      expect((await bad({})).message).toMatch(/datasetId/);
+      expect((await bad({ datasetId: 'insured', requestedBy: 'someone-else' })).code).toBe('BAD_USER_INPUT');
+      // The same checks in this process (localFace), before the module's function runs.
+      expect((await refusal(q.face.requestRun({ datasetId: 'Not An Id' }, steward()))).code).toBe('BAD_USER_INPUT');
+      const v = await face().setRules(
+        { datasetId: 'insured', ruleSet: { rules: [], updatedBy: 'someone-else' } },
+        as('hrss-steward', 'HRSS'),
+      );
+      expect(v.createdBy).toBe('hrss-steward@HRSS');
+      expect((await face().setRules({ datasetId: 'insured', ruleSet: {} }, hubCall())).createdBy).toBe('service');
+    });
+
     it('runs a dataset as a job and reports the same figures as the pure scorer', async () => {
-      const bad = await q.call('POST', '/runs', { datasetId: 'no-such-dataset' });
-      expect(bad.status).toBe(404);
+      const bad = await refusal(face().requestRun({ datasetId: 'no-such-dataset' }, steward()));
+      expect(bad.code).toBe('NOT_FOUND');
       // Two requests at once (not one after the other: on a loaded machine the debounce could pass between them).
       const [a, b] = await Promise.all(
-        [1, 2].map(() => q.call('POST', '/runs', { datasetId: 'resident-registry', reason: 'ingest' })),
+        [1, 2].map(() => face().requestRun({ datasetId: 'resident-registry', reason: 'ingest' }, steward())),
       );
-      expect(a.status).toBe(202);
-      expect(b.body.run.id).toBe(a.body.run.id); // debounced: joined the queued run
-      expect([a.body.coalesced, b.body.coalesced].sort()).toEqual([false, true]);
-      const run = await q.waitRun(a.body.run.id);
+      expect(a.run.status).toBe('queued');
+      expect(b.run.id).toBe(a.run.id); // debounced: joined the queued run
+      expect([a.coalesced, b.coalesced].sort()).toEqual([false, true]);
+      const run = await q.waitRun(a.run.id, face());
       expect(run).toMatchObject({
         status: 'succeeded',
+        requestedBy: 'psb-steward@PSB', // the end caller, carried over HTTP from the gateway's call
         datasetVersion: 1,
         ruleSetVersion: 0,
         progress: { processed: N, total: N, fraction: 1 },
       });
       // Every time the service stores comes from its clock, not the system's.
       for (const t of [run.createdAt, run.notBefore, run.startedAt, run.finishedAt])
-        expect(t.slice(0, 10)).toBe('2026-11-20');
+        expect(t?.slice(0, 10)).toBe('2026-11-20');
 
       const expected = await scoreBatches(
         {
@@ -140,83 +199,87 @@ for (const backend of backends) {
         },
         residentBatches(N, 11, DEFAULT_RATES, 500),
       );
-      const rep = await q.call('GET', '/datasets/resident-registry/report');
-      expect(rep.status).toBe(200);
+      const rep = await face().report({ datasetId: 'resident-registry' }, steward());
       const { examples, ...expectedMetrics } = expected;
-      expect(rep.body.metrics).toEqual(JSON.parse(JSON.stringify(expectedMetrics)));
-      expect(rep.body.score).toBe(expected.score.value);
-      expect(rep.body.examples['idNumber:cn-resident-id']).toHaveLength(5);
-      expect(rep.body.examples['idNumber:cn-resident-id'][0].key).toMatch(/^\d{6}\*{8}\d{3}[\dX]$/);
-      expect(rep.body.rules.map((r: any) => r.id)).toContain('idNumber:cross-field');
+      expect(rep.metrics).toEqual(JSON.parse(JSON.stringify(expectedMetrics)));
+      expect(rep.score).toBe(expected.score.value);
+      expect(rep.examples['idNumber:cn-resident-id']).toHaveLength(5);
+      expect(rep.examples['idNumber:cn-resident-id'][0].key).toMatch(/^\d{6}\*{8}\d{3}[\dX]$/);
+      expect(rep.rules.map((r: any) => r.id)).toContain('idNumber:cross-field');
     });
 
     it('never runs two at once for one dataset; a request during a run queues exactly one more', async () => {
-      const a = await q.call('POST', '/runs', { datasetId: 'resident-registry' });
-      while ((await q.call('GET', `/runs/${a.body.run.id}`)).body.run.status === 'queued')
+      const a = await face().requestRun({ datasetId: 'resident-registry' }, hubCall());
+      while ((await face().getRun({ id: a.run.id }, hubCall())).run.status === 'queued')
         await new Promise((r) => setTimeout(r, 10));
-      const [b, c] = await Promise.all([1, 2].map(() => q.call('POST', '/runs', { datasetId: 'resident-registry' })));
-      expect(c.body.run.id).toBe(b.body.run.id);
-      expect(b.body.run.id).not.toBe(a.body.run.id);
-      await q.waitRun(a.body.run.id);
-      await q.waitRun(b.body.run.id);
-      const hist = await q.call('GET', '/datasets/resident-registry/history');
-      const runs = hist.body.runs.filter((r: any) => r.status === 'succeeded');
-      for (let i = 1; i < runs.length; i++) expect(runs[i - 1].startedAt >= runs[i].finishedAt).toBe(true); // newest first, no overlap
+      const [b, c] = await Promise.all(
+        [1, 2].map(() => face().requestRun({ datasetId: 'resident-registry' }, hubCall())),
+      );
+      expect(c.run.id).toBe(b.run.id);
+      expect(b.run.id).not.toBe(a.run.id);
+      await q.waitRun(a.run.id, face());
+      await q.waitRun(b.run.id, face());
+      const hist = await face().history({ datasetId: 'resident-registry' }, steward());
+      const runs = hist.runs.filter((r: any) => r.status === 'succeeded');
+      for (let i = 1; i < runs.length; i++) expect(runs[i - 1].startedAt! >= runs[i].finishedAt!).toBe(true); // newest first, no overlap
     });
 
     it('versions declared rules; runs record the version; reference rules read the other dataset', async () => {
-      const v1 = await q.call('PUT', '/datasets/legal-persons/rules', {
-        rules: [{ kind: 'regex', field: 'name', pattern: '^公司' }],
-        updatedBy: 'steward-1',
-      });
-      expect(v1.body.version).toBe(1);
-      expect(v1.body.createdAt.slice(0, 10)).toBe('2026-11-20');
-      const v2 = await q.call('PUT', '/datasets/legal-persons/rules', {
+      const samr = as('steward-1', 'SAMR');
+      const setRules = (datasetId: string, ruleSet: object) => face().setRules({ datasetId, ruleSet }, samr);
+      const v1 = await setRules('legal-persons', { rules: [{ kind: 'regex', field: 'name', pattern: '^公司' }] });
+      expect(v1.version).toBe(1);
+      expect(v1.createdAt.slice(0, 10)).toBe('2026-11-20');
+      expect(v1.createdBy).toBe('steward-1@SAMR');
+      const v2 = await setRules('legal-persons', {
         rules: [{ kind: 'regex', field: 'name', pattern: '^公司1' }],
         targets: { accuracy: 0.99 },
       });
-      expect(v2.body.version).toBe(2);
-      expect((await q.call('GET', '/datasets/legal-persons/rules?version=1')).body.body.rules[0].pattern).toBe('^公司');
-      const cur = await q.call('GET', '/datasets/legal-persons/rules');
-      expect(cur.body.effectiveRules.map((r: any) => r.id).sort()).toEqual([
+      expect(v2.version).toBe(2);
+      expect((await face().getRules({ datasetId: 'legal-persons', version: 1 }, samr)).body.rules![0].pattern).toBe(
+        '^公司',
+      );
+      const cur = await face().getRules({ datasetId: 'legal-persons' }, samr);
+      expect(cur.effectiveRules!.map((r: any) => r.id).sort()).toEqual([
         'creditCode:cn-uscc',
         'legalRepId:cn-resident-id',
         'name:regex',
       ]);
-      expect(
-        (await q.call('PUT', '/datasets/legal-persons/rules', { rules: [{ kind: 'bogus', field: 'x' }] })).status,
-      ).toBe(400);
+      expect((await refusal(setRules('legal-persons', { rules: [{ kind: 'bogus', field: 'x' }] }))).code).toBe(
+        'BAD_USER_INPUT',
+      );
 
-      const run = await q.waitRun((await q.call('POST', '/runs', { datasetId: 'legal-persons' })).body.run.id);
+      const run = await q.waitRun((await face().requestRun({ datasetId: 'legal-persons' }, samr)).run.id, face());
       expect(run.ruleSetVersion).toBe(2);
       expect(run.datasetVersion).toBe(3);
-      const rep = (await q.call('GET', '/datasets/legal-persons/report')).body;
+      const rep = await face().report({ datasetId: 'legal-persons' }, samr);
       const rules = Object.fromEntries(rep.metrics.accuracy.rules.map((r: any) => [r.id, r.failed]));
       expect(rules['creditCode:cn-uscc']).toBe(10);
       expect(rules['name:regex']).toBe(200 - 111); // 公司1, 公司10-19, 公司100-199
       expect(rep.status).toBe('red'); // accuracy far below the 0.99 target
 
       // A reference rule on the resident registry to the legal-persons credit codes: nobody's idNumber is a credit code.
-      await q.call('PUT', '/datasets/resident-registry/rules', {
+      await setRules('resident-registry', {
         rules: [
           { kind: 'reference', field: 'name', dataset: 'legal-persons', targetField: 'name', id: 'name-is-company' },
         ],
       });
-      const r2 = await q.waitRun((await q.call('POST', '/runs', { datasetId: 'resident-registry' })).body.run.id);
-      const rep2 = (await q.call('GET', '/datasets/resident-registry/report')).body;
+      const r2 = await q.waitRun((await face().requestRun({ datasetId: 'resident-registry' }, samr)).run.id, face());
+      const rep2 = await face().report({ datasetId: 'resident-registry' }, samr);
       expect(r2.ruleSetVersion).toBe(1);
       const refRule = rep2.metrics.accuracy.rules.find((r: any) => r.id === 'name-is-company');
       expect(refRule.failed).toBe(rep2.metrics.records - rep2.metrics.completeness.fields.name.missing);
-      await q.call('PUT', '/datasets/resident-registry/rules', { rules: [] });
-      await q.waitRun((await q.call('POST', '/runs', { datasetId: 'resident-registry' })).body.run.id);
+      await setRules('resident-registry', { rules: [] });
+      await q.waitRun((await face().requestRun({ datasetId: 'resident-registry' }, samr)).run.id, face());
     });
 
     it('refuses rule sets naming fields or datasets the data dictionary does not have, and stores nothing', async () => {
-      const before = (await q.call('GET', '/datasets/legal-persons/rules')).body.version;
-      const refused = async (body: unknown) => {
-        const res = await q.call('PUT', '/datasets/legal-persons/rules', body);
-        expect(res.status).toBe(400);
-        return res.body.error.message as string;
+      const samr = as('steward-1', 'SAMR');
+      const before = (await face().getRules({ datasetId: 'legal-persons' }, samr)).version;
+      const refused = async (ruleSet: unknown) => {
+        const err = await refusal(face().setRules({ datasetId: 'legal-persons', ruleSet: ruleSet as any }, samr));
+        expect(err.code).toBe('BAD_USER_INPUT');
+        return err.message;
       };
       expect(await refused({ rules: [{ kind: 'regex', field: 'nmae', pattern: 'x' }] })).toBe(
         'rules[0].field: "nmae" is not a field of dataset "legal-persons" (field-unknown)',
@@ -254,18 +317,23 @@ for (const backend of backends) {
         /^expectedFields\[1\]: "phone" is not a field/,
       );
       // Switching a schema rule off needs only its id; an unknown dataset is 404.
-      expect((await q.call('PUT', '/datasets/no-such-dataset/rules', { rules: [] })).status).toBe(404);
-      expect((await q.call('GET', '/datasets/legal-persons/rules')).body.version).toBe(before);
+      expect(
+        (await refusal(face().setRules({ datasetId: 'no-such-dataset', ruleSet: { rules: [] } }, samr))).code,
+      ).toBe('NOT_FOUND');
+      expect((await face().getRules({ datasetId: 'legal-persons' }, samr)).version).toBe(before);
     });
 
     it('raises an alert when a metric drops more than 10% and resolves it on recovery; statuses per dataset and department', async () => {
       source.set(residentDataset('resident-registry', 'PSB', N), () =>
         residentBatches(N, 12, { ...DEFAULT_RATES, badCheck: 0.3 }, 500),
       );
-      const bad = await q.waitRun((await q.call('POST', '/runs', { datasetId: 'resident-registry' })).body.run.id);
-      const al = (await q.call('GET', '/alerts?datasetId=resident-registry')).body;
+      const bad = await q.waitRun(
+        (await face().requestRun({ datasetId: 'resident-registry' }, steward())).run.id,
+        face(),
+      );
+      const al = await face().alerts({ datasetId: 'resident-registry' }, steward());
       const metrics = al.alerts.map((a: any) => `${a.metric}:${a.kind}`).sort();
-      const hist = (await q.call('GET', '/datasets/resident-registry/history')).body.runs.filter(
+      const hist = (await face().history({ datasetId: 'resident-registry' }, steward())).runs.filter(
         (r: any) => r.status === 'succeeded',
       );
       const [now, before] = hist;
@@ -282,57 +350,58 @@ for (const backend of backends) {
       expect(al.departments).toEqual([{ dept: 'PSB', status: 'red' }]);
 
       source.set(residentDataset('resident-registry', 'PSB', N), () => residentBatches(N, 11, clean, 500));
-      await q.waitRun((await q.call('POST', '/runs', { datasetId: 'resident-registry' })).body.run.id);
-      const after = (await q.call('GET', '/alerts?datasetId=resident-registry')).body;
+      await q.waitRun((await face().requestRun({ datasetId: 'resident-registry' }, steward())).run.id, face());
+      const after = await face().alerts({ datasetId: 'resident-registry' }, steward());
       expect(after.alerts).toEqual([]);
       expect(after.datasets[0].status).toBe('green');
-      const all = (await q.call('GET', '/alerts?status=all&datasetId=resident-registry')).body.alerts;
+      const all = (await face().alerts({ status: 'all', datasetId: 'resident-registry' }, steward())).alerts;
       expect(all.every((a: any) => a.resolvedAt !== null)).toBe(true);
     });
 
     it('department scores are record-weighted means; publications are signed and say why', async () => {
-      const scores = (await q.call('GET', '/departments/scores?period=2026-11')).body;
-      const psb = scores.departments.find((d: any) => d.dept === 'PSB');
-      const samr = scores.departments.find((d: any) => d.dept === 'SAMR');
+      const admin = as('board', 'NHC', ['admin']);
+      const scores = await face().departmentScores({ period: '2026-11' }, admin);
+      const psb = scores.departments.find((d: any) => d.dept === 'PSB')!;
+      const samr = scores.departments.find((d: any) => d.dept === 'SAMR')!;
       expect(psb.datasets).toHaveLength(1);
       expect(psb.score).toBe(psb.datasets[0].score);
       expect(samr.records).toBe(200);
-      expect((await q.call('GET', '/departments/scores?period=2026-13')).status).toBe(400);
-      expect((await q.call('GET', '/departments/scores?period=2026-10')).body.departments).toEqual([]);
+      expect((await refusal(face().departmentScores({ period: '2026-13' }, admin))).code).toBe('BAD_USER_INPUT');
+      expect((await face().departmentScores({ period: '2026-10' }, admin)).departments).toEqual([]);
 
-      const pub = await q.call('POST', '/publications', { period: '2026-11' });
-      expect(pub.status).toBe(201);
-      const key = (await q.call('GET', '/public-key')).body.jwk;
-      expect(await verifyPublication(pub.body.publication, pub.body.jws, key)).toBe(true);
-      const tampered = structuredClone(pub.body.publication);
+      const pub = await face().publish({ period: '2026-11' }, admin);
+      const key = (await face().publicKey({}, hubCall())).jwk;
+      expect(await verifyPublication(pub.publication, pub.jws, key)).toBe(true);
+      const tampered = structuredClone(pub.publication);
       tampered.departments[0].list = tampered.departments[0].list === 'red' ? 'none' : 'red';
-      expect(await verifyPublication(tampered, pub.body.jws, key)).toBe(false);
-      const placements = Object.fromEntries(pub.body.publication.departments.map((d: any) => [d.dept, d]));
-      expect(placements.PSB.list).toBe(psb.score >= 90 ? 'red' : 'none');
+      expect(await verifyPublication(tampered, pub.jws, key)).toBe(false);
+      const placements = Object.fromEntries(pub.publication.departments.map((d: any) => [d.dept, d]));
+      expect(placements.PSB.list).toBe(psb.score! >= 90 ? 'red' : 'none');
       expect(placements.SAMR.list).toBe('black');
       expect(placements.SAMR.reasons).toEqual([
         `dataset legal-persons accuracy 0.55 < 0.8 (run ${samr.datasets[0].runId})`,
       ]);
-      expect(pub.body.publication.policy).toMatchObject({
+      expect(pub.publication.policy).toMatchObject({
         version: 1,
         rules: { redMinScore: 90, blackBelowScore: 60 },
       });
-      expect((await q.call('POST', '/publications', { period: '2026-11' })).status).toBe(409);
-      const stored = (await q.call('GET', `/publications/${pub.body.publication.id}`)).body;
+      expect((await refusal(face().publish({ period: '2026-11' }, admin))).code).toBe('CONFLICT');
+      const stored = await face().getPublication({ id: pub.publication.id }, admin);
       expect(await verifyPublication(stored.publication, stored.jws, key)).toBe(true);
     });
 
     it('masks hash-declared examples with the hub key: the gateway’s keyed HMAC, never an unkeyed SHA-256', async () => {
-      expect((await q.waitRun((await q.call('POST', '/runs', { datasetId: 'insured' })).body.run.id)).status).toBe(
+      const hrss = as('hrss-steward', 'HRSS');
+      expect((await q.waitRun((await face().requestRun({ datasetId: 'insured' }, hrss)).run.id, face())).status).toBe(
         'succeeded',
       );
-      const examples = (await q.call('GET', '/datasets/insured/report')).body.examples['idNumber:cn-resident-id'];
+      const examples = (await face().report({ datasetId: 'insured' }, hrss)).examples['idNumber:cn-resident-id'];
       const ids = [...insured(3).batches()][0].map((r) => r.data.idNumber as string);
       expect(examples).toHaveLength(3);
       for (const [i, e] of examples.entries()) {
         const unkeyed = createHash('sha256').update(ids[i]).digest('hex');
         expect(e.key).toBe(maskHash(ids[i], Buffer.from(q.maskKey)));
-        expect(e.values.idNumber).toBe(e.key);
+        expect((e.values as Record<string, unknown>).idNumber).toBe(e.key);
         expect(e.key).not.toContain(unkeyed.slice(0, 16));
         expect(JSON.stringify(e)).not.toContain(ids[i]);
       }

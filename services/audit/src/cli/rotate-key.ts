@@ -1,6 +1,6 @@
 // Replaces the audit service's checkpoint signing key (run it with the service stopped, then start it):
 //   npx -y pnpm@10 audit:rotate-key            (the data dir is GOVSHARE_DATA_DIR, default data/)
-// The old public key stays published at /public-key as a retired key, so every checkpoint it signed
+// The old public key stays published (the face's publicKeys) as a retired key, so every checkpoint it signed
 // still verifies; new checkpoints name the new key by its kid.
 import { loadAuditEnv } from '../environment.ts';
 import { rotateCheckpointKey } from '../keys.ts';

@@ -1,7 +1,8 @@
 // Verifies an audit export offline:
 //   tsx services/audit/src/cli/verify.ts export.ndjson --public-key jwks.json [--previous checkpoint.json]
-// export.ndjson  from GET /export;  jwks.json from GET /public-key (current and retired keys; or one JWK);
-// checkpoint.json  an earlier GET /checkpoints/latest you kept (optional).
+// export.ndjson  from the gateway's GET /audit/export (the face's exportLog);  jwks.json from the
+// gateway's GET /.well-known/audit-checkpoint-jwks.json (publicKeys: current and retired keys; or one JWK);
+// checkpoint.json  an earlier checkpoint (latestCheckpoint, GraphQL auditCheckpoint) you kept (optional).
 // Exit 0 when everything checks; 1 with the first problem (and the first bad seq when known).
 import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';

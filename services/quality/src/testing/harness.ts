@@ -1,7 +1,17 @@
 // Test harness: a quality service on PGlite (always) or Postgres (GOVSHARE_TEST_DATABASE_URL), fed by a memory source.
-import { randomBytes } from 'node:crypto';
-import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase } from '@govshare/platform';
+import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  AppError,
+  createLogger,
+  createServiceClient,
+  createServiceTokenSigner,
+  generateEd25519,
+  openDatabase,
+  remoteFace,
+  type CallContext,
+} from '@govshare/platform';
 import { startQuality } from '../index.ts';
+import { qualityFaceSpec, type QualityFace } from '../face.ts';
 import { migrationsFolder } from '../app.ts';
 import { tables } from '../schema.ts';
 import type { RecordSource } from '../source.ts';
@@ -29,6 +39,25 @@ export function testClock(iso: string): (() => Date) & { set(iso: string): void 
   });
 }
 
+/** A call on behalf of a verified end caller (as the gateway makes them). */
+export const as = (sub: string, dept: string, roles: string[] = ['steward']): CallContext => ({
+  requestId: randomUUID(),
+  caller: { sub, dept, roles },
+});
+/** A call the hub makes for itself: no end caller. */
+export const hubCall = (): CallContext => ({ requestId: randomUUID() });
+
+/** The AppError a call is refused with (fails the test when the call succeeds or throws anything else). */
+export async function refusal(call: Promise<unknown>): Promise<AppError> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error('expected the call to be refused');
+}
+
 export const uniquePrefix = () => `t_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
 
 export async function startTestQuality(opts: {
@@ -53,32 +82,34 @@ export async function startTestQuality(opts: {
     now: opts.now,
     maskKey,
   });
-  const signer = createServiceTokenSigner(keys.privateJwk);
-  async function call(method: string, path: string, body?: unknown, aud = 'quality') {
-    const res = await fetch(started.url + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${await signer.tokenFor(aud)}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  }
-  async function waitRun(id: string) {
+  // The quality service as the gateway calls it when it runs as its own process: over HTTP, with
+  // the gateway's service token.
+  const client = createServiceClient({
+    service: 'quality',
+    baseUrl: started.url,
+    signer: createServiceTokenSigner(keys.privateJwk),
+  });
+  const remote = remoteFace(qualityFaceSpec, client);
+  async function waitRun(id: string, face: QualityFace = started.quality.face) {
     for (let i = 0; i < 1200; i++) {
-      const r = await call('GET', `/runs/${id}`);
-      if (r.body.run.status === 'succeeded' || r.body.run.status === 'failed') return r.body.run;
+      const { run } = await face.getRun({ id }, hubCall());
+      if (run.status === 'succeeded' || run.status === 'failed') return run;
       await new Promise((res) => setTimeout(res, 25));
     }
     throw new Error('run did not finish');
   }
   return {
     ...started,
+    /** The module's face in this process. */
+    face: started.quality.face,
+    /** The same face served by the quality service and called over HTTP (serveFace, remoteFace). */
+    remote,
+    /** The gateway's service-signing key (the only one the service trusts). */
+    gatewayKeys: keys,
     maskKey,
-    call,
     waitRun,
     close: async () => {
+      await client.close();
       await started.close();
       if (opts.databaseUrl) {
         const d = await openDatabase({
