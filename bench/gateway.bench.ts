@@ -529,7 +529,7 @@ async function main() {
   cleanups.push({ name: 'hub start-up', run: async () => hubStop.abort() });
   const hub = await startHubProcesses({
     dataDir,
-    ports: { gateway: 4300, catalog: 4301, audit: 4302, quality: 4303 },
+    ports: { hub: 4300, catalog: 4301, audit: 4302, quality: 4303 },
     // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every process of the run.
     execArgv: process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean),
     // The quality service would rescore 200,000 rows after the upload, during the measurements: its
@@ -548,7 +548,7 @@ async function main() {
     },
   });
   cleanups.push({ name: 'hub', run: () => hub.stop() });
-  const gateway = hub.url('gateway');
+  const gateway = hub.url('hub');
 
   const keys = await loadDevIssuerKeys(dataDir);
   const mint = (dept: string, role: 'consumer' | 'steward') =>

@@ -1,7 +1,7 @@
-// Runs the hub as separate processes (one per service, as in production): used by `pnpm start`
-// and by the benchmarks. Keys are created before any service starts, so none race to make them.
+// Runs the hub: one process with the gateway, the catalog and the audit log inside (any of the two
+// remote by option), and the quality service beside it; used by `pnpm start` and the benchmarks.
+// Keys are created before any process starts, so none race to make them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,12 +11,19 @@ import { loadDevIssuerKeys } from '@govshare/gateway';
 export const root = resolve(import.meta.dirname, '..');
 const tsxLoader = createRequire(resolve(root, 'package.json')).resolve('tsx');
 
-export type ProcessName = 'catalog' | 'audit' | 'quality' | 'gateway';
+export type ProcessName = 'hub' | 'catalog' | 'audit' | 'quality';
+/** Modules that may run in their own process instead of inside the hub. */
+export type RemoteModule = 'catalog' | 'audit';
 
 export interface HubProcessOptions {
   dataDir: string;
   host?: string;
+  /** hub = the gateway's public port; catalog = where the catalog's face is served (to the quality service). */
   ports?: Partial<Record<ProcessName, number>>;
+  /** Modules to run as their own processes (default none: catalog and audit inside the hub). */
+  remote?: RemoteModule[];
+  /** Run the quality service (its own process: batch scoring stays off the read path). Default true. */
+  quality?: boolean;
   /** Extra node flags for every process (e.g. --cpu-prof when profiling a benchmark). */
   execArgv?: string[];
   /** Extra environment for every process (DATABASE_URL, LOG_LEVEL, ...). */
@@ -36,19 +43,30 @@ export interface HubProcesses {
 }
 
 const ENTRIES: Record<ProcessName, string> = {
+  hub: 'gateway/src/main.ts',
   catalog: 'services/catalog/src/main.ts',
   audit: 'services/audit/src/main.ts',
   quality: 'services/quality/src/main.ts',
-  gateway: 'gateway/src/main.ts',
 };
+
+/** GOVSHARE_REMOTE=catalog,audit: which modules run in their own process; refuses unknown names. */
+export function remoteModulesFrom(value: string | undefined): RemoteModule[] {
+  const names = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (n !== 'catalog' && n !== 'audit')
+      throw new Error(`GOVSHARE_REMOTE: "${n}" is not a module that runs remote (catalog, audit)`);
+  return [...new Set(names)] as RemoteModule[];
+}
 
 export async function startHubProcesses(o: HubProcessOptions): Promise<HubProcesses> {
   const host = o.host ?? '127.0.0.1';
-  const ports: Record<ProcessName, number> = { catalog: 4101, audit: 4102, quality: 4103, gateway: 4000, ...o.ports };
+  const ports: Record<ProcessName, number> = { hub: 4000, catalog: 4101, audit: 4102, quality: 4103, ...o.ports };
   const url = (name: ProcessName) => `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${ports[name]}`;
-  const services = (['catalog', 'audit', 'quality'] as ProcessName[]).filter((n) =>
-    existsSync(resolve(root, ENTRIES[n])),
-  );
+  const remote = o.remote ?? [];
+  const withQuality = o.quality !== false;
   const children = new Map<ProcessName, ChildProcess>();
   let stopping = false;
 
@@ -58,18 +76,27 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
   // The gateway and the quality service mask with one key (GOVSHARE_MASK_KEY, else this file).
   if (!(o.env?.GOVSHARE_MASK_KEY ?? process.env.GOVSHARE_MASK_KEY)) loadMaskKey(o.dataDir);
 
-  const env = {
+  const common = {
     ...process.env,
     ...o.env,
     GOVSHARE_DATA_DIR: o.dataDir,
     GOVSHARE_HOST: host,
-    GATEWAY_PORT: String(ports.gateway),
+    GATEWAY_PORT: String(ports.hub),
     CATALOG_PORT: String(ports.catalog),
     AUDIT_PORT: String(ports.audit),
     QUALITY_PORT: String(ports.quality),
-    CATALOG_URL: url('catalog'),
-    AUDIT_URL: url('audit'),
-    QUALITY_URL: services.includes('quality') ? url('quality') : '',
+  };
+  // The hub runs catalog and audit inside unless they are remote (their URL set). It serves the
+  // catalog's face on CATALOG_PORT for the quality service, which reads datasets from it.
+  const envOf = (name: ProcessName): NodeJS.ProcessEnv => {
+    if (name === 'quality') return { ...common, CATALOG_URL: url('catalog') };
+    if (name !== 'hub') return common;
+    return {
+      ...common,
+      CATALOG_URL: remote.includes('catalog') ? url('catalog') : '',
+      AUDIT_URL: remote.includes('audit') ? url('audit') : '',
+      QUALITY_URL: withQuality ? url('quality') : '',
+    };
   };
 
   // The IPC channel is how a service learns that this process is gone, even by SIGKILL: it closes,
@@ -79,7 +106,7 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
     const child = spawn(
       process.execPath,
       [...(o.execArgv ?? []), '--import', tsxLoader, resolve(root, ENTRIES[name])],
-      { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+      { cwd: root, env: envOf(name), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
     );
     for (const stream of [child.stdout!, child.stderr!])
       createInterface({ input: stream }).on('line', (line) => o.onLine?.(name, line));
@@ -114,13 +141,17 @@ export async function startHubProcesses(o: HubProcessOptions): Promise<HubProces
 
   o.signal?.addEventListener('abort', () => void stop(), { once: true });
   try {
-    for (const s of services) launch(s);
-    await Promise.all(services.map((s) => waitReady(s)));
-    launch('gateway');
-    await waitReady('gateway');
+    for (const s of remote) launch(s);
+    await Promise.all(remote.map((s) => waitReady(s)));
+    launch('hub');
+    await waitReady('hub');
+    if (withQuality) {
+      launch('quality');
+      await waitReady('quality');
+    }
   } catch (err) {
     await stop();
     throw err;
   }
-  return { url, names: [...services, 'gateway'], stop };
+  return { url, names: [...remote, 'hub', ...(withQuality ? (['quality'] as const) : [])], stop };
 }

@@ -3,7 +3,7 @@
 // Ctrl-C or SIGTERM (to this process or any launcher above it: npx, pnpm) stops everything; if any
 // process dies, the others are stopped too (nothing restarts silently).
 import { resolve } from 'node:path';
-import { root, startHubProcesses, type HubProcesses } from './hub-processes.ts';
+import { remoteModulesFrom, root, startHubProcesses, type HubProcesses } from './hub-processes.ts';
 import { watchLauncherChain } from './launcher-chain.ts';
 
 const dataDir = resolve(root, process.env.GOVSHARE_DATA_DIR ?? 'data');
@@ -33,8 +33,9 @@ async function main() {
     signal: startUp.signal,
     dataDir,
     host: process.env.GOVSHARE_HOST,
+    remote: remoteModulesFrom(process.env.GOVSHARE_REMOTE),
     ports: {
-      gateway: Number(process.env.GATEWAY_PORT ?? 4000),
+      hub: Number(process.env.GATEWAY_PORT ?? 4000),
       catalog: Number(process.env.CATALOG_PORT ?? 4101),
       audit: Number(process.env.AUDIT_PORT ?? 4102),
       quality: Number(process.env.QUALITY_PORT ?? 4103),
@@ -46,18 +47,16 @@ async function main() {
     },
   });
   hub = await starting;
+  const inside = ['gateway', ...['catalog', 'audit'].filter((m) => !hub!.names.includes(m as never))];
   const mode = process.env.DATABASE_URL
     ? `Postgres server ${process.env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}`
     : `embedded PGlite under ${dataDir}`;
-  const gql = `${hub.url('gateway')}/graphql`;
+  const gql = `${hub.url('hub')}/graphql`;
   console.log(`
 govshare is running (${mode})
   GraphQL:   ${gql}   (POST, Authorization: Bearer <token>)
-  JWKS:      ${hub.url('gateway')}/.well-known/jwks.json
-  Services:  ${hub.names
-    .filter((n) => n !== 'gateway')
-    .map((n) => `${n} ${hub!.url(n)}`)
-    .join(', ')}
+  JWKS:      ${hub.url('hub')}/.well-known/jwks.json
+  Processes: ${hub.names.map((n) => (n === 'hub' ? `hub (${inside.join(' + ')})` : `${n} ${hub!.url(n)}`)).join(', ')}
 
 Get a token (in another terminal, same folder):
   TOKEN=$(npx -y pnpm@10 -s token --dept MCA --role consumer)

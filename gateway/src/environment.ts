@@ -17,14 +17,13 @@ export const gatewayEnvSpec = {
   CATALOG_URL: {
     type: 'string',
     pattern: '^https?://',
-    default: 'http://127.0.0.1:4101',
-    description: 'Catalog service base URL',
+    description: 'Where the catalog runs when remote (its own process); unset: in the hub process',
   },
   AUDIT_URL: {
     type: 'string',
     pattern: '^https?://',
-    default: 'http://127.0.0.1:4102',
-    description: 'Audit service base URL',
+    description:
+      'Where the audit log runs when remote (its own process, e.g. to keep its keys apart); unset: in the hub process',
   },
   QUALITY_URL: { type: 'string', pattern: '^https?://', description: 'Quality service base URL (optional)' },
   GOVSHARE_JWT_ISSUER: {
@@ -77,8 +76,8 @@ export interface GatewayEnv {
   LOG_LEVEL: string;
   GOVSHARE_HOST: string;
   GATEWAY_PORT: number;
-  CATALOG_URL: string;
-  AUDIT_URL: string;
+  CATALOG_URL?: string;
+  AUDIT_URL?: string;
   QUALITY_URL?: string;
   GOVSHARE_JWT_ISSUER: string;
   GOVSHARE_JWT_AUDIENCE: string;

@@ -1,50 +1,111 @@
-// Boots the gateway from environment variables (see environment.ts).
-import { ConfigError, closeOnSignals, createLogger, loadMaskKey, loadServiceSigningKeys } from '@govshare/platform';
+// Boots the hub process from environment variables (see environment.ts): the gateway, with the catalog
+// and the audit log inside unless CATALOG_URL / AUDIT_URL name where they run (their own variables,
+// see services/*/src/environment.ts, configure them here too).
+import { loadAuditEnv } from '@govshare/audit';
+import { dateList, loadCatalogEnv } from '@govshare/catalog';
+import {
+  ConfigError,
+  closeOnSignals,
+  createLogger,
+  loadMaskKey,
+  loadQualitySigningKeys,
+  loadServiceSigningKeys,
+} from '@govshare/platform';
 import { readGatewayEnv } from './environment.ts';
+import { openHub } from './hub.ts';
 import { loadDevIssuerKeys } from './tokens/dev-issuer.ts';
-import { startGateway } from './index.ts';
 
 async function main() {
   const env = readGatewayEnv();
-  const logger = createLogger('gateway', env.LOG_LEVEL);
+  const logger = createLogger('hub', env.LOG_LEVEL);
   const serviceKeys = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
   const dev = env.GOVSHARE_JWKS_URL ? undefined : await loadDevIssuerKeys(env.GOVSHARE_DATA_DIR);
-  const gw = await startGateway({
-    host: env.GOVSHARE_HOST,
-    port: env.GATEWAY_PORT,
-    catalogUrl: env.CATALOG_URL,
-    auditUrl: env.AUDIT_URL,
-    qualityUrl: env.QUALITY_URL,
-    dataDir: env.GOVSHARE_DATA_DIR,
+  const catalogEnv = env.CATALOG_URL ? undefined : loadCatalogEnv();
+  const auditEnv = env.AUDIT_URL ? undefined : loadAuditEnv();
+  const database = {
     databaseUrl: env.DATABASE_URL,
+    dataDir: env.GOVSHARE_DATA_DIR,
     schemaPrefix: env.GOVSHARE_DB_SCHEMA_PREFIX,
-    servicePrivateJwk: serviceKeys.privateJwk,
-    tokens: {
-      issuer: env.GOVSHARE_JWT_ISSUER,
-      audience: env.GOVSHARE_JWT_AUDIENCE,
-      jwks: env.GOVSHARE_JWKS_URL ? { url: env.GOVSHARE_JWKS_URL } : { keys: [dev!.publicJwk] },
-      maxLifetimeSeconds: env.GOVSHARE_JWT_MAX_LIFETIME,
-    },
-    publishedJwks: dev ? { keys: [dev.publicJwk] } : undefined,
-    maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),
-    grantFactSweepMs: env.GATEWAY_GRANT_FACT_SWEEP_MS,
-    limits: {
-      depth: env.GATEWAY_MAX_DEPTH,
-      complexity: env.GATEWAY_MAX_COMPLEXITY,
-      aliases: env.GATEWAY_MAX_ALIASES,
-      bodyBytes: env.GATEWAY_BODY_LIMIT,
-    },
+  };
+  const hub = await openHub({
     logger,
+    catalog: catalogEnv
+      ? {
+          inProcess: {
+            ...database,
+            logger: logger.child({ module: 'catalog' }),
+            demoData: catalogEnv.GOVSHARE_DEMO_DATA ? { scale: 1 } : false,
+            sandboxK: catalogEnv.GOVSHARE_SANDBOX_K,
+            maxCellBytes: catalogEnv.GOVSHARE_INGEST_MAX_CELL_BYTES,
+            workingCalendar: {
+              holidays: dateList(catalogEnv.GOVSHARE_HOLIDAYS),
+              workdays: dateList(catalogEnv.GOVSHARE_MAKEUP_WORKDAYS),
+            },
+          },
+        }
+      : { url: env.CATALOG_URL! },
+    audit: auditEnv
+      ? {
+          inProcess: {
+            ...database,
+            logger: logger.child({ module: 'audit' }),
+            subjectKey: auditEnv.AUDIT_SUBJECT_KEY,
+            checkpointIntervalMs: auditEnv.AUDIT_CHECKPOINT_INTERVAL_MS,
+          },
+        }
+      : { url: env.AUDIT_URL! },
+    // The quality service reads datasets from the catalog: served to it on CATALOG_PORT (127.0.0.1 by default).
+    serveCatalogTo:
+      catalogEnv && env.QUALITY_URL
+        ? {
+            host: env.GOVSHARE_HOST,
+            port: catalogEnv.CATALOG_PORT,
+            servicePublicJwk: serviceKeys.publicJwk,
+            qualityPublicJwk: (await loadQualitySigningKeys(env.GOVSHARE_DATA_DIR)).publicJwk,
+          }
+        : undefined,
+    gateway: {
+      qualityUrl: env.QUALITY_URL,
+      dataDir: env.GOVSHARE_DATA_DIR,
+      databaseUrl: env.DATABASE_URL,
+      schemaPrefix: env.GOVSHARE_DB_SCHEMA_PREFIX,
+      servicePrivateJwk: serviceKeys.privateJwk,
+      tokens: {
+        issuer: env.GOVSHARE_JWT_ISSUER,
+        audience: env.GOVSHARE_JWT_AUDIENCE,
+        jwks: env.GOVSHARE_JWKS_URL ? { url: env.GOVSHARE_JWKS_URL } : { keys: [dev!.publicJwk] },
+        maxLifetimeSeconds: env.GOVSHARE_JWT_MAX_LIFETIME,
+      },
+      publishedJwks: dev ? { keys: [dev.publicJwk] } : undefined,
+      maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),
+      grantFactSweepMs: env.GATEWAY_GRANT_FACT_SWEEP_MS,
+      limits: {
+        depth: env.GATEWAY_MAX_DEPTH,
+        complexity: env.GATEWAY_MAX_COMPLEXITY,
+        aliases: env.GATEWAY_MAX_ALIASES,
+        bodyBytes: env.GATEWAY_BODY_LIMIT,
+      },
+      logger,
+    },
   });
-  logger.info({ url: `${gw.url}/graphql` }, 'gateway listening');
-  closeOnSignals(gw.close, logger);
+  try {
+    const url = await hub.gateway.app.listen({ host: env.GOVSHARE_HOST, port: env.GATEWAY_PORT });
+    logger.info(
+      { url: `${url}/graphql`, catalog: env.CATALOG_URL ?? 'in process', audit: env.AUDIT_URL ?? 'in process' },
+      'hub listening',
+    );
+  } catch (err) {
+    await hub.close();
+    throw err;
+  }
+  closeOnSignals(hub.close, logger);
 }
 
 main().catch((err) => {
   if (err instanceof ConfigError) {
-    console.error(`gateway: ${err.message}`);
+    console.error(`hub: ${err.message}`);
     process.exit(2);
   }
-  console.error('gateway failed to start:', err);
+  console.error('hub failed to start:', err);
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { buildAudit, type AuditService, type BuildAuditOptions } from './app.ts'
 import type { AuditFace } from './face.ts';
 
 export { buildAudit, openAuditModule } from './app.ts';
+export { auditEnvSpec, loadAuditEnv, type AuditEnv } from './environment.ts';
 export type { AuditModule, AuditModuleOptions, AuditService, BuildAuditOptions } from './app.ts';
 export { auditFaceSpec, createAuditFace, EXPORT_CONTENT_TYPE } from './face.ts';
 export type { AuditFace, AuditFaceDeps } from './face.ts';

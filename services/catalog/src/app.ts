@@ -134,12 +134,16 @@ export async function openCatalogModule(opts: CatalogModuleOptions): Promise<Cat
   };
 }
 
-/** The catalog as its own process: the module, and its face served over HTTP to service tokens. */
-export async function buildCatalog(opts: CatalogOptions) {
-  const logger = opts.logger ?? createLogger(CATALOG_SERVICE);
-  const catalog = await openCatalogModule({ ...opts, logger });
+/**
+ * The catalog's face served over HTTP to service tokens: the gateway's (every op) and the quality
+ * service's (its three reads). The hub serves its in-process catalog this way to the quality service.
+ */
+export function serveCatalog(
+  catalog: CatalogModule,
+  opts: Pick<CatalogOptions, 'servicePublicJwk' | 'qualityPublicJwk' | 'logger'>,
+): ReturnType<typeof createServiceApp> {
   const app = createServiceApp({
-    logger,
+    logger: opts.logger ?? createLogger(CATALOG_SERVICE),
     // JSON inputs (a batch holds up to 10,000 rows); uploads are streams, limited to STREAM_BODY_LIMIT as they are read.
     bodyLimit: JSON_BODY_LIMIT,
     verifyServiceToken: createServiceTokenVerifier(
@@ -153,6 +157,14 @@ export async function buildCatalog(opts: CatalogOptions) {
     ready: catalog.ready,
   });
   serveFace(app, catalogFaceSpec, catalog.face);
+  return app;
+}
+
+/** The catalog as its own process: the module, and its face served over HTTP to service tokens. */
+export async function buildCatalog(opts: CatalogOptions) {
+  const logger = opts.logger ?? createLogger(CATALOG_SERVICE);
+  const catalog = await openCatalogModule({ ...opts, logger });
+  const app = serveCatalog(catalog, { ...opts, logger });
   return {
     app,
     face: catalog.face,

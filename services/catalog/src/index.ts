@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 export {
   buildCatalog,
   openCatalogModule,
+  serveCatalog,
   startCatalog,
   type CatalogModule,
   type CatalogModuleOptions,
@@ -22,7 +23,7 @@ export {
 } from './face.ts';
 export type { AccessRequestListQuery } from './access-requests.ts';
 export { manualClock, type Clock, type ManualClock } from './deadlines.ts';
-export { loadCatalogEnv, catalogEnvSpec, type CatalogEnv } from './environment.ts';
+export { catalogEnvSpec, dateList, loadCatalogEnv, type CatalogEnv } from './environment.ts';
 export {
   compileDatasetSchema,
   keyFieldsOf,
