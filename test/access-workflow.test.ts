@@ -3,7 +3,7 @@
 // sandbox (differential privacy for SECRET data, the budget, the audit trail; attacks: sandbox-attacks.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '@govshare/catalog';
-import { backends, codes, startHub, type Hub } from './hub.ts';
+import { hubSetups, codes, startHub, type Hub } from './hub.ts';
 
 const DAY = 86_400_000;
 
@@ -16,7 +16,7 @@ const RECORDS = `query R($d: ID!, $f: [String!], $first: Int, $after: String) {
 }`;
 const SANDBOX = `query S($q: SandboxQuery!) { sandboxAggregate(query: $q) { k measures scope groups { key count subjects values margins } privacy { mode mechanism epsilon cached datasetEpsilonLeft departmentEpsilonLeft } } }`;
 
-describe.each(backends())('access workflow over HTTP (%s)', (backend) => {
+describe.each(hubSetups())('access workflow over HTTP (%s)', (backend) => {
   let hub: Hub;
   const clock = manualClock(new Date());
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, codes, startHub, type Hub } from './hub.ts';
+import { hubSetups, codes, startHub, type Hub } from './hub.ts';
 
-describe.each(backends())('audit is required: no audit, no data (%s)', (backend) => {
+describe.each(hubSetups())('audit is required: no audit, no data (%s)', (backend) => {
   let hub: Hub;
   beforeAll(async () => {
     hub = await startHub(backend);

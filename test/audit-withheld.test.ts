@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, codes, startHub, type Hub } from './hub.ts';
+import { hubSetups, codes, startHub, type Hub } from './hub.ts';
 
-describe.each(backends())('a read refused after its event was committed is logged as withheld (%s)', (backend) => {
+describe.each(hubSetups())('a read refused after its event was committed is logged as withheld (%s)', (backend) => {
   let hub: Hub;
   beforeAll(async () => {
     hub = await startHub(backend, { auditTimeoutMs: 500 });

@@ -1,7 +1,7 @@
 // Reads while the same dataset is being ingested: every read is answered (no CONFLICT from a
 // remembered access decision gone stale), because records arriving change nothing a decision rests on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, startHub, type Hub } from './hub.ts';
+import { hubSetups, startHub, type Hub } from './hub.ts';
 
 const SCHEMA = {
   type: 'object',
@@ -15,7 +15,7 @@ const SCHEMA = {
 };
 const READ = `query R { records(dataset: "ingest-race", first: 5, fields: ["id", "name"]) { totalCount nodes { data } } }`;
 
-describe.each(backends())('reads during ingest (%s)', (backend) => {
+describe.each(hubSetups())('reads during ingest (%s)', (backend) => {
   let hub: Hub;
   beforeAll(async () => {
     hub = await startHub(backend);

@@ -1,28 +1,55 @@
-// Boots a whole hub in this process for end-to-end tests: catalog, audit and gateway, each on its
-// own real HTTP port and its own database (in-memory PGlite, or fresh schemas on the Postgres
-// server), talking to each other with real service tokens. Callers get real signed JWTs.
+// Boots a whole hub in this process for end-to-end tests, in either topology, each module on its own
+// database (in-memory PGlite, or fresh schemas on the Postgres server); callers get real signed JWTs
+// over real HTTP.
+//   one    the composition root of `pnpm start` (gateway/src/hub.ts): the catalog and the audit log
+//          inside the gateway, called through their faces; the quality service over HTTP
+//   split  the catalog and the audit log as their own services on real ports, called through the
+//          clients generated from their faces with real service tokens
 import { randomBytes } from 'node:crypto';
-import { createLogger, generateEd25519, type Logger } from '@govshare/platform';
+import { createServer } from 'node:net';
+import { createLogger, generateEd25519, remoteFace, createServiceClient, type Logger } from '@govshare/platform';
 import type { Role } from '@govshare/contracts';
-import { mintCallerToken, startGateway } from '@govshare/gateway';
-import { startCatalog } from '@govshare/catalog';
-import { startAudit, type StartedAudit } from '@govshare/audit';
+import { mintCallerToken, openHub, startGateway } from '@govshare/gateway';
+import { catalogFaceSpec, startCatalog, type CatalogFace } from '@govshare/catalog';
+import { startAudit, type AuditFace, type AuditService } from '@govshare/audit';
 import { startQuality } from '@govshare/quality';
 
 export type Backend = 'pglite' | 'postgres';
+export type Topology = 'one' | 'split';
+/** A backend, and ' split' for the split topology: 'pglite', 'postgres split', ... */
+export type HubSetup = Backend | `${Backend} split`;
 
 /** PGlite always; the Postgres server too when GOVSHARE_TEST_DATABASE_URL is set (CI sets it). */
 export function backends(): Backend[] {
   return process.env.GOVSHARE_TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
 }
 
+/**
+ * Every end-to-end suite runs on each backend in the default topology (one process), and once in the
+ * split one (catalog and audit remote): on the Postgres server when it is there, else on PGlite.
+ */
+export function hubSetups(): HubSetup[] {
+  return process.env.GOVSHARE_TEST_DATABASE_URL ? ['pglite', 'postgres', 'postgres split'] : ['pglite', 'pglite split'];
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 export const ISSUER = 'govshare-test-issuer';
 export const AUDIENCE = 'govshare';
 
 export interface Hub {
+  topology: Topology;
   gatewayUrl: string;
-  auditUrl: string;
-  catalogUrl: string;
+  /** The catalog's face as the gateway holds it: in this process, or the generated client (split). */
+  catalogFace: CatalogFace;
+  /** The audit log's face as the gateway holds it. */
+  auditFace: AuditFace;
   token(dept: string, roles: Role[], extra?: { sub?: string; jti?: string; ttlSeconds?: number }): Promise<string>;
   /** POSTs a GraphQL operation as the given token; returns status and parsed body. */
   gql(
@@ -33,15 +60,15 @@ export interface Hub {
   issuerPrivateJwk: any;
   servicePrivateJwk: any;
   stopAudit(): Promise<void>;
-  /** The audit service itself (tests slow down or inspect its log). */
-  audit: StartedAudit;
+  /** The audit module itself (tests slow down or inspect its log). */
+  audit: { service: Pick<AuditService, 'log' | 'db' | 'database'> };
   /** Runs the gateway's sweep of grant facts now (the hub's gateway does not sweep by itself); returns how many it sent. */
   sweepGrantFacts(): Promise<number>;
   close(): Promise<void>;
 }
 
 export async function startHub(
-  backend: Backend,
+  setup: HubSetup,
   opts: {
     demoScale?: number;
     quality?: boolean;
@@ -59,60 +86,110 @@ export async function startHub(
     (opts.logLines
       ? createLogger('test-hub', 'warn', { write: (line) => void opts.logLines!.push(line) })
       : createLogger('test-hub', process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const [backend, split] = setup.split(' ') as [Backend, string | undefined];
+  const topology: Topology = split ? 'split' : 'one';
   const serviceKeys = await generateEd25519('svc-test');
   const qualityKeys = await generateEd25519('quality-test');
   const issuerKeys = await generateEd25519('issuer-test');
   const maskKey = randomBytes(32); // the hub's one mask key: the gateway's and the quality service's
-  const common = {
+  const database = {
     databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
     dataDir: ':memory:',
     schemaPrefix: `t${process.pid}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`,
-    servicePublicJwk: serviceKeys.publicJwk,
-    host: '127.0.0.1',
-    port: 0,
     logger,
   };
-  const catalog = await startCatalog({
-    ...common,
-    qualityPublicJwk: qualityKeys.publicJwk,
+  const common = { ...database, servicePublicJwk: serviceKeys.publicJwk, host: '127.0.0.1', port: 0 };
+  const catalogOptions = {
     demoData: { scale: opts.demoScale ?? 0.1 },
     ...(opts.catalogClock ? { clock: opts.catalogClock } : {}),
-  });
-  const audit = await startAudit({ ...common });
-  const quality = opts.quality
-    ? await startQuality({
-        ...common,
-        catalogUrl: catalog.url,
-        qualityPrivateJwk: qualityKeys.privateJwk,
-        debounceMs: 50,
-        maskKey,
-      })
-    : undefined;
-  const gateway = await startGateway({
-    ...common,
-    catalogUrl: catalog.url,
-    auditUrl: audit.url,
-    qualityUrl: quality?.url,
+  };
+  const gatewayOptions = {
+    ...database,
     servicePrivateJwk: serviceKeys.privateJwk,
     tokens: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [issuerKeys.publicJwk] } },
     publishedJwks: { keys: [issuerKeys.publicJwk] },
     maskKey,
     grantFactSweepMs: 0,
     ...(opts.auditTimeoutMs ? { auditTimeoutMs: opts.auditTimeoutMs } : {}),
-  });
+  };
+  const startQualityFor = (catalogUrl: string, port: number) =>
+    startQuality({
+      ...common,
+      port,
+      catalogUrl,
+      qualityPrivateJwk: qualityKeys.privateJwk,
+      debounceMs: 50,
+      maskKey,
+    });
+
+  let gatewayUrl: string;
+  let catalogFace: CatalogFace;
+  let auditFace: AuditFace;
+  let audit: Hub['audit'];
+  let deps: { grantFacts: { sweep(): Promise<number> } };
+  const closers: (() => Promise<void>)[] = []; // in order
+  let closeAudit: () => Promise<void>;
+  if (topology === 'one') {
+    const qualityPort = opts.quality ? await freePort() : undefined;
+    const hub = await openHub({
+      logger,
+      catalog: { inProcess: { ...database, ...catalogOptions } },
+      audit: { inProcess: database },
+      serveCatalogTo: opts.quality
+        ? {
+            host: '127.0.0.1',
+            port: 0,
+            servicePublicJwk: serviceKeys.publicJwk,
+            qualityPublicJwk: qualityKeys.publicJwk,
+          }
+        : undefined,
+      gateway: { ...gatewayOptions, qualityUrl: qualityPort ? `http://127.0.0.1:${qualityPort}` : undefined },
+    });
+    const quality = opts.quality ? await startQualityFor(hub.catalogUrl!, qualityPort!) : undefined;
+    gatewayUrl = await hub.gateway.app.listen({ host: '127.0.0.1', port: 0 });
+    catalogFace = hub.catalog!.face;
+    auditFace = hub.audit!.face;
+    audit = { service: hub.audit! };
+    deps = hub.gateway.deps;
+    // The quality service first (it reads from the catalog), then the hub: the gateway, then the modules.
+    if (quality) closers.push(quality.close);
+    closers.push(hub.close);
+    closeAudit = () => hub.audit!.close();
+  } else {
+    const catalog = await startCatalog({ ...common, qualityPublicJwk: qualityKeys.publicJwk, ...catalogOptions });
+    const auditService = await startAudit({ ...common });
+    const quality = opts.quality ? await startQualityFor(catalog.url, 0) : undefined;
+    const gateway = await startGateway({
+      ...gatewayOptions,
+      catalogUrl: catalog.url,
+      auditUrl: auditService.url,
+      qualityUrl: quality?.url,
+    });
+    gatewayUrl = gateway.url;
+    // What the gateway holds: the clients generated from the faces, over HTTP with service tokens.
+    catalogFace = gateway.deps.catalog;
+    auditFace = gateway.deps.auditLog;
+    audit = auditService;
+    deps = gateway.deps;
+    closers.push(gateway.close);
+    if (quality) closers.push(quality.close);
+    closers.push(catalog.close);
+    closeAudit = auditService.close;
+  }
   let auditStopped = false;
   const dropSchemas = async () => {
     if (backend !== 'postgres') return;
     const postgres = (await import('postgres')).default;
     const sql = postgres(process.env.GOVSHARE_TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
-    const rows = await sql`select nspname from pg_namespace where nspname like ${common.schemaPrefix + '_%'}`;
+    const rows = await sql`select nspname from pg_namespace where nspname like ${database.schemaPrefix + '_%'}`;
     for (const r of rows) await sql.unsafe(`drop schema if exists "${r.nspname}" cascade`);
     await sql.end();
   };
   return {
-    gatewayUrl: gateway.url,
-    auditUrl: audit.url,
-    catalogUrl: catalog.url,
+    topology,
+    gatewayUrl,
+    catalogFace,
+    auditFace,
     issuerPrivateJwk: issuerKeys.privateJwk,
     servicePrivateJwk: serviceKeys.privateJwk,
     token: (dept, roles, extra = {}) =>
@@ -126,7 +203,7 @@ export async function startHub(
         ttlSeconds: extra.ttlSeconds,
       }),
     async gql(token, query, variables) {
-      const res = await fetch(`${gateway.url}/graphql`, {
+      const res = await fetch(`${gatewayUrl}/graphql`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -138,16 +215,16 @@ export async function startHub(
       return { status: res.status, body: await res.json() };
     },
     audit,
-    sweepGrantFacts: () => gateway.deps.grantFacts.sweep(),
+    sweepGrantFacts: () => deps.grantFacts.sweep(),
     async stopAudit() {
       auditStopped = true;
-      await audit.close();
+      await closeAudit();
     },
     async close() {
-      await gateway.close();
-      await quality?.close();
-      await catalog.close();
-      if (!auditStopped) await audit.close();
+      for (const close of closers) await close();
+      // In the split topology the audit service is closed last, unless a test stopped it already;
+      // in one process the hub closed it (closing twice is harmless).
+      if (topology === 'split' && !auditStopped) await closeAudit();
       await dropSchemas();
     },
   };

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
-import { backends, startHub, type Hub } from './hub.ts';
+import { hubSetups, startHub, type Hub } from './hub.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const EXAMPLE = join(root, 'examples/companies.csv');
@@ -28,7 +28,7 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
   });
 }
 
-describe.each(backends())('file ingest through the gateway and the CLI (%s)', (backend) => {
+describe.each(hubSetups())('file ingest through the gateway and the CLI (%s)', (backend) => {
   let hub: Hub;
   let steward: string;
   const dir = mkdtempSync(join(tmpdir(), 'govshare-ingest-'));

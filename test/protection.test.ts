@@ -3,9 +3,9 @@ import { SignJWT, importJWK } from 'jose';
 import { serverAudits } from 'graphql-http';
 import fc from 'fast-check';
 import { buildClientSchema, getIntrospectionQuery } from 'graphql';
-import { AUDIENCE, ISSUER, backends, codes, startHub, type Hub } from './hub.ts';
+import { AUDIENCE, ISSUER, hubSetups, codes, startHub, type Hub } from './hub.ts';
 
-describe.each(backends())('tokens, limits and protocol at the gateway (%s)', (backend) => {
+describe.each(hubSetups())('tokens, limits and protocol at the gateway (%s)', (backend) => {
   let hub: Hub;
   const logLines: string[] = [];
   beforeAll(async () => {

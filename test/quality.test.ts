@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPublication } from '@govshare/quality';
-import { backends, codes, startHub, type Hub } from './hub.ts';
+import { hubSetups, codes, startHub, type Hub } from './hub.ts';
 
 async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -11,7 +11,7 @@ async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000
   }
 }
 
-describe.each(backends())('data quality through the gateway (%s)', (backend) => {
+describe.each(hubSetups())('data quality through the gateway (%s)', (backend) => {
   let hub: Hub;
   beforeAll(async () => {
     hub = await startHub(backend, { quality: true });

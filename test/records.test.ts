@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { backends, codes, startHub, type Hub } from './hub.ts';
+import { hubSetups, codes, startHub, type Hub } from './hub.ts';
 
 const PAGE = `query P($d: ID!, $w: RecordFilter, $first: Int, $after: String, $f: [String!]) {
   records(dataset: $d, where: $w, first: $first, after: $after, fields: $f) { totalCount pageInfo { endCursor hasNextPage } nodes { key data } }
@@ -59,7 +59,7 @@ function toInput(f: any): any {
   return { field: f.field, [f.op]: f.value };
 }
 
-describe.each(backends())('records: filters, pagination and ingest over HTTP (%s)', (backend) => {
+describe.each(hubSetups())('records: filters, pagination and ingest over HTTP (%s)', (backend) => {
   let hub: Hub;
   let owner: string;
   let all: any[];

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServiceClient, createServiceTokenSigner, remoteFace } from '@govshare/platform';
-import { catalogFaceSpec } from '@govshare/catalog';
-import { backends, codes, startHub, type Hub } from './hub.ts';
+import { hubSetups, codes, startHub, type Hub } from './hub.ts';
 
 const RECORDS = `query R($d: ID!, $f: [String!], $w: RecordFilter, $first: Int) {
   records(dataset: $d, fields: $f, where: $w, first: $first) {
@@ -10,7 +8,7 @@ const RECORDS = `query R($d: ID!, $f: [String!], $w: RecordFilter, $first: Int) 
   }
 }`;
 
-describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) => {
+describe.each(hubSetups())('tiers, grants and masking over HTTP (%s)', (backend) => {
   let hub: Hub;
   beforeAll(async () => {
     hub = await startHub(backend);
@@ -121,12 +119,7 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
 
   it('a grant whose facts never reached the audit log is recorded by the next sweep, once', async () => {
     // Straight to the catalog, as if the gateway had stopped between the catalog's commit and the audit fact.
-    const client = createServiceClient({
-      service: 'catalog',
-      baseUrl: hub.catalogUrl,
-      signer: createServiceTokenSigner(hub.servicePrivateJwk),
-    });
-    const catalog = remoteFace(catalogFaceSpec, client);
+    const catalog = hub.catalogFace;
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
     const body = {
       datasetId: 'subsidies',
@@ -180,7 +173,6 @@ describe.each(backends())('tiers, grants and masking over HTTP (%s)', (backend) 
     ]);
     expect(await hub.sweepGrantFacts()).toBe(0);
     expect(await factsOf('grants.created')).toEqual([created]);
-    await client.close();
   });
 
   it('a grant stops working when it expires', async () => {

@@ -1,6 +1,7 @@
 import { buildGateway, type GatewayOptions } from './app.ts';
 
 export { buildGateway, type GatewayOptions } from './app.ts';
+export { openHub, type Hub, type HubOptions } from './hub.ts';
 export { mintCallerToken, loadDevIssuerKeys } from './tokens/dev-issuer.ts';
 export { printGatewaySchema } from './graphql/schema/index.ts';
 export { maskPartial, maskRecord, maskHash } from './policy/masking.ts';
