@@ -62,8 +62,8 @@ export interface Hub {
   stopAudit(): Promise<void>;
   /** The audit module itself (tests slow down or inspect its log). */
   audit: { service: Pick<AuditService, 'log' | 'db' | 'database'> };
-  /** Runs the gateway's sweep of grant facts now (the hub's gateway does not sweep by itself); returns how many it sent. */
-  sweepGrantFacts(): Promise<number>;
+  /** Relays the grant facts pending in the catalog's outbox now (the test hub has no periodic relay); returns how many the audit log acknowledged. */
+  relayGrantFacts(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -109,7 +109,7 @@ export async function startHub(
     tokens: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [issuerKeys.publicJwk] } },
     publishedJwks: { keys: [issuerKeys.publicJwk] },
     maskKey,
-    grantFactSweepMs: 0,
+    grantFactRelayMs: 0,
     ...(opts.auditTimeoutMs ? { auditTimeoutMs: opts.auditTimeoutMs } : {}),
   };
   const startQualityFor = (catalogUrl: string, port: number) =>
@@ -126,7 +126,7 @@ export async function startHub(
   let catalogFace: CatalogFace;
   let auditFace: AuditFace;
   let audit: Hub['audit'];
-  let deps: { grantFacts: { sweep(): Promise<number> } };
+  let deps: { grantFacts: { relay(): Promise<number> } };
   const closers: (() => Promise<void>)[] = []; // in order
   let closeAudit: () => Promise<void>;
   if (topology === 'one') {
@@ -215,7 +215,7 @@ export async function startHub(
       return { status: res.status, body: await res.json() };
     },
     audit,
-    sweepGrantFacts: () => deps.grantFacts.sweep(),
+    relayGrantFacts: () => deps.grantFacts.relay(),
     async stopAudit() {
       auditStopped = true;
       await closeAudit();

@@ -117,22 +117,20 @@ describe.each(hubSetups())('tiers, grants and masking over HTTP (%s)', (backend)
     });
   });
 
-  it('a grant whose facts never reached the audit log is recorded by the next sweep, once', async () => {
-    // Straight to the catalog, as if the gateway had stopped between the catalog's commit and the audit fact.
+  it('a grant change commits with its audit fact (the outbox); the relay logs it once, even when sent twice', async () => {
+    // Straight to the catalog, as if the gateway had stopped between the catalog's commit and the relay.
     const catalog = hub.catalogFace;
-    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    await hub.relayGrantFacts(); // whatever earlier changes (and the demo data) left
     const body = {
       datasetId: 'subsidies',
       granteeDept: 'MCA',
       fields: ['recordNo'],
       purpose: 'lost fact check',
-      expiresAt,
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
     };
     // Made for an admin the gateway verified (the catalog records the caller as the creator).
-    const grant = await catalog.createGrant(body, {
-      requestId: 'lost-fact',
-      caller: { sub: 'lost-admin', dept: 'PSB', roles: ['admin'] },
-    });
+    const admin = { requestId: 'lost-fact', caller: { sub: 'lost-admin', dept: 'PSB', roles: ['admin'] } };
+    const grant = await catalog.createGrant(body, admin);
     const auditor = await hub.token('PSB', ['auditor']);
     const factsOf = async (action: string) =>
       (
@@ -142,8 +140,10 @@ describe.each(hubSetups())('tiers, grants and masking over HTTP (%s)', (backend)
         )
       ).body.data.auditEvents.nodes.filter((n: any) => n.grantId === grant.id);
     expect(await factsOf('grants.created')).toEqual([]);
+    const pending = (await catalog.pendingGrantFacts({}, admin)).events;
+    expect(pending.map((e) => [e.action, e.grantId])).toEqual([['grants.created', grant.id]]);
 
-    expect(await hub.sweepGrantFacts()).toBeGreaterThanOrEqual(1);
+    expect(await hub.relayGrantFacts()).toBe(1);
     const created = {
       grantId: grant.id,
       purpose: 'lost fact check',
@@ -151,27 +151,19 @@ describe.each(hubSetups())('tiers, grants and masking over HTTP (%s)', (backend)
       actor: { sub: 'lost-admin', dept: 'PSB' },
     };
     expect(await factsOf('grants.created')).toEqual([created]);
+    expect(await hub.relayGrantFacts()).toBe(0);
 
-    const beforeRevoke = new Date(Date.now() - 1000).toISOString();
-    await catalog.revokeGrant({ id: grant.id }, { requestId: 'lost-fact-revoke' });
-    // Between full sweeps the gateway asks only for recent changes.
-    type G = { id: string; createdAt: string; revokedAt: string | null };
-    const recent = await catalog.listGrants({ changedSince: beforeRevoke }, { requestId: 'recent' });
-    const all = await catalog.listGrants({}, { requestId: 'all' });
-    const changed = (g: G) => g.createdAt >= beforeRevoke || (g.revokedAt !== null && g.revokedAt >= beforeRevoke);
-    expect(recent.grants.map((g) => g.id)).toContain(grant.id);
-    expect(recent.grants.map((g) => g.id).sort()).toEqual(
-      all.grants
-        .filter(changed)
-        .map((g) => g.id)
-        .sort(),
-    );
-    expect(recent.grants.length).toBeLessThan(all.grants.length);
-    expect(await hub.sweepGrantFacts()).toBe(1); // only the revocation: everything else was acknowledged
+    // Revoked twice: one fact. Relayed twice (a crash after the audit commit, before the mark): stored once.
+    await catalog.revokeGrant({ id: grant.id }, { ...admin, requestId: 'lost-fact-revoke' });
+    await catalog.revokeGrant({ id: grant.id }, { ...admin, requestId: 'lost-fact-revoke-again' });
+    const [revokedFact] = (await catalog.pendingGrantFacts({}, admin)).events;
+    expect((await catalog.pendingGrantFacts({}, admin)).events).toHaveLength(1);
+    expect(await hub.relayGrantFacts()).toBe(1);
+    const appended = await hub.auditFace.append({ events: [revokedFact] }, admin);
+    expect(appended.accepted.map((a) => a.id)).toEqual([revokedFact.id]);
     expect(await factsOf('grants.revoked')).toEqual([
-      { grantId: grant.id, purpose: null, dataset: 'subsidies', actor: { sub: 'govshare-gateway', dept: 'HUB' } },
+      { grantId: grant.id, purpose: null, dataset: 'subsidies', actor: { sub: 'lost-admin', dept: 'PSB' } },
     ]);
-    expect(await hub.sweepGrantFacts()).toBe(0);
     expect(await factsOf('grants.created')).toEqual([created]);
   });
 

@@ -16,7 +16,7 @@ import { catalogFaceSpec, type CatalogFace } from '@govshare/catalog';
 import { qualityFaceSpec, type QualityFace } from '@govshare/quality';
 import { auditFaceSpec, type AuditFace } from '@govshare/audit';
 import { createAuditRecorder } from './audit-recorder.ts';
-import { createGrantFactRecorder } from './operations/grant-facts.ts';
+import { createGrantFactRelay } from './operations/grant-facts.ts';
 import type { GatewayDeps } from './deps.ts';
 import { buildSchema } from './graphql/schema/index.ts';
 import { DEFAULT_MAX_TOKEN_LIFETIME_S } from './environment.ts';
@@ -60,8 +60,8 @@ export interface GatewayOptions {
   /** Public keys published at /.well-known/jwks.json (the dev issuer's). */
   publishedJwks?: { keys: JWK[] };
   maskKey: Buffer;
-  /** How often (ms) to offer the audit service grant facts it may have missed; also once at start. 0: never by itself (deps.grantFacts.sweep()). */
-  grantFactSweepMs?: number;
+  /** How often (ms) to relay grant facts an outage left in the catalog's outbox; also once at start. 0: only after grant changes and when asked (deps.grantFacts.relay()). */
+  grantFactRelayMs?: number;
   limits?: {
     depth?: number;
     complexity?: number;
@@ -120,7 +120,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const deps: GatewayDeps = {
     catalog,
     audit,
-    grantFacts: createGrantFactRecorder({ catalog, audit, logger }, o.grantFactSweepMs ?? 30_000),
+    grantFacts: createGrantFactRelay({ catalog, audit, logger }, o.grantFactRelayMs ?? 5_000),
     auditLog,
     quality,
     maskKey: o.maskKey,

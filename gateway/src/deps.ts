@@ -4,7 +4,7 @@ import type { QualityFace } from '@govshare/quality';
 import type { AuditFace } from '@govshare/audit';
 import type { AuditRecorder } from './audit-recorder.ts';
 import type { Caller } from './caller.ts';
-import type { GrantFactRecorder } from './operations/grant-facts.ts';
+import type { GrantFactRelay } from './operations/grant-facts.ts';
 import type { Revocations } from './tokens/revocations.ts';
 
 /** What the gateway's operations need; built once in app.ts. */
@@ -12,8 +12,8 @@ export interface GatewayDeps {
   /** The catalog's functions: in this process, or the catalog service over HTTP (the same face). */
   catalog: CatalogFace;
   audit: AuditRecorder;
-  /** Records what the audit needs to know of each grant (id, purpose, expiry, revocation), and sweeps for lost ones. */
-  grantFacts: GrantFactRecorder;
+  /** Relays the catalog's grant facts (id, purpose, expiry, revocation) from its outbox to the audit log. */
+  grantFacts: GrantFactRelay;
   /** The audit module's face (in process, or remote), for auditors' reads of the log. */
   auditLog: AuditFace;
   quality?: QualityFace;

@@ -60,12 +60,12 @@ export const gatewayEnvSpec = {
     default: 102400,
     description: 'Maximum GraphQL request body, bytes',
   },
-  GATEWAY_GRANT_FACT_SWEEP_MS: {
+  GATEWAY_GRANT_FACT_RELAY_MS: {
     type: 'integer',
     minimum: 0,
-    default: 30000,
+    default: 5000,
     description:
-      'How often to re-offer the audit service grant facts it may have missed: recent changes each time, all grants at start and hourly (ms; 0 = never)',
+      "How often to relay grant facts left in the catalog's outbox to the audit log (after an outage); each grant change is relayed at once (ms; 0 = only then)",
   },
 } as const;
 
@@ -88,7 +88,7 @@ export interface GatewayEnv {
   GATEWAY_MAX_COMPLEXITY: number;
   GATEWAY_MAX_ALIASES: number;
   GATEWAY_BODY_LIMIT: number;
-  GATEWAY_GRANT_FACT_SWEEP_MS: number;
+  GATEWAY_GRANT_FACT_RELAY_MS: number;
 }
 
 export const readGatewayEnv = (source: Record<string, string | undefined> = process.env) =>

@@ -78,7 +78,7 @@ async function main() {
       },
       publishedJwks: dev ? { keys: [dev.publicJwk] } : undefined,
       maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),
-      grantFactSweepMs: env.GATEWAY_GRANT_FACT_SWEEP_MS,
+      grantFactRelayMs: env.GATEWAY_GRANT_FACT_RELAY_MS,
       limits: {
         depth: env.GATEWAY_MAX_DEPTH,
         complexity: env.GATEWAY_MAX_COMPLEXITY,

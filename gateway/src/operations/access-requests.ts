@@ -121,18 +121,9 @@ export function changeAccessRequest(
       // Who makes the change is the caller the catalog is told of, never a field of the change.
       const result = await applyChange(deps, scope, id, change, idempotencyKey);
       // The grant the approval created or the revocation ended, tied to the request (the intent above
-      // could not name the grant); the audit service checks later uses against these.
-      if (kind === 'approve' && result.grant) {
-        await deps.grantFacts.created(scope, result.grant, 'access.granted', { accessRequestId: result.id });
-      }
-      if (kind === 'revoke-grant' && result.grantId) {
-        await deps.grantFacts.revoked(
-          scope,
-          { id: result.grantId, datasetId: result.datasetId },
-          'access.grantRevoked',
-          { accessRequestId: result.id },
-        );
-      }
+      // could not name the grant): the catalog wrote its fact with the change; relay it before answering.
+      if ((kind === 'approve' && result.grant) || (kind === 'revoke-grant' && result.grantId))
+        await deps.grantFacts.relay();
       return result;
     },
   );

@@ -18,8 +18,9 @@ export function createGrant(deps: GatewayDeps, scope: RequestScope, input: Grant
     () => requireAdmin(scope),
     async () => {
       const grant = await deps.catalog.createGrant(input, callContext(scope));
-      // The intent above could not know the grant's id: tie id, purpose and expiry together for the audit's alert rules.
-      await deps.grantFacts.created(scope, grant, 'grants.created');
+      // The intent above could not know the grant's id: the catalog wrote the fact tying id, purpose and
+      // expiry together with the grant (the audit's alert rules use it); relay it before answering.
+      await deps.grantFacts.relay();
       return grant;
     },
   );
@@ -34,7 +35,7 @@ export function revokeGrant(deps: GatewayDeps, scope: RequestScope, id: string):
     () => requireAdmin(scope),
     async () => {
       const grant = await deps.catalog.revokeGrant({ id }, callContext(scope));
-      await deps.grantFacts.revoked(scope, grant, 'grants.revoked');
+      await deps.grantFacts.relay();
       return grant;
     },
   );

@@ -41,6 +41,7 @@ import {
   type WorkingCalendar,
 } from './deadlines.ts';
 import type { FieldInfo } from './data-dictionary.ts';
+import { enqueueGrantFacts, type FactOrigin, grantFactEvent } from './grant-fact-outbox.ts';
 import { grantCacheFor } from './read-cache.ts';
 
 export const DEFAULT_DEADLINE_WORKING_DAYS = 5;
@@ -62,7 +63,12 @@ const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 const actorName = (a: { sub: string; dept: string }) => `${a.sub}@${a.dept}`;
 
 /** A change as the catalog applies it: what the contract carries, and who makes it (the verified caller). */
-export type Acting<T extends AccessTransition> = T & { actor: AccessActor };
+export type Acting<T extends AccessTransition> = T & { actor: AccessActor; requestId?: string };
+/** Who changed a grant, for its audit fact: the acting caller, in the request it came with. */
+const originOf = (t: { actor: AccessActor; requestId?: string }): FactOrigin => ({
+  requestId: t.requestId ?? `catalog-${randomUUID()}`,
+  actor: { sub: t.actor.sub, dept: t.actor.dept, roles: [...t.actor.roles] },
+});
 /** A filing as the catalog applies it: the contract's fields, and who files (the verified caller's department and name). */
 export type Filing = AccessRequestCreate & { requesterDept: string; requestedBy: string };
 
@@ -681,6 +687,9 @@ export function approveAccessRequest(
           createdBy: actorName(t.actor),
         })
         .returning();
+      await enqueueGrantFacts(tx, [
+        grantFactEvent('access.granted', toGrant(grant), originOf(t), now, { accessRequestId: row.id }),
+      ]);
       const decision = { fields, unmaskedFields: unmasked, durationDays, ...(t.note ? { note: t.note } : {}) };
       const narrower =
         fields.length < requested.length ||
@@ -790,6 +799,14 @@ export function revokeRequestGrant(
         .set({ revokedAt: now })
         .where(and(eq(grants.id, row.grantId), isNull(grants.revokedAt)))
         .returning({ id: grants.id });
+      await enqueueGrantFacts(
+        tx,
+        ended.map((g) =>
+          grantFactEvent('access.grantRevoked', { id: g.id, datasetId: row.datasetId }, originOf(t), now, {
+            accessRequestId: row.id,
+          }),
+        ),
+      );
       // Like approving or rejecting a closed request: a second revocation is refused, not recorded again.
       if (!ended.length)
         throw new AppError('CONFLICT', `the grant of access request ${row.id} is revoked already (grant-revoked)`, {

@@ -3,6 +3,8 @@
 // decided within the time limit, a few late, some still pending (one overdue). Approved requests
 // point at grants that have expired or were revoked since — except the two demo grants, which keep
 // their ids and are linked to the requests that created them.
+import { DEMO_ORIGIN, enqueueGrantFacts, grantFactEvent } from './grant-fact-outbox.ts';
+import { toGrant } from './grants.ts';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { RejectReasonCode } from '@govshare/contracts';
@@ -210,6 +212,11 @@ export async function seedAccessHistory(
           })
           .returning();
         grantId = g.id;
+        const extra = { accessRequestId: id };
+        await enqueueGrantFacts(tx, [
+          grantFactEvent('access.granted', toGrant(g), DEMO_ORIGIN, g.createdAt, extra),
+          ...(g.revokedAt ? [grantFactEvent('access.grantRevoked', toGrant(g), DEMO_ORIGIN, g.revokedAt, extra)] : []),
+        ]);
       }
     }
     const requestedBy = `${p.requesterDept.toLowerCase()}-clerk`;

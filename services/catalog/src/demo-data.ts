@@ -2,6 +2,8 @@
 // (Hangzhou). Well-shaped (it passes each dataset's data dictionary) but with the kinds of defects
 // real registries carry: bad check characters, duplicated keys, addresses written differently,
 // blank mobiles, genders and birth dates that disagree with the ID number.
+import { DEMO_ORIGIN, enqueueGrantFacts, grantFactEvent } from './grant-fact-outbox.ts';
+import { toGrant } from './grants.ts';
 import { count } from 'drizzle-orm';
 import type { DatasetSchema, Tier } from '@govshare/contracts';
 import { compileDatasetSchema, recordKey } from './data-dictionary.ts';
@@ -729,7 +731,12 @@ export async function seedDemoData(
               createdBy: 'demo-seed',
             },
           ])
-          .returning({ id: grants.id });
+          .returning();
+        // Their audit facts, as for any grant (the hub relays them on its first pass).
+        await enqueueGrantFacts(
+          tx,
+          demoGrants.map((g) => grantFactEvent('grants.created', toGrant(g), DEMO_ORIGIN, g.createdAt)),
+        );
         await seedAccessHistory(
           tx,
           now,

@@ -37,6 +37,7 @@ import {
   type DatasetPage,
   type DatasetSchema,
   type DeclaredField,
+  type AuditEvent,
   type Department,
   type FieldProblem,
   type GovernanceFigures,
@@ -65,6 +66,7 @@ import {
   type CatalogDb,
 } from './datasets.ts';
 import { createGrant, getGrant, listGrants, revokeGrant } from './grants.ts';
+import { markGrantFactsSent, pendingGrantFacts, systemOrigin } from './grant-fact-outbox.ts';
 import { batchItems, ingest, STREAM_BODY_LIMIT, streamItems, streamUpload, type IngestMode } from './ingest.ts';
 import { exportRecords as exportLines, queryRecords } from './records-query.ts';
 import {
@@ -132,6 +134,10 @@ export interface CatalogFace {
   listGrants(input: GrantListQuery, ctx: Ctx): Promise<{ grants: Grant[] }>;
   getGrant(input: { id: string }, ctx: Ctx): Promise<Grant>;
   revokeGrant(input: { id: string }, ctx: Ctx): Promise<Grant>;
+  /** Grant facts written with grant changes (the outbox) that the audit log has not acknowledged yet, oldest first. */
+  pendingGrantFacts(input: { limit?: number }, ctx: Ctx): Promise<{ events: AuditEvent[] }>;
+  /** Marks grant facts the audit log acknowledged. */
+  markGrantFactsSent(input: { ids: string[] }, ctx: Ctx): Promise<{ marked: number }>;
   getAccessSettings(input: { dept: string }, ctx: Ctx): Promise<AccessSettings>;
   setAccessSettings(input: { dept: string } & Partial<Omit<AccessSettings, 'dept'>>, ctx: Ctx): Promise<AccessSettings>;
   checkAccessFields(
@@ -278,6 +284,17 @@ export const catalogFaceSpec: FaceSpec<CatalogFace> = {
   },
   getGrant: { input: object({ id: ROW_ID }), output: contract('grant.v1.json') },
   revokeGrant: { input: object({ id: ROW_ID }), output: contract('grant.v1.json') },
+  pendingGrantFacts: {
+    input: object({ limit: { type: 'integer', minimum: 1, maximum: 500 } }, []),
+    output: {
+      type: 'object',
+      required: ['events'],
+      properties: { events: { type: 'array', items: { $ref: ref('audit-event.v1.json') } } },
+    },
+  },
+  markGrantFactsSent: {
+    input: object({ ids: { type: 'array', maxItems: 500, items: { type: 'string', format: 'uuid' } } }),
+  },
   getAccessSettings: { input: object({ dept: DEPT }), output: AR('Settings') },
   setAccessSettings: {
     input: contractWith('access-request.v1.json', 'SettingsUpdate', { dept: DEPT }),
@@ -392,11 +409,20 @@ export function createCatalogFace(deps: CatalogFaceDeps): CatalogFace {
     },
     createGrant: (input, ctx) => {
       const by = callerOf(ctx, 'creating a grant');
-      return createGrant(db, { ...input, createdBy: `${by.sub}@${by.dept}` }, clock());
+      return createGrant(db, { ...input, createdBy: `${by.sub}@${by.dept}` }, clock(), {
+        requestId: ctx.requestId,
+        actor: actorOf(ctx, 'creating a grant'),
+      });
     },
     listGrants: (q) => listGrants(db, q, clock()),
     getGrant: ({ id }) => getGrant(db, id),
-    revokeGrant: ({ id }) => revokeGrant(db, id, clock()),
+    revokeGrant: ({ id }, ctx) =>
+      revokeGrant(db, id, clock(), {
+        requestId: ctx.requestId,
+        actor: ctx.caller ? actorOf(ctx, 'revoking a grant') : systemOrigin().actor,
+      }),
+    pendingGrantFacts: ({ limit }) => pendingGrantFacts(db, limit),
+    markGrantFactsSent: ({ ids }) => markGrantFactsSent(db, ids, clock()),
     getAccessSettings: ({ dept }) => getAccessSettings(db, dept),
     setAccessSettings: ({ dept, ...update }, ctx) => {
       callerOf(ctx, 'changing access settings');
@@ -414,13 +440,25 @@ export function createCatalogFace(deps: CatalogFaceDeps): CatalogFace {
     transferAccessRequest: ({ id, ...t }, ctx) =>
       transferAccessRequest(db, id, { ...t, actor: actorOf(ctx, 'transferring an access request') }, clock, cal),
     approveAccessRequest: ({ id, ...t }, ctx) =>
-      approveAccessRequest(db, id, { ...t, actor: actorOf(ctx, 'approving an access request') }, clock, cal),
+      approveAccessRequest(
+        db,
+        id,
+        { ...t, actor: actorOf(ctx, 'approving an access request'), requestId: ctx.requestId },
+        clock,
+        cal,
+      ),
     rejectAccessRequest: ({ id, ...t }, ctx) =>
       rejectAccessRequest(db, id, { ...t, actor: actorOf(ctx, 'rejecting an access request') }, clock, cal),
     withdrawAccessRequest: ({ id, ...t }, ctx) =>
       withdrawAccessRequest(db, id, { ...t, actor: actorOf(ctx, 'withdrawing an access request') }, clock, cal),
     revokeAccessRequestGrant: ({ id, ...t }, ctx) =>
-      revokeRequestGrant(db, id, { ...t, actor: actorOf(ctx, 'revoking the grant of an access request') }, clock, cal),
+      revokeRequestGrant(
+        db,
+        id,
+        { ...t, actor: actorOf(ctx, 'revoking the grant of an access request'), requestId: ctx.requestId },
+        clock,
+        cal,
+      ),
     governanceFigures: ({ dept, ...period }) => governanceFigures(db, dept, period, clock, cal),
     sandboxAggregate: (q, ctx) =>
       runSandboxQuery(db, { ...q, callerDept: callerOf(ctx, 'a sandbox query').dept }, { ...sandbox, clock }),

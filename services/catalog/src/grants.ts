@@ -4,6 +4,7 @@ import type { Grant, GrantCreate } from '@govshare/contracts';
 import { grants, datasets, departments } from './schema.ts';
 import type { CatalogDb } from './datasets.ts';
 import { grantCacheFor } from './read-cache.ts';
+import { enqueueGrantFacts, type FactOrigin, grantFactEvent } from './grant-fact-outbox.ts';
 
 export function toGrant(r: typeof grants.$inferSelect): Grant {
   return {
@@ -31,7 +32,8 @@ const refuse = (path: string, rule: string, message: string): never => {
 export async function createGrant(
   db: CatalogDb,
   input: GrantCreate & { createdBy: string },
-  now = new Date(),
+  now: Date,
+  origin: FactOrigin,
 ): Promise<Grant> {
   const [ds] = await db.select().from(datasets).where(eq(datasets.id, input.datasetId));
   if (!ds) throw new AppError('NOT_FOUND', `dataset "${input.datasetId}" not found`);
@@ -52,22 +54,28 @@ export async function createGrant(
       refuse('unmaskedFields', 'unmasked-not-granted', `field "${f}" is not among the granted fields`);
   const expiresAt = new Date(input.expiresAt);
   if (!(expiresAt.getTime() > now.getTime())) refuse('expiresAt', 'expiry-in-past', `must be in the future`);
-  const [row] = await grantCacheFor(db).aroundWrite(() =>
-    db
-      .insert(grants)
-      .values({
-        datasetId: ds.id,
-        granteeDept: input.granteeDept,
-        fields: input.fields,
-        unmaskedFields: unmasked,
-        purpose: input.purpose,
-        expiresAt,
-        createdBy: input.createdBy,
-        createdAt: now,
-      })
-      .returning(),
+  // The grant and its audit fact commit together (the outbox); the hub relays the fact afterwards.
+  const grant = await grantCacheFor(db).aroundWrite(() =>
+    db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(grants)
+        .values({
+          datasetId: ds.id,
+          granteeDept: input.granteeDept,
+          fields: input.fields,
+          unmaskedFields: unmasked,
+          purpose: input.purpose,
+          expiresAt,
+          createdBy: input.createdBy,
+          createdAt: now,
+        })
+        .returning();
+      const created = toGrant(row);
+      await enqueueGrantFacts(tx, [grantFactEvent('grants.created', created, origin, now)]);
+      return created;
+    }),
   );
-  return toGrant(row);
+  return grant;
 }
 
 export async function listGrants(
@@ -105,13 +113,21 @@ export async function getGrant(db: CatalogDb, id: string): Promise<Grant> {
  * clock, not the database's: expiry and `changedSince` are compared with that clock, and the two
  * may disagree (another host, or a test's clock).
  */
-export async function revokeGrant(db: CatalogDb, id: string, now: Date = new Date()): Promise<Grant> {
+export async function revokeGrant(db: CatalogDb, id: string, now: Date, origin: FactOrigin): Promise<Grant> {
   if (!isUuid(id)) throw new AppError('NOT_FOUND', `grant "${id}" not found`);
   await grantCacheFor(db).aroundWrite(() =>
-    db
-      .update(grants)
-      .set({ revokedAt: now })
-      .where(and(eq(grants.id, id), isNull(grants.revokedAt))),
+    db.transaction(async (tx) => {
+      const ended = await tx
+        .update(grants)
+        .set({ revokedAt: now })
+        .where(and(eq(grants.id, id), isNull(grants.revokedAt)))
+        .returning({ id: grants.id, datasetId: grants.datasetId });
+      // Only the revocation that ended the grant has a fact; revoking again changes nothing.
+      await enqueueGrantFacts(
+        tx,
+        ended.map((g) => grantFactEvent('grants.revoked', g, origin, now)),
+      );
+    }),
   );
   return getGrant(db, id);
 }

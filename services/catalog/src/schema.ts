@@ -13,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import type { DatasetSchema } from '@govshare/contracts';
 
 // Tables are unqualified: the Postgres schema is chosen at run time (search_path).
@@ -256,6 +257,22 @@ export const sandboxAnswers = pgTable(
   (t) => [index('sandbox_answers_standard_idx').on(t.standard)],
 );
 
+/**
+ * Grant facts (a grant's id, purpose, expiry, its end) as audit events, written in the transaction
+ * that changes the grant and relayed to the audit log afterwards (transactional outbox): a commit
+ * and its fact cannot part. Event ids derive from the grant, so a resent fact is stored once.
+ */
+export const grantFactOutbox = pgTable(
+  'grant_fact_outbox',
+  {
+    id: uuid('id').primaryKey(),
+    event: jsonb('event').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+  },
+  (t) => [index('grant_fact_outbox_pending_idx').on(t.createdAt).where(sql`sent_at is null`)],
+);
+
 export const tables = {
   departments,
   datasets,
@@ -270,5 +287,6 @@ export const tables = {
   sandboxBudgets,
   sandboxSpends,
   sandboxAnswers,
+  grantFactOutbox,
 };
 export type CatalogTables = typeof tables;
