@@ -13,7 +13,7 @@ import {
   type CallContext,
 } from '@govshare/platform';
 import { catalogFaceSpec, manualClock, startCatalog, type CatalogFace } from './index.ts';
-import { asHub, asPerson, freshSchemaPrefix, remoteCatalog, testTargets } from './test-support.ts';
+import { asHub, asPerson, dropCatalogSchema, freshSchemaPrefix, remoteCatalog, testTargets } from './test-support.ts';
 
 type Outcome = { ok: unknown } | { code: string; message: string };
 const outcome = (p: Promise<unknown>): Promise<Outcome> =>
@@ -58,17 +58,7 @@ describe.each(testTargets)('the catalog face in process and over HTTP on $name',
       await viaHttp.close();
       await quality.close();
       await started.close();
-      if (databaseUrl) {
-        const d = await openDatabase({
-          service: 'catalog',
-          tables: {},
-          migrationsFolder: new URL('../migrations', import.meta.url).pathname,
-          databaseUrl,
-          schemaPrefix: prefix,
-        });
-        await d.drop();
-        await d.close();
-      }
+      await dropCatalogSchema(databaseUrl, prefix);
     };
   });
   afterAll(async () => close?.());

@@ -3,10 +3,10 @@
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createLogger, createServiceTokenSigner, generateEd25519, openDatabase } from '@govshare/platform';
+import { createLogger, createServiceTokenSigner, generateEd25519 } from '@govshare/platform';
 import type { DatasetSchema } from '@govshare/contracts';
 import { startCatalog, type CatalogFace } from './index.ts';
-import { asPerson, freshSchemaPrefix, remoteCatalog, testTargets } from './test-support.ts';
+import { asPerson, dropCatalogSchema, freshSchemaPrefix, remoteCatalog, testTargets } from './test-support.ts';
 import { departments } from './schema.ts';
 
 const schema: DatasetSchema = {
@@ -72,17 +72,7 @@ describe.each(testTargets)('record values stay out of the catalog log on $name',
   afterAll(async () => {
     await closeClient?.();
     await started?.close();
-    if (databaseUrl) {
-      const d = await openDatabase({
-        service: 'catalog',
-        tables: {},
-        migrationsFolder: new URL('../migrations', import.meta.url).pathname,
-        databaseUrl,
-        schemaPrefix: prefix,
-      });
-      await d.drop();
-      await d.close();
-    }
+    await dropCatalogSchema(databaseUrl, prefix);
   });
 
   it('refuses NUL in ingested values (row and field) and in filter values (400 naming the field)', async () => {

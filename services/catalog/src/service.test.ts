@@ -14,8 +14,7 @@ import {
 import { assertContract, ref, type DatasetSchema } from '@govshare/contracts';
 import { startCatalog, type CatalogFace } from './index.ts';
 import { seedDemoData, DEMO_DATASETS, DEMO_SCHEMAS } from './demo-data.ts';
-import { asHub, asPerson, freshSchemaPrefix, remoteCatalog, testTargets } from './test-support.ts';
-import { openDatabase } from '@govshare/platform';
+import { asHub, asPerson, dropCatalogSchema, freshSchemaPrefix, remoteCatalog, testTargets } from './test-support.ts';
 
 const schema: DatasetSchema = {
   type: 'object',
@@ -70,17 +69,7 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
     close = async () => {
       await remote.close();
       await started.close();
-      if (databaseUrl) {
-        const d = await openDatabase({
-          service: 'catalog',
-          tables: {},
-          migrationsFolder: new URL('../migrations', import.meta.url).pathname,
-          databaseUrl,
-          schemaPrefix: prefix,
-        });
-        await d.drop();
-        await d.close();
-      }
+      await dropCatalogSchema(databaseUrl, prefix);
     };
   });
   afterAll(async () => close?.());

@@ -63,3 +63,11 @@ export const asPerson = (sub: string, dept: string, roles: string[] = ['admin'],
 });
 /** The hub's own call (no person): a sweep, a start-up job, another service. */
 export const asHub = (requestId = 'test'): CallContext => ({ requestId });
+
+/** Drops the catalog schema a test made on the Postgres server (nothing to do on PGlite). */
+export async function dropCatalogSchema(databaseUrl: string | undefined, schemaPrefix: string): Promise<void> {
+  if (!databaseUrl) return;
+  const d = await openDatabase({ service: 'catalog', tables: {}, migrationsFolder, databaseUrl, schemaPrefix });
+  await d.drop();
+  await d.close();
+}
