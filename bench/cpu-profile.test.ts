@@ -59,7 +59,7 @@ const TREE = {
   writev: { fn: 'writev', parent: 'write' },
   accept: { fn: 'onconnection', url: 'node:net' },
   recordsQuery: { fn: 'buildWhere', url: src('services/catalog/src/records-query.ts') },
-  catalogRoute: { fn: 'listDatasets', url: src('services/catalog/src/routes.ts') },
+  catalogRoute: { fn: 'listDatasets', url: src('services/catalog/src/face.ts') },
   microtasks: { fn: 'runMicrotasks' },
 };
 

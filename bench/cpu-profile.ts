@@ -152,7 +152,7 @@ export const DEFAULT_RULES: Rule[] = [
   // The rest of the audit service: routes, search, proofs, export, checkpoints.
   rule('audit other', repo('services/audit/src/')),
 
-  // The rest of the catalog: routes, datasets, grants, access requests, its read cache.
+  // The rest of the catalog: its face, datasets, grants, access requests, its read cache.
   rule('catalog', repo('services/catalog/src/')),
 
   // The HTTP servers and clients (both fastify's and node's own), routing, injection, logging.
