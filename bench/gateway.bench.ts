@@ -318,13 +318,27 @@ function printCpuTable(columns: { name: string; cpu: Record<string, number> }[])
   console.log(
     "(postgres: the backends of this benchmark's connections only; hub: gateway/src/main.ts, with PGlite inside when embedded)",
   );
-  const width = Math.max(12, ...columns.map((c) => c.name.length));
-  console.log(['process'.padEnd(15), ...columns.map((c) => c.name.padStart(width))].join(' '));
+  const widths = columns.map((c) => Math.max(10, c.name.length));
+  const line = (head: string, cells: string[]) =>
+    console.log([head.padEnd(15), ...cells.map((c, i) => c.padStart(widths[i]))].join(' '));
+  line(
+    'process',
+    columns.map((c) => c.name),
+  );
   for (const g of CPU_GROUPS)
-    console.log([g.padEnd(15), ...columns.map((c) => (c.cpu[g] ?? 0).toFixed(0).padStart(width))].join(' '));
+    line(
+      g,
+      columns.map((c) => (c.cpu[g] ?? 0).toFixed(0)),
+    );
   const totals = columns.map((c) => Object.values(c.cpu).reduce((a, b) => a + b, 0));
-  console.log(['total'.padEnd(15), ...totals.map((t) => t.toFixed(0).padStart(width))].join(' '));
-  console.log(['x raw'.padEnd(15), ...totals.map((t) => ratio(t, totals[0]).padStart(width))].join(' '));
+  line(
+    'total',
+    totals.map((t) => t.toFixed(0)),
+  );
+  line(
+    'x raw',
+    totals.map((t) => ratio(t, totals[0])),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -571,6 +585,25 @@ async function internalHops(hub: HubProcesses) {
 // ---------------------------------------------------------------------------------------------
 // The hub, per variant
 
+/**
+ * Waits (up to 30 s) until the hub's processes are quiet: under 50 ms of CPU in one second, all
+ * together. A process is ready (listening) before it is done starting: the rest of its start-up, or
+ * what an upload left to do, would otherwise land in the first measurement.
+ */
+async function settle(what: string) {
+  const groups = ['hub', 'catalog', 'audit', 'quality'];
+  const deadline = Date.now() + 30_000;
+  let busy = Number.NaN;
+  while (Date.now() < deadline) {
+    const before = cpuByProcess();
+    await new Promise((r) => setTimeout(r, 1000));
+    const cpu = cpuPerOp(before, cpuByProcess(), 1000); // µs per 1/1000 s = ms per second
+    busy = groups.reduce((a, g) => a + (cpu[g] ?? 0), 0);
+    if (busy < 50) return;
+  }
+  console.log(`(${what}: the hub still used ${busy.toFixed(0)} ms of CPU per second after 30 s; measuring anyway)`);
+}
+
 interface RunningHub {
   hub: HubProcesses;
   gateway: string;
@@ -617,6 +650,7 @@ async function startVariant(v: Variant): Promise<RunningHub> {
   let stopped: Promise<void> | undefined;
   const stop = () => (stopped ??= hub.stop());
   cleanups.push({ name: `hub (${v.id})`, run: stop });
+  await settle(`${v.label} start-up`);
   return { hub, gateway: hub.url('hub'), inspector, stop };
 }
 
@@ -741,6 +775,7 @@ async function main() {
       const declared = await createBenchDataset(gateway, tokens.steward);
       await uploadRows(gateway, tokens.steward, rows.slice(0, v.rows));
       const uploadSeconds = (performance.now() - t) / 1000;
+      await settle(`${v.label} upload`);
       if (v.embedded) {
         console.log(
           `embedded: ${v.rows.toLocaleString('en')} rows uploaded into PGlite in ${uploadSeconds.toFixed(1)} s (x-index on district: ${declared ? 'declared' : 'not declared'})`,

@@ -22,8 +22,9 @@ export type CpuGroup = (typeof CPU_GROUPS)[number];
 export interface CpuSnapshot {
   /** ms of CPU (user + system) so far, by pid, with the pid's group. */
   pids: Map<number, { group: CpuGroup; ms: number }>;
-  /** This process, from process.cpuUsage() (finer than /proc's 10 ms ticks). */
-  selfMs: number;
+  /** This process, from process.cpuUsage() (finer than /proc's 10 ms ticks), before and after the
+   *  reading (which costs some ms itself: neither reading's cost is counted in an interval). */
+  selfMs: { start: number; end: number };
 }
 
 export function cpuSampler(root: string, databaseUrl: string) {
@@ -71,7 +72,13 @@ export function cpuSampler(root: string, databaseUrl: string) {
     return out;
   };
 
+  const selfMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+
   return (): CpuSnapshot => {
+    const start = selfMs();
     const pids = new Map<number, { group: CpuGroup; ms: number }>();
     const ours: number[] = [process.pid];
     const backends: { pid: number; port: number }[] = [];
@@ -119,8 +126,7 @@ export function cpuSampler(root: string, databaseUrl: string) {
         if (ms !== undefined) pids.set(b.pid, { group: 'postgres', ms });
       }
     }
-    const u = process.cpuUsage();
-    return { pids, selfMs: (u.user + u.system) / 1000 };
+    return { pids, selfMs: { start, end: selfMs() } };
   };
 }
 
@@ -130,7 +136,9 @@ export function cpuSampler(root: string, databaseUrl: string) {
  * lost: rare, pools keep their connections).
  */
 export function cpuPerOp(before: CpuSnapshot, after: CpuSnapshot, ops: number): Record<string, number> {
-  const out: Record<string, number> = { 'load generator': ((after.selfMs - before.selfMs) * 1000) / Math.max(ops, 1) };
+  const out: Record<string, number> = {
+    'load generator': ((after.selfMs.start - before.selfMs.end) * 1000) / Math.max(ops, 1),
+  };
   for (const [pid, a] of after.pids) {
     const b = before.pids.get(pid);
     const ms = a.ms - (b && b.group === a.group ? b.ms : 0);
