@@ -5,17 +5,29 @@
 // Servers, each over HTTP with 32 connections (autocannon, closed loop):
 //   raw     postgres.js behind a bare node:http server on a typed table (the floor)
 //   PG4     PostGraphile 4 (library mode in node:http) on the same typed table, btree on district
-//   govshare through the whole hub (GraphQL, token, policy, catalog, audit: four processes), read by
-//           the owner department (clear) and by another department (INTERNAL tier: personal fields masked)
-// plus postgres.js in this process on the catalog's own records table (no HTTP hop), the gateway's
-// internal hops alone, CPU per request, then p99 at a steady 1,200 req/s (bench/steady-rate.ts).
+//   govshare through the whole hub (GraphQL, token, policy, catalog, audit), read by the owner
+//           department (clear) and by another department (INTERNAL tier: personal fields masked), in
+//           each topology asked for:
+//             one    one hub process (gateway/src/main.ts: catalog and audit inside, called directly
+//                    through their faces) + the quality service (the default)
+//             split  the catalog and the audit log in their own processes (remote: ['catalog','audit']),
+//                    called over HTTP through the clients generated from their faces
+// plus postgres.js in this process on the catalog's own records table (no HTTP hop), CPU per request
+// by process (/proc), CPU per read by component inside the hub process (a V8 profile of one load
+// phase, scaled to the process's /proc CPU), p99 at a steady 1,200 req/s (bench/steady-rate.ts), in
+// the split topology the gateway's internal hops alone, and with BENCH_EMBEDDED=1 the hub on embedded
+// PGlite (no DATABASE_URL) against the same server anchors.
 //   pnpm bench:gateway      (Postgres at BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
 //   BENCH_SECONDS (10) per measurement, BENCH_CONNECTIONS (32), BENCH_ROWS (200000), BENCH_RATE (1200),
+//   BENCH_TOPOLOGY one | split (default one), BENCH_TOPOLOGIES=one,split (both in one run, one table),
+//   BENCH_EMBEDDED=1 (also the hub on PGlite), BENCH_EMBEDDED_ROWS (default BENCH_ROWS),
+//   BENCH_PROFILE=0 (no component profile), BENCH_PROFILE_INTERVAL_US (500), BENCH_PROFILE_DIR (keep
+//   the .cpuprofile files, for `tsx bench/cpu-profile.ts <dir> --frames`),
 //   BENCH_X_INDEX: 1 = declare x-index on district (fail if the catalog refuses it), 0 = never,
 //   unset = declare it if the catalog accepts the keyword.
 import { randomUUID } from 'node:crypto';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,8 +38,18 @@ import { request } from 'undici';
 import { loadDevIssuerKeys, mintCallerToken } from '@govshare/gateway';
 import { createServiceClient, createServiceTokenSigner, loadServiceSigningKeys, remoteFace } from '@govshare/platform';
 import { catalogFaceSpec } from '@govshare/catalog';
-import { root, startHubProcesses, type HubProcesses } from '../scripts/hub-processes.ts';
+import { auditFaceSpec } from '@govshare/audit';
+import {
+  root,
+  startHubProcesses,
+  type HubProcesses,
+  type ProcessName,
+  type RemoteModule,
+} from '../scripts/hub-processes.ts';
 import { benchRows, DISTRICTS, districtCode, recordNo, type BenchRow } from './bench-rows.ts';
+import { attributeProfile, perOperation, printComponentTable, scaleTo, type CpuProfile } from './cpu-profile.ts';
+import { inspectorUrlIn, isInspectorNoise, startProfiles } from './inspector.ts';
+import { CPU_GROUPS, cpuPerOp, cpuSampler } from './process-cpu.ts';
 import { percentile, printTable, ratio } from './report.ts';
 import { steadyRate, type SteadyRateResult } from './steady-rate.ts';
 
@@ -36,6 +58,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const RATE = Number(process.env.BENCH_RATE ?? 1200);
+const EMBEDDED = process.env.BENCH_EMBEDDED === '1';
+const EMBEDDED_ROWS = Number(process.env.BENCH_EMBEDDED_ROWS ?? ROWS);
+const PROFILE = process.env.BENCH_PROFILE !== '0';
+const PROFILE_INTERVAL_US = Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 500);
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const WARM_SECONDS = Math.min(2, SECONDS);
 const DATASET = 'bench-residents';
 const OWNER = 'PSB';
@@ -45,6 +72,58 @@ const prefix = `bench_${Date.now().toString(36)}`;
 const PG_SCHEMA = `${prefix}_pg`;
 const dataDir = mkdtempSync(join(tmpdir(), 'govshare-bench-'));
 const tsxLoader = createRequire(resolve(root, 'package.json')).resolve('tsx');
+const cpuByProcess = cpuSampler(root, DATABASE_URL);
+
+type TopologyName = 'one' | 'split';
+const TOPOLOGY_REMOTE: Record<TopologyName, RemoteModule[]> = { one: [], split: ['catalog', 'audit'] };
+function topologiesFrom(value: string): TopologyName[] {
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (n !== 'one' && n !== 'split') throw new Error(`BENCH_TOPOLOGY/BENCH_TOPOLOGIES: "${n}" is not one or split`);
+  if (names.length === 0) throw new Error('BENCH_TOPOLOGIES names no topology');
+  return [...new Set(names)] as TopologyName[];
+}
+const TOPOLOGIES = topologiesFrom(process.env.BENCH_TOPOLOGIES ?? process.env.BENCH_TOPOLOGY ?? 'one');
+
+/** One way of running the hub: a topology on the Postgres server, or embedded PGlite. */
+interface Variant {
+  id: TopologyName | 'embedded';
+  /** In row names: "filter: govshare <label>, owner PSB (clear)". */
+  label: string;
+  /** In column heads (at most 5 characters). */
+  short: string;
+  remote: RemoteModule[];
+  embedded: boolean;
+  /** Rows loaded into this variant's catalog. */
+  rows: number;
+}
+const VARIANTS: Variant[] = [
+  ...TOPOLOGIES.map((id) => ({
+    id,
+    label: id === 'one' ? 'one process' : 'split (catalog, audit remote)',
+    short: id === 'one' ? '1p' : 'split',
+    remote: TOPOLOGY_REMOTE[id],
+    embedded: false,
+    rows: ROWS,
+  })),
+  ...(EMBEDDED
+    ? [
+        {
+          id: 'embedded' as const,
+          label: 'embedded PGlite',
+          short: 'emb',
+          remote: [],
+          embedded: true,
+          rows: EMBEDDED_ROWS,
+        },
+      ]
+    : []),
+];
+/** Target lines name their variant only when there is more than one. */
+const variantTag = (v: Variant) => (VARIANTS.length > 1 ? ` [${v.label}]` : '');
 
 // The benchmark dataset as govshare stores it. district is the filtered field: 'x-index' asks the
 // catalog to index it (see BENCH_X_INDEX above for a catalog that does not know the keyword yet).
@@ -69,6 +148,8 @@ interface Measured {
   p50: number;
   p99: number;
   errors: number;
+  /** Operations answered during the measurement. */
+  ops: number;
   cpu: Record<string, number>;
 }
 
@@ -158,7 +239,14 @@ async function closedLoop(op: (i: number) => Promise<unknown>): Promise<Measured
   const cpu = cpuPerOp(cpuBefore, cpuByProcess(), done);
   latencies.sort((a, b) => a - b);
   if (firstError) console.error(`first error: ${firstError}`);
-  return { rps: done / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, cpu };
+  return {
+    rps: done / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    ops: done,
+    cpu,
+  };
 }
 
 /** One HTTP request shape of a server, for autocannon and the steady-rate generator alike. */
@@ -202,6 +290,7 @@ function httpLoad(t: Target, opts: { connections: number; seconds: number; overa
           p50: r.latency.p50,
           p99: r.latency.p99,
           errors: r.errors + r.non2xx + r.timeouts + bad,
+          ops: r.requests.total,
           cpu: cpuPerOp(cpuBefore, cpuByProcess(), r.requests.total),
         });
       },
@@ -220,58 +309,36 @@ const steady = (t: Target): Promise<SteadyRateResult> =>
   });
 
 // ---------------------------------------------------------------------------------------------
-// CPU accounting
-
-const CPU_GROUPS: [string, (args: string) => boolean][] = [
-  ['gateway', (a) => a.includes('gateway/src/main.ts')],
-  ['catalog', (a) => a.includes('catalog/src/main.ts')],
-  ['audit', (a) => a.includes('audit/src/main.ts')],
-  ['quality', (a) => a.includes('quality/src/main.ts')],
-  ['raw http', (a) => a.includes('bench/raw-http-server.ts')],
-  ['postgraphile', (a) => a.includes('bench/postgraphile/src/server.ts')],
-  // Backends (postgres: ...) and the postmaster, which is credited with the CPU of backends that ended.
-  ['postgres', (a) => a.startsWith('postgres') || /\/bin\/postgres( |$)/.test(a)],
-];
-
-/** CPU time (ms) used so far by each server process, all Postgres processes (also ended backends), and this load generator. */
-function cpuByProcess(): Record<string, number> {
-  const tick = 10; // USER_HZ is 100 on Linux
-  const out: Record<string, number> = {
-    'load generator': (process.cpuUsage().user + process.cpuUsage().system) / 1000,
-  };
-  for (const line of execFileSync('ps', ['-eo', 'pid=,args=']).toString().trim().split('\n')) {
-    const [pid, ...rest] = line.trim().split(/\s+/);
-    const group = CPU_GROUPS.find(([, match]) => match(rest.join(' ')))?.[0];
-    if (!group) continue;
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      // utime + stime, plus cutime + cstime (children that ended: the postmaster's backends).
-      out[group] = (out[group] ?? 0) + (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * tick;
-    } catch {
-      // the process ended between ps and the read
-    }
-  }
-  return out;
-}
-
-/** µs of CPU per operation, by process group, between two cpuByProcess readings. */
-function cpuPerOp(before: Record<string, number>, after: Record<string, number>, ops: number): Record<string, number> {
-  return Object.fromEntries(
-    Object.keys(after).map((k) => [k, ((after[k] - (before[k] ?? 0)) * 1000) / Math.max(ops, 1)]),
-  );
-}
+// CPU accounting (bench/process-cpu.ts)
 
 function printCpuTable(columns: { name: string; cpu: Record<string, number> }[]) {
-  const groups = ['load generator', ...CPU_GROUPS.map(([g]) => g)];
   console.log(
     `\nCPU per request in µs, all processes (the machine has ${availableParallelism()} cores; throughput is at most cores / total)`,
   );
-  console.log(['process'.padEnd(15), ...columns.map((c) => c.name.padStart(12))].join(' '));
-  for (const g of groups)
-    console.log([g.padEnd(15), ...columns.map((c) => (c.cpu[g] ?? 0).toFixed(0).padStart(12))].join(' '));
+  console.log(
+    "(postgres: the backends of this benchmark's connections only; hub: gateway/src/main.ts, with PGlite inside when embedded)",
+  );
+  const widths = columns.map((c) => Math.max(10, c.name.length));
+  const line = (head: string, cells: string[]) =>
+    console.log([head.padEnd(15), ...cells.map((c, i) => c.padStart(widths[i]))].join(' '));
+  line(
+    'process',
+    columns.map((c) => c.name),
+  );
+  for (const g of CPU_GROUPS)
+    line(
+      g,
+      columns.map((c) => (c.cpu[g] ?? 0).toFixed(0)),
+    );
   const totals = columns.map((c) => Object.values(c.cpu).reduce((a, b) => a + b, 0));
-  console.log(['total'.padEnd(15), ...totals.map((t) => t.toFixed(0).padStart(12))].join(' '));
-  console.log(['x raw'.padEnd(15), ...totals.map((t) => ratio(t, totals[0]).padStart(12))].join(' '));
+  line(
+    'total',
+    totals.map((t) => t.toFixed(0)),
+  );
+  line(
+    'x raw',
+    totals.map((t) => ratio(t, totals[0])),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -357,8 +424,10 @@ async function loadTypedTable(admin: postgres.Sql, rows: BenchRow[]) {
 // The queries, per server
 
 const districts = Array.from({ length: DISTRICTS }, (_, i) => districtCode((i * 389) % DISTRICTS));
-const keyOf = (i: number) => recordNo((i * 7919 + 13) % ROWS);
-const queryValue = (q: Query, i: number) => (q === 'filter' ? districts[i % districts.length] : keyOf(i));
+/** The record looked up by request i, among the first `rows` rows. */
+const keyOf = (i: number, rows = ROWS) => recordNo((i * 7919 + 13) % rows);
+const queryValue = (q: Query, i: number, rows = ROWS) =>
+  q === 'filter' ? districts[i % districts.length] : keyOf(i, rows);
 const noErrors = (body: string) => !body.includes('"errors"');
 
 function rawTarget(origin: string, q: Query): Target {
@@ -392,14 +461,14 @@ const GS_QUERIES: Record<Query, string> = {
   filter: `query Q($v: JSON!) { records(dataset: "${DATASET}", fields: ${JSON.stringify(FIELDS)}, where: { field: "district", eq: $v }, first: 20) { nodes { key data } } }`,
   key: `query Q($v: JSON!) { records(dataset: "${DATASET}", fields: ${JSON.stringify(FIELDS)}, where: { field: "recordNo", eq: $v }, first: 1) { nodes { key data } } }`,
 };
-function govshareTarget(origin: string, token: string, q: Query): Target {
+function govshareTarget(origin: string, token: string, q: Query, rows = ROWS): Target {
   return {
     origin,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     make: (i) => ({
       path: '/graphql',
-      body: JSON.stringify({ query: GS_QUERIES[q], variables: { v: queryValue(q, i) } }),
+      body: JSON.stringify({ query: GS_QUERIES[q], variables: { v: queryValue(q, i, rows) } }),
     }),
     ok: (b) => noErrors(b) && !b.includes('"nodes":[]'),
   };
@@ -424,9 +493,10 @@ async function inProcess(q: Query, datasetId: string): Promise<Measured> {
 
 /**
  * Checks once, before anything is measured, that every server answers the same rows and that the
- * other department's answer is masked.
+ * other department's answer is masked. With fewer rows (embedded, BENCH_EMBEDDED_ROWS < BENCH_ROWS)
+ * the answers cannot match the anchors': then each is only checked for its shape and masking.
  */
-async function verify(targets: { name: string; t: Target }[], q: Query) {
+async function verify(targets: { name: string; t: Target }[], q: Query, o: { compare: boolean } = { compare: true }) {
   const want = q === 'filter' ? 20 : 1;
   const seen = new Map<string, string>();
   for (const { name, t } of targets) {
@@ -440,7 +510,7 @@ async function verify(targets: { name: string; t: Target }[], q: Query) {
       json.data?.records?.nodes ??
       json.data?.allResidents?.nodes ??
       (json.data?.residentByRecordNo ? [json.data.residentByRecordNo] : []);
-    if (nodes.length !== want)
+    if (o.compare ? nodes.length !== want : nodes.length < 1 || nodes.length > want)
       throw new Error(`${name} (${q}) answered ${nodes.length} rows, not ${want}: ${text.slice(0, 300)}`);
     // By idNumber: govshare answers keys as HMACs (to the owner too), and the 5 fields hold no record number.
     const ids = nodes.map((n: any) => n.idNumber ?? n.data?.idNumber).join(',');
@@ -452,19 +522,22 @@ async function verify(targets: { name: string; t: Target }[], q: Query) {
       seen.set(name, ids);
     }
   }
-  if (new Set(seen.values()).size !== 1)
+  if (o.compare && new Set(seen.values()).size !== 1)
     throw new Error(`the servers answered different rows for ${q}: ${JSON.stringify(Object.fromEntries(seen))}`);
 }
 
 /**
- * Each internal hop the gateway makes per records query, called alone with a service token: the
- * dataset + grants lookup, the records query (the filter), and the audit append (one event per call).
+ * Split topology only (in one process these hops are function calls): each internal hop the gateway
+ * makes per records query, called alone over HTTP with the gateway's service token through the
+ * clients generated from the faces: the dataset + grants lookup, the records query (the filter),
+ * and the audit append (one event per call; the gateway batches its appends).
  */
 async function internalHops(hub: HubProcesses) {
   const signer = createServiceTokenSigner((await loadServiceSigningKeys(dataDir)).privateJwk);
   const catalogClient = createServiceClient({ service: 'catalog', baseUrl: hub.url('catalog'), signer });
   const catalog = remoteFace(catalogFaceSpec, catalogClient);
-  const audit = createServiceClient({ service: 'audit', baseUrl: hub.url('audit'), signer });
+  const auditClient = createServiceClient({ service: 'audit', baseUrl: hub.url('audit'), signer });
+  const audit = remoteFace(auditFaceSpec, auditClient);
   const requestId = 'bench-hops';
   const ctx = { requestId, caller: { sub: 'bench', dept: OTHER, roles: ['consumer'] } };
   try {
@@ -481,12 +554,9 @@ async function internalHops(hub: HubProcesses) {
         ctx,
       ),
     );
-    const append = await closedLoop(() =>
-      audit.call({
-        method: 'POST',
-        path: '/events',
-        requestId,
-        body: {
+    const append = await closedLoop(async () => {
+      const r = await audit.append(
+        {
           events: [
             {
               id: randomUUID(),
@@ -496,21 +566,143 @@ async function internalHops(hub: HubProcesses) {
               action: 'records.read',
               outcome: 'allowed',
               dataset: DATASET,
-              fields: FIELDS,
+              fields: [...FIELDS],
               recordCount: 20,
             },
           ],
         },
-      }),
-    );
+        ctx,
+      );
+      if (r.rejected?.length) throw new Error(`audit refused the event: ${JSON.stringify(r.rejected[0])}`);
+    });
     return { access, records, append };
   } finally {
     await catalogClient.close();
-    await audit.close();
+    await auditClient.close();
   }
 }
 
 // ---------------------------------------------------------------------------------------------
+// The hub, per variant
+
+/**
+ * Waits (up to 30 s) until the hub's processes are quiet: under 50 ms of CPU in one second, all
+ * together. A process is ready (listening) before it is done starting: the rest of its start-up, or
+ * what an upload left to do, would otherwise land in the first measurement.
+ */
+async function settle(what: string) {
+  const groups = ['hub', 'catalog', 'audit', 'quality'];
+  const deadline = Date.now() + 30_000;
+  let busy = Number.NaN;
+  while (Date.now() < deadline) {
+    const before = cpuByProcess();
+    await new Promise((r) => setTimeout(r, 1000));
+    const cpu = cpuPerOp(before, cpuByProcess(), 1000); // µs per 1/1000 s = ms per second
+    busy = groups.reduce((a, g) => a + (cpu[g] ?? 0), 0);
+    if (busy < 50) return;
+  }
+  console.log(`(${what}: the hub still used ${busy.toFixed(0)} ms of CPU per second after 30 s; measuring anyway)`);
+}
+
+interface RunningHub {
+  hub: HubProcesses;
+  gateway: string;
+  /** Inspector URL of each process (BENCH_PROFILE): every process runs with --inspect=127.0.0.1:0. */
+  inspector: Map<ProcessName, string>;
+  stop(): Promise<void>;
+}
+
+async function startVariant(v: Variant): Promise<RunningHub> {
+  const where = v.embedded ? `embedded PGlite in ${dataDir}` : `${DATABASE_URL} (schemas ${prefix}_*)`;
+  const processes = [...v.remote, 'hub', 'quality'].join(', ');
+  console.log(`starting the hub, ${v.label} (${processes}), on ${where}...`);
+  const inspector = new Map<ProcessName, string>();
+  const abort = new AbortController();
+  const startUp = { name: `hub start-up (${v.id})`, run: async () => abort.abort() };
+  cleanups.push(startUp);
+  const hub = await startHubProcesses({
+    dataDir,
+    ports: { hub: 4300, catalog: 4301, audit: 4302, quality: 4303 },
+    remote: v.remote,
+    // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every process of the run, start-up included.
+    execArgv: [
+      ...(PROFILE ? ['--inspect=127.0.0.1:0'] : []),
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ],
+    // The quality service would rescore every row after the upload, during the measurements: its
+    // debounce is set past the end of the run (a run request waits that long; ~23 days).
+    env: {
+      DATABASE_URL: v.embedded ? undefined : DATABASE_URL,
+      GOVSHARE_DB_SCHEMA_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      QUALITY_SCORE_ON_START: 'false',
+      QUALITY_DEBOUNCE_MS: '2000000000',
+    },
+    signal: abort.signal,
+    onLine: (name, line) => {
+      const url = inspectorUrlIn(line);
+      if (url) inspector.set(name, url);
+      if (isInspectorNoise(line) || line.includes('FastifyDeprecation') || line.includes('trace-warnings')) return;
+      process.stderr.write(`${name}| ${line}\n`);
+    },
+  });
+  cleanups.splice(cleanups.indexOf(startUp), 1);
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= hub.stop());
+  cleanups.push({ name: `hub (${v.id})`, run: stop });
+  await settle(`${v.label} start-up`);
+  return { hub, gateway: hub.url('hub'), inspector, stop };
+}
+
+interface ProfiledColumn {
+  name: string;
+  /** µs per read by component, scaled to the process's /proc CPU per read. */
+  perOp: Map<string, number>;
+  note: string;
+}
+
+/**
+ * One more closed-loop run of `t` (as long as a measured one, not counted in the tables) with the
+ * V8 sampling profiler on in the hub process (and in the catalog and audit processes when remote),
+ * started just before the load and stopped just after it: start-up is not in it. Each process's
+ * components are scaled to its CPU per read from /proc over the same run.
+ */
+async function profiledRun(v: Variant, running: RunningHub, t: Target, what: string): Promise<ProfiledColumn[]> {
+  const names: ProcessName[] = ['hub', ...v.remote];
+  const urls = names.map((n) => {
+    const url = running.inspector.get(n);
+    if (!url) throw new Error(`${n} printed no inspector URL (started without --inspect?)`);
+    return url;
+  });
+  const profiling = await startProfiles(urls, PROFILE_INTERVAL_US);
+  let m: Measured;
+  try {
+    m = await httpLoad(t, { connections: CONNECTIONS, seconds: SECONDS });
+  } catch (err) {
+    await profiling.stop().catch(() => {});
+    throw err;
+  }
+  const profiles: CpuProfile[] = await profiling.stop();
+  return names.map((n, i) => {
+    const name = n === 'hub' ? `${v.short} ${what}` : `${v.short}: ${n}`;
+    if (PROFILE_DIR) {
+      mkdirSync(PROFILE_DIR, { recursive: true });
+      writeFileSync(join(PROFILE_DIR, `${name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`), JSON.stringify(profiles[i]));
+    }
+    const perOp = perOperation(attributeProfile(profiles[i]), m.ops);
+    const sampled = [...perOp.values()].reduce((a, b) => a + b, 0);
+    const proc = m.cpu[n] ?? 0;
+    return {
+      name,
+      perOp: scaleTo(perOp, proc),
+      note: `${name.padEnd(16)} ${n} process, ${what} run: ${m.rps.toFixed(0)} req/s, errors ${m.errors}; /proc ${proc.toFixed(0)} µs per read (the components are scaled to it), the profile sampled ${sampled.toFixed(0)} µs per read (main thread, wall-clock of non-idle samples)`,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+type Row = Measured & { name: string; query: Query; server: string };
 
 async function main() {
   const admin = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
@@ -523,127 +715,174 @@ async function main() {
         await admin.unsafe(`drop schema if exists "${prefix}_${s}" cascade`);
     },
   });
-
-  console.log(`starting the hub as separate processes on ${DATABASE_URL} (schemas ${prefix}_*)...`);
-  const hubStop = new AbortController();
-  cleanups.push({ name: 'hub start-up', run: async () => hubStop.abort() });
-  const hub = await startHubProcesses({
-    dataDir,
-    ports: { hub: 4300, catalog: 4301, audit: 4302, quality: 4303 },
-    // BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles every process of the run.
-    execArgv: process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean),
-    // The quality service would rescore 200,000 rows after the upload, during the measurements: its
-    // debounce is set past the end of the run (a run request waits that long; ~23 days).
-    env: {
-      DATABASE_URL,
-      GOVSHARE_DB_SCHEMA_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      QUALITY_SCORE_ON_START: 'false',
-      QUALITY_DEBOUNCE_MS: '2000000000',
-    },
-    signal: hubStop.signal,
-    onLine: (name, line) => {
-      if (!line.includes('FastifyDeprecation') && !line.includes('trace-warnings'))
-        process.stderr.write(`${name}| ${line}\n`);
-    },
-  });
-  cleanups.push({ name: 'hub', run: () => hub.stop() });
-  const gateway = hub.url('hub');
-
-  const keys = await loadDevIssuerKeys(dataDir);
-  const mint = (dept: string, role: 'consumer' | 'steward') =>
-    mintCallerToken(keys.privateJwk, {
-      sub: `bench-${role}`,
-      dept,
-      roles: [role],
-      issuer: 'govshare-dev-issuer',
-      audience: 'govshare',
-      ttlSeconds: 3600,
-    });
-  const steward = await mint(OWNER, 'steward');
-  const ownerToken = await mint(OWNER, 'consumer');
-  const otherToken = await mint(OTHER, 'consumer');
-
-  const rows = benchRows(ROWS);
-  let t = performance.now();
-  const xIndex = await createBenchDataset(gateway, steward);
-  await uploadRows(gateway, steward, rows);
-  const uploadSeconds = (performance.now() - t) / 1000;
-  await admin.unsafe(`analyze "${prefix}_catalog".records`);
-  t = performance.now();
-  await loadTypedTable(admin, rows);
-  const typedSeconds = (performance.now() - t) / 1000;
   console.log(
-    `${ROWS.toLocaleString('en')} rows: govshare upload ${uploadSeconds.toFixed(1)} s (x-index on district: ${xIndex ? 'declared' : 'not declared'}), typed table ${typedSeconds.toFixed(1)} s`,
+    `govshare topologies: ${VARIANTS.map((v) => v.label).join(', ')}; ${ROWS.toLocaleString('en')} rows, ${SECONDS} s per measurement, ${CONNECTIONS} connections`,
   );
 
+  const rows = benchRows(Math.max(ROWS, EMBEDDED ? EMBEDDED_ROWS : 0));
+  let t = performance.now();
+  await loadTypedTable(admin, rows.slice(0, ROWS));
+  const typedSeconds = (performance.now() - t) / 1000;
   const rawUrl = await startChild('raw', 'bench/raw-http-server.ts', { DATABASE_URL, BENCH_PG_SCHEMA: PG_SCHEMA });
   const pgUrl = await startChild('postgraphile', 'bench/postgraphile/src/server.ts', {
     DATABASE_URL,
     BENCH_PG_SCHEMA: PG_SCHEMA,
   });
-
-  const servers = (q: Query) => [
+  const anchors = (q: Query) => [
     { name: 'raw', label: 'raw postgres.js + node:http', t: rawTarget(rawUrl, q) },
     { name: 'pg4', label: 'PostGraphile 4', t: postgraphileTarget(pgUrl, q) },
-    { name: 'owner', label: `govshare, owner ${OWNER} (clear)`, t: govshareTarget(gateway, ownerToken, q) },
-    { name: 'other', label: `govshare, ${OTHER} (masked)`, t: govshareTarget(gateway, otherToken, q) },
   ];
-  for (const q of ['filter', 'key'] as const) await verify(servers(q), q);
 
-  type Row = Measured & { name: string; query: Query; server: string };
-  const table: Row[] = [];
-  for (const q of ['filter', 'key'] as const) {
-    for (const s of servers(q)) {
-      await httpLoad(s.t, { connections: 8, seconds: WARM_SECONDS }); // JIT, pools, caches
-      table.push({
-        name: `${q}: ${s.label}`,
-        query: q,
-        server: s.name,
-        ...(await httpLoad(s.t, { connections: CONNECTIONS, seconds: SECONDS })),
-      });
+  const table = new Map<string, Row>();
+  const put = (q: Query, server: string, name: string, m: Measured) =>
+    table.set(`${q}|${server}`, { name: `${q}: ${name}`, query: q, server, ...m });
+  const rowOf = (q: Query, server: string) => table.get(`${q}|${server}`)!;
+  const measure = async (tg: Target) => {
+    await httpLoad(tg, { connections: 8, seconds: WARM_SECONDS }); // JIT, pools, caches
+    return httpLoad(tg, { connections: CONNECTIONS, seconds: SECONDS });
+  };
+  const steadyRuns: { label: string; tag: string; r: SteadyRateResult }[] = [];
+  const components: ProfiledColumn[] = [];
+  let bursty: Measured | undefined;
+  let hops: Awaited<ReturnType<typeof internalHops>> | undefined;
+  let xIndex = false;
+  let uploaded = false;
+  let tokens: { steward: string; owner: string; other: string } | undefined;
+
+  for (const v of VARIANTS) {
+    const running = await startVariant(v);
+    const gateway = running.gateway;
+    if (!tokens) {
+      const keys = await loadDevIssuerKeys(dataDir);
+      const mint = (dept: string, role: 'consumer' | 'steward') =>
+        mintCallerToken(keys.privateJwk, {
+          sub: `bench-${role}`,
+          dept,
+          roles: [role],
+          issuer: 'govshare-dev-issuer',
+          audience: 'govshare',
+          ttlSeconds: 6 * 3600,
+        });
+      tokens = {
+        steward: await mint(OWNER, 'steward'),
+        owner: await mint(OWNER, 'consumer'),
+        other: await mint(OTHER, 'consumer'),
+      };
     }
-    table.push({
-      name: `${q}: postgres.js in-process, JSONB, no HTTP`,
-      query: q,
-      server: 'direct',
-      ...(await inProcess(q, DATASET)),
-    });
-  }
-  const rowOf = (q: Query, server: string) => table.find((r) => r.query === q && r.server === server)!;
+    // The server topologies share the catalog's schema: the rows are uploaded once, by the first.
+    if (v.embedded || !uploaded) {
+      t = performance.now();
+      const declared = await createBenchDataset(gateway, tokens.steward);
+      await uploadRows(gateway, tokens.steward, rows.slice(0, v.rows));
+      const uploadSeconds = (performance.now() - t) / 1000;
+      await settle(`${v.label} upload`);
+      if (v.embedded) {
+        console.log(
+          `embedded: ${v.rows.toLocaleString('en')} rows uploaded into PGlite in ${uploadSeconds.toFixed(1)} s (x-index on district: ${declared ? 'declared' : 'not declared'})`,
+        );
+      } else {
+        xIndex = declared;
+        uploaded = true;
+        await admin.unsafe(`analyze "${prefix}_catalog".records`);
+        console.log(
+          `${ROWS.toLocaleString('en')} rows: govshare upload ${uploadSeconds.toFixed(1)} s (x-index on district: ${xIndex ? 'declared' : 'not declared'}), typed table ${typedSeconds.toFixed(1)} s`,
+        );
+      }
+    }
 
-  const filter = servers('filter');
-  const steadyRuns: { label: string; r: SteadyRateResult }[] = [];
-  for (const s of [filter[2], filter[3], filter[0], filter[1]]) {
-    steadyRuns.push({ label: s.label, r: await steady(s.t) });
+    const readers = (q: Query) => [
+      {
+        name: 'owner',
+        label: `govshare ${v.label}, owner ${OWNER} (clear)`,
+        t: govshareTarget(gateway, tokens!.owner, q, v.rows),
+      },
+      {
+        name: 'other',
+        label: `govshare ${v.label}, ${OTHER} (masked)`,
+        t: govshareTarget(gateway, tokens!.other, q, v.rows),
+      },
+    ];
+    for (const q of ['filter', 'key'] as const)
+      await verify([...anchors(q), ...readers(q)], q, { compare: v.rows === ROWS });
+
+    // The anchors once, while the first topology's hub is up (idle), as before the split into topologies.
+    if (!table.has('filter|raw')) {
+      for (const q of ['filter', 'key'] as const) {
+        for (const s of anchors(q)) put(q, s.name, s.label, await measure(s.t));
+        put(q, 'direct', 'postgres.js in-process, JSONB, no HTTP', await inProcess(q, DATASET));
+      }
+    }
+    for (const q of ['filter', 'key'] as const)
+      for (const s of readers(q)) put(q, `${v.id}:${s.name}`, s.label, await measure(s.t));
+
+    if (PROFILE) {
+      const [owner, other] = readers('filter');
+      components.push(...(await profiledRun(v, running, owner.t, 'owner f')));
+      if (v.id === 'one') components.push(...(await profiledRun(v, running, other.t, 'masked f')));
+    }
+
+    steadyRuns.push({
+      label: `govshare ${v.short}, owner`,
+      tag: variantTag(v),
+      r: await steady(readers('filter')[0].t),
+    });
     await new Promise((r) => setTimeout(r, 2000)); // let an overloaded server drain before the next run
+    if (!bursty) {
+      for (const s of anchors('filter')) {
+        steadyRuns.push({ label: s.label, tag: '', r: await steady(s.t) });
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      bursty = await httpLoad(readers('filter')[0].t, { connections: 64, overallRate: RATE, seconds: SECONDS });
+    }
+    if (v.id === 'split') hops = await internalHops(running.hub);
+    await running.stop();
   }
-  const bursty = await httpLoad(filter[2].t, { connections: 64, overallRate: RATE, seconds: SECONDS });
-  const hops = await internalHops(hub);
   const audited = (
     await admin.unsafe(`select count(*)::int as n from "${prefix}_audit".events`).catch(() => [{ n: -1 }])
   )[0].n;
 
+  const servers = VARIANTS.filter((v) => !v.embedded);
+  const embedded = VARIANTS.find((v) => v.embedded);
+  const ratios = [
+    { label: 'x raw', base: (r: Row) => rowOf(r.query, 'raw').rps },
+    { label: 'x PG4', base: (r: Row) => rowOf(r.query, 'pg4').rps },
+  ];
   printTable(
     `records queries over ${ROWS.toLocaleString('en')} rows, 5 fields, ${CONNECTIONS} connections, ${SECONDS} s each (filter: district = ?, first 20; key: record number, 1 row)`,
-    table,
-    {
-      ratios: [
-        { label: 'x raw', base: (r) => rowOf(r.query, 'raw').rps },
-        { label: 'x PG4', base: (r) => rowOf(r.query, 'pg4').rps },
-      ],
-    },
+    (['filter', 'key'] as const).flatMap((q) => [
+      rowOf(q, 'raw'),
+      rowOf(q, 'pg4'),
+      ...servers.flatMap((v) => [rowOf(q, `${v.id}:owner`), rowOf(q, `${v.id}:other`)]),
+      rowOf(q, 'direct'),
+    ]),
+    { ratios },
   );
   console.log(
     `(x-index on district: ${xIndex ? 'declared' : 'not declared: the catalog does not accept the keyword yet'})`,
   );
-  for (const q of ['filter', 'key'] as const) {
-    for (const who of ['owner', 'other']) {
-      const r = rowOf(q, who);
-      console.log(
-        `govshare ${who === 'owner' ? 'owner ' : 'masked'} / PostGraphile 4, ${q.padEnd(6)}: ${ratio(r.rps, rowOf(q, 'pg4').rps)} (target >= 1.00)`,
-      );
+  const targetLines = (v: Variant, anchorNote = '') => {
+    for (const q of ['filter', 'key'] as const) {
+      for (const who of ['owner', 'other']) {
+        const r = rowOf(q, `${v.id}:${who}`);
+        console.log(
+          `govshare ${who === 'owner' ? 'owner ' : 'masked'} / PostGraphile 4${anchorNote}, ${q.padEnd(6)}: ${ratio(r.rps, rowOf(q, 'pg4').rps)} (target >= 1.00)${variantTag(v)}`,
+        );
+      }
     }
+  };
+  for (const v of servers) targetLines(v);
+
+  if (embedded) {
+    printTable(
+      `embedded mode: the hub on PGlite (no DATABASE_URL; the catalog's and the audit log's databases in the hub process), ${embedded.rows.toLocaleString('en')} rows, same queries, ${CONNECTIONS} connections, ${SECONDS} s each. The anchors (x raw, x PG4) are the Postgres SERVER rows of the table above`,
+      (['filter', 'key'] as const).flatMap((q) => [rowOf(q, 'embedded:owner'), rowOf(q, 'embedded:other')]),
+      { ratios },
+    );
+    if (embedded.rows !== ROWS)
+      console.log(
+        `(embedded holds ${embedded.rows.toLocaleString('en')} rows, the anchors ${ROWS.toLocaleString('en')}: BENCH_EMBEDDED_ROWS)`,
+      );
+    targetLines(embedded, ' (server)');
   }
 
   console.log(
@@ -674,30 +913,55 @@ async function main() {
     );
     if (r.firstError) console.error(`  first error: ${r.firstError}`);
   }
-  const gs = steadyRuns[0].r;
-  console.log(
-    `govshare p99 at a steady ${RATE.toLocaleString('en')} req/s: ${gs.p99.toFixed(1)} ms (target <= 50 ms), achieved ${gs.rps.toFixed(0)} req/s, errors ${gs.errors}`,
-  );
-  console.log(
-    `(autocannon overallRate ${RATE}, bursts at each second, for comparison: p50 ${bursty.p50.toFixed(1)} ms, p99 ${bursty.p99.toFixed(1)} ms, ${bursty.rps.toFixed(0)} req/s, errors ${bursty.errors})`,
-  );
+  for (const { label, tag, r } of steadyRuns.filter((s) => s.label.startsWith('govshare')))
+    console.log(
+      `govshare p99 at a steady ${RATE.toLocaleString('en')} req/s: ${r.p99.toFixed(1)} ms (target <= 50 ms), achieved ${r.rps.toFixed(0)} req/s, errors ${r.errors}${tag}${label.includes(' emb,') ? ' (PGlite)' : ''}`,
+    );
+  if (bursty)
+    console.log(
+      `(autocannon overallRate ${RATE}, bursts at each second, for comparison: p50 ${bursty.p50.toFixed(1)} ms, p99 ${bursty.p99.toFixed(1)} ms, ${bursty.rps.toFixed(0)} req/s, errors ${bursty.errors}${variantTag(servers[0])})`,
+    );
 
-  printTable("the gateway's internal hops alone (service token, closed loop)", [
-    { name: 'hop alone: catalog dataset+grants', ...hops.access },
-    { name: 'hop alone: catalog records query (filter)', ...hops.records },
-    { name: 'hop alone: audit append (1 event)', ...hops.append },
-  ]);
-  console.log(`audit events stored during the run: ${audited}`);
+  if (hops) {
+    printTable("split topology: the gateway's internal hops alone (over HTTP, service token, closed loop)", [
+      { name: 'hop alone: catalog dataset+grants', ...hops.access },
+      { name: 'hop alone: catalog records query (filter)', ...hops.records },
+      { name: 'hop alone: audit append (1 event)', ...hops.append },
+    ]);
+  } else {
+    console.log(
+      "\n(the gateway's internal hops alone: measured in the split topology only; in one process they are function calls)",
+    );
+  }
+  console.log(`audit events stored during the run (Postgres server): ${audited}`);
+
   // Where the CPU goes: every process shares the same cores, so CPU per request bounds throughput.
   printCpuTable([
     { name: 'raw filter', cpu: rowOf('filter', 'raw').cpu },
     { name: 'PG4 filter', cpu: rowOf('filter', 'pg4').cpu },
-    { name: 'owner filter', cpu: rowOf('filter', 'owner').cpu },
-    { name: 'masked filter', cpu: rowOf('filter', 'other').cpu },
-    { name: 'owner key', cpu: rowOf('key', 'owner').cpu },
-    { name: 'hop query', cpu: hops.records.cpu },
-    { name: 'hop audit', cpu: hops.append.cpu },
+    ...VARIANTS.flatMap((v) => [
+      { name: `${v.short} owner f`, cpu: rowOf('filter', `${v.id}:owner`).cpu },
+      { name: `${v.short} masked f`, cpu: rowOf('filter', `${v.id}:other`).cpu },
+      { name: `${v.short} owner k`, cpu: rowOf('key', `${v.id}:owner`).cpu },
+    ]),
+    ...(hops
+      ? [
+          { name: 'hop query', cpu: hops.records.cpu },
+          { name: 'hop audit', cpu: hops.append.cpu },
+        ]
+      : []),
   ]);
+
+  if (components.length) {
+    printComponentTable(
+      "CPU per read in µs by component, inside the hub process (and the remote ones), filter query: a V8 profile of one more load phase per column (bench/cpu-profile.ts), scaled to the process's /proc CPU per read",
+      components,
+    );
+    console.log(
+      `(1p = one process, split = catalog and audit remote, emb = embedded PGlite; "f" = filter; profiler interval ${PROFILE_INTERVAL_US} µs; ${SECONDS} s, ${CONNECTIONS} connections per profiled run, not in the tables above)`,
+    );
+    for (const c of components) console.log(c.note);
+  }
 }
 
 main()
