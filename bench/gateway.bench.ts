@@ -5,6 +5,8 @@
 // Servers, each over HTTP with 32 connections (autocannon, closed loop):
 //   raw     postgres.js behind a bare node:http server on a typed table (the floor)
 //   PG4     PostGraphile 4 (library mode in node:http) on the same typed table, btree on district
+//   yoga    graphql-yoga + Pothos alone (the gateway's stack, none of the hub's checks) on the typed table:
+//           the ceiling of any server on this stack
 //   govshare through the whole hub (GraphQL, token, policy, catalog, audit), read by the owner
 //           department (clear) and by another department (INTERNAL tier: personal fields masked), in
 //           each topology asked for:
@@ -63,7 +65,7 @@ const EMBEDDED_ROWS = Number(process.env.BENCH_EMBEDDED_ROWS ?? ROWS);
 const PROFILE = process.env.BENCH_PROFILE !== '0';
 const PROFILE_INTERVAL_US = Number(process.env.BENCH_PROFILE_INTERVAL_US ?? 500);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
-const WARM_SECONDS = Math.min(2, SECONDS);
+const WARM_SECONDS = Math.min(3, SECONDS);
 const DATASET = 'bench-residents';
 const OWNER = 'PSB';
 const OTHER = 'MCA'; // INTERNAL tier: reads without a grant, personal fields masked
@@ -444,6 +446,23 @@ const PG_QUERIES: Record<Query, string> = {
   filter: `query Q($v: String!) { allResidents(condition: { district: $v }, first: 20) { nodes { recordNo ${FIELDS.join(' ')} } } }`,
   key: `query Q($v: String!) { residentByRecordNo(recordNo: $v) { recordNo ${FIELDS.join(' ')} } }`,
 };
+const YOGA_QUERIES: Record<Query, string> = {
+  filter: `query Q($v: String!) { residents(district: $v, first: 20) { recordNo ${FIELDS.join(' ')} } }`,
+  key: `query Q($v: String!) { resident(recordNo: $v) { recordNo ${FIELDS.join(' ')} } }`,
+};
+function yogaTarget(origin: string, q: Query): Target {
+  return {
+    origin,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    make: (i) => ({
+      path: '/graphql',
+      body: JSON.stringify({ query: YOGA_QUERIES[q], variables: { v: queryValue(q, i) } }),
+    }),
+    ok: (b) => noErrors(b) && !b.includes('"resident":null') && !b.includes('"residents":[]'),
+  };
+}
+
 function postgraphileTarget(origin: string, q: Query): Target {
   return {
     origin,
@@ -474,16 +493,21 @@ function govshareTarget(origin: string, token: string, q: Query, rows = ROWS): T
   };
 }
 
-/** postgres.js in this process on the catalog's records table (JSONB), no HTTP hop: what the catalog's own SQL costs at best. */
+/**
+ * postgres.js in this process on the catalog's records table (JSONB), no HTTP hop: what the catalog's own SQL costs at
+ * best. The filter compares under collate "C", as the catalog does, so it can use the x-index on district.
+ */
 async function inProcess(q: Query, datasetId: string): Promise<Measured> {
   const sql = postgres(DATABASE_URL, { max: 10, connection: { search_path: `${prefix}_catalog` }, onnotice: () => {} });
   const cols = sql.unsafe(FIELDS.map((f) => `data->'${f}' as "${f}"`).join(', '));
+  // The dataset id as a literal, as the catalog writes it: the x-index indexes are partial on it.
+  const dataset = sql.unsafe(`'${datasetId.replaceAll("'", "''")}'`);
   try {
     // Open every connection first, so their backends are counted from the start of the loop.
     await Promise.all(Array.from({ length: 10 }, () => sql`select pg_sleep(0.05)`));
     return await closedLoop((i) =>
       q === 'filter'
-        ? sql`select key, ${cols} from records where dataset_id = ${datasetId} and data->>'district' = ${queryValue(q, i)} order by id limit 20`
+        ? sql`select key, ${cols} from records where dataset_id = ${dataset} and (data->>'district') collate "C" = ${queryValue(q, i)} order by id limit 20`
         : sql`select key, ${cols} from records where dataset_id = ${datasetId} and key = ${queryValue(q, i)} order by id limit 1`,
     );
   } finally {
@@ -509,6 +533,8 @@ async function verify(targets: { name: string; t: Target }[], q: Query, o: { com
       json.nodes ??
       json.data?.records?.nodes ??
       json.data?.allResidents?.nodes ??
+      json.data?.residents ??
+      (json.data?.resident ? [json.data.resident] : undefined) ??
       (json.data?.residentByRecordNo ? [json.data.residentByRecordNo] : []);
     if (o.compare ? nodes.length !== want : nodes.length < 1 || nodes.length > want)
       throw new Error(`${name} (${q}) answered ${nodes.length} rows, not ${want}: ${text.slice(0, 300)}`);
@@ -728,9 +754,14 @@ async function main() {
     DATABASE_URL,
     BENCH_PG_SCHEMA: PG_SCHEMA,
   });
+  const yogaUrl = await startChild('yoga+pothos', 'bench/yoga-pothos-server.ts', {
+    DATABASE_URL,
+    BENCH_PG_SCHEMA: PG_SCHEMA,
+  });
   const anchors = (q: Query) => [
     { name: 'raw', label: 'raw postgres.js + node:http', t: rawTarget(rawUrl, q) },
     { name: 'pg4', label: 'PostGraphile 4', t: postgraphileTarget(pgUrl, q) },
+    { name: 'yoga', label: 'graphql-yoga + Pothos, no checks', t: yogaTarget(yogaUrl, q) },
   ];
 
   const table = new Map<string, Row>();
@@ -738,7 +769,9 @@ async function main() {
     table.set(`${q}|${server}`, { name: `${q}: ${name}`, query: q, server, ...m });
   const rowOf = (q: Query, server: string) => table.get(`${q}|${server}`)!;
   const measure = async (tg: Target) => {
-    await httpLoad(tg, { connections: 8, seconds: WARM_SECONDS }); // JIT, pools, caches
+    // JIT, pools, caches, and every connection's prepared statements: at the measured concurrency,
+    // or the first server measured after an idle spell pays its pool's growth inside the measurement.
+    await httpLoad(tg, { connections: CONNECTIONS, seconds: WARM_SECONDS });
     return httpLoad(tg, { connections: CONNECTIONS, seconds: SECONDS });
   };
   const steadyRuns: { label: string; tag: string; r: SteadyRateResult }[] = [];
@@ -846,12 +879,14 @@ async function main() {
   const ratios = [
     { label: 'x raw', base: (r: Row) => rowOf(r.query, 'raw').rps },
     { label: 'x PG4', base: (r: Row) => rowOf(r.query, 'pg4').rps },
+    { label: 'x yoga', base: (r: Row) => rowOf(r.query, 'yoga').rps },
   ];
   printTable(
     `records queries over ${ROWS.toLocaleString('en')} rows, 5 fields, ${CONNECTIONS} connections, ${SECONDS} s each (filter: district = ?, first 20; key: record number, 1 row)`,
     (['filter', 'key'] as const).flatMap((q) => [
       rowOf(q, 'raw'),
       rowOf(q, 'pg4'),
+      rowOf(q, 'yoga'),
       ...servers.flatMap((v) => [rowOf(q, `${v.id}:owner`), rowOf(q, `${v.id}:other`)]),
       rowOf(q, 'direct'),
     ]),
@@ -865,7 +900,7 @@ async function main() {
       for (const who of ['owner', 'other']) {
         const r = rowOf(q, `${v.id}:${who}`);
         console.log(
-          `govshare ${who === 'owner' ? 'owner ' : 'masked'} / PostGraphile 4${anchorNote}, ${q.padEnd(6)}: ${ratio(r.rps, rowOf(q, 'pg4').rps)} (target >= 1.00)${variantTag(v)}`,
+          `govshare ${who === 'owner' ? 'owner ' : 'masked'} / PostGraphile 4${anchorNote}, ${q.padEnd(6)}: ${ratio(r.rps, rowOf(q, 'pg4').rps)} (target >= 1.00); / yoga + Pothos alone: ${ratio(r.rps, rowOf(q, 'yoga').rps)}${variantTag(v)}`,
         );
       }
     }
@@ -939,6 +974,7 @@ async function main() {
   printCpuTable([
     { name: 'raw filter', cpu: rowOf('filter', 'raw').cpu },
     { name: 'PG4 filter', cpu: rowOf('filter', 'pg4').cpu },
+    { name: 'yoga filter', cpu: rowOf('filter', 'yoga').cpu },
     ...VARIANTS.flatMap((v) => [
       { name: `${v.short} owner f`, cpu: rowOf('filter', `${v.id}:owner`).cpu },
       { name: `${v.short} masked f`, cpu: rowOf('filter', `${v.id}:other`).cpu },

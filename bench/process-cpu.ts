@@ -15,6 +15,7 @@ export const CPU_GROUPS = [
   'quality',
   'raw http',
   'postgraphile',
+  'yoga+pothos',
   'postgres',
 ] as const;
 export type CpuGroup = (typeof CPU_GROUPS)[number];
@@ -35,6 +36,7 @@ export function cpuSampler(root: string, databaseUrl: string) {
     ['quality', 'services/quality/src/main.ts'],
     ['raw http', 'bench/raw-http-server.ts'],
     ['postgraphile', 'bench/postgraphile/src/server.ts'],
+    ['yoga+pothos', 'bench/yoga-pothos-server.ts'],
   ].map(([g, p]) => [g as CpuGroup, resolve(root, p)]);
   const url = new URL(databaseUrl);
   // A unix-socket or remote server: the backends cannot be told apart (or are not on this machine).
