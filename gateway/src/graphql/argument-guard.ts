@@ -13,6 +13,7 @@ import {
   type DocumentNode,
   type GraphQLInputType,
   type GraphQLSchema,
+  type ValueNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { auditEvent } from '../operations/audited.ts';
@@ -97,6 +98,69 @@ function refuseValue(value: unknown, type: GraphQLInputType, name: string): { pa
   return undefined;
 }
 
+/** One argument of a document as the guard checks it: where it is, its declared type, its value's syntax. */
+interface ArgumentSite {
+  field: string;
+  name: string;
+  type: GraphQLInputType;
+  value: ValueNode;
+  /** The value names a variable somewhere inside it: it must be checked on every request. */
+  variable?: string;
+}
+
+/** Whether a value (a literal, possibly nested) uses a variable, and the first it names. */
+function firstVariable(value: ValueNode): string | undefined {
+  let found: string | undefined;
+  visit(value, {
+    Variable(node) {
+      found = node.name.value;
+      return BREAK;
+    },
+  });
+  return found;
+}
+
+const refusalAt = (site: ArgumentSite, variables: Record<string, unknown>): ArgumentRefusal | undefined => {
+  const refused = refuseValue(valueFromASTUntyped(site.value, variables), site.type, site.name);
+  if (!refused) return undefined;
+  const variable = site.value.kind === Kind.VARIABLE ? ` (variable "$${site.value.name.value}")` : '';
+  return { field: site.field, message: `argument "${refused.path}"${variable} ${refused.rule}` };
+};
+
+/**
+ * A document's arguments in document order, typed, with those whose literal is fine left out: yoga
+ * keeps one parsed document per query text, so the walk with type information is done once per
+ * query and schema, and a request checks only the arguments its variables fill.
+ */
+const sitesByDocument = new WeakMap<DocumentNode, WeakMap<GraphQLSchema, ArgumentSite[]>>();
+function argumentSites(schema: GraphQLSchema, document: DocumentNode): ArgumentSite[] {
+  let bySchema = sitesByDocument.get(document);
+  if (!bySchema) sitesByDocument.set(document, (bySchema = new WeakMap()));
+  let sites = bySchema.get(schema);
+  if (sites) return sites;
+  const typeInfo = new TypeInfo(schema);
+  const found: ArgumentSite[] = [];
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        const arg = typeInfo.getArgument();
+        if (!arg) return false;
+        const field = typeInfo.getDirective()?.name ?? typeInfo.getFieldDef()?.name ?? 'request';
+        const site: ArgumentSite = { field, name: arg.name, type: arg.type, value: node.value };
+        const variable = firstVariable(node.value);
+        if (variable !== undefined) site.variable = variable;
+        // A literal that passes passes on every request; one that is refused is kept (and refused each time).
+        if (variable !== undefined || refusalAt(site, {})) found.push(site);
+        return false;
+      },
+    }),
+  );
+  sites = found;
+  bySchema.set(schema, sites);
+  return sites;
+}
+
 /**
  * The first argument of the request the hub refuses to pass on, given literally or through a
  * variable, in any field or directive of the document (validation has already checked that each
@@ -107,24 +171,11 @@ export function findRefusedArgument(
   document: DocumentNode,
   variables: Record<string, unknown> = {},
 ): ArgumentRefusal | undefined {
-  const typeInfo = new TypeInfo(schema);
-  let refusal: ArgumentRefusal | undefined;
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Argument(node) {
-        const arg = typeInfo.getArgument();
-        if (!arg) return false;
-        const refused = refuseValue(valueFromASTUntyped(node.value, variables), arg.type, arg.name);
-        if (!refused) return false;
-        const variable = node.value.kind === Kind.VARIABLE ? ` (variable "$${node.value.name.value}")` : '';
-        const field = typeInfo.getDirective()?.name ?? typeInfo.getFieldDef()?.name ?? 'request';
-        refusal = { field, message: `argument "${refused.path}"${variable} ${refused.rule}` };
-        return BREAK;
-      },
-    }),
-  );
-  return refusal;
+  for (const site of argumentSites(schema, document)) {
+    const refusal = refusalAt(site, variables);
+    if (refusal) return refusal;
+  }
+  return undefined;
 }
 
 /**
