@@ -450,31 +450,20 @@ const YOGA_QUERIES: Record<Query, string> = {
   filter: `query Q($v: String!) { residents(district: $v, first: 20) { recordNo ${FIELDS.join(' ')} } }`,
   key: `query Q($v: String!) { resident(recordNo: $v) { recordNo ${FIELDS.join(' ')} } }`,
 };
-function yogaTarget(origin: string, q: Query): Target {
+/** An anchor answering GraphQL without a token: the query text per query, and what a good answer never holds. */
+function anchorGraphqlTarget(origin: string, query: string, q: Query, empty: string[]): Target {
   return {
     origin,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    make: (i) => ({
-      path: '/graphql',
-      body: JSON.stringify({ query: YOGA_QUERIES[q], variables: { v: queryValue(q, i) } }),
-    }),
-    ok: (b) => noErrors(b) && !b.includes('"resident":null') && !b.includes('"residents":[]'),
+    make: (i) => ({ path: '/graphql', body: JSON.stringify({ query, variables: { v: queryValue(q, i) } }) }),
+    ok: (b) => noErrors(b) && !empty.some((e) => b.includes(e)),
   };
 }
-
-function postgraphileTarget(origin: string, q: Query): Target {
-  return {
-    origin,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    make: (i) => ({
-      path: '/graphql',
-      body: JSON.stringify({ query: PG_QUERIES[q], variables: { v: queryValue(q, i) } }),
-    }),
-    ok: (b) => noErrors(b) && !b.includes('"residentByRecordNo":null'),
-  };
-}
+const yogaTarget = (origin: string, q: Query) =>
+  anchorGraphqlTarget(origin, YOGA_QUERIES[q], q, ['"resident":null', '"residents":[]']);
+const postgraphileTarget = (origin: string, q: Query) =>
+  anchorGraphqlTarget(origin, PG_QUERIES[q], q, ['"residentByRecordNo":null']);
 
 const GS_QUERIES: Record<Query, string> = {
   filter: `query Q($v: JSON!) { records(dataset: "${DATASET}", fields: ${JSON.stringify(FIELDS)}, where: { field: "district", eq: $v }, first: 20) { nodes { key data } } }`,

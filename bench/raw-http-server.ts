@@ -5,6 +5,7 @@
 //   GET /key?recordNo=R0000001   1 row by primary key
 // Env: DATABASE_URL, BENCH_PG_SCHEMA. Sends { port } over IPC once listening; exits when the parent goes.
 import { createServer } from 'node:http';
+import { serveToParent } from './child-server.ts';
 import postgres from 'postgres';
 
 const sql = postgres(process.env.DATABASE_URL!, {
@@ -35,10 +36,4 @@ const server = createServer(async (req, res) => {
     res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: (err as Error).message }));
   }
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
-});
-process.on('disconnect', () => process.exit(0));
-process.on('SIGTERM', () => process.exit(0));
+serveToParent(server);

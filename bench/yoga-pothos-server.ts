@@ -7,6 +7,7 @@
 //   resident(recordNo: String!): Resident                    1 row by primary key
 // Env: DATABASE_URL, BENCH_PG_SCHEMA. Sends { port } over IPC once listening; exits when the parent goes.
 import { createServer } from 'node:http';
+import { serveToParent } from './child-server.ts';
 import SchemaBuilder from '@pothos/core';
 import { createYoga } from 'graphql-yoga';
 import postgres from 'postgres';
@@ -61,10 +62,4 @@ builder.queryType({
 
 const yoga = createYoga({ schema: builder.toSchema(), graphiql: false, landingPage: false, logging: false });
 const server = createServer(yoga);
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
-});
-process.on('disconnect', () => process.exit(0));
-process.on('SIGTERM', () => process.exit(0));
+serveToParent(server);

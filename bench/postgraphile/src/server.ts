@@ -5,6 +5,7 @@
 // generator's event loop. Production-style options: no GraphiQL, no watch, no query log.
 // Env: DATABASE_URL, BENCH_PG_SCHEMA. Sends { port } over IPC once the schema is built and it listens.
 import { createServer } from 'node:http';
+import { serveToParent } from '../../child-server.ts';
 import { postgraphile } from 'postgraphile';
 
 const handler = postgraphile(process.env.DATABASE_URL!, process.env.BENCH_PG_SCHEMA!, {
@@ -19,18 +20,12 @@ const handler = postgraphile(process.env.DATABASE_URL!, process.env.BENCH_PG_SCH
 });
 
 const server = createServer(handler);
-server.keepAliveTimeout = 60_000;
 // postgraphile() introspects lazily; ask once so the schema is built before the bench is told to go.
-server.listen(0, '127.0.0.1', async () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+serveToParent(server, async (port) => {
   const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: '{ __typename }' }),
   });
   if (!res.ok) throw new Error(`PostGraphile did not start: ${res.status} ${await res.text()}`);
-  process.send?.({ port });
 });
-process.on('disconnect', () => process.exit(0));
-process.on('SIGTERM', () => process.exit(0));
