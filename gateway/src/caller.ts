@@ -1,4 +1,5 @@
 import type { Role } from '@govshare/contracts';
+import { hasRole as policyHasRole } from '@govshare/platform/policy';
 
 /** Who is calling, as established by a verified token. */
 export interface Caller {
@@ -8,4 +9,4 @@ export interface Caller {
   jti: string;
 }
 
-export const hasRole = (caller: Caller, ...roles: Role[]): boolean => roles.some((r) => caller.roles.includes(r));
+export const hasRole = (caller: Caller, ...roles: Role[]): boolean => policyHasRole(caller, ...roles);

@@ -6,5 +6,6 @@ export * from './service-token.ts';
 export * from './http.ts';
 export * from './service-client.ts';
 export * from './keys.ts';
-export * from './masking.ts';
+// The masking functions (part of the policy) stay reachable from here; the decisions are `@govshare/platform/policy`.
+export * from './policy/masking.ts';
 export * from './module-face.ts';

@@ -5,6 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { AppError } from '@govshare/platform';
+import {
+  enforce,
+  mayHandleAccessRequest,
+  mayRevokeRequestGrant,
+  mayWithdrawAccessRequest,
+} from '@govshare/platform/policy';
 import type {
   AccessActor,
   AccessApprove,
@@ -55,9 +61,6 @@ type Q = CatalogDb | Tx;
 
 const refuse = (path: string, rule: string, message: string, extra: Record<string, unknown> = {}): never => {
   throw new AppError('BAD_USER_INPUT', `${path}: ${message} (${rule})`, { path, rule, ...extra });
-};
-const forbid = (message: string, rule: string): never => {
-  throw new AppError('FORBIDDEN', `${message} (${rule})`, { rule });
 };
 const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 const actorName = (a: { sub: string; dept: string }) => `${a.sub}@${a.dept}`;
@@ -566,25 +569,6 @@ async function transition(
   );
 }
 
-const isAdmin = (a: AccessActor) => a.roles.includes('admin');
-
-/** The assignee (or, while nobody is assigned, any steward of the owner department) or an admin. */
-function mustHandle(row: RequestRow, actor: AccessActor): void {
-  if (isAdmin(actor)) return;
-  if (actor.dept !== row.ownerDept || !actor.roles.includes('steward')) {
-    forbid(
-      `only a steward of ${row.ownerDept} (the owner of "${row.datasetId}") or an admin may handle access request ${row.id}`,
-      'not-owner-steward',
-    );
-  }
-  if (row.assignee && row.assignee !== actor.sub) {
-    forbid(
-      `access request ${row.id} is assigned to ${row.assignee} (first responder); they may transfer it to you`,
-      'not-assignee',
-    );
-  }
-}
-
 function mustBePending(row: RequestRow): void {
   if (row.status !== 'pending')
     throw new AppError('CONFLICT', `access request ${row.id} is ${row.status}, not pending (request-closed)`, {
@@ -606,7 +590,7 @@ export function transferAccessRequest(
     t,
     clock,
     async (tx, row) => {
-      mustHandle(row, t.actor);
+      enforce(mayHandleAccessRequest(t.actor, 'transfer', row));
       mustBePending(row);
       const { stewards } = await getAccessSettings(tx, row.ownerDept);
       if (!stewards.includes(t.to))
@@ -640,7 +624,7 @@ export function approveAccessRequest(
     t,
     clock,
     async (tx, row, now) => {
-      mustHandle(row, t.actor);
+      enforce(mayHandleAccessRequest(t.actor, 'approve', row));
       mustBePending(row);
       const requested = row.fields.map((f) => f.name);
       const fields = t.fields ?? requested;
@@ -725,7 +709,7 @@ export function rejectAccessRequest(
     t,
     clock,
     async (_tx, row, now) => {
-      mustHandle(row, t.actor);
+      enforce(mayHandleAccessRequest(t.actor, 'reject', row));
       mustBePending(row);
       return {
         set: {
@@ -757,8 +741,7 @@ export function withdrawAccessRequest(
     t,
     clock,
     async (_tx, row, now) => {
-      if (!isAdmin(t.actor) && t.actor.dept !== row.requesterDept)
-        forbid(`only ${row.requesterDept}, which filed access request ${row.id}, may withdraw it`, 'not-requester');
+      enforce(mayWithdrawAccessRequest(t.actor, row));
       mustBePending(row);
       return {
         set: { status: 'withdrawn', decidedAt: now, decidedBy: actorName(t.actor) },
@@ -784,12 +767,7 @@ export function revokeRequestGrant(
     t,
     clock,
     async (tx, row, now) => {
-      if (!isAdmin(t.actor) && !(t.actor.dept === row.ownerDept && t.actor.roles.includes('steward'))) {
-        forbid(
-          `only a steward of ${row.ownerDept} or an admin may revoke the grant of access request ${row.id}`,
-          'not-owner-steward',
-        );
-      }
+      enforce(mayRevokeRequestGrant(t.actor, row));
       if (row.status !== 'approved' || !row.grantId)
         throw new AppError('CONFLICT', `access request ${row.id} is ${row.status} and has no grant (no-grant)`, {
           rule: 'no-grant',

@@ -19,6 +19,16 @@ import {
   type Principal,
 } from '@govshare/platform';
 import {
+  enforce,
+  mayAskSandbox,
+  mayChangeAccessSettings,
+  mayFileAccessRequest,
+  mayManageGrants,
+  mayPublishSandboxRelease,
+  maySetSandboxBudget,
+  type Decision,
+} from '@govshare/platform/policy';
+import {
   CONTRACTS_BASE,
   contractSchemas,
   ref,
@@ -354,6 +364,12 @@ function callerOf(ctx: Ctx, what: string): Principal {
     );
   return ctx.caller;
 }
+/** The verified caller, once the policy allows it `decide` (its refusal is thrown as FORBIDDEN). */
+function allowedCaller(ctx: Ctx, what: string, decide: (caller: Principal) => Decision): Principal {
+  const caller = callerOf(ctx, what);
+  enforce(decide(caller));
+  return caller;
+}
 const actorOf = (ctx: Ctx, what: string) => {
   const c = callerOf(ctx, what);
   return { sub: c.sub, dept: c.dept, roles: [...c.roles] };
@@ -408,7 +424,7 @@ export function createCatalogFace(deps: CatalogFaceDeps): CatalogFace {
       );
     },
     createGrant: (input, ctx) => {
-      const by = callerOf(ctx, 'creating a grant');
+      const by = allowedCaller(ctx, 'creating a grant', mayManageGrants);
       return createGrant(db, { ...input, createdBy: `${by.sub}@${by.dept}` }, clock(), {
         requestId: ctx.requestId,
         actor: actorOf(ctx, 'creating a grant'),
@@ -416,22 +432,25 @@ export function createCatalogFace(deps: CatalogFaceDeps): CatalogFace {
     },
     listGrants: (q) => listGrants(db, q, clock()),
     getGrant: ({ id }) => getGrant(db, id),
-    revokeGrant: ({ id }, ctx) =>
-      revokeGrant(db, id, clock(), {
+    // The hub's own revocations (no caller: the expiry sweep) are the system's.
+    revokeGrant: ({ id }, ctx) => {
+      if (ctx.caller) allowedCaller(ctx, 'revoking a grant', mayManageGrants);
+      return revokeGrant(db, id, clock(), {
         requestId: ctx.requestId,
         actor: ctx.caller ? actorOf(ctx, 'revoking a grant') : systemOrigin().actor,
-      }),
+      });
+    },
     pendingGrantFacts: ({ limit }) => pendingGrantFacts(db, limit),
     markGrantFactsSent: ({ ids }) => markGrantFactsSent(db, ids, clock()),
     getAccessSettings: ({ dept }) => getAccessSettings(db, dept),
     setAccessSettings: ({ dept, ...update }, ctx) => {
-      callerOf(ctx, 'changing access settings');
+      allowedCaller(ctx, 'changing access settings', mayChangeAccessSettings);
       return setAccessSettings(db, dept, update, clock());
     },
     checkAccessFields: ({ datasetId, fields, unmaskedFields }) =>
       checkRequestFields(db, datasetId, fields, unmaskedFields),
     fileAccessRequest: async (input, ctx) => {
-      const by = callerOf(ctx, 'filing an access request');
+      const by = allowedCaller(ctx, 'filing an access request', mayFileAccessRequest);
       const filed = await fileAccessRequest(db, { ...input, requesterDept: by.dept, requestedBy: by.sub }, clock, cal);
       return filed.request;
     },
@@ -461,17 +480,23 @@ export function createCatalogFace(deps: CatalogFaceDeps): CatalogFace {
       ),
     governanceFigures: ({ dept, ...period }) => governanceFigures(db, dept, period, clock, cal),
     sandboxAggregate: (q, ctx) =>
-      runSandboxQuery(db, { ...q, callerDept: callerOf(ctx, 'a sandbox query').dept }, { ...sandbox, clock }),
-    publishSandboxRelease: (q, ctx) =>
       runSandboxQuery(
         db,
-        { ...q, callerDept: callerOf(ctx, 'publishing a standard table').dept },
-        { ...sandbox, clock, release: true },
+        { ...q, callerDept: allowedCaller(ctx, 'a sandbox query', mayAskSandbox).dept },
+        { ...sandbox, clock },
       ),
+    publishSandboxRelease: async (q, ctx) => {
+      const by = callerOf(ctx, 'publishing a standard table');
+      enforce(mayPublishSandboxRelease(by, await getDatasetRow(db, q.dataset)));
+      return runSandboxQuery(db, { ...q, callerDept: by.dept }, { ...sandbox, clock, release: true });
+    },
     listSandboxReleases: async ({ id }) => ({ releases: await listStandardReleases(db, id) }),
     getSandboxBudget: ({ id }) => sandboxBudget(db, id, clock()),
-    setSandboxBudget: ({ id, ...u }, ctx) =>
-      setSandboxBudget(db, id, { ...u, by: callerOf(ctx, 'setting a privacy budget').sub }, clock()),
+    setSandboxBudget: async ({ id, ...u }, ctx) => {
+      const by = callerOf(ctx, 'setting a privacy budget');
+      enforce(maySetSandboxBudget(by, await getDatasetRow(db, id)));
+      return setSandboxBudget(db, id, { ...u, by: by.sub }, clock());
+    },
   };
   return localFace(catalogFaceSpec, withOutagesAnswered(impl, deps.logger));
 }

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { AppError } from '@govshare/platform';
+import { sandboxAnswerIsPrivate } from '@govshare/platform/policy';
 import type { Filter, SandboxGroup, SandboxQuery, SandboxResult, Scalar } from '@govshare/contracts';
 import type { FieldInfo } from './data-dictionary.ts';
 import { compiledFor, type CatalogDb, type DatasetRow } from './datasets.ts';
@@ -124,13 +125,6 @@ export function keyValue(info: FieldInfo, v: unknown): Scalar | null {
   return String(v);
 }
 
-/** Private: another department's RESTRICTED or SECRET data, or a measured field not declared public (undeclared counts as personal). */
-function isPrivateFor(side: Side, callerDept: string, measured: FieldInfo[]): boolean {
-  if (side.ds.ownerDept === callerDept) return false;
-  if (side.ds.tier === 'RESTRICTED' || side.ds.tier === 'SECRET') return true;
-  return measured.some((f) => f.undeclared || f.sensitivity !== 'public');
-}
-
 /** What a query reads, checked: sides, groups, measures, numeric fields, and how it is answered. */
 export interface SandboxPlan {
   q: SandboxAsk;
@@ -225,9 +219,9 @@ export async function planSandboxQuery(
   const priv =
     opts.forcePrivate ||
     sides.some((s) =>
-      isPrivateFor(
-        s,
+      sandboxAnswerIsPrivate(
         q.callerDept,
+        s.ds,
         numeric.filter((n) => n.side === s).map((n) => n.info),
       ),
     );

@@ -16,6 +16,7 @@ import {
   type Operation,
   type Principal,
 } from '@govshare/platform';
+import { enforce, mayDecideAppeal, mayFileAppeal } from '@govshare/platform/policy';
 import { examples, runs } from './schema.ts';
 import { checkRuleSet, getRuleSet, putRuleSet, type QualityDb, type RuleSetRecord } from './rule-sets.ts';
 import { runView, type RunManager, type RunView } from './runs.ts';
@@ -343,6 +344,7 @@ export function createQualityFace(deps: QualityFaceDeps): QualityFace {
 
     async fileAppeal({ publicationId, reason }, ctx) {
       const by = personOf(ctx, 'filing an appeal');
+      enforce(mayFileAppeal(by));
       // A department's appeal is filed by one of its own: the caller's department is the appellant.
       return { appeal: await fileAppeal(db, { publicationId, dept: by.dept, reason, filedBy: actorName(by) }, now()) };
     },
@@ -352,10 +354,11 @@ export function createQualityFace(deps: QualityFaceDeps): QualityFace {
 
     async decideAppeal({ id, accept, reason, list }, ctx) {
       const by = personOf(ctx, 'deciding an appeal');
+      enforce(mayDecideAppeal(by)); // the role before the appeal is looked at; its department after
       return decideAppeal(
         db,
         id,
-        { accept, reason, list, decidedBy: actorName(by), deciderDept: by.dept },
+        { accept, reason, list, decidedBy: actorName(by), decider: by },
         deps.publicationKeys.privateJwk,
         now(),
       );

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, isNull } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
 import { AppError } from '@govshare/platform';
+import { enforce, mayDecideAppeal, type Asker } from '@govshare/platform/policy';
 import { alerts, appeals, policies, publications } from './schema.ts';
 import type { QualityDb } from './rule-sets.ts';
 import { departmentScores, periodBounds, previousPeriod, type DatasetFigure } from './departments.ts';
@@ -339,20 +340,7 @@ export async function listAppeals(db: QualityDb, publicationId?: string) {
 }
 
 /**
- * Separation of duties: a department does not judge its own appeal, so the admin deciding it is of
- * another department than the appellant's.
- */
-function checkSeparationOfDuties(appeal: { id: string; dept: string }, deciderDept: string): void {
-  if (deciderDept !== appeal.dept) return;
-  throw new AppError(
-    'FORBIDDEN',
-    `separation of duties: appeal ${appeal.id} of ${appeal.dept} must be decided by an admin of another department, not of ${deciderDept}`,
-    { rule: 'separation-of-duties', appellantDept: appeal.dept, deciderDept },
-  );
-}
-
-/**
- * Decides an appeal (refused to an admin of the appellant's own department). Accepting it issues a corrected publication superseding the appealed one: the
+ * Decides an appeal, as the policy allows (an admin, not of the appellant's own department: separation of duties). Accepting it issues a corrected publication superseding the appealed one: the
  * department is placed again from current figures (runs finished since, e.g. after a fix, count),
  * or on the list the decision names; every other department is carried over unchanged, and
  * `changes` says what moved and why.
@@ -360,14 +348,15 @@ function checkSeparationOfDuties(appeal: { id: string; dept: string }, deciderDe
 export async function decideAppeal(
   db: QualityDb,
   id: string,
-  decision: { accept: boolean; reason: string; decidedBy: string; deciderDept: string; list?: ListName },
+  /** `decider`: the verified caller; `decidedBy`: how they are recorded. */
+  decision: { accept: boolean; reason: string; decidedBy: string; decider: Asker; list?: ListName },
   privateJwk: JWK,
   now: Date,
 ) {
   const appeal = await getAppeal(db, id);
   if (appeal.status !== 'pending')
     throw new AppError('CONFLICT', `appeal ${id} was already decided (${appeal.status})`);
-  checkSeparationOfDuties(appeal, decision.deciderDept);
+  enforce(mayDecideAppeal(decision.decider, appeal));
   let corrected: Awaited<ReturnType<typeof store>> | undefined;
   if (decision.accept) {
     const old = await getPublication(db, appeal.publicationId);

@@ -6,7 +6,7 @@ import { randomBytes, createHmac } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MaskStyle } from '@govshare/contracts';
-import { keyFile } from './keys.ts';
+import { keyFile } from '../keys.ts';
 
 export interface MaskedField {
   field: string;
