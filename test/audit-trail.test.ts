@@ -91,6 +91,56 @@ describe.each(hubSetups())('auditors trace access through the gateway (%s)', (ba
     for (const x of [id, id.toLowerCase()]) expect(leaves.join('\n')).not.toContain(x);
   });
 
+  it('subjects are the fields the data dictionary marks x-subject, whatever their names', async () => {
+    // personRef is marked x-subject; idNumber (a name the gateway once treated as a subject) is not.
+    const schema = {
+      type: 'object',
+      properties: {
+        caseNo: { type: 'string', 'x-key': true },
+        personRef: { type: 'string', 'x-subject': true },
+        idNumber: { type: 'string' },
+      },
+      required: ['caseNo', 'personRef'],
+      additionalProperties: false,
+    };
+    const steward = await hub.token('SAMR', ['steward']);
+    const created = await hub.gql(steward, `mutation C($i: CreateDatasetInput!) { createDataset(input: $i) { id } }`, {
+      i: { id: 'x-subject-cases', title: 'x-subject cases', ownerDept: 'SAMR', tier: 'INTERNAL', schema },
+    });
+    expect(created.body.errors).toBeUndefined();
+    const ingested = await hub.gql(
+      steward,
+      `mutation I($r: [JSON!]!) { ingestRecords(dataset: "x-subject-cases", records: $r) { accepted } }`,
+      {
+        r: [
+          { caseNo: 'c1', personRef: 'P-7731', idNumber: 'n-100' },
+          { caseNo: 'c2', personRef: 'P-8842', idNumber: 'n-200' },
+        ],
+      },
+    );
+    expect(ingested.body.errors).toBeUndefined();
+
+    const reader = await hub.token('SAMR', ['consumer'], { sub: 'x-subject-reader' });
+    const read = await hub.gql(
+      reader,
+      `{ records(dataset: "x-subject-cases", where: { and: [{ field: "personRef", eq: "P-7731" }, { field: "idNumber", eq: "n-100" }] }) { totalCount } }`,
+    );
+    expect(read.body.errors).toBeUndefined();
+    expect(read.body.data.records.totalCount).toBe(1);
+
+    const lookup = `query W($id: String!) { auditSubjectAccess(identifier: $id) { nodes { actor { sub } dataset filter } } }`;
+    const byRef = (await hub.gql(auditor, lookup, { id: 'p-7731 ' })).body.data.auditSubjectAccess.nodes;
+    const mine = byRef.find((e: any) => e.actor.sub === 'x-subject-reader');
+    expect(mine).toMatchObject({ dataset: 'x-subject-cases' });
+    expect(mine.filter.and).toEqual([
+      { field: 'personRef', op: 'eq', valueKey: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      { field: 'idNumber', op: 'eq', value: 'n-100' },
+    ]);
+    // Not a subject in this dataset: its value names nobody the log can be asked about.
+    const byId = (await hub.gql(auditor, lookup, { id: 'n-100' })).body.data.auditSubjectAccess.nodes;
+    expect(byId.filter((e: any) => e.dataset === 'x-subject-cases')).toEqual([]);
+  });
+
   it('logs denials and grant use, and only auditors read the log — every read of it is logged too', async () => {
     const hrss = await hub.token('HRSS', ['consumer'], { sub: 'hrss-clerk' });
     expect(codes((await hub.gql(hrss, `{ records(dataset: "medical-insurance") { totalCount } }`)).body)).toEqual([

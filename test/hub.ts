@@ -79,6 +79,8 @@ export async function startHub(
     logLines?: string[];
     /** How long the gateway waits for the audit service's acknowledgement. */
     auditTimeoutMs?: number;
+    /** Postgres backend: the URL the hub's modules connect to (e.g. a proxy in front of the test server). */
+    databaseUrl?: string;
   } = {},
 ): Promise<Hub> {
   const logger =
@@ -93,7 +95,7 @@ export async function startHub(
   const issuerKeys = await generateEd25519('issuer-test');
   const maskKey = randomBytes(32); // the hub's one mask key: the gateway's and the quality service's
   const database = {
-    databaseUrl: backend === 'postgres' ? process.env.GOVSHARE_TEST_DATABASE_URL : undefined,
+    databaseUrl: backend === 'postgres' ? (opts.databaseUrl ?? process.env.GOVSHARE_TEST_DATABASE_URL) : undefined,
     dataDir: ':memory:',
     schemaPrefix: `t${process.pid}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`,
     logger,

@@ -63,13 +63,14 @@ async function until(what: string, check: () => boolean, timeoutMs: number) {
  * runs. `launched` resolves once npx has handed over to the start script: two npx runs sharing npm's
  * cache lock at once can fail ("Lock compromised"), so a second hub waits for it.
  */
-function startHub(): { launched: Promise<void>; running: ReturnType<typeof runHub> } {
+function startHub(opts: { ownGroup?: boolean } = {}): { launched: Promise<void>; running: ReturnType<typeof runHub> } {
   let launched!: () => void;
   const handedOver = new Promise<void>((done) => (launched = done));
-  return { launched: handedOver, running: runHub(launched) };
+  return { launched: handedOver, running: runHub(launched, opts) };
 }
 
-async function runHub(onLaunched: () => void) {
+/** ownGroup: npx leads a process group of its own, as a terminal's foreground job does (Ctrl-C signals the group). */
+async function runHub(onLaunched: () => void, opts: { ownGroup?: boolean } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'govshare-start-'));
   dirs.push(dataDir);
   const [gateway, catalog, audit, quality] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -86,6 +87,7 @@ async function runHub(onLaunched: () => void) {
       QUALITY_PORT: `${quality}`,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.ownGroup ?? false,
   });
   let output = '';
   npx.stdout!.on('data', (b) => (output += b));
@@ -134,6 +136,16 @@ it('SIGTERM to npx stops every process of the hub; SIGKILL to the start script s
     60_000,
   );
   expect(viaNpx.output()).toMatch(/has exited; stopping the hub/);
+}, 900_000);
+
+it('Ctrl-C (SIGINT to the foreground process group) stops every process of the hub', async () => {
+  const hub = await startHub({ ownGroup: true }).running;
+  try {
+    process.kill(-hub.npx.pid!, 'SIGINT');
+    await until('every process of the hub has exited', () => hub.tree.every((p) => !alive(p.pid)), 60_000);
+  } finally {
+    for (const p of hub.tree) if (alive(p.pid)) process.kill(p.pid, 'SIGKILL'); // leave nothing behind on failure
+  }
 }, 900_000);
 
 it('the launcher chain is the package managers and their shells, up to whoever started them', () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubSetups, codes, startHub, type Hub } from './hub.ts';
 
@@ -36,6 +38,23 @@ describe.each(hubSetups())('tiers, grants and masking over HTTP (%s)', (backend)
     // Same page, same order: masked values are the owner's values with the middle hidden.
     expect(other.body.data.records.nodes[0].data.idNumber.slice(0, 6)).toBe(ownRow.data.idNumber.slice(0, 6));
     expect(other.body.data.records.totalCount).toBe(own.body.data.records.totalCount);
+  });
+
+  it('the README tour shows the masking MCA really gets from the demo registry', async () => {
+    // "masking as the demo registry gives it to MCA (`<id>`, `<mobile>`, `<name>`, `<address>…`"
+    const readme = readFileSync(resolve(import.meta.dirname, '../README.md'), 'utf8').replace(/\s+/g, ' ');
+    const shown = /masking as the demo registry gives it to MCA \(([^)]*)\)/.exec(readme)?.[1];
+    expect(shown).toBeDefined();
+    const [id, mobile, name, address] = [...shown!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+    // The tour's own query: the first two records.
+    const tour = await hub.gql(
+      await hub.token('MCA', ['consumer']),
+      `{ records(dataset: "resident-registry", first: 2) { maskedFields { field style } nodes { data } } }`,
+    );
+    expect(tour.body.errors).toBeUndefined();
+    const values = tour.body.data.records.nodes.flatMap((n: any) => Object.values(n.data).map(String));
+    expect(values).toEqual(expect.arrayContaining([id, mobile, name]));
+    expect(values.some((v: string) => v.startsWith(address!.replace(/…$/, '')))).toBe(true);
   });
 
   it('PUBLIC: any department reads unmasked; SECRET: only the owner', async () => {
