@@ -1,5 +1,4 @@
 import type { Role } from '@govshare/contracts';
-import { hasRole as policyHasRole } from '@govshare/platform/policy';
 
 /** Who is calling, as established by a verified token. */
 export interface Caller {
@@ -8,5 +7,3 @@ export interface Caller {
   roles: Role[];
   jti: string;
 }
-
-export const hasRole = (caller: Caller, ...roles: Role[]): boolean => policyHasRole(caller, ...roles);

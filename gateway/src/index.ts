@@ -4,8 +4,6 @@ export { buildGateway, type GatewayOptions } from './app.ts';
 export { openHub, type Hub, type HubOptions } from './hub.ts';
 export { mintCallerToken, loadDevIssuerKeys } from './tokens/dev-issuer.ts';
 export { printGatewaySchema } from './graphql/schema/index.ts';
-export { maskPartial, maskRecord, maskHash } from './policy/masking.ts';
-export { decideRecordAccess } from './policy/access-policy.ts';
 
 /** Builds and listens; returns the base URL (port 0 = any free port). */
 export async function startGateway(o: GatewayOptions & { host?: string; port?: number }) {

@@ -4,7 +4,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, getArgumentValues, type GraphQLResolveInfo } from 'graphql';
 import { validate as isUuid } from 'uuid';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
-import { hasRole } from '../caller.ts';
+import { hasRole } from '@govshare/platform/policy';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { auditEvent } from '../operations/audited.ts';
 

@@ -1,10 +1,11 @@
 // The access workflow through the gateway: file, transfer, approve, reject, withdraw, revoke, list,
-// settings and governance figures. Roles are checked here; who handles a request (the assignee, a
-// steward of the owner department) is checked by the catalog inside the transaction. Every call is
+// settings and governance figures. The policy is asked here for what the caller's roles allow; who
+// handles a request (the assignee, a steward of the owner department) the catalog asks it inside the
+// transaction. Every call is
 // audited; audit events name the access request in their own `accessRequestId` field.
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5, validate as isUuid } from 'uuid';
-import { AppError } from '@govshare/platform';
+import { AppError, type CallContext } from '@govshare/platform';
 import type {
   AccessRequest,
   AccessRequestCreate,
@@ -15,13 +16,21 @@ import type {
   RejectReasonCode,
 } from '@govshare/contracts';
 import type { AccessRequestListQuery } from '@govshare/catalog';
-import { hasRole } from '../caller.ts';
+import {
+  accessRequestListSide,
+  accessRequestVisibleTo,
+  enforce,
+  mayChangeAccessRequest,
+  mayChangeAccessSettings,
+  mayFileAccessRequest,
+  mayListAccessRequests,
+  mayListOverdueAccessRequests,
+  mayReadAccessRequests,
+  mayReadGovernanceFigures,
+  scopedDept,
+} from '@govshare/platform/policy';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
-
-function needRole(scope: RequestScope, roles: ('consumer' | 'steward' | 'admin')[], what: string): void {
-  if (!hasRole(scope.caller, ...roles)) throw new AppError('FORBIDDEN', `${what} needs the role ${roles.join(' or ')}`);
-}
 
 /** Fixed namespace of access request ids derived from idempotency keys (uuid v5). */
 const ACCESS_REQUEST_NAMESPACE = '5d0c2a8e-6f0b-4f7e-9a57-3f9b0c6e2d41';
@@ -66,7 +75,7 @@ export function fileAccessRequest(
         ...(input.renewsGrantId ? { renewsGrantId: input.renewsGrantId } : {}),
       },
     },
-    () => needRole(scope, ['consumer', 'steward'], 'filing an access request'),
+    () => enforce(mayFileAccessRequest(scope.caller)),
     () => deps.catalog.fileAccessRequest({ ...input, id }, callContext(scope)),
   );
 }
@@ -96,10 +105,11 @@ export function changeAccessRequest(
 ): Promise<AccessRequest> {
   const { kind, ...body } = change;
   const action = ACTIONS[kind];
+  const key = idempotencyKey ? { idempotencyKey } : {};
   const named = naming(id);
   const details = {
     ...named,
-    filter: { ...named.filter, ...body, ...(idempotencyKey ? { idempotencyKey } : {}) },
+    filter: { ...named.filter, ...body, ...key },
     ...('reason' in change
       ? { reason: change.reason }
       : 'text' in change
@@ -111,15 +121,10 @@ export function changeAccessRequest(
     scope,
     action,
     details,
-    () =>
-      needRole(
-        scope,
-        kind === 'withdraw' ? ['consumer', 'steward', 'admin'] : ['steward', 'admin'],
-        `${kind} of an access request`,
-      ),
+    () => enforce(mayChangeAccessRequest(scope.caller, kind)),
     async () => {
       // Who makes the change is the caller the catalog is told of, never a field of the change.
-      const result = await applyChange(deps, scope, id, change, idempotencyKey);
+      const result = await applyChange(deps.catalog, callContext(scope), { id, ...key }, change);
       // The grant the approval created or the revocation ended, tied to the request (the intent above
       // could not name the grant): the catalog wrote its fact with the change; relay it before answering.
       if ((kind === 'approve' && result.grant) || (kind === 'revoke-grant' && result.grantId))
@@ -129,28 +134,26 @@ export function changeAccessRequest(
   );
 }
 
+/** The catalog call that makes the change to the request `target` names (with its idempotency key). */
 function applyChange(
-  deps: GatewayDeps,
-  scope: RequestScope,
-  id: string,
+  catalog: GatewayDeps['catalog'],
+  ctx: CallContext,
+  target: { id: string; idempotencyKey?: string },
   change: Change,
-  idempotencyKey?: string,
 ): Promise<AccessRequest> {
-  const ctx = callContext(scope);
-  const key = idempotencyKey ? { idempotencyKey } : {};
   switch (change.kind) {
     case 'transfer':
-      return deps.catalog.transferAccessRequest({ id, to: change.to, reason: change.reason, ...key }, ctx);
+      return catalog.transferAccessRequest({ ...target, to: change.to, reason: change.reason }, ctx);
     case 'approve': {
       const { kind: _k, ...decision } = change;
-      return deps.catalog.approveAccessRequest({ id, ...defined(decision), ...key }, ctx);
+      return catalog.approveAccessRequest({ ...target, ...defined(decision) }, ctx);
     }
     case 'reject':
-      return deps.catalog.rejectAccessRequest({ id, code: change.code, text: change.text, ...key }, ctx);
+      return catalog.rejectAccessRequest({ ...target, code: change.code, text: change.text }, ctx);
     case 'withdraw':
-      return deps.catalog.withdrawAccessRequest({ id, ...key }, ctx);
+      return catalog.withdrawAccessRequest(target, ctx);
     case 'revoke-grant':
-      return deps.catalog.revokeAccessRequestGrant({ id, reason: change.reason, ...key }, ctx);
+      return catalog.revokeAccessRequestGrant({ ...target, reason: change.reason }, ctx);
   }
 }
 
@@ -186,21 +189,13 @@ export function listAccessRequests(
       filter: { box: q.box ?? 'all', status: q.status, overdueOnly: q.overdueOnly ?? false },
     },
     async () => {
-      needRole(scope, ['consumer', 'steward', 'admin'], 'listing access requests');
-      const admin = hasRole(scope.caller, 'admin');
-      if (q.dept && !admin && q.dept !== scope.caller.dept)
-        throw new AppError('FORBIDDEN', `only an admin may list another department's access requests`);
-      const dept = q.dept ?? (admin ? undefined : scope.caller.dept);
       const box = q.box ?? 'all';
-      if (!admin && !hasRole(scope.caller, 'steward') && box !== 'filed') {
-        if (box === 'received')
-          throw new AppError('FORBIDDEN', 'requests received by your department are for its stewards');
-      }
+      enforce(mayListAccessRequests(scope.caller, { dept: q.dept, box }));
+      const dept = scopedDept(scope.caller, q.dept);
       const query: AccessRequestListQuery = {};
       if (dept) {
-        if (box === 'filed' || (!admin && !hasRole(scope.caller, 'steward'))) query.requesterDept = dept;
-        else if (box === 'received') query.ownerDept = dept;
-        else query.involvingDept = dept;
+        const side = accessRequestListSide(scope.caller, box);
+        query[side === 'requester' ? 'requesterDept' : side === 'owner' ? 'ownerDept' : 'involvingDept'] = dept;
       } else if (box !== 'all') {
         throw new AppError('BAD_USER_INPUT', 'dept: name a department to see its filed or received requests');
       }
@@ -217,14 +212,10 @@ export function listAccessRequests(
 
 export function getAccessRequest(deps: GatewayDeps, scope: RequestScope, id: string): Promise<AccessRequest> {
   return auditedRead(deps, scope, 'access.read', naming(id), async () => {
-    needRole(scope, ['consumer', 'steward', 'admin'], 'reading an access request');
+    enforce(mayReadAccessRequests(scope.caller));
     const r = await deps.catalog.getAccessRequest({ id }, callContext(scope));
-    const visible =
-      hasRole(scope.caller, 'admin') ||
-      r.requesterDept === scope.caller.dept ||
-      (r.ownerDept === scope.caller.dept && hasRole(scope.caller, 'steward'));
     // Not someone else's business: answered as if it did not exist.
-    if (!visible) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
+    if (!accessRequestVisibleTo(scope.caller, r)) throw new AppError('NOT_FOUND', `access request "${id}" not found`);
     return { result: r, details: { dataset: r.datasetId } };
   });
 }
@@ -232,11 +223,8 @@ export function getAccessRequest(deps: GatewayDeps, scope: RequestScope, id: str
 /** Pending requests past their deadline: a steward's own department, or (admins) any or all. */
 export function overdueAccessRequests(deps: GatewayDeps, scope: RequestScope, dept?: string): Promise<AccessRequest[]> {
   return auditedRead(deps, scope, 'access.overdue', { filter: { dept: dept ?? null } }, async () => {
-    needRole(scope, ['steward', 'admin'], 'the overdue list');
-    const admin = hasRole(scope.caller, 'admin');
-    if (dept && !admin && dept !== scope.caller.dept)
-      throw new AppError('FORBIDDEN', `only an admin may see another department's overdue requests`);
-    const owner = dept ?? (admin ? undefined : scope.caller.dept);
+    enforce(mayListOverdueAccessRequests(scope.caller, dept));
+    const owner = scopedDept(scope.caller, dept);
     const { requests } = await deps.catalog.listAccessRequests(
       { overdue: true, first: 500, ...(owner ? { ownerDept: owner } : {}) },
       callContext(scope),
@@ -282,7 +270,7 @@ export function setAccessSettings(
     scope,
     'access.setSettings',
     { filter: { dept, ...update } },
-    () => needRole(scope, ['admin'], 'changing access settings'),
+    () => enforce(mayChangeAccessSettings(scope.caller)),
     () => deps.catalog.setAccessSettings({ dept, ...defined(update) }, callContext(scope)),
   );
 }
@@ -296,9 +284,7 @@ export function governanceFigures(
 ): Promise<GovernanceFigures> {
   const target = dept ?? scope.caller.dept;
   return auditedRead(deps, scope, 'governance.figures', { filter: { dept: target, ...period } }, async () => {
-    needRole(scope, ['steward', 'admin'], 'governance figures');
-    if (!hasRole(scope.caller, 'admin') && target !== scope.caller.dept)
-      throw new AppError('FORBIDDEN', `only an admin may see another department's governance figures`);
+    enforce(mayReadGovernanceFigures(scope.caller, target));
     const result = await deps.catalog.governanceFigures(
       { dept: target, ...(period.from ? { from: period.from } : {}), ...(period.to ? { to: period.to } : {}) },
       callContext(scope),

@@ -1,4 +1,5 @@
-import { AppError, type ByteStream, type CallContext } from '@govshare/platform';
+import { AppError, type ByteStream } from '@govshare/platform';
+import { enforce, mayReadAuditLog } from '@govshare/platform/policy';
 import type {
   AuditAlertKind,
   AuditAlertPage,
@@ -10,21 +11,11 @@ import type {
   AuditEventsQuery,
   AuditInclusionProof,
 } from '@govshare/contracts';
-import { hasRole } from '../caller.ts';
-import type { GatewayDeps, RequestScope } from '../deps.ts';
+import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
 
-// Only auditors and admins read the log, and every read of it is itself logged.
-function requireAuditor(scope: RequestScope) {
-  if (!hasRole(scope.caller, 'auditor', 'admin'))
-    throw new AppError('FORBIDDEN', 'only auditors and admins read the audit log');
-}
-
-/** The audit face's call context for a request: its id and the caller it is made for. */
-const ctxOf = (scope: RequestScope): CallContext => ({
-  requestId: scope.requestId,
-  caller: { sub: scope.caller.sub, dept: scope.caller.dept, roles: scope.caller.roles },
-});
+// Only auditors and admins read the log (and review its alerts), and every read of it is itself logged.
+const requireAuditor = (scope: RequestScope) => enforce(mayReadAuditLog(scope.caller));
 
 /** Only the parameters given: an unset one (undefined, null, '') is left out, as from a query string. */
 function given<T extends object>(params: T): T {
@@ -58,7 +49,7 @@ export function searchAuditEvents(
     scope,
     'audit.search',
     { ...q },
-    () => deps.auditLog.searchEvents(given(q), ctxOf(scope)),
+    () => deps.auditLog.searchEvents(given(q), callContext(scope)),
     (r) => r.events.length,
   );
 }
@@ -75,7 +66,7 @@ export function auditSubjectAccess(
   // The clear identifier is not written into the log: the lookup's own event carries only its HMAC via subjects.
   return auditedRead(deps, scope, 'audit.subjectLookup', { subjects: [identifier] }, async () => {
     requireAuditor(scope);
-    const result = await deps.auditLog.lookupSubject(given({ identifier, first, after }), ctxOf(scope));
+    const result = await deps.auditLog.lookupSubject(given({ identifier, first, after }), callContext(scope));
     return { result, details: { recordCount: result.events.length } };
   });
 }
@@ -91,7 +82,7 @@ export function auditAlerts(
     'audit.alerts',
     { ...q },
     // An unknown kind is refused by the face's input check (BAD_USER_INPUT), as the route refused it.
-    () => deps.auditLog.listAlerts(given({ ...q, kind: q.kind as AuditAlertKind | undefined }), ctxOf(scope)),
+    () => deps.auditLog.listAlerts(given({ ...q, kind: q.kind as AuditAlertKind | undefined }), callContext(scope)),
     (r) => r.alerts.length,
   );
 }
@@ -122,13 +113,13 @@ export function reviewAuditAlert(
           alertId: Number(alertId),
           review: { outcome, note: note.trim(), reviewer: { sub: scope.caller.sub, dept: scope.caller.dept } },
         },
-        ctxOf(scope),
+        callContext(scope),
       ),
   );
 }
 
 export function latestAuditCheckpoint(deps: GatewayDeps, scope: RequestScope): Promise<AuditCheckpoint | null> {
-  return readLog(deps, scope, 'audit.checkpoint', {}, () => deps.auditLog.latestCheckpoint({}, ctxOf(scope)));
+  return readLog(deps, scope, 'audit.checkpoint', {}, () => deps.auditLog.latestCheckpoint({}, callContext(scope)));
 }
 
 export function auditInclusionProof(
@@ -138,7 +129,7 @@ export function auditInclusionProof(
   treeSize?: number,
 ): Promise<AuditInclusionProof> {
   return readLog(deps, scope, 'audit.proof', { seq, treeSize }, () =>
-    deps.auditLog.inclusionProof(given({ seq, treeSize }), ctxOf(scope)),
+    deps.auditLog.inclusionProof(given({ seq, treeSize }), callContext(scope)),
   );
 }
 
@@ -149,7 +140,7 @@ export function auditConsistencyProof(
   to?: number,
 ): Promise<AuditConsistencyProof> {
   return readLog(deps, scope, 'audit.proof', { from, to }, () =>
-    deps.auditLog.consistencyProof(given({ from, to }), ctxOf(scope)),
+    deps.auditLog.consistencyProof(given({ from, to }), callContext(scope)),
   );
 }
 
@@ -163,7 +154,7 @@ export async function exportAuditLog(
   try {
     await auditedRead(deps, scope, 'audit.export', { filter: q }, async () => {
       requireAuditor(scope);
-      out = await deps.auditLog.exportLog(given(q), ctxOf(scope));
+      out = await deps.auditLog.exportLog(given(q), callContext(scope));
       return { result: undefined };
     });
   } catch (err) {

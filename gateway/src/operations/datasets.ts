@@ -7,9 +7,8 @@ import type {
   Department,
   DatasetSchema,
 } from '@govshare/contracts';
-import { hasRole } from '../caller.ts';
+import { datasetAccessLevel, enforce, mayChangeDataset, type AccessLevel } from '@govshare/platform/policy';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
-import { accessLevel, type AccessLevel } from '../policy/access-policy.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
 import { activeGrantsOf, loadAccessContext } from './catalog-reads.ts';
 
@@ -39,7 +38,7 @@ export async function listDatasets(
     ]);
     const datasets = page.datasets.map((d) => ({
       ...d,
-      access: accessLevel(
+      access: datasetAccessLevel(
         scope.caller,
         d,
         grants.filter((g) => g.datasetId === d.id),
@@ -54,7 +53,7 @@ export async function getDataset(deps: GatewayDeps, scope: RequestScope, id: str
     try {
       const { dataset, grants } = await loadAccessContext(deps, scope, id);
       return {
-        result: { ...dataset, access: accessLevel(scope.caller, dataset, grants) },
+        result: { ...dataset, access: datasetAccessLevel(scope.caller, dataset, grants) },
         details: { datasetVersion: dataset.version },
       };
     } catch (err) {
@@ -64,20 +63,13 @@ export async function getDataset(deps: GatewayDeps, scope: RequestScope, id: str
   });
 }
 
-function requireStewardOf(scope: RequestScope, ownerDept: string) {
-  if (hasRole(scope.caller, 'admin')) return;
-  if (!hasRole(scope.caller, 'steward') || scope.caller.dept !== ownerDept) {
-    throw new AppError('FORBIDDEN', `only a steward of ${ownerDept} (or an admin) may change this dataset`);
-  }
-}
-
 export function createDataset(deps: GatewayDeps, scope: RequestScope, input: DatasetCreate): Promise<Dataset> {
   return auditedWrite(
     deps,
     scope,
     'datasets.create',
     { dataset: input.id },
-    () => requireStewardOf(scope, input.ownerDept),
+    () => enforce(mayChangeDataset(scope.caller, input.ownerDept)),
     () => deps.catalog.createDataset(input, callContext(scope)),
   );
 }
@@ -88,18 +80,15 @@ export async function updateDatasetSchema(
   id: string,
   schema: DatasetSchema,
 ): Promise<Dataset> {
-  let ownerDept = '';
   return auditedWrite(
     deps,
     scope,
     'datasets.updateSchema',
     { dataset: id },
     async () => {
-      ownerDept = (await deps.catalog.getDataset({ id }, callContext(scope))).ownerDept;
-      requireStewardOf(scope, ownerDept);
+      const { ownerDept } = await deps.catalog.getDataset({ id }, callContext(scope));
+      enforce(mayChangeDataset(scope.caller, ownerDept));
     },
     () => deps.catalog.changeSchema({ id, schema }, callContext(scope)),
   );
 }
-
-export { requireStewardOf };

@@ -1,12 +1,8 @@
 import { AppError } from '@govshare/platform';
 import type { Grant, GrantCreate } from '@govshare/contracts';
-import { hasRole } from '../caller.ts';
+import { enforce, grantsSeenBy, grantVisibleTo, mayManageGrants, mayRevokeTokens } from '@govshare/platform/policy';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
-
-function requireAdmin(scope: RequestScope) {
-  if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin may manage grants');
-}
 
 /** The catalog records the caller (`sub@dept`) as the grant's creator. */
 export function createGrant(deps: GatewayDeps, scope: RequestScope, input: GrantCreate): Promise<Grant> {
@@ -15,7 +11,7 @@ export function createGrant(deps: GatewayDeps, scope: RequestScope, input: Grant
     scope,
     'grants.create',
     { dataset: input.datasetId, purpose: input.purpose },
-    () => requireAdmin(scope),
+    () => enforce(mayManageGrants(scope.caller)),
     async () => {
       const grant = await deps.catalog.createGrant(input, callContext(scope));
       // The intent above could not know the grant's id: the catalog wrote the fact tying id, purpose and
@@ -32,7 +28,7 @@ export function revokeGrant(deps: GatewayDeps, scope: RequestScope, id: string):
     scope,
     'grants.revoke',
     { grantId: id },
-    () => requireAdmin(scope),
+    () => enforce(mayManageGrants(scope.caller)),
     async () => {
       const grant = await deps.catalog.revokeGrant({ id }, callContext(scope));
       await deps.grantFacts.relay();
@@ -48,31 +44,26 @@ export function listGrants(
   filter: { datasetId?: string; activeOnly?: boolean },
 ): Promise<Grant[]> {
   return auditedRead(deps, scope, 'grants.list', filter.datasetId ? { dataset: filter.datasetId } : {}, async () => {
+    const seen = grantsSeenBy(scope.caller);
     const { grants } = await deps.catalog.listGrants(
       {
         ...(filter.datasetId ? { datasetId: filter.datasetId } : {}),
         ...(filter.activeOnly ? { active: true } : {}),
-        ...(!hasRole(scope.caller, 'admin') && !hasRole(scope.caller, 'steward')
-          ? { granteeDept: scope.caller.dept }
-          : {}),
+        ...(seen === 'held' ? { granteeDept: scope.caller.dept } : {}),
       },
       callContext(scope),
     );
-    let visible = grants;
-    if (!hasRole(scope.caller, 'admin')) {
-      // A steward also sees grants on datasets its department owns; the catalog listing does not say the owner, so ask once.
-      const owned = new Set<string>();
-      if (hasRole(scope.caller, 'steward')) {
-        const ids = [...new Set(grants.map((g) => g.datasetId))];
-        await Promise.all(
-          ids.map(async (id) => {
-            const d = await deps.catalog.getDataset({ id }, callContext(scope));
-            if (d.ownerDept === scope.caller.dept) owned.add(id);
-          }),
-        );
-      }
-      visible = grants.filter((g) => g.granteeDept === scope.caller.dept || owned.has(g.datasetId));
-    }
+    // Grants given on a steward's own datasets: the catalog listing does not say the owner, so ask once a dataset.
+    const owners = new Map<string, string>();
+    if (seen === 'held-or-given')
+      await Promise.all(
+        [...new Set(grants.map((g) => g.datasetId))].map(async (id) =>
+          owners.set(id, (await deps.catalog.getDataset({ id }, callContext(scope))).ownerDept),
+        ),
+      );
+    const visible = grants.filter((g) =>
+      grantVisibleTo(scope.caller, { granteeDept: g.granteeDept, ownerDept: owners.get(g.datasetId) }),
+    );
     return { result: visible, details: { recordCount: visible.length } };
   });
 }
@@ -84,7 +75,7 @@ export function revokeToken(deps: GatewayDeps, scope: RequestScope, jti: string,
     'tokens.revoke',
     { reason },
     () => {
-      if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin may revoke tokens');
+      enforce(mayRevokeTokens(scope.caller));
       if (!jti.trim()) throw new AppError('BAD_USER_INPUT', 'jti: must not be empty');
     },
     async () => {

@@ -1,10 +1,9 @@
 import type { Readable } from 'node:stream';
 import { AppError } from '@govshare/platform';
+import { enforce, mayChangeDataset } from '@govshare/platform/policy';
 import type { IngestResult } from '@govshare/contracts';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedWrite } from './audited.ts';
-import { requireStewardOf } from './datasets.ts';
-import { qualityContext } from './quality.ts';
 
 export type IngestBody = (
   | { kind: 'json'; records: Record<string, unknown>[] }
@@ -33,7 +32,7 @@ export async function ingestRecords(
     { dataset: datasetId, reason: `mode=${mode}${input.confirmEmpty ? ' confirmEmpty' : ''}` },
     async () => {
       const dataset = await deps.catalog.getDataset({ id: datasetId }, callContext(scope));
-      requireStewardOf(scope, dataset.ownerDept);
+      enforce(mayChangeDataset(scope.caller, dataset.ownerDept));
     },
     () => {
       const confirmEmpty = input.confirmEmpty ? { confirmEmpty: true } : {};
@@ -56,7 +55,7 @@ export async function ingestRecords(
 function notifyQuality(deps: GatewayDeps, scope: RequestScope, datasetId: string) {
   if (!deps.quality) return;
   deps.quality
-    .requestRun({ datasetId }, qualityContext(scope))
+    .requestRun({ datasetId }, callContext(scope))
     .catch((err) =>
       deps.logger.warn({ err: (err as Error).message, reqId: scope.requestId }, 'quality run not started'),
     );

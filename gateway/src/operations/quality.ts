@@ -1,5 +1,14 @@
-import { AppError, type CallContext } from '@govshare/platform';
-import { hasRole } from '../caller.ts';
+import { AppError } from '@govshare/platform';
+import {
+  enforce,
+  mayDecideAppeal,
+  mayFileAppeal,
+  mayPublishRedBlackList,
+  mayReadQualityAlerts,
+  maySeeQualityDetail,
+  mayStewardDataset,
+  scopedDept,
+} from '@govshare/platform/policy';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
 
@@ -8,23 +17,13 @@ function quality(deps: GatewayDeps) {
   return deps.quality;
 }
 
-/** The quality module is asked on behalf of the verified caller: its person is the one recorded. */
-export const qualityContext = (scope: RequestScope): CallContext => ({
-  requestId: scope.requestId,
-  caller: { sub: scope.caller.sub, dept: scope.caller.dept, roles: [...scope.caller.roles] },
-});
-
 async function ownerOf(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<string> {
   return (await deps.catalog.getDataset({ id: datasetId }, callContext(scope))).ownerDept;
 }
 
-/** Stewards of the owner department and admins see the whole report; others the score and status. */
-const seesDetail = (scope: RequestScope, ownerDept: string) =>
-  hasRole(scope.caller, 'admin') || (hasRole(scope.caller, 'steward') && scope.caller.dept === ownerDept);
-
-function requireOwnerSteward(scope: RequestScope, ownerDept: string, what: string) {
-  if (!seesDetail(scope, ownerDept))
-    throw new AppError('FORBIDDEN', `only a steward of ${ownerDept} (or an admin) may ${what}`);
+/** Stewards of the owner department and admins, for what only they may do with its quality. */
+async function requireOwnerSteward(deps: GatewayDeps, scope: RequestScope, datasetId: string, what: string) {
+  enforce(mayStewardDataset(scope.caller, await ownerOf(deps, scope, datasetId), what));
 }
 
 export interface QualityReportView {
@@ -41,13 +40,14 @@ export function qualityReport(deps: GatewayDeps, scope: RequestScope, datasetId:
     const owner = await ownerOf(deps, scope, datasetId);
     let report: Record<string, any>;
     try {
-      report = await quality(deps).report({ datasetId }, qualityContext(scope));
+      report = await quality(deps).report({ datasetId }, callContext(scope));
     } catch (err) {
       if (err instanceof AppError && err.code === 'NOT_FOUND')
         return { result: { datasetId, score: null, status: null, scoredAt: null, detail: false, report: null } };
       throw err;
     }
-    const detail = seesDetail(scope, owner);
+    // Stewards of the owner department and admins see the whole report; others the score and status.
+    const detail = maySeeQualityDetail(scope.caller, owner);
     return {
       result: {
         datasetId,
@@ -63,8 +63,8 @@ export function qualityReport(deps: GatewayDeps, scope: RequestScope, datasetId:
 
 export function qualityHistory(deps: GatewayDeps, scope: RequestScope, datasetId: string, limit: number) {
   return auditedRead(deps, scope, 'quality.history', { dataset: datasetId }, async () => {
-    requireOwnerSteward(scope, await ownerOf(deps, scope, datasetId), 'read the quality history');
-    const r = await quality(deps).history({ datasetId, limit }, qualityContext(scope));
+    await requireOwnerSteward(deps, scope, datasetId, 'read the quality history');
+    const r = await quality(deps).history({ datasetId, limit }, callContext(scope));
     return { result: r.runs, details: { recordCount: r.runs.length } };
   });
 }
@@ -72,30 +72,32 @@ export function qualityHistory(deps: GatewayDeps, scope: RequestScope, datasetId
 /** Open alerts and red/yellow/green statuses: admins see all, stewards their department's. */
 export function qualityAlerts(deps: GatewayDeps, scope: RequestScope, all: boolean) {
   return auditedRead(deps, scope, 'quality.alerts', {}, async () => {
-    if (!hasRole(scope.caller, 'admin', 'steward'))
-      throw new AppError('FORBIDDEN', 'only stewards and admins read quality alerts');
-    const dept = hasRole(scope.caller, 'admin') ? {} : { dept: scope.caller.dept };
-    const r = await quality(deps).alerts({ status: all ? 'all' : 'open', ...dept }, qualityContext(scope));
+    enforce(mayReadQualityAlerts(scope.caller));
+    const dept = scopedDept(scope.caller);
+    const r = await quality(deps).alerts(
+      { status: all ? 'all' : 'open', ...(dept ? { dept } : {}) },
+      callContext(scope),
+    );
     return { result: r };
   });
 }
 
 export function departmentScores(deps: GatewayDeps, scope: RequestScope, period: string) {
   return auditedRead(deps, scope, 'quality.departmentScores', { filter: { period } }, async () => ({
-    result: await quality(deps).departmentScores({ period }, qualityContext(scope)),
+    result: await quality(deps).departmentScores({ period }, callContext(scope)),
   }));
 }
 
 export function listPublications(deps: GatewayDeps, scope: RequestScope, period?: string) {
   return auditedRead(deps, scope, 'quality.publications', { filter: { period } }, async () => {
-    const r = await quality(deps).listPublications(period ? { period } : {}, qualityContext(scope));
+    const r = await quality(deps).listPublications(period ? { period } : {}, callContext(scope));
     return { result: r.publications };
   });
 }
 
 export function getPublication(deps: GatewayDeps, scope: RequestScope, id: string) {
   return auditedRead(deps, scope, 'quality.publication', { filter: { id } }, async () => ({
-    result: await quality(deps).getPublication({ id }, qualityContext(scope)),
+    result: await quality(deps).getPublication({ id }, callContext(scope)),
   }));
 }
 
@@ -105,8 +107,8 @@ export function runQuality(deps: GatewayDeps, scope: RequestScope, datasetId: st
     scope,
     'quality.run',
     { dataset: datasetId },
-    async () => requireOwnerSteward(scope, await ownerOf(deps, scope, datasetId), 'start a quality run'),
-    () => quality(deps).requestRun({ datasetId, reason: 'requested by a steward' }, qualityContext(scope)),
+    () => requireOwnerSteward(deps, scope, datasetId, 'start a quality run'),
+    () => quality(deps).requestRun({ datasetId, reason: 'requested by a steward' }, callContext(scope)),
   ).then((r) => r.run);
 }
 
@@ -121,15 +123,15 @@ export function setQualityRules(
     scope,
     'quality.setRules',
     { dataset: datasetId },
-    async () => requireOwnerSteward(scope, await ownerOf(deps, scope, datasetId), 'change quality rules'),
+    () => requireOwnerSteward(deps, scope, datasetId, 'change quality rules'),
     // The author recorded is the caller (the module takes it from the call context, not the body).
-    () => quality(deps).setRules({ datasetId, ruleSet: body }, qualityContext(scope)),
+    () => quality(deps).setRules({ datasetId, ruleSet: body }, callContext(scope)),
   );
 }
 
 export function qualityRules(deps: GatewayDeps, scope: RequestScope, datasetId: string) {
   return auditedRead(deps, scope, 'quality.rules', { dataset: datasetId }, async () => ({
-    result: await quality(deps).getRules({ datasetId }, qualityContext(scope)),
+    result: await quality(deps).getRules({ datasetId }, callContext(scope)),
   }));
 }
 
@@ -139,11 +141,8 @@ export function publishRedBlackList(deps: GatewayDeps, scope: RequestScope, peri
     scope,
     'quality.publish',
     { filter: { period } },
-    () => {
-      if (!hasRole(scope.caller, 'admin'))
-        throw new AppError('FORBIDDEN', 'only an admin publishes the red/black list');
-    },
-    () => quality(deps).publish({ period }, qualityContext(scope)),
+    () => enforce(mayPublishRedBlackList(scope.caller)),
+    () => quality(deps).publish({ period }, callContext(scope)),
   );
 }
 
@@ -154,14 +153,11 @@ export function fileAppeal(deps: GatewayDeps, scope: RequestScope, publicationId
     scope,
     'quality.appeal',
     { reason },
-    () => {
-      if (!hasRole(scope.caller, 'steward'))
-        throw new AppError('FORBIDDEN', 'only a steward files an appeal for their department');
-    },
+    () => enforce(mayFileAppeal(scope.caller)),
     // The appellant is the caller's department, the filer the caller (both from the call context).
     () =>
       quality(deps)
-        .fileAppeal({ publicationId, reason }, qualityContext(scope))
+        .fileAppeal({ publicationId, reason }, callContext(scope))
         .then((r) => r.appeal),
   );
 }
@@ -172,23 +168,22 @@ export function decideAppeal(deps: GatewayDeps, scope: RequestScope, id: string,
     scope,
     'quality.appealDecision',
     { reason },
-    () => {
-      if (!hasRole(scope.caller, 'admin')) throw new AppError('FORBIDDEN', 'only an admin decides appeals');
-    },
+    // Only the role before the appeal is loaded; the quality module asks again with the appeal.
+    () => enforce(mayDecideAppeal(scope.caller)),
     // The quality module refuses a decision by the appellant's own department (separation of duties):
     // the decider and their department are the caller's, from the call context.
-    () => quality(deps).decideAppeal({ id, accept, reason }, qualityContext(scope)),
+    () => quality(deps).decideAppeal({ id, accept, reason }, callContext(scope)),
   );
 }
 
 export function listAppeals(deps: GatewayDeps, scope: RequestScope, publicationId?: string) {
   return auditedRead(deps, scope, 'quality.appeals', {}, async () => {
-    const r = await quality(deps).listAppeals(publicationId ? { publicationId } : {}, qualityContext(scope));
+    const r = await quality(deps).listAppeals(publicationId ? { publicationId } : {}, callContext(scope));
     return { result: r.appeals };
   });
 }
 
 /** The key that signs red/black lists, so anyone can check a publication without trusting govshare. */
 export function publicationKey(deps: GatewayDeps, scope: RequestScope) {
-  return quality(deps).publicKey({}, qualityContext(scope));
+  return quality(deps).publicKey({}, callContext(scope));
 }

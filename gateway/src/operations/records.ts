@@ -1,9 +1,16 @@
 import { AppError } from '@govshare/platform';
-import type { Dataset, Filter } from '@govshare/contracts';
+import type { Filter } from '@govshare/contracts';
+import {
+  enforce,
+  filterFields,
+  maskHash,
+  maskRecord,
+  mayReadRecords,
+  subjectFieldsOf,
+  type AccessBasis,
+  type MaskedField,
+} from '@govshare/platform/policy';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
-import { decideRecordAccess, type AccessBasis } from '../policy/access-policy.ts';
-import { filterFields } from '../policy/filter.ts';
-import { maskHash, maskRecord, type MaskedField } from '../policy/masking.ts';
 import { auditedRead } from './audited.ts';
 import { loadAccessContext } from './catalog-reads.ts';
 
@@ -26,13 +33,6 @@ export interface RecordsResult {
   datasetVersion: number;
   basis: AccessBasis;
   grantId: string | null;
-}
-
-/** The dataset's x-subject fields (data dictionary): their values name the person or company a record is about. */
-export function subjectFieldsOf(dataset: Pick<Dataset, 'schema'>): string[] {
-  return Object.entries(dataset.schema.properties ?? {})
-    .filter(([, f]) => f['x-subject'] === true)
-    .map(([name]) => name);
 }
 
 /**
@@ -66,14 +66,14 @@ export async function readRecords(deps: GatewayDeps, scope: RequestScope, req: R
   return auditedRead(deps, scope, 'records.read', baseDetails, async () => {
     const { dataset, grants } = await loadAccessContext(deps, scope, req.datasetId);
     const subjectFieldsHere = (subjectFields = subjectFieldsOf(dataset));
-    const decision = decideRecordAccess({
+    const decision = mayReadRecords({
       caller: scope.caller,
       dataset,
       grants,
       requestedFields: req.fields ?? [],
       filterFields: filterFields(req.where),
     });
-    if (!decision.allowed) throw new AppError('FORBIDDEN', decision.reason);
+    enforce(decision);
     const page = await deps.catalog.queryRecords(
       {
         id: dataset.id,

@@ -3,12 +3,28 @@
 // Every query is audited with its aggregate definition (in `filter`), the ε it spent, and the
 // subjects a filtered query touched (as keyed HMACs, so "who accessed this person" shows probes);
 // refused ones too. The privacy budget and standard tables are the owner's (its stewards) and admins'.
-import { AppError } from '@govshare/platform';
-import type { Filter, SandboxBudget, SandboxQuery, SandboxResult, SandboxStandardRelease } from '@govshare/contracts';
-import { hasRole } from '../caller.ts';
+import type {
+  Dataset,
+  Filter,
+  SandboxBudget,
+  SandboxQuery,
+  SandboxResult,
+  SandboxStandardRelease,
+} from '@govshare/contracts';
+import {
+  enforce,
+  managesEverySandbox,
+  mayAskSandbox,
+  mayPublishSandboxRelease,
+  mayReadSandboxBudget,
+  maySetSandboxBudget,
+  subjectFieldsOf,
+  type Asker,
+  type Decision,
+} from '@govshare/platform/policy';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
 import { auditedRead, auditedWrite } from './audited.ts';
-import { auditedFilter, subjectFieldsOf } from './records.ts';
+import { auditedFilter } from './records.ts';
 
 /** A sandbox query; the catalog takes the asking department from the caller it is told of. */
 export type SandboxRequest = SandboxQuery;
@@ -32,20 +48,16 @@ async function subjectFieldsFor(
   }
 }
 
-/** The owner department's stewards and any admin. */
-async function needOwnerOrAdmin(
+/** Asks `decide` about the dataset, loading it only when the policy needs its owner (not for an admin). */
+async function enforceOnDataset(
   deps: GatewayDeps,
   scope: RequestScope,
   datasetId: string,
-  what: string,
+  decide: (asker: Asker, dataset: Pick<Dataset, 'id' | 'ownerDept'>) => Decision,
 ): Promise<void> {
-  if (hasRole(scope.caller, 'admin')) return;
-  const dataset = await deps.catalog.getDataset({ id: datasetId }, callContext(scope));
-  if (hasRole(scope.caller, 'steward') && dataset.ownerDept === scope.caller.dept) return;
-  throw new AppError(
-    'FORBIDDEN',
-    `${what} of "${datasetId}" is for stewards of its owner department ${dataset.ownerDept} and for admins`,
-  );
+  if (managesEverySandbox(scope.caller)) return;
+  const { ownerDept } = await deps.catalog.getDataset({ id: datasetId }, callContext(scope));
+  enforce(decide(scope.caller, { id: datasetId, ownerDept }));
 }
 
 function aggregateOf(q: SandboxRequest, fields: { left?: string[]; right?: string[] }): Record<string, unknown> {
@@ -109,10 +121,9 @@ function audited(
 }
 
 export function sandboxAggregate(deps: GatewayDeps, scope: RequestScope, q: SandboxRequest): Promise<SandboxResult> {
-  return audited(deps, scope, q, 'sandbox.aggregate', 'sandboxAggregate', async () => {
-    if (!hasRole(scope.caller, 'consumer', 'steward', 'admin'))
-      throw new AppError('FORBIDDEN', 'the sandbox needs the role consumer, steward or admin');
-  });
+  return audited(deps, scope, q, 'sandbox.aggregate', 'sandboxAggregate', async () =>
+    enforce(mayAskSandbox(scope.caller)),
+  );
 }
 
 /** The owner publishes a standard table: always with differential privacy, paid from the dataset's budget, free for everyone after. */
@@ -122,7 +133,7 @@ export function publishSandboxRelease(
   q: SandboxRequest,
 ): Promise<SandboxResult> {
   return audited(deps, scope, q, 'sandbox.release', 'publishSandboxRelease', () =>
-    needOwnerOrAdmin(deps, scope, q.dataset, 'publishing a standard table'),
+    enforceOnDataset(deps, scope, q.dataset, mayPublishSandboxRelease),
   );
 }
 
@@ -139,7 +150,7 @@ export function sandboxReleases(
 
 export function sandboxBudget(deps: GatewayDeps, scope: RequestScope, datasetId: string): Promise<SandboxBudget> {
   return auditedRead(deps, scope, 'sandbox.budget', { dataset: datasetId }, async () => {
-    await needOwnerOrAdmin(deps, scope, datasetId, 'the privacy budget');
+    await enforceOnDataset(deps, scope, datasetId, mayReadSandboxBudget);
     const result = await deps.catalog.getSandboxBudget({ id: datasetId }, callContext(scope));
     return { result };
   });
@@ -156,7 +167,7 @@ export function setSandboxBudget(
     scope,
     'sandbox.setBudget',
     { dataset: datasetId, filter: change },
-    () => needOwnerOrAdmin(deps, scope, datasetId, 'setting the privacy budget'),
+    () => enforceOnDataset(deps, scope, datasetId, maySetSandboxBudget),
     () => deps.catalog.setSandboxBudget({ id: datasetId, ...change }, callContext(scope)),
   );
 }

@@ -77,7 +77,7 @@ export function loadSubjectKey(dataDir: string, given?: string): Buffer {
 
 /**
  * An identifier as it is compared: Unicode NFKC (full-width digits and letters become ASCII), trimmed,
- * upper case, the way masking (gateway/src/policy/masking.ts) and the quality service normalise, so
+ * upper case, the way masking (packages/platform/src/policy/masking.ts) and the quality service normalise, so
  * `11010519900101123x`, ` 11010519900101123X ` and its full-width form are one subject.
  */
 export const normaliseIdentifier = (identifier: string): string => identifier.normalize('NFKC').trim().toUpperCase();

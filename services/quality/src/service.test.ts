@@ -21,7 +21,7 @@ import {
 import { scoreBatches } from './metrics/scorer.ts';
 import { verifyPublication } from './signing.ts';
 import { createHash } from 'node:crypto';
-import { maskHash } from '../../../gateway/src/policy/masking.ts';
+import { maskHash } from '@govshare/platform/policy';
 import { residentIdCheckChar } from './rules/check-chars.ts';
 
 const N = 3000;

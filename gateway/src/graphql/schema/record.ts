@@ -3,7 +3,7 @@ import { AppError } from '@govshare/platform';
 import { builder, MaskStyleEnum, PageInfoRef } from '../builder.ts';
 import { readRecords, type RecordsResult } from '../../operations/records.ts';
 import { assertMode, ingestRecords } from '../../operations/ingest.ts';
-import type { MaskedField } from '../../policy/masking.ts';
+import type { MaskedField } from '@govshare/platform/policy';
 import { RecordFilterInput, toContractFilter } from './record-filter.ts';
 
 type RecordView = RecordsResult['records'][number];

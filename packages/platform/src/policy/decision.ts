@@ -27,7 +27,12 @@ export const denyRule = (message: string, rule: string, extra: Record<string, un
 export const hasRole = (asker: Pick<Asker, 'roles'>, ...roles: string[]): boolean =>
   roles.some((r) => asker.roles.includes(r));
 
-/** Throws the decision's refusal as FORBIDDEN; returns when allowed. */
-export function enforce(decision: Decision): void {
+/**
+ * Throws the decision's refusal as FORBIDDEN; returns when allowed (and then the caller knows it was,
+ * with whatever else the decision carries, e.g. the fields `mayReadRecords` allows).
+ */
+export function enforce<D extends { allowed: true } | Denial>(
+  decision: D,
+): asserts decision is Extract<D, { allowed: true }> {
   if (!decision.allowed) throw new AppError('FORBIDDEN', decision.reason, decision.details);
 }

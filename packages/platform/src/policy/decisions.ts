@@ -46,10 +46,31 @@ export function mayDecideAppeal(asker: Asker, appeal?: { id: string; dept: strin
   return ALLOW;
 }
 
+// ---- lists scoped to a department ----
+
+/**
+ * The department a list covers: the one asked for (whether the asker may see it is the list's own
+ * decision), else the asker's own; an admin's, unless it names one, every department (undefined).
+ */
+export const scopedDept = (asker: Asker, asked?: string): string | undefined =>
+  asked ?? (isAdmin(asker) ? undefined : asker.dept);
+
 // ---- grants, tokens, the audit log ----
 
 export const mayManageGrants = (asker: Asker): Decision =>
   isAdmin(asker) ? ALLOW : deny('only an admin may manage grants');
+/**
+ * Which grants a listing shows: an admin every one; a steward those its department holds or gave on
+ * its own datasets; anyone else those its department holds.
+ */
+export type GrantsSeen = 'all' | 'held-or-given' | 'held';
+export const grantsSeenBy = (asker: Asker): GrantsSeen =>
+  isAdmin(asker) ? 'all' : hasRole(asker, 'steward') ? 'held-or-given' : 'held';
+
+/** One grant, as `grantsSeenBy` says (`ownerDept`: the dataset's owner, when it was looked up). */
+export const grantVisibleTo = (asker: Asker, g: { granteeDept: string; ownerDept?: string }): boolean =>
+  isAdmin(asker) || g.granteeDept === asker.dept || (g.ownerDept !== undefined && isStewardOf(asker, g.ownerDept));
+
 export const mayRevokeTokens = (asker: Asker): Decision =>
   isAdmin(asker) ? ALLOW : deny('only an admin may revoke tokens');
 export const mayReadAuditLog = (asker: Asker): Decision =>
@@ -69,13 +90,26 @@ export interface RequestFacts {
   assignee: string | null;
 }
 export type HandleKind = 'transfer' | 'approve' | 'reject';
+export type ChangeKind = HandleKind | 'withdraw' | 'revoke-grant';
+
+/**
+ * The role a change of a request needs, judged before the request is loaded (the gateway asks it;
+ * the decisions below, asked with the request, begin with it): withdrawing is for the filing roles.
+ */
+export function mayChangeAccessRequest(asker: Asker, kind: ChangeKind): Decision {
+  return needRole(
+    asker,
+    kind === 'withdraw' ? ['consumer', 'steward', 'admin'] : ['steward', 'admin'],
+    `${kind} of an access request`,
+  );
+}
 
 /**
  * Transfer, approve or reject: the assignee (or, while nobody is assigned, any steward of the owner
  * department) or an admin.
  */
 export function mayHandleAccessRequest(asker: Asker, kind: HandleKind, r: RequestFacts): Decision {
-  const gate = needRole(asker, ['steward', 'admin'], `${kind} of an access request`);
+  const gate = mayChangeAccessRequest(asker, kind);
   if (!gate.allowed || isAdmin(asker)) return gate;
   if (asker.dept !== r.ownerDept)
     return denyRule(
@@ -92,7 +126,7 @@ export function mayHandleAccessRequest(asker: Asker, kind: HandleKind, r: Reques
 
 /** The department that filed it, or an admin. */
 export function mayWithdrawAccessRequest(asker: Asker, r: Pick<RequestFacts, 'id' | 'requesterDept'>): Decision {
-  const gate = needRole(asker, ['consumer', 'steward', 'admin'], 'withdraw of an access request');
+  const gate = mayChangeAccessRequest(asker, 'withdraw');
   if (!gate.allowed || isAdmin(asker)) return gate;
   return asker.dept === r.requesterDept
     ? ALLOW
@@ -101,7 +135,7 @@ export function mayWithdrawAccessRequest(asker: Asker, r: Pick<RequestFacts, 'id
 
 /** Ending the grant an approved request created: any steward of the owner department, or an admin. */
 export function mayRevokeRequestGrant(asker: Asker, r: Pick<RequestFacts, 'id' | 'ownerDept'>): Decision {
-  const gate = needRole(asker, ['steward', 'admin'], 'revoke-grant of an access request');
+  const gate = mayChangeAccessRequest(asker, 'revoke-grant');
   if (!gate.allowed || isAdmin(asker)) return gate;
   return asker.dept === r.ownerDept
     ? ALLOW
@@ -128,6 +162,18 @@ export function mayListAccessRequests(asker: Asker, q: { dept?: string; box?: st
   return ALLOW;
 }
 
+/**
+ * Which side of the requests a list shows for its department: a consumer (no steward, no admin) only
+ * what its department filed, whatever the box; otherwise the box's side (`all`: either side).
+ */
+export function accessRequestListSide(
+  asker: Asker,
+  box: 'filed' | 'received' | 'all' = 'all',
+): 'requester' | 'owner' | 'either' {
+  if (box === 'filed' || !hasRole(asker, 'steward', 'admin')) return 'requester';
+  return box === 'received' ? 'owner' : 'either';
+}
+
 /** Pending requests past their deadline: a steward's own department, an admin's any. */
 export function mayListOverdueAccessRequests(asker: Asker, dept?: string): Decision {
   const gate = needRole(asker, ['steward', 'admin'], 'the overdue list');
@@ -152,9 +198,15 @@ export const mayAskSandbox = (asker: Asker): Decision =>
     ? ALLOW
     : deny('the sandbox needs the role consumer, steward or admin');
 
+/**
+ * An admin manages every dataset's sandbox (budget, standard tables): asked first, it spares loading
+ * the dataset, whose owner decides for anyone else.
+ */
+export const managesEverySandbox = (asker: Asker): boolean => isAdmin(asker);
+
 /** The owner department's stewards and any admin: `<what> of "<dataset>" is for ...`. */
 export function mayManageSandbox(asker: Asker, dataset: { id: string; ownerDept: string }, what: string): Decision {
-  return isAdmin(asker) || isStewardOf(asker, dataset.ownerDept)
+  return managesEverySandbox(asker) || isStewardOf(asker, dataset.ownerDept)
     ? ALLOW
     : deny(`${what} of "${dataset.id}" is for stewards of its owner department ${dataset.ownerDept} and for admins`);
 }

@@ -3,9 +3,14 @@ import fc from 'fast-check';
 import type { Dataset, Grant, Tier } from '@govshare/contracts';
 import { isAppError } from '../errors.ts';
 import {
+  accessRequestListSide,
   accessRequestVisibleTo,
   enforce,
+  grantsSeenBy,
+  grantVisibleTo,
+  managesEverySandbox,
   mayAskSandbox,
+  mayChangeAccessRequest,
   mayChangeAccessSettings,
   mayChangeDataset,
   mayDecideAppeal,
@@ -29,6 +34,7 @@ import {
   maySetSandboxBudget,
   mayWithdrawAccessRequest,
   sandboxAnswerIsPrivate,
+  scopedDept,
   type Asker,
   type Decision,
 } from './index.ts';
@@ -69,6 +75,20 @@ const TABLE: Row[] = [
   { name: 'mayReadQualityAlerts', decide: mayReadQualityAlerts, anyOf: ['steward', 'admin'], dept: 'any' },
   { name: 'mayFileAppeal', decide: mayFileAppeal, anyOf: ['steward'], dept: 'any' },
   { name: 'mayFileAccessRequest', decide: mayFileAccessRequest, anyOf: ['consumer', 'steward'], dept: 'any' },
+  ...(['transfer', 'approve', 'reject', 'revoke-grant'] as const).map(
+    (kind): Row => ({
+      name: `mayChangeAccessRequest (${kind})`,
+      decide: (a) => mayChangeAccessRequest(a, kind),
+      anyOf: ['steward', 'admin'],
+      dept: 'any',
+    }),
+  ),
+  {
+    name: 'mayChangeAccessRequest (withdraw)',
+    decide: (a) => mayChangeAccessRequest(a, 'withdraw'),
+    anyOf: ['consumer', 'steward', 'admin'],
+    dept: 'any',
+  },
   { name: 'mayAskSandbox', decide: mayAskSandbox, anyOf: ['consumer', 'steward', 'admin'], dept: 'any' },
   {
     name: 'mayReadAccessRequests',
@@ -173,6 +193,67 @@ describe('the policy: only the intended (role, department) combinations are allo
         expect(maySeeQualityDetail(asker, DEPT)).toBe(
           has(asker, 'admin') || (has(asker, 'steward') && asker.dept === DEPT),
         );
+      }),
+    );
+  });
+
+  it('a change is refused by the role gate before the request is looked at, with the same message', () => {
+    for (const kind of ['transfer', 'approve', 'reject'] as const) {
+      const consumer = { sub: 'a', dept: DEPT, roles: ['consumer'] };
+      expect(mayChangeAccessRequest(consumer, kind)).toEqual(mayHandleAccessRequest(consumer, kind, request));
+    }
+    const auditor = { sub: 'a', dept: DEPT, roles: ['auditor'] };
+    expect(mayChangeAccessRequest(auditor, 'withdraw')).toEqual(mayWithdrawAccessRequest(auditor, request));
+    expect(mayChangeAccessRequest(auditor, 'revoke-grant')).toEqual(mayRevokeRequestGrant(auditor, request));
+    expect(mayChangeAccessRequest(auditor, 'withdraw')).toMatchObject({
+      reason: 'withdraw of an access request needs the role consumer or steward or admin',
+    });
+  });
+
+  it('grants: an admin sees every one, a steward those held by or given on its department, others those held', () => {
+    fc.assert(
+      fc.property(
+        arbAsker,
+        fc.constantFrom(DEPT, OTHER),
+        fc.constantFrom(undefined, DEPT, OTHER),
+        (asker, granteeDept, ownerDept) => {
+          const seen = grantsSeenBy(asker);
+          expect(seen).toBe(has(asker, 'admin') ? 'all' : has(asker, 'steward') ? 'held-or-given' : 'held');
+          // The owner is looked up only for 'held-or-given'; for the others it is unknown.
+          const owner = seen === 'held-or-given' ? ownerDept : undefined;
+          expect(grantVisibleTo(asker, { granteeDept, ownerDept: owner })).toBe(
+            seen === 'all' || granteeDept === asker.dept || (seen === 'held-or-given' && owner === asker.dept),
+          );
+        },
+      ),
+    );
+  });
+
+  it('a list covers the department asked for, else the own one; an admin every department', () => {
+    fc.assert(
+      fc.property(arbAsker, fc.constantFrom(undefined, DEPT, OTHER), (asker, asked) => {
+        expect(scopedDept(asker, asked)).toBe(asked ?? (has(asker, 'admin') ? undefined : asker.dept));
+      }),
+    );
+  });
+
+  it('a consumer lists what its department filed; a steward or admin the side its box names', () => {
+    fc.assert(
+      fc.property(arbAsker, fc.constantFrom(undefined, 'all', 'filed', 'received'), (asker, box) => {
+        const manager = has(asker, 'steward') || has(asker, 'admin');
+        expect(accessRequestListSide(asker, box as 'all' | undefined)).toBe(
+          box === 'filed' || !manager ? 'requester' : box === 'received' ? 'owner' : 'either',
+        );
+      }),
+    );
+  });
+
+  it('an admin manages every sandbox without the dataset looked at; anyone else by its owner', () => {
+    fc.assert(
+      fc.property(arbAsker, (asker) => {
+        expect(managesEverySandbox(asker)).toBe(has(asker, 'admin'));
+        if (managesEverySandbox(asker))
+          expect(mayReadSandboxBudget(asker, { id: 'ds', ownerDept: OTHER })).toEqual({ allowed: true });
       }),
     );
   });

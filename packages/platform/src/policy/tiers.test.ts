@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Dataset, Grant, Tier, Role } from '@govshare/contracts';
-import { decideRecordAccess } from './access-policy.ts';
+import { mayReadRecords } from './tiers.ts';
 
 const dataset = (tier: Tier): Dataset => ({
   id: 'people',
@@ -43,7 +43,7 @@ const caller = (dept: string, roles: Role[] = ['consumer']) => ({ sub: 'u', dept
 describe('tier policy', () => {
   it('applies each tier to owner and non-owner departments', () => {
     const ask = (tier: Tier, dept: string, grants: Grant[] = [], fields: string[] = []) =>
-      decideRecordAccess({
+      mayReadRecords({
         caller: caller(dept),
         dataset: dataset(tier),
         grants,
@@ -82,7 +82,7 @@ describe('tier policy', () => {
 
   it('refuses auditors (not a data role), unknown fields, and filters on masked fields', () => {
     expect(
-      decideRecordAccess({
+      mayReadRecords({
         caller: caller('MCA', ['auditor']),
         dataset: dataset('PUBLIC'),
         grants: [],
@@ -91,7 +91,7 @@ describe('tier policy', () => {
       }).allowed,
     ).toBe(false);
     expect(
-      decideRecordAccess({
+      mayReadRecords({
         caller: caller('MCA'),
         dataset: dataset('PUBLIC'),
         grants: [],
@@ -100,7 +100,7 @@ describe('tier policy', () => {
       }).allowed,
     ).toBe(false);
     expect(
-      decideRecordAccess({
+      mayReadRecords({
         caller: caller('MCA'),
         dataset: dataset('INTERNAL'),
         grants: [],
@@ -109,7 +109,7 @@ describe('tier policy', () => {
       }),
     ).toMatchObject({ allowed: false, reason: expect.stringMatching(/filter/) });
     expect(
-      decideRecordAccess({
+      mayReadRecords({
         caller: caller('MCA'),
         dataset: dataset('INTERNAL'),
         grants: [],
@@ -135,7 +135,7 @@ describe('tier policy', () => {
             fields: ['idNumber', 'name', 'income', 'city'],
             unmaskedFields: unmasked,
           });
-          const d = decideRecordAccess({
+          const d = mayReadRecords({
             caller: caller(dept),
             dataset: dataset(tier),
             grants: hasGrant ? [g] : [],

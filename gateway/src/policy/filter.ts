@@ -1,1 +1,0 @@
-export { filterFields } from '@govshare/platform/policy';
