@@ -171,10 +171,10 @@ describe('DEFAULT_RULES', () => {
     [nm('jose', 'dist/webapi/jws/compact/verify.js'), 'token'],
     [src('gateway/src/http/authenticate.ts'), 'token'],
     [src('gateway/src/tokens/verify-token.ts'), 'token'],
-    [src('gateway/src/policy/access-policy.ts'), 'policy'],
-    [src('gateway/src/policy/filter.ts'), 'policy'],
-    [src('gateway/src/policy/masking.ts'), 'masking'],
-    [src('packages/platform/src/masking.ts'), 'masking'],
+    [src('packages/platform/src/policy/tiers.ts'), 'policy'],
+    [src('packages/platform/src/policy/decisions.ts'), 'policy'],
+    [src('packages/platform/src/policy/decision.ts'), 'policy'],
+    [src('packages/platform/src/policy/masking.ts'), 'masking'],
     [nm('@electric-sql/pglite', 'dist/index.js'), 'SQL'],
     [nm('drizzle-orm', 'pg-core/query-builders/select.js'), 'SQL'],
     [nm('postgres', 'src/connection.js'), 'SQL'],
@@ -209,7 +209,7 @@ describe('DEFAULT_RULES', () => {
   });
 
   it('takes Windows paths', () => {
-    expect(componentOf('C:\\repo\\gateway\\src\\policy\\filter.ts')).toBe('policy');
+    expect(componentOf('C:\\repo\\packages\\platform\\src\\policy\\tiers.ts')).toBe('policy');
   });
 });
 

@@ -124,10 +124,10 @@ export const DEFAULT_RULES: Rule[] = [
   ),
 
   // Who may read what: the access policy and the row filters it builds.
-  rule('policy', repo('gateway/src/policy/access-policy', 'gateway/src/policy/filter')),
+  rule('policy', repo('packages/platform/src/policy/tiers', 'packages/platform/src/policy/decision')),
 
   // Masking of protected fields in the answer.
-  rule('masking', repo('gateway/src/policy/masking', 'packages/platform/src/masking')),
+  rule('masking', repo('packages/platform/src/policy/masking')),
 
   // Building and running queries: the drivers, the ORM, PGlite (its WASM is charged here through its
   // callers), the catalog's record query builder, the audit log's array statements and the
