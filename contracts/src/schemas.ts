@@ -1,21 +1,15 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import Ajv2020Module, { type ValidateFunction, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { CONTRACTS_BASE, contractFiles } from './model/index.ts';
+
+export { CONTRACTS_BASE };
 
 // ajv and ajv-formats ship CommonJS; pick the default export under either loader.
 const Ajv2020 = (Ajv2020Module as any).default ?? Ajv2020Module;
 const addFormats = (addFormatsModule as any).default ?? addFormatsModule;
 
-export const CONTRACTS_BASE = 'https://govshare.dev/contracts/';
-const schemaDir = fileURLToPath(new URL('../schemas/', import.meta.url));
-
-/** Every contract schema, read once from contracts/schemas/*.json. */
-export const contractSchemas: Record<string, any>[] = readdirSync(schemaDir)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((f) => JSON.parse(readFileSync(join(schemaDir, f), 'utf8')));
+/** Every contract schema, as plain JSON Schema documents built from the TypeBox model. */
+export const contractSchemas: Record<string, any>[] = contractFiles.map((f) => f.document);
 
 function makeAjv(coerceTypes: boolean) {
   const instance = new Ajv2020({

@@ -4,6 +4,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, getArgumentValues, type GraphQLResolveInfo } from 'graphql';
 import { validate as isUuid } from 'uuid';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { model } from '@govshare/contracts';
 import { hasRole } from '@govshare/platform/policy';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { auditEvent } from '../operations/audited.ts';
@@ -100,11 +101,9 @@ export const TierEnum = builder.enumType('Tier', {
   } as const,
 });
 
-export const RoleEnum = builder.enumType('Role', { values: ['consumer', 'steward', 'auditor', 'admin'] as const });
-export const MaskStyleEnum = builder.enumType('MaskStyle', { values: ['partial', 'hash', 'redact'] as const });
-export const SensitivityEnum = builder.enumType('Sensitivity', {
-  values: ['public', 'personal', 'sensitive'] as const,
-});
+export const RoleEnum = builder.enumType('Role', { values: model.ROLES });
+export const MaskStyleEnum = builder.enumType('MaskStyle', { values: model.MASK_STYLES });
+export const SensitivityEnum = builder.enumType('Sensitivity', { values: model.SENSITIVITIES });
 export const AccessLevelEnum = builder.enumType('AccessLevel', {
   values: {
     FULL: { description: 'All fields, unmasked' },

@@ -14,7 +14,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
-import type { DatasetSchema } from '@govshare/contracts';
+import { model, type DatasetSchema } from '@govshare/contracts';
 
 // Tables are unqualified: the Postgres schema is chosen at run time (search_path).
 
@@ -33,7 +33,7 @@ export const datasets = pgTable(
     ownerDept: text('owner_dept')
       .notNull()
       .references(() => departments.code),
-    tier: text('tier', { enum: ['PUBLIC', 'INTERNAL', 'RESTRICTED', 'SECRET'] }).notNull(),
+    tier: text('tier', { enum: [...model.TIERS] }).notNull(),
     keyFields: jsonb('key_fields').$type<string[]>().notNull(),
     version: integer('version').notNull().default(1),
     schema: jsonb('schema').$type<DatasetSchema>().notNull(),
@@ -135,7 +135,7 @@ export const accessRequests = pgTable(
     unmaskedFields: jsonb('unmasked_fields').$type<string[]>().notNull(),
     durationDays: integer('duration_days').notNull(),
     renewsGrantId: uuid('renews_grant_id'),
-    status: text('status', { enum: ['pending', 'approved', 'rejected', 'withdrawn'] }).notNull(),
+    status: text('status', { enum: [...model.ACCESS_REQUEST_STATUSES] }).notNull(),
     assignee: text('assignee'),
     filedAt: timestamp('filed_at', { withTimezone: true, mode: 'date' }).notNull(),
     deadline: timestamp('deadline', { withTimezone: true, mode: 'date' }).notNull(),

@@ -7,6 +7,7 @@ import type {
   GovernanceWarning,
   Grant,
 } from '@govshare/contracts';
+import { model } from '@govshare/contracts';
 import { AUDIT_ACCESS_REQUEST_ARG, builder } from '../builder.ts';
 import {
   changeAccessRequest,
@@ -49,9 +50,7 @@ const RejectReasonEnum = builder.enumType('RejectReason', {
     OTHER: { value: 'other' },
   } as const,
 });
-const FieldTypeEnum = builder.enumType('DeclaredFieldType', {
-  values: ['string', 'integer', 'number', 'boolean'] as const,
-});
+const FieldTypeEnum = builder.enumType('DeclaredFieldType', { values: model.DECLARED_FIELD_TYPES });
 const AccessRequestBoxEnum = builder.enumType('AccessRequestBox', {
   values: {
     FILED: { value: 'filed', description: 'Filed by the department' },

@@ -6,6 +6,7 @@ import type {
   AuditInclusionProof,
   AuditStoredEvent,
 } from '@govshare/contracts';
+import { model } from '@govshare/contracts';
 import { builder, PageInfoRef } from '../builder.ts';
 import {
   auditAlerts,
@@ -17,7 +18,7 @@ import {
   searchAuditEvents,
 } from '../../operations/audit-log.ts';
 
-const OutcomeEnum = builder.enumType('AuditOutcome', { values: ['allowed', 'denied', 'error'] as const });
+const OutcomeEnum = builder.enumType('AuditOutcome', { values: model.AUDIT_OUTCOMES });
 
 const AuditActorRef = builder.objectRef<AuditStoredEvent['actor']>('AuditActor').implement({
   fields: (t) => ({
