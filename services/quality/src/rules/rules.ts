@@ -1,29 +1,11 @@
-import type { DatasetSchema, FieldSchema } from '@govshare/contracts';
+import { model, type DatasetSchema, type FieldSchema } from '@govshare/contracts';
 import { isMissing, normaliseValue, hash53 } from '../metrics/normalise.ts';
 import type { HashSet53 } from '../metrics/hash-set.ts';
 import { isValidCalendarDate, isValidMobile, residentIdProblem, usccProblem } from './check-chars.ts';
 
-export type RuleKind =
-  | 'cn-resident-id'
-  | 'cn-uscc'
-  | 'cn-mobile'
-  | 'date'
-  | 'enum'
-  | 'range'
-  | 'regex'
-  | 'cross-field'
-  | 'reference';
-export const RULE_KINDS: RuleKind[] = [
-  'cn-resident-id',
-  'cn-uscc',
-  'cn-mobile',
-  'date',
-  'enum',
-  'range',
-  'regex',
-  'cross-field',
-  'reference',
-];
+/** The rule kinds the quality contract names (one list, in the contract model). */
+export type RuleKind = (typeof model.QUALITY_RULE_KINDS)[number];
+export const RULE_KINDS: readonly RuleKind[] = model.QUALITY_RULE_KINDS;
 
 /** One validity rule on one field. Rules only judge present values: a missing value counts against completeness, never accuracy. */
 export interface RuleSpec {
