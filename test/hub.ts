@@ -79,6 +79,8 @@ export async function startHub(
     logLines?: string[];
     /** How long the gateway waits for the audit service's acknowledgement. */
     auditTimeoutMs?: number;
+    /** false: the hub trusts no dev issuer for the console (as with an external issuer): no dev sign-in. */
+    devSignIn?: boolean;
     /** Postgres backend: the URL the hub's modules connect to (e.g. a proxy in front of the test server). */
     databaseUrl?: string;
   } = {},
@@ -112,6 +114,13 @@ export async function startHub(
     publishedJwks: { keys: [issuerKeys.publicJwk] },
     maskKey,
     grantFactRelayMs: 0,
+    // The console's dev sign-in, as `pnpm start` has it (console/dist: test/console/ builds it first).
+    ...(opts.devSignIn === false
+      ? {}
+      : {
+          devIssuer: (claims: { sub: string; dept: string; roles: Role[]; ttlSeconds: number }) =>
+            mintCallerToken(issuerKeys.privateJwk, { ...claims, issuer: ISSUER, audience: AUDIENCE }),
+        }),
     ...(opts.auditTimeoutMs ? { auditTimeoutMs: opts.auditTimeoutMs } : {}),
   };
   const startQualityFor = (catalogUrl: string, port: number) =>

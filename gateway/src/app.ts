@@ -24,6 +24,7 @@ import { createGatewayYoga } from './graphql/yoga.ts';
 import { authenticate } from './http/authenticate.ts';
 import { registerIngestRoute } from './http/ingest-route.ts';
 import { registerAuditExportRoute } from './http/audit-export-route.ts';
+import { registerConsoleRoutes, type DevIssuer } from './http/console-route.ts';
 import * as tables from './schema.ts';
 import { listDepartments } from './operations/datasets.ts';
 import { createDepartmentDirectory } from './tokens/departments.ts';
@@ -71,6 +72,10 @@ export interface GatewayOptions {
     pageSize?: number;
   };
   logger?: Logger;
+  /** The built web console served under /console/ (default console/dist of this repository). */
+  consoleDir?: string;
+  /** Mints dev-issuer tokens for the console's dev sign-in; leave out when an external issuer is trusted. */
+  devIssuer?: DevIssuer;
 }
 
 export interface Gateway {
@@ -197,6 +202,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
 
   registerIngestRoute(app, deps, verify, limits.uploadBytes);
   registerAuditExportRoute(app, deps, verify);
+  await registerConsoleRoutes(app, deps, { dir: o.consoleDir, devIssuer: o.devIssuer });
 
   return {
     app,

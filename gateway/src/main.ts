@@ -13,7 +13,7 @@ import {
 } from '@govshare/platform';
 import { readGatewayEnv } from './environment.ts';
 import { openHub } from './hub.ts';
-import { loadDevIssuerKeys } from './tokens/dev-issuer.ts';
+import { loadDevIssuerKeys, mintCallerToken } from './tokens/dev-issuer.ts';
 
 async function main() {
   const env = readGatewayEnv();
@@ -77,6 +77,15 @@ async function main() {
         maxLifetimeSeconds: env.GOVSHARE_JWT_MAX_LIFETIME,
       },
       publishedJwks: dev ? { keys: [dev.publicJwk] } : undefined,
+      // The console's dev sign-in exists only while the hub trusts its own dev issuer.
+      devIssuer: dev
+        ? (claims) =>
+            mintCallerToken(dev.privateJwk, {
+              ...claims,
+              issuer: env.GOVSHARE_JWT_ISSUER,
+              audience: env.GOVSHARE_JWT_AUDIENCE,
+            })
+        : undefined,
       maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),
       grantFactRelayMs: env.GATEWAY_GRANT_FACT_RELAY_MS,
       limits: {
