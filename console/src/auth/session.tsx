@@ -1,0 +1,27 @@
+// The signed-in session lives in memory only (React state): never localStorage or sessionStorage, so
+// a token cannot outlive the tab or be read by a script from storage. Reloading signs out.
+import { createContext, type ReactNode, useContext, useMemo, useState } from 'react';
+
+export type Role = 'consumer' | 'steward' | 'auditor' | 'admin';
+export const ROLES: Role[] = ['consumer', 'steward', 'auditor', 'admin'];
+
+export interface Session {
+  token: string;
+  dept: string;
+  role: Role;
+  sub: string;
+  expiresAt: string;
+}
+
+const SessionContext = createContext<{ session: Session | null; setSession(s: Session | null): void }>({
+  session: null,
+  setSession: () => {},
+});
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [session, setSession] = useState<Session | null>(null);
+  const value = useMemo(() => ({ session, setSession }), [session]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export const useSession = () => useContext(SessionContext);

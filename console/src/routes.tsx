@@ -1,0 +1,54 @@
+// Every page of the console, in one list: adding a page is one line here (and its folder under pages/).
+// roles: who may open it ('public': without signing in; 'everyone': any signed-in role).
+// nav: its label in the navigation (a key of its area's dictionary); pages without one are reached by links.
+import { type ComponentType, type LazyExoticComponent, lazy } from 'react';
+import type { Role } from './auth/session.tsx';
+import type { Dictionary } from './i18n/i18n.tsx';
+import catalogT from './i18n/catalog.ts';
+import stewardT from './i18n/steward.ts';
+
+export interface NavLabel {
+  dict: Dictionary<string>;
+  key: string;
+}
+const label = <K extends string>(dict: Dictionary<K>, key: K): NavLabel => ({ dict, key });
+
+export interface ConsoleRoute {
+  /** Under /console/, without a leading slash; :params as react-router has them. */
+  path: string;
+  page: LazyExoticComponent<ComponentType>;
+  roles: 'public' | 'everyone' | Role[];
+  nav?: NavLabel;
+}
+
+// Each page is its own chunk: a page loads only its code.
+export const routes: ConsoleRoute[] = [
+  { path: 'sign-in', page: lazy(() => import('./pages/sign-in/SignIn.tsx')), roles: 'public' },
+  {
+    path: 'catalog',
+    page: lazy(() => import('./pages/everyone/Catalog.tsx')),
+    roles: 'everyone',
+    nav: label(catalogT, 'nav'),
+  },
+  { path: 'catalog/:id', page: lazy(() => import('./pages/everyone/DatasetPage.tsx')), roles: 'everyone' },
+  {
+    path: 'steward/requests',
+    page: lazy(() => import('./pages/steward/Inbox.tsx')),
+    roles: ['steward', 'admin'],
+    nav: label(stewardT, 'navInbox'),
+  },
+  {
+    path: 'steward/requests/:id',
+    page: lazy(() => import('./pages/steward/RequestPage.tsx')),
+    roles: ['steward', 'admin'],
+  },
+];
+
+export const mayOpen = (route: ConsoleRoute, role: Role | undefined) =>
+  route.roles === 'public' || (role !== undefined && (route.roles === 'everyone' || route.roles.includes(role)));
+
+/** Where a role lands after signing in: its first page in the navigation. */
+export function homeOf(role: Role): string {
+  const own = routes.find((r) => r.nav && Array.isArray(r.roles) && r.roles.includes(role));
+  return `/${(own ?? routes.find((r) => r.nav && r.roles === 'everyone'))?.path ?? 'catalog'}`;
+}
