@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 
 /**
- * The page's ready marker: once its data is shown, its root element gets data-ready = ms since the
+ * The page's ready marker: once its data (or its error) is shown, its root element gets data-ready = ms since the
  * navigation began (performance.now()). The browser tests read it to measure load times.
  */
 export function useReadyMarker<T extends HTMLElement>(ready: boolean) {

@@ -59,7 +59,7 @@ export default function Catalog() {
       after,
     },
   });
-  const ref = useReadyMarker<HTMLElement>(!!data && !fetching);
+  const ref = useReadyMarker<HTMLElement>(!fetching && (!!data || !!error));
 
   function apply(e: FormEvent) {
     e.preventDefault();

@@ -43,7 +43,7 @@ export default function DatasetPage() {
   const { lang } = useLang();
   const { id = '' } = useParams();
   const [{ data, fetching, error }] = useQuery({ query: DatasetQuery, variables: { id } });
-  const ref = useReadyMarker<HTMLElement>(!!data && !fetching);
+  const ref = useReadyMarker<HTMLElement>(!fetching && (!!data || !!error));
   const d = data?.dataset;
   return (
     <section ref={ref} className="page" aria-labelledby="dataset-title">

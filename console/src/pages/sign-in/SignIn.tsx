@@ -46,7 +46,9 @@ export default function SignIn() {
   const [role, setRole] = useState<Role>('consumer');
   const [sub, setSub] = useState('');
   const [busy, setBusy] = useState(false);
-  const ref = useReadyMarker<HTMLElement>(mode !== null && (mode !== 'dev' || departments !== null));
+  const ref = useReadyMarker<HTMLElement>(
+    error !== null || (mode !== null && (mode !== 'dev' || departments !== null)),
+  );
 
   useEffect(() => {
     (async () => {

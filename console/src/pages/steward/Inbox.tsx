@@ -37,7 +37,7 @@ export default function Inbox() {
     query: InboxQuery,
     variables: { status: all ? null : 'PENDING', assignedToMe: mine },
   });
-  const ref = useReadyMarker<HTMLElement>(!!data && !fetching);
+  const ref = useReadyMarker<HTMLElement>(!fetching && (!!data || !!error));
   const rows = [...(data?.accessRequests ?? [])].sort((a, b) => Date.parse(a.deadline) - Date.parse(b.deadline));
   const setParam = (k: string, v: string | null) => {
     const next = new URLSearchParams(params);

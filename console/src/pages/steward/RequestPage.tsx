@@ -90,7 +90,7 @@ export default function RequestPage() {
   const t = useT(stewardT);
   const { id = '' } = useParams();
   const [{ data, fetching, error }] = useQuery({ query: RequestQuery, variables: { id } });
-  const ref = useReadyMarker<HTMLElement>(!!data && !fetching);
+  const ref = useReadyMarker<HTMLElement>(!fetching && (!!data || !!error));
   const r = data?.accessRequest;
   return (
     <section ref={ref} className="page" aria-labelledby="request-title">
