@@ -3,6 +3,7 @@
 // Ctrl-C or SIGTERM (to this process or any launcher above it: npx, pnpm) stops everything; if any
 // process dies, the others are stopped too (nothing restarts silently).
 import { resolve } from 'node:path';
+import { ensureConsoleBuilt } from '@govshare/console/build';
 import { remoteModulesFrom, root, startHubProcesses, type HubProcesses } from './hub-processes.ts';
 import { watchLauncherChain } from './launcher-chain.ts';
 
@@ -29,6 +30,9 @@ watchLauncherChain((pid) => {
 });
 
 async function main() {
+  // The web console is served by the gateway from console/dist: built here when missing or stale.
+  const consoleBuild = await ensureConsoleBuilt();
+  if (consoleBuild.built) console.log(`console built in ${(consoleBuild.ms / 1000).toFixed(1)} s`);
   starting = startHubProcesses({
     signal: startUp.signal,
     dataDir,
@@ -54,6 +58,7 @@ async function main() {
   const gql = `${hub.url('hub')}/graphql`;
   console.log(`
 govshare is running (${mode})
+  Console:   ${hub.url('hub')}/console/   (open in a browser; development sign-in: pick a department and role)
   GraphQL:   ${gql}   (POST, Authorization: Bearer <token>)
   JWKS:      ${hub.url('hub')}/.well-known/jwks.json
   Processes: ${hub.names.map((n) => (n === 'hub' ? `hub (${inside.join(' + ')})` : `${n} ${hub!.url(n)}`)).join(', ')}

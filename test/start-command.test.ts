@@ -109,6 +109,12 @@ async function runHub(onLaunched: () => void, opts: { ownGroup?: boolean } = {})
     660_000,
   );
   expect(output).toContain('govshare is running');
+  // The console URL is printed beside the GraphQL one, and the page is served there.
+  const consoleUrl = /Console: +(http:\/\/\S+\/console\/)/.exec(output)?.[1];
+  expect(consoleUrl).toBeDefined();
+  const page = await fetch(consoleUrl!);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<div id="root">');
   const tree = descendants(npx.pid!);
   const services = tree.filter((p) => /(services\/\w+|gateway)\/src\/main\.ts/.test(p.cmd));
   // One hub process (the catalog and the audit log inside it) and the quality service.

@@ -127,7 +127,7 @@ export async function measureLoad(page: Page, path: string, name = path): Promis
     started,
     { polling: 'raf' },
   );
-  const ms = (await handle.jsonValue()) - started;
+  const ms = Number(await handle.jsonValue()) - started;
   recordTiming('load', name, ms);
   return ms;
 }
