@@ -73,8 +73,10 @@ it('search filters narrow the catalog; the dictionary shows sensitivity and mask
 
   // By field name: the datasets having an idNumber field
   await page.getByLabel(/^(共享类型|Tier)/).selectOption('');
-  await page.getByLabel(/^(字段名|Field name)/).fill('idNumber');
-  await page.getByRole('button', { name: /^(查询|Search)$/ }).click();
+  // ...from the keyboard: type in the field, Enter submits the form
+  await page.getByLabel(/^(字段名|Field name)/).focus();
+  await page.keyboard.type('idNumber');
+  await page.keyboard.press('Enter');
   const withId = all
     .filter((d) => d.fields.some((f) => f.name.toLowerCase().includes('idnumber')))
     .map((d) => d.id)
