@@ -81,6 +81,8 @@ export async function startHub(
     auditTimeoutMs?: number;
     /** Postgres backend: the URL the hub's modules connect to (e.g. a proxy in front of the test server). */
     databaseUrl?: string;
+    /** Trust this external issuer's tokens (by its JWKS URL) instead of the test issuer's; hub.token() then mints refused tokens. */
+    externalIssuer?: { issuer: string; audience: string; jwksUrl: string };
   } = {},
 ): Promise<Hub> {
   const logger =
@@ -108,7 +110,13 @@ export async function startHub(
   const gatewayOptions = {
     ...database,
     servicePrivateJwk: serviceKeys.privateJwk,
-    tokens: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [issuerKeys.publicJwk] } },
+    tokens: opts.externalIssuer
+      ? {
+          issuer: opts.externalIssuer.issuer,
+          audience: opts.externalIssuer.audience,
+          jwks: { url: opts.externalIssuer.jwksUrl },
+        }
+      : { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [issuerKeys.publicJwk] } },
     publishedJwks: { keys: [issuerKeys.publicJwk] },
     maskKey,
     grantFactRelayMs: 0,
