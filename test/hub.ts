@@ -81,7 +81,7 @@ export async function startHub(
     auditTimeoutMs?: number;
     /** Postgres backend: the URL the hub's modules connect to (e.g. a proxy in front of the test server). */
     databaseUrl?: string;
-    /** Trust this external issuer's tokens (by its JWKS URL) instead of the test issuer's; hub.token() then mints refused tokens. */
+    /** Trust this issuer's tokens (by its JWKS URL) instead of the test issuer's: hub.token()'s are then refused. */
     externalIssuer?: { issuer: string; audience: string; jwksUrl: string };
   } = {},
 ): Promise<Hub> {

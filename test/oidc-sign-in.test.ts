@@ -111,7 +111,7 @@ describe('console sign-in with OpenID Connect (code flow + PKCE) against a real 
     await op?.close();
   });
 
-  it('signs in, calls the gateway with the access token, and signing out revokes it at the gateway and the provider', async () => {
+  it('signs in, calls the gateway with the token; signing out revokes it and ends the provider session', async () => {
     const env = tab();
     const url = await startSignIn(config(), REDIRECT_URI, env);
     expect(url.origin).toBe(op.issuer);

@@ -54,7 +54,8 @@ export const gatewayEnvSpec = {
     type: 'string',
     pattern: '^(https://|http://(127\\.0\\.0\\.1|localhost)[:/])',
     description:
-      'OpenID Provider the console signs in with (authorization code + PKCE); https, or http on loopback for tests. Set: the dev issuer and dev sign-in are off',
+      'OpenID Provider the console signs in with (code flow + PKCE); https (http on loopback for tests). ' +
+      'Set: the dev issuer and dev sign-in are off',
   },
   GOVSHARE_OIDC_CLIENT_ID: {
     type: 'string',
@@ -71,7 +72,8 @@ export const gatewayEnvSpec = {
     type: 'string',
     pattern: '^[A-Za-z][A-Za-z0-9+.-]*:[^#]+$',
     description:
-      'Resource indicator (RFC 8707, an absolute URI) the console asks tokens for; default GOVSHARE_JWT_AUDIENCE when that is a URI',
+      'Resource indicator (RFC 8707, an absolute URI) the console asks tokens for; ' +
+      'default GOVSHARE_JWT_AUDIENCE when that is a URI',
   },
   ...maskKeyEnvSpec,
   GATEWAY_MAX_DEPTH: { type: 'integer', minimum: 2, maximum: 50, default: 8, description: 'Maximum selection depth' },
@@ -144,14 +146,16 @@ function checkOidc(env: GatewayEnv, source: Record<string, string | undefined>):
     if (!source.GOVSHARE_JWT_ISSUER) env.GOVSHARE_JWT_ISSUER = issuer;
     else if (env.GOVSHARE_JWT_ISSUER !== issuer)
       problems.push(
-        `GOVSHARE_JWT_ISSUER=${JSON.stringify(env.GOVSHARE_JWT_ISSUER)}: must be GOVSHARE_OIDC_ISSUER (${issuer}) or unset`,
+        `GOVSHARE_JWT_ISSUER=${JSON.stringify(env.GOVSHARE_JWT_ISSUER)}: ` +
+          `must be GOVSHARE_OIDC_ISSUER (${issuer}) or unset`,
       );
     if (!env.GOVSHARE_OIDC_RESOURCE) {
       if (/^[A-Za-z][A-Za-z0-9+.-]*:[^#]+$/.test(env.GOVSHARE_JWT_AUDIENCE))
         env.GOVSHARE_OIDC_RESOURCE = env.GOVSHARE_JWT_AUDIENCE;
       else
         problems.push(
-          `GOVSHARE_OIDC_RESOURCE="": required with GOVSHARE_OIDC_ISSUER when GOVSHARE_JWT_AUDIENCE (${env.GOVSHARE_JWT_AUDIENCE}) is not an absolute URI`,
+          'GOVSHARE_OIDC_RESOURCE="": required with GOVSHARE_OIDC_ISSUER when GOVSHARE_JWT_AUDIENCE ' +
+            `(${env.GOVSHARE_JWT_AUDIENCE}) is not an absolute URI`,
         );
     }
   }
