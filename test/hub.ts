@@ -32,7 +32,8 @@ export function hubSetups(): HubSetup[] {
   return process.env.GOVSHARE_TEST_DATABASE_URL ? ['pglite', 'postgres', 'postgres split'] : ['pglite', 'pglite split'];
 }
 
-async function freePort(): Promise<number> {
+/** A port free on 127.0.0.1 now (for a service whose URL must be known before it starts). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

@@ -87,7 +87,7 @@ describe('console sign-in with OpenID Connect (code flow + PKCE) against a real 
     scope: `openid ${resource.scope}`,
     resource: resource.indicator,
   });
-  const tab = () => ({ fetch, storage: new TabStorage(), allowInsecureRequests: true });
+  const tab = () => ({ fetch, storage: new TabStorage() });
   const signIn = async (login: string, env = tab(), cfg = config(), browser = new Browser()) => {
     const url = await startSignIn(cfg, REDIRECT_URI, env);
     return completeSignIn(cfg, await browser.visit(url, login), env);
@@ -162,6 +162,8 @@ describe('console sign-in with OpenID Connect (code flow + PKCE) against a real 
     expect(browser.loginPagesShown).toBe(2);
     expect((await hub.gql(again.accessToken, '{ me { sub } }')).body.data.me.sub).toBe('alice');
 
+    // signOut needs a token: it revokes the caller's own, nobody else's.
+    expect(codes((await hub.gql(undefined, 'mutation { signOut }')).body)).toEqual(['UNAUTHENTICATED']);
     // Signing out again (the token already refused) still completes.
     await expect(signOut(config(), accessToken, hub.gatewayUrl, REDIRECT_URI, env)).resolves.toBeDefined();
   });

@@ -26,8 +26,6 @@ export interface OidcBrowserEnv {
   fetch: typeof fetch;
   /** sessionStorage in the browser: it holds the round trip's verifier and state, never a token. */
   storage: PendingStorage;
-  /** Tests and local development only: lets the issuer be plain http (oauth4webapi refuses it otherwise). */
-  allowInsecureRequests?: boolean;
 }
 
 export interface SignedIn {
@@ -44,15 +42,21 @@ interface Pending {
   redirectUri: string;
 }
 
-const requestOptions = (env: OidcBrowserEnv) => ({
+/**
+ * Plain http only for an issuer on this machine (tests, local development: the gateway accepts no
+ * other http issuer); oauth4webapi refuses http otherwise.
+ */
+const onLoopback = (issuer: string) => /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/.test(issuer);
+
+const requestOptions = (config: OidcSignInConfig, env: OidcBrowserEnv) => ({
   [oauth.customFetch]: env.fetch,
-  ...(env.allowInsecureRequests ? { [oauth.allowInsecureRequests]: true } : {}),
+  ...(onLoopback(config.issuer) ? { [oauth.allowInsecureRequests]: true } : {}),
 });
 
 /** Fetches and checks the issuer's discovery document (its issuer must be the configured one). */
 export async function discover(config: OidcSignInConfig, env: OidcBrowserEnv): Promise<oauth.AuthorizationServer> {
   const issuer = new URL(config.issuer);
-  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(env) });
+  const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...requestOptions(config, env) });
   return oauth.processDiscoveryResponse(issuer, response);
 }
 
@@ -105,7 +109,7 @@ export async function completeSignIn(
     params,
     pending.redirectUri,
     pending.verifier,
-    { additionalParameters: { resource: config.resource }, ...requestOptions(env) },
+    { additionalParameters: { resource: config.resource }, ...requestOptions(config, env) },
   );
   const result = await oauth.processAuthorizationCodeResponse(as, client, response);
   return {
@@ -157,7 +161,7 @@ export async function signOut(
     if (as.revocation_endpoint) {
       const response = await oauth.revocationRequest(as, client, oauth.None(), accessToken, {
         additionalParameters: { token_type_hint: 'access_token' },
-        ...requestOptions(env),
+        ...requestOptions(config, env),
       });
       try {
         await oauth.processRevocationResponse(response);
