@@ -193,4 +193,9 @@ describe('console sign-in with OpenID Connect (code flow + PKCE) against a real 
     expect(codes(r.body)).toEqual(['UNAUTHENTICATED']);
     expect(r.body.errors[0].message).toMatch(/claim "aud"/);
   });
+
+  it('trusts only the provider: a token of another issuer (the test issuer, with a valid signature) is refused', async () => {
+    const r = await hub.gql(await hub.token('PSB', ['admin']), '{ me { sub } }');
+    expect(codes(r.body)).toEqual(['UNAUTHENTICATED']);
+  });
 });

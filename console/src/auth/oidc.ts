@@ -125,7 +125,9 @@ export async function completeSignIn(
  * access tokens may answer unsupported_token_type (it cannot take back a self-contained token: the
  * gateway's refusal is what counts). Returns the provider's end-session URL (RP-initiated logout), if
  * it has one, for the app to navigate to: the provider's own session ends, so the next sign-in asks
- * for the login again. Both revocations are attempted; an error says which one failed.
+ * for the login again. Both revocations are attempted; an error says which one failed (e.g. the gateway
+ * refuses to change anything while its audit log is unavailable). The app drops the token from memory
+ * whatever the outcome.
  */
 export async function signOut(
   config: OidcSignInConfig,
