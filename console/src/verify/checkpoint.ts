@@ -107,7 +107,8 @@ export async function verifyCheckpointConsistency(
     return fail(`the older checkpoint (${older.treeSize}) is larger than the newer one (${newer.treeSize})`);
   if (p.from !== older.treeSize || p.to !== newer.treeSize)
     return fail(
-      `the consistency proof is from ${p.from} to ${p.to}, not between the checkpoints (${older.treeSize} and ${newer.treeSize})`,
+      `the consistency proof is from ${p.from} to ${p.to}, ` +
+        `not between the checkpoints (${older.treeSize} and ${newer.treeSize})`,
     );
   const nodes = (Array.isArray(p.proof) ? p.proof : []).map(fromHex);
   if (!Array.isArray(p.proof) || nodes.some((n) => !n || n.length !== 32))
@@ -122,6 +123,7 @@ export async function verifyCheckpointConsistency(
   return ok
     ? { ok: true }
     : fail(
-        `the log of ${newer.treeSize} events does not extend the one of ${older.treeSize}: history before the older checkpoint was changed, or the proof is wrong`,
+        `the log of ${newer.treeSize} events does not extend the one of ${older.treeSize}: ` +
+          'history before the older checkpoint was changed, or the proof is wrong',
       );
 }

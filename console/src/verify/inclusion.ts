@@ -102,11 +102,13 @@ export async function verifyEventInclusion(
       } catch {}
       const fields = parsed ? differences(storedEvent(event), parsed) : [];
       return fail(
-        `the event shown is not the one logged as event ${event.seq}${fields.length ? `: it differs in ${fields.join(', ')}` : ''}`,
+        `the event shown is not the one logged as event ${event.seq}` +
+          (fields.length ? `: it differs in ${fields.join(', ')}` : ''),
       );
     }
   }
   return fail(
-    `event ${event.seq} and its proof do not lead to the signed root of ${checkpoint.treeSize} events: the event, the proof or the log was changed`,
+    `event ${event.seq} and its proof do not lead to the signed root of ${checkpoint.treeSize} events: ` +
+      'the event, the proof or the log was changed',
   );
 }
