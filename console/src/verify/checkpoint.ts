@@ -1,9 +1,8 @@
 // The audit log's signed checkpoints: {treeSize, rootHash (base64), timestamp} as an EdDSA compact
 // JWS by the audit service's own key, published in the JWKS at /.well-known/audit-checkpoint-jwks.json
 // (services/audit/src/checkpoints.ts signs them). Verified here with WebCrypto.
-import { type Bytes, fromBase64, fromHex } from './bytes.ts';
+import { type Bytes, fromBase64, fromHex, fromUtf8 } from './bytes.ts';
 import { type Ed25519PublicJwk, readJwks, verifyEdDsaJws } from './jws.ts';
-import { fromUtf8 } from './bytes.ts';
 import { verifyConsistencyProof } from './merkle.ts';
 
 export const CHECKPOINT_TYP = 'govshare-audit-checkpoint+jws';
