@@ -51,7 +51,7 @@ import {
 import { benchRows, DISTRICTS, districtCode, recordNo, type BenchRow } from './bench-rows.ts';
 import { attributeProfile, perOperation, printComponentTable, scaleTo, type CpuProfile } from './cpu-profile.ts';
 import { inspectorUrlIn, isInspectorNoise, startProfiles } from './inspector.ts';
-import { CPU_GROUPS, cpuPerOp, cpuSampler } from './process-cpu.ts';
+import { CPU_GROUPS, cpuPerOp, cpuSampler, switchesPerOp } from './process-cpu.ts';
 import { percentile, printTable, ratio } from './report.ts';
 import { steadyRate, type SteadyRateResult } from './steady-rate.ts';
 
@@ -153,6 +153,8 @@ interface Measured {
   /** Operations answered during the measurement. */
   ops: number;
   cpu: Record<string, number>;
+  /** Context switches per operation, every process but the load generator (wake-ups and preemptions). */
+  switches: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -238,7 +240,9 @@ async function closedLoop(op: (i: number) => Promise<unknown>): Promise<Measured
   const t0 = Date.now();
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const elapsed = (Date.now() - t0) / 1000;
-  const cpu = cpuPerOp(cpuBefore, cpuByProcess(), done);
+  const cpuAfter = cpuByProcess();
+  const cpu = cpuPerOp(cpuBefore, cpuAfter, done);
+  const switches = switchesPerOp(cpuBefore, cpuAfter, done);
   latencies.sort((a, b) => a - b);
   if (firstError) console.error(`first error: ${firstError}`);
   return {
@@ -248,6 +252,7 @@ async function closedLoop(op: (i: number) => Promise<unknown>): Promise<Measured
     errors,
     ops: done,
     cpu,
+    switches,
   };
 }
 
@@ -287,13 +292,15 @@ function httpLoad(t: Target, opts: { connections: number; seconds: number; overa
       },
       (err: unknown, r: any) => {
         if (err) return reject(err);
+        const cpuAfter = cpuByProcess();
         resolveLoad({
           rps: r.requests.average,
           p50: r.latency.p50,
           p99: r.latency.p99,
           errors: r.errors + r.non2xx + r.timeouts + bad,
           ops: r.requests.total,
-          cpu: cpuPerOp(cpuBefore, cpuByProcess(), r.requests.total),
+          cpu: cpuPerOp(cpuBefore, cpuAfter, r.requests.total),
+          switches: switchesPerOp(cpuBefore, cpuAfter, r.requests.total),
         });
       },
     );
@@ -313,7 +320,7 @@ const steady = (t: Target): Promise<SteadyRateResult> =>
 // ---------------------------------------------------------------------------------------------
 // CPU accounting (bench/process-cpu.ts)
 
-function printCpuTable(columns: { name: string; cpu: Record<string, number> }[]) {
+function printCpuTable(columns: { name: string; cpu: Record<string, number>; switches?: number }[]) {
   console.log(
     `\nCPU per request in µs, all processes (the machine has ${availableParallelism()} cores; throughput is at most cores / total)`,
   );
@@ -340,6 +347,11 @@ function printCpuTable(columns: { name: string; cpu: Record<string, number> }[])
   line(
     'x raw',
     totals.map((t) => ratio(t, totals[0])),
+  );
+  // Each switch is a process woken (or preempted) on a shared core: more processes per read, more of them.
+  line(
+    'ctx switches',
+    columns.map((c) => (c.switches === undefined ? '' : c.switches.toFixed(1))),
   );
 }
 
@@ -961,18 +973,30 @@ async function main() {
 
   // Where the CPU goes: every process shares the same cores, so CPU per request bounds throughput.
   printCpuTable([
-    { name: 'raw filter', cpu: rowOf('filter', 'raw').cpu },
-    { name: 'PG4 filter', cpu: rowOf('filter', 'pg4').cpu },
-    { name: 'yoga filter', cpu: rowOf('filter', 'yoga').cpu },
+    { name: 'raw filter', cpu: rowOf('filter', 'raw').cpu, switches: rowOf('filter', 'raw').switches },
+    { name: 'PG4 filter', cpu: rowOf('filter', 'pg4').cpu, switches: rowOf('filter', 'pg4').switches },
+    { name: 'yoga filter', cpu: rowOf('filter', 'yoga').cpu, switches: rowOf('filter', 'yoga').switches },
     ...VARIANTS.flatMap((v) => [
-      { name: `${v.short} owner f`, cpu: rowOf('filter', `${v.id}:owner`).cpu },
-      { name: `${v.short} masked f`, cpu: rowOf('filter', `${v.id}:other`).cpu },
-      { name: `${v.short} owner k`, cpu: rowOf('key', `${v.id}:owner`).cpu },
+      {
+        name: `${v.short} owner f`,
+        cpu: rowOf('filter', `${v.id}:owner`).cpu,
+        switches: rowOf('filter', `${v.id}:owner`).switches,
+      },
+      {
+        name: `${v.short} masked f`,
+        cpu: rowOf('filter', `${v.id}:other`).cpu,
+        switches: rowOf('filter', `${v.id}:other`).switches,
+      },
+      {
+        name: `${v.short} owner k`,
+        cpu: rowOf('key', `${v.id}:owner`).cpu,
+        switches: rowOf('key', `${v.id}:owner`).switches,
+      },
     ]),
     ...(hops
       ? [
-          { name: 'hop query', cpu: hops.records.cpu },
-          { name: 'hop audit', cpu: hops.append.cpu },
+          { name: 'hop query', cpu: hops.records.cpu, switches: hops.records.switches },
+          { name: 'hop audit', cpu: hops.append.cpu, switches: hops.append.switches },
         ]
       : []),
   ]);

@@ -21,8 +21,9 @@ export const CPU_GROUPS = [
 export type CpuGroup = (typeof CPU_GROUPS)[number];
 
 export interface CpuSnapshot {
-  /** ms of CPU (user + system) so far, by pid, with the pid's group. */
-  pids: Map<number, { group: CpuGroup; ms: number }>;
+  /** ms of CPU (user + system) so far, by pid, with the pid's group, and its context switches
+   *  (voluntary + involuntary: each is a wake-up or a preemption the kernel paid for). */
+  pids: Map<number, { group: CpuGroup; ms: number; switches: number }>;
   /** This process, from process.cpuUsage() (finer than /proc's 10 ms ticks), before and after the
    *  reading (which costs some ms itself: neither reading's cost is counted in an interval). */
   selfMs: { start: number; end: number };
@@ -50,6 +51,15 @@ export function cpuSampler(root: string, databaseUrl: string) {
       return (Number(f[11]) + Number(f[12])) * tick; // utime + stime
     } catch {
       return undefined; // ended between ps and the read
+    }
+  };
+  const switchesOf = (pid: number | 'self'): number => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const n = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+      return n('voluntary_ctxt_switches') + n('nonvoluntary_ctxt_switches');
+    } catch {
+      return 0;
     }
   };
 
@@ -81,7 +91,8 @@ export function cpuSampler(root: string, databaseUrl: string) {
 
   return (): CpuSnapshot => {
     const start = selfMs();
-    const pids = new Map<number, { group: CpuGroup; ms: number }>();
+    const pids = new Map<number, { group: CpuGroup; ms: number; switches: number }>();
+    pids.set(process.pid, { group: 'load generator', ms: 0, switches: switchesOf('self') });
     const ours: number[] = [process.pid];
     const backends: { pid: number; port: number }[] = [];
     for (const line of execFileSync('ps', ['-eo', 'pid=,args=']).toString().trim().split('\n')) {
@@ -93,7 +104,7 @@ export function cpuSampler(root: string, databaseUrl: string) {
       if (group) {
         ours.push(pid);
         const ms = cpuMs(pid);
-        if (ms !== undefined) pids.set(pid, { group, ms });
+        if (ms !== undefined) pids.set(pid, { group, ms, switches: switchesOf(pid) });
         continue;
       }
       // "postgres: <user> <db> 127.0.0.1(<client port>) <state>"
@@ -125,7 +136,7 @@ export function cpuSampler(root: string, databaseUrl: string) {
       for (const b of backends) {
         if (!ourPorts.has(b.port)) continue;
         const ms = cpuMs(b.pid);
-        if (ms !== undefined) pids.set(b.pid, { group: 'postgres', ms });
+        if (ms !== undefined) pids.set(b.pid, { group: 'postgres', ms, switches: switchesOf(b.pid) });
       }
     }
     return { pids, selfMs: { start, end: selfMs() } };
@@ -142,9 +153,21 @@ export function cpuPerOp(before: CpuSnapshot, after: CpuSnapshot, ops: number): 
     'load generator': ((after.selfMs.start - before.selfMs.end) * 1000) / Math.max(ops, 1),
   };
   for (const [pid, a] of after.pids) {
+    if (pid === process.pid) continue; // the load generator: from process.cpuUsage() above
     const b = before.pids.get(pid);
     const ms = a.ms - (b && b.group === a.group ? b.ms : 0);
     out[a.group] = (out[a.group] ?? 0) + (Math.max(ms, 0) * 1000) / Math.max(ops, 1);
   }
   return out;
+}
+
+/** Context switches per operation, all processes but the load generator, between two snapshots. */
+export function switchesPerOp(before: CpuSnapshot, after: CpuSnapshot, ops: number): number {
+  let n = 0;
+  for (const [pid, a] of after.pids) {
+    if (pid === process.pid) continue;
+    const b = before.pids.get(pid);
+    n += Math.max(a.switches - (b && b.group === a.group ? b.switches : 0), 0);
+  }
+  return n / Math.max(ops, 1);
 }

@@ -32,7 +32,8 @@ export function hubSetups(): HubSetup[] {
   return process.env.GOVSHARE_TEST_DATABASE_URL ? ['pglite', 'postgres', 'postgres split'] : ['pglite', 'pglite split'];
 }
 
-async function freePort(): Promise<number> {
+/** A port free on 127.0.0.1 now (for a service whose URL must be known before it starts). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -83,6 +84,8 @@ export async function startHub(
     devSignIn?: boolean;
     /** Postgres backend: the URL the hub's modules connect to (e.g. a proxy in front of the test server). */
     databaseUrl?: string;
+    /** Trust this issuer's tokens (by its JWKS URL) instead of the test issuer's: hub.token()'s are then refused. */
+    externalIssuer?: { issuer: string; audience: string; jwksUrl: string };
   } = {},
 ): Promise<Hub> {
   const logger =
@@ -110,7 +113,13 @@ export async function startHub(
   const gatewayOptions = {
     ...database,
     servicePrivateJwk: serviceKeys.privateJwk,
-    tokens: { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [issuerKeys.publicJwk] } },
+    tokens: opts.externalIssuer
+      ? {
+          issuer: opts.externalIssuer.issuer,
+          audience: opts.externalIssuer.audience,
+          jwks: { url: opts.externalIssuer.jwksUrl },
+        }
+      : { issuer: ISSUER, audience: AUDIENCE, jwks: { keys: [issuerKeys.publicJwk] } },
     publishedJwks: { keys: [issuerKeys.publicJwk] },
     maskKey,
     grantFactRelayMs: 0,

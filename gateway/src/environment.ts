@@ -1,5 +1,5 @@
 // The narrow entry points, not the package index (database drivers, Fastify): the CLIs load this and start in a fraction of the time.
-import { commonEnvSpec, loadEnv } from '@govshare/platform/env';
+import { commonEnvSpec, ConfigError, loadEnv } from '@govshare/platform/env';
 import { maskKeyEnvSpec } from '@govshare/platform/masking';
 
 /** 12 hours: a working day and then some. A token valid for longer is refused, whoever issued it. */
@@ -50,6 +50,31 @@ export const gatewayEnvSpec = {
     default: DEFAULT_MAX_TOKEN_LIFETIME_S,
     description: 'Longest lifetime (exp - iat, exp - nbf) of a caller token accepted, seconds',
   },
+  GOVSHARE_OIDC_ISSUER: {
+    type: 'string',
+    pattern: '^(https://|http://(127\\.0\\.0\\.1|localhost)[:/])',
+    description:
+      'OpenID Provider the console signs in with (code flow + PKCE); https (http on loopback for tests). ' +
+      'Set: the dev issuer and dev sign-in are off',
+  },
+  GOVSHARE_OIDC_CLIENT_ID: {
+    type: 'string',
+    minLength: 1,
+    description: 'The console’s client id at GOVSHARE_OIDC_ISSUER (a public client: no secret)',
+  },
+  GOVSHARE_OIDC_SCOPE: {
+    type: 'string',
+    pattern: '^openid( [!#-\\[\\]-~]+)*$',
+    default: 'openid',
+    description: 'Scopes the console asks for, space-separated, starting with openid',
+  },
+  GOVSHARE_OIDC_RESOURCE: {
+    type: 'string',
+    pattern: '^[A-Za-z][A-Za-z0-9+.-]*:[^#]+$',
+    description:
+      'Resource indicator (RFC 8707, an absolute URI) the console asks tokens for; ' +
+      'default GOVSHARE_JWT_AUDIENCE when that is a URI',
+  },
   ...maskKeyEnvSpec,
   GATEWAY_MAX_DEPTH: { type: 'integer', minimum: 2, maximum: 50, default: 8, description: 'Maximum selection depth' },
   GATEWAY_MAX_COMPLEXITY: { type: 'integer', minimum: 10, default: 3000, description: 'Maximum query cost' },
@@ -83,6 +108,10 @@ export interface GatewayEnv {
   GOVSHARE_JWT_AUDIENCE: string;
   GOVSHARE_JWKS_URL?: string;
   GOVSHARE_JWT_MAX_LIFETIME: number;
+  GOVSHARE_OIDC_ISSUER?: string;
+  GOVSHARE_OIDC_CLIENT_ID?: string;
+  GOVSHARE_OIDC_SCOPE: string;
+  GOVSHARE_OIDC_RESOURCE?: string;
   GOVSHARE_MASK_KEY?: string;
   GATEWAY_MAX_DEPTH: number;
   GATEWAY_MAX_COMPLEXITY: number;
@@ -91,5 +120,44 @@ export interface GatewayEnv {
   GATEWAY_GRANT_FACT_RELAY_MS: number;
 }
 
-export const readGatewayEnv = (source: Record<string, string | undefined> = process.env) =>
-  loadEnv<GatewayEnv>(gatewayEnvSpec, source);
+export function readGatewayEnv(source: Record<string, string | undefined> = process.env): GatewayEnv {
+  const env = loadEnv<GatewayEnv>(gatewayEnvSpec, source);
+  checkOidc(env, source);
+  return env;
+}
+
+/**
+ * OIDC sign-in needs its variables together, and the gateway must trust the tokens the provider
+ * issues: its issuer and JWKS (so the dev issuer is off). The resource defaults to the audience.
+ */
+function checkOidc(env: GatewayEnv, source: Record<string, string | undefined>): void {
+  const problems: string[] = [];
+  const issuer = env.GOVSHARE_OIDC_ISSUER;
+  if (!issuer) {
+    for (const name of ['GOVSHARE_OIDC_CLIENT_ID', 'GOVSHARE_OIDC_RESOURCE'] as const)
+      if (env[name]) problems.push(`${name}=${JSON.stringify(env[name])}: needs GOVSHARE_OIDC_ISSUER`);
+  } else {
+    if (!env.GOVSHARE_OIDC_CLIENT_ID) problems.push('GOVSHARE_OIDC_CLIENT_ID="": required with GOVSHARE_OIDC_ISSUER');
+    if (!env.GOVSHARE_JWKS_URL)
+      problems.push(
+        'GOVSHARE_JWKS_URL="": required with GOVSHARE_OIDC_ISSUER (the provider’s JWKS; the dev issuer is off)',
+      );
+    // Unset, the expected iss is the provider's; set, it must be the provider's.
+    if (!source.GOVSHARE_JWT_ISSUER) env.GOVSHARE_JWT_ISSUER = issuer;
+    else if (env.GOVSHARE_JWT_ISSUER !== issuer)
+      problems.push(
+        `GOVSHARE_JWT_ISSUER=${JSON.stringify(env.GOVSHARE_JWT_ISSUER)}: ` +
+          `must be GOVSHARE_OIDC_ISSUER (${issuer}) or unset`,
+      );
+    if (!env.GOVSHARE_OIDC_RESOURCE) {
+      if (/^[A-Za-z][A-Za-z0-9+.-]*:[^#]+$/.test(env.GOVSHARE_JWT_AUDIENCE))
+        env.GOVSHARE_OIDC_RESOURCE = env.GOVSHARE_JWT_AUDIENCE;
+      else
+        problems.push(
+          'GOVSHARE_OIDC_RESOURCE="": required with GOVSHARE_OIDC_ISSUER when GOVSHARE_JWT_AUDIENCE ' +
+            `(${env.GOVSHARE_JWT_AUDIENCE}) is not an absolute URI`,
+        );
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+}

@@ -84,3 +84,21 @@ export function revokeToken(deps: GatewayDeps, scope: RequestScope, jti: string,
     },
   );
 }
+
+/**
+ * Any caller revokes its own token (sign-out): the gateway refuses its jti from now on. Audited as
+ * a token revocation like revokeToken, with the reason "sign-out".
+ */
+export function signOut(deps: GatewayDeps, scope: RequestScope): Promise<boolean> {
+  return auditedWrite(
+    deps,
+    scope,
+    'tokens.revoke',
+    { reason: 'sign-out' },
+    () => {},
+    async () => {
+      await deps.revocations.revoke(scope.caller.jti, 'sign-out', `${scope.caller.sub}@${scope.caller.dept}`);
+      return true;
+    },
+  );
+}

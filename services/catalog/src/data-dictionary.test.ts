@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { AppError } from '@govshare/platform';
-import type { DatasetSchema } from '@govshare/contracts';
+import type { DatasetSchema, FieldSchema } from '@govshare/contracts';
 import { checkCompatibility, compileDatasetSchema, fieldsOf, keyFieldsOf } from './data-dictionary.ts';
 import { DEMO_SCHEMAS } from './demo-data.ts';
 
@@ -172,7 +172,7 @@ describe('checkCompatibility', () => {
   const fieldName = fc.stringMatching(/^[a-z][a-zA-Z0-9_]{0,10}$/);
   const fieldSchema = fc.record(
     {
-      type: fc.constantFrom<string | string[]>(
+      type: fc.constantFrom<FieldSchema['type']>(
         'string',
         'integer',
         'number',

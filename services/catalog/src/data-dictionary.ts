@@ -1,15 +1,13 @@
 import Ajv2020Module, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { AppError } from '@govshare/platform';
-import type { DatasetSchema, FieldSchema, MaskStyle, Sensitivity } from '@govshare/contracts';
+import { model, type DatasetSchema, type FieldSchema, type MaskStyle, type Sensitivity } from '@govshare/contracts';
 
 const Ajv2020 = (Ajv2020Module as any).default ?? Ajv2020Module;
 const addFormats = (addFormatsModule as any).default ?? addFormatsModule;
 
 /** Scalar types a field may hold; 'null' may be added through a type array. */
-export type FieldType = 'string' | 'integer' | 'number' | 'boolean';
-const SCALAR_TYPES: FieldType[] = ['string', 'integer', 'number', 'boolean'];
-const FIELD_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,62}$';
+export type FieldType = (typeof model.FIELD_TYPES)[number];
 /** Each index is written on every ingest of the dataset: a few, on the fields consumers filter on. */
 export const MAX_INDEXED_FIELDS = 8;
 
@@ -50,73 +48,8 @@ export interface CompiledDatasetSchema {
   keyFields: string[];
 }
 
-// ---------------------------------------------------------------------------------------------
-// The shape a dataset schema may take (checked before ajv compiles it, so errors name our rules).
-
-const scalarType = { enum: [...SCALAR_TYPES] };
-const fieldMetaSchema = {
-  type: 'object',
-  required: ['type'],
-  additionalProperties: false,
-  properties: {
-    type: {
-      anyOf: [
-        scalarType,
-        {
-          type: 'array',
-          minItems: 1,
-          maxItems: 2,
-          uniqueItems: true,
-          items: { enum: [...SCALAR_TYPES, 'null'] },
-        },
-      ],
-    },
-    title: { type: 'string', maxLength: 200 },
-    description: { type: 'string', maxLength: 2000 },
-    enum: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 1000,
-      uniqueItems: true,
-      items: { type: ['string', 'number', 'boolean', 'null'] },
-    },
-    format: { enum: ['date', 'date-time'] },
-    pattern: { type: 'string', maxLength: 500 },
-    minimum: { type: 'number' },
-    maximum: { type: 'number' },
-    maxLength: { type: 'integer', minimum: 0 },
-    'x-sensitivity': { enum: ['public', 'personal', 'sensitive'] },
-    'x-mask': { enum: ['partial', 'hash', 'redact'] },
-    'x-key': { type: 'boolean' },
-    'x-rule': { type: ['string', 'object'] },
-    'x-expected': { type: 'boolean' },
-    'x-dimension': { type: 'boolean' },
-    'x-subject': { type: 'boolean' },
-    'x-contribution-bound': { type: 'number', exclusiveMinimum: 0 },
-    'x-index': { type: 'boolean' },
-  },
-};
-const datasetMetaSchema = {
-  type: 'object',
-  required: ['type', 'properties'],
-  additionalProperties: false,
-  properties: {
-    $schema: { const: 'https://json-schema.org/draft/2020-12/schema' },
-    $id: { type: 'string' },
-    title: { type: 'string' },
-    description: { type: 'string' },
-    type: { const: 'object' },
-    properties: {
-      type: 'object',
-      minProperties: 1,
-      maxProperties: 200,
-      propertyNames: { pattern: FIELD_NAME },
-      additionalProperties: fieldMetaSchema,
-    },
-    required: { type: 'array', uniqueItems: true, items: { type: 'string' } },
-    additionalProperties: { const: false },
-  },
-};
+// The shape a dataset schema may take (contracts' DatasetSchemaModel): checked before ajv compiles
+// it, so errors name our rules.
 
 function newAjv() {
   const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
@@ -137,7 +70,7 @@ function newAjv() {
   return ajv;
 }
 const metaAjv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
-const validateMeta: ValidateFunction = metaAjv.compile(datasetMetaSchema);
+const validateMeta: ValidateFunction = metaAjv.compile(model.DatasetSchemaModel);
 const ajv = newAjv();
 
 function bad(path: string, rule: string, message: string, extra: CompatibilityProblem[] = []): never {

@@ -263,7 +263,10 @@ describe.each(testTargets)('catalog over HTTP on $name', ({ url: databaseUrl }) 
     expect(csv).toEqual({ datasetId: 'widgets', mode: 'replace', accepted: 2, recordCount: 2 });
 
     // Compatible change: a new optional field -> version 2; incompatible -> CONFLICT with problems.
-    const v2 = { ...schema, properties: { ...schema.properties, colour: { type: 'string', enum: ['red', 'blue'] } } };
+    const v2 = {
+      ...schema,
+      properties: { ...schema.properties, colour: { type: 'string' as const, enum: ['red', 'blue'] } },
+    };
     const changed = await catalog.changeSchema({ id: 'widgets', schema: v2 }, steward);
     expect(changed.version).toBe(2);
     expect((await catalog.changeSchema({ id: 'widgets', schema: v2 }, steward)).version).toBe(2); // same schema: no new version

@@ -99,7 +99,7 @@ for (const backend of backends) {
       const legal = await catalog.face.getDataset({ id: 'legal-persons' }, steward);
       const schema = {
         ...legal.schema,
-        properties: { ...legal.schema.properties, website: { type: 'string', title: '网址 / Website' } },
+        properties: { ...legal.schema.properties, website: { type: 'string' as const, title: '网址 / Website' } },
       };
       expect((await catalog.face.changeSchema({ id: 'legal-persons', schema }, steward)).version).toBe(2);
 

@@ -38,8 +38,8 @@ const clean = {
 
 /** Insured persons whose ID is hash-masked (as in the demo's social insurance), every ID with a wrong check character. */
 function insured(n: number): { dataset: Dataset; batches: () => Iterable<StoredRecord[]> } {
-  const schema = {
-    type: 'object' as const,
+  const schema: Dataset['schema'] = {
+    type: 'object',
     properties: { idNumber: { type: 'string', 'x-key': true, 'x-mask': 'hash' as const, 'x-rule': 'cn-resident-id' } },
     required: ['idNumber'],
   };

@@ -1,6 +1,6 @@
 import type { Grant } from '@govshare/contracts';
 import { builder } from '../builder.ts';
-import { createGrant, listGrants, revokeGrant, revokeToken } from '../../operations/grants.ts';
+import { createGrant, listGrants, revokeGrant, revokeToken, signOut } from '../../operations/grants.ts';
 
 const GrantRef = builder.objectRef<Grant>('Grant').implement({
   description: 'A department’s right to read the listed fields of a RESTRICTED dataset, until it expires or is revoked',
@@ -74,5 +74,9 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { jti: t.arg.string({ required: true }), reason: t.arg.string({ required: true }) },
     resolve: (_r, args, ctx) => revokeToken(ctx.deps, ctx.scope, args.jti, args.reason),
+  }),
+  signOut: t.boolean({
+    description: 'Revokes the token this request carries (any caller, its own token): refused from now on',
+    resolve: (_r, _a, ctx) => signOut(ctx.deps, ctx.scope),
   }),
 }));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { StoredRecord } from '@govshare/contracts';
+import type { DatasetSchema, StoredRecord } from '@govshare/contracts';
 import { DatasetScorer, scoreBatches } from './scorer.ts';
 import { HashSet53 } from './hash-set.ts';
 import { hash53, isMissing, normaliseText, normaliseValue } from './normalise.ts';
@@ -176,8 +176,8 @@ describe('DatasetScorer on generated resident records', () => {
   it('reference, consistency and timeliness dimensions', async () => {
     const refSet = new HashSet53();
     refSet.add(hash53('A1'));
-    const schema = {
-      type: 'object' as const,
+    const schema: DatasetSchema = {
+      type: 'object',
       properties: {
         id: { type: 'string' },
         owner: { type: 'string', 'x-rule': { reference: { dataset: 'legal-persons', field: 'creditCode' } } },
