@@ -25,6 +25,7 @@ import { authenticate } from './http/authenticate.ts';
 import { registerIngestRoute } from './http/ingest-route.ts';
 import { registerAuditExportRoute } from './http/audit-export-route.ts';
 import { registerConsoleRoutes, type DevIssuer } from './http/console-route.ts';
+import type { ConsoleSignInConfig } from './http/oidc-config.ts';
 import * as tables from './schema.ts';
 import { listDepartments } from './operations/datasets.ts';
 import { createDepartmentDirectory } from './tokens/departments.ts';
@@ -76,6 +77,8 @@ export interface GatewayOptions {
   consoleDir?: string;
   /** Mints dev-issuer tokens for the console's dev sign-in; leave out when an external issuer is trusted. */
   devIssuer?: DevIssuer;
+  /** The console's sign-in configuration served at /console/config.json (consoleSignInConfig(env)). */
+  consoleSignIn?: ConsoleSignInConfig;
 }
 
 export interface Gateway {
@@ -202,7 +205,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
 
   registerIngestRoute(app, deps, verify, limits.uploadBytes);
   registerAuditExportRoute(app, deps, verify);
-  await registerConsoleRoutes(app, deps, { dir: o.consoleDir, devIssuer: o.devIssuer });
+  await registerConsoleRoutes(app, deps, { dir: o.consoleDir, devIssuer: o.devIssuer, signIn: o.consoleSignIn });
 
   return {
     app,

@@ -13,6 +13,7 @@ import {
 } from '@govshare/platform';
 import { readGatewayEnv } from './environment.ts';
 import { openHub } from './hub.ts';
+import { consoleSignInConfig, devSignInAllowed } from './http/oidc-config.ts';
 import { loadDevIssuerKeys, mintCallerToken } from './tokens/dev-issuer.ts';
 
 async function main() {
@@ -78,14 +79,16 @@ async function main() {
       },
       publishedJwks: dev ? { keys: [dev.publicJwk] } : undefined,
       // The console's dev sign-in exists only while the hub trusts its own dev issuer.
-      devIssuer: dev
-        ? (claims) =>
-            mintCallerToken(dev.privateJwk, {
-              ...claims,
-              issuer: env.GOVSHARE_JWT_ISSUER,
-              audience: env.GOVSHARE_JWT_AUDIENCE,
-            })
-        : undefined,
+      consoleSignIn: consoleSignInConfig(env),
+      devIssuer:
+        dev && devSignInAllowed(env)
+          ? (claims) =>
+              mintCallerToken(dev.privateJwk, {
+                ...claims,
+                issuer: env.GOVSHARE_JWT_ISSUER,
+                audience: env.GOVSHARE_JWT_AUDIENCE,
+              })
+          : undefined,
       maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),
       grantFactRelayMs: env.GATEWAY_GRANT_FACT_RELAY_MS,
       limits: {

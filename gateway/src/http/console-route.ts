@@ -11,6 +11,7 @@ import { AppError } from '@govshare/platform';
 import type { Role } from '@govshare/contracts';
 import type { GatewayDeps } from '../deps.ts';
 import { listDepartments } from '../operations/datasets.ts';
+import type { ConsoleSignInConfig } from './oidc-config.ts';
 
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../console/dist', import.meta.url));
 /** A console session: a working hour, then sign in again. */
@@ -56,6 +57,8 @@ export interface ConsoleRouteOptions {
   dir?: string;
   /** Present only when the gateway trusts the dev issuer: then the dev sign-in routes exist. */
   devIssuer?: DevIssuer;
+  /** What /console/config.json says (consoleSignInConfig(env)); default: dev when devIssuer is given, else none. */
+  signIn?: ConsoleSignInConfig;
 }
 
 export async function registerConsoleRoutes(app: FastifyInstance, deps: GatewayDeps, o: ConsoleRouteOptions) {
@@ -66,7 +69,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: GatewayD
   app.get('/', (_req, reply) => reply.redirect('/console/', 302));
   app.get('/console', (_req, reply) => reply.redirect('/console/', 302));
   app.get('/console/config.json', (_req, reply) =>
-    reply.header('cache-control', 'no-store').send({ signIn: devIssuer ? 'dev' : 'none' }),
+    reply.header('cache-control', 'no-store').send(o.signIn ?? { signIn: devIssuer ? 'dev' : 'none' }),
   );
 
   const notDev = () =>
