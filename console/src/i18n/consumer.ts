@@ -295,7 +295,8 @@ export default defineDictionary(
     margin: '±{m} (95%)',
     exact: 'exact',
     suppressed: 'suppressed (fewer than {k} subjects, or none)',
-    suppressedNote: 'Suppressed groups are not zero: they have fewer than {k} subjects (or none), so they are not released.',
+    suppressedNote:
+      'Suppressed groups are not zero: they have fewer than {k} subjects (or none), so they are not released.',
     noGroups: 'No group can be released (each has fewer than {k} subjects).',
     modeDIFFERENTIAL: 'differential privacy (noisy)',
     modeEXACT: 'exact',

@@ -185,7 +185,11 @@ function DatasetRecords({ id }: { id: string }) {
         <fieldset>
           <legend>{t('fieldsLegend')}</legend>
           <label className="check">
-            <input type="checkbox" checked={picked === null} onChange={(e) => setPicked(e.target.checked ? null : [])} />
+            <input
+              type="checkbox"
+              checked={picked === null}
+              onChange={(e) => setPicked(e.target.checked ? null : [])}
+            />
             {t('allFields')}
           </label>
           {fields.map((f) => (
@@ -235,7 +239,10 @@ function DatasetRecords({ id }: { id: string }) {
                       <select
                         value={c.op}
                         onChange={(e) =>
-                          setCondition(i, { op: e.target.value as Condition['op'], value: c.op === 'isNull' ? '' : c.value })
+                          setCondition(i, {
+                            op: e.target.value as Condition['op'],
+                            value: c.op === 'isNull' ? '' : c.value,
+                          })
                         }
                       >
                         {operatorsFor(f).map((op) => (
@@ -297,7 +304,11 @@ function DatasetRecords({ id }: { id: string }) {
               : t('pageOf', { page: cursors.length, size: PAGE_SIZE })}
           </p>
           <div className="pager">
-            <button type="button" disabled={cursors.length < 2 || fetching} onClick={() => setCursors(cursors.slice(0, -1))}>
+            <button
+              type="button"
+              disabled={cursors.length < 2 || fetching}
+              onClick={() => setCursors(cursors.slice(0, -1))}
+            >
               {t('prev')}
             </button>
             <button
@@ -382,7 +393,15 @@ function ValueInput({ f, c, n, onChange }: { f: DictField; c: Condition; n: numb
       </label>
     );
   const type =
-    c.op === 'in' ? 'text' : kind === 'number' ? 'number' : kind === 'date' ? 'date' : kind === 'datetime' ? 'datetime-local' : 'text';
+    c.op === 'in'
+      ? 'text'
+      : kind === 'number'
+        ? 'number'
+        : kind === 'date'
+          ? 'date'
+          : kind === 'datetime'
+            ? 'datetime-local'
+            : 'text';
   return (
     <label>
       {c.op === 'in' ? t('filterValues') : t('filterValue')} {n}
