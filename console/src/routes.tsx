@@ -54,6 +54,13 @@ export const routes: ConsoleRoute[] = [
     page: lazy(() => import('./pages/consumer/Records.tsx')),
     roles: ['consumer', 'steward', 'admin'],
   },
+  {
+    path: 'requests',
+    page: lazy(() => import('./pages/consumer/Requests.tsx')),
+    roles: ['consumer', 'steward'],
+    nav: label(consumerT, 'navRequests'),
+  },
+  { path: 'requests/new', page: lazy(() => import('./pages/consumer/NewRequest.tsx')), roles: ['consumer', 'steward'] },
 ];
 
 export const mayOpen = (route: ConsoleRoute, role: Role | undefined) =>
