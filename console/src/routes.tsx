@@ -61,6 +61,12 @@ export const routes: ConsoleRoute[] = [
     nav: label(consumerT, 'navRequests'),
   },
   { path: 'requests/new', page: lazy(() => import('./pages/consumer/NewRequest.tsx')), roles: ['consumer', 'steward'] },
+  {
+    path: 'sandbox',
+    page: lazy(() => import('./pages/consumer/Sandbox.tsx')),
+    roles: ['consumer', 'steward', 'admin'],
+    nav: label(consumerT, 'navSandbox'),
+  },
 ];
 
 export const mayOpen = (route: ConsoleRoute, role: Role | undefined) =>

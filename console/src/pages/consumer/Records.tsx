@@ -429,7 +429,7 @@ function MaskedLegend({
   if (!masked.length) return null;
   const why = basis === 'grant' || basis === 'internal' ? t(`why${basis}`) : '';
   return (
-    <div className="masked-legend" aria-labelledby="masked-title">
+    <section className="masked-legend" aria-labelledby="masked-title">
       <h2 id="masked-title">{t('maskedTitle')}</h2>
       <ul>
         {masked.map((m) => {
@@ -446,6 +446,6 @@ function MaskedLegend({
           );
         })}
       </ul>
-    </div>
+    </section>
   );
 }
