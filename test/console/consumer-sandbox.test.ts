@@ -149,4 +149,5 @@ it('MCA asks the sandbox: values with margins, a chart, suppressed groups, the b
   expect(await suppressedRow.innerText()).not.toMatch(/\b0\b/);
   expect(await page.locator('.budget').innerText()).toContain('精确统计不消耗隐私预算');
   await expectNoSeriousAxeViolations(page);
+  await screenshot(page, 'consumer-sandbox-suppressed');
 });

@@ -41,6 +41,8 @@ export function SandboxChart({
         {
           type: 'custom',
           name: '95%',
+          // y: the interval's ends, so the axis is scaled to hold the whiskers too
+          encode: { x: 0, y: [1, 2] },
           data: bars.map((b, i) =>
             b.value === null || !b.margin ? null : [i, b.value - b.margin, b.value + b.margin],
           ),
