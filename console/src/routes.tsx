@@ -5,6 +5,7 @@ import { type ComponentType, type LazyExoticComponent, lazy } from 'react';
 import type { Role } from './auth/session.tsx';
 import type { Dictionary } from './i18n/i18n.tsx';
 import catalogT from './i18n/catalog.ts';
+import consumerT from './i18n/consumer.ts';
 import stewardT from './i18n/steward.ts';
 
 export interface NavLabel {
@@ -41,6 +42,30 @@ export const routes: ConsoleRoute[] = [
     path: 'steward/requests/:id',
     page: lazy(() => import('./pages/steward/RequestPage.tsx')),
     roles: ['steward', 'admin'],
+  },
+  {
+    path: 'records',
+    page: lazy(() => import('./pages/consumer/Records.tsx')),
+    roles: ['consumer', 'steward', 'admin'],
+    nav: label(consumerT, 'navRecords'),
+  },
+  {
+    path: 'catalog/:id/records',
+    page: lazy(() => import('./pages/consumer/Records.tsx')),
+    roles: ['consumer', 'steward', 'admin'],
+  },
+  {
+    path: 'requests',
+    page: lazy(() => import('./pages/consumer/Requests.tsx')),
+    roles: ['consumer', 'steward'],
+    nav: label(consumerT, 'navRequests'),
+  },
+  { path: 'requests/new', page: lazy(() => import('./pages/consumer/NewRequest.tsx')), roles: ['consumer', 'steward'] },
+  {
+    path: 'sandbox',
+    page: lazy(() => import('./pages/consumer/Sandbox.tsx')),
+    roles: ['consumer', 'steward', 'admin'],
+    nav: label(consumerT, 'navSandbox'),
   },
 ];
 

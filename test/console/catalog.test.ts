@@ -35,7 +35,8 @@ it('search filters narrow the catalog; the dictionary shows sensitivity and mask
   const { page } = b;
   await measureFirstLoad(page, `${hub.gatewayUrl}/`, 'sign-in (first load)');
   await signInDev(page, hub.gatewayUrl, 'MCA', 'consumer');
-  expect(new URL(page.url()).pathname).toBe('/console/catalog');
+  // A consumer lands on its first page in the navigation (query records); the catalog is one click away.
+  expect(new URL(page.url()).pathname).toBe('/console/records');
   await measureLoad(page, '/catalog', 'catalog');
 
   const api = await hub.gql(
