@@ -6,6 +6,7 @@ import type { Role } from './auth/session.tsx';
 import type { Dictionary } from './i18n/i18n.tsx';
 import catalogT from './i18n/catalog.ts';
 import stewardT from './i18n/steward.ts';
+import stewardQualityT from './i18n/steward-quality.ts';
 
 export interface NavLabel {
   dict: Dictionary<string>;
@@ -41,6 +42,34 @@ export const routes: ConsoleRoute[] = [
     path: 'steward/requests/:id',
     page: lazy(() => import('./pages/steward/RequestPage.tsx')),
     roles: ['steward', 'admin'],
+  },
+  {
+    path: 'steward/datasets',
+    page: lazy(() => import('./pages/steward/MyDatasets.tsx')),
+    roles: ['steward', 'admin'],
+    nav: label(stewardQualityT, 'navDatasets'),
+  },
+  {
+    path: 'steward/datasets/:id',
+    page: lazy(() => import('./pages/steward/DatasetQuality.tsx')),
+    roles: ['steward', 'admin'],
+  },
+  {
+    path: 'steward/datasets/:id/rules',
+    page: lazy(() => import('./pages/steward/RulesEditor.tsx')),
+    roles: ['steward', 'admin'],
+  },
+  {
+    path: 'steward/upload',
+    page: lazy(() => import('./pages/steward/Upload.tsx')),
+    roles: ['steward', 'admin'],
+    nav: label(stewardQualityT, 'navUpload'),
+  },
+  {
+    path: 'steward/appeals',
+    page: lazy(() => import('./pages/steward/Appeal.tsx')),
+    roles: ['steward'],
+    nav: label(stewardQualityT, 'navAppeal'),
   },
 ];
 
