@@ -164,7 +164,7 @@ export default function RulesEditor() {
               </p>
             ) : null}
           </form>
-          <h2>{t('effectiveTitle')}</h2>
+          <h2 id="effective-title">{t('effectiveTitle')}</h2>
           <pre className="code" data-effective-rules>
             {JSON.stringify(stored.effectiveRules ?? [], null, 2)}
           </pre>
