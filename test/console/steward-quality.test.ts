@@ -80,16 +80,16 @@ it('my datasets and one dataset’s trend, examples and alerts show the API’s 
   expect(await row.locator('[data-open-alerts]').innerText()).toBe(String(mine.openAlerts));
   await expectNoSeriousAxeViolations(page);
 
-  await row.getByRole('link').click();
-  await page.locator('[data-ready]').waitFor();
-  await measureLoad(page, `/steward/datasets/${DATASET}`, 'steward dataset quality');
+  expect(await row.getByRole('link').getAttribute('href')).toBe(`/console/steward/datasets/${DATASET}`);
+  await measureLoad(page, `/steward/datasets/${DATASET}`, 'steward dataset quality (first visit)');
+  await measureLoad(page, `/steward/datasets/${DATASET}`, 'steward dataset quality (again)');
   expect(await rowText(page, '[data-report-score]')).toBe(String(api.qualityReport.score));
   // The trend: every succeeded run, oldest first, with the API's figures
   const runs = api.qualityHistory.filter((r: { status: string }) => r.status === 'succeeded').reverse();
   expect(runs.length).toBeGreaterThanOrEqual(2);
   expect(runs[1].score).toBeLessThan(runs[0].score * 0.9);
+  await page.locator('.chart canvas').waitFor(); // the chart's own chunk, after the figures
   expect(await page.locator('.chart').getAttribute('data-points')).toBe(String(runs.length));
-  await page.locator('.chart canvas').waitFor();
   const shown = await page.locator('table[data-trend] tbody tr').evaluateAll((trs) =>
     trs.map((tr) => ({
       run: tr.getAttribute('data-run'),
@@ -208,4 +208,13 @@ it('the steward appeals the department’s place on the published list and sees 
   await page.locator(`tr[data-appeal-row="${id}"][data-appeal-status="pending"]`).waitFor();
   await expectNoSeriousAxeViolations(page);
   await screenshot(page, 'steward-appeal');
+});
+
+it('another department’s steward is refused the detail, in words with the code', async () => {
+  const { page } = b;
+  await signInDev(page, hub.gatewayUrl, 'MCA', 'steward');
+  await measureLoad(page, `/steward/datasets/${DATASET}`, 'steward dataset quality (refused)');
+  const code = page.locator('[role="alert"] .api-error-code').first();
+  expect(await code.innerText()).toBe('FORBIDDEN');
+  expect(await page.locator('table[data-trend]').count()).toBe(0);
 });

@@ -142,6 +142,7 @@ export default function Appeal() {
                 <label>
                   {t('appealReason')}
                   <textarea
+                    className="wide"
                     rows={4}
                     value={reason}
                     onChange={(e) => setReason(e.target.value)}

@@ -1,6 +1,6 @@
 // One dataset's quality: the latest score and status, the trend over runs (chart and table), the
 // failing-rule examples as the API gives them (masked) and the open alerts.
-import { useMemo } from 'react';
+import { lazy, Suspense, useMemo } from 'react';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { ApiError } from '../../components/ApiError.tsx';
@@ -11,7 +11,10 @@ import { useT } from '../../i18n/i18n.tsx';
 import qualityT from '../../i18n/steward-quality.ts';
 import { QualityStatus } from './QualityStatus.tsx';
 import { readAlerts, readExamples, readHeadline } from './quality-json.ts';
-import { TrendChart, type TrendPoint } from './TrendChart.tsx';
+import type { TrendPoint } from './TrendChart.tsx';
+
+// ECharts is most of this page's weight: its own chunk, so the figures show while the chart loads.
+const TrendChart = lazy(() => import('./TrendChart.tsx').then((m) => ({ default: m.TrendChart })));
 
 const DatasetQualityQuery = graphql(`
   query ConsoleStewardDatasetQuality($dataset: ID!) {
@@ -136,7 +139,9 @@ export default function DatasetQuality() {
             <p>{t('trendEmpty')}</p>
           ) : (
             <>
-              <TrendChart points={runs} names={names} label={t('trendChart', { n: runs.length })} />
+              <Suspense fallback={<Loading />}>
+                <TrendChart points={runs} names={names} label={t('trendChart', { n: runs.length })} />
+              </Suspense>
               <table className="list" aria-labelledby="trend-title" data-trend>
                 <thead>
                   <tr>
@@ -189,8 +194,8 @@ export default function DatasetQuality() {
                   <tr key={a.id} data-alert={a.id}>
                     <td>{a.metric}</td>
                     <td>{a.kind === 'drop' || a.kind === 'target' ? t(`alert${a.kind}`) : a.kind}</td>
-                    <td className="num">{a.reference}</td>
-                    <td className="num">{a.value}</td>
+                    <td className="num">{a.metric === 'score' ? a.reference : percent(a.reference)}</td>
+                    <td className="num">{a.metric === 'score' ? a.value : percent(a.value)}</td>
                     <td>{new Date(a.raisedAt).toLocaleString()}</td>
                   </tr>
                 ))}

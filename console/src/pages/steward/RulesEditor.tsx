@@ -165,9 +165,13 @@ export default function RulesEditor() {
             ) : null}
           </form>
           <h2 id="effective-title">{t('effectiveTitle')}</h2>
-          <pre className="code" data-effective-rules>
-            {JSON.stringify(stored.effectiveRules ?? [], null, 2)}
-          </pre>
+          <ol className="code" data-effective-rules>
+            {(stored.effectiveRules ?? []).map((r) => (
+              <li key={JSON.stringify(r)}>
+                <code>{JSON.stringify(r)}</code>
+              </li>
+            ))}
+          </ol>
         </>
       ) : null}
     </section>
