@@ -169,7 +169,8 @@ export default defineDictionary(
     rulesBack: 'Back to data quality',
     rulesVersion: 'Version {v} ({by}, {at})',
     rulesHint:
-      'The rule set is JSON: rules (a list), expectedFields, weights, targets, nearDuplicates, consistency, timeliness. Saving checks it against the data dictionary.',
+      'The rule set is JSON: rules (a list), expectedFields, weights, targets, nearDuplicates, consistency, ' +
+      'timeliness. Saving checks it against the data dictionary.',
     rulesLabel: 'Rule set (JSON)',
     effectiveTitle: 'Rules in effect (defaults included)',
     save: 'Save rules',

@@ -53,6 +53,8 @@ const AppealMutation = graphql(`
 `);
 
 const LISTS = ['red', 'black', 'none'] as const;
+// The red list commends (green), the black list names poor quality (red); always with the words.
+const LIST_COLOUR: Record<string, string> = { red: 'green', black: 'red' };
 const APPEAL_STATUSES = ['pending', 'accepted', 'rejected'] as const;
 
 export default function Appeal() {
@@ -120,9 +122,7 @@ export default function Appeal() {
               <dl className="facts" data-placement={mine.list}>
                 <dt>{t('appealList')}</dt>
                 <dd>
-                  <span
-                    className={`deadline deadline-${mine.list === 'black' ? 'red' : mine.list === 'red' ? 'green' : 'none'}`}
-                  >
+                  <span className={`deadline deadline-${LIST_COLOUR[mine.list] ?? 'none'}`}>
                     <span className="dot" aria-hidden="true" />
                     {listWord(mine.list)}
                   </span>
