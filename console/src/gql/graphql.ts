@@ -29,6 +29,8 @@ export type ApproveAccessInput = {
 };
 
 export type DatasetFilter = {
+  /** Datasets with a field whose name or title contains this text (case-insensitive) */
+  field?: string | null | undefined;
   ownerDept?: string | null | undefined;
   /** Words in the title or description */
   search?: string | null | undefined;
