@@ -26,6 +26,7 @@ export interface ConsoleRoute {
 // Each page is its own chunk: a page loads only its code.
 export const routes: ConsoleRoute[] = [
   { path: 'sign-in', page: lazy(() => import('./pages/sign-in/SignIn.tsx')), roles: 'public' },
+  { path: 'sign-in/callback', page: lazy(() => import('./pages/sign-in/Callback.tsx')), roles: 'public' },
   {
     path: 'catalog',
     page: lazy(() => import('./pages/everyone/Catalog.tsx')),
