@@ -6,6 +6,7 @@ import type { Role } from './auth/session.tsx';
 import type { Dictionary } from './i18n/i18n.tsx';
 import catalogT from './i18n/catalog.ts';
 import stewardT from './i18n/steward.ts';
+import auditorT from './i18n/auditor.ts';
 
 export interface NavLabel {
   dict: Dictionary<string>;
@@ -41,6 +42,36 @@ export const routes: ConsoleRoute[] = [
     path: 'steward/requests/:id',
     page: lazy(() => import('./pages/steward/RequestPage.tsx')),
     roles: ['steward', 'admin'],
+  },
+  {
+    path: 'audit/events',
+    page: lazy(() => import('./pages/auditor/Events.tsx')),
+    roles: ['auditor', 'admin'],
+    nav: label(auditorT, 'navEvents'),
+  },
+  {
+    path: 'audit/proof',
+    page: lazy(() => import('./pages/auditor/Proof.tsx')),
+    roles: ['auditor', 'admin'],
+    nav: label(auditorT, 'navProof'),
+  },
+  {
+    path: 'audit/subject',
+    page: lazy(() => import('./pages/auditor/Subject.tsx')),
+    roles: ['auditor', 'admin'],
+    nav: label(auditorT, 'navSubject'),
+  },
+  {
+    path: 'audit/alerts',
+    page: lazy(() => import('./pages/auditor/Alerts.tsx')),
+    roles: ['auditor', 'admin'],
+    nav: label(auditorT, 'navAlerts'),
+  },
+  {
+    path: 'audit/export',
+    page: lazy(() => import('./pages/auditor/Export.tsx')),
+    roles: ['auditor', 'admin'],
+    nav: label(auditorT, 'navExport'),
   },
 ];
 
