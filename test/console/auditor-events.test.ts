@@ -35,7 +35,7 @@ beforeAll(async () => {
       'FORBIDDEN',
     ]);
   auditor = await hub.token('NHC', ['auditor']);
-});
+}, 300_000); // a hub and a browser boot: minutes on a loaded 2-core machine
 afterAll(async () => {
   await b?.close();
   await hub?.close();

@@ -2,7 +2,7 @@
 // checkpoint's Ed25519 signature against the published keys, then the event's leaf walked up its
 // proof to the signed root. Each step says verified, or failed with the reason; no server verdict.
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { useLocation, useSearchParams } from 'react-router';
 import { type Client, useClient } from 'urql';
 import { ApiError, type ProblemLike, problemsOf } from '../../components/ApiError.tsx';
 import { Loading } from '../../components/Loading.tsx';
@@ -19,6 +19,7 @@ import {
   type InclusionResult,
   type VerifiedCheckpoint,
   fetchCheckpointKeys,
+  fromBase64,
   jwsKeyId,
   toHex,
   verifyCheckpoint,
@@ -112,7 +113,12 @@ interface EventCheck {
   inclusion?: InclusionResult;
 }
 
-export default function Proof() {
+/** Every visit (a new seq, or the same address again) checks afresh, from the keys on. */
+export default function ProofPage() {
+  return <Proof key={useLocation().key} />;
+}
+
+function Proof() {
   const t = useT(auditorT);
   const { lang } = useLang();
   const client = useClient();
@@ -209,7 +215,7 @@ export default function Proof() {
               <dt>{t('rootHash')}</dt>
               <dd>
                 <code className="hash" data-field="rootHash">
-                  {signed ? toHex(signed.rootHash) : cp.shown.rootHash}
+                  {toHex(signed?.rootHash ?? fromBase64(cp.shown.rootHash) ?? new Uint8Array())}
                 </code>
               </dd>
               <dt>{t('signedAt')}</dt>
