@@ -12,12 +12,19 @@ export function Outcome({ outcome }: { outcome: 'allowed' | 'denied' | 'error' }
 }
 
 /** A check's result in words: verified, or failed with its reason. */
-export function Verdict({ result }: { result: { ok: true } | { ok: false; reason: string } | null }) {
+export function Verdict({
+  result,
+  okWord = 'verified',
+}: {
+  result: { ok: true } | { ok: false; reason: string } | null;
+  /** What success is called: a fetch is "fetched", a check "verified". */
+  okWord?: 'verified' | 'fetched';
+}) {
   const t = useT(auditorT);
   if (!result) return <span className="chip">{t('pending')}</span>;
   return result.ok ? (
-    <span className="chip verdict-ok" data-result="verified">
-      ✓ {t('verified')}
+    <span className="chip verdict-ok" data-result={okWord}>
+      ✓ {t(okWord)}
     </span>
   ) : (
     <span className="chip verdict-failed" data-result="failed">

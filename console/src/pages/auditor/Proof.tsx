@@ -198,7 +198,7 @@ function Proof() {
           {state.refreshed ? <p className="note">{t('refreshed')}</p> : null}
           <ol className="steps" aria-labelledby="checkpoint-title">
             <li data-step="keys">
-              {t('stepKeys')}: <Verdict result={state.keys.ok ? { ok: true } : state.keys} />
+              {t('stepKeys')}: <Verdict result={state.keys.ok ? { ok: true } : state.keys} okWord="fetched" />
               <span className="sub">{t('keysFrom', { path: CHECKPOINT_JWKS_PATH })}</span>
             </li>
             {cp ? (
@@ -256,7 +256,7 @@ function Proof() {
           {check ? (
             <ol className="steps" aria-label={t('chooseEvent')} data-event-check={check.seq}>
               <li data-step="event">
-                {t('stepEvent')}: <Verdict result={check.fetched} />
+                {t('stepEvent')}: <Verdict result={check.fetched} okWord="fetched" />
                 {check.event ? (
                   <span className="sub">
                     {t('eventShown', {
