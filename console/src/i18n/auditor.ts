@@ -189,7 +189,7 @@ export default defineDictionary(
     keyId: 'Signing key id (kid)',
     publicKey: 'Public key (Ed25519, x)',
     compareKey:
-      'Compare the key id and the key with a copy obtained another way (published by the audit office, a second department).',
+      'Compare the key id and the key with a copy obtained elsewhere (the audit office, a second department).',
     keysFrom: 'Keys from {path}',
     noCheckpoint: 'The log has no signed checkpoint yet.',
     stepKeys: 'Public keys fetched',
