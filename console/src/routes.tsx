@@ -8,6 +8,7 @@ import catalogT from './i18n/catalog.ts';
 import consumerT from './i18n/consumer.ts';
 import stewardT from './i18n/steward.ts';
 import stewardQualityT from './i18n/steward-quality.ts';
+import auditorT from './i18n/auditor.ts';
 
 export interface NavLabel {
   dict: Dictionary<string>;
@@ -96,6 +97,36 @@ export const routes: ConsoleRoute[] = [
     page: lazy(() => import('./pages/steward/Appeal.tsx')),
     roles: ['steward'],
     nav: label(stewardQualityT, 'navAppeal'),
+  },
+  {
+    path: 'audit/events',
+    page: lazy(() => import('./pages/auditor/Events.tsx')),
+    roles: ['auditor', 'admin'],
+    nav: label(auditorT, 'navEvents'),
+  },
+  {
+    path: 'audit/proof',
+    page: lazy(() => import('./pages/auditor/Proof.tsx')),
+    roles: ['auditor', 'admin'],
+    nav: label(auditorT, 'navProof'),
+  },
+  {
+    path: 'audit/subject',
+    page: lazy(() => import('./pages/auditor/Subject.tsx')),
+    roles: ['auditor', 'admin'],
+    nav: label(auditorT, 'navSubject'),
+  },
+  {
+    path: 'audit/alerts',
+    page: lazy(() => import('./pages/auditor/Alerts.tsx')),
+    roles: ['auditor', 'admin'],
+    nav: label(auditorT, 'navAlerts'),
+  },
+  {
+    path: 'audit/export',
+    page: lazy(() => import('./pages/auditor/Export.tsx')),
+    roles: ['auditor', 'admin'],
+    nav: label(auditorT, 'navExport'),
   },
 ];
 
