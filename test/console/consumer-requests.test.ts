@@ -30,7 +30,7 @@ afterAll(async () => {
   await hub?.close();
 });
 
-it('SAMR files a request in the browser; the steward decides through the API; the page shows the decision', async () => {
+it('SAMR files a request in the browser; the steward decides by the API; the page shows the decision', async () => {
   const { page } = b;
   await signInDev(page, hub.gatewayUrl, 'SAMR', 'consumer', 'samr-analyst-wang');
   await measureLoad(page, '/requests/new', 'consumer new request');

@@ -16,7 +16,8 @@ import {
 } from './browser.ts';
 
 const AGGREGATE = `query ($q: SandboxQuery!) { sandboxAggregate(query: $q) {
-  k measures groups { key values margins } privacy { mode epsilon cached datasetEpsilonLeft departmentEpsilonLeft } } }`;
+  k measures groups { key values margins }
+  privacy { mode epsilon cached datasetEpsilonLeft departmentEpsilonLeft } } }`;
 
 let hub: Hub;
 let b: ConsoleBrowser;
