@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createLogger, generateEd25519, remoteFace, createServiceClient, type Logger } from '@govshare/platform';
 import type { Role } from '@govshare/contracts';
-import { mintCallerToken, openHub, startGateway } from '@govshare/gateway';
+import { type GatewayOptions, mintCallerToken, openHub, startGateway } from '@govshare/gateway';
 import { catalogFaceSpec, startCatalog, type CatalogFace } from '@govshare/catalog';
 import { startAudit, type AuditFace, type AuditService } from '@govshare/audit';
 import { startQuality } from '@govshare/quality';
@@ -86,6 +86,8 @@ export async function startHub(
     databaseUrl?: string;
     /** Trust this issuer's tokens (by its JWKS URL) instead of the test issuer's: hub.token()'s are then refused. */
     externalIssuer?: { issuer: string; audience: string; jwksUrl: string };
+    /** What /console/config.json says (as main.ts gives consoleSignInConfig(env)), e.g. the OIDC sign-in. */
+    consoleSignIn?: GatewayOptions['consoleSignIn'];
   } = {},
 ): Promise<Hub> {
   const logger =
@@ -131,6 +133,7 @@ export async function startHub(
             mintCallerToken(issuerKeys.privateJwk, { ...claims, issuer: ISSUER, audience: AUDIENCE }),
         }),
     ...(opts.auditTimeoutMs ? { auditTimeoutMs: opts.auditTimeoutMs } : {}),
+    ...(opts.consoleSignIn ? { consoleSignIn: opts.consoleSignIn } : {}),
   };
   const startQualityFor = (catalogUrl: string, port: number) =>
     startQuality({

@@ -2,6 +2,7 @@ import { Suspense } from 'react';
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useLocation } from 'react-router';
 import { ApiProvider } from './api/client.tsx';
 import { type Role, SessionProvider, useSession } from './auth/session.tsx';
+import { useSignOut } from './auth/use-sign-out.ts';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { Loading } from './components/Loading.tsx';
 import common from './i18n/common.ts';
@@ -23,7 +24,8 @@ function NavLabelText({ route }: { route: ConsoleRoute }) {
 function Header() {
   const t = useT(common);
   const { lang, setLang } = useLang();
-  const { session, setSession } = useSession();
+  const { session } = useSession();
+  const signOut = useSignOut();
   return (
     <header className="top">
       <a className="skip" href="#main">
@@ -58,7 +60,7 @@ function Header() {
             <span className="who">
               {t('signedInAs', { sub: session.sub, dept: session.dept, role: t(roleKey[session.role]) })}
             </span>
-            <button type="button" onClick={() => setSession(null)}>
+            <button type="button" onClick={signOut}>
               {t('signOut')}
             </button>
           </>

@@ -7,6 +7,7 @@ import type { Dictionary } from './i18n/i18n.tsx';
 import catalogT from './i18n/catalog.ts';
 import consumerT from './i18n/consumer.ts';
 import stewardT from './i18n/steward.ts';
+import stewardQualityT from './i18n/steward-quality.ts';
 
 export interface NavLabel {
   dict: Dictionary<string>;
@@ -25,6 +26,7 @@ export interface ConsoleRoute {
 // Each page is its own chunk: a page loads only its code.
 export const routes: ConsoleRoute[] = [
   { path: 'sign-in', page: lazy(() => import('./pages/sign-in/SignIn.tsx')), roles: 'public' },
+  { path: 'sign-in/callback', page: lazy(() => import('./pages/sign-in/Callback.tsx')), roles: 'public' },
   {
     path: 'catalog',
     page: lazy(() => import('./pages/everyone/Catalog.tsx')),
@@ -66,6 +68,34 @@ export const routes: ConsoleRoute[] = [
     page: lazy(() => import('./pages/consumer/Sandbox.tsx')),
     roles: ['consumer', 'steward', 'admin'],
     nav: label(consumerT, 'navSandbox'),
+  },
+  {
+    path: 'steward/datasets',
+    page: lazy(() => import('./pages/steward/MyDatasets.tsx')),
+    roles: ['steward', 'admin'],
+    nav: label(stewardQualityT, 'navDatasets'),
+  },
+  {
+    path: 'steward/datasets/:id',
+    page: lazy(() => import('./pages/steward/DatasetQuality.tsx')),
+    roles: ['steward', 'admin'],
+  },
+  {
+    path: 'steward/datasets/:id/rules',
+    page: lazy(() => import('./pages/steward/RulesEditor.tsx')),
+    roles: ['steward', 'admin'],
+  },
+  {
+    path: 'steward/upload',
+    page: lazy(() => import('./pages/steward/Upload.tsx')),
+    roles: ['steward', 'admin'],
+    nav: label(stewardQualityT, 'navUpload'),
+  },
+  {
+    path: 'steward/appeals',
+    page: lazy(() => import('./pages/steward/Appeal.tsx')),
+    roles: ['steward'],
+    nav: label(stewardQualityT, 'navAppeal'),
   },
 ];
 

@@ -153,3 +153,6 @@ export async function measureFirstLoad(page: Page, url: string, name: string): P
 }
 
 export type { Browser, Page };
+
+/** Records a load time the test measured itself (e.g. a sign-in's round trip through a provider). */
+export const recordLoad = (name: string, ms: number) => recordTiming('load', name, ms);

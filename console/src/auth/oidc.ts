@@ -138,23 +138,9 @@ export async function signOut(
 ): Promise<{ endSessionUrl?: URL }> {
   const failures: string[] = [];
   try {
-    const res = await env.fetch(new URL('/graphql', gatewayUrl), {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json',
-        authorization: `Bearer ${accessToken}`,
-      },
-      body: JSON.stringify({ query: 'mutation SignOut { signOut }' }),
-    });
-    const body = (await res.json().catch(() => ({}))) as {
-      data?: { signOut?: boolean };
-      errors?: { extensions?: { code?: string } }[];
-    };
-    const refused = body.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
-    if (body.data?.signOut !== true && !refused) failures.push(`gateway answered ${res.status}`);
+    await revokeAtGateway(accessToken, gatewayUrl, env.fetch);
   } catch (err) {
-    failures.push(`gateway: ${(err as Error).message}`);
+    failures.push((err as Error).message);
   }
   let endSessionUrl: URL | undefined;
   try {
@@ -181,4 +167,35 @@ export async function signOut(
   }
   if (failures.length) throw new Error(`sign-out incomplete: ${failures.join('; ')}`);
   return endSessionUrl ? { endSessionUrl } : {};
+}
+
+/**
+ * The gateway's part of a sign-out, for any token (the OIDC provider's or the dev issuer's): its signOut
+ * mutation revokes the jti of the token it is called with. A token the gateway already refuses
+ * (expired or revoked) counts as signed out; anything else that is not `true` throws, naming the answer.
+ */
+export async function revokeAtGateway(accessToken: string, gatewayUrl: string, fetchFn: typeof fetch): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetchFn(new URL('/graphql', gatewayUrl), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        authorization: `Bearer ${accessToken}`,
+      },
+      body: JSON.stringify({ query: 'mutation SignOut { signOut }' }),
+    });
+  } catch (err) {
+    throw new Error(`gateway: ${(err as Error).message}`);
+  }
+  const body = (await res.json().catch(() => ({}))) as {
+    data?: { signOut?: boolean };
+    errors?: { extensions?: { code?: string } }[];
+  };
+  const refused = body.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+  if (body.data?.signOut !== true && !refused) {
+    const codes = (body.errors ?? []).map((e) => e.extensions?.code).filter(Boolean);
+    throw new Error(`gateway answered ${res.status}${codes.length ? ` (${codes.join(', ')})` : ''}`);
+  }
 }

@@ -1,6 +1,7 @@
 // The signed-in session lives in memory only (React state): never localStorage or sessionStorage, so
 // a token cannot outlive the tab or be read by a script from storage. Reloading signs out.
 import { createContext, type ReactNode, useContext, useMemo, useState } from 'react';
+import type { OidcSignInConfig } from './oidc.ts';
 
 export type Role = 'consumer' | 'steward' | 'auditor' | 'admin';
 export const ROLES: Role[] = ['consumer', 'steward', 'auditor', 'admin'];
@@ -10,7 +11,10 @@ export interface Session {
   dept: string;
   role: Role;
   sub: string;
-  expiresAt: string;
+  /** When the token expires (ISO 8601), when its issuer said. */
+  expiresAt?: string;
+  /** Set when the token came from the OpenID Provider: signing out also ends the provider's session. */
+  oidc?: OidcSignInConfig;
 }
 
 const SessionContext = createContext<{ session: Session | null; setSession(s: Session | null): void }>({

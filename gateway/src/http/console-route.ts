@@ -103,7 +103,17 @@ export async function registerConsoleRoutes(app: FastifyInstance, deps: GatewayD
 
   // The app's files; any other path under /console/ is a page of the app: index.html (SPA fallback).
   await app.register(fastifyStatic, { root: dir, serve: false });
-  const csp = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+  // The OIDC sign-in fetches the provider's discovery, token and revocation endpoints from the page:
+  // connect-src opens the issuer's origin, and only that one.
+  const connect = o.signIn?.signIn === 'oidc' ? [`connect-src 'self' ${new URL(o.signIn.oidc.issuer).origin}`] : [];
+  const csp = [
+    "default-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+    ...connect,
+  ].join('; ');
   app.get('/console/*', (req, reply) => {
     const wanted = (req.params as { '*': string })['*'];
     const file = resolve(dir, wanted);

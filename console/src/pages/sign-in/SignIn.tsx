@@ -1,8 +1,13 @@
-// Development sign-in: the gateway mints a token with its dev issuer (POST /console/dev-token), only
-// while it trusts that issuer. The token is kept in memory (SessionProvider).
+// The sign-in page, as /console/config.json says: `dev`, the gateway mints a token with its dev issuer
+// (POST /console/dev-token), only while it trusts that issuer; `oidc`, a button that sends the browser
+// to the OpenID Provider (the way back is Callback.tsx); `none`, why there is nothing to sign in with.
+// The token is kept in memory (SessionProvider). It also says how a sign-out went (location.state).
 import { type FormEvent, useEffect, useState } from 'react';
-import { useNavigate, useSearchParams } from 'react-router';
+import { useLocation, useNavigate, useSearchParams } from 'react-router';
+import type { OidcSignInConfig } from '../../auth/oidc.ts';
 import { ROLES, type Role, useSession } from '../../auth/session.tsx';
+import { classifySignInError, getJson, goToProvider, loadSignInConfig } from '../../auth/sign-in-flow.ts';
+import type { SignOutState } from '../../auth/use-sign-out.ts';
 import { ApiError, type ProblemLike } from '../../components/ApiError.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { useReadyMarker } from '../../components/ready.ts';
@@ -15,14 +20,6 @@ interface Department {
   code: string;
   nameZh: string;
   nameEn: string;
-}
-
-/** JSON from a console route, or its { error: { code, message } } as a thrown ProblemLike. */
-async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw (body?.error as ProblemLike) ?? { code: `HTTP_${res.status}`, message: res.statusText };
-  return body as T;
 }
 
 const roleKey = {
@@ -39,7 +36,9 @@ export default function SignIn() {
   const { setSession } = useSession();
   const navigate = useNavigate();
   const [params] = useSearchParams();
+  const signedOut = useLocation().state as SignOutState | null;
   const [mode, setMode] = useState<string | null>(null);
+  const [oidc, setOidc] = useState<OidcSignInConfig | null>(null);
   const [departments, setDepartments] = useState<Department[] | null>(null);
   const [error, setError] = useState<ProblemLike | null>(null);
   const [dept, setDept] = useState('');
@@ -52,7 +51,8 @@ export default function SignIn() {
 
   useEffect(() => {
     (async () => {
-      const config = await getJson<{ signIn: string }>('/console/config.json');
+      const config = await loadSignInConfig();
+      if (config.signIn === 'oidc') setOidc(config.oidc);
       setMode(config.signIn);
       if (config.signIn !== 'dev') return;
       const list = await getJson<{ departments: Department[] }>('/console/departments');
@@ -80,12 +80,45 @@ export default function SignIn() {
     }
   }
 
+  async function toProvider() {
+    setBusy(true);
+    setError(null);
+    try {
+      await goToProvider(oidc!);
+    } catch (err) {
+      setError(classifySignInError(err).problem);
+      setBusy(false);
+    }
+  }
+
+  const issuerHost = oidc ? new URL(oidc.issuer).host : '';
   return (
     <section ref={ref} className="page" aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">{t('title')}</h1>
+      {signedOut?.signOut === 'pending' ? (
+        <p role="status">{t('signingOut')}</p>
+      ) : signedOut?.signOut === 'done' ? (
+        <p role="status">{t('signedOut')}</p>
+      ) : null}
+      <ApiError
+        error={
+          signedOut?.signOut === 'incomplete'
+            ? { code: 'SIGN_OUT_INCOMPLETE', message: `${t('signOutIncomplete')} (${signedOut.detail})` }
+            : null
+        }
+      />
       <ApiError error={error} />
       {mode === null && !error ? <Loading /> : null}
-      {mode !== null && mode !== 'dev' ? <p>{t('noSignIn')}</p> : null}
+      {mode === 'none' ? <p>{t('noSignIn')}</p> : null}
+      {mode === 'dev' || mode === 'oidc' ? <p className="note">{t('memoryNote')}</p> : null}
+      {mode === 'oidc' && oidc ? (
+        <div className="form">
+          <p className="note">{t('oidcNote', { issuer: issuerHost })}</p>
+          <button type="button" onClick={toProvider} disabled={busy}>
+            {busy ? t('redirecting') : t('oidcSubmit', { issuer: issuerHost })}
+          </button>
+        </div>
+      ) : null}
       {mode === 'dev' && departments ? (
         <form onSubmit={submit} className="form">
           <p className="note">{t('devNote')}</p>
