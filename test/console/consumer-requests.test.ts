@@ -24,13 +24,14 @@ let b: ConsoleBrowser;
 beforeAll(async () => {
   await buildConsole();
   [hub, b] = await Promise.all([startHub('pglite'), launch()]);
-});
+  // A hub's start takes 30-40 s on this 2-core machine and over 120 s when other suites share it.
+}, 300_000);
 afterAll(async () => {
   await b?.close();
   await hub?.close();
 });
 
-it('SAMR files a request in the browser; the steward decides through the API; the page shows the decision', async () => {
+it('SAMR files a request in the browser; the steward decides by the API; the page shows the decision', async () => {
   const { page } = b;
   await signInDev(page, hub.gatewayUrl, 'SAMR', 'consumer', 'samr-analyst-wang');
   await measureLoad(page, '/requests/new', 'consumer new request');

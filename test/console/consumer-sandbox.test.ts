@@ -16,14 +16,16 @@ import {
 } from './browser.ts';
 
 const AGGREGATE = `query ($q: SandboxQuery!) { sandboxAggregate(query: $q) {
-  k measures groups { key values margins } privacy { mode epsilon cached datasetEpsilonLeft departmentEpsilonLeft } } }`;
+  k measures groups { key values margins }
+  privacy { mode epsilon cached datasetEpsilonLeft departmentEpsilonLeft } } }`;
 
 let hub: Hub;
 let b: ConsoleBrowser;
 beforeAll(async () => {
   await buildConsole();
   [hub, b] = await Promise.all([startHub('pglite'), launch()]);
-});
+  // A hub's start takes 30-40 s on this 2-core machine and over 120 s when other suites share it.
+}, 300_000);
 afterAll(async () => {
   await b?.close();
   await hub?.close();

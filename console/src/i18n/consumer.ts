@@ -261,7 +261,8 @@ export default defineDictionary(
     navSandbox: 'Sandbox',
     sandboxTitle: 'Sandbox aggregates (usable, not visible)',
     sandboxIntro:
-      'Only aggregates, never records. On others’ private data, answers carry differential-privacy noise and spend the privacy budget.',
+      'Only aggregates, never records. On others’ private data, answers carry differential-privacy noise ' +
+      'and spend the privacy budget.',
     joinDataset: 'Join a dataset (optional)',
     noJoin: 'no join',
     joinOn: 'Join on',
