@@ -28,6 +28,7 @@ export type Dataset = Static<typeof M.Dataset>;
 export type DatasetCreate = Static<typeof M.DatasetCreate>;
 export type DatasetListQuery = Static<typeof M.DatasetListQuery>;
 export type DatasetPage = Static<typeof M.DatasetPage>;
+export type DatasetVersionList = Static<typeof M.DatasetVersionList>;
 /** A dataset and the active grants one department holds on it: what a read is decided on. */
 export type AccessContext = Static<typeof M.AccessContext>;
 

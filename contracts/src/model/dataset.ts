@@ -115,6 +115,13 @@ export const DatasetListQuery = Type.Object(
     tier: Type.Optional(common.ref('Tier')),
     ownerDept: Type.Optional(common.ref('DeptCode')),
     search: Type.Optional(Type.String({ maxLength: 100 })),
+    field: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Datasets with a field whose name or title contains this text (case-insensitive)',
+      }),
+    ),
     first: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     after: Type.Optional(Type.String({ maxLength: 200 })),
   },
@@ -127,6 +134,23 @@ export const DatasetPage = Type.Object({
   endCursor: Type.Optional(typeList(['string', 'null'])),
   hasNextPage: Type.Boolean(),
 });
+
+/** The data dictionary's history: every version of a dataset's schema, oldest first. */
+export const DatasetVersionList = Type.Object(
+  {
+    versions: Type.Array(
+      Type.Object(
+        {
+          version: Type.Integer({ minimum: 1 }),
+          schema: objectOf<DatasetSchema>(),
+          createdAt: Type.String({ format: 'date-time' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const AccessContext = Type.Object(
   { dataset: self(Dataset), grants: Type.Array(grant.refRoot()) },
@@ -144,6 +168,7 @@ export const dataset = contractFile('dataset.v1.json', {
     SchemaChange: DatasetSchemaChange,
     ListQuery: DatasetListQuery,
     Page: DatasetPage,
+    VersionList: DatasetVersionList,
     AccessContext,
   },
 });

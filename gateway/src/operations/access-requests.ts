@@ -177,6 +177,7 @@ export function listAccessRequests(
     overdueOnly?: boolean;
     datasetId?: string;
     assignedToMe?: boolean;
+    order?: 'newest' | 'deadline';
     first?: number;
   },
 ): Promise<AccessRequest[]> {
@@ -186,7 +187,12 @@ export function listAccessRequests(
     'access.list',
     {
       ...(q.datasetId ? { dataset: q.datasetId } : {}),
-      filter: { box: q.box ?? 'all', status: q.status, overdueOnly: q.overdueOnly ?? false },
+      filter: {
+        box: q.box ?? 'all',
+        status: q.status,
+        overdueOnly: q.overdueOnly ?? false,
+        order: q.order ?? 'newest',
+      },
     },
     async () => {
       const box = q.box ?? 'all';
@@ -203,6 +209,7 @@ export function listAccessRequests(
       if (q.overdueOnly) query.overdue = true;
       if (q.datasetId) query.datasetId = q.datasetId;
       if (q.assignedToMe) query.assignee = scope.caller.sub;
+      if (q.order === 'deadline') query.order = 'deadline';
       query.first = Math.min(Math.max(q.first ?? 100, 1), 500);
       const { requests } = await deps.catalog.listAccessRequests(query, callContext(scope));
       return { result: requests, details: { recordCount: requests.length } };

@@ -6,6 +6,7 @@ import type {
   DatasetPage,
   Department,
   DatasetSchema,
+  DatasetVersionList,
 } from '@govshare/contracts';
 import { datasetAccessLevel, enforce, mayChangeDataset, type AccessLevel } from '@govshare/platform/policy';
 import { callContext, type GatewayDeps, type RequestScope } from '../deps.ts';
@@ -60,6 +61,14 @@ export async function getDataset(deps: GatewayDeps, scope: RequestScope, id: str
       if (err instanceof AppError && err.code === 'NOT_FOUND') return { result: null };
       throw err;
     }
+  });
+}
+
+/** The data dictionary's history, oldest first: visible to every department, like the catalog itself. */
+export function listDatasetVersions(deps: GatewayDeps, scope: RequestScope, id: string): Promise<DatasetVersionList> {
+  return auditedRead(deps, scope, 'datasets.versions', { dataset: id }, async () => {
+    const result = await deps.catalog.listVersions({ id }, callContext(scope));
+    return { result, details: { recordCount: result.versions.length } };
   });
 }
 

@@ -341,10 +341,12 @@ export interface AccessRequestListQuery {
   status?: RequestRow['status'];
   assignee?: string;
   overdue?: boolean;
+  /** newest (default): newest filed first; deadline: earliest deadline first. */
+  order?: 'newest' | 'deadline';
   first?: number;
 }
 
-/** Newest first; `overdue` = pending and past the deadline (most overdue first). */
+/** Newest first, or earliest deadline first; `overdue` = pending and past the deadline (most overdue first). */
 export async function listAccessRequests(
   db: CatalogDb,
   qry: AccessRequestListQuery,
@@ -366,7 +368,10 @@ export async function listAccessRequests(
     .select()
     .from(accessRequests)
     .where(conds.length ? and(...conds) : undefined)
-    .orderBy(qry.overdue ? asc(accessRequests.deadline) : desc(accessRequests.filedAt), asc(accessRequests.id))
+    .orderBy(
+      qry.overdue || qry.order === 'deadline' ? asc(accessRequests.deadline) : desc(accessRequests.filedAt),
+      asc(accessRequests.id),
+    )
     .limit(qry.first ?? 100);
   return { requests: await loadViews(db, rows, now, cal) };
 }

@@ -103,6 +103,14 @@ export async function listDatasets(db: CatalogDb, q: DatasetListQuery): Promise<
     const pat = `%${escapeLike(q.search)}%`;
     conds.push(or(ilike(datasets.id, pat), ilike(datasets.title, pat), ilike(datasets.description, pat))!);
   }
+  if (q.field) {
+    // A field of the data dictionary by its name or its title (titles are what people know: 身份证号).
+    const pat = `%${escapeLike(q.field)}%`;
+    conds.push(
+      sql`exists (select 1 from jsonb_each(${datasets.schema}->'properties') as p(name, def)
+        where p.name ilike ${pat} or p.def->>'title' ilike ${pat})`,
+    );
+  }
   const filter = conds.length ? and(...conds) : undefined;
   const pageConds = [...conds];
   if (q.after) pageConds.push(gt(datasets.id, decodeCursor(q.after, 'd:')));

@@ -239,7 +239,7 @@ export const catalogFaceSpec: FaceSpec<CatalogFace> = {
     input: contractWith('dataset.v1.json', 'SchemaChange', { id: DATASET_ID }),
     output: contract('dataset.v1.json'),
   },
-  listVersions: { input: byDataset },
+  listVersions: { input: byDataset, output: contract('dataset.v1.json', 'VersionList') },
   ingestBatch: {
     input: contractWith('records.v1.json', 'IngestBatch', { id: DATASET_ID }),
     output: contract('records.v1.json', 'IngestResult'),

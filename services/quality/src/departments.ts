@@ -2,7 +2,17 @@ import { and, desc, eq, isNull, lt } from 'drizzle-orm';
 import { AppError } from '@govshare/platform';
 import { alerts, runs } from './schema.ts';
 import type { QualityDb } from './rule-sets.ts';
-import { alertView, datasetStatus, headline, targetsOf, worst, type AlertView, type Status } from './alerts.ts';
+import {
+  ALERT_DROP,
+  alertView,
+  datasetStatus,
+  headline,
+  targetsOf,
+  worst,
+  type AlertView,
+  type Status,
+} from './alerts.ts';
+import { DEFAULT_TARGETS } from './rules/rules.ts';
 import { getRuleSet } from './rule-sets.ts';
 
 export interface PeriodBounds {
@@ -40,12 +50,42 @@ export interface DatasetFigure {
   timeliness?: number;
 }
 
+/** A figure more than 10% (relative) short of its target, in the words the governance figures use. */
+export interface ScoreWarning {
+  figure: 'accuracy';
+  value: number;
+  target: number;
+  message: string;
+}
+
 export interface DepartmentScore {
   dept: string;
   /** Record-weighted mean of the datasets' scores (null when the datasets hold no records). */
   score: number | null;
+  /** Record-weighted mean of the datasets' accuracy, 0-1 (null when the datasets hold no records). */
+  accuracy: number | null;
+  /** The plans' accuracy target (95%). */
+  accuracyTarget: number;
+  /** accuracy more than 10% below its target (below 85.5% for 95%). */
+  warnings: ScoreWarning[];
   records: number;
   datasets: DatasetFigure[];
+}
+
+/** The plans' data accuracy target (≥ 95%): the default of every rule set's targets. */
+export const ACCURACY_TARGET = DEFAULT_TARGETS.accuracy!;
+
+/** A department's accuracy warning: more than ALERT_DROP (10%, relative) below the target. */
+export function accuracyWarnings(accuracy: number | null, target = ACCURACY_TARGET): ScoreWarning[] {
+  if (accuracy === null || accuracy >= target * (1 - ALERT_DROP)) return [];
+  return [
+    {
+      figure: 'accuracy',
+      value: accuracy,
+      target,
+      message: `data accuracy ${(accuracy * 100).toFixed(1)}% is more than 10% below the target of ${(target * 100).toFixed(0)}%`,
+    },
+  ];
 }
 
 /**
@@ -98,11 +138,25 @@ export async function departmentScores(
     .map(([dept, datasets]) => {
       datasets.sort((a, b) => a.datasetId.localeCompare(b.datasetId));
       const records = datasets.reduce((s, d) => s + d.records, 0);
-      const score =
-        records === 0
-          ? null
-          : Math.round((datasets.reduce((s, d) => s + d.score * d.records, 0) / records) * 100) / 100;
-      return { dept, score, records, datasets };
+      /** Record-weighted mean over the datasets that have the figure (a run may lack one). */
+      const weighted = (of: (d: DatasetFigure) => number | undefined, decimals: number) => {
+        const have = datasets.filter((d) => Number.isFinite(of(d)));
+        const n = have.reduce((s, d) => s + d.records, 0);
+        if (n === 0) return null;
+        const mean = have.reduce((s, d) => s + of(d)! * d.records, 0) / n;
+        return Math.round(mean * 10 ** decimals) / 10 ** decimals;
+      };
+      const score = records === 0 ? null : weighted((d) => d.score, 2);
+      const accuracy = weighted((d) => d.accuracy, 4);
+      return {
+        dept,
+        score,
+        accuracy,
+        accuracyTarget: ACCURACY_TARGET,
+        warnings: accuracyWarnings(accuracy),
+        records,
+        datasets,
+      };
     })
     .sort((a, b) => a.dept.localeCompare(b.dept));
   return { period, start: start.toISOString(), end: end.toISOString(), departments };

@@ -63,15 +63,20 @@ export async function putRuleSet(
   throw new AppError('CONFLICT', 'rule set changed concurrently');
 }
 
-const refuse = (path: string, rule: string, message: string): never => {
-  throw new AppError('BAD_USER_INPUT', `${path}: ${message} (${rule})`, { path, rule });
-};
+/** One place where a rule set and the data dictionary disagree. */
+export interface RuleSetProblem {
+  path: string;
+  rule: string;
+  message: string;
+}
 
 /**
  * Refuses a rule set that could not run as written, naming the place and the rule: patterns that do
  * not compile, missing parameters, and fields or datasets that the data dictionary does not have
  * (the dataset's own fields, and the other dataset and field of reference and consistency rules).
- * Without this a typo would only show up at run time, as a skipped rule.
+ * Without this a typo would only show up at run time, as a skipped rule. Every problem is reported at
+ * once (details.problems, each with its path), so an editor can mark them all in place; the message
+ * and details.path/rule name the first.
  */
 export async function checkRuleSet(
   body: RuleSetBody,
@@ -98,14 +103,17 @@ export async function checkRuleSet(
   };
   const own = await fieldsOf(datasetId);
   if (!own) throw new AppError('NOT_FOUND', `dataset "${datasetId}" not found`);
+  const problems: RuleSetProblem[] = [];
+  const refuse = (path: string, rule: string, message: string) =>
+    void problems.push({ path, rule, message: `${path}: ${message} (${rule})` });
   const ownField = (path: string, name: string | undefined) => {
     if (name !== undefined && !own.has(name))
       refuse(path, 'field-unknown', `"${name}" is not a field of dataset "${datasetId}"`);
   };
   const otherField = async (path: string, id: string, name: string) => {
     const fields = await fieldsOf(id);
-    if (!fields) refuse(path.replace(/\.\w+$/, '.dataset'), 'dataset-unknown', `dataset "${id}" does not exist`);
-    if (!fields!.has(name)) refuse(path, 'field-unknown', `"${name}" is not a field of dataset "${id}"`);
+    if (!fields) return refuse(path.replace(/\.\w+$/, '.dataset'), 'dataset-unknown', `dataset "${id}" does not exist`);
+    if (!fields.has(name)) refuse(path, 'field-unknown', `"${name}" is not a field of dataset "${id}"`);
   };
 
   for (const [i, r] of (body.rules ?? []).entries()) {
@@ -128,7 +136,7 @@ export async function checkRuleSet(
     if (r.kind === 'reference') {
       if (!r.dataset)
         refuse(`${at}.dataset`, 'reference-dataset', 'a reference rule needs the dataset holding the allowed values');
-      await otherField(`${at}.targetField`, r.dataset!, r.targetField ?? r.field);
+      else await otherField(`${at}.targetField`, r.dataset, r.targetField ?? r.field);
     }
   }
   for (const [i, f] of (body.expectedFields ?? []).entries()) ownField(`expectedFields[${i}]`, f);
@@ -140,4 +148,8 @@ export async function checkRuleSet(
     await otherField(`consistency[${i}].targetMatchField`, c.dataset, c.targetMatchField ?? c.matchField);
   }
   ownField('timeliness.field', body.timeliness?.field);
+  if (!problems.length) return;
+  const [first] = problems;
+  const more = problems.length > 1 ? `; and ${problems.length - 1} more problem(s), see details.problems` : '';
+  throw new AppError('BAD_USER_INPUT', first.message + more, { path: first.path, rule: first.rule, problems });
 }

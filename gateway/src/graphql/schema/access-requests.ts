@@ -58,6 +58,12 @@ const AccessRequestBoxEnum = builder.enumType('AccessRequestBox', {
     ALL: { value: 'all' },
   } as const,
 });
+const AccessRequestOrderEnum = builder.enumType('AccessRequestOrder', {
+  values: {
+    NEWEST_FIRST: { value: 'newest', description: 'Newest filed first' },
+    DEADLINE_FIRST: { value: 'deadline', description: 'Earliest deadline first (an inbox: the most urgent on top)' },
+  } as const,
+});
 
 const DeclaredFieldRef = builder.objectRef<AccessRequest['fields'][number]>('DeclaredField').implement({
   fields: (t) => ({
@@ -197,7 +203,8 @@ const ReasonShareRef = builder.objectRef<GovernanceFigures['refusalReasons'][num
     share: t.exposeFloat('share'),
   }),
 });
-const WarningRef = builder.objectRef<GovernanceWarning>('GovernanceWarning').implement({
+/** A figure more than 10% off its target; also the quality figures' (DepartmentScore.warnings). */
+export const WarningRef = builder.objectRef<GovernanceWarning>('GovernanceWarning').implement({
   fields: (t) => ({
     figure: t.exposeString('figure'),
     value: t.exposeFloat('value'),
@@ -270,6 +277,7 @@ builder.queryFields((t) => ({
       overdueOnly: t.arg.boolean({ required: false, defaultValue: false }),
       assignedToMe: t.arg.boolean({ required: false, defaultValue: false }),
       dataset: t.arg.id({ required: false }),
+      order: t.arg({ type: AccessRequestOrderEnum, required: false, defaultValue: 'newest' }),
       first: t.arg.int({ required: false, defaultValue: 50 }),
     },
     complexity: (args) => ({ field: 2, multiplier: Math.min(Math.max(args.first ?? 50, 1), 100) }),
@@ -281,6 +289,7 @@ builder.queryFields((t) => ({
         overdueOnly: a.overdueOnly ?? false,
         assignedToMe: a.assignedToMe ?? false,
         datasetId: a.dataset ? String(a.dataset) : undefined,
+        order: a.order ?? 'newest',
         first: Math.min(Math.max(a.first ?? 50, 1), 100),
       }),
   }),

@@ -1,10 +1,11 @@
-import type { DatasetSchema, FieldSchema } from '@govshare/contracts';
+import type { DatasetSchema, DatasetVersionList, FieldSchema } from '@govshare/contracts';
 import { AppError } from '@govshare/platform';
 import { AccessLevelEnum, builder, MaskStyleEnum, PageInfoRef, SensitivityEnum, TierEnum } from '../builder.ts';
 import {
   createDataset,
   getDataset,
   listDatasets,
+  listDatasetVersions,
   updateDatasetSchema,
   type DatasetView,
 } from '../../operations/datasets.ts';
@@ -16,6 +17,17 @@ interface FieldView {
   isKey: boolean;
   /** The dataset's key has this one field only: filters on it use the records' key column. */
   soleKey: boolean;
+}
+
+/** The fields of a schema in declared order, as the data dictionary describes them. */
+function fieldViews(schema: DatasetSchema, keyFields: readonly string[]): FieldView[] {
+  return Object.entries(schema.properties).map(([name, f]) => ({
+    name,
+    schema: f,
+    required: (schema.required ?? []).includes(name),
+    isKey: keyFields.includes(name),
+    soleKey: keyFields.length === 1 && keyFields[0] === name,
+  }));
 }
 
 const DatasetFieldRef = builder.objectRef<FieldView>('DatasetField').implement({
@@ -49,6 +61,40 @@ const DatasetFieldRef = builder.objectRef<FieldView>('DatasetField').implement({
       description: 'Declared x-subject: identifies the person or company a record is about',
       resolve: (f) => f.schema['x-subject'] === true,
     }),
+    format: t.string({
+      nullable: true,
+      description: 'date or date-time for a string field holding one (filter on it with ISO text)',
+      resolve: (f) => f.schema.format ?? null,
+    }),
+    enumValues: t.field({
+      type: ['JSON'],
+      nullable: true,
+      description:
+        'The values the field may take, when the dictionary lists them (enum): choices for a filter, and every group a sandbox answer over private data may have',
+      resolve: (f) => f.schema.enum ?? null,
+    }),
+  }),
+});
+
+type VersionView = DatasetVersionList['versions'][number];
+
+/** A schema's key, as the data dictionary declares it (x-key). */
+const keyFieldsOf = (schema: DatasetSchema) =>
+  Object.entries(schema.properties)
+    .filter(([, f]) => f['x-key'] === true)
+    .map(([name]) => name);
+
+const DatasetVersionRef = builder.objectRef<VersionView>('DatasetVersion').implement({
+  description: 'One version of a dataset’s data dictionary (a compatible schema change makes the next one)',
+  fields: (t) => ({
+    version: t.exposeInt('version'),
+    createdAt: t.field({ type: 'DateTime', resolve: (v) => v.createdAt }),
+    schema: t.field({ type: 'JSON', description: 'The JSON Schema of this version', resolve: (v) => v.schema }),
+    fields: t.field({
+      type: [DatasetFieldRef],
+      complexity: { field: 1, multiplier: 10 },
+      resolve: (v) => fieldViews(v.schema, keyFieldsOf(v.schema)),
+    }),
   }),
 });
 
@@ -77,14 +123,13 @@ export const DatasetRef = builder.objectRef<DatasetView>('Dataset').implement({
     fields: t.field({
       type: [DatasetFieldRef],
       complexity: { field: 1, multiplier: 10 },
-      resolve: (d) =>
-        Object.entries(d.schema.properties).map(([name, schema]) => ({
-          name,
-          schema,
-          required: (d.schema.required ?? []).includes(name),
-          isKey: d.keyFields.includes(name),
-          soleKey: d.keyFields.length === 1 && d.keyFields[0] === name,
-        })),
+      resolve: (d) => fieldViews(d.schema, d.keyFields),
+    }),
+    versions: t.field({
+      type: [DatasetVersionRef],
+      description: 'The data dictionary’s history, oldest first (the last is `version`); each read is audited',
+      complexity: { field: 5, multiplier: 10 },
+      resolve: async (d, _a, ctx) => (await listDatasetVersions(ctx.deps, ctx.scope, d.id)).versions,
     }),
   }),
 });
@@ -109,6 +154,10 @@ const DatasetFilterInput = builder.inputType('DatasetFilter', {
     tier: t.field({ type: TierEnum, required: false }),
     ownerDept: t.string({ required: false }),
     search: t.string({ required: false, description: 'Words in the title or description' }),
+    field: t.string({
+      required: false,
+      description: 'Datasets with a field whose name or title contains this text (case-insensitive)',
+    }),
   }),
 });
 
@@ -128,6 +177,7 @@ builder.queryFields((t) => ({
         tier: args.filter?.tier ?? undefined,
         ownerDept: args.filter?.ownerDept ?? undefined,
         search: args.filter?.search ?? undefined,
+        field: args.filter?.field ?? undefined,
         first: args.first ?? 20,
         after: args.after ?? undefined,
       });

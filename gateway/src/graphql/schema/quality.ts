@@ -1,5 +1,6 @@
 import { AppError } from '@govshare/platform';
 import { builder } from '../builder.ts';
+import { WarningRef } from './access-requests.ts';
 import {
   decideAppeal,
   departmentScores,
@@ -70,6 +71,17 @@ const DepartmentScoreRef = builder.objectRef<Obj>('DepartmentScore').implement({
   fields: (t) => ({
     dept: t.string({ resolve: (d) => d.dept }),
     score: t.float({ nullable: true, resolve: (d) => d.score ?? null }),
+    accuracy: t.float({
+      nullable: true,
+      description: 'Record-weighted mean of the datasets’ accuracy, 0–1; null when they hold no records',
+      resolve: (d) => d.accuracy ?? null,
+    }),
+    accuracyTarget: t.float({ description: 'The plans’ target: 0.95', resolve: (d) => d.accuracyTarget }),
+    warnings: t.field({
+      type: [WarningRef],
+      description: 'Accuracy more than 10% below its target (figure: accuracy)',
+      resolve: (d) => d.warnings ?? [],
+    }),
     records: t.int({ resolve: (d) => d.records ?? 0 }),
     datasets: t.field({ type: 'JSON', resolve: (d) => d.datasets ?? [] }),
   }),
