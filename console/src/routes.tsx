@@ -6,6 +6,8 @@ import type { Role } from './auth/session.tsx';
 import type { Dictionary } from './i18n/i18n.tsx';
 import catalogT from './i18n/catalog.ts';
 import stewardT from './i18n/steward.ts';
+import adminT from './i18n/admin.ts';
+import redBlackT from './i18n/red-black.ts';
 
 export interface NavLabel {
   dict: Dictionary<string>;
@@ -41,6 +43,30 @@ export const routes: ConsoleRoute[] = [
     path: 'steward/requests/:id',
     page: lazy(() => import('./pages/steward/RequestPage.tsx')),
     roles: ['steward', 'admin'],
+  },
+  {
+    path: 'admin/governance',
+    page: lazy(() => import('./pages/admin/Governance.tsx')),
+    roles: ['admin'],
+    nav: label(adminT, 'navGovernance'),
+  },
+  {
+    path: 'quality/lists',
+    page: lazy(() => import('./pages/everyone/RedBlackLists.tsx')),
+    roles: 'everyone',
+    nav: label(redBlackT, 'nav'),
+  },
+  {
+    path: 'admin/publish',
+    page: lazy(() => import('./pages/admin/PublishList.tsx')),
+    roles: ['admin'],
+    nav: label(adminT, 'navPublish'),
+  },
+  {
+    path: 'admin/grants',
+    page: lazy(() => import('./pages/admin/Grants.tsx')),
+    roles: ['admin'],
+    nav: label(adminT, 'navGrants'),
   },
 ];
 
