@@ -22,7 +22,7 @@ let b: ConsoleBrowser;
 beforeAll(async () => {
   await buildConsole();
   [hub, b] = await Promise.all([startHub('pglite'), launch()]);
-});
+}, 300_000); // a build and a hub on a loaded 2-core machine
 afterAll(async () => {
   await b?.close();
   await hub?.close();
@@ -82,6 +82,10 @@ it('the admin creates and revokes a grant and revokes a token; the grantee’s r
   expect(await row.innerText()).toMatch(/有效|active/);
   await expectNoSeriousAxeViolations(page);
   await screenshot(page, 'admin-grants');
+  // A blank reason is refused, naming the field; the grant stays.
+  const blank = await hub.gql(admin, 'mutation ($id: ID!) { revokeGrant(id: $id, reason: " ") { id } }', { id });
+  expect(codes(blank.body)).toEqual(['BAD_USER_INPUT']);
+  expect(blank.body.errors[0].message).toBe('reason: must not be empty');
   await row.getByRole('button', { name: /撤销授权|Revoke grant/ }).click();
   await row.getByLabel(/撤销理由|Reason for revoking/).fill('核查已完成');
   await row.getByRole('button', { name: /确认撤销|Revoke it/ }).click();

@@ -97,6 +97,12 @@ const nextDay = (day: string) => {
 export const pct = (v: number | null | undefined) => (v == null ? '—' : `${(v * 100).toFixed(1)}%`);
 const days = (v: number | null | undefined) => (v == null ? '—' : String(Math.round(v * 10) / 10));
 
+const targetLine = (value: number, name: string) => ({
+  symbol: 'none',
+  label: { formatter: `${name} ${pct(value)}` },
+  data: [{ yAxis: value, name }],
+});
+
 /** All departments' figures for one period, fetched together (a chart needs them all). */
 function useAllFigures(depts: string[] | undefined, from: string, to: string) {
   const client = useClient();
@@ -191,7 +197,7 @@ export default function Governance() {
     return {
       tooltip: { valueFormatter: (v: number) => pct(v) },
       legend: { top: 0 },
-      grid: { left: 50, right: 30, top: 40, bottom: 60 },
+      grid: { left: 50, right: 140, top: 40, bottom: 60 },
       xAxis: { type: 'category', data: rows.map((f) => name(f.dept)), axisLabel: { rotate: 30 } },
       yAxis: { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => `${v * 100}%` } },
       series: [
@@ -200,16 +206,14 @@ export default function Governance() {
           name: t('seriesRefusal'),
           color: '#8a5a00',
           data: rows.map((f) => f.refusalRate),
-          ...(target != null
-            ? { markLine: { symbol: 'none', data: [{ yAxis: target, name: t('seriesRefusalTarget') }] } }
-            : {}),
+          ...(target != null ? { markLine: targetLine(target, t('seriesRefusalTarget')) } : {}),
         },
         {
           type: 'bar',
           name: t('seriesAccuracy'),
           color: '#0b57d0',
           data: rows.map((f) => scoreOf(f.dept)?.accuracy ?? null),
-          markLine: { symbol: 'none', data: [{ yAxis: ACCURACY_TARGET, name: t('seriesAccuracyTarget') }] },
+          markLine: targetLine(ACCURACY_TARGET, t('seriesAccuracyTarget')),
         },
       ],
     };
