@@ -47,7 +47,7 @@ export const routes: ConsoleRoute[] = [
   {
     path: 'admin/governance',
     page: lazy(() => import('./pages/admin/Governance.tsx')),
-    roles: ['admin'],
+    roles: ['admin', 'steward'],
     nav: label(adminT, 'navGovernance'),
   },
   {

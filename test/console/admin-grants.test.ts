@@ -35,8 +35,10 @@ it('the admin creates and revokes a grant and revokes a token; the grantee’s r
 
   await signInDev(page, hub.gatewayUrl, 'PSB', 'admin');
   await measureLoad(page, '/admin/grants', 'admin grants');
+  await page.getByRole('option', { name: /social-insurance/ }).waitFor({ state: 'attached' });
+  expect(await page.locator('[role="alert"]').allInnerTexts()).toEqual([]);
   const form = page.getByRole('form', { name: /新建授权|New grant/ });
-  await form.getByLabel(/^(数据集|Dataset)$/).selectOption('social-insurance');
+  await form.getByLabel(/^(数据集|Dataset)/).selectOption('social-insurance');
   await form.getByLabel(/被授权部门|Grantee department/).selectOption('SAMR');
   const granted = form.getByRole('group', { name: /授权字段|Fields granted/ });
   for (const f of ['name', 'insuranceType', 'status']) await granted.getByRole('checkbox', { name: f }).check();
@@ -105,7 +107,7 @@ it('the admin creates and revokes a grant and revokes a token; the grantee’s r
   );
   expect(events.body.data.auditEvents.nodes).toContainEqual({ grantId: id, reason: '核查已完成', outcome: 'allowed' });
   // The state filter: revoked only.
-  await page.getByLabel(/^(显示|Show)$/).selectOption('revoked');
+  await page.getByLabel(/^(显示|Show)/).selectOption('revoked');
   await expect(
     page.locator('tr[data-grant]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-state'))),
   ).resolves.toEqual(expect.arrayContaining(['revoked']));

@@ -11,13 +11,26 @@ echarts.use([BarChart, GridComponent, LegendComponent, MarkLineComponent, Toolti
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-export function Chart({ option, label, height = 280 }: { option: ChartOption; label: string; height?: number }) {
+/** `version` names what the option shows: the chart is drawn again only when it changes. */
+export function Chart({
+  option,
+  version,
+  label,
+  height = 280,
+}: {
+  option: ChartOption;
+  version: string;
+  label: string;
+  height?: number;
+}) {
   const ref = useRef<HTMLDivElement>(null);
+  const latest = useRef(option);
+  latest.current = option;
   useEffect(() => {
-    if (!ref.current) return;
+    if (!ref.current || !version) return;
     const chart = echarts.init(ref.current, null, { renderer: 'canvas', width: 760, height });
-    chart.setOption(option);
+    chart.setOption(latest.current);
     return () => chart.dispose();
-  }, [option, height]);
+  }, [version, height]);
   return <div ref={ref} role="img" aria-label={label} data-chart />;
 }

@@ -1,9 +1,10 @@
 // Governance figures (治理指标) per department over a period: refusal rate and reasons, decision time
 // (median, p90), overdue, accuracy against the 95% target, and every figure more than 10% off its
-// target said in words. One governanceFigures call per department (the API answers one at a time).
+// target said in words. Admins see every department, stewards their own. One governanceFigures call per department (the API answers one at a time).
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { type CombinedError, useClient, useQuery } from 'urql';
+import { useSession } from '../../auth/session.tsx';
 import { ApiError } from '../../components/ApiError.tsx';
 import { Loading } from '../../components/Loading.tsx';
 import { useReadyMarker } from '../../components/ready.ts';
@@ -109,12 +110,13 @@ function useAllFigures(depts: string[] | undefined, from: string, to: string) {
   const key = depts ? `${depts.join(',')}|${from}|${to}` : '';
   const [state, setState] = useState<{ key: string; data?: Figures[]; error?: CombinedError }>({ key: '' });
   useEffect(() => {
-    if (!key || !depts) return;
+    if (!key) return;
     let live = true;
     Promise.all(
-      depts.map((dept) =>
-        client.query(FiguresQuery, { dept, from, to }, { requestPolicy: 'network-only' }).toPromise(),
-      ),
+      key
+        .split('|')[0]
+        .split(',')
+        .map((dept) => client.query(FiguresQuery, { dept, from, to }, { requestPolicy: 'network-only' }).toPromise()),
     ).then((results) => {
       if (!live) return;
       const error = results.find((r) => r.error)?.error;
@@ -124,7 +126,6 @@ function useAllFigures(depts: string[] | undefined, from: string, to: string) {
     return () => {
       live = false;
     };
-    // depts is part of key
   }, [client, key, from, to]);
   return state.key === key ? state : { key, data: undefined, error: undefined };
 }
@@ -145,7 +146,13 @@ export default function Governance() {
 
   const [depts] = useQuery({ query: DepartmentsQuery });
   const [scores] = useQuery({ query: ScoresQuery, variables: { period: month } });
-  const codes = useMemo(() => depts.data?.departments.map((d) => d.code), [depts.data]);
+  // A steward may see its own department's figures only (the API's rule): ask for that one.
+  const { session } = useSession();
+  const own = session?.role === 'admin' ? undefined : session?.dept;
+  const codes = useMemo(
+    () => depts.data?.departments.map((d) => d.code).filter((c) => !own || c === own),
+    [depts.data, own],
+  );
   const figures = useAllFigures(codes, from, to);
   const done = (!!figures.data || !!figures.error || !!depts.error) && !scores.fetching;
   const ref = useReadyMarker<HTMLElement>(done);
@@ -182,42 +189,39 @@ export default function Governance() {
     reason,
     count: rows.reduce((n, f) => n + (f.refusalReasons.find((r) => r.reason === reason)?.count ?? 0), 0),
   }));
-  const reasonsOption = useMemo<ChartOption>(
-    () => ({
-      tooltip: {},
-      grid: { left: 200, right: 30, top: 10, bottom: 30 },
-      xAxis: { type: 'value', minInterval: 1 },
-      yAxis: { type: 'category', data: reasonTotals.map((r) => t(`reason${r.reason}`)) },
-      series: [{ type: 'bar', name: t('reasonsTitle'), data: reasonTotals.map((r) => r.count), color: '#b3261e' }],
-    }),
-    [JSON.stringify(reasonTotals), lang],
-  );
-  const ratesOption = useMemo<ChartOption>(() => {
-    const target = rows[0]?.targets.refusalRate;
-    return {
-      tooltip: { valueFormatter: (v: number) => pct(v) },
-      legend: { top: 0 },
-      grid: { left: 50, right: 140, top: 40, bottom: 60 },
-      xAxis: { type: 'category', data: rows.map((f) => name(f.dept)), axisLabel: { rotate: 30 } },
-      yAxis: { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => `${v * 100}%` } },
-      series: [
-        {
-          type: 'bar',
-          name: t('seriesRefusal'),
-          color: '#8a5a00',
-          data: rows.map((f) => f.refusalRate),
-          ...(target != null ? { markLine: targetLine(target, t('seriesRefusalTarget')) } : {}),
-        },
-        {
-          type: 'bar',
-          name: t('seriesAccuracy'),
-          color: '#0b57d0',
-          data: rows.map((f) => scoreOf(f.dept)?.accuracy ?? null),
-          markLine: targetLine(ACCURACY_TARGET, t('seriesAccuracyTarget')),
-        },
-      ],
-    };
-  }, [figures.data, scores.data, lang]);
+  const reasonsOption: ChartOption = {
+    tooltip: {},
+    grid: { left: 200, right: 30, top: 10, bottom: 30 },
+    xAxis: { type: 'value', minInterval: 1 },
+    yAxis: { type: 'category', data: reasonTotals.map((r) => t(`reason${r.reason}`)) },
+    series: [{ type: 'bar', name: t('reasonsTitle'), data: reasonTotals.map((r) => r.count), color: '#b3261e' }],
+  };
+  const target = rows[0]?.targets.refusalRate;
+  const ratesOption: ChartOption = {
+    tooltip: { valueFormatter: (v: number) => pct(v) },
+    legend: { top: 0 },
+    grid: { left: 50, right: 140, top: 40, bottom: 60 },
+    xAxis: { type: 'category', data: rows.map((f) => name(f.dept)), axisLabel: { rotate: 30 } },
+    yAxis: { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => `${v * 100}%` } },
+    series: [
+      {
+        type: 'bar',
+        name: t('seriesRefusal'),
+        color: '#8a5a00',
+        data: rows.map((f) => f.refusalRate),
+        ...(target != null ? { markLine: targetLine(target, t('seriesRefusalTarget')) } : {}),
+      },
+      {
+        type: 'bar',
+        name: t('seriesAccuracy'),
+        color: '#0b57d0',
+        data: rows.map((f) => scoreOf(f.dept)?.accuracy ?? null),
+        markLine: targetLine(ACCURACY_TARGET, t('seriesAccuracyTarget')),
+      },
+    ],
+  };
+  // The charts redraw when what they show changes, not on every render.
+  const chartVersion = `${figures.key}|${scores.data ? 'scores' : ''}|${lang}`;
 
   const anyRefusal = reasonTotals.some((r) => r.count > 0);
   return (
@@ -350,6 +354,7 @@ export default function Governance() {
                   ))}
               </ul>
               <Chart
+                version={chartVersion}
                 option={reasonsOption}
                 height={200}
                 label={t('reasonsChart', {
@@ -362,6 +367,7 @@ export default function Governance() {
           )}
           <h2>{t('ratesTitle')}</h2>
           <Chart
+            version={chartVersion}
             option={ratesOption}
             label={t('ratesChart', {
               summary: rows
