@@ -82,8 +82,12 @@ it('the admin creates and revokes a grant and revokes a token; the grantee’s r
   await row.waitFor();
   expect(await row.getAttribute('data-state')).toBe('active');
   expect(await row.innerText()).toMatch(/有效|active/);
+  expect(await page.locator('tr[data-grant]').first().getAttribute('data-grant')).toBe(id); // newest first
   await expectNoSeriousAxeViolations(page);
+  await page.getByLabel(/^(显示|Show)/).selectOption('active');
   await screenshot(page, 'admin-grants');
+  expect(await page.locator('tr[data-grant]:not([data-state="active"])').count()).toBe(0);
+  await page.getByLabel(/^(显示|Show)/).selectOption('all');
   // A blank reason is refused, naming the field; the grant stays.
   const blank = await hub.gql(admin, 'mutation ($id: ID!) { revokeGrant(id: $id, reason: " ") { id } }', { id });
   expect(codes(blank.body)).toEqual(['BAD_USER_INPUT']);

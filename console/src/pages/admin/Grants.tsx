@@ -107,7 +107,10 @@ export default function Grants() {
   const show = (params.get('show') ?? 'all') as State | 'all';
   const [{ data, fetching, error }] = useQuery({ query: GrantsQuery });
   const ref = useReadyMarker<HTMLElement>(!fetching && (!!data || !!error));
-  const rows = (data?.grants ?? []).filter((g) => show === 'all' || stateOf(g) === show);
+  // Newest first: the grant just made is at the top.
+  const rows = (data?.grants ?? [])
+    .filter((g) => show === 'all' || stateOf(g) === show)
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
   const deptName = (code: string) => {
     const d = data?.departments.find((x) => x.code === code);
     return d ? (lang === 'zh' ? d.nameZh : d.nameEn) : code;
