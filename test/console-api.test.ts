@@ -46,7 +46,7 @@ describe.each(hubSetups())('the API the console pages use (%s)', (setup) => {
     expect(codes(tooLong.body)).toEqual(['BAD_USER_INPUT']);
   });
 
-  it('a dataset’s data dictionary has its version history, readable by every department, and the read is audited', async () => {
+  it('a dataset’s dictionary has its version history, readable by every department; the read is audited', async () => {
     const steward = await hub.token('PSB', ['steward']);
     const schema = {
       type: 'object',
@@ -58,7 +58,8 @@ describe.each(hubSetups())('the API the console pages use (%s)', (setup) => {
     };
     const created = await hub.gql(
       steward,
-      'mutation C($s: JSON!) { createDataset(input: { id: "console-versions", title: "Versions", ownerDept: "PSB", tier: INTERNAL, schema: $s }) { version } }',
+      `mutation C($s: JSON!) { createDataset(input: { id: "console-versions", title: "Versions",
+        ownerDept: "PSB", tier: INTERNAL, schema: $s }) { version } }`,
       { s: schema },
     );
     expect(created.body.errors).toBeUndefined();
@@ -92,7 +93,8 @@ describe.each(hubSetups())('the API the console pages use (%s)', (setup) => {
 
     const events = await hub.gql(
       auditor,
-      '{ auditEvents(filter: { action: "datasets.versions", sub: "mca-console-reader" }) { nodes { dataset outcome recordCount } } }',
+      `{ auditEvents(filter: { action: "datasets.versions", sub: "mca-console-reader" }) {
+        nodes { dataset outcome recordCount } } }`,
     );
     expect(events.body.data.auditEvents.nodes).toEqual([
       { dataset: 'console-versions', outcome: 'allowed', recordCount: 2 },
@@ -106,7 +108,8 @@ describe.each(hubSetups())('the API the console pages use (%s)', (setup) => {
     const inbox = (order: string, first: number) =>
       hub.gql(
         steward,
-        `{ accessRequests(box: RECEIVED, status: PENDING, order: ${order}, first: ${first}) { id deadline filedAt deadlineStatus } }`,
+        `{ accessRequests(box: RECEIVED, status: PENDING, order: ${order}, first: ${first}) {
+          id deadline filedAt deadlineStatus } }`,
       );
     const all = (await inbox('DEADLINE_FIRST', 100)).body.data.accessRequests as { id: string; deadline: string }[];
     expect(all.length).toBeGreaterThan(1);
@@ -142,7 +145,8 @@ describe.each(hubSetups())('the API the console pages use (%s)', (setup) => {
     ]);
     expect(details).toMatchObject({ path: 'rules[0].field', rule: 'field-unknown' });
     expect(bad.body.errors[0].message).toBe(
-      'rules[0].field: "nmae" is not a field of dataset "legal-persons" (field-unknown); and 2 more problem(s), see details.problems',
+      'rules[0].field: "nmae" is not a field of dataset "legal-persons" (field-unknown); ' +
+        'and 2 more problem(s), see details.problems',
     );
     // Nothing was stored: the rule set is the one before.
     const rules = await hub.gql(steward, '{ qualityRules(dataset: "legal-persons") }');

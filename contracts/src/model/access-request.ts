@@ -154,7 +154,7 @@ export const AccessRequestListQuery = strict({
   status: Type.Optional(literals(ACCESS_REQUEST_STATUSES)),
   assignee: Type.Optional(Type.String({ maxLength: 200 })),
   overdue: Type.Optional(Type.Boolean()),
-  /** newest: by filing time, newest first; deadline: earliest deadline first (an inbox). Overdue lists are by deadline. */
+  /** newest: newest filed first; deadline: earliest deadline first (an inbox). Overdue lists go by deadline. */
   order: Type.Optional(literals(['newest', 'deadline'] as const, { default: 'newest' })),
   first: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
 });

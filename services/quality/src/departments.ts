@@ -83,7 +83,9 @@ export function accuracyWarnings(accuracy: number | null, target = ACCURACY_TARG
       figure: 'accuracy',
       value: accuracy,
       target,
-      message: `data accuracy ${(accuracy * 100).toFixed(1)}% is more than 10% below the target of ${(target * 100).toFixed(0)}%`,
+      message:
+        `data accuracy ${(accuracy * 100).toFixed(1)}% is more than 10% below ` +
+        `the target of ${(target * 100).toFixed(0)}%`,
     },
   ];
 }

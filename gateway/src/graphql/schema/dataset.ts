@@ -70,7 +70,8 @@ const DatasetFieldRef = builder.objectRef<FieldView>('DatasetField').implement({
       type: ['JSON'],
       nullable: true,
       description:
-        'The values the field may take, when the dictionary lists them (enum): choices for a filter, and every group a sandbox answer over private data may have',
+        'The values the field may take, when the dictionary lists them (enum): choices for a filter, ' +
+        'and every group a sandbox answer over private data may have',
       resolve: (f) => f.schema.enum ?? null,
     }),
   }),
