@@ -18,7 +18,8 @@ const FILE = `mutation ($input: FileAccessRequestInput!) { fileAccessRequest(inp
 const FIGURES = `query ($dept: String!, $from: DateTime!, $to: DateTime!) {
   governanceFigures(dept: $dept, from: $from, to: $to) {
     dept received decided approved rejected refusalRate narrowedRate decisionDaysMedian decisionDaysP90
-    decidedLate overdueNow pendingNow activeGrants refusalReasons { reason count } warnings { figure value target } } }`;
+    decidedLate overdueNow pendingNow activeGrants refusalReasons { reason count }
+    warnings { figure value target } } }`;
 
 let hub: Hub;
 let b: ConsoleBrowser;
@@ -77,7 +78,8 @@ beforeAll(async () => {
     filed.push(res.body.data.fileAccessRequest);
   }
   const as = (sub: string) => hub.token('HRSS', ['steward'], { sub });
-  const approve = `mutation ($id: ID!, $input: ApproveAccessInput) { approveAccessRequest(id: $id, input: $input) { status } }`;
+  const approve = `mutation ($id: ID!, $input: ApproveAccessInput) {
+    approveAccessRequest(id: $id, input: $input) { status } }`;
   const ok1 = await hub.gql(await as(filed[0].assignee), approve, { id: filed[0].id });
   expect(ok1.body.data?.approveAccessRequest.status).toBe('APPROVED');
   const ok2 = await hub.gql(await as(filed[1].assignee), approve, {
@@ -97,7 +99,7 @@ afterAll(async () => {
   await hub?.close();
 });
 
-it('the page shows, per department and period, the API’s governance figures, warnings in words and charts', async () => {
+it('the page shows per department and period the API’s governance figures, warnings in words, charts', async () => {
   const { page } = b;
   await signInDev(page, hub.gatewayUrl, 'PSB', 'admin');
   await measureLoad(page, '/admin/governance', 'admin governance figures');

@@ -48,7 +48,8 @@ it('the admin creates and revokes a grant and revokes a token; the grantee’s r
     .check();
   await form.getByLabel(/^(用途|Purpose)$/).fill('企业年报核查');
   const expiry = new Date(Date.now() + 20 * 86_400_000);
-  const day = `${expiry.getFullYear()}-${String(expiry.getMonth() + 1).padStart(2, '0')}-${String(expiry.getDate()).padStart(2, '0')}`;
+  const two = (n: number) => String(n).padStart(2, '0');
+  const day = `${expiry.getFullYear()}-${two(expiry.getMonth() + 1)}-${two(expiry.getDate())}`;
   await form.getByLabel(/到期日期|Expiry date/).fill(day);
   await form.getByRole('button', { name: /创建授权|Create grant/ }).click();
   const made = page.locator('[data-created]');

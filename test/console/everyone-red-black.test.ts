@@ -38,7 +38,8 @@ beforeAll(async () => {
     () =>
       hub.gql(
         admin,
-        '{ a: qualityReport(dataset: "legal-persons") { score } b: qualityReport(dataset: "business-licences") { score } }',
+        `{ a: qualityReport(dataset: "legal-persons") { score }
+           b: qualityReport(dataset: "business-licences") { score } }`,
       ),
     (r) => r.body.data?.a?.score != null && r.body.data?.b?.score != null,
   );

@@ -1,6 +1,7 @@
 // Governance figures (治理指标) per department over a period: refusal rate and reasons, decision time
 // (median, p90), overdue, accuracy against the 95% target, and every figure more than 10% off its
-// target said in words. Admins see every department, stewards their own. One governanceFigures call per department (the API answers one at a time).
+// target said in words. Admins see every department, stewards their own.
+// One governanceFigures call per department (the API answers one at a time).
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { type CombinedError, useClient, useQuery } from 'urql';
