@@ -165,7 +165,7 @@ export default function Grants() {
               </table>
             </div>
           ) : (
-            <p>{t('none')}</p>
+            <p>{t('noGrants')}</p>
           )}
           <CreateGrant departments={data.departments} deptName={deptName} />
           <RevokeToken />
