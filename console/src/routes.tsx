@@ -9,6 +9,8 @@ import consumerT from './i18n/consumer.ts';
 import stewardT from './i18n/steward.ts';
 import stewardQualityT from './i18n/steward-quality.ts';
 import auditorT from './i18n/auditor.ts';
+import adminT from './i18n/admin.ts';
+import redBlackT from './i18n/red-black.ts';
 
 export interface NavLabel {
   dict: Dictionary<string>;
@@ -127,6 +129,30 @@ export const routes: ConsoleRoute[] = [
     page: lazy(() => import('./pages/auditor/Export.tsx')),
     roles: ['auditor', 'admin'],
     nav: label(auditorT, 'navExport'),
+  },
+  {
+    path: 'admin/governance',
+    page: lazy(() => import('./pages/admin/Governance.tsx')),
+    roles: ['admin', 'steward'],
+    nav: label(adminT, 'navGovernance'),
+  },
+  {
+    path: 'quality/lists',
+    page: lazy(() => import('./pages/everyone/RedBlackLists.tsx')),
+    roles: 'everyone',
+    nav: label(redBlackT, 'nav'),
+  },
+  {
+    path: 'admin/publish',
+    page: lazy(() => import('./pages/admin/PublishList.tsx')),
+    roles: ['admin'],
+    nav: label(adminT, 'navPublish'),
+  },
+  {
+    path: 'admin/grants',
+    page: lazy(() => import('./pages/admin/Grants.tsx')),
+    roles: ['admin'],
+    nav: label(adminT, 'navGrants'),
   },
 ];
 

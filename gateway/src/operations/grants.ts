@@ -22,13 +22,17 @@ export function createGrant(deps: GatewayDeps, scope: RequestScope, input: Grant
   );
 }
 
-export function revokeGrant(deps: GatewayDeps, scope: RequestScope, id: string): Promise<Grant> {
+/** The reason, when given, goes into the audit event (the grant itself keeps only when it was revoked). */
+export function revokeGrant(deps: GatewayDeps, scope: RequestScope, id: string, reason?: string): Promise<Grant> {
   return auditedWrite(
     deps,
     scope,
     'grants.revoke',
-    { grantId: id },
-    () => enforce(mayManageGrants(scope.caller)),
+    { grantId: id, ...(reason !== undefined ? { reason } : {}) },
+    () => {
+      enforce(mayManageGrants(scope.caller));
+      if (reason !== undefined && !reason.trim()) throw new AppError('BAD_USER_INPUT', 'reason: must not be empty');
+    },
     async () => {
       const grant = await deps.catalog.revokeGrant({ id }, callContext(scope));
       await deps.grantFacts.relay();

@@ -66,8 +66,11 @@ builder.mutationFields((t) => ({
     type: GrantRef,
     description: 'Takes effect on the next query',
     authScopes: { admin: true },
-    args: { id: t.arg.id({ required: true }) },
-    resolve: (_r, args, ctx) => revokeGrant(ctx.deps, ctx.scope, String(args.id)),
+    args: {
+      id: t.arg.id({ required: true }),
+      reason: t.arg.string({ required: false, description: 'Why it is revoked: kept in the audit log' }),
+    },
+    resolve: (_r, args, ctx) => revokeGrant(ctx.deps, ctx.scope, String(args.id), args.reason ?? undefined),
   }),
   revokeToken: t.boolean({
     description: 'Refuses a caller token (by jti) from now on',
