@@ -94,7 +94,7 @@ it('search filters narrow the catalog; the dictionary shows sensitivity and mask
   await measureLoad(page, '/catalog/resident-registry', 'dataset dictionary');
   const ds = await hub.gql(
     await hub.token('MCA', ['consumer']),
-    '{ dataset(id: "resident-registry") { fields { name sensitivity mask isKey } } }',
+    '{ dataset(id: "resident-registry") { fields { name sensitivity mask isKey } versions { version fields { name } } } }',
   );
   const fields: { name: string; sensitivity: string; mask: string | null; isKey: boolean }[] =
     ds.body.data.dataset.fields;
@@ -108,6 +108,16 @@ it('search filters narrow the catalog; the dictionary shows sensitivity and mask
   await expect
     .poll(() => page.locator(`tr[data-field="${masked.name}"]`).innerText())
     .toMatch(/哈希|部分遮盖|整体隐去/);
+  // Its version history: one row per version the API lists, newest first; the first says how many fields it had
+  const versions: { version: number; fields: unknown[] }[] = ds.body.data.dataset.versions;
+  expect(versions.length).toBeGreaterThan(0);
+  await expect
+    .poll(() => page.locator('tr[data-version]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-version'))))
+    .toEqual(versions.map((v) => String(v.version)).sort((x, y) => Number(y) - Number(x)));
+  const oldest = versions.reduce((a, v) => (v.version < a.version ? v : a));
+  expect(await page.locator(`tr[data-version="${oldest.version}"]`).innerText()).toContain(
+    `首版，${oldest.fields.length} 个字段`,
+  );
   await expectNoSeriousAxeViolations(page);
   await screenshot(page, 'dataset-dictionary');
 

@@ -55,7 +55,12 @@ export default function Catalog() {
   const [{ data, fetching, error }] = useQuery({
     query: CatalogQuery,
     variables: {
-      filter: { ...(q ? { search: q } : {}), ...(dept ? { ownerDept: dept } : {}), ...(tier ? { tier } : {}) },
+      filter: {
+        ...(q ? { search: q } : {}),
+        ...(dept ? { ownerDept: dept } : {}),
+        ...(tier ? { tier } : {}),
+        ...(field.trim() ? { field: field.trim() } : {}),
+      },
       after,
     },
   });
@@ -66,13 +71,8 @@ export default function Catalog() {
     setParams(Object.fromEntries(Object.entries(form).filter(([, v]) => v)));
   }
 
-  // The API filters by words, department and tier; the field name is matched here, on the page shown.
-  const needle = field.trim().toLowerCase();
-  const nodes = (data?.datasets.nodes ?? []).filter(
-    (d) =>
-      !needle ||
-      d.fields.some((f) => f.name.toLowerCase().includes(needle) || (f.title ?? '').toLowerCase().includes(needle)),
-  );
+  // Every filter, the field name too, is the API's: pages and counts stay right past the first page.
+  const nodes = data?.datasets.nodes ?? [];
   const deptName = (code: string) => {
     const d = data?.departments.find((x) => x.code === code);
     return d ? (lang === 'zh' ? d.nameZh : d.nameEn) : code;
@@ -128,9 +128,7 @@ export default function Catalog() {
       {data ? (
         <>
           <p role="status" className="count">
-            {needle
-              ? t('countFiltered', { shown: nodes.length, n: data.datasets.totalCount })
-              : t('count', { n: data.datasets.totalCount })}
+            {t('count', { n: data.datasets.totalCount })}
           </p>
           <table className="list" aria-labelledby="catalog-title">
             <thead>

@@ -34,6 +34,13 @@ const DatasetQuery = graphql(`
         subject
         dimension
       }
+      versions {
+        version
+        createdAt
+        fields {
+          name
+        }
+      }
     }
   }
 `);
@@ -75,7 +82,6 @@ export default function DatasetPage() {
                 v: d.version,
                 at: new Date(d.updatedAt).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en'),
               })}
-              <div className="hint">{t('versionNote')}</div>
             </dd>
           </dl>
           <h2 id="dictionary-title">{t('dictionary')}</h2>
@@ -118,6 +124,43 @@ export default function DatasetPage() {
                   </td>
                 </tr>
               ))}
+            </tbody>
+          </table>
+          <h2 id="versions-title">{t('versions')}</h2>
+          <table className="list" aria-labelledby="versions-title">
+            <thead>
+              <tr>
+                <th scope="col">{t('version')}</th>
+                <th scope="col">{t('colCreated')}</th>
+                <th scope="col">{t('colChanges')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[...d.versions]
+                .sort((x, y) => y.version - x.version)
+                .map((v, i, all) => {
+                  // What this version added and dropped against the one before it (the list is newest first).
+                  const before = new Set(all[i + 1]?.fields.map((f) => f.name) ?? []);
+                  const now = new Set(v.fields.map((f) => f.name));
+                  const added = [...now].filter((n) => all[i + 1] && !before.has(n));
+                  const dropped = [...before].filter((n) => !now.has(n));
+                  return (
+                    <tr key={v.version} data-version={v.version}>
+                      <th scope="row">{v.version}</th>
+                      <td>{new Date(v.createdAt).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en')}</td>
+                      <td>
+                        {!all[i + 1]
+                          ? t('firstVersion', { n: now.size })
+                          : [
+                              added.length ? t('fieldsAdded', { f: added.join(', ') }) : '',
+                              dropped.length ? t('fieldsDropped', { f: dropped.join(', ') }) : '',
+                            ]
+                              .filter(Boolean)
+                              .join('; ') || t('fieldsUnchanged')}
+                      </td>
+                    </tr>
+                  );
+                })}
             </tbody>
           </table>
         </>
