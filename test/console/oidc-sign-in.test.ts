@@ -105,14 +105,15 @@ describe('OIDC sign-in (code flow + PKCE) in the browser against a real provider
     await page.getByLabel('Login').fill('alice');
     const t0 = Date.now();
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.pathname === '/console/catalog');
+    // A consumer's home: its first page in the navigation (query records).
+    await page.waitForURL((url) => url.pathname === '/console/records');
     await page.locator('[data-ready]').waitFor();
-    recordLoad('oidc round trip: provider login submitted → catalog shown', Date.now() - t0);
+    recordLoad('oidc round trip: provider login submitted → home page shown', Date.now() - t0);
     // Landed on the role's home, the code and state gone from the address.
     expect(new URL(page.url()).search).toBe('');
     await expect.poll(() => page.getByRole('banner').textContent()).toContain('alice');
-    await expect.poll(() => page.locator('tbody tr[data-dataset]').count()).toBeGreaterThan(0);
     await measureLoad(page, '/catalog', 'catalog (oidc token)');
+    await expect.poll(() => page.locator('tbody tr[data-dataset]').count()).toBeGreaterThan(0);
 
     // The page called the gateway with the provider's token, which the gateway accepts as alice's.
     expect(tokens.length).toBeGreaterThan(0);
