@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPublication } from '@govshare/quality';
 import { hubSetups, codes, startHub, type Hub } from './hub.ts';
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { pollUntil } from './support/poll.ts';
 
 describe.each(hubSetups())('data quality through the gateway (%s)', (backend) => {
   let hub: Hub;
@@ -22,7 +14,7 @@ describe.each(hubSetups())('data quality through the gateway (%s)', (backend) =>
     const steward = await hub.token('PSB', ['steward']);
     const run = await hub.gql(steward, `mutation { runQuality(dataset: "resident-registry") { id status } }`);
     expect(run.body.errors).toBeUndefined();
-    const report = await until(
+    const report = await pollUntil(
       () =>
         hub.gql(steward, `{ qualityReport(dataset: "resident-registry") { score status detailed metrics examples } }`),
       (r) => r.body.data?.qualityReport?.score != null,
@@ -68,7 +60,7 @@ describe.each(hubSetups())('data quality through the gateway (%s)', (backend) =>
     const admin = await hub.token('PSB', ['admin']);
     for (const d of ['legal-persons', 'business-licences'])
       await hub.gql(admin, `mutation { runQuality(dataset: "${d}") { id } }`);
-    await until(
+    await pollUntil(
       () => hub.gql(admin, `{ qualityReport(dataset: "business-licences") { score } }`),
       (r) => r.body.data?.qualityReport?.score != null,
     );

@@ -4,6 +4,7 @@
 // with the >10% deviation warnings in words and the charts drawn.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHub, type Hub } from '../hub.ts';
+import { pollUntil } from '../support/poll.ts';
 import {
   buildConsole,
   type ConsoleBrowser,
@@ -38,15 +39,6 @@ const dayStart = (day: string, plus = 0) => {
 const from = dayStart(fromDay);
 const to = dayStart(toDay, 1);
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 beforeAll(async () => {
   await buildConsole();
   [hub, b] = await Promise.all([startHub('pglite', { quality: true }), launch()]);
@@ -54,10 +46,10 @@ beforeAll(async () => {
   const admin = await hub.token('PSB', ['admin']);
   for (const d of ['social-insurance'])
     expect((await hub.gql(admin, `mutation { runQuality(dataset: "${d}") { id } }`)).body.errors).toBeUndefined();
-  await until(
+  await pollUntil(
     () => hub.gql(admin, '{ qualityReport(dataset: "social-insurance") { score } }'),
     (r) => r.body.data?.qualityReport?.score != null,
-    240_000,
+    { timeoutMs: 240_000 },
   );
 
   before = (await hub.gql(admin, FIGURES, { dept: 'HRSS', from, to })).body.data.governanceFigures;

@@ -5,6 +5,7 @@
 // says the check failed, and why.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHub, type Hub } from '../hub.ts';
+import { pollUntil } from '../support/poll.ts';
 import {
   buildConsole,
   type ConsoleBrowser,
@@ -19,22 +20,13 @@ let hub: Hub;
 let b: ConsoleBrowser;
 let list: { id: string; period: string; departments: { dept: string; list: string; score: number | null }[] };
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 240_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 beforeAll(async () => {
   await buildConsole();
   [hub, b] = await Promise.all([startHub('pglite', { quality: true }), launch()]);
   const admin = await hub.token('PSB', ['admin']);
   for (const d of ['legal-persons', 'business-licences'])
     expect((await hub.gql(admin, `mutation { runQuality(dataset: "${d}") { id } }`)).body.errors).toBeUndefined();
-  await until(
+  await pollUntil(
     () =>
       hub.gql(
         admin,
@@ -42,6 +34,7 @@ beforeAll(async () => {
            b: qualityReport(dataset: "business-licences") { score } }`,
       ),
     (r) => r.body.data?.a?.score != null && r.body.data?.b?.score != null,
+    { timeoutMs: 240_000 },
   );
   const period = new Date().toISOString().slice(0, 7);
   const pub = await hub.gql(
