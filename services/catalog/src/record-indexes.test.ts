@@ -5,7 +5,12 @@ import type { DatasetSchema, Filter } from '@govshare/contracts';
 import { changeSchema, compiledFor, createDataset, getDatasetRow, type CatalogDb } from './datasets.ts';
 import { recordKey } from './data-dictionary.ts';
 import { queryRecords, recordsQueries } from './records-query.ts';
-import { declaredRecordIndexes, ensureAllRecordIndexes, syncRecordIndexes } from './record-indexes.ts';
+import {
+  declaredRecordIndexes,
+  ensureAllRecordIndexes,
+  recordPartitionName,
+  syncRecordIndexes,
+} from './record-indexes.ts';
 import { records } from './schema.ts';
 import { DEMO_DATASETS, DEMO_SCHEMAS, seedDemoData } from './demo-data.ts';
 import { addDepartment, openTestDb, testTargets } from './test-support.ts';
@@ -57,7 +62,7 @@ async function explain(db: CatalogDb, query: SQLWrapper): Promise<string> {
 
 async function indexNames(db: CatalogDb): Promise<string[]> {
   const res = (await db.execute(
-    sql`select c.relname::text as name from pg_index i join pg_class c on c.oid = i.indexrelid where i.indrelid = 'records'::regclass and i.indisvalid order by 1`,
+    sql`select c.relname::text as name from pg_index i join pg_class c on c.oid = i.indexrelid where i.indrelid in (select inhrelid from pg_inherits where inhparent = 'records'::regclass) and i.indisvalid order by 1`,
   )) as unknown;
   return ((Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as { name: string }[]).map((r) => r.name);
 }
@@ -138,7 +143,9 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
       },
       'district',
     ],
-    ['prefix on a string', { field: 'district', op: 'prefix', value: 'D01' }, 'district'],
+    // 10 rows of 5,000 (D01 would match 2%: a page of 20 is then cheaper read in id order off the
+    // dataset's own partition, which the planner rightly picks once each partition has its statistics).
+    ['prefix on a string', { field: 'district', op: 'prefix', value: 'D001' }, 'district'],
   ];
   it.each(cases)('EXPLAIN of the queries queryRecords runs for %s names the index', async (_what, where, field) => {
     const compiled = compiledFor(await getDatasetRow(db, 'ix'));
@@ -259,7 +266,7 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
     await db.execute(sql.raw(`drop index "${missing}"`));
     await db.execute(
       sql.raw(
-        `create index "records_x_000000000000_000000000000" on records ((data ->> 'x')) where dataset_id = 'gone'`,
+        `create index "records_x_000000000000_000000000000" on "${recordPartitionName('noise')}" ((data ->> 'x'))`,
       ),
     );
     const report = await ensureAllRecordIndexes(db);
@@ -275,9 +282,7 @@ describe.each(testTargets)('x-index indexes ($name)', ({ url }) => {
     await db.execute(sql.raw(`drop index "${ix.name}"`));
     await db
       .execute(
-        sql.raw(
-          `create unique index concurrently "${ix.name}" on records (${ix.expression}) where dataset_id = 'twin'`,
-        ),
+        sql.raw(`create unique index concurrently "${ix.name}" on "${recordPartitionName('twin')}" (${ix.expression})`),
       )
       .catch(() => {});
     const res = (await db.execute(

@@ -1,5 +1,5 @@
-// Indexes declared in the data dictionary (x-index): one partial expression index on `records` per
-// dataset and indexed field, over exactly the expression filterToSql compares (records-query.ts), so
+// Indexes declared in the data dictionary (x-index): one expression index per dataset and indexed
+// field, on the dataset's partition of `records`, over exactly the expression filterToSql compares (records-query.ts), so
 // that Postgres can use it for eq, in, lt/lte/gt/gte and prefix filters on that field.
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
@@ -28,6 +28,8 @@ export function databaseKind(db: CatalogDb): DatabaseKind {
 export const RECORD_INDEX_PREFIX = 'records_x_';
 const hex = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 export const datasetIndexPrefix = (datasetId: string) => `${RECORD_INDEX_PREFIX}${hex(datasetId)}_`;
+/** The dataset's partition of `records` (made by a trigger on datasets; records_partition_name() in SQL). */
+export const recordPartitionName = (datasetId: string) => `records_p_${hex(datasetId)}`;
 
 export interface RecordIndex {
   name: string;
@@ -93,7 +95,8 @@ async function existingIndexes(db: CatalogDb, prefix: string): Promise<ExistingI
     select c.relname::text as name, i.indisvalid as valid,
       exists (select 1 from pg_stat_progress_create_index p where p.index_relid = c.oid) as building
     from pg_index i join pg_class c on c.oid = i.indexrelid
-    where i.indrelid = 'records'::regclass and starts_with(c.relname::text, ${prefix})`)) as unknown;
+    where i.indrelid in (select inhrelid from pg_inherits where inhparent = 'records'::regclass)
+      and starts_with(c.relname::text, ${prefix})`)) as unknown;
   const list = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as {
     name: string;
     valid: boolean;
@@ -137,7 +140,8 @@ async function runDdl(db: CatalogDb, statement: string): Promise<void> {
 export function createIndexStatement(ix: RecordIndex, concurrently: boolean): string {
   // Then id: a page is the first matches in id order, read straight off the index (no sort, no scan
   // of the dataset in id order filtering as it goes, which the planner otherwise picks for LIMIT).
-  return `create index ${concurrently ? 'concurrently ' : ''}if not exists "${ix.name}" on records (${ix.expression}, id) where dataset_id = ${literal(ix.datasetId)}`;
+  // On the dataset's own partition: no predicate to match, and a concurrent build reads that table only.
+  return `create index ${concurrently ? 'concurrently ' : ''}if not exists "${ix.name}" on "${recordPartitionName(ix.datasetId)}" (${ix.expression}, id)`;
 }
 
 export interface IndexSyncReport {

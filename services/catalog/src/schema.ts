@@ -60,11 +60,18 @@ export const datasetVersions = pgTable(
   (t) => [primaryKey({ columns: [t.datasetId, t.version] })],
 );
 
+/**
+ * Partitioned by dataset (LIST on dataset_id, migration 0006): each dataset's records are a table of
+ * their own, `records_p_<12 hex of sha256(dataset id)>`, made by a trigger when the dataset row is
+ * inserted. A read names one dataset, so it touches one partition; a dataset's x-index indexes are
+ * built on its partition alone; a replace or a large dataset's vacuum leaves the others alone.
+ * drizzle-kit cannot declare partitioning: the table here is its shape, 0006 its partitioning.
+ */
 export const records = pgTable(
   'records',
   {
     // The stable cursor order: ids only grow, so appends never shift earlier pages.
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: bigserial('id', { mode: 'number' }).notNull(),
     datasetId: text('dataset_id')
       .notNull()
       .references(() => datasets.id, { onDelete: 'cascade' }),
@@ -76,7 +83,8 @@ export const records = pgTable(
     ingestedAt: timestamp('ingested_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
-    index('records_dataset_id_idx').on(t.datasetId, t.id),
+    // A partitioned table's primary key includes its partition key; the sequence keeps ids unique.
+    primaryKey({ name: 'records_pkey', columns: [t.datasetId, t.id] }),
     // text_pattern_ops serves both key = $1 and key LIKE 'prefix%'.
     index('records_dataset_key_idx').on(t.datasetId, t.key.op('text_pattern_ops')),
   ],
