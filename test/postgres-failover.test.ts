@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
 import { loadDevIssuerKeys, mintCallerToken } from '@govshare/gateway';
 import { openDatabase } from '@govshare/platform';
 import { type HubProcesses, startHubProcesses } from '../scripts/hub-processes.ts';
@@ -96,6 +97,17 @@ describe.skipIf(!postgresBinDir())('Postgres failover: the primary killed under 
       'select sync_state from pg_stat_replication',
     );
     expect(replication!.sync_state).toBe('sync');
+    // target_session_attrs=read-write passes over a hot standby, whatever the order of the hosts.
+    const standbyFirst = postgres(
+      `postgres://postgres@127.0.0.1:${cluster.standby.port},127.0.0.1:${cluster.primary.port}/${cluster.database}?target_session_attrs=read-write`,
+      { max: 1, onnotice: () => {} },
+    );
+    try {
+      const [at] = await standbyFirst`select inet_server_port() as port, pg_is_in_recovery() as standby`;
+      expect(at).toEqual({ port: cluster.primary.port, standby: false });
+    } finally {
+      await standbyFirst.end({ timeout: 1 });
+    }
   });
 
   it('the hub recovers by itself: 0 acked audit events lost, 0 responses without their event, only UNAVAILABLE meanwhile', async () => {
@@ -149,6 +161,11 @@ describe.skipIf(!postgresBinDir())('Postgres failover: the primary killed under 
       const deadPid = cluster.primary.pid();
       cluster.primary.kill9();
       await until(async () => cluster.primary.pid() === undefined, 10_000, 'the primary to die');
+      // No primary for a while (as long as a failure detector takes): callers are told UNAVAILABLE.
+      const refusedAfterKill = () =>
+        outcomes.filter((o) => o.sentMs > killedMs && !o.data && o.codes.join() === 'UNAVAILABLE').length;
+      await until(async () => refusedAfterKill() >= 10 * CALLERS, 60_000, 'UNAVAILABLE answers while no primary');
+      const detectedMs = performance.now() - t0;
       // The operator's step (or pg_auto_failover's): promote the synchronous standby.
       await cluster.standby.promote();
       const promotedMs = performance.now() - t0;
@@ -178,6 +195,7 @@ describe.skipIf(!postgresBinDir())('Postgres failover: the primary killed under 
         unavailable: failed.length - unexpected.length,
         otherFailures: unexpected.map((o) => ({ status: o.status, codes: o.codes, atMs: Math.round(o.doneMs) })),
         killedAtMs: Math.round(killedMs),
+        promotionStartedAtMs: Math.round(detectedMs),
         promotedAtMs: Math.round(promotedMs),
         outageSeenByCallersMs: Math.round(longestGap),
         killToFirstDataMs: Math.round(

@@ -93,8 +93,9 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
     const pid = () => {
       try {
         const n = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-        process.kill(n, 0);
-        return n;
+        // A killed postmaster stays a zombie until its parent (init) reaps it: that is dead too.
+        const state = readFileSync(`/proc/${n}/stat`, 'utf8').split(') ')[1]?.[0];
+        return state && state !== 'Z' && state !== 'X' ? n : undefined;
       } catch {
         return undefined;
       }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { DRIVER_SETTINGS, isConnectionBroken, openDatabase } from './db.ts';
+import { DRIVER_SETTINGS, isConnectionBroken, isDatabaseUnavailable, openDatabase } from './db.ts';
 
 const url = process.env.GOVSHARE_TEST_DATABASE_URL;
 
@@ -108,3 +108,33 @@ describe.skipIf(!url)('a recycled pool (postgres)', () => {
     }
   });
 });
+
+describe('a multi-host URL with no acceptable host', () => {
+  it('fails the query once every host was tried (it waited for ever before), so callers hear UNAVAILABLE', async () => {
+    const ports = await Promise.all([freePort(), freePort()]); // nothing listens on them
+    const sql = postgres(
+      `postgres://x@127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}/db?target_session_attrs=read-write`,
+      {
+        ...DRIVER_SETTINGS,
+        max: 1,
+      },
+    );
+    try {
+      const err = await sql`select 1`.then(
+        () => null,
+        (e) => e,
+      );
+      expect(isDatabaseUnavailable(err)).toBe(true);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
