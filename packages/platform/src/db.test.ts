@@ -1,9 +1,14 @@
 // A connection terminated while it starts up harms only the query on it: no unhandled rejection
-// (which would stop the process) and the pool goes on. Postgres server only.
+// (which would stop the process) and the pool goes on; a recycled pool serves what services kept.
+// Postgres server only.
 import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { DRIVER_SETTINGS, isConnectionBroken } from './db.ts';
+import { DRIVER_SETTINGS, isConnectionBroken, isDatabaseUnavailable, openDatabase } from './db.ts';
 
 const url = process.env.GOVSHARE_TEST_DATABASE_URL;
 
@@ -70,3 +75,66 @@ describe.skipIf(!url)('a connection terminated as it starts', () => {
     }
   });
 });
+
+describe.skipIf(!url)('a recycled pool (postgres)', () => {
+  it('serves what was derived from `db` before the recycle: prepared queries and transactions', async () => {
+    // No tables: an empty drizzle migrations journal.
+    const migrations = mkdtempSync(join(tmpdir(), 'govshare-db-test-'));
+    mkdirSync(join(migrations, 'meta'));
+    writeFileSync(
+      join(migrations, 'meta', '_journal.json'),
+      JSON.stringify({ version: '7', dialect: 'postgresql', entries: [] }),
+    );
+    const database = await openDatabase({
+      service: 'recycle',
+      tables: {},
+      migrationsFolder: migrations,
+      databaseUrl: url,
+      schemaPrefix: `t_${process.pid}_${Date.now()}`,
+    });
+    try {
+      // Kept by a service for its lifetime, as the catalog keeps its page queries.
+      const prepared = database.db.select({ n: sql<number>`1` }).from(sql`(select 1) as one`).prepare('kept');
+      expect(await prepared.execute()).toEqual([{ n: 1 }]);
+      // A failover: the pool's connections are gone, the pool is replaced and the old one ended.
+      expect(database.recycleIfBroken(Object.assign(new Error('terminated'), { code: '57P01' }))).toBe(true);
+      await new Promise((r) => setImmediate(r)); // the old pool's end() starts after a tick
+      expect(await prepared.execute()).toEqual([{ n: 1 }]); // before: CONNECTION_ENDED until a restart
+      expect(await database.db.transaction(async (tx) => (await tx.execute(sql`select 2 as n`))[0])).toEqual({ n: 2 });
+    } finally {
+      await database.drop();
+      await database.close();
+      rmSync(migrations, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a multi-host URL with no acceptable host', () => {
+  it('fails the query once every host was tried (it waited for ever before), so callers hear UNAVAILABLE', async () => {
+    const ports = await Promise.all([freePort(), freePort()]); // nothing listens on them
+    const sql = postgres(
+      `postgres://x@127.0.0.1:${ports[0]},127.0.0.1:${ports[1]}/db?target_session_attrs=read-write`,
+      {
+        ...DRIVER_SETTINGS,
+        max: 1,
+      },
+    );
+    try {
+      const err = await sql`select 1`.then(
+        () => null,
+        (e) => e,
+      );
+      expect(isDatabaseUnavailable(err)).toBe(true);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}

@@ -32,6 +32,13 @@ export interface DatabaseOptions<TSchema extends Record<string, unknown>> {
    * service runs as that user and `Database.role` says so (null).
    */
   runtimeRole?: { name: string; grants: (schema: string, role: string) => string[] };
+  /**
+   * Server mode: the module's own synchronous_commit for every pooled connection, whatever the server's
+   * default. 'on' with a synchronous standby (synchronous_standby_names on the primary): a commit is
+   * acknowledged only once the standby has flushed it, so it survives the primary's loss. Unset: the
+   * server's setting (Postgres sets it per session, role or database, not per schema).
+   */
+  synchronousCommit?: 'on' | 'remote_apply' | 'remote_write' | 'local' | 'off';
 }
 
 export interface Database<TSchema extends Record<string, unknown>> {
@@ -201,27 +208,35 @@ async function openPostgres<TSchema extends Record<string, unknown>>(
       connection: {
         search_path: schema,
         statement_timeout: POOL_SETTINGS.statementTimeoutMs,
+        ...(opts.synchronousCommit ? { synchronous_commit: opts.synchronousCommit } : {}),
         ...(role ? { role } : {}),
       },
     });
-  let client = pool();
-  let current = drizzlePostgres(client, { schema: opts.tables }) as unknown as Db<TSchema>;
-  // Services keep `db`; it always forwards to the current pool, so a recycled pool needs no restart.
-  const db = new Proxy({} as Db<TSchema>, {
-    get: (_t, prop) => {
-      const v = Reflect.get(current as object, prop);
-      // Methods run on the current instance; own properties ($client, a function with members) pass as they are.
-      return typeof v === 'function' && !Object.hasOwn(current as object, prop) ? v.bind(current) : v;
-    },
+  // drizzle adjusts a pool's type parsers when it wraps it: each new pool is wrapped once for that.
+  const newPool = () => {
+    const sql = pool();
+    drizzlePostgres(sql);
+    return sql;
+  };
+  let client = newPool();
+  // One drizzle instance for the module's lifetime, over a client that is always the current pool:
+  // what services derive from `db` and keep (prepared queries, `$client`, transactions) follows a
+  // recycle. (Before, a prepared query kept the pool it was built on: after a failover it ran on the
+  // ended pool, CONNECTION_ENDED, until the process restarted.) postgres.js's methods are closures
+  // over their instance, so they are handed out unbound.
+  const currentPool = new Proxy(client, {
+    apply: (_t, thisArg, args) => Reflect.apply(client, thisArg, args),
+    get: (_t, prop) => Reflect.get(client, prop),
+    has: (_t, prop) => Reflect.has(client, prop),
   });
-  let lastRecycle = 0;
+  const db = drizzlePostgres(currentPool, { schema: opts.tables }) as unknown as Db<TSchema>;
+  let lastRecycle = Number.NEGATIVE_INFINITY;
   const recycle = () => {
     // At most once a second: the errors of one failover arrive together.
-    if (Date.now() - lastRecycle < 1000) return;
-    lastRecycle = Date.now();
+    if (performance.now() - lastRecycle < 1000) return;
+    lastRecycle = performance.now();
     const old = client;
-    client = pool();
-    current = drizzlePostgres(client, { schema: opts.tables }) as unknown as Db<TSchema>;
+    client = newPool();
     // In-flight queries and transactions on the old pool finish or fail on their own (a healthy pool
     // of another service in the same process may be recycled too: it is given a minute).
     old.end({ timeout: 60 }).catch(() => {});

@@ -94,6 +94,9 @@ export async function openAuditModule(opts: AuditModuleOptions): Promise<AuditMo
     // In server mode the module does not run as the owner of its tables: it may read and append,
     // nothing else (it cannot update, delete, truncate, or disable the append-only triggers).
     runtimeRole: { name: AUDIT_RUNTIME_ROLE, grants: appendOnlyGrants },
+    // An acknowledged event is on the synchronous standby too (when the primary names one): a failover
+    // loses no acked event, whatever synchronous_commit the server gives the other modules.
+    synchronousCommit: 'on',
   });
   if (database.kind === 'postgres' && !database.role) {
     opts.logger.warn(
