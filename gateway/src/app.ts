@@ -234,7 +234,18 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
 
   const metricsListener =
     expose === 'internal'
-      ? await serveMetrics({ registry, host: o.metrics?.host ?? '127.0.0.1', port: o.metrics?.port ?? 0, logger })
+      ? await serveMetrics({
+          registry,
+          host: o.metrics?.host ?? '127.0.0.1',
+          port: o.metrics?.port ?? 0,
+          logger,
+        }).catch(async (err) => {
+          // The port is taken (say): nothing opened above may stay open.
+          revocations.stop();
+          deps.grantFacts.stop();
+          await database.close();
+          throw err;
+        })
       : undefined;
 
   return {

@@ -1,7 +1,7 @@
 // Prometheus metrics every govshare process shares: one prom-client Registry per process part (a
 // test opens several hubs in one process, so nothing goes to prom-client's global registry), the
 // /metrics route, the HTTP latency histogram and the database pool gauges.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Logger } from './logger.ts';
 
@@ -42,7 +42,10 @@ export async function serveMetrics(o: {
   port: number;
   logger: Logger;
 }): Promise<{ url: string; close(): Promise<void> }> {
-  const app = Fastify({ loggerInstance: o.logger.child({ listener: 'metrics' }), disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: o.logger.child({ listener: 'metrics' }),
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   registerMetricsRoute(app as unknown as FastifyInstance, o.registry);
   app.get('/healthz', async () => ({ ok: true }));
   const address = await app.listen({ host: o.host, port: o.port });
