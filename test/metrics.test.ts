@@ -49,7 +49,8 @@ describe.each(hubSetups())('metrics scraped from a running hub (%s)', (setup) =>
   });
   afterAll(() => hub?.close());
 
-  const moved = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
+  const moved = (name: string, labels: Record<string, string>) =>
+    after.value(name, labels) - before.value(name, labels);
 
   it('counts each read by operation, dataset, department and outcome, exactly', () => {
     const ops = 'govshare_operations_total';
@@ -70,7 +71,9 @@ describe.each(hubSetups())('metrics scraped from a running hub (%s)', (setup) =>
       after.histogram(name, labels).count - before.histogram(name, labels).count;
     expect(d('govshare_operation_duration_seconds', { operation: 'records.read', outcome: 'allowed' })).toBe(4);
     expect(d('govshare_operation_duration_seconds', { operation: 'records.read', outcome: 'denied' })).toBe(2);
-    expect(after.histogram('govshare_operation_duration_seconds', { operation: 'records.read' }).sum).toBeGreaterThan(0);
+    expect(after.histogram('govshare_operation_duration_seconds', { operation: 'records.read' }).sum).toBeGreaterThan(
+      0,
+    );
     // yoga's Prometheus plugin: one parse, validate and execute per request.
     for (const phase of ['parse', 'validate', 'execute'])
       expect(d(`graphql_envelop_phase_${phase}`, { operationType: 'query' })).toBe(7);

@@ -115,7 +115,10 @@ async function main() {
         url: `${url}/graphql`,
         catalog: env.CATALOG_URL ?? 'in process',
         audit: env.AUDIT_URL ?? 'in process',
-        metrics: env.GOVSHARE_METRICS === 'public' ? `${url}/metrics` : (hub.gateway.metricsUrl && `${hub.gateway.metricsUrl}/metrics`) ?? 'off',
+        metrics:
+          env.GOVSHARE_METRICS === 'public'
+            ? `${url}/metrics`
+            : ((hub.gateway.metricsUrl && `${hub.gateway.metricsUrl}/metrics`) ?? 'off'),
       },
       'hub listening',
     );

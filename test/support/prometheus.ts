@@ -18,8 +18,7 @@ export interface Scrape {
   labelValues(): string[];
 }
 
-const matches = (labels: Labels | undefined, want: Labels) =>
-  Object.entries(want).every(([k, v]) => labels?.[k] === v);
+const matches = (labels: Labels | undefined, want: Labels) => Object.entries(want).every(([k, v]) => labels?.[k] === v);
 
 export async function scrape(url: string): Promise<Scrape> {
   const res = await fetch(url);

@@ -117,10 +117,6 @@ export function redactedConfig(spec: EnvSpec, env: object): Record<string, unkno
 }
 
 /** Logs, once at start, what the process was configured with (secrets redacted): the first thing to check in an incident. */
-export function logStartupConfig(
-  logger: { info(obj: object, msg: string): void },
-  spec: EnvSpec,
-  env: object,
-): void {
+export function logStartupConfig(logger: { info(obj: object, msg: string): void }, spec: EnvSpec, env: object): void {
   logger.info({ config: redactedConfig(spec, env) }, 'start-up configuration');
 }

@@ -64,7 +64,10 @@ describe.each(url ? ['pglite', 'postgres'] : ['pglite'])('pool gauges (%s)', (ba
   const dir = mkdtempSync(join(tmpdir(), 'pool-metrics-'));
   // No tables: an empty migrations journal.
   mkdirSync(join(dir, 'meta'));
-  writeFileSync(join(dir, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'postgresql', entries: [] }));
+  writeFileSync(
+    join(dir, 'meta', '_journal.json'),
+    JSON.stringify({ version: '7', dialect: 'postgresql', entries: [] }),
+  );
   let database: Database<Record<string, never>>;
   afterAll(async () => {
     await database?.drop();
