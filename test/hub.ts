@@ -47,6 +47,10 @@ export const AUDIENCE = 'govshare';
 export interface Hub {
   topology: Topology;
   gatewayUrl: string;
+  /** The hub's /metrics (its own listener on 127.0.0.1, as `GOVSHARE_METRICS=internal` has it). */
+  metricsUrl: string;
+  /** Where the audit module's metrics are: the hub's in one process, the audit service's own when split. */
+  auditMetricsUrl: string;
   /** The catalog's face as the gateway holds it: in this process, or the generated client (split). */
   catalogFace: CatalogFace;
   /** The audit log's face as the gateway holds it. */
@@ -134,6 +138,7 @@ export async function startHub(
         }),
     ...(opts.auditTimeoutMs ? { auditTimeoutMs: opts.auditTimeoutMs } : {}),
     ...(opts.consoleSignIn ? { consoleSignIn: opts.consoleSignIn } : {}),
+    metrics: { expose: 'internal' as const, host: '127.0.0.1', port: 0 },
   };
   const startQualityFor = (catalogUrl: string, port: number) =>
     startQuality({
@@ -146,6 +151,8 @@ export async function startHub(
     });
 
   let gatewayUrl: string;
+  let metricsUrl: string;
+  let auditMetricsUrl: string;
   let catalogFace: CatalogFace;
   let auditFace: AuditFace;
   let audit: Hub['audit'];
@@ -170,6 +177,8 @@ export async function startHub(
     });
     const quality = opts.quality ? await startQualityFor(hub.catalogUrl!, qualityPort!) : undefined;
     gatewayUrl = await hub.gateway.app.listen({ host: '127.0.0.1', port: 0 });
+    metricsUrl = `${hub.gateway.metricsUrl}/metrics`;
+    auditMetricsUrl = metricsUrl;
     catalogFace = hub.catalog!.face;
     auditFace = hub.audit!.face;
     audit = { service: hub.audit! };
@@ -189,6 +198,8 @@ export async function startHub(
       qualityUrl: quality?.url,
     });
     gatewayUrl = gateway.url;
+    metricsUrl = `${gateway.metricsUrl}/metrics`;
+    auditMetricsUrl = `${auditService.url}/metrics`;
     // What the gateway holds: the clients generated from the faces, over HTTP with service tokens.
     catalogFace = gateway.deps.catalog;
     auditFace = gateway.deps.auditLog;
@@ -211,6 +222,8 @@ export async function startHub(
   return {
     topology,
     gatewayUrl,
+    metricsUrl,
+    auditMetricsUrl,
     catalogFace,
     auditFace,
     issuerPrivateJwk: issuerKeys.privateJwk,

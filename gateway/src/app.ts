@@ -3,19 +3,25 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { JWK } from 'jose';
 import {
+  addPoolMetrics,
   AppError,
   createLogger,
+  createMetricsRegistry,
   createServiceApp,
   createServiceClient,
   createServiceTokenSigner,
   openDatabase,
   remoteFace,
+  serveMetrics,
   type Logger,
+  type MetricsExposure,
+  type Registry,
 } from '@govshare/platform';
 import { catalogFaceSpec, type CatalogFace } from '@govshare/catalog';
 import { qualityFaceSpec, type QualityFace } from '@govshare/quality';
 import { auditFaceSpec, type AuditFace } from '@govshare/audit';
 import { createAuditRecorder } from './audit-recorder.ts';
+import { createOperationMetrics, datasetLabels } from './operation-metrics.ts';
 import { createGrantFactRelay } from './operations/grant-facts.ts';
 import type { GatewayDeps } from './deps.ts';
 import { buildSchema } from './graphql/schema/index.ts';
@@ -79,11 +85,21 @@ export interface GatewayOptions {
   devIssuer?: DevIssuer;
   /** The console's sign-in configuration served at /console/config.json (consoleSignInConfig(env)). */
   consoleSignIn?: ConsoleSignInConfig;
+  /**
+   * Where /metrics is served (default off: counted, not served): 'internal' on a listener of its
+   * own at host:port (default 127.0.0.1, port 0 = any), 'public' on the gateway's app. `registry`:
+   * the hub's (its in-process modules register there too); default a new one.
+   */
+  metrics?: { expose?: MetricsExposure; host?: string; port?: number; registry?: Registry };
 }
 
 export interface Gateway {
   app: FastifyInstance;
   deps: GatewayDeps;
+  /** The registry /metrics answers. */
+  metrics: Registry;
+  /** With metrics.expose 'internal': the base URL of the metrics listener. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -125,6 +141,9 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     !o.quality && o.qualityUrl ? createServiceClient({ service: 'quality', baseUrl: o.qualityUrl, signer }) : undefined;
   const quality = o.quality ?? (qualityClient ? remoteFace(qualityFaceSpec, qualityClient) : undefined);
   const audit = createAuditRecorder(auditLog.append, logger, { timeoutMs: auditTimeoutMs });
+  const expose = o.metrics?.expose ?? 'off';
+  const registry = o.metrics?.registry ?? createMetricsRegistry({ processMetrics: expose !== 'off' });
+  addPoolMetrics(registry, 'gateway', database.poolState);
   const deps: GatewayDeps = {
     catalog,
     audit,
@@ -135,6 +154,10 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     revocations,
     logger,
     pageSizeMax: limits.pageSize,
+    metrics: createOperationMetrics(
+      registry,
+      datasetLabels({ load: () => allDatasetIds(catalog), now: () => performance.now() }),
+    ),
   };
   const departments = createDepartmentDirectory({
     load: async () => (await listDepartments(deps, { requestId: randomUUID() })).map((d) => d.code),
@@ -150,6 +173,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }),
     { aliases: limits.aliases, depth: limits.depth },
     logger,
+    registry,
   );
 
   // Ready = the services every read needs are ready (the catalog can query, the audit log can commit).
@@ -162,6 +186,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   const app = createServiceApp({
     logger,
     bodyLimit: limits.bodyBytes,
+    metrics: { registry, serve: expose === 'public' },
     ready: async () =>
       void (await Promise.all([
         catalogUrl ? dependencyReady('catalog', catalogUrl) : o.catalogReady?.(),
@@ -207,10 +232,29 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   registerAuditExportRoute(app, deps, verify);
   await registerConsoleRoutes(app, deps, { dir: o.consoleDir, devIssuer: o.devIssuer, signIn: o.consoleSignIn });
 
+  const metricsListener =
+    expose === 'internal'
+      ? await serveMetrics({
+          registry,
+          host: o.metrics?.host ?? '127.0.0.1',
+          port: o.metrics?.port ?? 0,
+          logger,
+        }).catch(async (err) => {
+          // The port is taken (say): nothing opened above may stay open.
+          revocations.stop();
+          deps.grantFacts.stop();
+          await database.close();
+          throw err;
+        })
+      : undefined;
+
   return {
     app,
     deps,
+    metrics: registry,
+    metricsUrl: metricsListener?.url,
     async close() {
+      await metricsListener?.close();
       await app.close();
       revocations.stop();
       deps.grantFacts.stop();
@@ -218,4 +262,20 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
       await database.close();
     },
   };
+}
+
+/** Most datasets labelled by their id in the metrics; any beyond are 'other'. */
+const MAX_LABELLED_DATASETS = 2000;
+
+/** Every dataset id the catalog lists (up to MAX_LABELLED_DATASETS), for the metrics' dataset label. */
+async function allDatasetIds(catalog: CatalogFace): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | undefined;
+  const ctx = { requestId: randomUUID() };
+  do {
+    const page = await catalog.listDatasets({ first: 100, ...(after ? { after } : {}) }, ctx);
+    for (const d of page.datasets) ids.push(d.id);
+    after = page.hasNextPage && page.endCursor ? page.endCursor : undefined;
+  } while (after && ids.length < MAX_LABELLED_DATASETS);
+  return ids.slice(0, MAX_LABELLED_DATASETS);
 }

@@ -3,6 +3,7 @@ import type { CatalogFace } from '@govshare/catalog';
 import type { QualityFace } from '@govshare/quality';
 import type { AuditFace } from '@govshare/audit';
 import type { AuditRecorder } from './audit-recorder.ts';
+import type { OperationMetrics } from './operation-metrics.ts';
 import type { Caller } from './caller.ts';
 import type { GrantFactRelay } from './operations/grant-facts.ts';
 import type { Revocations } from './tokens/revocations.ts';
@@ -21,6 +22,8 @@ export interface GatewayDeps {
   revocations: Revocations;
   logger: Logger;
   pageSizeMax: number;
+  /** Counts every audited operation (operation-metrics.ts); absent: not counted. */
+  metrics?: OperationMetrics;
 }
 
 /** One caller's request, as every operation sees it. */

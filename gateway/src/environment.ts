@@ -14,6 +14,18 @@ export const gatewayEnvSpec = {
     default: 4000,
     description: 'Port of the public GraphQL endpoint',
   },
+  GOVSHARE_METRICS_HOST: {
+    type: 'string',
+    default: '127.0.0.1',
+    description: 'Interface of the hub’s own /metrics listener (GOVSHARE_METRICS=internal)',
+  },
+  GOVSHARE_METRICS_PORT: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 65535,
+    default: 4190,
+    description: 'Port of the hub’s own /metrics listener (GOVSHARE_METRICS=internal)',
+  },
   CATALOG_URL: {
     type: 'string',
     pattern: '^https?://',
@@ -100,6 +112,9 @@ export interface GatewayEnv {
   GOVSHARE_DB_SCHEMA_PREFIX: string;
   LOG_LEVEL: string;
   GOVSHARE_HOST: string;
+  GOVSHARE_METRICS: 'internal' | 'public' | 'off';
+  GOVSHARE_METRICS_HOST: string;
+  GOVSHARE_METRICS_PORT: number;
   GATEWAY_PORT: number;
   CATALOG_URL?: string;
   AUDIT_URL?: string;

@@ -11,7 +11,7 @@ import {
   openCatalogModule,
   serveCatalog,
 } from '@govshare/catalog';
-import type { Logger } from '@govshare/platform';
+import { addPoolMetrics, createMetricsRegistry, type Logger } from '@govshare/platform';
 import { buildGateway, type Gateway, type GatewayOptions } from './app.ts';
 
 type Placed<Options> = { url: string } | { inProcess: Options };
@@ -50,14 +50,19 @@ export async function openHub(o: HubOptions): Promise<Hub> {
     if (audit) opened.push(audit);
     const catalog = 'inProcess' in o.catalog ? await openCatalogModule(o.catalog.inProcess) : undefined;
     if (catalog) opened.push(catalog);
+    const registry = createMetricsRegistry({ processMetrics: (o.gateway.metrics?.expose ?? 'off') !== 'off' });
     const gateway = await buildGateway({
       ...o.gateway,
+      metrics: { ...o.gateway.metrics, registry },
       ...(catalog
         ? { catalog: catalog.face, catalogReady: catalog.ready }
         : { catalogUrl: (o.catalog as { url: string }).url }),
       ...(audit ? { audit: audit.face, auditReady: audit.ready } : { auditUrl: (o.audit as { url: string }).url }),
     });
     opened.push(gateway);
+    // The modules in this process count on the hub's registry, served with the gateway's metrics.
+    audit?.registerMetrics(gateway.metrics);
+    if (catalog) addPoolMetrics(gateway.metrics, 'catalog', catalog.database.poolState);
     let catalogUrl: string | undefined;
     if (catalog && o.serveCatalogTo) {
       const app = serveCatalog(catalog, { ...o.serveCatalogTo, logger: o.logger });

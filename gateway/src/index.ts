@@ -9,5 +9,5 @@ export { printGatewaySchema } from './graphql/schema/index.ts';
 export async function startGateway(o: GatewayOptions & { host?: string; port?: number }) {
   const gw = await buildGateway(o);
   const address = await gw.app.listen({ host: o.host ?? '127.0.0.1', port: o.port ?? 0 });
-  return { url: address, deps: gw.deps, close: gw.close };
+  return { url: address, deps: gw.deps, metricsUrl: gw.metricsUrl, close: gw.close };
 }

@@ -1,17 +1,18 @@
 // Boots the hub process from environment variables (see environment.ts): the gateway, with the catalog
 // and the audit log inside unless CATALOG_URL / AUDIT_URL name where they run (their own variables,
 // see services/*/src/environment.ts, configure them here too).
-import { loadAuditEnv } from '@govshare/audit';
-import { dateList, loadCatalogEnv } from '@govshare/catalog';
+import { auditEnvSpec, loadAuditEnv } from '@govshare/audit';
+import { catalogEnvSpec, dateList, loadCatalogEnv } from '@govshare/catalog';
 import {
   ConfigError,
   closeOnSignals,
   createLogger,
+  logStartupConfig,
   loadMaskKey,
   loadQualitySigningKeys,
   loadServiceSigningKeys,
 } from '@govshare/platform';
-import { readGatewayEnv } from './environment.ts';
+import { gatewayEnvSpec, readGatewayEnv } from './environment.ts';
 import { openHub } from './hub.ts';
 import { consoleSignInConfig, devSignInAllowed } from './http/oidc-config.ts';
 import { loadDevIssuerKeys, mintCallerToken } from './tokens/dev-issuer.ts';
@@ -23,6 +24,12 @@ async function main() {
   const dev = env.GOVSHARE_JWKS_URL ? undefined : await loadDevIssuerKeys(env.GOVSHARE_DATA_DIR);
   const catalogEnv = env.CATALOG_URL ? undefined : loadCatalogEnv();
   const auditEnv = env.AUDIT_URL ? undefined : loadAuditEnv();
+  // The hub's own variables and those of the modules it runs, once, secrets redacted.
+  logStartupConfig(
+    logger,
+    { ...gatewayEnvSpec, ...(catalogEnv ? catalogEnvSpec : {}), ...(auditEnv ? auditEnvSpec : {}) },
+    { ...auditEnv, ...catalogEnv, ...env },
+  );
   const database = {
     databaseUrl: env.DATABASE_URL,
     dataDir: env.GOVSHARE_DATA_DIR,
@@ -97,13 +104,22 @@ async function main() {
         aliases: env.GATEWAY_MAX_ALIASES,
         bodyBytes: env.GATEWAY_BODY_LIMIT,
       },
+      metrics: { expose: env.GOVSHARE_METRICS, host: env.GOVSHARE_METRICS_HOST, port: env.GOVSHARE_METRICS_PORT },
       logger,
     },
   });
   try {
     const url = await hub.gateway.app.listen({ host: env.GOVSHARE_HOST, port: env.GATEWAY_PORT });
     logger.info(
-      { url: `${url}/graphql`, catalog: env.CATALOG_URL ?? 'in process', audit: env.AUDIT_URL ?? 'in process' },
+      {
+        url: `${url}/graphql`,
+        catalog: env.CATALOG_URL ?? 'in process',
+        audit: env.AUDIT_URL ?? 'in process',
+        metrics:
+          env.GOVSHARE_METRICS === 'public'
+            ? `${url}/metrics`
+            : ((hub.gateway.metricsUrl && `${hub.gateway.metricsUrl}/metrics`) ?? 'off'),
+      },
       'hub listening',
     );
   } catch (err) {

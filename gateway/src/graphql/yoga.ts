@@ -2,7 +2,8 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphql';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
-import { isAppError, type Logger } from '@govshare/platform';
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import { isAppError, type Logger, type Registry } from '@govshare/platform';
 import { argumentGuard } from './argument-guard.ts';
 import { truncate } from './text.ts';
 import type { GraphQLContext } from './builder.ts';
@@ -134,10 +135,31 @@ const explainMediaTypeRefusals: Plugin = {
   },
 };
 
+/**
+ * GraphQL operation metrics (graphql_envelop_*: parse, validate, context and execute durations,
+ * requests, errors by phase; graphql_yoga_http_duration) on the gateway's registry. Labels a caller
+ * chooses are off: the operation name (free text), the error path (aliases, list indexes) and the
+ * URL (a GET's query string carries variables); what stays is the operation type, the phase, the
+ * method and the status, and the schema's own type and field names.
+ */
+function graphqlMetrics(registry: Registry): Plugin {
+  return usePrometheus({
+    registry,
+    endpoint: false,
+    skipIntrospection: true,
+    labels: { operationName: false, path: false, url: false },
+    metrics: {
+      // Same timing as graphql_envelop_request_duration, as a summary: one of the two is enough.
+      graphql_envelop_request_time_summary: false,
+    },
+  }) as Plugin;
+}
+
 export function createGatewayYoga(
   schema: GraphQLSchema,
   limits: { aliases: number; depth: number },
   logger?: Logger,
+  registry?: Registry,
 ): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -163,6 +185,7 @@ export function createGatewayYoga(
       codeRequestErrors,
       argumentGuard as Plugin,
       explainMediaTypeRefusals,
+      ...(registry ? [graphqlMetrics(registry)] : []),
     ],
   });
 }

@@ -3,6 +3,7 @@ import { AppError, isAppError } from '@govshare/platform';
 import type { AuditEvent } from '@govshare/contracts';
 import type { GatewayDeps, RequestScope } from '../deps.ts';
 import { mayHaveBeenRecorded } from '../audit-recorder.ts';
+import { outcomeOf, type OperationOutcome } from '../operation-metrics.ts';
 
 type EventDetails = Omit<AuditEvent, 'id' | 'at' | 'requestId' | 'actor' | 'outcome' | 'action'>;
 
@@ -48,11 +49,51 @@ async function auditFailure(
   throw appErr;
 }
 
+/** Runs an operation and counts it in the metrics (deps.metrics) by what its caller got. */
+async function measured<T>(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  action: string,
+  dataset: () => string | undefined,
+  operation: () => Promise<T>,
+): Promise<T> {
+  if (!deps.metrics) return operation();
+  const started = performance.now();
+  let outcome: OperationOutcome = 'error';
+  try {
+    const result = await operation();
+    outcome = 'allowed';
+    return result;
+  } catch (err) {
+    outcome = outcomeOf(err);
+    throw err;
+  } finally {
+    await deps.metrics.observe({
+      operation: action,
+      dataset: dataset(),
+      dept: scope.caller.dept,
+      outcome,
+      seconds: (performance.now() - started) / 1000,
+    });
+  }
+}
+
 /**
  * A read: run it, then audit what is about to be returned, and only then return it. If the audit
  * service does not acknowledge, the caller gets UNAVAILABLE and no data.
  */
-export async function auditedRead<T>(
+export function auditedRead<T>(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  action: string,
+  details: EventDetails | (() => EventDetails),
+  run: () => Promise<{ result: T; details?: EventDetails }>,
+): Promise<T> {
+  const dataset = () => (typeof details === 'function' ? details() : details).dataset;
+  return measured(deps, scope, action, dataset, () => auditedReadUnmeasured(deps, scope, action, details, run));
+}
+
+async function auditedReadUnmeasured<T>(
   deps: GatewayDeps,
   scope: RequestScope,
   action: string,
@@ -86,7 +127,24 @@ export async function auditedRead<T>(
  * A change: authorise, audit the intent (nothing changes unless the audit service took it), perform,
  * and audit the failure if the change is refused downstream.
  */
-export async function auditedWrite<T>(
+export function auditedWrite<T>(
+  deps: GatewayDeps,
+  scope: RequestScope,
+  action: string,
+  details: EventDetails,
+  authorise: () => void | Promise<void>,
+  perform: () => Promise<T>,
+): Promise<T> {
+  return measured(
+    deps,
+    scope,
+    action,
+    () => details.dataset,
+    () => auditedWriteUnmeasured(deps, scope, action, details, authorise, perform),
+  );
+}
+
+async function auditedWriteUnmeasured<T>(
   deps: GatewayDeps,
   scope: RequestScope,
   action: string,

@@ -60,6 +60,8 @@ export interface Database<TSchema extends Record<string, unknown>> {
   probe(opts?: { writable?: boolean; timeoutMs?: number }): Promise<void>;
   /** Server mode: replaces the pool when `err` says its connections are unusable (see isConnectionBroken); true if so. */
   recycleIfBroken(err: unknown): boolean;
+  /** The pool's size and the work in flight on it now (read by the pool gauges at scrape time). */
+  poolState(): { max: number; inFlight: number };
 }
 
 /** Postgres connection settings (server mode). Times are bounded so an outage reaches callers fast. */
@@ -150,6 +152,7 @@ async function openPglite<TSchema extends Record<string, unknown>>(
   }
   const client = dir ? new PGlite(dir) : new PGlite();
   await client.waitReady;
+  const inFlight = countInFlight(client, ['query', 'exec', 'transaction']);
   const db = drizzlePglite(client, { schema: opts.tables }) as unknown as Db<TSchema>;
   await migratePglite(db as any, { migrationsFolder: opts.migrationsFolder });
   return {
@@ -165,7 +168,71 @@ async function openPglite<TSchema extends Record<string, unknown>>(
       await withTimeout(client.query('select 1'), o.timeoutMs ?? 1000, 'the database');
     },
     recycleIfBroken: () => false,
+    // One connection: statements beyond the first wait for it.
+    poolState: () => ({ max: 1, inFlight: inFlight.count }),
   };
+}
+
+/**
+ * Counts the calls of `methods` on `target` (each returns a promise) that have not settled yet:
+ * what the pool gauges report as work in flight. The methods are replaced on the instance.
+ */
+function countInFlight(target: object, methods: string[], counter = { count: 0 }): { count: number } {
+  for (const name of methods) {
+    const original = (target as Record<string, (...a: unknown[]) => unknown>)[name]!;
+    Object.defineProperty(target, name, {
+      configurable: true,
+      writable: true,
+      value: (...args: unknown[]) => {
+        counter.count++;
+        let settled = false;
+        const done = () => void (settled || ((settled = true), counter.count--));
+        try {
+          const result = original.apply(target, args) as Promise<unknown>;
+          result.then(done, done);
+          return result;
+        } catch (err) {
+          done();
+          throw err;
+        }
+      },
+    });
+  }
+  return counter;
+}
+
+/**
+ * postgres.js queries are lazy (they run when awaited, and drizzle sets `.values()` first), so a
+ * query is counted from when the driver hands it to the pool (its `handler`) until it settles.
+ * Relies on postgres.js 3.4's Query (handler, resolve, reject): db.test.ts checks the count.
+ */
+interface LazyQuery {
+  handler: ((q: LazyQuery) => unknown) & { debug?: unknown };
+  resolve: (x: unknown) => void;
+  reject: (x: unknown) => void;
+}
+
+function countPostgresInFlight(client: postgres.Sql, counter: { count: number }): void {
+  const unsafe = client.unsafe.bind(client);
+  (client as { unsafe: unknown }).unsafe = (...args: Parameters<postgres.Sql['unsafe']>) => {
+    const query = unsafe(...args) as unknown as LazyQuery;
+    const handler = query.handler;
+    query.handler = Object.assign(
+      (q: LazyQuery) => {
+        counter.count++;
+        const { resolve, reject } = q;
+        let settled = false;
+        const done = () => void (settled || ((settled = true), counter.count--));
+        q.resolve = (x) => (done(), resolve(x));
+        q.reject = (x) => (done(), reject(x));
+        return handler(q);
+      },
+      { debug: handler.debug },
+    );
+    return query;
+  };
+  // A transaction holds its connection from BEGIN to COMMIT; its own statements are not counted again.
+  countInFlight(client, ['begin'], counter);
 }
 
 /**
@@ -197,10 +264,11 @@ async function openPostgres<TSchema extends Record<string, unknown>>(
   } finally {
     await owner.end();
   }
+  const poolSize = opts.poolSize ?? 10;
   const pool = () =>
     postgres(opts.databaseUrl!, {
       ...DRIVER_SETTINGS,
-      max: opts.poolSize ?? 10,
+      max: poolSize,
       connect_timeout: POOL_SETTINGS.connectTimeoutS,
       idle_timeout: POOL_SETTINGS.idleTimeoutS,
       max_lifetime: POOL_SETTINGS.maxLifetimeS,
@@ -213,8 +281,11 @@ async function openPostgres<TSchema extends Record<string, unknown>>(
       },
     });
   // drizzle adjusts a pool's type parsers when it wraps it: each new pool is wrapped once for that.
+  // Shared by every pool this database has had: an old pool's work still in flight is counted.
+  const inFlight = { count: 0 };
   const newPool = () => {
     const sql = pool();
+    countPostgresInFlight(sql, inFlight);
     drizzlePostgres(sql);
     return sql;
   };
@@ -267,6 +338,7 @@ async function openPostgres<TSchema extends Record<string, unknown>>(
       }
     },
     recycleIfBroken: handle.recycleIfBroken,
+    poolState: () => ({ max: poolSize, inFlight: inFlight.count }),
     probe: async (o = {}) => {
       const check = async () => {
         if (!o.writable) return void (await client`select 1`);

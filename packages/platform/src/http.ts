@@ -6,6 +6,7 @@ import { AppError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceTokenVerifier } from './service-token.ts';
 import { isDatabaseUnavailable, recycleBrokenPools } from './db.ts';
+import { instrumentHttp, registerMetricsRoute, type Registry } from './metrics.ts';
 
 const READY_TIMEOUT_MS = 1000;
 
@@ -22,7 +23,15 @@ export interface ServiceAppOptions {
   /** Readiness probe, e.g. a database ping. */
   ready?: () => Promise<void>;
   fastify?: Partial<FastifyServerOptions>;
+  /**
+   * The process's metrics registry: every request's latency is recorded in it; with `serve`, GET
+   * /metrics answers it on this app, open like /healthz (internal services listen on internal
+   * addresses; the hub serves it on a listener of its own unless told otherwise, see serveMetrics).
+   */
+  metrics?: { registry: Registry; serve: boolean };
 }
+
+const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
 
 /**
  * The HTTP shell every govshare process shares: request ids taken from (or given to) x-request-id and
@@ -47,6 +56,12 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
   });
+  if (opts.metrics) instrumentHttp(app, opts.metrics.registry);
+  const open = new Set(OPEN_ROUTES);
+  if (opts.metrics?.serve) {
+    registerMetricsRoute(app, opts.metrics.registry);
+    open.add('/metrics');
+  }
   app.addHook('onResponse', async (req, reply) => {
     // The path only: a query string can carry record values (a GraphQL GET's variables, a filter).
     req.log.info(
@@ -59,7 +74,7 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
     const verify = opts.verifyServiceToken;
     const mayCall = opts.mayCall;
     app.addHook('onRequest', async (req) => {
-      if (req.url === '/healthz' || req.url === '/readyz') return;
+      if (open.has(req.url)) return;
       const caller = await verify(req.headers.authorization);
       (req as FastifyRequest & { serviceCaller?: JWTPayload }).serviceCaller = caller;
       if (mayCall && !mayCall(caller, req))
@@ -165,4 +180,6 @@ export interface ServiceStartOptions {
   /** 0 = any free port. */
   port?: number;
   logger?: Logger;
+  /** 'off': no /metrics route; otherwise GET /metrics on the service's (internal) port. Default 'internal'. */
+  metrics?: import('./metrics.ts').MetricsExposure;
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
 import {
+  createMetricsRegistry,
   createServiceApp,
   createServiceTokenVerifier,
   openDatabase,
@@ -8,6 +9,8 @@ import {
   type Database,
   type Db,
   type Logger,
+  type MetricsExposure,
+  type Registry,
 } from '@govshare/platform';
 import { AuditLog } from './append.ts';
 import { AlertEngine, defaultAlertRules, type AlertRules } from './alerts.ts';
@@ -16,6 +19,7 @@ import { auditFaceSpec, createAuditFace, type AuditFace } from './face.ts';
 import { checkIntegrity, checkKeptCheckpoint, type IntegrityOptions, type IntegrityResult } from './integrity.ts';
 import { checkpointPublicKeys, loadCheckpointKeys, loadSubjectKey, type CheckpointKeys } from './keys.ts';
 import { tables } from './schema.ts';
+import { registerAuditMetrics } from './metrics.ts';
 
 export const migrationsFolder = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -53,6 +57,8 @@ export interface AuditModule {
   ready(): Promise<void>;
   /** The subject HMAC's secret (tests compute the keys they look for). */
   subjectKey: Uint8Array;
+  /** Adds the module's metrics (group commit, queue, pool) to the registry of the process serving /metrics. */
+  registerMetrics(registry: Registry): void;
   /** Stops accepting events, commits the queued ones, signs a last checkpoint, closes the database. */
   close(): Promise<void>;
 }
@@ -60,6 +66,8 @@ export interface AuditModule {
 export interface BuildAuditOptions extends AuditModuleOptions {
   /** The gateway's public key: only its service tokens with aud "audit" are accepted. */
   servicePublicJwk: JWK;
+  /** 'off': no /metrics route; otherwise served on the service's (internal) port. Default 'internal'. */
+  metrics?: MetricsExposure;
 }
 
 /** The audit service: the module served over HTTP (POST /rpc/<name> per function of its face). */
@@ -157,6 +165,7 @@ export async function openAuditModule(opts: AuditModuleOptions): Promise<AuditMo
       publicKeys,
       subjectKey,
       ready: () => database.probe({ writable: true }),
+      registerMetrics: (registry) => registerAuditMetrics(registry, log, database),
       close,
     };
   } catch (err) {
@@ -169,7 +178,10 @@ export async function openAuditModule(opts: AuditModuleOptions): Promise<AuditMo
 export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService> {
   const mod = await openAuditModule(opts);
   try {
+    const registry = createMetricsRegistry();
+    mod.registerMetrics(registry);
     const app = createServiceApp({
+      metrics: { registry, serve: opts.metrics !== 'off' },
       logger: opts.logger,
       // A bare key: the gateway's tokens only (issuer govshare-gateway, audience audit).
       verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'audit'),

@@ -312,6 +312,8 @@ export class AuditLog {
   runStatement: (db: Db, text: string, params: unknown[]) => Promise<unknown> = queryPrepared;
   /** Batches committed / events committed since start (for tests and metrics). */
   stats = { batches: 0, events: 0 };
+  /** Told of every committed batch: its events and how long its commit took (the metrics, see metrics.ts). */
+  onBatchCommitted?: (events: number, seconds: number) => void;
 
   constructor(private readonly opts: AuditLogOptions) {
     this.maxBatch = opts.maxBatch ?? 2000;
@@ -319,6 +321,13 @@ export class AuditLog {
 
   get db(): Db {
     return this.opts.db;
+  }
+
+  /** Events waiting for a batch (not yet being committed): the group commit's queue depth. */
+  get queued(): number {
+    let n = 0;
+    for (const p of this.queue) n += p.events.length;
+    return n;
   }
 
   /** Committed tree size (= next seq). */
@@ -463,12 +472,17 @@ export class AuditLog {
    * transaction that looks the ids up first.
    */
   private async commit(batch: Ready[]): Promise<Accepted[]> {
+    const started = performance.now();
+    const committed = (accepted: Accepted[]) => {
+      this.onBatchCommitted?.(batch.length, (performance.now() - started) / 1000);
+      return accepted;
+    };
     try {
-      return await this.write(batch, false);
+      return committed(await this.write(batch, false));
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }
-    return this.write(batch, true);
+    return committed(await this.write(batch, true));
   }
 
   private async write(batch: Ready[], lookup: boolean): Promise<Accepted[]> {

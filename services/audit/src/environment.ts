@@ -12,6 +12,7 @@ export const auditEnvSpec = {
   AUDIT_SUBJECT_KEY: {
     type: 'string',
     minLength: 32,
+    secret: true,
     description:
       'Secret key (>= 32 characters) for the keyed HMAC-SHA256 of subject identifiers; unset = dev key file <GOVSHARE_DATA_DIR>/keys/audit-subject.key',
   },
@@ -31,6 +32,7 @@ export interface AuditEnv {
   GOVSHARE_DB_SCHEMA_PREFIX: string;
   LOG_LEVEL: string;
   GOVSHARE_HOST: string;
+  GOVSHARE_METRICS: 'internal' | 'public' | 'off';
   AUDIT_PORT: number;
   AUDIT_SUBJECT_KEY?: string;
   AUDIT_CHECKPOINT_INTERVAL_MS: number;

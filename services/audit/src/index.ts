@@ -42,6 +42,7 @@ export async function startAudit(opts: StartAuditOptions): Promise<StartedAudit>
     maxBatch: opts.maxBatch,
     alertRules: opts.alertRules,
     integrity: opts.integrity,
+    metrics: opts.metrics,
   });
   try {
     const host = opts.host ?? '127.0.0.1';

@@ -1,10 +1,11 @@
 // Boots the audit service from the environment: env -> keys -> build -> listen -> close on signals.
-import { closeOnSignals, createLogger, loadServiceSigningKeys } from '@govshare/platform';
-import { loadAuditEnv } from './environment.ts';
+import { closeOnSignals, createLogger, loadServiceSigningKeys, logStartupConfig } from '@govshare/platform';
+import { auditEnvSpec, loadAuditEnv } from './environment.ts';
 import { startAudit } from './index.ts';
 
 const env = loadAuditEnv();
 const logger = createLogger('audit', env.LOG_LEVEL);
+logStartupConfig(logger, auditEnvSpec, env);
 try {
   const { publicJwk } = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
   const started = await startAudit({
@@ -17,6 +18,7 @@ try {
     logger,
     subjectKey: env.AUDIT_SUBJECT_KEY,
     checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
+    metrics: env.GOVSHARE_METRICS,
   });
   logger.info({ url: started.url }, 'audit service listening');
   // A parent that started us with an IPC channel (tests, process managers) learns we are listening

@@ -2,7 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import {
   createLogger,
+  addPoolMetrics,
+  createMetricsRegistry,
   createServiceApp,
+  type Registry,
   createServiceTokenVerifier,
   GATEWAY_CALLER,
   openDatabase,
@@ -140,9 +143,13 @@ export async function openCatalogModule(opts: CatalogModuleOptions): Promise<Cat
  */
 export function serveCatalog(
   catalog: CatalogModule,
-  opts: Pick<CatalogOptions, 'servicePublicJwk' | 'qualityPublicJwk' | 'logger'>,
+  opts: Pick<CatalogOptions, 'servicePublicJwk' | 'qualityPublicJwk' | 'logger'> & {
+    /** The catalog service's metrics (the hub serves its own, so it passes none). */
+    metrics?: { registry: Registry; serve: boolean };
+  },
 ): ReturnType<typeof createServiceApp> {
   const app = createServiceApp({
+    metrics: opts.metrics,
     logger: opts.logger ?? createLogger(CATALOG_SERVICE),
     // JSON inputs (a batch holds up to 10,000 rows); uploads are streams, limited to STREAM_BODY_LIMIT as they are read.
     bodyLimit: JSON_BODY_LIMIT,
@@ -164,7 +171,9 @@ export function serveCatalog(
 export async function buildCatalog(opts: CatalogOptions) {
   const logger = opts.logger ?? createLogger(CATALOG_SERVICE);
   const catalog = await openCatalogModule({ ...opts, logger });
-  const app = serveCatalog(catalog, { ...opts, logger });
+  const registry = createMetricsRegistry();
+  addPoolMetrics(registry, CATALOG_SERVICE, catalog.database.poolState);
+  const app = serveCatalog(catalog, { ...opts, logger, metrics: { registry, serve: opts.metrics !== 'off' } });
   return {
     app,
     face: catalog.face,

@@ -51,6 +51,7 @@ export interface CatalogEnv {
   GOVSHARE_DB_SCHEMA_PREFIX: string;
   LOG_LEVEL: string;
   GOVSHARE_HOST: string;
+  GOVSHARE_METRICS: 'internal' | 'public' | 'off';
   CATALOG_PORT: number;
   GOVSHARE_DEMO_DATA: boolean;
   GOVSHARE_HOLIDAYS: string;

@@ -4,10 +4,11 @@ import {
   ConfigError,
   closeOnSignals,
   createLogger,
+  logStartupConfig,
   loadQualitySigningKeys,
   loadServiceSigningKeys,
 } from '@govshare/platform';
-import { dateList, loadCatalogEnv, type CatalogEnv } from './environment.ts';
+import { catalogEnvSpec, dateList, loadCatalogEnv, type CatalogEnv } from './environment.ts';
 import { startCatalog } from './app.ts';
 
 let env: CatalogEnv;
@@ -19,6 +20,7 @@ try {
   process.exit(2);
 }
 const logger = createLogger('catalog', env.LOG_LEVEL);
+logStartupConfig(logger, catalogEnvSpec, env);
 const keys = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
 const qualityKeys = await loadQualitySigningKeys(env.GOVSHARE_DATA_DIR);
 const { url, close } = await startCatalog({
@@ -30,6 +32,7 @@ const { url, close } = await startCatalog({
   host: env.GOVSHARE_HOST,
   port: env.CATALOG_PORT,
   logger,
+  metrics: env.GOVSHARE_METRICS,
   demoData: env.GOVSHARE_DEMO_DATA ? { scale: 1 } : false,
   sandboxK: env.GOVSHARE_SANDBOX_K,
   maxCellBytes: env.GOVSHARE_INGEST_MAX_CELL_BYTES,

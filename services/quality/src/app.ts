@@ -3,14 +3,18 @@ import { sql } from 'drizzle-orm';
 import type { JWK, JWTPayload } from 'jose';
 import {
   GATEWAY_CALLER,
+  addPoolMetrics,
   createLogger,
+  createMetricsRegistry,
   createServiceApp,
+  Histogram,
   createServiceTokenVerifier,
   openDatabase,
   serveFace,
   type Database,
   type KeyPairJwk,
   type Logger,
+  type MetricsExposure,
 } from '@govshare/platform';
 import { tables } from './schema.ts';
 import { RunManager } from './runs.ts';
@@ -54,6 +58,8 @@ export interface QualityModuleOptions {
 export interface QualityOptions extends QualityModuleOptions {
   /** Public half of the gateway's service-signing key: verifies incoming tokens (aud "quality"). */
   servicePublicJwk: JWK;
+  /** 'off': no /metrics route; otherwise served on the service's (internal) port. Default 'internal'. */
+  metrics?: MetricsExposure;
 }
 
 export interface QualityModule {
@@ -147,7 +153,19 @@ const gatewayOnly = (caller: JWTPayload) =>
 /** The quality service: the module, served over HTTP (POST /rpc/<name>) to the gateway's service token only. */
 export async function buildQuality(opts: QualityOptions) {
   const quality = await openQualityModule(opts);
+  const registry = createMetricsRegistry();
+  const runDuration = new Histogram({
+    name: 'govshare_quality_run_duration_seconds',
+    help: 'Time a quality run took, from its start to its stored result, by how it ended',
+    labelNames: ['status'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800],
+    registers: [registry],
+  });
+  for (const status of ['succeeded', 'failed']) runDuration.zero({ status });
+  quality.runs.onRunFinished = (status, seconds) => runDuration.observe({ status }, seconds);
+  addPoolMetrics(registry, 'quality', quality.database.poolState);
   const app = createServiceApp({
+    metrics: { registry, serve: opts.metrics !== 'off' },
     logger: quality.logger,
     verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'quality'),
     mayCall: gatewayOnly,

@@ -35,6 +35,7 @@ export interface QualityEnv {
   GOVSHARE_DB_SCHEMA_PREFIX: string;
   LOG_LEVEL: string;
   GOVSHARE_HOST: string;
+  GOVSHARE_METRICS: 'internal' | 'public' | 'off';
   QUALITY_PORT: number;
   CATALOG_URL: string;
   QUALITY_DEBOUNCE_MS: number;

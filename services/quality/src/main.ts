@@ -1,16 +1,18 @@
 import {
   closeOnSignals,
   createLogger,
+  logStartupConfig,
   loadMaskKey,
   loadQualitySigningKeys,
   loadServiceSigningKeys,
 } from '@govshare/platform';
-import { loadQualityEnv } from './environment.ts';
+import { loadQualityEnv, qualityEnvSpec } from './environment.ts';
 import { startQuality } from './index.ts';
 import { scoreChangedDatasets } from './first-scores.ts';
 
 const env = loadQualityEnv();
 const logger = createLogger('quality', env.LOG_LEVEL);
+logStartupConfig(logger, qualityEnvSpec, env);
 // Verifies the gateway's calls with the gateway's public key; signs its own catalog reads with its own key.
 const gatewayKeys = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
 const ownKeys = await loadQualitySigningKeys(env.GOVSHARE_DATA_DIR);
@@ -27,6 +29,7 @@ const { url, close, quality } = await startQuality({
   host: env.GOVSHARE_HOST,
   port: env.QUALITY_PORT,
   logger,
+  metrics: env.GOVSHARE_METRICS,
 });
 logger.info({ url }, 'quality service listening');
 closeOnSignals(close, logger);

@@ -98,6 +98,8 @@ export class RunManager {
   private repump = false;
   readonly debounceMs: number;
   private concurrency: number;
+  /** Told when a run ends: how it ended and how long it ran, in real elapsed seconds (the metrics). */
+  onRunFinished?: (status: 'succeeded' | 'failed', seconds: number) => void;
 
   constructor(private readonly opts: RunManagerOptions) {
     this.debounceMs = opts.debounceMs ?? 2000;
@@ -253,6 +255,9 @@ export class RunManager {
     const { db, source, logger } = this.opts;
     const requestId = `quality-run-${row.id}`;
     const log = logger.child({ runId: row.id, datasetId: row.datasetId });
+    const started = performance.now();
+    const finished = (status: 'succeeded' | 'failed') =>
+      this.onRunFinished?.(status, (performance.now() - started) / 1000);
     try {
       const dataset = await source.getDataset(row.datasetId, requestId);
       if (!dataset) throw new AppError('NOT_FOUND', `dataset ${row.datasetId} not found in the catalog`);
@@ -310,8 +315,10 @@ export class RunManager {
       }
       await this.store(row, dataset.ownerDept, metrics, targetsOf(ruleSet.body.targets));
       log.info({ records: metrics.records, score: metrics.score.value }, 'quality run finished');
+      finished('succeeded');
     } catch (err) {
       log.warn({ err }, 'quality run failed');
+      finished('failed');
       await db
         .update(runs)
         .set({ status: 'failed', error: (err as Error).message, finishedAt: this.opts.now() })

@@ -188,6 +188,11 @@ for (const backend of backends) {
       // Every time the service stores comes from its clock, not the system's.
       for (const t of [run.createdAt, run.notBefore, run.startedAt, run.finishedAt])
         expect(t?.slice(0, 10)).toBe('2026-11-20');
+      // The run's duration, on the service's own /metrics (open, no service token: see docs/operations.md).
+      const metrics = await (await fetch(`${q.url}/metrics`)).text();
+      const count = /^govshare_quality_run_duration_seconds_count\{status="succeeded"\} (\d+)$/m.exec(metrics);
+      expect(Number(count?.[1])).toBeGreaterThanOrEqual(1);
+      expect(metrics).toMatch(/^govshare_db_pool_max_connections\{service="quality"\} \d+$/m);
 
       const expected = await scoreBatches(
         {

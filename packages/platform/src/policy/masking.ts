@@ -72,6 +72,7 @@ export const maskKeyEnvSpec = {
     type: 'string',
     minLength: 32,
     description: 'HMAC key for hash masking (dev: generated under the data dir)',
+    secret: true,
   },
 } as const;
 
