@@ -4,6 +4,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { isAppError, type Logger } from '@govshare/platform';
 import { argumentGuard } from './argument-guard.ts';
+import { traceOperations } from './trace-operations.ts';
 import { truncate } from './text.ts';
 import type { GraphQLContext } from './builder.ts';
 
@@ -163,6 +164,7 @@ export function createGatewayYoga(
       codeRequestErrors,
       argumentGuard as Plugin,
       explainMediaTypeRefusals,
+      traceOperations as Plugin,
     ],
   });
 }

@@ -6,6 +6,8 @@ import { AppError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceTokenVerifier } from './service-token.ts';
 import { isDatabaseUnavailable, recycleBrokenPools } from './db.ts';
+import { traceRequests } from './http-tracing.ts';
+import { tracingEnabled } from './tracing.ts';
 
 const READY_TIMEOUT_MS = 1000;
 
@@ -47,6 +49,8 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
   app.addHook('onRequest', async (req, reply) => {
     reply.header(REQUEST_ID_HEADER, req.id);
   });
+  // A server span per request, continuing the caller's traceparent; only when tracing is on.
+  if (tracingEnabled()) traceRequests(app);
   app.addHook('onResponse', async (req, reply) => {
     // The path only: a query string can carry record values (a GraphQL GET's variables, a filter).
     req.log.info(

@@ -9,3 +9,4 @@ export * from './keys.ts';
 // The masking functions (part of the policy) stay reachable from here; the decisions are `@govshare/platform/policy`.
 export * from './policy/masking.ts';
 export * from './module-face.ts';
+export * from './tracing.ts';

@@ -1,10 +1,16 @@
 // Boots the audit service from the environment: env -> keys -> build -> listen -> close on signals.
-import { closeOnSignals, createLogger, loadServiceSigningKeys } from '@govshare/platform';
+import { ConfigError, closeOnSignals, createLogger, loadServiceSigningKeys, startTracing } from '@govshare/platform';
 import { loadAuditEnv } from './environment.ts';
 import { startAudit } from './index.ts';
 
 const env = loadAuditEnv();
+const tracing = await startTracing('govshare-audit').catch((err) => {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`audit: ${err.message}`);
+  process.exit(2);
+});
 const logger = createLogger('audit', env.LOG_LEVEL);
+logger.info({ endpoint: tracing.endpoint ?? 'off', service: tracing.serviceName }, 'tracing');
 try {
   const { publicJwk } = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
   const started = await startAudit({
@@ -22,7 +28,10 @@ try {
   // A parent that started us with an IPC channel (tests, process managers) learns we are listening
   // from this message instead of polling against a deadline.
   process.send?.({ type: 'listening', url: started.url });
-  closeOnSignals(started.close, logger);
+  closeOnSignals(async () => {
+    await started.close();
+    await tracing.shutdown();
+  }, logger);
 } catch (err) {
   logger.fatal({ err }, 'audit service failed to start');
   process.exitCode = 1;

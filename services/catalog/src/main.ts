@@ -6,19 +6,24 @@ import {
   createLogger,
   loadQualitySigningKeys,
   loadServiceSigningKeys,
+  startTracing,
+  type Tracing,
 } from '@govshare/platform';
 import { dateList, loadCatalogEnv, type CatalogEnv } from './environment.ts';
 import { startCatalog } from './app.ts';
 
 let env: CatalogEnv;
+let tracing: Tracing;
 try {
   env = loadCatalogEnv();
+  tracing = await startTracing('govshare-catalog');
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(`catalog: ${err.message}`);
   process.exit(2);
 }
 const logger = createLogger('catalog', env.LOG_LEVEL);
+logger.info({ endpoint: tracing.endpoint ?? 'off', service: tracing.serviceName }, 'tracing');
 const keys = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
 const qualityKeys = await loadQualitySigningKeys(env.GOVSHARE_DATA_DIR);
 const { url, close } = await startCatalog({
@@ -39,4 +44,7 @@ const { url, close } = await startCatalog({
   },
 });
 logger.info({ url }, 'catalog listening');
-closeOnSignals(close, logger);
+closeOnSignals(async () => {
+  await close();
+  await tracing.shutdown();
+}, logger);
