@@ -1,5 +1,13 @@
 import { v5 as uuidv5 } from 'uuid';
-import { AppError, isAppError, type Logger } from '@govshare/platform';
+import {
+  activeContext,
+  AppError,
+  isAppError,
+  type Logger,
+  type TraceContext,
+  tracingEnabled,
+  withContext,
+} from '@govshare/platform';
 import type { AuditEvent } from '@govshare/contracts';
 import type { AuditFace } from '@govshare/audit';
 
@@ -53,6 +61,8 @@ interface Pending {
   event: AuditEvent;
   resolve: () => void;
   reject: (e: unknown) => void;
+  /** The recording request's trace context (tracing on only): the append it rides in is its child. */
+  trace?: TraceContext;
 }
 
 const MAX_BATCH = 500;
@@ -100,10 +110,12 @@ export function createAuditRecorder(
 
   /** Appends a batch and settles each of its events; a batch refused as invalid is resent event by event. */
   const post = (batch: Pending[]): Promise<void> =>
-    withTimeout(
-      () => append({ events: batch.map((p) => p.event) }, { requestId: batch[0].event.requestId }),
-      timeoutMs,
-    ).then(
+    withTimeout(() => {
+      const call = () => append({ events: batch.map((p) => p.event) }, { requestId: batch[0].event.requestId });
+      // Flushed from whichever request freed a slot: the append belongs to its first event's request.
+      const trace = batch[0].trace;
+      return trace ? withContext(trace, call, undefined) : call();
+    }, timeoutMs).then(
       (res) => {
         const acked = new Set(res.accepted.map((a) => a.id));
         const refused = new Map((res.rejected ?? []).map((r) => [r.id, r.message]));
@@ -155,7 +167,7 @@ export function createAuditRecorder(
 
   const record = (event: AuditEvent) =>
     new Promise<void>((resolve, reject) => {
-      queue.push({ event, resolve, reject });
+      queue.push({ event, resolve, reject, trace: tracingEnabled() ? activeContext() : undefined });
       flush();
     });
   // Withheld events are retried until acknowledged (the audit service may be what failed), with

@@ -11,6 +11,7 @@ import {
   loadMaskKey,
   loadQualitySigningKeys,
   loadServiceSigningKeys,
+  startTracing,
 } from '@govshare/platform';
 import { gatewayEnvSpec, readGatewayEnv } from './environment.ts';
 import { openHub } from './hub.ts';
@@ -19,7 +20,10 @@ import { loadDevIssuerKeys, mintCallerToken } from './tokens/dev-issuer.ts';
 
 async function main() {
   const env = readGatewayEnv();
+  // Before any app is built: the HTTP shell adds its span hooks only when tracing is on.
+  const tracing = await startTracing('govshare-hub');
   const logger = createLogger('hub', env.LOG_LEVEL);
+  logger.info({ endpoint: tracing.endpoint ?? 'off', service: tracing.serviceName }, 'tracing');
   const serviceKeys = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
   const dev = env.GOVSHARE_JWKS_URL ? undefined : await loadDevIssuerKeys(env.GOVSHARE_DATA_DIR);
   const catalogEnv = env.CATALOG_URL ? undefined : loadCatalogEnv();
@@ -124,9 +128,14 @@ async function main() {
     );
   } catch (err) {
     await hub.close();
+    await tracing.shutdown();
     throw err;
   }
-  closeOnSignals(hub.close, logger);
+  // The spans of the last requests are flushed after the hub has stopped serving.
+  closeOnSignals(async () => {
+    await hub.close();
+    await tracing.shutdown();
+  }, logger);
 }
 
 main().catch((err) => {

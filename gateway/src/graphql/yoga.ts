@@ -5,6 +5,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import { isAppError, type Logger, type Registry } from '@govshare/platform';
 import { argumentGuard } from './argument-guard.ts';
+import { traceOperations } from './trace-operations.ts';
 import { truncate } from './text.ts';
 import type { GraphQLContext } from './builder.ts';
 
@@ -186,6 +187,7 @@ export function createGatewayYoga(
       argumentGuard as Plugin,
       explainMediaTypeRefusals,
       ...(registry ? [graphqlMetrics(registry)] : []),
+      traceOperations as Plugin,
     ],
   });
 }

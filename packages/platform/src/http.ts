@@ -7,6 +7,8 @@ import type { Logger } from './logger.ts';
 import type { ServiceTokenVerifier } from './service-token.ts';
 import { isDatabaseUnavailable, recycleBrokenPools } from './db.ts';
 import { instrumentHttp, registerMetricsRoute, type Registry } from './metrics.ts';
+import { traceRequests } from './http-tracing.ts';
+import { tracingEnabled } from './tracing.ts';
 
 const READY_TIMEOUT_MS = 1000;
 
@@ -62,6 +64,8 @@ export function createServiceApp(opts: ServiceAppOptions): FastifyInstance {
     registerMetricsRoute(app, opts.metrics.registry);
     open.add('/metrics');
   }
+  // A server span per request, continuing the caller's traceparent; only when tracing is on.
+  if (tracingEnabled()) traceRequests(app);
   app.addHook('onResponse', async (req, reply) => {
     // The path only: a query string can carry record values (a GraphQL GET's variables, a filter).
     req.log.info(

@@ -10,3 +10,4 @@ export * from './keys.ts';
 export * from './policy/masking.ts';
 export * from './module-face.ts';
 export * from './metrics.ts';
+export * from './tracing.ts';

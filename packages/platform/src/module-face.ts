@@ -10,6 +10,7 @@ import { compileForHttp, describeErrors } from '@govshare/contracts';
 import { AppError } from './errors.ts';
 import type { ServiceClient } from './service-client.ts';
 import { GATEWAY_CALLER } from './service-token.ts';
+import { inSpan, SpanKind, tracingEnabled } from './tracing.ts';
 
 /** The verified end user on whose behalf a module is asked (from the caller's token at the edge). */
 export interface Principal {
@@ -75,8 +76,35 @@ const withoutUpload = (input: Record<string, unknown>) => {
   return rest;
 };
 
-/** The in-process face: each call's input is checked against its spec, then the function runs. */
-export function localFace<F extends FaceShape<F>>(spec: FaceSpec<F>, impl: F): F {
+/**
+ * A span around each call of a face when tracing is on: `<module>.<op>`, with the request id, the
+ * caller's department and the outcome (no input: it holds filters and record values). Off, the
+ * function itself is returned.
+ */
+function traced(module: string, name: string, kind: SpanKind, fn: Operation): Operation {
+  return (input, ctx) =>
+    tracingEnabled()
+      ? inSpan(
+          `${module}.${name}`,
+          {
+            kind,
+            requestId: ctx.requestId,
+            attributes: {
+              'govshare.module': module,
+              'govshare.operation': name,
+              ...(ctx.caller ? { 'govshare.dept': ctx.caller.dept } : {}),
+            },
+          },
+          () => fn(input, ctx),
+        )
+      : fn(input, ctx);
+}
+
+/**
+ * The in-process face: each call's input is checked against its spec, then the function runs.
+ * `module` names its spans (`catalog.queryRecords`).
+ */
+export function localFace<F extends FaceShape<F>>(spec: FaceSpec<F>, impl: F, module = 'module'): F {
   const face = {} as Record<string, Operation>;
   for (const name of Object.keys(spec) as (keyof F & string)[]) {
     const op = spec[name];
@@ -84,12 +112,13 @@ export function localFace<F extends FaceShape<F>>(spec: FaceSpec<F>, impl: F): F
     if (typeof fn !== 'function') throw new Error(`face: no function for "${name}"`);
     const check = op.input ? checkerFor(op.input, 'input', 'BAD_USER_INPUT') : undefined;
     // async: a refused input is a rejected promise, as it is over HTTP, never a synchronous throw.
-    face[name] = check
+    const call: Operation = check
       ? async (input, ctx) => {
           check(op.stream === 'upload' ? withoutUpload(input ?? {}) : (input ?? {}));
           return fn(input ?? {}, ctx);
         }
       : async (input, ctx) => fn(input ?? {}, ctx);
+    face[name] = traced(module, name, SpanKind.INTERNAL, call);
   }
   return face as F;
 }
@@ -203,6 +232,8 @@ export function remoteFace<F extends FaceShape<F>>(spec: FaceSpec<F>, client: Se
         return out === null ? undefined : out;
       };
     }
+    // A client span: the service client sends its traceparent, the module's server span is its child.
+    face[name] = traced(client.service, name, SpanKind.CLIENT, face[name]!);
   }
   return face as F;
 }

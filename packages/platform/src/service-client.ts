@@ -4,6 +4,7 @@ import { assertContract, ContractViolation } from '@govshare/contracts';
 import { AppError, codeForStatus } from './errors.ts';
 import { REQUEST_ID_HEADER } from './http.ts';
 import type { ServiceTokenSigner } from './service-token.ts';
+import { injectTraceContext } from './tracing.ts';
 
 export interface ServiceClientOptions {
   /** Name of the called service; also the audience of the service token. */
@@ -28,6 +29,8 @@ export interface CallOptions {
 }
 
 export interface ServiceClient {
+  /** The called service (spans of its face's calls are named for it). */
+  readonly service: string;
   call<T>(opts: CallOptions): Promise<T>;
   /** Like call, but hands back the reply body as a stream (exports); errors still become AppErrors. */
   stream(opts: Omit<CallOptions, 'responseSchema'>): Promise<{ contentType: string; body: Readable }>;
@@ -47,6 +50,8 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
       authorization: `Bearer ${await opts.signer.tokenFor(opts.service)}`,
       [REQUEST_ID_HEADER]: c.requestId,
     };
+    // The active span's traceparent: the called service's spans join the caller's trace.
+    injectTraceContext(headers);
     let body: any;
     if (c.raw) {
       headers['content-type'] = c.raw.contentType;
@@ -82,6 +87,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   };
 
   return {
+    service: opts.service,
     async call<T>(c: CallOptions): Promise<T> {
       const res = await send(c);
       const text = await res.body.text();

@@ -5,7 +5,15 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical.ts';
 import { count, inArray, max } from 'drizzle-orm';
-import { AppError, type Db, type Logger } from '@govshare/platform';
+import {
+  activeContext,
+  AppError,
+  type Db,
+  inSpan,
+  type Logger,
+  type TraceContext,
+  tracingEnabled,
+} from '@govshare/platform';
 import type { AuditEvent, AuditStoredEvent } from '@govshare/contracts';
 import { Frontier, frontierRefs, leafHash } from './merkle.ts';
 import { events, treeNodes } from './schema.ts';
@@ -242,6 +250,8 @@ interface Pending {
   events: Ready[];
   resolve: (a: Outcome[]) => void;
   reject: (e: unknown) => void;
+  /** The appending request's trace context (tracing on only): its batch's commit span joins it. */
+  trace?: TraceContext;
 }
 
 /** RFC 8785 canonical JSON bytes of a stored event: the Merkle leaf. */
@@ -383,7 +393,7 @@ export class AuditLog {
       return Promise.reject(err);
     }
     return new Promise<Outcome[]>((resolve, reject) => {
-      this.queue.push({ events: prepared, resolve, reject });
+      this.queue.push({ events: prepared, resolve, reject, trace: tracingEnabled() ? activeContext() : undefined });
       if (!this.flushing) this.flushing = this.flushLoop();
     });
   }
@@ -402,7 +412,24 @@ export class AuditLog {
   }
 
   private startBatch(batch: Pending[] | null): Promise<Outcome[]> | null {
-    return batch && this.commitIsolated(batch.flatMap((p) => p.events));
+    if (!batch) return null;
+    const events = batch.flatMap((p) => p.events);
+    if (!batch[0]!.trace) return this.commitIsolated(events);
+    // One commit serves many requests: a child of the first one's trace, linked to the others'.
+    return inSpan(
+      'audit.commit',
+      {
+        parent: batch[0]!.trace,
+        links: batch.slice(1).flatMap((p) => (p.trace ? [p.trace] : [])),
+        attributes: { 'govshare.audit.batch_events': events.length, 'govshare.audit.batch_requests': batch.length },
+      },
+      async (span) => {
+        const outcomes = await this.commitIsolated(events);
+        const failed = outcomes.filter((o) => !isAccepted(o)).length;
+        if (failed) span.setAttribute('govshare.audit.failed_events', failed);
+        return outcomes;
+      },
+    );
   }
 
   /**

@@ -175,7 +175,7 @@ export function createAuditFace(d: AuditFaceDeps): AuditFace {
         body: Readable.from(await prepareExport(d.db, d.log, d.checkpoints, q)),
       })),
   };
-  const face = localFace(auditFaceSpec, impl);
+  const face = localFace(auditFaceSpec, impl, 'audit');
   // localFace checks the input before any promise exists, so a refused input is thrown, not returned:
   // each function here rejects instead, as it does remote (`face.append(x).catch(...)` sees it).
   const settled = {} as Record<string, Operation>;

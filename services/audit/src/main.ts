@@ -1,11 +1,24 @@
 // Boots the audit service from the environment: env -> keys -> build -> listen -> close on signals.
-import { closeOnSignals, createLogger, loadServiceSigningKeys, logStartupConfig } from '@govshare/platform';
+import {
+  ConfigError,
+  closeOnSignals,
+  createLogger,
+  loadServiceSigningKeys,
+  logStartupConfig,
+  startTracing,
+} from '@govshare/platform';
 import { auditEnvSpec, loadAuditEnv } from './environment.ts';
 import { startAudit } from './index.ts';
 
 const env = loadAuditEnv();
+const tracing = await startTracing('govshare-audit').catch((err) => {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`audit: ${err.message}`);
+  process.exit(2);
+});
 const logger = createLogger('audit', env.LOG_LEVEL);
 logStartupConfig(logger, auditEnvSpec, env);
+logger.info({ endpoint: tracing.endpoint ?? 'off', service: tracing.serviceName }, 'tracing');
 try {
   const { publicJwk } = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
   const started = await startAudit({
@@ -24,7 +37,10 @@ try {
   // A parent that started us with an IPC channel (tests, process managers) learns we are listening
   // from this message instead of polling against a deadline.
   process.send?.({ type: 'listening', url: started.url });
-  closeOnSignals(started.close, logger);
+  closeOnSignals(async () => {
+    await started.close();
+    await tracing.shutdown();
+  }, logger);
 } catch (err) {
   logger.fatal({ err }, 'audit service failed to start');
   process.exitCode = 1;

@@ -498,7 +498,7 @@ export function createCatalogFace(deps: CatalogFaceDeps): CatalogFace {
       return setSandboxBudget(db, id, { ...u, by: by.sub }, clock());
     },
   };
-  return localFace(catalogFaceSpec, withOutagesAnswered(impl, deps.logger));
+  return localFace(catalogFaceSpec, withOutagesAnswered(impl, deps.logger), 'catalog');
 }
 
 /**

@@ -7,13 +7,17 @@ import {
   logStartupConfig,
   loadQualitySigningKeys,
   loadServiceSigningKeys,
+  startTracing,
+  type Tracing,
 } from '@govshare/platform';
 import { catalogEnvSpec, dateList, loadCatalogEnv, type CatalogEnv } from './environment.ts';
 import { startCatalog } from './app.ts';
 
 let env: CatalogEnv;
+let tracing: Tracing;
 try {
   env = loadCatalogEnv();
+  tracing = await startTracing('govshare-catalog');
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(`catalog: ${err.message}`);
@@ -21,6 +25,7 @@ try {
 }
 const logger = createLogger('catalog', env.LOG_LEVEL);
 logStartupConfig(logger, catalogEnvSpec, env);
+logger.info({ endpoint: tracing.endpoint ?? 'off', service: tracing.serviceName }, 'tracing');
 const keys = await loadServiceSigningKeys(env.GOVSHARE_DATA_DIR);
 const qualityKeys = await loadQualitySigningKeys(env.GOVSHARE_DATA_DIR);
 const { url, close } = await startCatalog({
@@ -42,4 +47,7 @@ const { url, close } = await startCatalog({
   },
 });
 logger.info({ url }, 'catalog listening');
-closeOnSignals(close, logger);
+closeOnSignals(async () => {
+  await close();
+  await tracing.shutdown();
+}, logger);

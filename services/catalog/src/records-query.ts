@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, type Placeholder, sql, type SQL } from 'drizzle-orm';
-import { AppError } from '@govshare/platform';
+import { AppError, inSpan } from '@govshare/platform';
 import type { Filter, RecordsPage, RecordsQuery, Scalar, StoredRecord } from '@govshare/contracts';
 import type { FieldInfo } from './data-dictionary.ts';
 import { compiledFor, decodeCursor, encodeCursor, getDatasetRow, type CatalogDb } from './datasets.ts';
@@ -295,10 +295,21 @@ export async function queryRecords(db: CatalogDb, datasetId: string, q: RecordsQ
   const { prepared, values } = preparedPageFor(db, datasetId, compiled, q.where, fields, compiled.keyFields);
   // Executed as server-side prepared statements: Postgres parses and plans each filter shape once per
   // connection instead of on every page, which was most of its CPU per query.
-  const [rows, total] = await Promise.all([
-    prepared.page.execute({ ...values, after: afterId, limit: first + 1 }),
-    q.withTotal === false ? Promise.resolve(null) : prepared.count.execute(values),
-  ]);
+  const [rows, total] = await inSpan(
+    'catalog.db.queryRecords',
+    {
+      attributes: {
+        'govshare.dataset_id': datasetId,
+        'db.operation.name': 'SELECT',
+        'db.query.summary': 'records page',
+      },
+    },
+    () =>
+      Promise.all([
+        prepared.page.execute({ ...values, after: afterId, limit: first + 1 }),
+        q.withTotal === false ? Promise.resolve(null) : prepared.count.execute(values),
+      ]),
+  );
   const page = rows.slice(0, first);
   return {
     records: page.map((r) => toStored(r, q.fields)),

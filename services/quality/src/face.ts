@@ -364,7 +364,7 @@ export function createQualityFace(deps: QualityFaceDeps): QualityFace {
       );
     },
   };
-  const checked = localFace(qualityFaceSpec, impl);
+  const checked = localFace(qualityFaceSpec, impl, 'quality');
   // localFace checks an input before any promise exists, so a refused input throws where the call is
   // made; callers that chain .catch (the gateway's rescore after an ingest) would miss it. Every
   // function here rejects instead, as the remote face does.

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
-import { AppError, type Logger } from '@govshare/platform';
+import { AppError, inSpan, type Logger, ROOT_TRACE_CONTEXT, type Span } from '@govshare/platform';
 import { examples, runMetrics, runs } from './schema.ts';
 import { getRuleSet, type QualityDb } from './rule-sets.ts';
 import type { RecordSource } from './source.ts';
@@ -259,62 +259,13 @@ export class RunManager {
     const finished = (status: 'succeeded' | 'failed') =>
       this.onRunFinished?.(status, (performance.now() - started) / 1000);
     try {
-      const dataset = await source.getDataset(row.datasetId, requestId);
-      if (!dataset) throw new AppError('NOT_FOUND', `dataset ${row.datasetId} not found in the catalog`);
-      const ruleSet = await getRuleSet(db, row.datasetId);
-      const rules = effectiveRules(dataset.schema, ruleSet.body.rules);
-      const { refs, skipped } = await loadReferenceData(source, rules, ruleSet.body, requestId);
-      const asOf = this.opts.now().toISOString();
-      const seen = {
-        dept: dataset.ownerDept,
-        datasetVersion: dataset.version,
-        datasetUpdatedAt: dataset.updatedAt,
-        ruleSetVersion: ruleSet.version,
-        total: dataset.recordCount,
-      };
-      await db
-        .update(runs)
-        .set({ ...seen, rules: { rules, skipped } })
-        .where(eq(runs.id, row.id));
-      const input = {
-        schema: dataset.schema,
-        keyFields: dataset.keyFields,
-        ruleSet: ruleSet.body,
-        refs,
-        asOf,
-        maskKey: this.opts.maskKey,
-      };
-      let lastWrite = performance.now();
-      const progress = async (processed: number) => {
-        if (this.closed) throw new Error('interrupted: the quality service is shutting down');
-        if (performance.now() - lastWrite > 500) {
-          lastWrite = performance.now();
-          await db.update(runs).set({ processed }).where(eq(runs.id, row.id));
-        }
-      };
-      let metrics: QualityMetrics;
-      if (source.ndjson) {
-        // Catalog export text goes to a worker thread that parses and scores it while this thread reads on.
-        const scorer = new WorkerScorer(input);
-        try {
-          for await (const chunk of source.ndjson(row.datasetId, requestId)) {
-            await progress(scorer.processed);
-            await scorer.addNdjson(chunk.text, chunk.lines);
-          }
-          metrics = await scorer.finish();
-        } finally {
-          await scorer.close();
-        }
-      } else {
-        const scorer = new DatasetScorer(input);
-        for await (const batch of source.batches(row.datasetId, requestId)) {
-          await progress(scorer.processed);
-          scorer.add(batch);
-        }
-        metrics = scorer.finish();
-      }
-      await this.store(row, dataset.ownerDept, metrics, targetsOf(ruleSet.body.targets));
-      log.info({ records: metrics.records, score: metrics.score.value }, 'quality run finished');
+      // A run is a trace of its own (batch work, started by the pump rather than by the request that
+      // asked for it); its catalog reads are its children.
+      await inSpan(
+        'quality.run',
+        { parent: ROOT_TRACE_CONTEXT, requestId, attributes: { 'govshare.dataset_id': row.datasetId } },
+        (span) => this.score(row, requestId, log, span),
+      );
       finished('succeeded');
     } catch (err) {
       log.warn({ err }, 'quality run failed');
@@ -324,6 +275,67 @@ export class RunManager {
         .set({ status: 'failed', error: (err as Error).message, finishedAt: this.opts.now() })
         .where(eq(runs.id, row.id));
     }
+  }
+
+  private async score(row: RunRow, requestId: string, log: Logger, span: Span): Promise<void> {
+    const { db, source } = this.opts;
+    const dataset = await source.getDataset(row.datasetId, requestId);
+    if (!dataset) throw new AppError('NOT_FOUND', `dataset ${row.datasetId} not found in the catalog`);
+    const ruleSet = await getRuleSet(db, row.datasetId);
+    const rules = effectiveRules(dataset.schema, ruleSet.body.rules);
+    const { refs, skipped } = await loadReferenceData(source, rules, ruleSet.body, requestId);
+    const asOf = this.opts.now().toISOString();
+    const seen = {
+      dept: dataset.ownerDept,
+      datasetVersion: dataset.version,
+      datasetUpdatedAt: dataset.updatedAt,
+      ruleSetVersion: ruleSet.version,
+      total: dataset.recordCount,
+    };
+    await db
+      .update(runs)
+      .set({ ...seen, rules: { rules, skipped } })
+      .where(eq(runs.id, row.id));
+    const input = {
+      schema: dataset.schema,
+      keyFields: dataset.keyFields,
+      ruleSet: ruleSet.body,
+      refs,
+      asOf,
+      maskKey: this.opts.maskKey,
+    };
+    let lastWrite = performance.now();
+    const progress = async (processed: number) => {
+      if (this.closed) throw new Error('interrupted: the quality service is shutting down');
+      if (performance.now() - lastWrite > 500) {
+        lastWrite = performance.now();
+        await db.update(runs).set({ processed }).where(eq(runs.id, row.id));
+      }
+    };
+    let metrics: QualityMetrics;
+    if (source.ndjson) {
+      // Catalog export text goes to a worker thread that parses and scores it while this thread reads on.
+      const scorer = new WorkerScorer(input);
+      try {
+        for await (const chunk of source.ndjson(row.datasetId, requestId)) {
+          await progress(scorer.processed);
+          await scorer.addNdjson(chunk.text, chunk.lines);
+        }
+        metrics = await scorer.finish();
+      } finally {
+        await scorer.close();
+      }
+    } else {
+      const scorer = new DatasetScorer(input);
+      for await (const batch of source.batches(row.datasetId, requestId)) {
+        await progress(scorer.processed);
+        scorer.add(batch);
+      }
+      metrics = scorer.finish();
+    }
+    await this.store(row, dataset.ownerDept, metrics, targetsOf(ruleSet.body.targets));
+    span.setAttributes({ 'govshare.dept': dataset.ownerDept, 'govshare.quality.records': metrics.records });
+    log.info({ records: metrics.records, score: metrics.score.value }, 'quality run finished');
   }
 
   private async store(row: RunRow, dept: string, metrics: QualityMetrics, targets: Record<string, number>) {
