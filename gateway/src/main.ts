@@ -11,7 +11,7 @@ import {
   loadQualitySigningKeys,
   loadServiceSigningKeys,
 } from '@govshare/platform';
-import { readGatewayEnv } from './environment.ts';
+import { rateLimitsOf, readGatewayEnv } from './environment.ts';
 import { openHub } from './hub.ts';
 import { consoleSignInConfig, devSignInAllowed } from './http/oidc-config.ts';
 import { loadDevIssuerKeys, mintCallerToken } from './tokens/dev-issuer.ts';
@@ -91,6 +91,7 @@ async function main() {
           : undefined,
       maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),
       grantFactRelayMs: env.GATEWAY_GRANT_FACT_RELAY_MS,
+      rateLimits: rateLimitsOf(env),
       limits: {
         depth: env.GATEWAY_MAX_DEPTH,
         complexity: env.GATEWAY_MAX_COMPLEXITY,
