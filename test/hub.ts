@@ -92,6 +92,8 @@ export async function startHub(
     externalIssuer?: { issuer: string; audience: string; jwksUrl: string };
     /** What /console/config.json says (as main.ts gives consoleSignInConfig(env)), e.g. the OIDC sign-in. */
     consoleSignIn?: GatewayOptions['consoleSignIn'];
+    /** Per-department rate limits and quotas (with redisUrl and a unique keyPrefix: shared in Redis). */
+    rateLimits?: GatewayOptions['rateLimits'];
   } = {},
 ): Promise<Hub> {
   const logger =
@@ -139,6 +141,7 @@ export async function startHub(
     ...(opts.auditTimeoutMs ? { auditTimeoutMs: opts.auditTimeoutMs } : {}),
     ...(opts.consoleSignIn ? { consoleSignIn: opts.consoleSignIn } : {}),
     metrics: { expose: 'internal' as const, host: '127.0.0.1', port: 0 },
+    ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
   };
   const startQualityFor = (catalogUrl: string, port: number) =>
     startQuality({

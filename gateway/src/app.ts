@@ -37,6 +37,8 @@ import { listDepartments } from './operations/datasets.ts';
 import { createDepartmentDirectory } from './tokens/departments.ts';
 import { loadRevocations } from './tokens/revocations.ts';
 import { createTokenVerifier } from './tokens/verify-token.ts';
+import { createDepartmentLimiter, type DepartmentLimiterOptions } from './rate-limits/department-limiter.ts';
+import { sendRefusal } from './rate-limits/refusal-reply.ts';
 
 const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));
 
@@ -79,6 +81,12 @@ export interface GatewayOptions {
     pageSize?: number;
   };
   logger?: Logger;
+  /**
+   * Per-department rate limits and daily quotas (docs/operations.md, Quotas), counted on each
+   * request to /graphql, the upload and the audit export once its token is verified; shared by every
+   * gateway through Redis when redisUrl is set. Unset: no limits.
+   */
+  rateLimits?: Omit<DepartmentLimiterOptions, 'logger'>;
   /** The built web console served under /console/ (default console/dist of this repository). */
   consoleDir?: string;
   /** Mints dev-issuer tokens for the console's dev sign-in; leave out when an external issuer is trusted. */
@@ -169,6 +177,9 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     isRevoked: revocations.isRevoked,
     departments,
   });
+  const rateLimits = o.rateLimits ? createDepartmentLimiter({ ...o.rateLimits, logger }) : undefined;
+  if (!rateLimits) logger.info('rate limits: off (no GOVSHARE_RATE_LIMITS)');
+  await rateLimits?.ready();
   const yoga = createGatewayYoga(
     buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }),
     { aliases: limits.aliases, depth: limits.depth },
@@ -216,6 +227,9 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
           .header('content-type', 'application/json; charset=utf-8')
           .send({ errors: [{ message, extensions: { code } }] });
       }
+      // Counted after the token (per department), before any GraphQL work: a refusal costs little.
+      const refusal = await rateLimits?.admit(scope.caller.dept);
+      if (refusal) return sendRefusal(reply, refusal, 'graphql');
       // A client that leaves before its response is written: reads then log what was withheld.
       const gone = new AbortController();
       reply.raw.once('close', () => reply.raw.writableFinished || gone.abort());
@@ -228,8 +242,8 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
     },
   });
 
-  registerIngestRoute(app, deps, verify, limits.uploadBytes);
-  registerAuditExportRoute(app, deps, verify);
+  registerIngestRoute(app, deps, verify, limits.uploadBytes, rateLimits);
+  registerAuditExportRoute(app, deps, verify, rateLimits);
   await registerConsoleRoutes(app, deps, { dir: o.consoleDir, devIssuer: o.devIssuer, signIn: o.consoleSignIn });
 
   const metricsListener =
@@ -260,6 +274,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
       deps.grantFacts.stop();
       await Promise.all([catalogClient?.close(), auditClient?.close(), qualityClient?.close()]);
       await database.close();
+      await rateLimits?.close();
     },
   };
 }

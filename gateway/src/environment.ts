@@ -1,6 +1,7 @@
 // The narrow entry points, not the package index (database drivers, Fastify): the CLIs load this and start in a fraction of the time.
 import { commonEnvSpec, ConfigError, loadEnv } from '@govshare/platform/env';
 import { maskKeyEnvSpec } from '@govshare/platform/masking';
+import { parseRateLimits, type RateLimitsConfig } from './rate-limits/config.ts';
 
 /** 12 hours: a working day and then some. A token valid for longer is refused, whoever issued it. */
 export const DEFAULT_MAX_TOKEN_LIFETIME_S = 12 * 3600;
@@ -104,6 +105,25 @@ export const gatewayEnvSpec = {
     description:
       "How often to relay grant facts left in the catalog's outbox to the audit log (after an outage); each grant change is relayed at once (ms; 0 = only then)",
   },
+  GOVSHARE_RATE_LIMITS: {
+    type: 'string',
+    minLength: 2,
+    description:
+      'Per-department rate limits and daily quotas, JSON: {"default":{"perSecond":50,"burst":100,"perDay":1000000},' +
+      '"departments":{"PSB":{"perDay":5000000}},"dayStartsAt":"+08:00"} (docs/operations.md, Quotas); unset: no limits',
+  },
+  GOVSHARE_REDIS_URL: {
+    type: 'string',
+    pattern: '^rediss?://',
+    description:
+      'Redis that every hub process counts the rate limits in (e.g. redis://127.0.0.1:6379); unset: per-process limits',
+  },
+  GOVSHARE_REDIS_KEY_PREFIX: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9_:.-]{1,64}$',
+    default: 'govshare:',
+    description: 'Prefix of the Redis keys the hub writes (one per hub deployment sharing a Redis)',
+  },
 } as const;
 
 export interface GatewayEnv {
@@ -133,12 +153,28 @@ export interface GatewayEnv {
   GATEWAY_MAX_ALIASES: number;
   GATEWAY_BODY_LIMIT: number;
   GATEWAY_GRANT_FACT_RELAY_MS: number;
+  GOVSHARE_RATE_LIMITS?: string;
+  GOVSHARE_REDIS_URL?: string;
+  GOVSHARE_REDIS_KEY_PREFIX: string;
 }
 
 export function readGatewayEnv(source: Record<string, string | undefined> = process.env): GatewayEnv {
   const env = loadEnv<GatewayEnv>(gatewayEnvSpec, source);
   checkOidc(env, source);
+  rateLimitsOf(env); // a bad value stops the start
   return env;
+}
+
+/** The rate limits GOVSHARE_RATE_LIMITS configures (checked), counted in GOVSHARE_REDIS_URL; unset: none. */
+export function rateLimitsOf(
+  env: Pick<GatewayEnv, 'GOVSHARE_RATE_LIMITS' | 'GOVSHARE_REDIS_URL' | 'GOVSHARE_REDIS_KEY_PREFIX'>,
+): { config: RateLimitsConfig; redisUrl?: string; keyPrefix: string } | undefined {
+  if (!env.GOVSHARE_RATE_LIMITS) return undefined;
+  return {
+    config: parseRateLimits(env.GOVSHARE_RATE_LIMITS),
+    redisUrl: env.GOVSHARE_REDIS_URL,
+    keyPrefix: env.GOVSHARE_REDIS_KEY_PREFIX,
+  };
 }
 
 /**

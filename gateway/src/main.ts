@@ -13,7 +13,7 @@ import {
   loadServiceSigningKeys,
   startTracing,
 } from '@govshare/platform';
-import { gatewayEnvSpec, readGatewayEnv } from './environment.ts';
+import { gatewayEnvSpec, rateLimitsOf, readGatewayEnv } from './environment.ts';
 import { openHub } from './hub.ts';
 import { consoleSignInConfig, devSignInAllowed } from './http/oidc-config.ts';
 import { loadDevIssuerKeys, mintCallerToken } from './tokens/dev-issuer.ts';
@@ -102,6 +102,7 @@ async function main() {
           : undefined,
       maskKey: loadMaskKey(env.GOVSHARE_DATA_DIR, env.GOVSHARE_MASK_KEY),
       grantFactRelayMs: env.GATEWAY_GRANT_FACT_RELAY_MS,
+      rateLimits: rateLimitsOf(env),
       limits: {
         depth: env.GATEWAY_MAX_DEPTH,
         complexity: env.GATEWAY_MAX_COMPLEXITY,

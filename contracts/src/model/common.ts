@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'CONFLICT',
   'QUERY_TOO_COMPLEX',
+  'RATE_LIMITED',
+  'QUOTA_EXCEEDED',
   'UNAVAILABLE',
   'INTERNAL_SERVER_ERROR',
 ] as const;

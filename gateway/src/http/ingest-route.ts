@@ -4,6 +4,8 @@ import type { GatewayDeps } from '../deps.ts';
 import { assertMode, ingestRecords } from '../operations/ingest.ts';
 import type { TokenVerifier } from '../tokens/verify-token.ts';
 import { authenticate } from './authenticate.ts';
+import type { DepartmentLimiter } from '../rate-limits/department-limiter.ts';
+import { sendRefusal } from '../rate-limits/refusal-reply.ts';
 
 const STREAM_TYPES = ['application/x-ndjson', 'text/csv'] as const;
 
@@ -13,7 +15,13 @@ const STREAM_TYPES = ['application/x-ndjson', 'text/csv'] as const;
  * otherwise). Streamed through to the catalog's ingestUpload, which decodes, checks and applies it
  * all or nothing.
  */
-export function registerIngestRoute(app: FastifyInstance, deps: GatewayDeps, verify: TokenVerifier, maxBytes: number) {
+export function registerIngestRoute(
+  app: FastifyInstance,
+  deps: GatewayDeps,
+  verify: TokenVerifier,
+  maxBytes: number,
+  rateLimits?: DepartmentLimiter,
+) {
   app.addContentTypeParser([...STREAM_TYPES], (_req, payload, done) => done(null, payload));
   app.post<{ Params: { id: string }; Querystring: { mode?: string; confirmEmpty?: boolean } }>(
     '/datasets/:id/records',
@@ -40,6 +48,8 @@ export function registerIngestRoute(app: FastifyInstance, deps: GatewayDeps, ver
     },
     async (req, reply) => {
       const scope = await authenticate(req, deps, verify);
+      const refusal = await rateLimits?.admit(scope.caller.dept);
+      if (refusal) return sendRefusal(reply, refusal, 'http');
       const contentType = req.headers['content-type'] ?? '';
       if (!(STREAM_TYPES as readonly string[]).includes(contentType.split(';')[0].trim().toLowerCase())) {
         return reply
