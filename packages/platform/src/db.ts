@@ -53,6 +53,13 @@ export interface Database<TSchema extends Record<string, unknown>> {
   probe(opts?: { writable?: boolean; timeoutMs?: number }): Promise<void>;
   /** Server mode: replaces the pool when `err` says its connections are unusable (see isConnectionBroken); true if so. */
   recycleIfBroken(err: unknown): boolean;
+  /**
+   * Server mode: a connection of its own, outside the pool (never recycled, no idle or lifetime
+   * limit), with the service's search_path, role and statement timeout: for session state such as
+   * an advisory lock. `onClose` is called when the connection closes (its session state is gone;
+   * the driver would open a fresh session for the next query, so callers should stop using it).
+   */
+  openSession?(onClose: () => void): { db: Db<TSchema>; end(): Promise<void> };
 }
 
 /** Postgres connection settings (server mode). Times are bounded so an outage reaches callers fast. */
@@ -252,6 +259,24 @@ async function openPostgres<TSchema extends Record<string, unknown>>(
       }
     },
     recycleIfBroken: handle.recycleIfBroken,
+    openSession: (onClose) => {
+      const session = postgres(opts.databaseUrl!, {
+        ...DRIVER_SETTINGS,
+        max: 1,
+        connect_timeout: POOL_SETTINGS.connectTimeoutS,
+        max_lifetime: null,
+        onclose: () => onClose(),
+        connection: {
+          search_path: schema,
+          statement_timeout: POOL_SETTINGS.statementTimeoutMs,
+          ...(role ? { role } : {}),
+        },
+      });
+      return {
+        db: drizzlePostgres(session, { schema: opts.tables }) as unknown as Db<TSchema>,
+        end: () => session.end({ timeout: 5 }),
+      };
+    },
     probe: async (o = {}) => {
       const check = async () => {
         if (!o.writable) return void (await client`select 1`);
