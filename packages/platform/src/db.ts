@@ -62,6 +62,13 @@ export interface Database<TSchema extends Record<string, unknown>> {
   recycleIfBroken(err: unknown): boolean;
   /** The pool's size and the work in flight on it now (read by the pool gauges at scrape time). */
   poolState(): { max: number; inFlight: number };
+  /**
+   * Server mode: a connection of its own, outside the pool (never recycled, no idle or lifetime
+   * limit), with the service's search_path, role and statement timeout: for session state such as
+   * an advisory lock. `onClose` is called when the connection closes (its session state is gone;
+   * the driver would open a fresh session for the next query, so callers should stop using it).
+   */
+  openSession?(onClose: () => void): { db: Db<TSchema>; end(): Promise<void> };
 }
 
 /** Postgres connection settings (server mode). Times are bounded so an outage reaches callers fast. */
@@ -339,6 +346,24 @@ async function openPostgres<TSchema extends Record<string, unknown>>(
     },
     recycleIfBroken: handle.recycleIfBroken,
     poolState: () => ({ max: poolSize, inFlight: inFlight.count }),
+    openSession: (onClose) => {
+      const session = postgres(opts.databaseUrl!, {
+        ...DRIVER_SETTINGS,
+        max: 1,
+        connect_timeout: POOL_SETTINGS.connectTimeoutS,
+        max_lifetime: null,
+        onclose: () => onClose(),
+        connection: {
+          search_path: schema,
+          statement_timeout: POOL_SETTINGS.statementTimeoutMs,
+          ...(role ? { role } : {}),
+        },
+      });
+      return {
+        db: drizzlePostgres(session, { schema: opts.tables }) as unknown as Db<TSchema>,
+        end: () => session.end({ timeout: 5 }),
+      };
+    },
     probe: async (o = {}) => {
       const check = async () => {
         if (!o.writable) return void (await client`select 1`);

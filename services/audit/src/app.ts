@@ -2,22 +2,41 @@ import { fileURLToPath } from 'node:url';
 import type { JWK } from 'jose';
 import {
   createMetricsRegistry,
+  AppError,
   createServiceApp,
+  createServiceTokenSigner,
   createServiceTokenVerifier,
   openDatabase,
   serveFace,
+  SERVICE_TOKEN_ISSUER,
   type Database,
   type Db,
+  type KeyPairJwk,
   type Logger,
   type MetricsExposure,
   type Registry,
 } from '@govshare/platform';
-import { AuditLog } from './append.ts';
+import { AuditLog, type CommittedLeaf } from './append.ts';
 import { AlertEngine, defaultAlertRules, type AlertRules } from './alerts.ts';
 import { Checkpointer, keptCheckpointFile, readKeptCheckpoint } from './checkpoints.ts';
-import { auditFaceSpec, createAuditFace, type AuditFace } from './face.ts';
+import {
+  auditFaceSpec,
+  createAuditFace,
+  createRoutedAuditFace,
+  createSequencedFace,
+  SEQUENCED,
+  type AuditFace,
+} from './face.ts';
 import { checkIntegrity, checkKeptCheckpoint, type IntegrityOptions, type IntegrityResult } from './integrity.ts';
-import { checkpointPublicKeys, loadCheckpointKeys, loadSubjectKey, type CheckpointKeys } from './keys.ts';
+import {
+  AUDIT_PEER_CALLER,
+  checkpointPublicKeys,
+  loadCheckpointKeys,
+  loadPeerKeys,
+  loadSubjectKey,
+  type CheckpointKeys,
+} from './keys.ts';
+import { Sequencer } from './sequencer.ts';
 import { tables } from './schema.ts';
 import { registerAuditMetrics } from './metrics.ts';
 
@@ -39,6 +58,17 @@ export interface AuditModuleOptions {
   alertRules?: Partial<AlertRules>;
   integrity?: Omit<IntegrityOptions, 'publicKeys'>;
   poolSize?: number;
+  /**
+   * Postgres server: start competing for the sequencer lock at once (default true), advertising
+   * `advertiseUrl` to the followers. The audit service starts it once it listens (see elect).
+   */
+  elect?: boolean;
+  /** Where the other instances reach this one's face while it is the sequencer. */
+  advertiseUrl?: string;
+  /** How often a standby tries to become the sequencer, and the leader checks it still is (default 1000). */
+  sequencerRetryMs?: number;
+  /** The key pair forwarded calls are signed with; default: <dataDir>/keys/audit-peer.jwk.json. */
+  peerKeys?: KeyPairJwk;
 }
 
 /** The audit module without HTTP: its face and what is behind it. */
@@ -47,8 +77,15 @@ export interface AuditModule {
   face: AuditFace;
   database: Database<typeof tables>;
   db: Db;
-  log: AuditLog;
-  checkpoints: Checkpointer;
+  /** The log and checkpointer of the current term (PGlite: always); UNAVAILABLE while not the sequencer. */
+  readonly log: AuditLog;
+  readonly checkpoints: Checkpointer;
+  /** Postgres server: the election (null on PGlite, which is one process and always the writer). */
+  sequencer: Sequencer | null;
+  /** Starts competing for the sequencer lock (once; no-op on PGlite or when already started). */
+  elect(advertiseUrl?: string): Promise<void>;
+  /** The public key of the forwarded calls (the service accepts them for the sequenced functions). */
+  peerPublicJwk: JWK;
   alerts: AlertEngine;
   integrity: IntegrityResult;
   /** The current checkpoint key first, then the retired ones. */
@@ -77,7 +114,7 @@ export interface AuditService extends AuditModule {
 
 export const AUDIT_RUNTIME_ROLE = 'govshare_audit_appender';
 const appendOnlyGrants = (schema: string, role: string) => [
-  `GRANT SELECT, INSERT ON "${schema}".events, "${schema}".tree_nodes, "${schema}".checkpoints, "${schema}".alerts, "${schema}".alert_reviews TO "${role}"`,
+  `GRANT SELECT, INSERT ON "${schema}".events, "${schema}".tree_nodes, "${schema}".checkpoints, "${schema}".alerts, "${schema}".alert_reviews, "${schema}".sequencer_terms TO "${role}"`,
   `GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO "${role}"`,
 ];
 
@@ -112,45 +149,107 @@ export async function openAuditModule(opts: AuditModuleOptions): Promise<AuditMo
     );
   }
   const { db } = database;
+  const sequencerMode = database.kind === 'postgres' && database.openSession !== undefined;
   try {
     const publicKeys = checkpointPublicKeys(checkpointKeys);
-    const integrity = await checkIntegrity(db, { publicKeys, ...opts.integrity });
     const keptFile = keptCheckpointFile(opts.dataDir, database.schema);
-    if (keptFile)
-      await checkKeptCheckpoint(db, integrity.size, await readKeptCheckpoint(keptFile), keptFile, publicKeys);
+    // Read before the log is counted: another instance (the sequencer) may keep a newer one meanwhile.
+    const kept = keptFile ? await readKeptCheckpoint(keptFile) : null;
+    const integrity = await checkIntegrity(db, { publicKeys, ...opts.integrity });
+    if (keptFile) await checkKeptCheckpoint(db, integrity.size, kept, keptFile, publicKeys);
     opts.logger.info({ size: integrity.size, mode: integrity.mode }, 'audit log integrity verified');
     const alerts = new AlertEngine(db, opts.logger, { ...defaultAlertRules, ...opts.alertRules });
-    let checkpoints: Checkpointer | undefined;
-    const log = new AuditLog({
-      db,
-      subjectKey,
-      logger: opts.logger,
-      maxBatch: opts.maxBatch,
-      // Read-only or terminated connections are replaced at once, not kept until their lifetime ends.
-      onStoreError: (err) => database.recycleIfBroken(err),
-      onCommitted: (leaves) => {
-        checkpoints?.notify();
-        alerts.onCommitted(leaves);
-      },
-    });
-    await log.load();
-    checkpoints = new Checkpointer({
-      db,
-      log,
-      privateJwk: checkpointKeys.privateJwk,
-      intervalMs: opts.checkpointIntervalMs ?? 1000,
-      logger: opts.logger,
-      keptFile,
-    });
-    await checkpoints.init();
-    const face = createAuditFace({ db, log, checkpoints, publicKeys, subjectKey });
+    const peerKeys = opts.peerKeys ?? (await loadPeerKeys(opts.dataDir));
+    const intervalMs = opts.checkpointIntervalMs ?? 1000;
+
+    /** Set once metrics are registered: hooks each new term's log. */
+    let attachMetrics: ((log: AuditLog) => void) | undefined;
+    /** A writer's log and checkpointer: on PGlite the one for good, on a server one per term. */
+    const startWriter = async (writeDb: Db, fence?: { sql: string; onFenced: () => void }) => {
+      let checkpoints: Checkpointer | undefined;
+      const log = new AuditLog({
+        db: writeDb,
+        subjectKey,
+        logger: opts.logger,
+        maxBatch: opts.maxBatch,
+        fence: fence?.sql,
+        onFenced: fence?.onFenced,
+        // Read-only or terminated connections are replaced at once, not kept until their lifetime ends.
+        onStoreError: (err) => database.recycleIfBroken(err),
+        onCommitted: (leaves: CommittedLeaf[]) => {
+          checkpoints?.notify();
+          alerts.onCommitted(leaves);
+        },
+      });
+      await log.load();
+      attachMetrics?.(log);
+      checkpoints = new Checkpointer({
+        db,
+        log,
+        privateJwk: checkpointKeys.privateJwk,
+        intervalMs,
+        logger: opts.logger,
+        keptFile,
+        ...(fence ? { writer: { db: writeDb, fence: fence.sql } } : {}),
+      });
+      await checkpoints.init();
+      const cps = checkpoints;
+      /** Stops the writer; `final` signs a last checkpoint first (a graceful stop, not a lost lock). */
+      const stop = async (final: boolean) => {
+        await log.close();
+        if (final) await cps.signNow().catch((err) => opts.logger.error({ err }, 'final checkpoint failed'));
+        await cps.close();
+      };
+      return { log, checkpoints: cps, stop };
+    };
+
+    let writer: Awaited<ReturnType<typeof startWriter>> | null = null;
+    let sequencer: Sequencer | null = null;
+    let face: AuditFace;
+    if (!sequencerMode) {
+      writer = await startWriter(db);
+      face = createAuditFace({ db, log: writer.log, checkpoints: writer.checkpoints, publicKeys, subjectKey });
+    } else {
+      sequencer = new Sequencer({
+        database,
+        retryMs: opts.sequencerRetryMs ?? 1000,
+        logger: opts.logger,
+        peerSigner: createServiceTokenSigner(peerKeys.privateJwk, AUDIT_PEER_CALLER),
+        get advertiseUrl() {
+          return advertised;
+        },
+        async startTerm(session, fence, onFenced) {
+          const w = await startWriter(session, { sql: fence, onFenced });
+          writer = w;
+          return {
+            face: createSequencedFace({ db, log: w.log, checkpoints: w.checkpoints }),
+            close: async (final = false) => {
+              if (writer === w) writer = null;
+              await w.stop(final);
+            },
+          };
+        },
+      });
+      const seq = sequencer;
+      face = createRoutedAuditFace({ db, publicKeys, subjectKey, sequenced: () => seq.sequenced() });
+    }
+    let advertised = opts.advertiseUrl;
+    let electing: Promise<void> | undefined;
+    const elect = (url?: string) => {
+      if (url !== undefined && !electing) advertised = url;
+      return (electing ??= sequencer?.start() ?? Promise.resolve());
+    };
+    if (opts.elect !== false) await elect();
+    const current = () => {
+      if (!writer) throw new AppError('UNAVAILABLE', 'this audit instance is not the sequencer at the moment');
+      return writer;
+    };
 
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        await log.close();
-        await checkpoints!.signNow().catch((err) => opts.logger.error({ err }, 'final checkpoint failed'));
-        await checkpoints!.close();
+        if (sequencer) await sequencer.close();
+        else await writer!.stop(true);
         await alerts.idle();
         await database.close();
       })());
@@ -158,14 +257,26 @@ export async function openAuditModule(opts: AuditModuleOptions): Promise<AuditMo
       face,
       database,
       db,
-      log,
-      checkpoints,
+      get log() {
+        return current().log;
+      },
+      get checkpoints() {
+        return current().checkpoints;
+      },
+      sequencer,
+      elect,
+      peerPublicJwk: peerKeys.publicJwk,
       alerts,
       integrity,
       publicKeys,
       subjectKey,
-      ready: () => database.probe({ writable: true }),
-      registerMetrics: (registry) => registerAuditMetrics(registry, log, database),
+      ready: async () => {
+        await database.probe({ writable: true });
+        if (sequencer && !sequencer.hasLeader()) throw new Error('no audit sequencer is elected');
+      },
+      registerMetrics: (registry) => {
+        attachMetrics = registerAuditMetrics(registry, () => writer?.log ?? null, database);
+      },
       close,
     };
   } catch (err) {
@@ -174,17 +285,28 @@ export async function openAuditModule(opts: AuditModuleOptions): Promise<AuditMo
   }
 }
 
+const PEER_ROUTES = new Set(SEQUENCED.map((name) => `/rpc/${name}`));
+
 /** The audit module and its HTTP app: its face served to the gateway's service token only. */
 export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService> {
-  const mod = await openAuditModule(opts);
+  // The election starts once the service listens (startAudit), so the leader can advertise its URL.
+  const mod = await openAuditModule({ ...opts, elect: false });
   try {
     const registry = createMetricsRegistry();
     mod.registerMetrics(registry);
     const app = createServiceApp({
       metrics: { registry, serve: opts.metrics !== 'off' },
       logger: opts.logger,
-      // A bare key: the gateway's tokens only (issuer govshare-gateway, audience audit).
-      verifyServiceToken: createServiceTokenVerifier(opts.servicePublicJwk, 'audit'),
+      // The gateway's tokens (issuer govshare-gateway, audience audit), and the other audit
+      // instances' forwarded calls (issuer govshare-audit), which may only reach the sequenced functions.
+      verifyServiceToken: createServiceTokenVerifier(
+        [
+          { publicJwk: opts.servicePublicJwk, issuer: SERVICE_TOKEN_ISSUER },
+          { publicJwk: mod.peerPublicJwk, issuer: AUDIT_PEER_CALLER.issuer },
+        ],
+        'audit',
+      ),
+      mayCall: (caller, req) => caller.iss !== AUDIT_PEER_CALLER.issuer || PEER_ROUTES.has(req.url.split('?')[0]!),
       bodyLimit: 8 * 1024 * 1024,
       ready: mod.ready,
     });
@@ -196,7 +318,12 @@ export async function buildAudit(opts: BuildAuditOptions): Promise<AuditService>
         await app.close();
         await mod.close();
       })());
-    return { ...mod, app, close };
+    // Copied with their descriptors: `log` and `checkpoints` are getters (the current term's).
+    return Object.defineProperties({} as AuditService, {
+      ...Object.getOwnPropertyDescriptors(mod),
+      app: { value: app, enumerable: true },
+      close: { value: close, enumerable: true },
+    });
   } catch (err) {
     await mod.close();
     throw err;

@@ -43,6 +43,21 @@ export interface AuditLogOptions {
   onCommitted?: (leaves: CommittedLeaf[]) => void;
   /** Called when a commit fails for another reason than its content (the pool may need replacing). */
   onStoreError?: (err: unknown) => void;
+  /**
+   * Sequencer mode (sequencer.ts): an SQL boolean that is true only while the session running it holds
+   * the sequencer lock. Every batch is written only if it holds, checked by the server in the same
+   * statement (or transaction) that writes it, so a deposed leader can never commit a batch.
+   */
+  fence?: string;
+  /** Called when a batch was refused because the fence did not hold (this instance no longer leads). */
+  onFenced?: () => void;
+}
+
+/** A batch refused because this instance's session no longer holds the sequencer lock. */
+export class FencedError extends Error {
+  constructor() {
+    super('this audit instance is no longer the sequencer: the batch was not written');
+  }
 }
 
 type Prepared = Omit<AuditStoredEvent, 'seq'>;
@@ -133,6 +148,19 @@ export const APPEND_SQL = (() => {
     `from unnest($${n}::int[], $${n + 1}::bigint[], $${n + 2}::text[]) as n(level, idx, hash)`
   );
 })();
+
+/**
+ * APPEND_SQL guarded by a fence: both inserts write nothing unless the fence holds (evaluated once, by
+ * the server, in the same statement), and the statement answers how many tree nodes it wrote (every
+ * leaf writes at least its own, so 0 means fenced off).
+ */
+export function fencedAppendSql(fence: string): string {
+  const [, ev, nodes] = /^with ev as \((.*)\) (insert into tree_nodes .*)$/.exec(APPEND_SQL)!;
+  return (
+    `with held as (select (${fence}) as ok), ev as (${ev} where (select ok from held)), ` +
+    `nodes as (${nodes} where (select ok from held) returning 1) select count(*)::int as n from nodes`
+  );
+}
 
 const SEQ_KEY = '"seq":';
 /** Hex of the UTF-8 bytes of a string of ASCII digits ('0'..'9' are 0x30..0x39). */
@@ -318,6 +346,7 @@ export class AuditLog {
   /** Recently committed ids -> seq: most retries are answered without a database lookup. */
   private recent = new Map<string, number>();
   readonly maxBatch: number;
+  private readonly appendSql: string;
   /** Runs the batch statement (prepared on the Postgres server); tests replace it to inject failures. */
   runStatement: (db: Db, text: string, params: unknown[]) => Promise<unknown> = queryPrepared;
   /** Batches committed / events committed since start (for tests and metrics). */
@@ -327,6 +356,7 @@ export class AuditLog {
 
   constructor(private readonly opts: AuditLogOptions) {
     this.maxBatch = opts.maxBatch ?? 2000;
+    this.appendSql = opts.fence ? fencedAppendSql(opts.fence) : APPEND_SQL;
   }
 
   get db(): Db {
@@ -441,7 +471,8 @@ export class AuditLog {
     try {
       return await this.commit(batch);
     } catch (err) {
-      if (!isContentError(err)) this.opts.onStoreError?.(err);
+      if (err instanceof FencedError) this.opts.onFenced?.();
+      else if (!isContentError(err)) this.opts.onStoreError?.(err);
       // The database is the truth: reload the tree edge before anything else is written.
       await this.load().catch((e) => this.opts.logger.error({ err: e }, 'audit log reload failed'));
       if (!isContentError(err)) {
@@ -572,9 +603,13 @@ export class AuditLog {
         committed.push({ seq, event: stored });
       }
       if (committed.length === 0) return accepted;
+      if (lookup && this.opts.fence) {
+        const [row] = await queryPrepared<{ ok: boolean }>(db, `select (${this.opts.fence}) as ok`, []);
+        if (!row?.ok) throw new FencedError();
+      }
       if (!lookup) {
         // One statement = one atomic autocommit transaction; one parameter per column.
-        await this.runStatement(db, APPEND_SQL, [
+        const rows = await this.runStatement(db, this.appendSql, [
           `{${seqs.join(',')}}`,
           `{${leaves.join(',')}}`,
           ...cells.map((col) => `{${col.join(',')}}`),
@@ -582,6 +617,7 @@ export class AuditLog {
           `{${nodeIdx.join(',')}}`,
           `{${nodeHashes.join(',')}}`,
         ]);
+        if (this.opts.fence && Number((rows as { n: number }[])[0]?.n ?? 0) === 0) throw new FencedError();
       } else {
         const nodeRows = nodeLevels.map((level, i) => ({
           level,

@@ -4,7 +4,7 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
-import { and, asc, desc, eq, gte, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import { AppError, type Db, type Logger } from '@govshare/platform';
 import type { AuditCheckpoint } from '@govshare/contracts';
 import { checkpoints } from './schema.ts';
@@ -82,6 +82,28 @@ export interface CheckpointerOptions {
   logger: Logger;
   /** Where the latest checkpoint is also kept, outside the database (see keptCheckpointFile). */
   keptFile?: string;
+  /**
+   * Sequencer mode: checkpoints are written on the leader's lock session, in a transaction that first
+   * checks the fence (AuditLogOptions.fence), so a deposed leader signs nothing into the table.
+   */
+  writer?: { db: Db; fence: string };
+}
+
+/** Checkpoints by tree size, oldest first (any instance may answer: a plain read). */
+export async function listCheckpoints(
+  db: Db,
+  q: { from?: number; to?: number; first?: number },
+): Promise<AuditCheckpoint[]> {
+  const conds = [];
+  if (q.from !== undefined) conds.push(gte(checkpoints.treeSize, q.from));
+  if (q.to !== undefined) conds.push(lte(checkpoints.treeSize, q.to));
+  const rows = await db
+    .select()
+    .from(checkpoints)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(asc(checkpoints.treeSize))
+    .limit(q.first ?? 100);
+  return rows.map(toCheckpoint);
 }
 
 /**
@@ -176,9 +198,16 @@ export class Checkpointer {
       ).toISOString();
       const payload: CheckpointPayload = { treeSize: size, rootHash: Buffer.from(root).toString('base64'), timestamp };
       const jws = await signCheckpoint(this.opts.privateJwk, payload);
-      await this.opts.db
-        .insert(checkpoints)
-        .values({ treeSize: size, rootHash: root, timestamp: new Date(timestamp), jws });
+      const row = { treeSize: size, rootHash: root, timestamp: new Date(timestamp), jws };
+      const writer = this.opts.writer;
+      if (!writer) await this.opts.db.insert(checkpoints).values(row);
+      else
+        await writer.db.transaction(async (tx) => {
+          const res: any = await tx.execute(sql.raw(`select (${writer.fence}) as ok`));
+          if (!(Array.isArray(res) ? res : res.rows)[0]?.ok)
+            throw new AppError('UNAVAILABLE', 'this audit instance is no longer the sequencer');
+          await tx.insert(checkpoints).values(row);
+        });
       this.latest = { ...payload, jws };
       // After the database commit, so the kept file is never ahead of the database.
       if (this.opts.keptFile)
@@ -202,17 +231,8 @@ export class Checkpointer {
     return cp;
   }
 
-  async list(q: { from?: number; to?: number; first?: number }): Promise<AuditCheckpoint[]> {
-    const conds = [];
-    if (q.from !== undefined) conds.push(gte(checkpoints.treeSize, q.from));
-    if (q.to !== undefined) conds.push(lte(checkpoints.treeSize, q.to));
-    const rows = await this.opts.db
-      .select()
-      .from(checkpoints)
-      .where(conds.length ? and(...conds) : undefined)
-      .orderBy(asc(checkpoints.treeSize))
-      .limit(q.first ?? 100);
-    return rows.map(toCheckpoint);
+  list(q: { from?: number; to?: number; first?: number }): Promise<AuditCheckpoint[]> {
+    return listCheckpoints(this.opts.db, q);
   }
 
   async atSize(size: number): Promise<AuditCheckpoint | null> {

@@ -24,6 +24,20 @@ export const auditEnvSpec = {
     description:
       'Longest wait between a committed batch and the signed checkpoint covering it (also the minimum spacing of checkpoints)',
   },
+  AUDIT_ADVERTISE_URL: {
+    type: 'string',
+    pattern: '^https?://[^\\s/]+$',
+    description:
+      'Postgres server: the URL (scheme://host:port) the other audit instances use to forward appends while this one is the sequencer; unset = the address it listens on',
+  },
+  AUDIT_SEQUENCER_RETRY_MS: {
+    type: 'integer',
+    minimum: 50,
+    maximum: 60000,
+    default: 1000,
+    description:
+      'Postgres server: how often a standby tries to become the sequencer and the sequencer checks it still holds its lock (bounds the takeover time after a leader dies)',
+  },
 } as const;
 
 export interface AuditEnv {
@@ -36,6 +50,8 @@ export interface AuditEnv {
   AUDIT_PORT: number;
   AUDIT_SUBJECT_KEY?: string;
   AUDIT_CHECKPOINT_INTERVAL_MS: number;
+  AUDIT_ADVERTISE_URL?: string;
+  AUDIT_SEQUENCER_RETRY_MS: number;
 }
 
 export function loadAuditEnv(source: Record<string, string | undefined> = process.env): AuditEnv {

@@ -29,7 +29,7 @@ import {
   type AuditInclusionProof,
 } from '@govshare/contracts';
 import { isAccepted, type AuditLog } from './append.ts';
-import type { Checkpointer } from './checkpoints.ts';
+import { listCheckpoints, type Checkpointer } from './checkpoints.ts';
 import { listAlerts, reviewAlert, type AlertsQuery } from './alerts.ts';
 import { prepareExport, type ExportQuery } from './export.ts';
 import { getConsistencyProof, getInclusionProof } from './proofs.ts';
@@ -136,6 +136,14 @@ export interface AuditFaceDeps {
 }
 
 /**
+ * The functions only the sequencer (the one writer of the log) can answer: appends, and whatever
+ * may need a checkpoint signed at the current size (latest checkpoint, proofs, exports).
+ */
+export const SEQUENCED = ['append', 'latestCheckpoint', 'inclusionProof', 'consistencyProof', 'exportLog'] as const;
+export type SequencedFace = Pick<AuditFace, (typeof SEQUENCED)[number]>;
+type ReadFace = Omit<AuditFace, (typeof SEQUENCED)[number]>;
+
+/**
  * A database that cannot answer (an outage, a broken connection) is UNAVAILABLE to the caller in
  * process too, as the service's error handler makes it over HTTP; the broken pool is replaced.
  */
@@ -149,9 +157,9 @@ async function unavailableIfDatabaseIs<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The audit module's functions over its log, checkpointer and database; inputs checked against the spec. */
-export function createAuditFace(d: AuditFaceDeps): AuditFace {
-  const impl: AuditFace = {
+/** The sequenced functions over one writer's log and checkpointer (inputs not checked here). */
+export function createSequencedFace(d: Pick<AuditFaceDeps, 'db' | 'log' | 'checkpoints'>): SequencedFace {
+  return {
     async append({ events }) {
       const outcomes = await d.log.appendEach(events);
       const accepted = outcomes.filter(isAccepted);
@@ -160,21 +168,31 @@ export function createAuditFace(d: AuditFaceDeps): AuditFace {
       if (accepted.length === 0) throw (failed.find((o) => o.error.code === 'UNAVAILABLE') ?? failed[0]!).error;
       return { accepted, rejected: failed.map((o) => ({ id: o.id, code: o.error.code, message: o.error.message })) };
     },
-    searchEvents: (q) => unavailableIfDatabaseIs(() => searchEvents(d.db, q)),
-    lookupSubject: (q) => unavailableIfDatabaseIs(() => lookupSubject(d.db, d.subjectKey, q)),
     latestCheckpoint: () => unavailableIfDatabaseIs(() => d.checkpoints.covering(0)),
-    listCheckpoints: (q) => unavailableIfDatabaseIs(async () => ({ checkpoints: await d.checkpoints.list(q) })),
-    publicKeys: async () => ({ keys: d.publicKeys }),
     inclusionProof: (q) => unavailableIfDatabaseIs(() => getInclusionProof(d.db, d.log, d.checkpoints, q)),
     consistencyProof: (q) => unavailableIfDatabaseIs(() => getConsistencyProof(d.db, d.log, d.checkpoints, q)),
-    listAlerts: (q) => unavailableIfDatabaseIs(() => listAlerts(d.db, q)),
-    reviewAlert: ({ alertId, review }) => unavailableIfDatabaseIs(() => reviewAlert(d.db, alertId, review)),
     exportLog: (q) =>
       unavailableIfDatabaseIs(async () => ({
         contentType: EXPORT_CONTENT_TYPE,
         body: Readable.from(await prepareExport(d.db, d.log, d.checkpoints, q)),
       })),
   };
+}
+
+/** Plain reads of the database: any instance answers them, leader or not. */
+function createReadFace(d: Pick<AuditFaceDeps, 'db' | 'publicKeys' | 'subjectKey'>): ReadFace {
+  return {
+    searchEvents: (q) => unavailableIfDatabaseIs(() => searchEvents(d.db, q)),
+    lookupSubject: (q) => unavailableIfDatabaseIs(() => lookupSubject(d.db, d.subjectKey, q)),
+    listCheckpoints: (q) => unavailableIfDatabaseIs(async () => ({ checkpoints: await listCheckpoints(d.db, q) })),
+    publicKeys: async () => ({ keys: d.publicKeys }),
+    listAlerts: (q) => unavailableIfDatabaseIs(() => listAlerts(d.db, q)),
+    reviewAlert: ({ alertId, review }) => unavailableIfDatabaseIs(() => reviewAlert(d.db, alertId, review)),
+  };
+}
+
+/** Inputs checked against the spec; each function rejects (never throws) as it does remote. */
+function settledFace(impl: AuditFace): AuditFace {
   const face = localFace(auditFaceSpec, impl, 'audit');
   // localFace checks the input before any promise exists, so a refused input is thrown, not returned:
   // each function here rejects instead, as it does remote (`face.append(x).catch(...)` sees it).
@@ -182,4 +200,23 @@ export function createAuditFace(d: AuditFaceDeps): AuditFace {
   for (const [name, fn] of Object.entries(face) as [string, Operation][])
     settled[name] = async (input, ctx) => fn(input, ctx);
   return settled as unknown as AuditFace;
+}
+
+/** The audit module's functions over its log, checkpointer and database; inputs checked against the spec. */
+export function createAuditFace(d: AuditFaceDeps): AuditFace {
+  return settledFace({ ...createReadFace(d), ...createSequencedFace(d) });
+}
+
+/**
+ * The face of one instance among several on a Postgres server: reads from the database here, the
+ * sequenced functions wherever `sequenced()` says (this instance's log while it leads, the leader's
+ * face over HTTP otherwise; it throws UNAVAILABLE while no leader is known).
+ */
+export function createRoutedAuditFace(
+  d: Pick<AuditFaceDeps, 'db' | 'publicKeys' | 'subjectKey'> & { sequenced: () => SequencedFace },
+): AuditFace {
+  const routed = Object.fromEntries(
+    SEQUENCED.map((name) => [name, (input: any, ctx: CallContext) => (d.sequenced()[name] as Operation)(input, ctx)]),
+  ) as unknown as SequencedFace;
+  return settledFace({ ...createReadFace(d), ...routed });
 }

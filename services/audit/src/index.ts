@@ -19,6 +19,10 @@ export interface StartAuditOptions extends ServiceStartOptions {
   maxBatch?: number;
   alertRules?: BuildAuditOptions['alertRules'];
   integrity?: BuildAuditOptions['integrity'];
+  /** AUDIT_ADVERTISE_URL: where the other instances reach this one; default: the address it listens on. */
+  advertiseUrl?: string;
+  /** AUDIT_SEQUENCER_RETRY_MS */
+  sequencerRetryMs?: number;
 }
 
 export interface StartedAudit {
@@ -43,13 +47,17 @@ export async function startAudit(opts: StartAuditOptions): Promise<StartedAudit>
     alertRules: opts.alertRules,
     integrity: opts.integrity,
     metrics: opts.metrics,
+    sequencerRetryMs: opts.sequencerRetryMs,
   });
   try {
     const host = opts.host ?? '127.0.0.1';
     await service.app.listen({ host, port: opts.port ?? 4102 });
     const addr = service.app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-    return { url: `http://${host}:${port}`, face: service.face, close: service.close, service };
+    const url = `http://${host}:${port}`;
+    // On a Postgres server: compete for the sequencer lock now that the URL to advertise is known.
+    await service.elect(opts.advertiseUrl ?? url);
+    return { url, face: service.face, close: service.close, service };
   } catch (err) {
     await service.close();
     throw err;

@@ -86,3 +86,15 @@ export const normaliseIdentifier = (identifier: string): string => identifier.no
 export function subjectKeyOf(key: Uint8Array, identifier: string): string {
   return createHmac('sha256', key).update(normaliseIdentifier(identifier), 'utf8').digest('hex');
 }
+
+/** Issuer of the calls one audit instance forwards to the sequencer (never the gateway's key). */
+export const AUDIT_PEER_CALLER = { issuer: 'govshare-audit', subject: 'audit' };
+
+/**
+ * The key pair audit instances sign forwarded calls with: shared by every instance of one log (like
+ * the checkpoint key), created on first start under <dataDir>/keys/.
+ */
+export function loadPeerKeys(dataDir: string): Promise<KeyPairJwk> {
+  if (dataDir === ':memory:') return generateEd25519('govshare-audit-peer-1');
+  return loadOrCreateKeyPair(keyFile(dataDir, 'audit-peer'), 'govshare-audit-peer-1');
+}

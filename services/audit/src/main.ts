@@ -32,6 +32,8 @@ try {
     subjectKey: env.AUDIT_SUBJECT_KEY,
     checkpointIntervalMs: env.AUDIT_CHECKPOINT_INTERVAL_MS,
     metrics: env.GOVSHARE_METRICS,
+    advertiseUrl: env.AUDIT_ADVERTISE_URL,
+    sequencerRetryMs: env.AUDIT_SEQUENCER_RETRY_MS,
   });
   logger.info({ url: started.url }, 'audit service listening');
   // A parent that started us with an IPC channel (tests, process managers) learns we are listening

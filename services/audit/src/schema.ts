@@ -124,4 +124,18 @@ export const alertReviews = pgTable(
   (t) => [index('alert_reviews_alert_idx').on(t.alertId, t.id)],
 );
 
-export const tables = { events, treeNodes, checkpoints, alerts, alertReviews };
+/**
+ * One row per term of the audit sequencer (the one writer of the log on a Postgres server, elected
+ * by an advisory lock; sequencer.ts): written by the new leader while it holds the lock. Followers
+ * forward to the latest term's `leader_url` while that term's session still holds the lock.
+ */
+export const sequencerTerms = pgTable('sequencer_terms', {
+  epoch: bigint('epoch', { mode: 'number' }).primaryKey(),
+  /** Where followers reach the leader's face (null: it serves no forwarded calls). */
+  leaderUrl: text('leader_url'),
+  /** The leader's lock session (pg_backend_pid), to tell a live term from a dead one in pg_locks. */
+  backendPid: integer('backend_pid').notNull(),
+  since: timestamp('since', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const tables = { events, treeNodes, checkpoints, alerts, alertReviews, sequencerTerms };
