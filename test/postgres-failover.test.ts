@@ -51,6 +51,7 @@ describe.skipIf(!postgresBinDir())('Postgres failover: the primary killed under 
         GOVSHARE_DB_SCHEMA_PREFIX: PREFIX,
         GOVSHARE_DEMO_DATA: 'true',
         LOG_LEVEL: 'warn',
+        GOVSHARE_METRICS_PORT: '0',
       },
       onLine: (_name, line) => void hubLines.push(line),
     });

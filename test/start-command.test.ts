@@ -85,6 +85,8 @@ async function runHub(onLaunched: () => void, opts: { ownGroup?: boolean } = {})
       CATALOG_PORT: `${catalog}`,
       AUDIT_PORT: `${audit}`,
       QUALITY_PORT: `${quality}`,
+      // Any free port: other suites' hubs run at the same time.
+      GOVSHARE_METRICS_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: opts.ownGroup ?? false,

@@ -4,7 +4,7 @@
 // their batch has committed.
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical.ts';
-import { count, inArray, max } from 'drizzle-orm';
+import { count, inArray, max, sql } from 'drizzle-orm';
 import {
   activeContext,
   AppError,
@@ -604,7 +604,9 @@ export class AuditLog {
       }
       if (committed.length === 0) return accepted;
       if (lookup && this.opts.fence) {
-        const [row] = await queryPrepared<{ ok: boolean }>(db, `select (${this.opts.fence}) as ok`, []);
+        // In the transaction (a drizzle tx has no $client for queryPrepared): the fence holds now, or nothing is written.
+        const res = (await db.execute(sql.raw(`select (${this.opts.fence}) as ok`))) as unknown;
+        const [row] = (Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as { ok: boolean }[];
         if (!row?.ok) throw new FencedError();
       }
       if (!lookup) {
