@@ -134,6 +134,8 @@ describe.skipIf(!redisAnswers)('rate limits and quotas per department (Redis at 
       },
       redisUrl: REDIS_URL,
       keyPrefix: `${runPrefix}shared:`,
+      // Not across a quota day's end, whenever the test runs.
+      clock: () => new Date('2026-06-01T04:00:00Z'),
     };
     const [one, two] = await Promise.all([startHub('pglite', { rateLimits }), startHub('pglite', { rateLimits })]);
     hubs.push(one, two);
@@ -218,7 +220,9 @@ describe.skipIf(!redisAnswers)('rate limits and quotas per department (Redis at 
       return ms;
     };
     await statuses(30, () => post(hub, b)); // warm-up
-    const unloaded = p99(await bReads());
+    // Unloaded: before the flood and after it (the larger), so that what the machine's other work
+    // does to B meanwhile is not put down to A.
+    const before = p99(await bReads());
 
     const flood = spawn(
       process.execPath,
@@ -246,6 +250,7 @@ describe.skipIf(!redisAnswers)('rate limits and quotas per department (Redis at 
     const floodMs = performance.now() - t0;
     flood.kill('SIGTERM');
     await once(flood, 'exit');
+    const unloaded = Math.max(before, p99(await bReads()));
     const summary = JSON.parse(out.trim().split('\n').at(-1)!);
     console.log(
       `fairness: B p99 unloaded ${unloaded.toFixed(1)} ms, under A's flood ${loaded.toFixed(1)} ms ` +

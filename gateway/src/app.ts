@@ -156,6 +156,7 @@ export async function buildGateway(o: GatewayOptions): Promise<Gateway> {
   });
   const rateLimits = o.rateLimits ? createDepartmentLimiter({ ...o.rateLimits, logger }) : undefined;
   if (!rateLimits) logger.info('rate limits: off (no GOVSHARE_RATE_LIMITS)');
+  await rateLimits?.ready();
   const yoga = createGatewayYoga(
     buildSchema({ depth: limits.depth, complexity: limits.complexity, breadth: 200 }),
     { aliases: limits.aliases, depth: limits.depth },

@@ -25,6 +25,11 @@ export interface DepartmentLimiter {
   admit(dept: string): Promise<Refusal | undefined>;
   /** Refusals counted since start, by department and code (for metrics and the logs). */
   refusals(): { department: string; code: RefusalCode; count: number }[];
+  /**
+   * Resolves once the first connection to Redis is up or has failed (at most about a second): the
+   * requests of a gateway just started are then counted in Redis rather than in its memory.
+   */
+  ready(): Promise<void>;
   /** 'redis' while counts are shared, 'memory' while per process (no Redis, or Redis unreachable). */
   store(): 'redis' | 'memory';
   close(): Promise<void>;
@@ -166,6 +171,7 @@ export function createDepartmentLimiter(o: DepartmentLimiterOptions): Department
       return undefined;
     },
     refusals: () => [...refused.values()].map(({ department, code, count }) => ({ department, code, count })),
+    ready: () => redis?.firstAttempt ?? Promise.resolve(),
     store: () => (redis?.isReady() ? 'redis' : 'memory'),
     async close() {
       await redis?.close();
@@ -223,6 +229,15 @@ function connectRedis(url: string, timeoutMs: number, log: Logger) {
     retryStrategy: (times) => Math.min(times * 100, 2000),
   });
   let up: boolean | undefined;
+  const firstAttempt = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Math.max(timeoutMs, 1000));
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('ready', done);
+    client.once('error', done);
+  });
   log.info({ redis: where }, 'rate limits: shared by every hub process through Redis');
   client.on('ready', () => {
     if (up === false) log.warn({ redis: where }, 'rate limits: Redis is back, limits are shared again');
@@ -238,6 +253,7 @@ function connectRedis(url: string, timeoutMs: number, log: Logger) {
   });
   return {
     client,
+    firstAttempt,
     isReady: () => client.status === 'ready',
     async close() {
       await client.quit().catch(() => client.disconnect());
