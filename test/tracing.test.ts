@@ -38,14 +38,14 @@ interface ReceivedSpan {
 // OTLP's SpanKind numbers (SPAN_KIND_INTERNAL = 1, ...).
 const KIND = { internal: 1, server: 2, client: 3 };
 
-const valueOf = (v: any): unknown =>
+const otlpValue = (v: any): unknown =>
   v?.stringValue ??
   (v?.intValue !== undefined ? Number(v.intValue) : undefined) ??
   v?.doubleValue ??
   v?.boolValue ??
-  v?.arrayValue?.values?.map(valueOf);
+  v?.arrayValue?.values?.map(otlpValue);
 const attributesOf = (list: any[] | undefined) =>
-  Object.fromEntries((list ?? []).map((a: any) => [a.key, valueOf(a.value)]));
+  Object.fromEntries((list ?? []).map((a: any) => [a.key, otlpValue(a.value)]));
 
 /** A minimal OTLP/HTTP JSON traces receiver: POST /v1/traces, spans kept in arrival order. */
 async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; server: Server }> {
@@ -294,7 +294,7 @@ describe('traces across processes (the audit service as its own process)', () =>
         actor: ctx.caller,
         action: 'records.read',
         dataset: 'resident-registry',
-        outcome: 'allowed',
+        outcome: 'allowed' as const,
         recordCount: 1,
         subjects: [subject],
       };
