@@ -3,11 +3,9 @@
 // checkpoints signed before the crash must be consistent with the log after it.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   createServiceClient,
   createServiceTokenSigner,
@@ -17,24 +15,16 @@ import {
 } from '@govshare/platform';
 import { auditFaceSpec } from './face.ts';
 import { verifyExport } from './verify-export.ts';
-import { backends, ctx, dropSchema, makeEvent, text, uniquePrefix } from './test-helpers.ts';
-
-const root = resolve(import.meta.dirname, '../../..');
-// Run node itself with tsx as a loader: the child IS the service, so SIGKILL kills the service
-// (the tsx CLI would be a wrapper whose child survives its death).
-const tsxLoader = createRequire(join(root, 'package.json')).resolve('tsx');
-const main = join(import.meta.dirname, 'main.ts');
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as any).port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
-}
+import {
+  backends,
+  ctx,
+  dropSchema,
+  makeEvent,
+  text,
+  uniquePrefix,
+  auditServiceCommand,
+  freePort,
+} from './test-helpers.ts';
 
 describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
   const dir = mkdtempSync(join(tmpdir(), 'audit-crash-'));
@@ -70,7 +60,7 @@ describe.each(backends())('crash: SIGKILL under load (%s)', (backend) => {
     // done); no deadline of our own, so a loaded machine only makes it slower, not red.
     const boot = () =>
       new Promise<void>((resolveBoot, rejectBoot) => {
-        child = spawn(process.execPath, ['--import', tsxLoader, main], {
+        child = spawn(...auditServiceCommand, {
           env,
           stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         });

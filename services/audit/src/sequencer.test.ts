@@ -4,11 +4,9 @@
 // the tree must stay one tree (gap-free seqs, checkpoints from before and after consistent).
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import {
   createServiceClient,
@@ -21,24 +19,9 @@ import {
 import { auditFaceSpec, type AuditFace } from './face.ts';
 import { loadCheckpointKeys, loadPeerKeys, loadSubjectKey } from './keys.ts';
 import { verifyExport } from './verify-export.ts';
-import { ctx, dropSchema, makeEvent, text, uniquePrefix } from './test-helpers.ts';
+import { ctx, dropSchema, makeEvent, text, uniquePrefix, auditServiceCommand, freePort } from './test-helpers.ts';
 
 const databaseUrl = process.env.GOVSHARE_TEST_DATABASE_URL;
-const root = resolve(import.meta.dirname, '../../..');
-// node itself with tsx as a loader: the child IS the service, so SIGKILL kills the service.
-const tsxLoader = createRequire(join(root, 'package.json')).resolve('tsx');
-const main = join(import.meta.dirname, 'main.ts');
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as any).port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
-}
 
 interface Instance {
   url: string;
@@ -87,7 +70,7 @@ describe.skipIf(!databaseUrl)('audit sequencer: SIGKILL the leader under load (p
         GOVSHARE_DB_SCHEMA_PREFIX: prefix,
         DATABASE_URL: databaseUrl,
       };
-      const child = spawn(process.execPath, ['--import', tsxLoader, main], {
+      const child = spawn(...auditServiceCommand, {
         env,
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       });

@@ -1,6 +1,9 @@
 // Shared by this service's tests: a real audit service on a real port, called through its remote
 // face (the gateway's client) with real service tokens, or by raw HTTP for what only HTTP shows.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 import {
   createLogger,
   createServiceClient,
@@ -132,4 +135,26 @@ export function makeEvent(over: Partial<AuditEvent> = {}): AuditEvent {
     recordCount: 10,
     ...over,
   };
+}
+
+/** `node --import tsx src/main.ts`: node itself with tsx as a loader, so the child IS the service and SIGKILL kills it (the tsx CLI would be a wrapper whose child survives its death). */
+export const auditServiceCommand: [string, string[]] = [
+  process.execPath,
+  [
+    '--import',
+    createRequire(join(resolve(import.meta.dirname, '../../..'), 'package.json')).resolve('tsx'),
+    join(import.meta.dirname, 'main.ts'),
+  ],
+];
+
+/** A port free on 127.0.0.1 now (for a service whose URL must be known before it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+    s.on('error', rej);
+  });
 }
