@@ -124,20 +124,15 @@ describe.each(backends())('audit service (%s)', (backend) => {
 
   it('stays gap-free and verifiable under concurrent load with retries and a failed batch in the middle', async () => {
     const log = a.service.log;
-    const db = log.db as any;
-    const original = { execute: db.execute, transaction: db.transaction };
-    let calls = 0;
-    // The 4th batch write fails: never acknowledged, nothing committed.
-    const failing = (name: 'execute' | 'transaction') =>
-      function (this: any, ...args: any[]) {
-        if (++calls === 4) return Promise.reject(new Error('disk full'));
-        return (original[name] as any).apply(db, args);
-      };
-    db.execute = failing('execute');
-    db.transaction = failing('transaction');
-    const originalStatement = log.runStatement;
-    log.runStatement = (...args) =>
-      ++calls === 4 ? Promise.reject(new Error('disk full')) : originalStatement(...args);
+    // The 4th batch commit fails (the store refuses it): never acknowledged, nothing committed. The
+    // log's own commits only: the checkpointer shares the database handle (on a Postgres server the
+    // sequencer's session) and its writes must not take the failure in a batch's place.
+    const originalCommit = (log as any).commit;
+    let commits = 0;
+    (log as any).commit = function (this: unknown, ...args: unknown[]) {
+      if (++commits === 4) return Promise.reject(new Error('disk full'));
+      return originalCommit.apply(this, args);
+    };
     const acked = new Map<string, number>();
     const failed: any[] = [];
     const sent: any[] = [];
@@ -160,8 +155,7 @@ describe.each(backends())('audit service (%s)', (backend) => {
         }),
       );
     } finally {
-      Object.assign(db, original);
-      log.runStatement = originalStatement;
+      (log as any).commit = originalCommit;
     }
     expect(failed.length).toBeGreaterThan(0);
     for (const e of failed) {
